@@ -1,0 +1,1 @@
+//! Shuyuan (书院): a static-site generator for Chinese training knowledge bases.
