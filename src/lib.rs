@@ -1,1 +1,12 @@
 //! Shuyuan (书院): a static-site generator for Chinese training knowledge bases.
+//!
+//! The pipeline runs in data-flow order: [`config`] → [`load`] → [`parse`] →
+//! [`markdown`] → [`resolve`] → [`render`] → [`write`], with [`build`] driving it.
+//! See ARCHITECTURE.md for the tour.
+
+pub mod config;
+pub mod diagnostics;
+pub mod load;
+pub mod markdown;
+pub mod parse;
+pub mod schema;

@@ -1,0 +1,279 @@
+//! Site configuration: `site.toml` is read faithfully into [`RawConfig`], then validated
+//! into the typed [`Config`] the rest of the pipeline uses.
+//!
+//! Validation collects every problem (unknown keys, bad field types in the schema,
+//! unknown kinds) as diagnostics with positions, instead of stopping at the first.
+//! The front-matter schema lives in [`crate::schema`]; this module only reads its
+//! declaration from the file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::schema::{FieldSpec, FieldType, Kind, Schema};
+
+pub const CONFIG_FILE: &str = "site.toml";
+
+/// `site.toml` exactly as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: Option<String>,
+    description: Option<String>,
+    language: Option<String>,
+    base_url: Option<String>,
+    theme: Option<String>,
+    #[serde(default)]
+    taxonomies: Option<toml::Table>,
+    #[serde(default)]
+    search: RawSearch,
+    #[serde(default)]
+    markdown: RawMarkdown,
+    #[serde(default)]
+    schema: RawSchema,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSearch {
+    index_dir: Option<String>,
+    enabled: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMarkdown {
+    allow_html: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchema {
+    #[serde(default)]
+    required: Vec<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, RawField>,
+    #[serde(default)]
+    kinds: BTreeMap<String, RawKind>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    #[serde(rename = "type")]
+    ty: String,
+    label: Option<String>,
+    #[serde(default)]
+    values: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKind {
+    #[serde(default)]
+    required: Vec<String>,
+}
+
+/// A taxonomy: a front-matter field whose values get their own listing pages.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    /// The front-matter field, also the output folder (`tags/…`).
+    pub name: String,
+    /// What readers see, e.g. 标签.
+    pub label: String,
+}
+
+/// The validated configuration of one site.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub root: PathBuf,
+    pub title: String,
+    pub description: String,
+    pub language: String,
+    pub base_url: Option<String>,
+    pub theme: String,
+    pub taxonomies: Vec<Taxonomy>,
+    pub search_enabled: bool,
+    pub index_dir: PathBuf,
+    pub allow_html: bool,
+    pub schema: Schema,
+}
+
+impl Config {
+    pub fn content_dir(&self) -> PathBuf {
+        self.root.join("content")
+    }
+
+    pub fn theme_dir(&self) -> PathBuf {
+        self.root.join("themes").join(&self.theme)
+    }
+
+    /// Reads and validates `site.toml` under `root`. A missing file gives the defaults,
+    /// so a bare folder of Markdown builds as it is.
+    pub fn load(root: &Path) -> Result<Config, Diagnostics> {
+        let path = root.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                let mut diagnostics = Diagnostics::default();
+                diagnostics.push(Diagnostic::error(
+                    Code::Io,
+                    CONFIG_FILE,
+                    format!("无法读取站点配置：{e}"),
+                ));
+                return Err(diagnostics);
+            }
+        };
+        Config::from_toml(root, &text)
+    }
+
+    pub fn from_toml(root: &Path, text: &str) -> Result<Config, Diagnostics> {
+        let mut diagnostics = Diagnostics::default();
+        let raw: RawConfig = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let mut d = Diagnostic::error(
+                    Code::ConfigSyntax,
+                    CONFIG_FILE,
+                    format!("站点配置 site.toml 有误：{}", e.message()),
+                );
+                if let Some(span) = e.span() {
+                    let (line, col) = line_col(text, span.start);
+                    d = d.at(text, line, col);
+                }
+                diagnostics.push(d);
+                return Err(diagnostics);
+            }
+        };
+        let config = validate(root, raw, text, &mut diagnostics);
+        if diagnostics.has_errors() {
+            Err(diagnostics)
+        } else {
+            Ok(config)
+        }
+    }
+}
+
+fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnostics) -> Config {
+    let mut problem = |key: &str, message: String| {
+        let mut d = Diagnostic::error(Code::ConfigInvalid, CONFIG_FILE, message);
+        if let Some((line, col)) = find_key(text, key) {
+            d = d.at(text, line, col);
+        }
+        diagnostics.push(d);
+    };
+
+    let taxonomies = match raw.taxonomies {
+        None => default_taxonomies(),
+        Some(table) => table
+            .into_iter()
+            .filter_map(|(name, label)| match label {
+                toml::Value::String(label) => Some(Taxonomy { name, label }),
+                _ => {
+                    problem(&name, format!("分类 `{name}` 的显示名称应为文字，例如 {name} = \"标签\""));
+                    None
+                }
+            })
+            .collect(),
+    };
+
+    let mut schema = Schema::builtin();
+    for (name, field) in raw.schema.fields {
+        let ty = match field.ty.as_str() {
+            "text" => FieldType::Text,
+            "date" => FieldType::Date,
+            "list" => FieldType::List,
+            "int" => FieldType::Int,
+            "bool" => FieldType::Bool,
+            "ref" => FieldType::Ref,
+            "refs" => FieldType::Refs,
+            "enum" if !field.values.is_empty() => FieldType::Enum(field.values),
+            "enum" => {
+                problem(&name, format!("字段 `{name}` 是枚举类型，需要用 values 列出允许的取值"));
+                continue;
+            }
+            other => {
+                problem(
+                    &name,
+                    format!(
+                        "字段 `{name}` 的类型 `{other}` 无法识别；可用类型：text、date、list、enum、ref、refs、int、bool"
+                    ),
+                );
+                continue;
+            }
+        };
+        let label = field.label.unwrap_or_else(|| name.clone());
+        schema.declare(name, FieldSpec { ty, label, shown: true });
+    }
+    schema.require_for_all(raw.schema.required);
+    for (kind_name, kind) in raw.schema.kinds {
+        match Kind::parse(&kind_name) {
+            Some(k) => schema.require_for(k, kind.required),
+            None => problem(
+                &format!("kinds.{kind_name}"),
+                format!("未知的内容类型 `{kind_name}`；可用类型：case（案例）、guide（操作指南）、policy（政策摘编）"),
+            ),
+        }
+    }
+    for field in schema.all_required() {
+        if schema.field(&field).is_none() {
+            problem(
+                &field,
+                format!("必填字段 `{field}` 没有在 [schema.fields] 中声明类型"),
+            );
+        }
+    }
+
+    Config {
+        root: root.to_path_buf(),
+        title: raw.title.unwrap_or_else(|| "书院知识库".to_string()),
+        description: raw.description.unwrap_or_default(),
+        language: raw.language.unwrap_or_else(|| "zh-CN".to_string()),
+        base_url: raw.base_url.map(|u| {
+            if u.ends_with('/') { u } else { format!("{u}/") }
+        }),
+        theme: raw.theme.unwrap_or_else(|| "default".to_string()),
+        taxonomies,
+        search_enabled: raw.search.enabled.unwrap_or(true),
+        index_dir: root.join(raw.search.index_dir.as_deref().unwrap_or(".shuyuan/index")),
+        allow_html: raw.markdown.allow_html.unwrap_or(false),
+        schema,
+    }
+}
+
+fn default_taxonomies() -> Vec<Taxonomy> {
+    [("tags", "标签"), ("topics", "专题"), ("region", "地区")]
+        .into_iter()
+        .map(|(name, label)| Taxonomy {
+            name: name.to_string(),
+            label: label.to_string(),
+        })
+        .collect()
+}
+
+/// 1-based line and character column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Where `key = …` (or a `[table.key]` header ending in it) is written, for messages
+/// about values that parsed but did not validate.
+fn find_key(text: &str, key: &str) -> Option<(usize, usize)> {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    text.lines().enumerate().find_map(|(i, line)| {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let is_assignment = trimmed
+            .strip_prefix(last)
+            .is_some_and(|rest| rest.trim_start().starts_with('='));
+        let is_header = trimmed.starts_with('[') && trimmed.trim_end().ends_with(&format!("{last}]"));
+        (is_assignment || is_header).then(|| (i + 1, line[..indent].chars().count() + 1))
+    })
+}

@@ -1,0 +1,507 @@
+//! Markdown: turns one page body into HTML, its table of contents, its heading anchors,
+//! the internal links it makes (for the resolve stage) and its plain text split at
+//! headings (for the search index). Each body is parsed exactly once.
+//!
+//! The parser is comrak with `cjk_friendly_emphasis`: CommonMark's flanking rules leave
+//! `这是**“重点”**内容` and `**《条例》**规定` unbolded, which Chinese editors write all the time.
+//! Internal links are replaced by placeholders here and filled in by [`crate::resolve`],
+//! once every page's URL and anchors are known.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use comrak::adapters::{HeadingAdapter, HeadingMeta};
+use comrak::nodes::{AlertType, NodeValue, Sourcepos};
+use comrak::options::Plugins;
+use comrak::{Arena, Node, Options};
+
+/// Where an internal link points before it is resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkTarget {
+    /// Another Markdown file, as a path relative to `content/`.
+    Page { path: String, fragment: Option<String> },
+    /// `[[slug]]` or `[[slug#heading]]`.
+    Wiki { slug: String, fragment: Option<String> },
+    /// A non-Markdown file under `content/` (image, PDF, DOCX …), relative to `content/`.
+    Asset { path: String },
+    /// `#anchor` on the same page.
+    Anchor(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkRef {
+    pub target: LinkTarget,
+    /// What the editor wrote, for messages.
+    pub written: String,
+    /// Line and column in the body (1-based).
+    pub line: usize,
+    pub column: usize,
+    /// The link has no text of its own (`[[slug]]`): show the target's title.
+    pub wants_title: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+}
+
+/// Plain text between two headings, for the search index.
+#[derive(Debug, Clone, Default)]
+pub struct TextSection {
+    pub anchor: String,
+    pub heading: String,
+    pub text: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// HTML with `sy-link-N` placeholders where internal links go.
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub anchors: HashSet<String>,
+    pub links: Vec<LinkRef>,
+    pub sections: Vec<TextSection>,
+    pub char_count: usize,
+    pub first_paragraph: String,
+}
+
+pub const PLACEHOLDER_PREFIX: &str = "sy-link-";
+/// Private-use characters around the index of a link whose text is its target's title.
+pub const TITLE_OPEN: char = '\u{E000}';
+pub const TITLE_CLOSE: char = '\u{E001}';
+
+pub fn options(allow_html: bool) -> Options<'static> {
+    let mut options = Options::default();
+    options.extension.strikethrough = true;
+    options.extension.table = true;
+    options.extension.autolink = true;
+    options.extension.tasklist = true;
+    options.extension.footnotes = true;
+    options.extension.alerts = true;
+    options.extension.wikilinks_title_after_pipe = true;
+    options.extension.cjk_friendly_emphasis = true;
+    options.parse.sourcepos_chars = true;
+    options.render.r#unsafe = allow_html;
+    options.render.tasklist_classes = true;
+    options
+}
+
+/// Renders one body. `rel` is the file's path relative to `content/`, used to resolve
+/// relative links.
+pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, body, options);
+    let mut out = Rendered::default();
+    let mut ids = Vec::new();
+    let mut used: HashMap<String, usize> = HashMap::new();
+
+    // Collected first: wiki links get new children below, and the tree walk forbids that.
+    let nodes: Vec<Node> = root.descendants().collect();
+    for node in nodes {
+        let value = node.data().value.clone();
+        match value {
+            NodeValue::Heading(heading) => {
+                let (title, custom) = take_custom_id(node);
+                let id = unique_id(custom.unwrap_or_else(|| slugify(&title)), &mut used);
+                if (2..=4).contains(&heading.level) {
+                    out.toc.push(TocEntry {
+                        level: heading.level,
+                        id: id.clone(),
+                        title: title.clone(),
+                    });
+                }
+                out.anchors.insert(id.clone());
+                ids.push(id);
+            }
+            NodeValue::Link(link) => {
+                if let Some(target) = classify(&link.url, rel) {
+                    let pos = node.data().sourcepos;
+                    let index = out.links.len();
+                    out.links.push(link_ref(target, &link.url, pos, false));
+                    if let NodeValue::Link(l) = &mut node.data_mut().value {
+                        l.url = format!("{PLACEHOLDER_PREFIX}{index}");
+                    }
+                }
+            }
+            NodeValue::Image(image) => {
+                if let Some(target @ LinkTarget::Asset { .. }) = classify(&image.url, rel) {
+                    let pos = node.data().sourcepos;
+                    let index = out.links.len();
+                    out.links.push(link_ref(target, &image.url, pos, false));
+                    if let NodeValue::Image(i) = &mut node.data_mut().value {
+                        i.url = format!("{PLACEHOLDER_PREFIX}{index}");
+                    }
+                }
+            }
+            NodeValue::WikiLink(wiki) => {
+                let (slug, fragment) = split_fragment(wiki.url.trim());
+                let text = plain_text(node);
+                let wants_title = text.trim() == wiki.url.trim();
+                let pos = node.data().sourcepos;
+                let index = out.links.len();
+                out.links.push(link_ref(
+                    LinkTarget::Wiki {
+                        slug: slug.to_string(),
+                        fragment,
+                    },
+                    &format!("[[{}]]", wiki.url),
+                    pos,
+                    wants_title,
+                ));
+                node.data_mut().value = NodeValue::Link(Box::new(comrak::nodes::NodeLink {
+                    url: format!("{PLACEHOLDER_PREFIX}{index}"),
+                    title: String::new(),
+                }));
+                if wants_title {
+                    for child in node.children().collect::<Vec<_>>() {
+                        child.detach();
+                    }
+                    let label = arena.alloc(comrak::nodes::AstNode::from(NodeValue::Text(
+                        format!("{TITLE_OPEN}{index}{TITLE_CLOSE}").into(),
+                    )));
+                    node.append(label);
+                }
+            }
+            NodeValue::Alert(_) => {
+                if let NodeValue::Alert(alert) = &mut node.data_mut().value {
+                    alert.title = Some(alert_title(alert.alert_type).to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    collect_text(root, &ids, &mut out);
+    let adapter = AnchoredHeadings {
+        ids: Mutex::new(ids.into_iter().rev().collect()),
+    };
+    let mut plugins = Plugins::default();
+    plugins.render.heading_adapter = Some(&adapter);
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    // Writing into a String cannot fail.
+    let _ = comrak::format_html_with_plugins(root, options, &mut html, &plugins);
+    out.html = html;
+    out
+}
+
+fn alert_title(kind: AlertType) -> &'static str {
+    match kind {
+        AlertType::Note => "注意",
+        AlertType::Tip => "提示",
+        AlertType::Important => "重要",
+        AlertType::Warning => "警告",
+        AlertType::Caution => "小心",
+    }
+}
+
+fn link_ref(target: LinkTarget, written: &str, pos: Sourcepos, wants_title: bool) -> LinkRef {
+    LinkRef {
+        target,
+        written: written.to_string(),
+        line: pos.start.line,
+        column: pos.start.column,
+        wants_title,
+    }
+}
+
+/// Writes `<hN id="…">` with the ids worked out in document order before rendering.
+struct AnchoredHeadings {
+    ids: Mutex<Vec<String>>,
+}
+
+impl HeadingAdapter for AnchoredHeadings {
+    fn enter(&self, output: &mut dyn std::fmt::Write, heading: &HeadingMeta, _: Option<Sourcepos>) -> std::fmt::Result {
+        let id = self.ids.lock().map(|mut ids| ids.pop()).ok().flatten().unwrap_or_default();
+        let id = html_attr(&id);
+        write!(
+            output,
+            "<h{level} id=\"{id}\"><a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\">#</a>",
+            level = heading.level
+        )
+    }
+
+    fn exit(&self, output: &mut dyn std::fmt::Write, heading: &HeadingMeta) -> std::fmt::Result {
+        write!(output, "</h{}>", heading.level)
+    }
+}
+
+pub fn html_attr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Removes a trailing `{#custom-id}` from a heading and returns the heading's text with it.
+fn take_custom_id<'a>(heading: Node<'a>) -> (String, Option<String>) {
+    let mut custom = None;
+    if let Some(last) = heading.last_child() {
+        let mut data = last.data_mut();
+        if let NodeValue::Text(text) = &mut data.value {
+            let trimmed = text.trim_end();
+            if let Some(start) = trimmed.rfind("{#")
+                && trimmed.ends_with('}')
+            {
+                let id = trimmed[start + 2..trimmed.len() - 1].trim().to_string();
+                if !id.is_empty() && !id.contains(char::is_whitespace) {
+                    custom = Some(id);
+                    *text = trimmed[..start].trim_end().to_string().into();
+                }
+            }
+        }
+    }
+    (plain_text(heading).trim().to_string(), custom)
+}
+
+fn unique_id(base: String, used: &mut HashMap<String, usize>) -> String {
+    let count = used.entry(base.clone()).or_insert(0);
+    let id = if *count == 0 { base.clone() } else { format!("{base}-{count}") };
+    *count += 1;
+    // A generated `x-1` could collide with a heading literally called `x-1`.
+    if id != base {
+        used.entry(id.clone()).or_insert(1);
+    }
+    id
+}
+
+/// Heading text to anchor: Chinese and other letters and digits stay readable, ASCII is
+/// lowercased, spaces become `-`, other punctuation goes.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '_' || c == '-' {
+            out.extend(c.to_lowercase());
+        } else if c.is_whitespace() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let trimmed = out.trim_matches('-');
+    if trimmed.is_empty() { "section".to_string() } else { trimmed.to_string() }
+}
+
+fn split_fragment(url: &str) -> (&str, Option<String>) {
+    match url.split_once('#') {
+        Some((path, fragment)) => (path, Some(percent_decode(fragment))),
+        None => (url, None),
+    }
+}
+
+fn has_scheme(url: &str) -> bool {
+    let Some((scheme, _)) = url.split_once(':') else {
+        return false;
+    };
+    !scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !scheme.contains('/')
+}
+
+/// Sorts a link the editor wrote into external (None) or one of the internal kinds.
+fn classify(url: &str, rel: &str) -> Option<LinkTarget> {
+    let url = url.trim();
+    if url.is_empty() || has_scheme(url) || url.starts_with("//") {
+        return None;
+    }
+    if let Some(anchor) = url.strip_prefix('#') {
+        return Some(LinkTarget::Anchor(percent_decode(anchor)));
+    }
+    let (path, fragment) = split_fragment(url);
+    let path = path.split('?').next().unwrap_or(path);
+    let path = percent_decode(path);
+    let joined = join_relative(rel, &path);
+    if path.to_ascii_lowercase().ends_with(".md") {
+        Some(LinkTarget::Page { path: joined, fragment })
+    } else if path.ends_with('/') || path.is_empty() {
+        // A link to a folder means its section page.
+        Some(LinkTarget::Page {
+            path: format!("{}_index.md", if joined.is_empty() { String::new() } else { format!("{joined}/") }),
+            fragment,
+        })
+    } else {
+        Some(LinkTarget::Asset { path: joined })
+    }
+}
+
+/// Joins `link` to the folder of `from` (both relative to `content/`) and normalises
+/// `.` and `..`. A path that climbs above `content/` keeps a leading `..` so it fails to resolve.
+pub fn join_relative(from: &str, link: &str) -> String {
+    let mut parts: Vec<&str> = if link.starts_with('/') {
+        Vec::new()
+    } else {
+        let mut dir: Vec<&str> = from.split('/').collect();
+        dir.pop();
+        dir
+    };
+    for part in link.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return format!("../{link}");
+                }
+            }
+            part => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+pub fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+fn plain_text<'a>(node: Node<'a>) -> String {
+    let mut text = String::new();
+    for d in node.descendants() {
+        match &d.data().value {
+            NodeValue::Text(t) => text.push_str(t),
+            NodeValue::Code(c) => text.push_str(&c.literal),
+            NodeValue::SoftBreak | NodeValue::LineBreak => text.push(' '),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// Walks the document once more for its plain text, cut into sections at headings.
+fn collect_text<'a>(root: Node<'a>, ids: &[String], out: &mut Rendered) {
+    let mut sections = vec![TextSection::default()];
+    let mut heading_index = 0;
+    let mut first_paragraph = None;
+    for node in root.children() {
+        walk_block(node, ids, &mut heading_index, &mut sections, &mut first_paragraph);
+    }
+    sections.retain(|s| !s.text.trim().is_empty() || !s.heading.is_empty());
+    out.char_count = sections
+        .iter()
+        .map(|s| s.text.chars().filter(|c| !c.is_whitespace()).count())
+        .sum();
+    out.first_paragraph = first_paragraph.unwrap_or_default();
+    out.sections = sections;
+}
+
+fn walk_block<'a>(
+    node: Node<'a>,
+    ids: &[String],
+    heading_index: &mut usize,
+    sections: &mut Vec<TextSection>,
+    first_paragraph: &mut Option<String>,
+) {
+    let value = node.data().value.clone();
+    match value {
+        NodeValue::Heading(_) => {
+            let heading = plain_text(node).trim().to_string();
+            let anchor = ids.get(*heading_index).cloned().unwrap_or_default();
+            *heading_index += 1;
+            sections.push(TextSection {
+                anchor,
+                heading,
+                text: String::new(),
+            });
+        }
+        NodeValue::Paragraph | NodeValue::TableCell | NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) => {
+            let text = match &value {
+                NodeValue::CodeBlock(code) => code.literal.clone(),
+                NodeValue::HtmlBlock(_) => String::new(),
+                _ => plain_text(node),
+            };
+            if first_paragraph.is_none() && matches!(value, NodeValue::Paragraph) && !text.trim().is_empty() {
+                *first_paragraph = Some(text.trim().to_string());
+            }
+            if let Some(section) = sections.last_mut() {
+                if !section.text.is_empty() {
+                    section.text.push('\n');
+                }
+                section.text.push_str(text.trim());
+            }
+        }
+        _ => {
+            for child in node.children() {
+                walk_block(child, ids, heading_index, sections, first_paragraph);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(md: &str) -> String {
+        render(md, "a/b.md", &options(false)).html
+    }
+
+    #[test]
+    fn chinese_emphasis_next_to_punctuation_is_bold() {
+        assert!(html("这是**“重点”**内容").contains("<strong>“重点”</strong>"));
+        assert!(html("**《条例》**规定").contains("<strong>《条例》</strong>"));
+    }
+
+    #[test]
+    fn heading_anchors_keep_chinese_and_are_unique() {
+        let r = render("## 第三条 工作要求\n\n## 第三条 工作要求\n\n## 一、总体要求 {#zongti}\n", "a.md", &options(false));
+        let ids: Vec<_> = r.toc.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["第三条-工作要求", "第三条-工作要求-1", "zongti"]);
+        assert!(r.html.contains("<h2 id=\"第三条-工作要求\">"));
+        assert_eq!(r.toc[2].title, "一、总体要求");
+    }
+
+    #[test]
+    fn links_are_sorted_into_kinds() {
+        let r = render(
+            "[a](../p/x.md#第一条) [b](https://example.org) [[slug#标题]] [c](file.pdf) [d](#本页)",
+            "cases/y.md",
+            &options(false),
+        );
+        let targets: Vec<_> = r.links.iter().map(|l| l.target.clone()).collect();
+        assert_eq!(
+            targets,
+            [
+                LinkTarget::Page { path: "p/x.md".into(), fragment: Some("第一条".into()) },
+                LinkTarget::Wiki { slug: "slug".into(), fragment: Some("标题".into()) },
+                LinkTarget::Asset { path: "cases/file.pdf".into() },
+                LinkTarget::Anchor("本页".into()),
+            ]
+        );
+        assert!(r.html.contains("https://example.org"));
+    }
+
+    #[test]
+    fn alerts_get_chinese_titles() {
+        assert!(html("> [!WARNING]\n> 小心").contains("警告"));
+    }
+
+    #[test]
+    fn raw_html_is_dropped_unless_allowed() {
+        assert!(!html("<script>alert(1)</script>\n").contains("<script>"));
+        let allowed = render("<b>粗</b>\n", "a.md", &options(true)).html;
+        assert!(allowed.contains("<b>粗</b>"));
+    }
+}

@@ -1,0 +1,293 @@
+//! Parse: splits each Markdown file into front matter and body, parses the YAML and
+//! checks every field against the [`Schema`], giving typed [`Document`]s.
+//!
+//! YAML is read with serde-saphyr, with strict booleans so that `NO`, `y` or `on` stay
+//! text (a region called NO must not become `false`). Every value keeps its position, so
+//! a type error points at `path:line:col` in the original file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_saphyr::Spanned;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::load::SourceFile;
+use crate::schema::{FieldValue, Kind, Schema};
+
+/// What a Markdown file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// `_index.md`: the title and introduction of its folder.
+    Section,
+    /// `index.md`: a page that owns its folder (a bundle with its attachments).
+    BundlePage,
+    Page,
+}
+
+/// Where a field was written in the source file (1-based).
+pub type Position = (usize, usize);
+
+#[derive(Debug)]
+pub struct Document {
+    pub rel: String,
+    /// Shown in diagnostics: relative to the site root.
+    pub shown_path: PathBuf,
+    pub role: Role,
+    pub source: String,
+    /// Byte offset of the body in `source`.
+    pub body_start: usize,
+    /// 1-based line of the body's first line in `source`.
+    pub body_line: usize,
+    pub fields: BTreeMap<String, FieldValue>,
+    pub positions: BTreeMap<String, Position>,
+    pub kind: Option<Kind>,
+}
+
+impl Document {
+    pub fn body(&self) -> &str {
+        &self.source[self.body_start..]
+    }
+
+    pub fn text(&self, field: &str) -> Option<&str> {
+        self.fields.get(field).and_then(FieldValue::as_text)
+    }
+
+    pub fn list(&self, field: &str) -> &[String] {
+        self.fields.get(field).map_or(&[], FieldValue::as_list)
+    }
+
+    pub fn int(&self, field: &str) -> Option<i64> {
+        match self.fields.get(field) {
+            Some(FieldValue::Int(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    pub fn flag(&self, field: &str) -> bool {
+        matches!(self.fields.get(field), Some(FieldValue::Bool(true)))
+    }
+
+    pub fn date(&self, field: &str) -> Option<crate::schema::Date> {
+        match self.fields.get(field) {
+            Some(FieldValue::Date(d)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    /// A diagnostic placed at the value of `field`, or at the top of the file.
+    pub fn error_at(&self, field: &str, code: Code, message: String) -> Diagnostic {
+        let d = Diagnostic::error(code, &self.shown_path, message);
+        match self.positions.get(field) {
+            Some(&(line, col)) => d.at(&self.source, line, col),
+            None => d.at(&self.source, 1, 1),
+        }
+    }
+}
+
+pub fn parse_all(site_root: &Path, files: Vec<SourceFile>, schema: &Schema, diagnostics: &mut Diagnostics) -> Vec<Document> {
+    let results: Vec<(Option<Document>, Vec<Diagnostic>)> = files
+        .into_par_iter()
+        .map(|file| parse_one(site_root, file, schema))
+        .collect();
+    let mut documents = Vec::with_capacity(results.len());
+    for (document, problems) in results {
+        diagnostics.extend(problems);
+        documents.extend(document);
+    }
+    documents
+}
+
+fn role_of(rel: &str) -> Role {
+    match rel.rsplit('/').next() {
+        Some("_index.md") => Role::Section,
+        Some("index.md") => Role::BundlePage,
+        _ => Role::Page,
+    }
+}
+
+fn parse_one(site_root: &Path, file: SourceFile, schema: &Schema) -> (Option<Document>, Vec<Diagnostic>) {
+    let shown_path = file.path.strip_prefix(site_root).unwrap_or(&file.path).to_path_buf();
+    let mut problems = Vec::new();
+    let role = role_of(&file.rel);
+    let source = file.text;
+
+    let (yaml, yaml_line, body_start) = match split_front_matter(&source) {
+        Ok(split) => split,
+        Err(line) => {
+            problems.push(
+                Diagnostic::error(
+                    Code::FrontMatterUnclosed,
+                    &shown_path,
+                    "前置元数据没有结束：开头的 `---` 之后找不到另一行 `---`",
+                )
+                .at(&source, line, 1),
+            );
+            return (None, problems);
+        }
+    };
+
+    let mut raw: BTreeMap<String, Spanned<serde_json::Value>> = BTreeMap::new();
+    if !yaml.trim().is_empty() {
+        let options = serde_saphyr::options! { strict_booleans: true };
+        match serde_saphyr::from_str_with_options(yaml, options) {
+            Ok(map) => raw = map,
+            Err(e) => {
+                problems.push(yaml_error(&shown_path, &source, yaml_line, &e));
+                return (None, problems);
+            }
+        }
+    }
+
+    let mut fields = BTreeMap::new();
+    let mut positions = BTreeMap::new();
+    for (name, spanned) in raw {
+        let location = spanned.referenced;
+        let position = (
+            yaml_line + location.line().saturating_sub(1) as usize,
+            location.column() as usize,
+        );
+        positions.insert(name.clone(), position);
+        if role == Role::Section && matches!(name.as_str(), "sort_by" | "paginate") {
+            match check_section_field(&name, &spanned.value) {
+                Ok(value) => {
+                    fields.insert(name, value);
+                }
+                Err(message) => problems.push(
+                    Diagnostic::error(Code::FieldType, &shown_path, format!("字段 `{name}` {message}"))
+                        .at(&source, position.0, position.1),
+                ),
+            }
+            continue;
+        }
+        match schema.check(&name, &spanned.value) {
+            Ok(Some(value)) => {
+                fields.insert(name, value);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let code = if e.invalid_date {
+                    Code::InvalidDate
+                } else if e.invalid_enum {
+                    Code::InvalidEnum
+                } else {
+                    Code::FieldType
+                };
+                problems.push(
+                    Diagnostic::error(code, &shown_path, format!("字段 `{name}` {}", e.message))
+                        .at(&source, position.0, position.1),
+                );
+            }
+        }
+    }
+
+    let body_line = source[..body_start].matches('\n').count() + 1;
+    let mut document = Document {
+        rel: file.rel,
+        shown_path,
+        role,
+        source,
+        body_start,
+        body_line,
+        fields,
+        positions,
+        kind: None,
+    };
+
+    if let Some(kind_name) = document.text("kind").map(str::to_string) {
+        match Kind::parse(&kind_name) {
+            Some(kind) => document.kind = Some(kind),
+            None => problems.push(document.error_at(
+                "kind",
+                Code::UnknownKind,
+                format!("未知的内容类型 `{kind_name}`；可用类型：case（案例）、guide（操作指南）、policy（政策摘编）"),
+            )),
+        }
+    }
+    (Some(document), problems)
+}
+
+fn check_section_field(name: &str, value: &serde_json::Value) -> Result<FieldValue, String> {
+    match (name, value) {
+        ("sort_by", serde_json::Value::String(s)) if matches!(s.as_str(), "date" | "weight" | "title") => {
+            Ok(FieldValue::Text(s.clone()))
+        }
+        ("sort_by", _) => Err("应为 date、weight 或 title 之一".into()),
+        ("paginate", serde_json::Value::Number(n)) if n.as_u64().is_some_and(|n| n > 0) => {
+            Ok(FieldValue::Int(n.as_u64().unwrap_or(1) as i64))
+        }
+        _ => Err("应为正整数（每页显示的条数）".into()),
+    }
+}
+
+fn yaml_error(shown_path: &Path, source: &str, yaml_line: usize, error: &serde_saphyr::Error) -> Diagnostic {
+    let message = error.without_snippet().to_string();
+    let message = message
+        .split_once(": ")
+        .filter(|(head, _)| head.starts_with("line "))
+        .map_or(message.as_str(), |(_, rest)| rest)
+        .to_string();
+    let d = Diagnostic::error(
+        Code::FrontMatterSyntax,
+        shown_path,
+        format!("前置元数据（YAML）格式错误：{message}"),
+    );
+    match error.location() {
+        Some(location) if location.line() > 0 => d.at(
+            source,
+            yaml_line + location.line() as usize - 1,
+            location.column() as usize,
+        ),
+        _ => d.at(source, yaml_line, 1),
+    }
+}
+
+/// Returns the YAML text, the 1-based line it starts on, and the byte offset of the body.
+/// A file without a leading `---` has no front matter. `Err(line)` means the opening
+/// fence at `line` is never closed.
+fn split_front_matter(source: &str) -> Result<(&str, usize, usize), usize> {
+    let Some(rest) = source.strip_prefix("---") else {
+        return Ok(("", 1, 0));
+    };
+    let Some(first_newline) = rest.find('\n') else {
+        return if rest.trim().is_empty() { Err(1) } else { Ok(("", 1, 0)) };
+    };
+    if !rest[..first_newline].trim().is_empty() {
+        return Ok(("", 1, 0));
+    }
+    let yaml_start = 3 + first_newline + 1;
+    let mut offset = yaml_start;
+    for line in source[yaml_start..].split_inclusive('\n') {
+        let content = line.trim_end_matches('\n');
+        if content.trim_end() == "---" || content.trim_end() == "..." {
+            let body_start = offset + line.len();
+            return Ok((&source[yaml_start..offset], 2, body_start));
+        }
+        offset += line.len();
+    }
+    Err(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter_is_split_from_the_body() {
+        let source = "---\ntitle: 甲\n---\n正文\n";
+        let (yaml, line, body) = split_front_matter(source).unwrap();
+        assert_eq!(yaml, "title: 甲\n");
+        assert_eq!(line, 2);
+        assert_eq!(&source[body..], "正文\n");
+    }
+
+    #[test]
+    fn unclosed_front_matter_is_reported() {
+        assert_eq!(split_front_matter("---\ntitle: 甲\n正文\n"), Err(1));
+    }
+
+    #[test]
+    fn a_thematic_break_later_is_not_front_matter() {
+        assert_eq!(split_front_matter("正文\n---\n").unwrap(), ("", 1, 0));
+    }
+}
