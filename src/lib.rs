@@ -4,9 +4,14 @@
 //! [`markdown`] → [`resolve`] → [`render`] → [`write`], with [`build`] driving it.
 //! See ARCHITECTURE.md for the tour.
 
+pub mod build;
 pub mod config;
 pub mod diagnostics;
 pub mod load;
 pub mod markdown;
 pub mod parse;
+pub mod render;
+pub mod resolve;
+pub mod scaffold;
 pub mod schema;
+pub mod write;

@@ -1,0 +1,163 @@
+//! Build: runs the pipeline in order — config, load, parse, markdown, resolve, render,
+//! write, search — and decides whether the new output replaces the old.
+//!
+//! Every stage adds to one [`Diagnostics`] list and the pipeline goes as far as it can,
+//! so one run reports every problem. Nothing is written unless the whole run is clean.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::render::ThemeFiles;
+use crate::resolve::{ResolveInput, Site};
+use crate::write::Output;
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub output: PathBuf,
+    pub include_drafts: bool,
+    /// `false` for `shuyuan check`: validate everything, write nothing.
+    pub write: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> BuildOptions {
+        let root = root.into();
+        BuildOptions { output: root.join("public"), root, include_drafts: false, write: true }
+    }
+}
+
+#[derive(Debug)]
+pub struct BuildReport {
+    pub pages: usize,
+    pub files: usize,
+    pub elapsed: Duration,
+    pub diagnostics: Diagnostics,
+}
+
+/// What each stage is doing, for a progress line on long builds.
+pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
+
+/// Builds the site. `Err` carries every diagnostic (at least one of them an error); the
+/// previous output is then untouched.
+pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, Diagnostics> {
+    let started = Instant::now();
+    let config = Config::load(&options.root)?;
+    let mut diagnostics = Diagnostics::default();
+    if options.write
+        && let Err(d) = crate::write::check_output_location(&options.root, &options.output)
+    {
+        diagnostics.push(d);
+        return Err(diagnostics);
+    }
+
+    progress("读取内容");
+    let loaded = crate::load::load(&options.root, &config.content_dir(), &mut diagnostics);
+    progress("解析前置元数据");
+    let documents = crate::parse::parse_all(&options.root, loaded.markdown, &config.schema, &mut diagnostics);
+    progress("渲染 Markdown");
+    let markdown_options = crate::markdown::options(config.allow_html);
+    let documents: Vec<_> = documents
+        .into_par_iter()
+        .map(|doc| {
+            let rendered = crate::markdown::render(doc.body(), &doc.rel, &markdown_options);
+            (doc, rendered)
+        })
+        .collect();
+    let build_id = build_id(&documents);
+    progress("解析链接与引用");
+    let site = crate::resolve::resolve(
+        config,
+        ResolveInput { documents, assets: loaded.assets, include_drafts: options.include_drafts },
+        &mut diagnostics,
+    );
+    let theme = ThemeFiles::for_site(&options.root, &site.config.theme_dir());
+    let tera = crate::render::load_templates(&options.root, &theme, &mut diagnostics);
+    check_static_files(&options.root, &theme, &mut diagnostics);
+
+    let Some(mut tera) = tera.filter(|_| !diagnostics.has_errors()) else {
+        diagnostics.sort();
+        return Err(diagnostics);
+    };
+    if !options.write {
+        diagnostics.sort();
+        return Ok(BuildReport { pages: site.pages.len(), files: 0, elapsed: started.elapsed(), diagnostics });
+    }
+
+    let output = match Output::begin(&options.output) {
+        Ok(output) => output,
+        Err(d) => {
+            diagnostics.push(d);
+            return Err(diagnostics);
+        }
+    };
+    progress("生成页面");
+    let files = write_site(&site, &mut tera, &build_id, &theme, &output, &mut diagnostics);
+    if diagnostics.has_errors() {
+        output.abandon();
+        diagnostics.sort();
+        return Err(diagnostics);
+    }
+    if let Err(d) = output.commit() {
+        diagnostics.push(d);
+        return Err(diagnostics);
+    }
+    diagnostics.sort();
+    Ok(BuildReport { pages: site.pages.len(), files, elapsed: started.elapsed(), diagnostics })
+}
+
+fn write_site(
+    site: &Site,
+    tera: &mut tera::Tera,
+    build_id: &str,
+    theme: &ThemeFiles,
+    output: &Output,
+    diagnostics: &mut Diagnostics,
+) -> usize {
+    let mut files = crate::render::render_site(site, tera, build_id, output, diagnostics);
+    let mut record = |result: Result<usize, Diagnostic>| match result {
+        Ok(n) => files += n,
+        Err(d) => diagnostics.push(d),
+    };
+    record(output.write("sitemap.xml", crate::render::sitemap(site).as_bytes()).map(|_| 1));
+    for dir in &theme.static_dirs {
+        record(output.copy_tree(dir, "static"));
+    }
+    let copied: Vec<Result<usize, Diagnostic>> = site
+        .assets
+        .par_iter()
+        .map(|asset| output.copy(&asset.path, &asset.rel).map(|_| 1))
+        .collect();
+    for result in copied {
+        record(result);
+    }
+    files
+}
+
+fn check_static_files(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnostics) {
+    for dir in &theme.static_dirs {
+        for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+            let path = entry.path();
+            let checked = path.extension().is_some_and(|e| matches!(e.to_str(), Some("css" | "js" | "html" | "svg")));
+            if checked && let Ok(text) = std::fs::read_to_string(path) {
+                crate::render::check_no_outside_assets(root, path, &text, diagnostics);
+            }
+        }
+    }
+}
+
+/// A short hash of every source, so asset names change exactly when content does.
+fn build_id(documents: &[(crate::parse::Document, crate::markdown::Rendered)]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (doc, _) in documents {
+        for byte in doc.rel.bytes().chain(doc.source.bytes()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{:08x}", hash as u32)
+}

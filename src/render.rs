@@ -1,0 +1,460 @@
+//! Render: fills the theme's Tera templates with the [`Site`] and hands every output file
+//! to the [`Output`] sink as soon as it is rendered, so a large site is never held in
+//! memory as HTML all at once.
+//!
+//! Templates come from `themes/<theme>/templates/`, overridden file by file by the site's
+//! own `templates/`. What is the same for every page (site, navigation, taxonomies) goes
+//! into Tera's global context once; per page only `root`, `current_url` and the page's own
+//! data are built. Every URL in a context is root-relative; templates prefix `root`, which
+//! is what keeps the output working from file:// and under any sub-path.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::resolve::{Page, Site, encode_path, root_prefix};
+use crate::schema::Kind;
+use crate::write::Output;
+
+pub const TEMPLATES: [&str; 8] = [
+    "base.html",
+    "index.html",
+    "section.html",
+    "page.html",
+    "taxonomy.html",
+    "term.html",
+    "search.html",
+    "404.html",
+];
+
+/// The theme's and the site's template and static folders, overrides first.
+pub struct ThemeFiles {
+    pub template_dirs: Vec<PathBuf>,
+    pub static_dirs: Vec<PathBuf>,
+}
+
+impl ThemeFiles {
+    pub fn for_site(root: &Path, theme_dir: &Path) -> ThemeFiles {
+        ThemeFiles {
+            template_dirs: vec![root.join("templates"), theme_dir.join("templates")],
+            static_dirs: vec![root.join("static"), theme_dir.join("static")],
+        }
+    }
+}
+
+/// Loads templates (site overrides first) into Tera, reporting syntax errors by file.
+pub fn load_templates(root: &Path, files: &ThemeFiles, diagnostics: &mut Diagnostics) -> Option<tera::Tera> {
+    let mut sources: Vec<(String, String, PathBuf)> = Vec::new();
+    for dir in files.template_dirs.iter().rev() {
+        let entries = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().flatten();
+        for entry in entries.filter(|e| e.file_type().is_file()) {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "html" && e != "xml") {
+                continue;
+            }
+            let name = crate::load::relative_slash_path(dir, path);
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    sources.retain(|(n, _, _)| n != &name);
+                    sources.push((name, text, path.to_path_buf()));
+                }
+                Err(e) => diagnostics.push(Diagnostic::error(Code::Io, shown(root, path), format!("无法读取模板：{e}"))),
+            }
+        }
+    }
+    for required in TEMPLATES {
+        if !sources.iter().any(|(n, _, _)| n == required) {
+            diagnostics.push(Diagnostic::error(
+                Code::TemplateSyntax,
+                shown(root, &files.template_dirs[1].join(required)),
+                format!("主题缺少模板 {required}"),
+            ));
+        }
+    }
+    for (_, text, path) in &sources {
+        check_no_outside_assets(root, path, text, diagnostics);
+    }
+    let mut tera = tera::Tera::new();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    if let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, t, _)| (n.as_str(), t.as_str()))) {
+        let name = e.to_string();
+        let path = sources
+            .iter()
+            .find(|(n, _, _)| name.contains(n.as_str()))
+            .map_or_else(|| files.template_dirs[1].clone(), |(_, _, p)| p.clone());
+        diagnostics.push(Diagnostic::error(Code::TemplateSyntax, shown(root, &path), format!("模板语法错误：{}", error_chain(&e))));
+        return None;
+    }
+    Some(tera)
+}
+
+fn shown(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(&format!("\n{s}"));
+        source = s.source();
+    }
+    message
+}
+
+/// Theme and static files must not pull anything from another host: readers are offline
+/// and intranet hosts have no internet. Content may still link out with plain links.
+pub fn check_no_outside_assets(root: &Path, path: &Path, text: &str, diagnostics: &mut Diagnostics) {
+    const PATTERNS: [&str; 8] = ["src=\"http", "src='http", "src=\"//", "href=\"//", "url(http", "url(\"http", "url('http", "@import \"http"];
+    let link_rel_assets = ["stylesheet", "icon", "preload", "manifest", "modulepreload"];
+    for (number, line) in text.lines().enumerate() {
+        let lower = line.to_ascii_lowercase();
+        let external_link_tag = lower.contains("<link")
+            && lower.contains("href=\"http")
+            && link_rel_assets.iter().any(|r| lower.contains(r));
+        let hit = PATTERNS.iter().find_map(|p| lower.find(p)).or(external_link_tag.then_some(0))
+            .or_else(|| lower.find("import(\"http").or_else(|| lower.find("fetch(\"http")));
+        if let Some(col) = hit {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::ExternalAsset,
+                    shown(root, path),
+                    "主题文件引用了外部网络资源；站点必须在离线和内网环境下使用，请把该资源放入 static/ 目录并用相对路径引用",
+                )
+                .at(text, number + 1, line[..col.min(line.len())].chars().count() + 1),
+            );
+        }
+    }
+}
+
+fn kind_fields(kind: Option<Kind>) -> (&'static str, &'static str) {
+    kind.map_or(("page", "文章"), |k| (k.as_str(), k.label()))
+}
+
+pub fn status_class(status: Option<&str>) -> Option<&'static str> {
+    match status? {
+        "现行有效" => Some("current"),
+        "已修订" => Some("revised"),
+        "已废止" => Some("repealed"),
+        _ => None,
+    }
+}
+
+struct Contexts<'a> {
+    site: &'a Site,
+}
+
+impl Contexts<'_> {
+    fn link(&self, title: &str, url: &str) -> Value {
+        json!({ "title": title, "url": encode_path(url) })
+    }
+
+    fn term(&self, taxonomy: &str, name: &str) -> Value {
+        json!({ "name": name, "url": self.site.term_url(taxonomy, name).map(encode_path) })
+    }
+
+    fn summary(&self, index: usize) -> Value {
+        let page = &self.site.pages[index];
+        let (kind, kind_label) = kind_fields(page.kind);
+        json!({
+            "title": page.title,
+            "url": encode_path(&page.url),
+            "kind": kind,
+            "kind_label": kind_label,
+            "date": page.sort_date().map(|d| d.to_string()),
+            "summary": page.summary,
+            "status": page.status(),
+            "status_class": status_class(page.status()),
+            "tags": page.doc.list("tags").iter().map(|t| self.term("tags", t)).collect::<Vec<_>>(),
+            "region": page.doc.text("region"),
+        })
+    }
+
+    fn breadcrumbs(&self, mut section: usize, include_self: bool) -> Vec<Value> {
+        let mut crumbs = Vec::new();
+        if include_self {
+            let s = &self.site.sections[section];
+            crumbs.push(self.link(&s.title, &s.url));
+        }
+        while let Some(parent) = self.site.sections[section].parent {
+            let s = &self.site.sections[parent];
+            crumbs.push(self.link(if parent == 0 { "首页" } else { &s.title }, &s.url));
+            section = parent;
+        }
+        crumbs.reverse();
+        crumbs
+    }
+
+    fn meta_rows(&self, page: &Page) -> Vec<Value> {
+        let schema = &self.site.config.schema;
+        let mut names: Vec<&str> = page.kind.map_or(&[][..], Kind::panel_fields).to_vec();
+        names.extend(schema.custom_fields().filter(|(_, spec)| spec.shown).map(|(n, _)| n));
+        names
+            .into_iter()
+            .filter_map(|name| {
+                let value = page.doc.fields.get(name)?;
+                let label = schema.field(name).map_or(name, |s| s.label.as_str());
+                let url = value.as_text().and_then(|v| self.site.term_url(name, v)).map(encode_path);
+                Some(json!({ "label": label, "value": value.display(), "url": url }))
+            })
+            .collect()
+    }
+
+    fn page(&self, index: usize) -> Value {
+        let site = self.site;
+        let page = &site.pages[index];
+        let (kind, kind_label) = kind_fields(page.kind);
+        let pages_link = |i: usize| self.link(&site.pages[i].title, &site.pages[i].url);
+        json!({
+            "title": page.title,
+            "url": encode_path(&page.url),
+            "slug": page.slug,
+            "kind": kind,
+            "kind_label": kind_label,
+            "summary": page.summary,
+            "date": page.date.map(|d| d.to_string()),
+            "updated": page.updated.map(|d| d.to_string()),
+            "content": page.html,
+            "toc": page.toc,
+            "breadcrumbs": self.breadcrumbs(page.section, page.section != 0),
+            "meta": self.meta_rows(page),
+            "tags": page.doc.list("tags").iter().map(|t| self.term("tags", t)).collect::<Vec<_>>(),
+            "topics": page.doc.list("topics").iter().map(|t| self.term("topics", t)).collect::<Vec<_>>(),
+            "region": page.doc.text("region").map(|r| self.term("region", r)),
+            "status": page.status(),
+            "status_class": status_class(page.status()),
+            "superseded_by": page.superseded_by.map(pages_link),
+            "supersedes": page.supersedes.iter().map(|&i| pages_link(i)).collect::<Vec<_>>(),
+            "cites": page.cites.iter().map(|&i| {
+                let cited = &site.pages[i];
+                json!({
+                    "title": cited.title, "url": encode_path(&cited.url),
+                    "status": cited.status(), "status_class": status_class(cited.status()),
+                })
+            }).collect::<Vec<_>>(),
+            "cited_by": page.cited_by.iter().map(|&i| {
+                let citing = &site.pages[i];
+                json!({ "title": citing.title, "url": encode_path(&citing.url), "kind_label": kind_fields(citing.kind).1 })
+            }).collect::<Vec<_>>(),
+            "prev": page.prev.map(pages_link),
+            "next": page.next.map(pages_link),
+            "reading_minutes": reading_minutes(page.char_count),
+            "char_count": page.char_count,
+        })
+    }
+}
+
+/// Chinese readers take in roughly 300–500 characters a minute; 400 is the middle.
+pub fn reading_minutes(chars: usize) -> usize {
+    chars.div_ceil(400).max(1)
+}
+
+fn globals(site: &Site, build_id: &str) -> Value {
+    let root = &site.sections[0];
+    let mut nav: Vec<&crate::resolve::Section> = root.subsections.iter().map(|&i| &site.sections[i]).collect();
+    nav.sort_by_key(|s| s.weight);
+    json!({
+        "site": {
+            "title": site.config.title,
+            "description": site.config.description,
+            "language": site.config.language,
+            "build_id": build_id,
+        },
+        "nav": nav.iter().map(|s| json!({"title": s.title, "url": encode_path(&s.url), "dir": s.dir})).collect::<Vec<_>>(),
+        "taxonomies": site.taxonomies.iter().map(|t| json!({
+            "name": t.name, "label": t.label, "url": format!("{}/index.html", t.name),
+        })).collect::<Vec<_>>(),
+        "search": { "enabled": site.config.search_enabled },
+    })
+}
+
+/// One file to render: its output path, its template and its own variables.
+struct Job {
+    path: String,
+    template: &'static str,
+    vars: Value,
+}
+
+/// Renders every HTML file of the site into `output`. Returns how many files were written.
+pub fn render_site(site: &Site, tera: &mut tera::Tera, build_id: &str, output: &Output, diagnostics: &mut Diagnostics) -> usize {
+    let globals = globals(site, build_id);
+    if let Value::Object(map) = &globals {
+        let global = tera.global_context();
+        for (key, value) in map {
+            global.insert(key.clone(), value);
+        }
+    }
+    let contexts = Contexts { site };
+    let jobs = jobs(site, &contexts);
+    let tera = &*tera;
+    let nav_dirs: Vec<String> = site.sections[0].subsections.iter().map(|&i| site.sections[i].dir.clone()).collect();
+    let problems: Vec<Diagnostic> = jobs
+        .par_iter()
+        .filter_map(|job| {
+            let mut context = tera::Context::new();
+            let root = if job.template == "404.html" { String::new() } else { root_prefix(&job.path) };
+            context.insert("root", &root);
+            context.insert("current_url", &job.path);
+            let top = job.path.split('/').next().unwrap_or("");
+            context.insert("active_section", if nav_dirs.iter().any(|d| d == top) { top } else { "" });
+            if let Value::Object(vars) = &job.vars {
+                for (key, value) in vars {
+                    context.insert(key.clone(), value);
+                }
+            }
+            match tera.render(job.template, &context) {
+                Ok(html) => output.write(&job.path, html.as_bytes()).err(),
+                Err(e) => Some(Diagnostic::error(
+                    Code::TemplateRender,
+                    PathBuf::from(format!("templates/{}", job.template)),
+                    format!("渲染 {} 时模板出错：{}", job.path, error_chain(&e)),
+                )),
+            }
+        })
+        .collect();
+    let count = jobs.len();
+    diagnostics.extend(problems);
+    for (alias, target) in &site.aliases {
+        let href = format!("{}{}", root_prefix(alias), encode_path(&site.pages[*target].url));
+        let html = redirect_page(&href, &site.pages[*target].title);
+        if let Err(d) = output.write(alias, html.as_bytes()) {
+            diagnostics.push(d);
+        }
+    }
+    count + site.aliases.len()
+}
+
+fn redirect_page(href: &str, title: &str) -> String {
+    let href = crate::markdown::html_attr(href);
+    let title = crate::markdown::html_attr(title);
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <meta http-equiv=\"refresh\" content=\"0; url={href}\"><link rel=\"canonical\" href=\"{href}\"></head>\
+         <body><p>本页已移至 <a href=\"{href}\">{title}</a>。</p></body></html>\n"
+    )
+}
+
+fn jobs(site: &Site, contexts: &Contexts) -> Vec<Job> {
+    let mut jobs = Vec::with_capacity(site.pages.len() + site.sections.len() + 16);
+    let root = &site.sections[0];
+    let mut recent: Vec<usize> = (0..site.pages.len()).collect();
+    recent.sort_by(|&a, &b| site.pages[b].sort_date().cmp(&site.pages[a].sort_date()));
+    recent.truncate(10);
+    let home_sections: Vec<Value> = root
+        .subsections
+        .iter()
+        .map(|&i| {
+            let s = &site.sections[i];
+            json!({ "title": s.title, "url": encode_path(&s.url), "intro_html": s.html, "count": s.total_pages })
+        })
+        .collect();
+    let topics: Vec<Value> = site
+        .taxonomies
+        .iter()
+        .find(|t| t.name == "topics")
+        .map(|t| t.terms.iter().map(|term| json!({"name": term.name, "url": encode_path(&term.url), "count": term.pages.len()})).collect())
+        .unwrap_or_default();
+    jobs.push(Job {
+        path: "index.html".into(),
+        template: "index.html",
+        vars: json!({
+            "home": { "title": root.title, "content": root.html },
+            "sections": home_sections,
+            "recent": recent.iter().map(|&i| contexts.summary(i)).collect::<Vec<_>>(),
+            "topics": topics,
+        }),
+    });
+
+    for (index, section) in site.sections.iter().enumerate().skip(1) {
+        let per_page = section.paginate.unwrap_or(usize::MAX).max(1);
+        let chunks: Vec<&[usize]> = if section.pages.is_empty() { vec![&[][..]] } else { section.pages.chunks(per_page).collect() };
+        let total = chunks.len();
+        let page_url = |n: usize| {
+            if n == 1 { section.url.clone() } else { section.url.replace("index.html", &format!("index-{n}.html")) }
+        };
+        for (n, chunk) in chunks.iter().enumerate() {
+            let number = n + 1;
+            let (kind, kind_label) = kind_fields(section.kind);
+            jobs.push(Job {
+                path: page_url(number),
+                template: "section.html",
+                vars: json!({
+                    "section": {
+                        "title": section.title,
+                        "url": encode_path(&section.url),
+                        "content": section.html,
+                        "kind": kind,
+                        "kind_label": kind_label,
+                        "breadcrumbs": contexts.breadcrumbs(index, false),
+                        "subsections": section.subsections.iter().map(|&s| {
+                            let sub = &site.sections[s];
+                            json!({"title": sub.title, "url": encode_path(&sub.url), "count": sub.total_pages})
+                        }).collect::<Vec<_>>(),
+                        "pages": chunk.iter().map(|&i| contexts.summary(i)).collect::<Vec<_>>(),
+                    },
+                    "paginator": {
+                        "current": number,
+                        "total": total,
+                        "prev_url": (number > 1).then(|| encode_path(&page_url(number - 1))),
+                        "next_url": (number < total).then(|| encode_path(&page_url(number + 1))),
+                        "pages": (1..=total).map(|k| json!({"number": k, "url": encode_path(&page_url(k)), "current": k == number})).collect::<Vec<_>>(),
+                    },
+                }),
+            });
+        }
+    }
+
+    for (index, page) in site.pages.iter().enumerate() {
+        jobs.push(Job { path: page.url.clone(), template: "page.html", vars: json!({ "page": contexts.page(index) }) });
+    }
+
+    for taxonomy in &site.taxonomies {
+        let header = json!({"name": taxonomy.name, "label": taxonomy.label, "url": format!("{}/index.html", taxonomy.name)});
+        jobs.push(Job {
+            path: format!("{}/index.html", taxonomy.name),
+            template: "taxonomy.html",
+            vars: json!({ "taxonomy": {
+                "name": taxonomy.name, "label": taxonomy.label,
+                "terms": taxonomy.terms.iter().map(|t| json!({"name": t.name, "url": encode_path(&t.url), "count": t.pages.len()})).collect::<Vec<_>>(),
+            }}),
+        });
+        for term in &taxonomy.terms {
+            jobs.push(Job {
+                path: term.url.clone(),
+                template: "term.html",
+                vars: json!({
+                    "taxonomy": header,
+                    "term": { "name": term.name, "url": encode_path(&term.url), "pages": term.pages.iter().map(|&i| contexts.summary(i)).collect::<Vec<_>>() },
+                }),
+            });
+        }
+    }
+    jobs.push(Job { path: "search.html".into(), template: "search.html", vars: json!({}) });
+    jobs.push(Job { path: "404.html".into(), template: "404.html", vars: json!({}) });
+    jobs
+}
+
+/// `sitemap.xml`: absolute when `base_url` is configured, otherwise root-relative.
+pub fn sitemap(site: &Site) -> String {
+    let base = site.config.base_url.as_deref().unwrap_or("");
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut entry = |url: &str, date: Option<String>| {
+        xml.push_str("  <url><loc>");
+        xml.push_str(&crate::markdown::html_attr(&format!("{base}{}", encode_path(url))));
+        xml.push_str("</loc>");
+        if let Some(date) = date {
+            xml.push_str(&format!("<lastmod>{date}</lastmod>"));
+        }
+        xml.push_str("</url>\n");
+    };
+    for section in &site.sections {
+        entry(&section.url, None);
+    }
+    for page in &site.pages {
+        entry(&page.url, page.sort_date().map(|d| d.to_string()));
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}

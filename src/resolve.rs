@@ -1,0 +1,770 @@
+//! Resolve: turns parsed and rendered documents into the [`Site`] — sections, pages with
+//! their output URLs, resolved links and references, citations both ways, ordering,
+//! prev/next and taxonomies.
+//!
+//! This is the one place that knows every page at once, so it owns the checks that need
+//! the whole site: duplicate slugs and output paths, broken links and anchors, references
+//! to missing pages, fields a kind requires. All lookups go through hash maps built once,
+//! so the stage stays linear in the number of pages and links.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::config::Config;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::load::Asset;
+use crate::markdown::{LinkTarget, PLACEHOLDER_PREFIX, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection, TocEntry};
+use crate::parse::{Document, Role};
+use crate::schema::{Date, FieldType, Kind};
+
+#[derive(Debug)]
+pub struct Page {
+    pub doc: Document,
+    pub slug: String,
+    /// Output path relative to the site root, e.g. `cases/juweihui.html`.
+    pub url: String,
+    pub kind: Option<Kind>,
+    pub section: usize,
+    pub title: String,
+    pub summary: Option<String>,
+    pub date: Option<Date>,
+    pub updated: Option<Date>,
+    /// Rendered body with every internal link resolved (relative to this page).
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub text: Vec<TextSection>,
+    pub char_count: usize,
+    pub cites: Vec<usize>,
+    pub cited_by: Vec<usize>,
+    pub superseded_by: Option<usize>,
+    pub supersedes: Vec<usize>,
+    pub prev: Option<usize>,
+    pub next: Option<usize>,
+}
+
+impl Page {
+    pub fn status(&self) -> Option<&str> {
+        self.doc.text("status")
+    }
+
+    /// The date lists sort by: last update first, then publication.
+    pub fn sort_date(&self) -> Option<Date> {
+        self.updated.or(self.date).or_else(|| self.doc.date("issued"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Date,
+    Weight,
+    Title,
+}
+
+#[derive(Debug)]
+pub struct Section {
+    /// Folder relative to `content/`; empty for the root.
+    pub dir: String,
+    pub url: String,
+    pub title: String,
+    pub html: String,
+    pub kind: Option<Kind>,
+    pub sort_by: SortBy,
+    pub paginate: Option<usize>,
+    pub weight: i64,
+    pub parent: Option<usize>,
+    pub subsections: Vec<usize>,
+    /// Direct pages in display order.
+    pub pages: Vec<usize>,
+    /// Pages here and in every subsection.
+    pub total_pages: usize,
+}
+
+#[derive(Debug)]
+pub struct Term {
+    pub name: String,
+    pub url: String,
+    pub pages: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub struct TaxonomyIndex {
+    pub name: String,
+    pub label: String,
+    pub terms: Vec<Term>,
+}
+
+#[derive(Debug)]
+pub struct Site {
+    pub config: Config,
+    pub pages: Vec<Page>,
+    /// `sections[0]` is the root: the home page.
+    pub sections: Vec<Section>,
+    pub taxonomies: Vec<TaxonomyIndex>,
+    pub assets: Vec<Asset>,
+    /// Old output paths that redirect to a page.
+    pub aliases: Vec<(String, usize)>,
+}
+
+impl Site {
+    pub fn term_url(&self, taxonomy: &str, term: &str) -> Option<&str> {
+        self.taxonomies
+            .iter()
+            .find(|t| t.name == taxonomy)?
+            .terms
+            .iter()
+            .find(|t| t.name == term)
+            .map(|t| t.url.as_str())
+    }
+}
+
+/// `../` repeated once per folder in `from`, so `from` can reach any root-relative URL.
+pub fn root_prefix(from: &str) -> String {
+    "../".repeat(from.matches('/').count())
+}
+
+/// Characters that cannot stand in a file name on Windows or would break a URL.
+pub fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| if matches!(c, '/' | '\\' | '?' | '#' | '%' | ':' | '*' | '"' | '<' | '>' | '|') || c.is_control() { '-' } else { c })
+        .collect()
+}
+
+fn output_path(doc: &Document, slug_override: Option<&str>) -> String {
+    let rel = &doc.rel;
+    let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+    let join = |name: &str| if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") };
+    match doc.role {
+        Role::Section => join("index.html"),
+        Role::BundlePage => join("index.html"),
+        Role::Page => {
+            let stem = rel.rsplit('/').next().unwrap_or(rel).trim_end_matches(".md").trim_end_matches(".MD");
+            join(&format!("{}.html", file_safe(slug_override.unwrap_or(stem))))
+        }
+    }
+}
+
+fn default_slug(doc: &Document) -> String {
+    let parts: Vec<&str> = doc.rel.split('/').collect();
+    match doc.role {
+        Role::BundlePage if parts.len() >= 2 => parts[parts.len() - 2].to_string(),
+        _ => parts.last().unwrap_or(&"").trim_end_matches(".md").to_string(),
+    }
+}
+
+pub struct ResolveInput {
+    pub documents: Vec<(Document, Rendered)>,
+    pub assets: Vec<Asset>,
+    pub include_drafts: bool,
+}
+
+pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostics) -> Site {
+    let mut section_docs = Vec::new();
+    let mut page_docs = Vec::new();
+    for (doc, rendered) in input.documents {
+        match doc.role {
+            Role::Section => section_docs.push((doc, rendered)),
+            _ if doc.flag("draft") && !input.include_drafts => {}
+            _ => page_docs.push((doc, rendered)),
+        }
+    }
+    page_docs.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+
+    let (mut sections, section_intros) = build_sections(&config, section_docs, &page_docs);
+    let section_by_dir: HashMap<String, usize> =
+        sections.iter().enumerate().map(|(i, s)| (s.dir.clone(), i)).collect();
+
+    // Pages: identity, kind, output path.
+    let mut pages: Vec<Page> = Vec::with_capacity(page_docs.len());
+    let mut rendered_bodies = Vec::with_capacity(page_docs.len());
+    for (doc, mut rendered) in page_docs {
+        let dir = page_dir(&doc);
+        let section = nearest_section(&dir, &section_by_dir);
+        let kind = doc.kind.or_else(|| inherited_kind(&sections, section));
+        let slug = doc.text("slug").map(str::to_string).unwrap_or_else(|| default_slug(&doc));
+        let url = output_path(&doc, doc.text("slug"));
+        for field in config.schema.required(kind) {
+            if !doc.fields.contains_key(field) {
+                let kind_note = kind.map_or(String::new(), |k| format!("（{}）", k.label()));
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::MissingField,
+                        &doc.shown_path,
+                        format!("缺少必填字段 `{field}`{kind_note}"),
+                    )
+                    .at(&doc.source, 1, 1),
+                );
+            }
+        }
+        let title = doc.text("title").unwrap_or(&slug).to_string();
+        let summary = doc
+            .text("summary")
+            .map(str::to_string)
+            .or_else(|| (!rendered.first_paragraph.is_empty()).then(|| excerpt(&rendered.first_paragraph, 120)));
+        pages.push(Page {
+            slug,
+            url,
+            kind,
+            section,
+            title,
+            summary,
+            date: doc.date("date"),
+            updated: doc.date("updated"),
+            html: String::new(),
+            toc: rendered.toc.clone(),
+            text: std::mem::take(&mut rendered.sections),
+            char_count: rendered.char_count,
+            cites: Vec::new(),
+            cited_by: Vec::new(),
+            superseded_by: None,
+            supersedes: Vec::new(),
+            prev: None,
+            next: None,
+            doc,
+        });
+        rendered_bodies.push(rendered);
+    }
+
+    let slug_index = index_unique(&pages, diagnostics, &sections);
+    let page_by_rel: HashMap<&str, usize> = pages.iter().enumerate().map(|(i, p)| (p.doc.rel.as_str(), i)).collect();
+    let asset_set: HashSet<&str> = input.assets.iter().map(|a| a.rel.as_str()).collect();
+    let section_by_index_rel: HashMap<String, usize> = sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (if s.dir.is_empty() { "_index.md".to_string() } else { format!("{}/_index.md", s.dir) }, i))
+        .collect();
+
+    // Links in bodies.
+    let targets = LinkTargets {
+        pages: &pages,
+        sections: &sections,
+        page_by_rel: &page_by_rel,
+        section_by_index_rel: &section_by_index_rel,
+        slug_index: &slug_index,
+        assets: &asset_set,
+    };
+    let resolved: Vec<(String, Vec<Diagnostic>)> = {
+        use rayon::prelude::*;
+        pages
+            .par_iter()
+            .zip(rendered_bodies.par_iter())
+            .map(|(page, rendered)| targets.fill_links(&page.url, &page.doc, rendered))
+            .collect()
+    };
+    let intros: Vec<(usize, (String, Vec<Diagnostic>))> = section_intros
+        .iter()
+        .map(|(i, doc, rendered)| (*i, targets.fill_links(&sections[*i].url, doc, rendered)))
+        .collect();
+    for (page, (html, problems)) in pages.iter_mut().zip(resolved) {
+        page.html = html;
+        diagnostics.extend(problems);
+    }
+    for (i, (html, problems)) in intros {
+        sections[i].html = html;
+        diagnostics.extend(problems);
+    }
+
+    resolve_references(&config, &mut pages, &slug_index, diagnostics);
+    order_sections(&mut sections, &mut pages);
+    let taxonomies = build_taxonomies(&config, &pages);
+    let aliases = pages
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.doc.list("aliases").iter().map(move |a| (alias_path(a), i)))
+        .collect();
+
+    Site {
+        config,
+        pages,
+        sections,
+        taxonomies,
+        assets: input.assets,
+        aliases,
+    }
+}
+
+fn alias_path(alias: &str) -> String {
+    let trimmed = alias.trim_start_matches('/');
+    if trimmed.ends_with(".html") {
+        trimmed.to_string()
+    } else if trimmed.is_empty() || trimmed.ends_with('/') {
+        format!("{trimmed}index.html")
+    } else {
+        format!("{trimmed}/index.html")
+    }
+}
+
+pub fn excerpt(text: &str, max_chars: usize) -> String {
+    let mut out: String = text.chars().take(max_chars).collect();
+    if text.chars().count() > max_chars {
+        out.push('…');
+    }
+    out
+}
+
+fn page_dir(doc: &Document) -> String {
+    let mut parts: Vec<&str> = doc.rel.split('/').collect();
+    parts.pop();
+    if doc.role == Role::BundlePage {
+        parts.pop();
+    }
+    parts.join("/")
+}
+
+fn nearest_section(dir: &str, by_dir: &HashMap<String, usize>) -> usize {
+    let mut dir = dir;
+    loop {
+        if let Some(&i) = by_dir.get(dir) {
+            return i;
+        }
+        match dir.rsplit_once('/') {
+            Some((parent, _)) => dir = parent,
+            None if !dir.is_empty() => dir = "",
+            None => return 0,
+        }
+    }
+}
+
+fn inherited_kind(sections: &[Section], mut index: usize) -> Option<Kind> {
+    loop {
+        if let Some(kind) = sections[index].kind {
+            return Some(kind);
+        }
+        index = sections[index].parent?;
+    }
+}
+
+/// One section per folder that holds pages (or has an `_index.md`), plus the root.
+/// Returns the sections, and for those with an `_index.md` its document and rendered intro,
+/// whose links are filled in once every page is known.
+fn build_sections(
+    config: &Config,
+    section_docs: Vec<(Document, Rendered)>,
+    page_docs: &[(Document, Rendered)],
+) -> (Vec<Section>, Vec<(usize, Document, Rendered)>) {
+    let mut dirs: BTreeMap<String, Option<(Document, Rendered)>> = BTreeMap::new();
+    dirs.insert(String::new(), None);
+    for (doc, _) in page_docs {
+        let dir = page_dir(doc);
+        let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+        while !parts.is_empty() {
+            dirs.entry(parts.join("/")).or_insert(None);
+            parts.pop();
+        }
+    }
+    for (doc, rendered) in section_docs {
+        let dir = doc.rel.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
+        let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+        while !parts.is_empty() {
+            dirs.entry(parts.join("/")).or_insert(None);
+            parts.pop();
+        }
+        dirs.insert(dir, Some((doc, rendered)));
+    }
+
+    let mut sections: Vec<Section> = Vec::with_capacity(dirs.len());
+    let mut intros = Vec::new();
+    let mut index_of: HashMap<String, usize> = HashMap::new();
+    for (dir, meta) in dirs {
+        let folder_name = dir.rsplit('/').next().unwrap_or("").to_string();
+        let (title, html, kind, sort_by, paginate, weight) = match &meta {
+            Some((doc, _)) => (
+                doc.text("title").map(str::to_string).unwrap_or_else(|| folder_name.clone()),
+                String::new(),
+                doc.kind,
+                match doc.text("sort_by") {
+                    Some("weight") => SortBy::Weight,
+                    Some("title") => SortBy::Title,
+                    _ => SortBy::Date,
+                },
+                doc.int("paginate").map(|n| n as usize),
+                doc.int("weight").unwrap_or(0),
+            ),
+            None => (folder_name.clone(), String::new(), None, SortBy::Date, None, 0),
+        };
+        let title = if dir.is_empty() && meta.as_ref().and_then(|(d, _)| d.text("title")).is_none() {
+            config.title.clone()
+        } else {
+            title
+        };
+        let parent = if dir.is_empty() {
+            None
+        } else {
+            Some(index_of[dir.rsplit_once('/').map_or("", |(p, _)| p)])
+        };
+        let url = if dir.is_empty() { "index.html".to_string() } else { format!("{dir}/index.html") };
+        let index = sections.len();
+        if let Some(parent) = parent {
+            sections[parent].subsections.push(index);
+        }
+        index_of.insert(dir.clone(), index);
+        if let Some((doc, rendered)) = meta {
+            intros.push((index, doc, rendered));
+        }
+        sections.push(Section {
+            dir,
+            url,
+            title,
+            html,
+            kind,
+            sort_by,
+            paginate,
+            weight,
+            parent,
+            subsections: Vec::new(),
+            pages: Vec::new(),
+            total_pages: 0,
+        });
+    }
+    (sections, intros)
+}
+
+/// Slug → page, reporting duplicate slugs and duplicate output paths.
+fn index_unique(pages: &[Page], diagnostics: &mut Diagnostics, sections: &[Section]) -> HashMap<String, usize> {
+    let mut by_slug: HashMap<String, usize> = HashMap::with_capacity(pages.len());
+    let mut by_url: HashMap<&str, String> = sections.iter().map(|s| (s.url.as_str(), format!("栏目 {}", s.title))).collect();
+    for (i, page) in pages.iter().enumerate() {
+        if let Some(&first) = by_slug.get(&page.slug) {
+            diagnostics.push(page.doc.error_at(
+                "slug",
+                Code::DuplicateSlug,
+                format!(
+                    "slug `{}` 与 {} 重复；每个页面的 slug（文件名或 slug 字段）在全站必须唯一",
+                    page.slug,
+                    pages[first].doc.shown_path.display()
+                ),
+            ));
+        } else {
+            by_slug.insert(page.slug.clone(), i);
+        }
+        if let Some(other) = by_url.get(page.url.as_str()) {
+            diagnostics.push(page.doc.error_at(
+                "slug",
+                Code::DuplicateOutput,
+                format!("输出路径 {} 与 {} 冲突", page.url, other),
+            ));
+        } else {
+            by_url.insert(&page.url, page.doc.shown_path.display().to_string());
+        }
+    }
+    by_slug
+}
+
+struct LinkTargets<'a> {
+    pages: &'a [Page],
+    sections: &'a [Section],
+    page_by_rel: &'a HashMap<&'a str, usize>,
+    section_by_index_rel: &'a HashMap<String, usize>,
+    slug_index: &'a HashMap<String, usize>,
+    assets: &'a HashSet<&'a str>,
+}
+
+impl LinkTargets<'_> {
+    /// Replaces each placeholder in the page's HTML with a relative URL, and reports the
+    /// links that lead nowhere.
+    fn fill_links(&self, url: &str, doc: &Document, rendered: &Rendered) -> (String, Vec<Diagnostic>) {
+        let prefix = root_prefix(url);
+        let mut problems = Vec::new();
+        let mut hrefs = Vec::with_capacity(rendered.links.len());
+        let mut titles = Vec::with_capacity(rendered.links.len());
+        for link in &rendered.links {
+            let line = doc.body_line + link.line - 1;
+            let fail = |code: Code, message: String| {
+                Diagnostic::error(code, &doc.shown_path, message).at(&doc.source, line, link.column)
+            };
+            let (href, title) = match &link.target {
+                LinkTarget::Anchor(anchor) => {
+                    if !rendered.anchors.contains(anchor) {
+                        problems.push(fail(Code::BrokenAnchor, format!("本页没有标题锚点 `#{anchor}`")));
+                    }
+                    (format!("#{anchor}"), None)
+                }
+                LinkTarget::Asset { path } => {
+                    if !self.assets.contains(path.as_str()) {
+                        problems.push(fail(
+                            Code::BrokenLink,
+                            format!("链接 `{}` 指向的文件 content/{path} 不存在", link.written),
+                        ));
+                    }
+                    (format!("{prefix}{}", encode_path(path)), None)
+                }
+                LinkTarget::Page { path, fragment } => {
+                    let target = self.page_by_rel.get(path.as_str()).map(|&i| (&self.pages[i].url, &self.pages[i].toc, self.pages[i].title.as_str()));
+                    let section = self.section_by_index_rel.get(path.as_str()).map(|&i| &self.sections[i]);
+                    match (target, section) {
+                        (Some((url, toc, title)), _) => {
+                            check_fragment(fragment, toc, &mut problems, &fail, title);
+                            (with_fragment(&format!("{prefix}{}", encode_path(url)), fragment), Some(title.to_string()))
+                        }
+                        (None, Some(section)) => (
+                            with_fragment(&format!("{prefix}{}", encode_path(&section.url)), fragment),
+                            Some(section.title.clone()),
+                        ),
+                        (None, None) => {
+                            problems.push(fail(
+                                Code::BrokenLink,
+                                format!("链接 `{}` 指向的页面 content/{path} 不存在（或是草稿）", link.written),
+                            ));
+                            ("#".to_string(), None)
+                        }
+                    }
+                }
+                LinkTarget::Wiki { slug, fragment } => match self.slug_index.get(slug.as_str()) {
+                    Some(&i) => {
+                        let target = &self.pages[i];
+                        check_fragment(fragment, &target.toc, &mut problems, &fail, &target.title);
+                        (
+                            with_fragment(&format!("{prefix}{}", encode_path(&target.url)), fragment),
+                            Some(match fragment {
+                                Some(f) => format!("{} · {f}", target.title),
+                                None => target.title.clone(),
+                            }),
+                        )
+                    }
+                    None => {
+                        problems.push(fail(
+                            Code::BrokenLink,
+                            format!("维基链接 `{}` 找不到 slug 为 `{slug}` 的页面", link.written),
+                        ));
+                        ("#".to_string(), None)
+                    }
+                },
+            };
+            hrefs.push(href);
+            titles.push(if link.wants_title { title } else { None });
+        }
+        (substitute(&rendered.html, &hrefs, &titles), problems)
+    }
+}
+
+fn check_fragment(
+    fragment: &Option<String>,
+    toc: &[TocEntry],
+    problems: &mut Vec<Diagnostic>,
+    fail: &dyn Fn(Code, String) -> Diagnostic,
+    title: &str,
+) {
+    // Anchors below level 4 are not in the TOC; those are rare enough to be checked loosely.
+    if let Some(fragment) = fragment
+        && !toc.iter().any(|t| &t.id == fragment)
+        && !toc.is_empty()
+    {
+        let known: Vec<&str> = toc.iter().take(8).map(|t| t.id.as_str()).collect();
+        problems.push(fail(
+            Code::BrokenAnchor,
+            format!("《{title}》中没有标题锚点 `#{fragment}`；可用的锚点有：{}", known.join("、")),
+        ));
+    }
+}
+
+fn with_fragment(url: &str, fragment: &Option<String>) -> String {
+    match fragment {
+        Some(f) => format!("{url}#{}", crate::markdown::html_attr(f)),
+        None => url.to_string(),
+    }
+}
+
+/// Percent-encodes only what would break an href; Chinese stays readable.
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '"' => out.push_str("%22"),
+            '#' => out.push_str("%23"),
+            '%' => out.push_str("%25"),
+            '?' => out.push_str("%3F"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Fills `sy-link-N` placeholders (in href/src attributes) and title markers in one pass.
+fn substitute(html: &str, hrefs: &[String], titles: &[Option<String>]) -> String {
+    let mut out = String::with_capacity(html.len() + hrefs.len() * 16);
+    let mut rest = html;
+    loop {
+        let next_link = rest.find(PLACEHOLDER_PREFIX);
+        let next_title = rest.find(TITLE_OPEN);
+        let (at, is_title) = match (next_link, next_title) {
+            (None, None) => break,
+            (Some(l), Some(t)) if t < l => (t, true),
+            (Some(l), _) => (l, false),
+            (None, Some(t)) => (t, true),
+        };
+        out.push_str(&rest[..at]);
+        let after = if is_title { &rest[at + TITLE_OPEN.len_utf8()..] } else { &rest[at + PLACEHOLDER_PREFIX.len()..] };
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        let index: Option<usize> = after[..digits].parse().ok();
+        match (is_title, index) {
+            (false, Some(i)) if i < hrefs.len() => {
+                out.push_str(&hrefs[i]);
+                rest = &after[digits..];
+            }
+            (true, Some(i)) if i < titles.len() => {
+                let title = titles[i].as_deref().unwrap_or("");
+                out.push_str(&crate::markdown::html_attr(title));
+                rest = after[digits..].strip_prefix(TITLE_CLOSE).unwrap_or(&after[digits..]);
+            }
+            _ => {
+                out.push_str(&rest[at..at + 1]);
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `cites`, `superseded_by` and any site-declared `ref`/`refs` field must name real pages.
+fn resolve_references(config: &Config, pages: &mut [Page], slug_index: &HashMap<String, usize>, diagnostics: &mut Diagnostics) {
+    let ref_fields: Vec<(String, bool)> = {
+        let mut fields = vec![("cites".to_string(), true), ("superseded_by".to_string(), false)];
+        for (name, spec) in config.schema.custom_fields() {
+            match spec.ty {
+                FieldType::Ref => fields.push((name.to_string(), false)),
+                FieldType::Refs => fields.push((name.to_string(), true)),
+                _ => {}
+            }
+        }
+        fields
+    };
+    let mut cited_by: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
+    let mut supersedes: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
+    for i in 0..pages.len() {
+        for (field, _is_list) in &ref_fields {
+            let slugs: Vec<String> = match pages[i].doc.fields.get(field) {
+                Some(crate::schema::FieldValue::Text(s)) => vec![s.clone()],
+                Some(crate::schema::FieldValue::List(items)) => items.clone(),
+                _ => continue,
+            };
+            for slug in slugs {
+                let Some(&target) = slug_index.get(slug.trim()) else {
+                    diagnostics.push(pages[i].doc.error_at(
+                        field,
+                        Code::MissingRef,
+                        format!("字段 `{field}` 引用的页面 `{slug}` 不存在（按 slug 查找）"),
+                    ));
+                    continue;
+                };
+                match field.as_str() {
+                    "cites" => {
+                        if !pages[i].cites.contains(&target) {
+                            pages[i].cites.push(target);
+                            cited_by[target].push(i);
+                        }
+                    }
+                    "superseded_by" => {
+                        pages[i].superseded_by = Some(target);
+                        supersedes[target].push(i);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for (page, (by, sup)) in pages.iter_mut().zip(cited_by.into_iter().zip(supersedes)) {
+        page.cited_by = by;
+        page.supersedes = sup;
+    }
+}
+
+fn compare_pages(sort_by: SortBy, a: &Page, b: &Page) -> std::cmp::Ordering {
+    let by_title = || a.title.cmp(&b.title);
+    match sort_by {
+        SortBy::Date => b.sort_date().cmp(&a.sort_date()).then_with(by_title),
+        SortBy::Weight => a
+            .doc
+            .int("weight")
+            .unwrap_or(i64::MAX)
+            .cmp(&b.doc.int("weight").unwrap_or(i64::MAX))
+            .then_with(by_title),
+        SortBy::Title => by_title(),
+    }
+}
+
+fn order_sections(sections: &mut [Section], pages: &mut [Page]) {
+    for (i, page) in pages.iter().enumerate() {
+        sections[page.section].pages.push(i);
+    }
+    for section in sections.iter_mut() {
+        let sort_by = section.sort_by;
+        section.pages.sort_by(|&a, &b| compare_pages(sort_by, &pages[a], &pages[b]));
+        for pair in section.pages.windows(2) {
+            pages[pair[0]].next = Some(pair[1]);
+            pages[pair[1]].prev = Some(pair[0]);
+        }
+    }
+    // Subsections by weight then title; counts include every descendant (children come after parents).
+    for i in (0..sections.len()).rev() {
+        let mut subs = std::mem::take(&mut sections[i].subsections);
+        subs.sort_by(|&a, &b| (sections[a].weight, &sections[a].title).cmp(&(sections[b].weight, &sections[b].title)));
+        let total = sections[i].pages.len() + subs.iter().map(|&s| sections[s].total_pages).sum::<usize>();
+        sections[i].subsections = subs;
+        sections[i].total_pages = total;
+    }
+}
+
+fn build_taxonomies(config: &Config, pages: &[Page]) -> Vec<TaxonomyIndex> {
+    config
+        .taxonomies
+        .iter()
+        .map(|taxonomy| {
+            let mut terms: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for (i, page) in pages.iter().enumerate() {
+                let values: Vec<&str> = match page.doc.fields.get(&taxonomy.name) {
+                    Some(crate::schema::FieldValue::Text(s)) => vec![s.as_str()],
+                    Some(crate::schema::FieldValue::List(items)) => items.iter().map(String::as_str).collect(),
+                    _ => continue,
+                };
+                for value in values {
+                    let value = value.trim();
+                    if !value.is_empty() {
+                        terms.entry(value).or_default().push(i);
+                    }
+                }
+            }
+            let mut used_files: HashSet<String> = HashSet::new();
+            TaxonomyIndex {
+                name: taxonomy.name.clone(),
+                label: taxonomy.label.clone(),
+                terms: terms
+                    .into_iter()
+                    .map(|(name, mut term_pages)| {
+                        term_pages.sort_by(|&a, &b| compare_pages(SortBy::Date, &pages[a], &pages[b]));
+                        let mut file = file_safe(name);
+                        while !used_files.insert(file.to_lowercase()) {
+                            file.push('_');
+                        }
+                        Term {
+                            name: name.to_string(),
+                            url: format!("{}/{file}.html", taxonomy.name),
+                            pages: term_pages,
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled() {
+        let html = "<a href=\"sy-link-0\">\u{E000}1\u{E001}</a><a href=\"sy-link-1\">x</a>";
+        let out = substitute(html, &["../a.html".into(), "b.html#甲".into()], &[None, Some("标题<1>".into())]);
+        assert_eq!(out, "<a href=\"../a.html\">标题&lt;1&gt;</a><a href=\"b.html#甲\">x</a>");
+    }
+
+    #[test]
+    fn root_prefix_counts_folders() {
+        assert_eq!(root_prefix("index.html"), "");
+        assert_eq!(root_prefix("cases/a.html"), "../");
+        assert_eq!(root_prefix("a/b/index.html"), "../../");
+    }
+}

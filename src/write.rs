@@ -1,0 +1,143 @@
+//! Write: every output file goes into a staging folder beside the output folder; only a
+//! build without errors replaces the output, by renaming. A failed build leaves the
+//! previous site exactly as it was, and a reader never sees a half-written one.
+//!
+//! The output folder carries a marker file. An existing, non-empty folder without it is
+//! never replaced, so a mistyped `--output` cannot delete someone's documents.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::{Code, Diagnostic};
+
+pub const MARKER: &str = ".shuyuan-output";
+
+/// The staging folder that receives a build's files.
+pub struct Output {
+    staging: PathBuf,
+    target: PathBuf,
+}
+
+fn io_error(path: &Path, action: &str, e: io::Error) -> Diagnostic {
+    Diagnostic::error(Code::Io, path, format!("{action}失败：{e}"))
+}
+
+impl Output {
+    /// Prepares an empty staging folder next to `target`.
+    pub fn begin(target: &Path) -> Result<Output, Diagnostic> {
+        if target.exists() && !is_replaceable(target) {
+            return Err(Diagnostic::error(
+                Code::Io,
+                target,
+                "输出目录已存在且不是书院生成的站点（没有 .shuyuan-output 标记），为避免误删其中的文件，构建已停止。请换一个 --output 目录，或先手动清空它",
+            ));
+        }
+        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
+        let name = target.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().to_string());
+        let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| io_error(&staging, "清理临时目录", e))?;
+        }
+        fs::create_dir_all(&staging).map_err(|e| io_error(&staging, "创建临时目录", e))?;
+        fs::write(staging.join(MARKER), b"built by shuyuan\n").map_err(|e| io_error(&staging, "写入", e))?;
+        Ok(Output { staging, target: target.to_path_buf() })
+    }
+
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Writes one file, `rel` being its path relative to the site root with `/` separators.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let path = self.staging.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
+        }
+        fs::write(&path, bytes).map_err(|e| io_error(&self.target.join(rel), "写入", e))
+    }
+
+    /// Copies a file into the output at `rel`.
+    pub fn copy(&self, from: &Path, rel: &str) -> Result<(), Diagnostic> {
+        let path = self.staging.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
+        }
+        fs::copy(from, &path).map(|_| ()).map_err(|e| io_error(from, "复制", e))
+    }
+
+    /// Copies every file under `dir` into `rel_base`, keeping existing files (so the first
+    /// folder copied wins: pass overrides first).
+    pub fn copy_tree(&self, dir: &Path, rel_base: &str) -> Result<usize, Diagnostic> {
+        let mut count = 0;
+        if !dir.is_dir() {
+            return Ok(0);
+        }
+        for entry in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+            let entry = entry.map_err(|e| Diagnostic::error(Code::Io, dir, format!("无法读取：{e}")))?;
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let rel = crate::load::relative_slash_path(dir, entry.path());
+            let rel = format!("{rel_base}/{rel}");
+            if !self.staging.join(&rel).exists() {
+                self.copy(entry.path(), &rel)?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Swaps the staging folder in for the output folder.
+    pub fn commit(self) -> Result<(), Diagnostic> {
+        let old = self.staging.with_file_name(format!(
+            "{}.old",
+            self.staging.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        let had_previous = self.target.exists();
+        if had_previous {
+            fs::rename(&self.target, &old).map_err(|e| io_error(&self.target, "替换旧的输出目录", e))?;
+        }
+        if let Err(e) = fs::rename(&self.staging, &self.target) {
+            if had_previous {
+                let _ = fs::rename(&old, &self.target);
+            }
+            return Err(io_error(&self.target, "写入输出目录", e));
+        }
+        if had_previous {
+            let _ = fs::remove_dir_all(&old);
+        }
+        Ok(())
+    }
+
+    /// Throws the staging folder away; the output folder is untouched.
+    pub fn abandon(self) {
+        let _ = fs::remove_dir_all(&self.staging);
+    }
+}
+
+fn is_replaceable(target: &Path) -> bool {
+    target.join(MARKER).is_file() || fs::read_dir(target).is_ok_and(|mut entries| entries.next().is_none())
+}
+
+/// The output folder must not be, or contain, the site's own sources.
+pub fn check_output_location(root: &Path, output: &Path) -> Result<(), Diagnostic> {
+    let canonical = |p: &Path| fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let root = canonical(root);
+    let output_abs = if output.exists() {
+        canonical(output)
+    } else {
+        output.parent().map_or_else(|| output.to_path_buf(), |p| canonical(p).join(output.file_name().unwrap_or_default()))
+    };
+    let protected = ["content", "themes", "templates", "static"];
+    let clashes = root.starts_with(&output_abs) || protected.iter().any(|d| output_abs.starts_with(root.join(d)));
+    if clashes {
+        return Err(Diagnostic::error(
+            Code::Io,
+            output,
+            "输出目录不能是站点根目录、它的上级目录，或 content/、themes/、templates/、static/ 之内",
+        ));
+    }
+    Ok(())
+}
