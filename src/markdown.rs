@@ -182,7 +182,8 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
     let mut html = String::with_capacity(body.len() * 3 / 2);
     // Writing into a String cannot fail.
     let _ = comrak::format_html_with_plugins(root, options, &mut html, &plugins);
-    out.html = html;
+    // comrak's footnote back-links carry an English label; readers here use screen readers in Chinese.
+    out.html = html.replace("aria-label=\"Back to reference ", "aria-label=\"返回正文引用处 ");
     out
 }
 

@@ -514,7 +514,10 @@ impl LinkTargets<'_> {
                         (
                             with_fragment(&format!("{prefix}{}", encode_path(&target.url)), fragment),
                             Some(match fragment {
-                                Some(f) => format!("{} · {f}", target.title),
+                                Some(f) => {
+                                    let heading = target.toc.iter().find(|t| &t.id == f).map_or(f.as_str(), |t| t.title.as_str());
+                                    format!("{} · {heading}", target.title)
+                                }
                                 None => target.title.clone(),
                             }),
                         )

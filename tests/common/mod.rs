@@ -1,0 +1,136 @@
+//! Shared helpers for the integration tests: a site in a temp dir, built by the real binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_shuyuan");
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub struct TestSite {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestSite {
+    /// An empty site with the repo's default theme.
+    pub fn new() -> TestSite {
+        let site = TestSite { dir: tempfile::tempdir().expect("temp dir") };
+        copy_dir(&repo_root().join("themes/default"), &site.root().join("themes/default"));
+        site
+    }
+
+    /// A copy of a fixture under `tests/fixtures/`, with the default theme.
+    pub fn fixture(name: &str) -> TestSite {
+        let site = TestSite::new();
+        copy_dir(&repo_root().join("tests/fixtures").join(name), site.root());
+        site
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn out(&self) -> PathBuf {
+        self.root().join("public")
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        self.write_bytes(rel, text.as_bytes())
+    }
+
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Self {
+        let path = self.root().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+        self
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(BIN).args(args).current_dir(self.root()).output().expect("run shuyuan")
+    }
+
+    pub fn build(&self) -> Output {
+        self.run(&["build"])
+    }
+
+    pub fn build_ok(&self) -> Output {
+        let out = self.build();
+        assert!(out.status.success(), "build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        let path = self.out().join(rel);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// One diagnostic as printed: code, `path:line:col`.
+#[derive(Debug, PartialEq)]
+pub struct Printed {
+    pub code: String,
+    pub location: String,
+    pub message: String,
+}
+
+pub fn diagnostics(output: &Output) -> Vec<Printed> {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(rest) = line.strip_prefix("错误[").or_else(|| line.strip_prefix("警告[")) else { continue };
+        let (code, message) = rest.split_once("]: ").unwrap();
+        let location = lines.get(i + 1).and_then(|l| l.trim().strip_prefix("--> ")).unwrap_or("").to_string();
+        found.push(Printed { code: code.into(), location, message: message.into() });
+    }
+    found
+}
+
+/// The part of a page between `<article class="sy-content">` and its `</article>`.
+pub fn article(html: &str) -> &str {
+    let start = html.find("<article class=\"sy-content\"").expect("article start");
+    let end = html[start..].find("</article>").expect("article end");
+    &html[start..start + end]
+}
+
+/// Compares `actual` with `tests/snapshots/<name>`; `UPDATE_SNAPSHOTS=1` rewrites it.
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = repo_root().join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() || !path.exists() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_none() {
+            panic!("snapshot {name} did not exist; written now — review it and run again");
+        }
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap();
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (e, a))| e != a)
+            .take(5)
+            .map(|(i, (e, a))| format!("line {}:\n  expected: {e}\n  actual:   {a}", i + 1))
+            .collect();
+        panic!("snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept):\n{}", diff.join("\n"));
+    }
+}

@@ -1,0 +1,242 @@
+//! Building fixture sites with the real binary and checking what lands on disk.
+
+mod common;
+
+use common::{TestSite, article, assert_snapshot};
+
+#[test]
+fn basic_fixture_builds_every_kind_of_page() {
+    let site = TestSite::fixture("basic");
+    let out = site.build_ok();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("构建完成：6 个页面"), "{stdout}");
+
+    for file in [
+        "index.html",
+        "cases/index.html",
+        "cases/index-2.html",
+        "cases/qinghe.html",
+        "policies/xiachen-2024.html",
+        "guides/bundle/index.html",
+        "guides/bundle/map.svg",
+        "guides/bundle/form.pdf",
+        "tags/index.html",
+        "tags/资源下沉.html",
+        "topics/网格化管理.html",
+        "region/清河街道.html",
+        "search.html",
+        "404.html",
+        "sitemap.xml",
+        "static/style.css",
+        "cases/jiu-dizhi.html",
+    ] {
+        assert!(site.out().join(file).is_file(), "missing {file}");
+    }
+    assert!(!site.out().join("cases/caogao.html").exists(), "drafts are not built by default");
+}
+
+#[test]
+fn rendered_pages_match_snapshots() {
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    assert_snapshot("basic-policy-article.html", article(&site.read("policies/xiachen-2024.html")));
+    assert_snapshot("basic-case-article.html", article(&site.read("cases/qinghe.html")));
+}
+
+#[test]
+fn links_resolve_to_relative_urls_with_explicit_index_files() {
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    let case = site.read("cases/qinghe.html");
+    assert!(case.contains("href=\"../policies/xiachen-2024.html#第一条-总体要求-1\""), "relative .md link");
+    assert!(case.contains("href=\"../policies/xiachen-2024.html#work\""), "wiki link with anchor");
+    assert!(case.contains(">关于深化资源下沉社区的实施意见</a>"), "bare wiki link shows the target's title");
+    assert!(case.contains(">新文件</a>"), "wiki link with its own text");
+    assert!(case.contains("href=\"../guides/bundle/form.pdf\""), "attachment link");
+    let home = site.read("index.html");
+    assert!(home.contains("href=\"cases/index.html\""), "section intro links resolve too");
+    let cases = site.read("cases/index.html");
+    assert!(cases.contains("../policies/xiachen-2021.html"), "section intro wiki link resolves");
+    for html in [&case, &home, &cases] {
+        assert!(!html.contains("href=\"/"), "no root-absolute links");
+        assert!(!html.contains("sy-link-"), "no unresolved placeholders");
+    }
+}
+
+#[test]
+fn knowledge_links_run_both_ways() {
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    let new_policy = site.read("policies/xiachen-2024.html");
+    assert!(new_policy.contains("清河街道的网格化实践"), "a policy lists the cases citing it");
+    let old_policy = site.read("policies/xiachen-2021.html");
+    assert!(old_policy.contains("关于深化资源下沉社区的实施意见"), "a superseded policy names its replacement");
+    assert!(old_policy.contains("已修订"));
+    assert!(old_policy.contains("市级"), "site-declared fields show in the metadata panel");
+    let case = site.read("cases/qinghe.html");
+    assert!(case.contains("现行有效"), "a case lists cited policies with their status");
+}
+
+#[test]
+fn raw_html_is_omitted_by_default() {
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    let case = site.read("cases/qinghe.html");
+    assert!(!article(&case).contains("<script>alert(1)</script>"));
+}
+
+#[test]
+fn drafts_build_on_request_and_sections_paginate() {
+    let site = TestSite::fixture("basic");
+    let out = site.run(&["build", "--drafts"]);
+    assert!(out.status.success());
+    assert!(site.out().join("cases/caogao.html").is_file());
+    // 4 cases at 2 per page.
+    assert!(site.out().join("cases/index-2.html").is_file());
+    let first = site.read("cases/index.html");
+    assert!(first.contains("index-2.html"), "pagination links to page 2");
+}
+
+#[test]
+fn output_does_not_reference_outside_hosts() {
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    let loaders = ["<script src=\"", "<img src=\"", "<iframe src=\"", "url(\"", "url('", "url(", "@import \""];
+    for entry in walkdir::WalkDir::new(site.out()) {
+        let entry = entry.unwrap();
+        let is_text = entry.path().extension().is_some_and(|e| matches!(e.to_str(), Some("html" | "css" | "js")));
+        if !is_text {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        for loader in loaders {
+            for (at, _) in text.match_indices(loader) {
+                let target = &text[at + loader.len()..];
+                assert!(
+                    !target.starts_with("http") && !target.starts_with("//"),
+                    "{} loads an outside resource: {}",
+                    entry.path().display(),
+                    &target[..target.len().min(60)]
+                );
+            }
+        }
+        for (at, _) in text.match_indices("<link") {
+            let tag = &text[at..at + text[at..].find('>').unwrap_or(0)];
+            assert!(!tag.contains("href=\"http") && !tag.contains("href=\"//"), "outside <link>: {tag}");
+        }
+    }
+}
+
+#[test]
+fn every_internal_link_in_the_output_reaches_a_file() {
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    check_links(&site.out());
+}
+
+/// Follows every relative href/src in every HTML file, as a browser on file:// would.
+pub fn check_links(out: &std::path::Path) {
+    let mut broken = Vec::new();
+    for entry in walkdir::WalkDir::new(out) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(entry.path()).unwrap();
+        for attr in ["href=\"", "src=\""] {
+            for (at, _) in html.match_indices(attr) {
+                let value = &html[at + attr.len()..];
+                let value = &value[..value.find('"').unwrap()];
+                let path = value.split(['#', '?']).next().unwrap();
+                if path.is_empty() || value.contains(':') || value.starts_with("//") {
+                    continue;
+                }
+                let path = path.replace("&amp;", "&").replace("%20", " ");
+                let target = entry.path().parent().unwrap().join(&path);
+                if path.ends_with('/') || !target.is_file() {
+                    broken.push(format!("{} -> {value}", entry.path().strip_prefix(out).unwrap().display()));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_untouched() {
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    let before = snapshot_tree(&site.out());
+    site.write("content/cases/broken.md", "---\ntitle: [未闭合\n---\n");
+    let out = site.build();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(snapshot_tree(&site.out()), before, "public/ changed after a failed build");
+    let leftovers: Vec<_> = std::fs::read_dir(site.root())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("staging"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folders left behind");
+}
+
+#[test]
+fn a_foreign_output_folder_is_never_replaced() {
+    let site = TestSite::fixture("basic");
+    site.write("mine/notes.txt", "我的文件");
+    let out = site.run(&["build", "--output", "mine"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(site.root().join("mine/notes.txt").is_file());
+    let out = site.run(&["build", "--output", "content"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+fn snapshot_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().strip_prefix(dir).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn check_validates_without_writing() {
+    let site = TestSite::fixture("basic");
+    let out = site.run(&["check"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!site.out().exists());
+}
+
+#[test]
+fn crlf_and_bom_files_build() {
+    let site = TestSite::fixture("basic");
+    site.write("content/cases/crlf.md", "\u{FEFF}---\r\ntitle: 换行\r\ndate: 2024-01-01\r\nregion: 甲\r\ntopics: [乙]\r\n---\r\n\r\n## 标题\r\n\r\n正文\r\n");
+    site.build_ok();
+    assert!(site.read("cases/crlf.html").contains("<h1"));
+}
+
+#[test]
+fn new_and_init_produce_buildable_sites() {
+    let site = TestSite::new();
+    let out = site.run(&["init", "kb"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let kb = site.root().join("kb");
+    let run = |args: &[&str]| std::process::Command::new(common::BIN).args(args).current_dir(&kb).output().unwrap();
+    let out = run(&["new", "policy", "policies/xin-wenjian.md", "--title", "新文件"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(kb.join("content/policies/xin-wenjian.md")).unwrap();
+    assert!(text.contains("title: \"新文件\"") && text.contains("issuer:") && text.contains("status: 现行有效"), "{text}");
+    let out = run(&["build"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(kb.join("public/policies/xin-wenjian.html").is_file());
+    check_links(&kb.join("public"));
+}
+
+#[test]
+fn usage_errors_exit_with_two() {
+    let site = TestSite::new();
+    assert_eq!(site.run(&["build", "--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(site.run(&["new", "essay", "x.md"]).status.code(), Some(2));
+}
