@@ -273,7 +273,9 @@ fn find_key(text: &str, key: &str) -> Option<(usize, usize)> {
         let is_assignment = trimmed
             .strip_prefix(last)
             .is_some_and(|rest| rest.trim_start().starts_with('='));
-        let is_header = trimmed.starts_with('[') && trimmed.trim_end().ends_with(&format!("{last}]"));
+        let header = trimmed.trim_end();
+        let is_header = trimmed.starts_with('[')
+            && (header.ends_with(&format!(".{last}]")) || header.ends_with(&format!(".\"{last}\"]")) || header == format!("[{last}]"));
         (is_assignment || is_header).then(|| (i + 1, line[..indent].chars().count() + 1))
     })
 }

@@ -31,6 +31,8 @@ pub struct Page {
     /// Rendered body with every internal link resolved (relative to this page).
     pub html: String,
     pub toc: Vec<TocEntry>,
+    /// Every heading id on the page, deeper levels included.
+    pub anchors: HashSet<String>,
     pub text: Vec<TextSection>,
     pub char_count: usize,
     pub cites: Vec<usize>,
@@ -210,6 +212,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
             updated: doc.date("updated"),
             html: String::new(),
             toc: rendered.toc.clone(),
+            anchors: rendered.anchors.clone(),
             text: std::mem::take(&mut rendered.sections),
             char_count: rendered.char_count,
             cites: Vec::new(),
@@ -487,12 +490,12 @@ impl LinkTargets<'_> {
                     (format!("{prefix}{}", encode_path(path)), None)
                 }
                 LinkTarget::Page { path, fragment } => {
-                    let target = self.page_by_rel.get(path.as_str()).map(|&i| (&self.pages[i].url, &self.pages[i].toc, self.pages[i].title.as_str()));
+                    let target = self.page_by_rel.get(path.as_str()).map(|&i| &self.pages[i]);
                     let section = self.section_by_index_rel.get(path.as_str()).map(|&i| &self.sections[i]);
                     match (target, section) {
-                        (Some((url, toc, title)), _) => {
-                            check_fragment(fragment, toc, &mut problems, &fail, title);
-                            (with_fragment(&format!("{prefix}{}", encode_path(url)), fragment), Some(title.to_string()))
+                        (Some(target), _) => {
+                            check_fragment(fragment, target, &mut problems, &fail);
+                            (with_fragment(&format!("{prefix}{}", encode_path(&target.url)), fragment), Some(target.title.clone()))
                         }
                         (None, Some(section)) => (
                             with_fragment(&format!("{prefix}{}", encode_path(&section.url)), fragment),
@@ -510,7 +513,7 @@ impl LinkTargets<'_> {
                 LinkTarget::Wiki { slug, fragment } => match self.slug_index.get(slug.as_str()) {
                     Some(&i) => {
                         let target = &self.pages[i];
-                        check_fragment(fragment, &target.toc, &mut problems, &fail, &target.title);
+                        check_fragment(fragment, target, &mut problems, &fail);
                         (
                             with_fragment(&format!("{prefix}{}", encode_path(&target.url)), fragment),
                             Some(match fragment {
@@ -538,23 +541,13 @@ impl LinkTargets<'_> {
     }
 }
 
-fn check_fragment(
-    fragment: &Option<String>,
-    toc: &[TocEntry],
-    problems: &mut Vec<Diagnostic>,
-    fail: &dyn Fn(Code, String) -> Diagnostic,
-    title: &str,
-) {
-    // Anchors below level 4 are not in the TOC; those are rare enough to be checked loosely.
+fn check_fragment(fragment: &Option<String>, target: &Page, problems: &mut Vec<Diagnostic>, fail: &dyn Fn(Code, String) -> Diagnostic) {
     if let Some(fragment) = fragment
-        && !toc.iter().any(|t| &t.id == fragment)
-        && !toc.is_empty()
+        && !target.anchors.contains(fragment)
     {
-        let known: Vec<&str> = toc.iter().take(8).map(|t| t.id.as_str()).collect();
-        problems.push(fail(
-            Code::BrokenAnchor,
-            format!("《{title}》中没有标题锚点 `#{fragment}`；可用的锚点有：{}", known.join("、")),
-        ));
+        let known: Vec<&str> = target.toc.iter().take(8).map(|t| t.id.as_str()).collect();
+        let hint = if known.is_empty() { "该页没有标题".to_string() } else { format!("可用的锚点有：{}", known.join("、")) };
+        problems.push(fail(Code::BrokenAnchor, format!("《{}》中没有标题锚点 `#{fragment}`；{hint}", target.title)));
     }
 }
 
