@@ -27,7 +27,12 @@ pub struct BuildOptions {
 impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> BuildOptions {
         let root = root.into();
-        BuildOptions { output: root.join("public"), root, include_drafts: false, write: true }
+        BuildOptions {
+            output: root.join("public"),
+            root,
+            include_drafts: false,
+            write: true,
+        }
     }
 }
 
@@ -58,7 +63,12 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
     progress("读取内容");
     let loaded = crate::load::load(&options.root, &config.content_dir(), &mut diagnostics);
     progress("解析前置元数据");
-    let documents = crate::parse::parse_all(&options.root, loaded.markdown, &config.schema, &mut diagnostics);
+    let documents = crate::parse::parse_all(
+        &options.root,
+        loaded.markdown,
+        &config.schema,
+        &mut diagnostics,
+    );
     progress("渲染 Markdown");
     let markdown_options = crate::markdown::options(config.allow_html);
     let documents: Vec<_> = documents
@@ -72,7 +82,11 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
     progress("解析链接与引用");
     let site = crate::resolve::resolve(
         config,
-        ResolveInput { documents, assets: loaded.assets, include_drafts: options.include_drafts },
+        ResolveInput {
+            documents,
+            assets: loaded.assets,
+            include_drafts: options.include_drafts,
+        },
         &mut diagnostics,
     );
     let theme = ThemeFiles::for_site(&options.root, &site.config.theme_dir());
@@ -85,7 +99,12 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
     };
     if !options.write {
         diagnostics.sort();
-        return Ok(BuildReport { pages: site.pages.len(), files: 0, elapsed: started.elapsed(), diagnostics });
+        return Ok(BuildReport {
+            pages: site.pages.len(),
+            files: 0,
+            elapsed: started.elapsed(),
+            diagnostics,
+        });
     }
 
     let output = match Output::begin(&options.output) {
@@ -96,7 +115,14 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
         }
     };
     progress("生成页面");
-    let files = write_site(&site, &mut tera, &build_id, &theme, &output, &mut diagnostics);
+    let files = write_site(
+        &site,
+        &mut tera,
+        &build_id,
+        &theme,
+        &output,
+        &mut diagnostics,
+    );
     if diagnostics.has_errors() {
         output.abandon();
         diagnostics.sort();
@@ -107,7 +133,12 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
         return Err(diagnostics);
     }
     diagnostics.sort();
-    Ok(BuildReport { pages: site.pages.len(), files, elapsed: started.elapsed(), diagnostics })
+    Ok(BuildReport {
+        pages: site.pages.len(),
+        files,
+        elapsed: started.elapsed(),
+        diagnostics,
+    })
 }
 
 fn write_site(
@@ -123,7 +154,11 @@ fn write_site(
         Ok(n) => files += n,
         Err(d) => diagnostics.push(d),
     };
-    record(output.write("sitemap.xml", crate::render::sitemap(site).as_bytes()).map(|_| 1));
+    record(
+        output
+            .write("sitemap.xml", crate::render::sitemap(site).as_bytes())
+            .map(|_| 1),
+    );
     for dir in &theme.static_dirs {
         record(output.copy_tree(dir, "static"));
     }
@@ -142,7 +177,9 @@ fn check_static_files(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnos
     for dir in &theme.static_dirs {
         for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
             let path = entry.path();
-            let checked = path.extension().is_some_and(|e| matches!(e.to_str(), Some("css" | "js" | "html" | "svg")));
+            let checked = path
+                .extension()
+                .is_some_and(|e| matches!(e.to_str(), Some("css" | "js" | "html" | "svg")));
             if checked && let Ok(text) = std::fs::read_to_string(path) {
                 crate::render::check_no_outside_assets(root, path, &text, diagnostics);
             }

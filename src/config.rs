@@ -173,7 +173,10 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
             .filter_map(|(name, label)| match label {
                 toml::Value::String(label) => Some(Taxonomy { name, label }),
                 _ => {
-                    problem(&name, format!("分类 `{name}` 的显示名称应为文字，例如 {name} = \"标签\""));
+                    problem(
+                        &name,
+                        format!("分类 `{name}` 的显示名称应为文字，例如 {name} = \"标签\""),
+                    );
                     None
                 }
             })
@@ -192,7 +195,10 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
             "refs" => FieldType::Refs,
             "enum" if !field.values.is_empty() => FieldType::Enum(field.values),
             "enum" => {
-                problem(&name, format!("字段 `{name}` 是枚举类型，需要用 values 列出允许的取值"));
+                problem(
+                    &name,
+                    format!("字段 `{name}` 是枚举类型，需要用 values 列出允许的取值"),
+                );
                 continue;
             }
             other => {
@@ -206,7 +212,14 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
             }
         };
         let label = field.label.unwrap_or_else(|| name.clone());
-        schema.declare(name, FieldSpec { ty, label, shown: true });
+        schema.declare(
+            name,
+            FieldSpec {
+                ty,
+                label,
+                shown: true,
+            },
+        );
     }
     schema.require_for_all(raw.schema.required);
     for (kind_name, kind) in raw.schema.kinds {
@@ -214,7 +227,9 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
             Some(k) => schema.require_for(k, kind.required),
             None => problem(
                 &format!("kinds.{kind_name}"),
-                format!("未知的内容类型 `{kind_name}`；可用类型：case（案例）、guide（操作指南）、policy（政策摘编）"),
+                format!(
+                    "未知的内容类型 `{kind_name}`；可用类型：case（案例）、guide（操作指南）、policy（政策摘编）"
+                ),
             ),
         }
     }
@@ -232,9 +247,9 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
         title: raw.title.unwrap_or_else(|| "书院知识库".to_string()),
         description: raw.description.unwrap_or_default(),
         language: raw.language.unwrap_or_else(|| "zh-CN".to_string()),
-        base_url: raw.base_url.map(|u| {
-            if u.ends_with('/') { u } else { format!("{u}/") }
-        }),
+        base_url: raw
+            .base_url
+            .map(|u| if u.ends_with('/') { u } else { format!("{u}/") }),
         theme: raw.theme.unwrap_or_else(|| "default".to_string()),
         taxonomies,
         search_enabled: raw.search.enabled.unwrap_or(true),
@@ -275,7 +290,9 @@ fn find_key(text: &str, key: &str) -> Option<(usize, usize)> {
             .is_some_and(|rest| rest.trim_start().starts_with('='));
         let header = trimmed.trim_end();
         let is_header = trimmed.starts_with('[')
-            && (header.ends_with(&format!(".{last}]")) || header.ends_with(&format!(".\"{last}\"]")) || header == format!("[{last}]"));
+            && (header.ends_with(&format!(".{last}]"))
+                || header.ends_with(&format!(".\"{last}\"]"))
+                || header == format!("[{last}]"));
         (is_assignment || is_header).then(|| (i + 1, line[..indent].chars().count() + 1))
     })
 }

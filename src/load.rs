@@ -58,7 +58,10 @@ pub fn load(site_root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics)
         }
         let path = entry.path().to_path_buf();
         let rel = relative_slash_path(content_dir, &path);
-        if path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("md")) {
+        if path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
+        {
             markdown_paths.push((rel, path));
         } else {
             assets.push(Asset { rel, path });
@@ -125,7 +128,8 @@ fn read_markdown(site_root: &Path, rel: String, path: PathBuf) -> Result<SourceF
     }
     let bytes = std::fs::read(&path)
         .map_err(|e| Diagnostic::error(Code::Io, &shown, format!("无法读取文件：{e}")))?;
-    let text = decode(&bytes).map_err(|message| Diagnostic::error(Code::NotUtf8, &shown, message))?;
+    let text =
+        decode(&bytes).map_err(|message| Diagnostic::error(Code::NotUtf8, &shown, message))?;
     Ok(SourceFile { rel, path, text })
 }
 
@@ -152,7 +156,11 @@ fn describe_encoding(bytes: &[u8], valid_up_to: usize) -> String {
         "UTF-16"
     } else {
         let (_, _, had_errors) = encoding_rs::GB18030.decode(bytes);
-        if had_errors { "未知编码" } else { "GBK/GB18030（Windows 中文系统常见）" }
+        if had_errors {
+            "未知编码"
+        } else {
+            "GBK/GB18030（Windows 中文系统常见）"
+        }
     };
     format!(
         "文件不是 UTF-8 编码（第 {line} 行起无法按 UTF-8 读取），看起来是 {guess}。\

@@ -13,7 +13,11 @@ use shuyuan::diagnostics::Diagnostics;
 use shuyuan::schema::Kind;
 
 #[derive(Parser)]
-#[command(name = "shuyuan", version, about = "书院：把 Markdown 培训资料库构建成可离线使用的静态网站")]
+#[command(
+    name = "shuyuan",
+    version,
+    about = "书院：把 Markdown 培训资料库构建成可离线使用的静态网站"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -32,6 +36,9 @@ enum Command {
         /// 同时构建草稿（draft: true）
         #[arg(long)]
         drafts: bool,
+        /// 构建后在浏览器中打开首页
+        #[arg(long)]
+        open: bool,
     },
     /// 检查全部内容与配置，不写任何文件
     Check {
@@ -79,13 +86,22 @@ impl From<KindArg> for Kind {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { root, output, drafts } => {
+        Command::Build {
+            root,
+            output,
+            drafts,
+            open,
+        } => {
             let mut options = BuildOptions::new(&root);
             if let Some(output) = output {
                 options.output = output;
             }
             options.include_drafts = drafts;
-            run_build(&options)
+            let code = run_build(&options);
+            if open && code == ExitCode::SUCCESS {
+                open_in_browser(&options.output.join("index.html"));
+            }
+            code
         }
         Command::Check { root, drafts } => {
             let mut options = BuildOptions::new(&root);
@@ -93,12 +109,18 @@ fn main() -> ExitCode {
             options.write = false;
             run_build(&options)
         }
-        Command::New { kind, path, title, root } => {
+        Command::New {
+            kind,
+            path,
+            title,
+            root,
+        } => {
             let config = match Config::load(&root) {
                 Ok(config) => config,
                 Err(diagnostics) => return report_failure(&diagnostics),
             };
-            match shuyuan::scaffold::new_page(&root, &config, kind.into(), &path, title.as_deref()) {
+            match shuyuan::scaffold::new_page(&root, &config, kind.into(), &path, title.as_deref())
+            {
                 Ok(path) => {
                     println!("已创建 {}", path.display());
                     ExitCode::SUCCESS
@@ -111,7 +133,10 @@ fn main() -> ExitCode {
         }
         Command::Init { dir } => match shuyuan::scaffold::init_site(&dir) {
             Ok(count) => {
-                println!("已在 {} 创建新站点（{count} 个文件）。接下来：", dir.display());
+                println!(
+                    "已在 {} 创建新站点（{count} 个文件）。接下来：",
+                    dir.display()
+                );
                 println!("  cd {} && shuyuan build", dir.display());
                 ExitCode::SUCCESS
             }
@@ -133,7 +158,11 @@ fn run_build(options: &BuildOptions) -> ExitCode {
     match build(options, &progress) {
         Ok(report) => {
             print_diagnostics(&report.diagnostics);
-            let action = if options.write { "构建完成" } else { "检查通过" };
+            let action = if options.write {
+                "构建完成"
+            } else {
+                "检查通过"
+            };
             let written = if options.write {
                 format!("，{} 个文件写入 {}", report.files, display(&options.output))
             } else {
@@ -164,6 +193,24 @@ fn report_failure(diagnostics: &Diagnostics) -> ExitCode {
 fn print_diagnostics(diagnostics: &Diagnostics) {
     for diagnostic in diagnostics.iter() {
         eprintln!("{diagnostic}\n");
+    }
+}
+
+/// Best effort: a missing opener must not turn a good build into a failure.
+fn open_in_browser(path: &Path) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if std::process::Command::new(opener)
+        .arg(path)
+        .spawn()
+        .is_err()
+    {
+        eprintln!("请用浏览器打开 {}", path.display());
     }
 }
 

@@ -19,9 +19,15 @@ use comrak::{Arena, Node, Options};
 #[derive(Debug, Clone, PartialEq)]
 pub enum LinkTarget {
     /// Another Markdown file, as a path relative to `content/`.
-    Page { path: String, fragment: Option<String> },
+    Page {
+        path: String,
+        fragment: Option<String>,
+    },
     /// `[[slug]]` or `[[slug#heading]]`.
-    Wiki { slug: String, fragment: Option<String> },
+    Wiki {
+        slug: String,
+        fragment: Option<String>,
+    },
     /// A non-Markdown file under `content/` (image, PDF, DOCX …), relative to `content/`.
     Asset { path: String },
     /// `#anchor` on the same page.
@@ -183,7 +189,10 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
     // Writing into a String cannot fail.
     let _ = comrak::format_html_with_plugins(root, options, &mut html, &plugins);
     // comrak's footnote back-links carry an English label; readers here use screen readers in Chinese.
-    out.html = html.replace("aria-label=\"Back to reference ", "aria-label=\"返回正文引用处 ");
+    out.html = html.replace(
+        "aria-label=\"Back to reference ",
+        "aria-label=\"返回正文引用处 ",
+    );
     out
 }
 
@@ -213,8 +222,19 @@ struct AnchoredHeadings {
 }
 
 impl HeadingAdapter for AnchoredHeadings {
-    fn enter(&self, output: &mut dyn std::fmt::Write, heading: &HeadingMeta, _: Option<Sourcepos>) -> std::fmt::Result {
-        let id = self.ids.lock().map(|mut ids| ids.pop()).ok().flatten().unwrap_or_default();
+    fn enter(
+        &self,
+        output: &mut dyn std::fmt::Write,
+        heading: &HeadingMeta,
+        _: Option<Sourcepos>,
+    ) -> std::fmt::Result {
+        let id = self
+            .ids
+            .lock()
+            .map(|mut ids| ids.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let id = html_attr(&id);
         write!(
             output,
@@ -266,7 +286,11 @@ fn take_custom_id<'a>(heading: Node<'a>) -> (String, Option<String>) {
 
 fn unique_id(base: String, used: &mut HashMap<String, usize>) -> String {
     let count = used.entry(base.clone()).or_insert(0);
-    let id = if *count == 0 { base.clone() } else { format!("{base}-{count}") };
+    let id = if *count == 0 {
+        base.clone()
+    } else {
+        format!("{base}-{count}")
+    };
     *count += 1;
     // A generated `x-1` could collide with a heading literally called `x-1`.
     if id != base {
@@ -287,7 +311,11 @@ pub fn slugify(text: &str) -> String {
         }
     }
     let trimmed = out.trim_matches('-');
-    if trimmed.is_empty() { "section".to_string() } else { trimmed.to_string() }
+    if trimmed.is_empty() {
+        "section".to_string()
+    } else {
+        trimmed.to_string()
+    }
 }
 
 fn split_fragment(url: &str) -> (&str, Option<String>) {
@@ -302,7 +330,9 @@ fn has_scheme(url: &str) -> bool {
         return false;
     };
     !scheme.is_empty()
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
         && !scheme.contains('/')
 }
 
@@ -320,11 +350,21 @@ fn classify(url: &str, rel: &str) -> Option<LinkTarget> {
     let path = percent_decode(path);
     let joined = join_relative(rel, &path);
     if path.to_ascii_lowercase().ends_with(".md") {
-        Some(LinkTarget::Page { path: joined, fragment })
+        Some(LinkTarget::Page {
+            path: joined,
+            fragment,
+        })
     } else if path.ends_with('/') || path.is_empty() {
         // A link to a folder means its section page.
         Some(LinkTarget::Page {
-            path: format!("{}_index.md", if joined.is_empty() { String::new() } else { format!("{joined}/") }),
+            path: format!(
+                "{}_index.md",
+                if joined.is_empty() {
+                    String::new()
+                } else {
+                    format!("{joined}/")
+                }
+            ),
             fragment,
         })
     } else {
@@ -397,7 +437,13 @@ fn collect_text<'a>(root: Node<'a>, ids: &[String], out: &mut Rendered) {
     let mut heading_index = 0;
     let mut first_paragraph = None;
     for node in root.children() {
-        walk_block(node, ids, &mut heading_index, &mut sections, &mut first_paragraph);
+        walk_block(
+            node,
+            ids,
+            &mut heading_index,
+            &mut sections,
+            &mut first_paragraph,
+        );
     }
     sections.retain(|s| !s.text.trim().is_empty() || !s.heading.is_empty());
     out.char_count = sections
@@ -427,13 +473,19 @@ fn walk_block<'a>(
                 text: String::new(),
             });
         }
-        NodeValue::Paragraph | NodeValue::TableCell | NodeValue::CodeBlock(_) | NodeValue::HtmlBlock(_) => {
+        NodeValue::Paragraph
+        | NodeValue::TableCell
+        | NodeValue::CodeBlock(_)
+        | NodeValue::HtmlBlock(_) => {
             let text = match &value {
                 NodeValue::CodeBlock(code) => code.literal.clone(),
                 NodeValue::HtmlBlock(_) => String::new(),
                 _ => plain_text(node),
             };
-            if first_paragraph.is_none() && matches!(value, NodeValue::Paragraph) && !text.trim().is_empty() {
+            if first_paragraph.is_none()
+                && matches!(value, NodeValue::Paragraph)
+                && !text.trim().is_empty()
+            {
                 *first_paragraph = Some(text.trim().to_string());
             }
             if let Some(section) = sections.last_mut() {
@@ -467,7 +519,11 @@ mod tests {
 
     #[test]
     fn heading_anchors_keep_chinese_and_are_unique() {
-        let r = render("## 第三条 工作要求\n\n## 第三条 工作要求\n\n## 一、总体要求 {#zongti}\n", "a.md", &options(false));
+        let r = render(
+            "## 第三条 工作要求\n\n## 第三条 工作要求\n\n## 一、总体要求 {#zongti}\n",
+            "a.md",
+            &options(false),
+        );
         let ids: Vec<_> = r.toc.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["第三条-工作要求", "第三条-工作要求-1", "zongti"]);
         assert!(r.html.contains("<h2 id=\"第三条-工作要求\">"));
@@ -485,9 +541,17 @@ mod tests {
         assert_eq!(
             targets,
             [
-                LinkTarget::Page { path: "p/x.md".into(), fragment: Some("第一条".into()) },
-                LinkTarget::Wiki { slug: "slug".into(), fragment: Some("标题".into()) },
-                LinkTarget::Asset { path: "cases/file.pdf".into() },
+                LinkTarget::Page {
+                    path: "p/x.md".into(),
+                    fragment: Some("第一条".into())
+                },
+                LinkTarget::Wiki {
+                    slug: "slug".into(),
+                    fragment: Some("标题".into())
+                },
+                LinkTarget::Asset {
+                    path: "cases/file.pdf".into()
+                },
                 LinkTarget::Anchor("本页".into()),
             ]
         );

@@ -85,7 +85,12 @@ impl Document {
     }
 }
 
-pub fn parse_all(site_root: &Path, files: Vec<SourceFile>, schema: &Schema, diagnostics: &mut Diagnostics) -> Vec<Document> {
+pub fn parse_all(
+    site_root: &Path,
+    files: Vec<SourceFile>,
+    schema: &Schema,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Document> {
     let results: Vec<(Option<Document>, Vec<Diagnostic>)> = files
         .into_par_iter()
         .map(|file| parse_one(site_root, file, schema))
@@ -106,8 +111,16 @@ fn role_of(rel: &str) -> Role {
     }
 }
 
-fn parse_one(site_root: &Path, file: SourceFile, schema: &Schema) -> (Option<Document>, Vec<Diagnostic>) {
-    let shown_path = file.path.strip_prefix(site_root).unwrap_or(&file.path).to_path_buf();
+fn parse_one(
+    site_root: &Path,
+    file: SourceFile,
+    schema: &Schema,
+) -> (Option<Document>, Vec<Diagnostic>) {
+    let shown_path = file
+        .path
+        .strip_prefix(site_root)
+        .unwrap_or(&file.path)
+        .to_path_buf();
     let mut problems = Vec::new();
     let role = role_of(&file.rel);
     let source = file.text;
@@ -154,8 +167,12 @@ fn parse_one(site_root: &Path, file: SourceFile, schema: &Schema) -> (Option<Doc
                     fields.insert(name, value);
                 }
                 Err(message) => problems.push(
-                    Diagnostic::error(Code::FieldType, &shown_path, format!("字段 `{name}` {message}"))
-                        .at(&source, position.0, position.1),
+                    Diagnostic::error(
+                        Code::FieldType,
+                        &shown_path,
+                        format!("字段 `{name}` {message}"),
+                    )
+                    .at(&source, position.0, position.1),
                 ),
             }
             continue;
@@ -209,7 +226,9 @@ fn parse_one(site_root: &Path, file: SourceFile, schema: &Schema) -> (Option<Doc
 
 fn check_section_field(name: &str, value: &serde_json::Value) -> Result<FieldValue, String> {
     match (name, value) {
-        ("sort_by", serde_json::Value::String(s)) if matches!(s.as_str(), "date" | "weight" | "title") => {
+        ("sort_by", serde_json::Value::String(s))
+            if matches!(s.as_str(), "date" | "weight" | "title") =>
+        {
             Ok(FieldValue::Text(s.clone()))
         }
         ("sort_by", _) => Err("应为 date、weight 或 title 之一".into()),
@@ -220,7 +239,12 @@ fn check_section_field(name: &str, value: &serde_json::Value) -> Result<FieldVal
     }
 }
 
-fn yaml_error(shown_path: &Path, source: &str, yaml_line: usize, error: &serde_saphyr::Error) -> Diagnostic {
+fn yaml_error(
+    shown_path: &Path,
+    source: &str,
+    yaml_line: usize,
+    error: &serde_saphyr::Error,
+) -> Diagnostic {
     let message = error.without_snippet().to_string();
     let message = message
         .split_once(": ")
@@ -250,7 +274,11 @@ fn split_front_matter(source: &str) -> Result<(&str, usize, usize), usize> {
         return Ok(("", 1, 0));
     };
     let Some(first_newline) = rest.find('\n') else {
-        return if rest.trim().is_empty() { Err(1) } else { Ok(("", 1, 0)) };
+        return if rest.trim().is_empty() {
+            Err(1)
+        } else {
+            Ok(("", 1, 0))
+        };
     };
     if !rest[..first_newline].trim().is_empty() {
         return Ok(("", 1, 0));

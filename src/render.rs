@@ -45,10 +45,17 @@ impl ThemeFiles {
 }
 
 /// Loads templates (site overrides first) into Tera, reporting syntax errors by file.
-pub fn load_templates(root: &Path, files: &ThemeFiles, diagnostics: &mut Diagnostics) -> Option<tera::Tera> {
+pub fn load_templates(
+    root: &Path,
+    files: &ThemeFiles,
+    diagnostics: &mut Diagnostics,
+) -> Option<tera::Tera> {
     let mut sources: Vec<(String, String, PathBuf)> = Vec::new();
     for dir in files.template_dirs.iter().rev() {
-        let entries = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().flatten();
+        let entries = walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten();
         for entry in entries.filter(|e| e.file_type().is_file()) {
             let path = entry.path();
             if path.extension().is_none_or(|e| e != "html" && e != "xml") {
@@ -60,7 +67,11 @@ pub fn load_templates(root: &Path, files: &ThemeFiles, diagnostics: &mut Diagnos
                     sources.retain(|(n, _, _)| n != &name);
                     sources.push((name, text, path.to_path_buf()));
                 }
-                Err(e) => diagnostics.push(Diagnostic::error(Code::Io, shown(root, path), format!("无法读取模板：{e}"))),
+                Err(e) => diagnostics.push(Diagnostic::error(
+                    Code::Io,
+                    shown(root, path),
+                    format!("无法读取模板：{e}"),
+                )),
             }
         }
     }
@@ -78,13 +89,18 @@ pub fn load_templates(root: &Path, files: &ThemeFiles, diagnostics: &mut Diagnos
     }
     let mut tera = tera::Tera::new();
     tera.autoescape_on(vec![".html", ".xml"]);
-    if let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, t, _)| (n.as_str(), t.as_str()))) {
+    if let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, t, _)| (n.as_str(), t.as_str())))
+    {
         let name = e.to_string();
         let path = sources
             .iter()
             .find(|(n, _, _)| name.contains(n.as_str()))
             .map_or_else(|| files.template_dirs[1].clone(), |(_, _, p)| p.clone());
-        diagnostics.push(Diagnostic::error(Code::TemplateSyntax, shown(root, &path), format!("模板语法错误：{}", error_chain(&e))));
+        diagnostics.push(Diagnostic::error(
+            Code::TemplateSyntax,
+            shown(root, &path),
+            format!("模板语法错误：{}", error_chain(&e)),
+        ));
         return None;
     }
     Some(tera)
@@ -106,16 +122,37 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// Theme and static files must not pull anything from another host: readers are offline
 /// and intranet hosts have no internet. Content may still link out with plain links.
-pub fn check_no_outside_assets(root: &Path, path: &Path, text: &str, diagnostics: &mut Diagnostics) {
-    const PATTERNS: [&str; 8] = ["src=\"http", "src='http", "src=\"//", "href=\"//", "url(http", "url(\"http", "url('http", "@import \"http"];
+pub fn check_no_outside_assets(
+    root: &Path,
+    path: &Path,
+    text: &str,
+    diagnostics: &mut Diagnostics,
+) {
+    const PATTERNS: [&str; 8] = [
+        "src=\"http",
+        "src='http",
+        "src=\"//",
+        "href=\"//",
+        "url(http",
+        "url(\"http",
+        "url('http",
+        "@import \"http",
+    ];
     let link_rel_assets = ["stylesheet", "icon", "preload", "manifest", "modulepreload"];
     for (number, line) in text.lines().enumerate() {
         let lower = line.to_ascii_lowercase();
         let external_link_tag = lower.contains("<link")
             && lower.contains("href=\"http")
             && link_rel_assets.iter().any(|r| lower.contains(r));
-        let hit = PATTERNS.iter().find_map(|p| lower.find(p)).or(external_link_tag.then_some(0))
-            .or_else(|| lower.find("import(\"http").or_else(|| lower.find("fetch(\"http")));
+        let hit = PATTERNS
+            .iter()
+            .find_map(|p| lower.find(p))
+            .or(external_link_tag.then_some(0))
+            .or_else(|| {
+                lower
+                    .find("import(\"http")
+                    .or_else(|| lower.find("fetch(\"http"))
+            });
         if let Some(col) = hit {
             diagnostics.push(
                 Diagnostic::error(
@@ -190,13 +227,21 @@ impl Contexts<'_> {
     fn meta_rows(&self, page: &Page) -> Vec<Value> {
         let schema = &self.site.config.schema;
         let mut names: Vec<&str> = page.kind.map_or(&[][..], Kind::panel_fields).to_vec();
-        names.extend(schema.custom_fields().filter(|(_, spec)| spec.shown).map(|(n, _)| n));
+        names.extend(
+            schema
+                .custom_fields()
+                .filter(|(_, spec)| spec.shown)
+                .map(|(n, _)| n),
+        );
         names
             .into_iter()
             .filter_map(|name| {
                 let value = page.doc.fields.get(name)?;
                 let label = schema.field(name).map_or(name, |s| s.label.as_str());
-                let url = value.as_text().and_then(|v| self.site.term_url(name, v)).map(encode_path);
+                let url = value
+                    .as_text()
+                    .and_then(|v| self.site.term_url(name, v))
+                    .map(encode_path);
                 Some(json!({ "label": label, "value": value.display(), "url": url }))
             })
             .collect()
@@ -253,7 +298,11 @@ pub fn reading_minutes(chars: usize) -> usize {
 
 fn globals(site: &Site, build_id: &str) -> Value {
     let root = &site.sections[0];
-    let mut nav: Vec<&crate::resolve::Section> = root.subsections.iter().map(|&i| &site.sections[i]).collect();
+    let mut nav: Vec<&crate::resolve::Section> = root
+        .subsections
+        .iter()
+        .map(|&i| &site.sections[i])
+        .collect();
     nav.sort_by_key(|s| s.weight);
     json!({
         "site": {
@@ -270,15 +319,32 @@ fn globals(site: &Site, build_id: &str) -> Value {
     })
 }
 
-/// One file to render: its output path, its template and its own variables.
+/// One file to render. Its variables are built only when it is rendered, so a large site
+/// never holds every page's context (and a second copy of its HTML) at once.
 struct Job {
     path: String,
     template: &'static str,
-    vars: Value,
+    what: What,
+}
+
+enum What {
+    Home,
+    /// Section index, list page number (1-based), number of list pages.
+    Section(usize, usize, usize),
+    Page(usize),
+    Taxonomy(usize),
+    Term(usize, usize),
+    Plain,
 }
 
 /// Renders every HTML file of the site into `output`. Returns how many files were written.
-pub fn render_site(site: &Site, tera: &mut tera::Tera, build_id: &str, output: &Output, diagnostics: &mut Diagnostics) -> usize {
+pub fn render_site(
+    site: &Site,
+    tera: &mut tera::Tera,
+    build_id: &str,
+    output: &Output,
+    diagnostics: &mut Diagnostics,
+) -> usize {
     let globals = globals(site, build_id);
     if let Value::Object(map) = &globals {
         let global = tera.global_context();
@@ -287,21 +353,36 @@ pub fn render_site(site: &Site, tera: &mut tera::Tera, build_id: &str, output: &
         }
     }
     let contexts = Contexts { site };
-    let jobs = jobs(site, &contexts);
+    let jobs = jobs(site);
     let tera = &*tera;
-    let nav_dirs: Vec<String> = site.sections[0].subsections.iter().map(|&i| site.sections[i].dir.clone()).collect();
+    let nav_dirs: Vec<String> = site.sections[0]
+        .subsections
+        .iter()
+        .map(|&i| site.sections[i].dir.clone())
+        .collect();
     let problems: Vec<Diagnostic> = jobs
         .par_iter()
         .filter_map(|job| {
             let mut context = tera::Context::new();
-            let root = if job.template == "404.html" { String::new() } else { root_prefix(&job.path) };
+            let root = if job.template == "404.html" {
+                String::new()
+            } else {
+                root_prefix(&job.path)
+            };
             context.insert("root", &root);
             context.insert("current_url", &job.path);
             let top = job.path.split('/').next().unwrap_or("");
-            context.insert("active_section", if nav_dirs.iter().any(|d| d == top) { top } else { "" });
-            if let Value::Object(vars) = &job.vars {
+            context.insert(
+                "active_section",
+                if nav_dirs.iter().any(|d| d == top) {
+                    top
+                } else {
+                    ""
+                },
+            );
+            if let Value::Object(vars) = contexts.vars(&job.what) {
                 for (key, value) in vars {
-                    context.insert(key.clone(), value);
+                    context.insert(key, &value);
                 }
             }
             match tera.render(job.template, &context) {
@@ -317,7 +398,11 @@ pub fn render_site(site: &Site, tera: &mut tera::Tera, build_id: &str, output: &
     let count = jobs.len();
     diagnostics.extend(problems);
     for (alias, target) in &site.aliases {
-        let href = format!("{}{}", root_prefix(alias), encode_path(&site.pages[*target].url));
+        let href = format!(
+            "{}{}",
+            root_prefix(alias),
+            encode_path(&site.pages[*target].url)
+        );
         let html = redirect_page(&href, &site.pages[*target].title);
         if let Err(d) = output.write(alias, html.as_bytes()) {
             diagnostics.push(d);
@@ -336,113 +421,177 @@ fn redirect_page(href: &str, title: &str) -> String {
     )
 }
 
-fn jobs(site: &Site, contexts: &Contexts) -> Vec<Job> {
+/// List page `number` of a section: the first is its `index.html`, the rest `index-N.html`.
+fn section_page_url(section: &crate::resolve::Section, number: usize) -> String {
+    if number == 1 {
+        section.url.clone()
+    } else {
+        section
+            .url
+            .replace("index.html", &format!("index-{number}.html"))
+    }
+}
+
+fn list_pages(section: &crate::resolve::Section) -> usize {
+    section
+        .pages
+        .len()
+        .div_ceil(section.paginate.unwrap_or(usize::MAX).max(1))
+        .max(1)
+}
+
+fn jobs(site: &Site) -> Vec<Job> {
     let mut jobs = Vec::with_capacity(site.pages.len() + site.sections.len() + 16);
-    let root = &site.sections[0];
-    let mut recent: Vec<usize> = (0..site.pages.len()).collect();
-    recent.sort_by(|&a, &b| site.pages[b].sort_date().cmp(&site.pages[a].sort_date()));
-    recent.truncate(10);
-    let home_sections: Vec<Value> = root
-        .subsections
-        .iter()
-        .map(|&i| {
-            let s = &site.sections[i];
-            json!({ "title": s.title, "url": encode_path(&s.url), "intro_html": s.html, "count": s.total_pages })
-        })
-        .collect();
-    let topics: Vec<Value> = site
-        .taxonomies
-        .iter()
-        .find(|t| t.name == "topics")
-        .map(|t| t.terms.iter().map(|term| json!({"name": term.name, "url": encode_path(&term.url), "count": term.pages.len()})).collect())
-        .unwrap_or_default();
     jobs.push(Job {
         path: "index.html".into(),
         template: "index.html",
-        vars: json!({
-            "home": { "title": root.title, "content": root.html },
-            "sections": home_sections,
-            "recent": recent.iter().map(|&i| contexts.summary(i)).collect::<Vec<_>>(),
-            "topics": topics,
-        }),
+        what: What::Home,
     });
-
     for (index, section) in site.sections.iter().enumerate().skip(1) {
-        let per_page = section.paginate.unwrap_or(usize::MAX).max(1);
-        let chunks: Vec<&[usize]> = if section.pages.is_empty() { vec![&[][..]] } else { section.pages.chunks(per_page).collect() };
-        let total = chunks.len();
-        let page_url = |n: usize| {
-            if n == 1 { section.url.clone() } else { section.url.replace("index.html", &format!("index-{n}.html")) }
-        };
-        for (n, chunk) in chunks.iter().enumerate() {
-            let number = n + 1;
-            let (kind, kind_label) = kind_fields(section.kind);
+        let total = list_pages(section);
+        for number in 1..=total {
             jobs.push(Job {
-                path: page_url(number),
+                path: section_page_url(section, number),
                 template: "section.html",
-                vars: json!({
-                    "section": {
-                        "title": section.title,
-                        "url": encode_path(&section.url),
-                        "content": section.html,
-                        "kind": kind,
-                        "kind_label": kind_label,
-                        "breadcrumbs": contexts.breadcrumbs(index, false),
-                        "subsections": section.subsections.iter().map(|&s| {
-                            let sub = &site.sections[s];
-                            json!({"title": sub.title, "url": encode_path(&sub.url), "count": sub.total_pages})
-                        }).collect::<Vec<_>>(),
-                        "pages": chunk.iter().map(|&i| contexts.summary(i)).collect::<Vec<_>>(),
-                    },
-                    "paginator": {
-                        "current": number,
-                        "total": total,
-                        "prev_url": (number > 1).then(|| encode_path(&page_url(number - 1))),
-                        "next_url": (number < total).then(|| encode_path(&page_url(number + 1))),
-                        "pages": (1..=total).map(|k| json!({"number": k, "url": encode_path(&page_url(k)), "current": k == number})).collect::<Vec<_>>(),
-                    },
-                }),
+                what: What::Section(index, number, total),
             });
         }
     }
-
     for (index, page) in site.pages.iter().enumerate() {
-        jobs.push(Job { path: page.url.clone(), template: "page.html", vars: json!({ "page": contexts.page(index) }) });
+        jobs.push(Job {
+            path: page.url.clone(),
+            template: "page.html",
+            what: What::Page(index),
+        });
     }
-
-    for taxonomy in &site.taxonomies {
-        let header = json!({"name": taxonomy.name, "label": taxonomy.label, "url": format!("{}/index.html", taxonomy.name)});
+    for (t, taxonomy) in site.taxonomies.iter().enumerate() {
         jobs.push(Job {
             path: format!("{}/index.html", taxonomy.name),
             template: "taxonomy.html",
-            vars: json!({ "taxonomy": {
-                "name": taxonomy.name, "label": taxonomy.label,
-                "terms": taxonomy.terms.iter().map(|t| json!({"name": t.name, "url": encode_path(&t.url), "count": t.pages.len()})).collect::<Vec<_>>(),
-            }}),
+            what: What::Taxonomy(t),
         });
-        for term in &taxonomy.terms {
+        for (i, term) in taxonomy.terms.iter().enumerate() {
             jobs.push(Job {
                 path: term.url.clone(),
                 template: "term.html",
-                vars: json!({
-                    "taxonomy": header,
-                    "term": { "name": term.name, "url": encode_path(&term.url), "pages": term.pages.iter().map(|&i| contexts.summary(i)).collect::<Vec<_>>() },
-                }),
+                what: What::Term(t, i),
             });
         }
     }
-    jobs.push(Job { path: "search.html".into(), template: "search.html", vars: json!({}) });
-    jobs.push(Job { path: "404.html".into(), template: "404.html", vars: json!({}) });
+    jobs.push(Job {
+        path: "search.html".into(),
+        template: "search.html",
+        what: What::Plain,
+    });
+    jobs.push(Job {
+        path: "404.html".into(),
+        template: "404.html",
+        what: What::Plain,
+    });
     jobs
+}
+
+impl Contexts<'_> {
+    fn vars(&self, what: &What) -> Value {
+        let site = self.site;
+        match *what {
+            What::Home => self.home(),
+            What::Section(index, number, total) => self.section(index, number, total),
+            What::Page(index) => json!({ "page": self.page(index) }),
+            What::Taxonomy(t) => {
+                let taxonomy = &site.taxonomies[t];
+                json!({ "taxonomy": {
+                    "name": taxonomy.name, "label": taxonomy.label,
+                    "terms": taxonomy.terms.iter().map(|t| json!({"name": t.name, "url": encode_path(&t.url), "count": t.pages.len()})).collect::<Vec<_>>(),
+                }})
+            }
+            What::Term(t, i) => {
+                let taxonomy = &site.taxonomies[t];
+                let term = &taxonomy.terms[i];
+                json!({
+                    "taxonomy": {"name": taxonomy.name, "label": taxonomy.label, "url": format!("{}/index.html", taxonomy.name)},
+                    "term": { "name": term.name, "url": encode_path(&term.url), "pages": term.pages.iter().map(|&i| self.summary(i)).collect::<Vec<_>>() },
+                })
+            }
+            What::Plain => json!({}),
+        }
+    }
+
+    fn home(&self) -> Value {
+        let site = self.site;
+        let root = &site.sections[0];
+        let mut recent: Vec<usize> = (0..site.pages.len()).collect();
+        recent.sort_by(|&a, &b| site.pages[b].sort_date().cmp(&site.pages[a].sort_date()));
+        recent.truncate(10);
+        let sections: Vec<Value> = root
+            .subsections
+            .iter()
+            .map(|&i| {
+                let s = &site.sections[i];
+                json!({ "title": s.title, "url": encode_path(&s.url), "intro_html": s.html, "count": s.total_pages })
+            })
+            .collect();
+        let topics: Vec<Value> = site
+            .taxonomies
+            .iter()
+            .find(|t| t.name == "topics")
+            .map(|t| t.terms.iter().map(|term| json!({"name": term.name, "url": encode_path(&term.url), "count": term.pages.len()})).collect())
+            .unwrap_or_default();
+        json!({
+            "home": { "title": root.title, "content": root.html },
+            "sections": sections,
+            "recent": recent.iter().map(|&i| self.summary(i)).collect::<Vec<_>>(),
+            "topics": topics,
+        })
+    }
+
+    fn section(&self, index: usize, number: usize, total: usize) -> Value {
+        let site = self.site;
+        let section = &site.sections[index];
+        let per_page = section.paginate.unwrap_or(usize::MAX).max(1);
+        let start = (number - 1)
+            .saturating_mul(per_page)
+            .min(section.pages.len());
+        let end = start.saturating_add(per_page).min(section.pages.len());
+        let (kind, kind_label) = kind_fields(section.kind);
+        let url = |k: usize| encode_path(&section_page_url(section, k));
+        json!({
+            "section": {
+                "title": section.title,
+                "url": encode_path(&section.url),
+                "content": section.html,
+                "kind": kind,
+                "kind_label": kind_label,
+                "breadcrumbs": self.breadcrumbs(index, false),
+                "subsections": section.subsections.iter().map(|&s| {
+                    let sub = &site.sections[s];
+                    json!({"title": sub.title, "url": encode_path(&sub.url), "count": sub.total_pages})
+                }).collect::<Vec<_>>(),
+                "pages": section.pages[start..end].iter().map(|&i| self.summary(i)).collect::<Vec<_>>(),
+            },
+            "paginator": {
+                "current": number,
+                "total": total,
+                "prev_url": (number > 1).then(|| url(number - 1)),
+                "next_url": (number < total).then(|| url(number + 1)),
+                "pages": (1..=total).map(|k| json!({"number": k, "url": url(k), "current": k == number})).collect::<Vec<_>>(),
+            },
+        })
+    }
 }
 
 /// `sitemap.xml`: absolute when `base_url` is configured, otherwise root-relative.
 pub fn sitemap(site: &Site) -> String {
     let base = site.config.base_url.as_deref().unwrap_or("");
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     let mut entry = |url: &str, date: Option<String>| {
         xml.push_str("  <url><loc>");
-        xml.push_str(&crate::markdown::html_attr(&format!("{base}{}", encode_path(url))));
+        xml.push_str(&crate::markdown::html_attr(&format!(
+            "{base}{}",
+            encode_path(url)
+        )));
         xml.push_str("</loc>");
         if let Some(date) = date {
             xml.push_str(&format!("<lastmod>{date}</lastmod>"));

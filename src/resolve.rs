@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::load::Asset;
-use crate::markdown::{LinkTarget, PLACEHOLDER_PREFIX, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection, TocEntry};
+use crate::markdown::{
+    LinkTarget, PLACEHOLDER_PREFIX, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection, TocEntry,
+};
 use crate::parse::{Document, Role};
 use crate::schema::{Date, FieldType, Kind};
 
@@ -50,7 +52,9 @@ impl Page {
 
     /// The date lists sort by: last update first, then publication.
     pub fn sort_date(&self) -> Option<Date> {
-        self.updated.or(self.date).or_else(|| self.doc.date("issued"))
+        self.updated
+            .or(self.date)
+            .or_else(|| self.doc.date("issued"))
     }
 }
 
@@ -126,20 +130,44 @@ pub fn root_prefix(from: &str) -> String {
 /// Characters that cannot stand in a file name on Windows or would break a URL.
 pub fn file_safe(name: &str) -> String {
     name.chars()
-        .map(|c| if matches!(c, '/' | '\\' | '?' | '#' | '%' | ':' | '*' | '"' | '<' | '>' | '|') || c.is_control() { '-' } else { c })
+        .map(|c| {
+            if matches!(
+                c,
+                '/' | '\\' | '?' | '#' | '%' | ':' | '*' | '"' | '<' | '>' | '|'
+            ) || c.is_control()
+            {
+                '-'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
 fn output_path(doc: &Document, slug_override: Option<&str>) -> String {
     let rel = &doc.rel;
     let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
-    let join = |name: &str| if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") };
+    let join = |name: &str| {
+        if dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{dir}/{name}")
+        }
+    };
     match doc.role {
         Role::Section => join("index.html"),
         Role::BundlePage => join("index.html"),
         Role::Page => {
-            let stem = rel.rsplit('/').next().unwrap_or(rel).trim_end_matches(".md").trim_end_matches(".MD");
-            join(&format!("{}.html", file_safe(slug_override.unwrap_or(stem))))
+            let stem = rel
+                .rsplit('/')
+                .next()
+                .unwrap_or(rel)
+                .trim_end_matches(".md")
+                .trim_end_matches(".MD");
+            join(&format!(
+                "{}.html",
+                file_safe(slug_override.unwrap_or(stem))
+            ))
         }
     }
 }
@@ -148,7 +176,11 @@ fn default_slug(doc: &Document) -> String {
     let parts: Vec<&str> = doc.rel.split('/').collect();
     match doc.role {
         Role::BundlePage if parts.len() >= 2 => parts[parts.len() - 2].to_string(),
-        _ => parts.last().unwrap_or(&"").trim_end_matches(".md").to_string(),
+        _ => parts
+            .last()
+            .unwrap_or(&"")
+            .trim_end_matches(".md")
+            .to_string(),
     }
 }
 
@@ -171,8 +203,11 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     page_docs.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
 
     let (mut sections, section_intros) = build_sections(&config, section_docs, &page_docs);
-    let section_by_dir: HashMap<String, usize> =
-        sections.iter().enumerate().map(|(i, s)| (s.dir.clone(), i)).collect();
+    let section_by_dir: HashMap<String, usize> = sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.dir.clone(), i))
+        .collect();
 
     // Pages: identity, kind, output path.
     let mut pages: Vec<Page> = Vec::with_capacity(page_docs.len());
@@ -181,7 +216,10 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         let dir = page_dir(&doc);
         let section = nearest_section(&dir, &section_by_dir);
         let kind = doc.kind.or_else(|| inherited_kind(&sections, section));
-        let slug = doc.text("slug").map(str::to_string).unwrap_or_else(|| default_slug(&doc));
+        let slug = doc
+            .text("slug")
+            .map(str::to_string)
+            .unwrap_or_else(|| default_slug(&doc));
         let url = output_path(&doc, doc.text("slug"));
         for field in config.schema.required(kind) {
             if !doc.fields.contains_key(field) {
@@ -197,10 +235,9 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
             }
         }
         let title = doc.text("title").unwrap_or(&slug).to_string();
-        let summary = doc
-            .text("summary")
-            .map(str::to_string)
-            .or_else(|| (!rendered.first_paragraph.is_empty()).then(|| excerpt(&rendered.first_paragraph, 120)));
+        let summary = doc.text("summary").map(str::to_string).or_else(|| {
+            (!rendered.first_paragraph.is_empty()).then(|| excerpt(&rendered.first_paragraph, 120))
+        });
         pages.push(Page {
             slug,
             url,
@@ -227,12 +264,25 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     }
 
     let slug_index = index_unique(&pages, diagnostics, &sections);
-    let page_by_rel: HashMap<&str, usize> = pages.iter().enumerate().map(|(i, p)| (p.doc.rel.as_str(), i)).collect();
+    let page_by_rel: HashMap<&str, usize> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.doc.rel.as_str(), i))
+        .collect();
     let asset_set: HashSet<&str> = input.assets.iter().map(|a| a.rel.as_str()).collect();
     let section_by_index_rel: HashMap<String, usize> = sections
         .iter()
         .enumerate()
-        .map(|(i, s)| (if s.dir.is_empty() { "_index.md".to_string() } else { format!("{}/_index.md", s.dir) }, i))
+        .map(|(i, s)| {
+            (
+                if s.dir.is_empty() {
+                    "_index.md".to_string()
+                } else {
+                    format!("{}/_index.md", s.dir)
+                },
+                i,
+            )
+        })
         .collect();
 
     // Links in bodies.
@@ -246,10 +296,11 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     };
     let resolved: Vec<(String, Vec<Diagnostic>)> = {
         use rayon::prelude::*;
+        // Consumed item by item, so each body's placeholder HTML is freed once it is filled.
         pages
             .par_iter()
-            .zip(rendered_bodies.par_iter())
-            .map(|(page, rendered)| targets.fill_links(&page.url, &page.doc, rendered))
+            .zip(rendered_bodies.into_par_iter())
+            .map(|(page, rendered)| targets.fill_links(&page.url, &page.doc, &rendered))
             .collect()
     };
     let intros: Vec<(usize, (String, Vec<Diagnostic>))> = section_intros
@@ -271,7 +322,12 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     let aliases = pages
         .iter()
         .enumerate()
-        .flat_map(|(i, p)| p.doc.list("aliases").iter().map(move |a| (alias_path(a), i)))
+        .flat_map(|(i, p)| {
+            p.doc
+                .list("aliases")
+                .iter()
+                .map(move |a| (alias_path(a), i))
+        })
         .collect();
 
     Site {
@@ -354,7 +410,10 @@ fn build_sections(
         }
     }
     for (doc, rendered) in section_docs {
-        let dir = doc.rel.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
+        let dir = doc
+            .rel
+            .rsplit_once('/')
+            .map_or(String::new(), |(d, _)| d.to_string());
         let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
         while !parts.is_empty() {
             dirs.entry(parts.join("/")).or_insert(None);
@@ -370,7 +429,9 @@ fn build_sections(
         let folder_name = dir.rsplit('/').next().unwrap_or("").to_string();
         let (title, html, kind, sort_by, paginate, weight) = match &meta {
             Some((doc, _)) => (
-                doc.text("title").map(str::to_string).unwrap_or_else(|| folder_name.clone()),
+                doc.text("title")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| folder_name.clone()),
                 String::new(),
                 doc.kind,
                 match doc.text("sort_by") {
@@ -381,9 +442,17 @@ fn build_sections(
                 doc.int("paginate").map(|n| n as usize),
                 doc.int("weight").unwrap_or(0),
             ),
-            None => (folder_name.clone(), String::new(), None, SortBy::Date, None, 0),
+            None => (
+                folder_name.clone(),
+                String::new(),
+                None,
+                SortBy::Date,
+                None,
+                0,
+            ),
         };
-        let title = if dir.is_empty() && meta.as_ref().and_then(|(d, _)| d.text("title")).is_none() {
+        let title = if dir.is_empty() && meta.as_ref().and_then(|(d, _)| d.text("title")).is_none()
+        {
             config.title.clone()
         } else {
             title
@@ -393,7 +462,11 @@ fn build_sections(
         } else {
             Some(index_of[dir.rsplit_once('/').map_or("", |(p, _)| p)])
         };
-        let url = if dir.is_empty() { "index.html".to_string() } else { format!("{dir}/index.html") };
+        let url = if dir.is_empty() {
+            "index.html".to_string()
+        } else {
+            format!("{dir}/index.html")
+        };
         let index = sections.len();
         if let Some(parent) = parent {
             sections[parent].subsections.push(index);
@@ -421,9 +494,16 @@ fn build_sections(
 }
 
 /// Slug → page, reporting duplicate slugs and duplicate output paths.
-fn index_unique(pages: &[Page], diagnostics: &mut Diagnostics, sections: &[Section]) -> HashMap<String, usize> {
+fn index_unique(
+    pages: &[Page],
+    diagnostics: &mut Diagnostics,
+    sections: &[Section],
+) -> HashMap<String, usize> {
     let mut by_slug: HashMap<String, usize> = HashMap::with_capacity(pages.len());
-    let mut by_url: HashMap<&str, String> = sections.iter().map(|s| (s.url.as_str(), format!("栏目 {}", s.title))).collect();
+    let mut by_url: HashMap<&str, String> = sections
+        .iter()
+        .map(|s| (s.url.as_str(), format!("栏目 {}", s.title)))
+        .collect();
     for (i, page) in pages.iter().enumerate() {
         if let Some(&first) = by_slug.get(&page.slug) {
             diagnostics.push(page.doc.error_at(
@@ -463,7 +543,12 @@ struct LinkTargets<'a> {
 impl LinkTargets<'_> {
     /// Replaces each placeholder in the page's HTML with a relative URL, and reports the
     /// links that lead nowhere.
-    fn fill_links(&self, url: &str, doc: &Document, rendered: &Rendered) -> (String, Vec<Diagnostic>) {
+    fn fill_links(
+        &self,
+        url: &str,
+        doc: &Document,
+        rendered: &Rendered,
+    ) -> (String, Vec<Diagnostic>) {
         let prefix = root_prefix(url);
         let mut problems = Vec::new();
         let mut hrefs = Vec::with_capacity(rendered.links.len());
@@ -476,7 +561,10 @@ impl LinkTargets<'_> {
             let (href, title) = match &link.target {
                 LinkTarget::Anchor(anchor) => {
                     if !rendered.anchors.contains(anchor) {
-                        problems.push(fail(Code::BrokenAnchor, format!("本页没有标题锚点 `#{anchor}`")));
+                        problems.push(fail(
+                            Code::BrokenAnchor,
+                            format!("本页没有标题锚点 `#{anchor}`"),
+                        ));
                     }
                     (format!("#{anchor}"), None)
                 }
@@ -491,20 +579,35 @@ impl LinkTargets<'_> {
                 }
                 LinkTarget::Page { path, fragment } => {
                     let target = self.page_by_rel.get(path.as_str()).map(|&i| &self.pages[i]);
-                    let section = self.section_by_index_rel.get(path.as_str()).map(|&i| &self.sections[i]);
+                    let section = self
+                        .section_by_index_rel
+                        .get(path.as_str())
+                        .map(|&i| &self.sections[i]);
                     match (target, section) {
                         (Some(target), _) => {
                             check_fragment(fragment, target, &mut problems, &fail);
-                            (with_fragment(&format!("{prefix}{}", encode_path(&target.url)), fragment), Some(target.title.clone()))
+                            (
+                                with_fragment(
+                                    &format!("{prefix}{}", encode_path(&target.url)),
+                                    fragment,
+                                ),
+                                Some(target.title.clone()),
+                            )
                         }
                         (None, Some(section)) => (
-                            with_fragment(&format!("{prefix}{}", encode_path(&section.url)), fragment),
+                            with_fragment(
+                                &format!("{prefix}{}", encode_path(&section.url)),
+                                fragment,
+                            ),
                             Some(section.title.clone()),
                         ),
                         (None, None) => {
                             problems.push(fail(
                                 Code::BrokenLink,
-                                format!("链接 `{}` 指向的页面 content/{path} 不存在（或是草稿）", link.written),
+                                format!(
+                                    "链接 `{}` 指向的页面 content/{path} 不存在（或是草稿）",
+                                    link.written
+                                ),
                             ));
                             ("#".to_string(), None)
                         }
@@ -515,10 +618,17 @@ impl LinkTargets<'_> {
                         let target = &self.pages[i];
                         check_fragment(fragment, target, &mut problems, &fail);
                         (
-                            with_fragment(&format!("{prefix}{}", encode_path(&target.url)), fragment),
+                            with_fragment(
+                                &format!("{prefix}{}", encode_path(&target.url)),
+                                fragment,
+                            ),
                             Some(match fragment {
                                 Some(f) => {
-                                    let heading = target.toc.iter().find(|t| &t.id == f).map_or(f.as_str(), |t| t.title.as_str());
+                                    let heading = target
+                                        .toc
+                                        .iter()
+                                        .find(|t| &t.id == f)
+                                        .map_or(f.as_str(), |t| t.title.as_str());
                                     format!("{} · {heading}", target.title)
                                 }
                                 None => target.title.clone(),
@@ -541,13 +651,25 @@ impl LinkTargets<'_> {
     }
 }
 
-fn check_fragment(fragment: &Option<String>, target: &Page, problems: &mut Vec<Diagnostic>, fail: &dyn Fn(Code, String) -> Diagnostic) {
+fn check_fragment(
+    fragment: &Option<String>,
+    target: &Page,
+    problems: &mut Vec<Diagnostic>,
+    fail: &dyn Fn(Code, String) -> Diagnostic,
+) {
     if let Some(fragment) = fragment
         && !target.anchors.contains(fragment)
     {
         let known: Vec<&str> = target.toc.iter().take(8).map(|t| t.id.as_str()).collect();
-        let hint = if known.is_empty() { "该页没有标题".to_string() } else { format!("可用的锚点有：{}", known.join("、")) };
-        problems.push(fail(Code::BrokenAnchor, format!("《{}》中没有标题锚点 `#{fragment}`；{hint}", target.title)));
+        let hint = if known.is_empty() {
+            "该页没有标题".to_string()
+        } else {
+            format!("可用的锚点有：{}", known.join("、"))
+        };
+        problems.push(fail(
+            Code::BrokenAnchor,
+            format!("《{}》中没有标题锚点 `#{fragment}`；{hint}", target.title),
+        ));
     }
 }
 
@@ -591,7 +713,11 @@ fn substitute(html: &str, hrefs: &[String], titles: &[Option<String>]) -> String
             (None, Some(t)) => (t, true),
         };
         out.push_str(&rest[..at]);
-        let after = if is_title { &rest[at + TITLE_OPEN.len_utf8()..] } else { &rest[at + PLACEHOLDER_PREFIX.len()..] };
+        let after = if is_title {
+            &rest[at + TITLE_OPEN.len_utf8()..]
+        } else {
+            &rest[at + PLACEHOLDER_PREFIX.len()..]
+        };
         let digits = after.chars().take_while(char::is_ascii_digit).count();
         let index: Option<usize> = after[..digits].parse().ok();
         match (is_title, index) {
@@ -602,7 +728,9 @@ fn substitute(html: &str, hrefs: &[String], titles: &[Option<String>]) -> String
             (true, Some(i)) if i < titles.len() => {
                 let title = titles[i].as_deref().unwrap_or("");
                 out.push_str(&crate::markdown::html_attr(title));
-                rest = after[digits..].strip_prefix(TITLE_CLOSE).unwrap_or(&after[digits..]);
+                rest = after[digits..]
+                    .strip_prefix(TITLE_CLOSE)
+                    .unwrap_or(&after[digits..]);
             }
             _ => {
                 out.push_str(&rest[at..at + 1]);
@@ -615,9 +743,17 @@ fn substitute(html: &str, hrefs: &[String], titles: &[Option<String>]) -> String
 }
 
 /// `cites`, `superseded_by` and any site-declared `ref`/`refs` field must name real pages.
-fn resolve_references(config: &Config, pages: &mut [Page], slug_index: &HashMap<String, usize>, diagnostics: &mut Diagnostics) {
+fn resolve_references(
+    config: &Config,
+    pages: &mut [Page],
+    slug_index: &HashMap<String, usize>,
+    diagnostics: &mut Diagnostics,
+) {
     let ref_fields: Vec<(String, bool)> = {
-        let mut fields = vec![("cites".to_string(), true), ("superseded_by".to_string(), false)];
+        let mut fields = vec![
+            ("cites".to_string(), true),
+            ("superseded_by".to_string(), false),
+        ];
         for (name, spec) in config.schema.custom_fields() {
             match spec.ty {
                 FieldType::Ref => fields.push((name.to_string(), false)),
@@ -687,7 +823,9 @@ fn order_sections(sections: &mut [Section], pages: &mut [Page]) {
     }
     for section in sections.iter_mut() {
         let sort_by = section.sort_by;
-        section.pages.sort_by(|&a, &b| compare_pages(sort_by, &pages[a], &pages[b]));
+        section
+            .pages
+            .sort_by(|&a, &b| compare_pages(sort_by, &pages[a], &pages[b]));
         for pair in section.pages.windows(2) {
             pages[pair[0]].next = Some(pair[1]);
             pages[pair[1]].prev = Some(pair[0]);
@@ -696,8 +834,11 @@ fn order_sections(sections: &mut [Section], pages: &mut [Page]) {
     // Subsections by weight then title; counts include every descendant (children come after parents).
     for i in (0..sections.len()).rev() {
         let mut subs = std::mem::take(&mut sections[i].subsections);
-        subs.sort_by(|&a, &b| (sections[a].weight, &sections[a].title).cmp(&(sections[b].weight, &sections[b].title)));
-        let total = sections[i].pages.len() + subs.iter().map(|&s| sections[s].total_pages).sum::<usize>();
+        subs.sort_by(|&a, &b| {
+            (sections[a].weight, &sections[a].title).cmp(&(sections[b].weight, &sections[b].title))
+        });
+        let total =
+            sections[i].pages.len() + subs.iter().map(|&s| sections[s].total_pages).sum::<usize>();
         sections[i].subsections = subs;
         sections[i].total_pages = total;
     }
@@ -712,7 +853,9 @@ fn build_taxonomies(config: &Config, pages: &[Page]) -> Vec<TaxonomyIndex> {
             for (i, page) in pages.iter().enumerate() {
                 let values: Vec<&str> = match page.doc.fields.get(&taxonomy.name) {
                     Some(crate::schema::FieldValue::Text(s)) => vec![s.as_str()],
-                    Some(crate::schema::FieldValue::List(items)) => items.iter().map(String::as_str).collect(),
+                    Some(crate::schema::FieldValue::List(items)) => {
+                        items.iter().map(String::as_str).collect()
+                    }
                     _ => continue,
                 };
                 for value in values {
@@ -729,7 +872,8 @@ fn build_taxonomies(config: &Config, pages: &[Page]) -> Vec<TaxonomyIndex> {
                 terms: terms
                     .into_iter()
                     .map(|(name, mut term_pages)| {
-                        term_pages.sort_by(|&a, &b| compare_pages(SortBy::Date, &pages[a], &pages[b]));
+                        term_pages
+                            .sort_by(|&a, &b| compare_pages(SortBy::Date, &pages[a], &pages[b]));
                         let mut file = file_safe(name);
                         while !used_files.insert(file.to_lowercase()) {
                             file.push('_');
@@ -753,8 +897,15 @@ mod tests {
     #[test]
     fn placeholders_are_filled() {
         let html = "<a href=\"sy-link-0\">\u{E000}1\u{E001}</a><a href=\"sy-link-1\">x</a>";
-        let out = substitute(html, &["../a.html".into(), "b.html#甲".into()], &[None, Some("标题<1>".into())]);
-        assert_eq!(out, "<a href=\"../a.html\">标题&lt;1&gt;</a><a href=\"b.html#甲\">x</a>");
+        let out = substitute(
+            html,
+            &["../a.html".into(), "b.html#甲".into()],
+            &[None, Some("标题<1>".into())],
+        );
+        assert_eq!(
+            out,
+            "<a href=\"../a.html\">标题&lt;1&gt;</a><a href=\"b.html#甲\">x</a>"
+        );
     }
 
     #[test]

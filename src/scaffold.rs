@@ -78,51 +78,97 @@ fn yaml_text(text: &str) -> String {
 }
 
 /// Writes a new page at `path` (relative to `content/` unless it already starts there).
-pub fn new_page(root: &Path, config: &Config, kind: Kind, path: &Path, title: Option<&str>) -> Result<PathBuf, ScaffoldError> {
+pub fn new_page(
+    root: &Path,
+    config: &Config,
+    kind: Kind,
+    path: &Path,
+    title: Option<&str>,
+) -> Result<PathBuf, ScaffoldError> {
     let mut rel = path.strip_prefix("content").unwrap_or(path).to_path_buf();
     if rel.extension().is_none() {
         rel.set_extension("md");
     }
     let target = config.content_dir().join(&rel);
     if target.exists() {
-        return Err(ScaffoldError(format!("文件已存在：{}", target.strip_prefix(root).unwrap_or(&target).display())));
+        return Err(ScaffoldError(format!(
+            "文件已存在：{}",
+            target.strip_prefix(root).unwrap_or(&target).display()
+        )));
     }
-    let stem = rel.file_stem().map_or_else(String::new, |s| s.to_string_lossy().to_string());
+    let stem = rel
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().to_string());
     let text = page_template(config, kind, title.unwrap_or(&stem));
     if let Some(parent) = target.parent() {
-        fs::create_dir_all(parent).map_err(|e| ScaffoldError(format!("无法创建目录 {}：{e}", parent.display())))?;
+        fs::create_dir_all(parent)
+            .map_err(|e| ScaffoldError(format!("无法创建目录 {}：{e}", parent.display())))?;
     }
-    fs::write(&target, text).map_err(|e| ScaffoldError(format!("无法写入 {}：{e}", target.display())))?;
+    fs::write(&target, text)
+        .map_err(|e| ScaffoldError(format!("无法写入 {}：{e}", target.display())))?;
     Ok(target)
 }
 
 const STARTER: &[(&str, &str)] = &[
-    ("site.toml", "title = \"我的培训知识库\"\ndescription = \"基层干部培训资料\"\nlanguage = \"zh-CN\"\n\n[schema.kinds.policy]\nrequired = [\"issuer\", \"doc_number\", \"status\"]\n"),
-    ("content/_index.md", "---\ntitle: 我的培训知识库\n---\n\n欢迎使用。资料分为案例、操作指南和政策摘编三类，可在右上角搜索。\n"),
-    ("content/cases/_index.md", "---\ntitle: 案例\nkind: case\nsort_by: date\nweight: 1\n---\n\n基层治理中的典型做法。\n"),
-    ("content/guides/_index.md", "---\ntitle: 操作指南\nkind: guide\nsort_by: weight\nweight: 2\n---\n\n按步骤完成常见工作。\n"),
-    ("content/policies/_index.md", "---\ntitle: 政策摘编\nkind: policy\nsort_by: date\nweight: 3\n---\n\n工作依据的政策文件摘要。\n"),
-    ("content/policies/shili-zhengce.md", "---\ntitle: 示例政策\nissuer: 示例市委办公室\ndoc_number: 示办发〔2024〕1号\nissued: 2024-01-15\nstatus: 现行有效\ntags: [示例]\n---\n\n## 第一条 目的\n\n为规范工作，制定本办法。\n"),
-    ("content/cases/shili-anli.md", "---\ntitle: 示例案例\ndate: 2024-03-01\nregion: 示例市\ntopics: [社区治理]\ncites: [shili-zhengce]\n---\n\n## 背景\n\n某社区依据[[shili-zhengce]]开展了**“四议两公开”**工作。\n"),
-    ("content/guides/shili-zhinan.md", "---\ntitle: 示例指南\nweight: 1\naudience: [网格员]\n---\n\n## 操作步骤\n\n1. 登记\n2. 核实\n\n> [!TIP]\n> 参见[示例案例](../cases/shili-anli.md)。\n"),
+    (
+        "site.toml",
+        "title = \"我的培训知识库\"\ndescription = \"基层干部培训资料\"\nlanguage = \"zh-CN\"\n\n[schema.kinds.policy]\nrequired = [\"issuer\", \"doc_number\", \"status\"]\n",
+    ),
+    (
+        "content/_index.md",
+        "---\ntitle: 我的培训知识库\n---\n\n欢迎使用。资料分为案例、操作指南和政策摘编三类，可在右上角搜索。\n",
+    ),
+    (
+        "content/cases/_index.md",
+        "---\ntitle: 案例\nkind: case\nsort_by: date\nweight: 1\n---\n\n基层治理中的典型做法。\n",
+    ),
+    (
+        "content/guides/_index.md",
+        "---\ntitle: 操作指南\nkind: guide\nsort_by: weight\nweight: 2\n---\n\n按步骤完成常见工作。\n",
+    ),
+    (
+        "content/policies/_index.md",
+        "---\ntitle: 政策摘编\nkind: policy\nsort_by: date\nweight: 3\n---\n\n工作依据的政策文件摘要。\n",
+    ),
+    (
+        "content/policies/shili-zhengce.md",
+        "---\ntitle: 示例政策\nissuer: 示例市委办公室\ndoc_number: 示办发〔2024〕1号\nissued: 2024-01-15\nstatus: 现行有效\ntags: [示例]\n---\n\n## 第一条 目的\n\n为规范工作，制定本办法。\n",
+    ),
+    (
+        "content/cases/shili-anli.md",
+        "---\ntitle: 示例案例\ndate: 2024-03-01\nregion: 示例市\ntopics: [社区治理]\ncites: [shili-zhengce]\n---\n\n## 背景\n\n某社区依据[[shili-zhengce]]开展了**“四议两公开”**工作。\n",
+    ),
+    (
+        "content/guides/shili-zhinan.md",
+        "---\ntitle: 示例指南\nweight: 1\naudience: [网格员]\n---\n\n## 操作步骤\n\n1. 登记\n2. 核实\n\n> [!TIP]\n> 参见[示例案例](../cases/shili-anli.md)。\n",
+    ),
 ];
 
 /// Creates a new site in `dir`, which must not exist or be empty.
 pub fn init_site(dir: &Path) -> Result<usize, ScaffoldError> {
     if dir.exists() && fs::read_dir(dir).is_ok_and(|mut e| e.next().is_some()) {
-        return Err(ScaffoldError(format!("目录 {} 已存在且不为空", dir.display())));
+        return Err(ScaffoldError(format!(
+            "目录 {} 已存在且不为空",
+            dir.display()
+        )));
     }
     let mut written = 0;
     let files = STARTER
         .iter()
         .map(|(p, t)| (PathBuf::from(p), t.as_bytes()))
-        .chain(DEFAULT_THEME.iter().map(|(p, b)| (Path::new("themes/default").join(p), *b)));
+        .chain(
+            DEFAULT_THEME
+                .iter()
+                .map(|(p, b)| (Path::new("themes/default").join(p), *b)),
+        );
     for (rel, bytes) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| ScaffoldError(format!("无法创建目录 {}：{e}", parent.display())))?;
+            fs::create_dir_all(parent)
+                .map_err(|e| ScaffoldError(format!("无法创建目录 {}：{e}", parent.display())))?;
         }
-        fs::write(&path, bytes).map_err(|e| ScaffoldError(format!("无法写入 {}：{e}", path.display())))?;
+        fs::write(&path, bytes)
+            .map_err(|e| ScaffoldError(format!("无法写入 {}：{e}", path.display())))?;
         written += 1;
     }
     Ok(written)

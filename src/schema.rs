@@ -256,7 +256,10 @@ impl Schema {
     }
 
     pub fn require_for(&mut self, kind: Kind, fields: Vec<String>) {
-        self.required_by_kind.entry(kind).or_default().extend(fields);
+        self.required_by_kind
+            .entry(kind)
+            .or_default()
+            .extend(fields);
     }
 
     pub fn field(&self, name: &str) -> Option<&FieldSpec> {
@@ -289,7 +292,11 @@ impl Schema {
 
     /// Checks one YAML value against its field's type. Fields the schema does not know are
     /// kept as text or lists when they are simple, and otherwise ignored.
-    pub fn check(&self, name: &str, value: &serde_json::Value) -> Result<Option<FieldValue>, FieldError> {
+    pub fn check(
+        &self,
+        name: &str,
+        value: &serde_json::Value,
+    ) -> Result<Option<FieldValue>, FieldError> {
         let Some(spec) = self.fields.get(name) else {
             return Ok(loose(value));
         };
@@ -370,7 +377,9 @@ fn check_type(ty: &FieldType, value: &serde_json::Value) -> Result<FieldValue, F
                 })
             }
         }
-        (FieldType::Int, J::Number(n)) if n.is_i64() => Ok(FieldValue::Int(n.as_i64().unwrap_or_default())),
+        (FieldType::Int, J::Number(n)) if n.is_i64() => {
+            Ok(FieldValue::Int(n.as_i64().unwrap_or_default()))
+        }
         (FieldType::Bool, J::Bool(b)) => Ok(FieldValue::Bool(*b)),
         (ty, v) => Err(type_error(ty, v)),
     }
@@ -400,7 +409,9 @@ mod tests {
     #[test]
     fn enum_values_are_checked() {
         let schema = Schema::builtin();
-        let err = schema.check("status", &serde_json::json!("有效")).unwrap_err();
+        let err = schema
+            .check("status", &serde_json::json!("有效"))
+            .unwrap_err();
         assert!(err.invalid_enum);
         assert!(err.message.contains("现行有效"));
     }

@@ -33,16 +33,25 @@ impl Output {
                 "输出目录已存在且不是书院生成的站点（没有 .shuyuan-output 标记），为避免误删其中的文件，构建已停止。请换一个 --output 目录，或先手动清空它",
             ));
         }
-        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
-        let name = target.file_name().map_or_else(|| "public".into(), |n| n.to_string_lossy().to_string());
+        let name = target
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy().to_string());
         let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| io_error(&staging, "清理临时目录", e))?;
         }
         fs::create_dir_all(&staging).map_err(|e| io_error(&staging, "创建临时目录", e))?;
-        fs::write(staging.join(MARKER), b"built by shuyuan\n").map_err(|e| io_error(&staging, "写入", e))?;
-        Ok(Output { staging, target: target.to_path_buf() })
+        fs::write(staging.join(MARKER), b"built by shuyuan\n")
+            .map_err(|e| io_error(&staging, "写入", e))?;
+        Ok(Output {
+            staging,
+            target: target.to_path_buf(),
+        })
     }
 
     pub fn staging(&self) -> &Path {
@@ -64,7 +73,9 @@ impl Output {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
         }
-        fs::copy(from, &path).map(|_| ()).map_err(|e| io_error(from, "复制", e))
+        fs::copy(from, &path)
+            .map(|_| ())
+            .map_err(|e| io_error(from, "复制", e))
     }
 
     /// Copies every file under `dir` into `rel_base`, keeping existing files (so the first
@@ -74,9 +85,14 @@ impl Output {
         if !dir.is_dir() {
             return Ok(0);
         }
-        for entry in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-            let entry = entry.map_err(|e| Diagnostic::error(Code::Io, dir, format!("无法读取：{e}")))?;
-            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.') {
+        for entry in walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
+            let entry =
+                entry.map_err(|e| Diagnostic::error(Code::Io, dir, format!("无法读取：{e}")))?;
+            if !entry.file_type().is_file() || entry.file_name().to_string_lossy().starts_with('.')
+            {
                 continue;
             }
             let rel = crate::load::relative_slash_path(dir, entry.path());
@@ -93,11 +109,15 @@ impl Output {
     pub fn commit(self) -> Result<(), Diagnostic> {
         let old = self.staging.with_file_name(format!(
             "{}.old",
-            self.staging.file_name().unwrap_or_default().to_string_lossy()
+            self.staging
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
         ));
         let had_previous = self.target.exists();
         if had_previous {
-            fs::rename(&self.target, &old).map_err(|e| io_error(&self.target, "替换旧的输出目录", e))?;
+            fs::rename(&self.target, &old)
+                .map_err(|e| io_error(&self.target, "替换旧的输出目录", e))?;
         }
         if let Err(e) = fs::rename(&self.staging, &self.target) {
             if had_previous {
@@ -118,7 +138,8 @@ impl Output {
 }
 
 fn is_replaceable(target: &Path) -> bool {
-    target.join(MARKER).is_file() || fs::read_dir(target).is_ok_and(|mut entries| entries.next().is_none())
+    target.join(MARKER).is_file()
+        || fs::read_dir(target).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// The output folder must not be, or contain, the site's own sources.
@@ -128,10 +149,16 @@ pub fn check_output_location(root: &Path, output: &Path) -> Result<(), Diagnosti
     let output_abs = if output.exists() {
         canonical(output)
     } else {
-        output.parent().map_or_else(|| output.to_path_buf(), |p| canonical(p).join(output.file_name().unwrap_or_default()))
+        output.parent().map_or_else(
+            || output.to_path_buf(),
+            |p| canonical(p).join(output.file_name().unwrap_or_default()),
+        )
     };
     let protected = ["content", "themes", "templates", "static"];
-    let clashes = root.starts_with(&output_abs) || protected.iter().any(|d| output_abs.starts_with(root.join(d)));
+    let clashes = root.starts_with(&output_abs)
+        || protected
+            .iter()
+            .any(|d| output_abs.starts_with(root.join(d)));
     if clashes {
         return Err(Diagnostic::error(
             Code::Io,
