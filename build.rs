@@ -9,10 +9,16 @@ fn main() {
     let mut files = Vec::new();
     collect(theme, theme, &mut files);
     files.sort();
-    let mut code = String::from("/// Files of the default theme: path relative to the theme folder, contents.\npub const DEFAULT_THEME: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// Files of the default theme: path relative to the theme folder, contents.\npub const DEFAULT_THEME: &[(&str, &[u8])] = &[\n",
+    );
     for rel in files {
         let abs = std::fs::canonicalize(theme.join(&rel)).expect("theme file");
-        let _ = writeln!(code, "    ({rel:?}, include_bytes!({:?})),", abs.display().to_string());
+        let _ = writeln!(
+            code,
+            "    ({rel:?}, include_bytes!({:?})),",
+            abs.display().to_string()
+        );
     }
     code.push_str("];\n");
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
@@ -20,7 +26,9 @@ fn main() {
 }
 
 fn collect(base: &Path, dir: &Path, files: &mut Vec<String>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         println!("cargo:rerun-if-changed={}", path.display());

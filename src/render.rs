@@ -432,12 +432,16 @@ fn section_page_url(section: &crate::resolve::Section, number: usize) -> String 
     }
 }
 
+/// Long lists are split even when the section does not ask for it: a list of thousands of
+/// links is slow to open on the old machines many readers have.
+const DEFAULT_PER_PAGE: usize = 50;
+
+fn per_page(section: &crate::resolve::Section) -> usize {
+    section.paginate.unwrap_or(DEFAULT_PER_PAGE).max(1)
+}
+
 fn list_pages(section: &crate::resolve::Section) -> usize {
-    section
-        .pages
-        .len()
-        .div_ceil(section.paginate.unwrap_or(usize::MAX).max(1))
-        .max(1)
+    section.pages.len().div_ceil(per_page(section)).max(1)
 }
 
 fn jobs(site: &Site) -> Vec<Job> {
@@ -528,7 +532,7 @@ impl Contexts<'_> {
             .iter()
             .map(|&i| {
                 let s = &site.sections[i];
-                json!({ "title": s.title, "url": encode_path(&s.url), "intro_html": s.html, "count": s.total_pages })
+                json!({ "title": s.title, "url": encode_path(&s.url), "intro_html": s.home_html, "count": s.total_pages })
             })
             .collect();
         let topics: Vec<Value> = site
@@ -548,7 +552,7 @@ impl Contexts<'_> {
     fn section(&self, index: usize, number: usize, total: usize) -> Value {
         let site = self.site;
         let section = &site.sections[index];
-        let per_page = section.paginate.unwrap_or(usize::MAX).max(1);
+        let per_page = per_page(section);
         let start = (number - 1)
             .saturating_mul(per_page)
             .min(section.pages.len());

@@ -72,6 +72,8 @@ pub struct Section {
     pub url: String,
     pub title: String,
     pub html: String,
+    /// The intro with links relative to the site root, for the home page's section cards.
+    pub home_html: String,
     pub kind: Option<Kind>,
     pub sort_by: SortBy,
     pub paginate: Option<usize>,
@@ -307,6 +309,12 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         .iter()
         .map(|(i, doc, rendered)| (*i, targets.fill_links(&sections[*i].url, doc, rendered)))
         .collect();
+    // Top-level intros also appear on the home page, one folder higher.
+    let home_intros: Vec<(usize, String)> = section_intros
+        .iter()
+        .filter(|(i, _, _)| sections[*i].parent == Some(0))
+        .map(|(i, doc, rendered)| (*i, targets.fill_links("index.html", doc, rendered).0))
+        .collect();
     for (page, (html, problems)) in pages.iter_mut().zip(resolved) {
         page.html = html;
         diagnostics.extend(problems);
@@ -314,6 +322,9 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     for (i, (html, problems)) in intros {
         sections[i].html = html;
         diagnostics.extend(problems);
+    }
+    for (i, html) in home_intros {
+        sections[i].home_html = html;
     }
 
     resolve_references(&config, &mut pages, &slug_index, diagnostics);
@@ -480,6 +491,7 @@ fn build_sections(
             url,
             title,
             html,
+            home_html: String::new(),
             kind,
             sort_by,
             paginate,
@@ -749,32 +761,26 @@ fn resolve_references(
     slug_index: &HashMap<String, usize>,
     diagnostics: &mut Diagnostics,
 ) {
-    let ref_fields: Vec<(String, bool)> = {
-        let mut fields = vec![
-            ("cites".to_string(), true),
-            ("superseded_by".to_string(), false),
-        ];
-        for (name, spec) in config.schema.custom_fields() {
-            match spec.ty {
-                FieldType::Ref => fields.push((name.to_string(), false)),
-                FieldType::Refs => fields.push((name.to_string(), true)),
-                _ => {}
-            }
-        }
-        fields
-    };
+    let mut ref_fields = vec!["cites".to_string(), "superseded_by".to_string()];
+    ref_fields.extend(
+        config
+            .schema
+            .custom_fields()
+            .filter(|(_, spec)| matches!(spec.ty, FieldType::Ref | FieldType::Refs))
+            .map(|(name, _)| name.to_string()),
+    );
     let mut cited_by: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
     let mut supersedes: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
-    for i in 0..pages.len() {
-        for (field, _is_list) in &ref_fields {
-            let slugs: Vec<String> = match pages[i].doc.fields.get(field) {
+    for (i, page) in pages.iter_mut().enumerate() {
+        for field in &ref_fields {
+            let slugs: Vec<String> = match page.doc.fields.get(field) {
                 Some(crate::schema::FieldValue::Text(s)) => vec![s.clone()],
                 Some(crate::schema::FieldValue::List(items)) => items.clone(),
                 _ => continue,
             };
             for slug in slugs {
                 let Some(&target) = slug_index.get(slug.trim()) else {
-                    diagnostics.push(pages[i].doc.error_at(
+                    diagnostics.push(page.doc.error_at(
                         field,
                         Code::MissingRef,
                         format!("字段 `{field}` 引用的页面 `{slug}` 不存在（按 slug 查找）"),
@@ -782,14 +788,12 @@ fn resolve_references(
                     continue;
                 };
                 match field.as_str() {
-                    "cites" => {
-                        if !pages[i].cites.contains(&target) {
-                            pages[i].cites.push(target);
-                            cited_by[target].push(i);
-                        }
+                    "cites" if !page.cites.contains(&target) => {
+                        page.cites.push(target);
+                        cited_by[target].push(i);
                     }
                     "superseded_by" => {
-                        pages[i].superseded_by = Some(target);
+                        page.superseded_by = Some(target);
                         supersedes[target].push(i);
                     }
                     _ => {}

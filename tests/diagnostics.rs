@@ -7,14 +7,26 @@ use common::{Printed, TestSite, diagnostics};
 
 fn minimal() -> TestSite {
     let site = TestSite::new();
-    site.write("site.toml", "title = \"测试\"\n[schema.kinds.policy]\nrequired = [\"issuer\"]\n")
-        .write("content/policies/_index.md", "---\ntitle: 政策\nkind: policy\n---\n")
-        .write("content/policies/good.md", "---\ntitle: 好文件\nissuer: 某机关\n---\n\n## 第一条\n\n正文。\n");
+    site.write(
+        "site.toml",
+        "title = \"测试\"\n[schema.kinds.policy]\nrequired = [\"issuer\"]\n",
+    )
+    .write(
+        "content/policies/_index.md",
+        "---\ntitle: 政策\nkind: policy\n---\n",
+    )
+    .write(
+        "content/policies/good.md",
+        "---\ntitle: 好文件\nissuer: 某机关\n---\n\n## 第一条\n\n正文。\n",
+    );
     site
 }
 
 fn find<'a>(found: &'a [Printed], code: &str) -> &'a Printed {
-    found.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code} in {found:#?}"))
+    found
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| panic!("no {code} in {found:#?}"))
 }
 
 #[test]
@@ -33,26 +45,73 @@ fn every_problem_is_reported_at_once_with_positions() {
     let found = diagnostics(&out);
 
     let yaml = find(&found, "front-matter-syntax");
-    assert!(yaml.location.starts_with("content/policies/yaml.md:"), "{yaml:?}");
+    assert!(
+        yaml.location.starts_with("content/policies/yaml.md:"),
+        "{yaml:?}"
+    );
     assert!(yaml.message.contains("YAML"));
-    assert_eq!(find(&found, "field-type").location, "content/policies/types.md:4:9");
-    assert_eq!(find(&found, "invalid-date").location, "content/policies/types.md:5:9");
-    assert_eq!(find(&found, "invalid-enum").location, "content/policies/types.md:6:9");
-    assert_eq!(find(&found, "unknown-kind").location, "content/policies/kind.md:3:7");
-    assert!(find(&found, "missing-field").location.starts_with("content/policies/missing.md"));
+    assert_eq!(
+        find(&found, "field-type").location,
+        "content/policies/types.md:4:9"
+    );
+    assert_eq!(
+        find(&found, "invalid-date").location,
+        "content/policies/types.md:5:9"
+    );
+    assert_eq!(
+        find(&found, "invalid-enum").location,
+        "content/policies/types.md:6:9"
+    );
+    assert_eq!(
+        find(&found, "unknown-kind").location,
+        "content/policies/kind.md:3:7"
+    );
+    assert!(
+        find(&found, "missing-field")
+            .location
+            .starts_with("content/policies/missing.md")
+    );
     assert!(find(&found, "missing-field").message.contains("issuer"));
-    assert_eq!(find(&found, "missing-ref").location, "content/policies/links.md:4:16");
-    assert!(find(&found, "duplicate-slug").location.starts_with("content/guides/dup.md"));
-    assert!(find(&found, "front-matter-unclosed").location.starts_with("content/policies/open.md:1"));
+    assert_eq!(
+        find(&found, "missing-ref").location,
+        "content/policies/links.md:4:16"
+    );
+    assert!(
+        find(&found, "duplicate-slug")
+            .location
+            .starts_with("content/guides/dup.md")
+    );
+    assert!(
+        find(&found, "front-matter-unclosed")
+            .location
+            .starts_with("content/policies/open.md:1")
+    );
     let anchors: Vec<_> = found.iter().filter(|d| d.code == "broken-anchor").collect();
     assert_eq!(anchors.len(), 1, "{found:#?}");
     assert_eq!(anchors[0].location, "content/policies/links.md:7:2");
-    let broken: Vec<_> = found.iter().filter(|d| d.code == "broken-link").map(|d| d.location.as_str()).collect();
-    assert_eq!(broken, ["content/policies/links.md:7:15", "content/policies/links.md:7:30", "content/policies/links.md:9:1"]);
+    let broken: Vec<_> = found
+        .iter()
+        .filter(|d| d.code == "broken-link")
+        .map(|d| d.location.as_str())
+        .collect();
+    assert_eq!(
+        broken,
+        [
+            "content/policies/links.md:7:15",
+            "content/policies/links.md:7:30",
+            "content/policies/links.md:9:1"
+        ]
+    );
 
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("失败：{} 个错误", found.len())), "{stderr}");
-    assert!(stderr.contains(" 4 | weight: 很重"), "the offending line is shown:\n{stderr}");
+    assert!(
+        stderr.contains(&format!("失败：{} 个错误", found.len())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" 4 | weight: 很重"),
+        "the offending line is shown:\n{stderr}"
+    );
     assert!(!site.out().exists(), "nothing written");
 }
 
@@ -82,7 +141,11 @@ fn huge_files_are_refused() {
 #[test]
 fn symlink_loops_are_reported_not_followed_forever() {
     let site = minimal();
-    std::os::unix::fs::symlink(site.root().join("content"), site.root().join("content/policies/loop")).unwrap();
+    std::os::unix::fs::symlink(
+        site.root().join("content"),
+        site.root().join("content/policies/loop"),
+    )
+    .unwrap();
     let out = site.build();
     let found = diagnostics(&out);
     assert!(find(&found, "symlink-loop").location.contains("loop"));
@@ -91,9 +154,16 @@ fn symlink_loops_are_reported_not_followed_forever() {
 #[test]
 fn yes_and_no_stay_text() {
     let site = minimal();
-    site.write("content/policies/no.md", "---\ntitle: NO\nissuer: y\nregion: NO\n---\n");
+    site.write(
+        "content/policies/no.md",
+        "---\ntitle: NO\nissuer: y\nregion: NO\n---\n",
+    );
     let out = site.build();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let html = site.read("policies/no.html");
     assert!(html.contains(">NO<") || html.contains("NO</h1>"));
 }
@@ -101,8 +171,13 @@ fn yes_and_no_stay_text() {
 #[test]
 fn templates_that_load_outside_assets_fail_the_build() {
     let site = minimal();
-    let base = std::fs::read_to_string(site.root().join("themes/default/templates/base.html")).unwrap();
-    let bad = base.replacen("</head>", "<script src=\"https://cdn.example.com/x.js\"></script></head>", 1);
+    let base =
+        std::fs::read_to_string(site.root().join("themes/default/templates/base.html")).unwrap();
+    let bad = base.replacen(
+        "</head>",
+        "<script src=\"https://cdn.example.com/x.js\"></script></head>",
+        1,
+    );
     site.write("templates/base.html", &bad);
     let out = site.build();
     let found = diagnostics(&out);
@@ -113,7 +188,10 @@ fn templates_that_load_outside_assets_fail_the_build() {
 #[test]
 fn config_errors_point_into_site_toml() {
     let site = minimal();
-    site.write("site.toml", "title = \"测试\"\n[schema.fields.\"层级\"]\ntype = \"colour\"\n");
+    site.write(
+        "site.toml",
+        "title = \"测试\"\n[schema.fields.\"层级\"]\ntype = \"colour\"\n",
+    );
     let found = diagnostics(&site.build());
     let d = find(&found, "config-invalid");
     assert!(d.location.starts_with("site.toml:2"), "{d:?}");

@@ -32,15 +32,24 @@ fn basic_fixture_builds_every_kind_of_page() {
     ] {
         assert!(site.out().join(file).is_file(), "missing {file}");
     }
-    assert!(!site.out().join("cases/caogao.html").exists(), "drafts are not built by default");
+    assert!(
+        !site.out().join("cases/caogao.html").exists(),
+        "drafts are not built by default"
+    );
 }
 
 #[test]
 fn rendered_pages_match_snapshots() {
     let site = TestSite::fixture("basic");
     site.build_ok();
-    assert_snapshot("basic-policy-article.html", article(&site.read("policies/xiachen-2024.html")));
-    assert_snapshot("basic-case-article.html", article(&site.read("cases/qinghe.html")));
+    assert_snapshot(
+        "basic-policy-article.html",
+        article(&site.read("policies/xiachen-2024.html")),
+    );
+    assert_snapshot(
+        "basic-case-article.html",
+        article(&site.read("cases/qinghe.html")),
+    );
 }
 
 #[test]
@@ -48,15 +57,37 @@ fn links_resolve_to_relative_urls_with_explicit_index_files() {
     let site = TestSite::fixture("basic");
     site.build_ok();
     let case = site.read("cases/qinghe.html");
-    assert!(case.contains("href=\"../policies/xiachen-2024.html#第一条-总体要求-1\""), "relative .md link");
-    assert!(case.contains("href=\"../policies/xiachen-2024.html#work\""), "wiki link with anchor");
-    assert!(case.contains(">关于深化资源下沉社区的实施意见</a>"), "bare wiki link shows the target's title");
+    assert!(
+        case.contains("href=\"../policies/xiachen-2024.html#第一条-总体要求-1\""),
+        "relative .md link"
+    );
+    assert!(
+        case.contains("href=\"../policies/xiachen-2024.html#work\""),
+        "wiki link with anchor"
+    );
+    assert!(
+        case.contains(">关于深化资源下沉社区的实施意见</a>"),
+        "bare wiki link shows the target's title"
+    );
     assert!(case.contains(">新文件</a>"), "wiki link with its own text");
-    assert!(case.contains("href=\"../guides/bundle/form.pdf\""), "attachment link");
+    assert!(
+        case.contains("href=\"../guides/bundle/form.pdf\""),
+        "attachment link"
+    );
     let home = site.read("index.html");
-    assert!(home.contains("href=\"cases/index.html\""), "section intro links resolve too");
+    assert!(
+        home.contains("href=\"cases/index.html\""),
+        "section intro links resolve too"
+    );
+    assert!(
+        home.contains("href=\"policies/xiachen-2021.html\""),
+        "intros on the home page link from the root"
+    );
     let cases = site.read("cases/index.html");
-    assert!(cases.contains("../policies/xiachen-2021.html"), "section intro wiki link resolves");
+    assert!(
+        cases.contains("../policies/xiachen-2021.html"),
+        "section intro wiki link resolves"
+    );
     for html in [&case, &home, &cases] {
         assert!(!html.contains("href=\"/"), "no root-absolute links");
         assert!(!html.contains("sy-link-"), "no unresolved placeholders");
@@ -68,13 +99,25 @@ fn knowledge_links_run_both_ways() {
     let site = TestSite::fixture("basic");
     site.build_ok();
     let new_policy = site.read("policies/xiachen-2024.html");
-    assert!(new_policy.contains("清河街道的网格化实践"), "a policy lists the cases citing it");
+    assert!(
+        new_policy.contains("清河街道的网格化实践"),
+        "a policy lists the cases citing it"
+    );
     let old_policy = site.read("policies/xiachen-2021.html");
-    assert!(old_policy.contains("关于深化资源下沉社区的实施意见"), "a superseded policy names its replacement");
+    assert!(
+        old_policy.contains("关于深化资源下沉社区的实施意见"),
+        "a superseded policy names its replacement"
+    );
     assert!(old_policy.contains("已修订"));
-    assert!(old_policy.contains("市级"), "site-declared fields show in the metadata panel");
+    assert!(
+        old_policy.contains("市级"),
+        "site-declared fields show in the metadata panel"
+    );
     let case = site.read("cases/qinghe.html");
-    assert!(case.contains("现行有效"), "a case lists cited policies with their status");
+    assert!(
+        case.contains("现行有效"),
+        "a case lists cited policies with their status"
+    );
 }
 
 #[test]
@@ -101,10 +144,21 @@ fn drafts_build_on_request_and_sections_paginate() {
 fn output_does_not_reference_outside_hosts() {
     let site = TestSite::fixture("basic");
     site.build_ok();
-    let loaders = ["<script src=\"", "<img src=\"", "<iframe src=\"", "url(\"", "url('", "url(", "@import \""];
+    let loaders = [
+        "<script src=\"",
+        "<img src=\"",
+        "<iframe src=\"",
+        "url(\"",
+        "url('",
+        "url(",
+        "@import \"",
+    ];
     for entry in walkdir::WalkDir::new(site.out()) {
         let entry = entry.unwrap();
-        let is_text = entry.path().extension().is_some_and(|e| matches!(e.to_str(), Some("html" | "css" | "js")));
+        let is_text = entry
+            .path()
+            .extension()
+            .is_some_and(|e| matches!(e.to_str(), Some("html" | "css" | "js")));
         if !is_text {
             continue;
         }
@@ -122,7 +176,10 @@ fn output_does_not_reference_outside_hosts() {
         }
         for (at, _) in text.match_indices("<link") {
             let tag = &text[at..at + text[at..].find('>').unwrap_or(0)];
-            assert!(!tag.contains("href=\"http") && !tag.contains("href=\"//"), "outside <link>: {tag}");
+            assert!(
+                !tag.contains("href=\"http") && !tag.contains("href=\"//"),
+                "outside <link>: {tag}"
+            );
         }
     }
 }
@@ -154,7 +211,10 @@ pub fn check_links(out: &std::path::Path) {
                 let path = path.replace("&amp;", "&").replace("%20", " ");
                 let target = entry.path().parent().unwrap().join(&path);
                 if path.ends_with('/') || !target.is_file() {
-                    broken.push(format!("{} -> {value}", entry.path().strip_prefix(out).unwrap().display()));
+                    broken.push(format!(
+                        "{} -> {value}",
+                        entry.path().strip_prefix(out).unwrap().display()
+                    ));
                 }
             }
         }
@@ -170,7 +230,11 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
     site.write("content/cases/broken.md", "---\ntitle: [未闭合\n---\n");
     let out = site.build();
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(snapshot_tree(&site.out()), before, "public/ changed after a failed build");
+    assert_eq!(
+        snapshot_tree(&site.out()),
+        before,
+        "public/ changed after a failed build"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(site.root())
         .unwrap()
         .flatten()
@@ -195,7 +259,12 @@ fn snapshot_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         .into_iter()
         .flatten()
         .filter(|e| e.file_type().is_file())
-        .map(|e| (e.path().strip_prefix(dir).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     files
@@ -205,7 +274,11 @@ fn snapshot_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
 fn check_validates_without_writing() {
     let site = TestSite::fixture("basic");
     let out = site.run(&["check"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!site.out().exists());
 }
 
@@ -221,15 +294,44 @@ fn crlf_and_bom_files_build() {
 fn new_and_init_produce_buildable_sites() {
     let site = TestSite::new();
     let out = site.run(&["init", "kb"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let kb = site.root().join("kb");
-    let run = |args: &[&str]| std::process::Command::new(common::BIN).args(args).current_dir(&kb).output().unwrap();
-    let out = run(&["new", "policy", "policies/xin-wenjian.md", "--title", "新文件"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = |args: &[&str]| {
+        std::process::Command::new(common::BIN)
+            .args(args)
+            .current_dir(&kb)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "new",
+        "policy",
+        "policies/xin-wenjian.md",
+        "--title",
+        "新文件",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = std::fs::read_to_string(kb.join("content/policies/xin-wenjian.md")).unwrap();
-    assert!(text.contains("title: \"新文件\"") && text.contains("issuer:") && text.contains("status: 现行有效"), "{text}");
+    assert!(
+        text.contains("title: \"新文件\"")
+            && text.contains("issuer:")
+            && text.contains("status: 现行有效"),
+        "{text}"
+    );
     let out = run(&["build"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(kb.join("public/policies/xin-wenjian.html").is_file());
     check_links(&kb.join("public"));
 }
@@ -237,6 +339,54 @@ fn new_and_init_produce_buildable_sites() {
 #[test]
 fn usage_errors_exit_with_two() {
     let site = TestSite::new();
-    assert_eq!(site.run(&["build", "--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(
+        site.run(&["build", "--no-such-flag"]).status.code(),
+        Some(2)
+    );
     assert_eq!(site.run(&["new", "essay", "x.md"]).status.code(), Some(2));
+}
+
+#[test]
+fn the_sample_site_builds_cleanly_and_shows_every_kind() {
+    let out_dir = tempfile::tempdir().unwrap();
+    let output = out_dir.path().join("site");
+    let out = std::process::Command::new(common::BIN)
+        .args(["build", "--root"])
+        .arg(common::repo_root())
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("警告["),
+        "the sample site builds without warnings:\n{stderr}"
+    );
+    check_links(&output);
+
+    let count = |dir: &str| {
+        walkdir::WalkDir::new(common::repo_root().join("content").join(dir))
+            .into_iter()
+            .flatten()
+            .filter(|e| {
+                e.path().extension().is_some_and(|x| x == "md")
+                    && !e.file_name().to_string_lossy().starts_with('_')
+            })
+            .count()
+    };
+    assert!(count("cases") >= 6 && count("guides") >= 4 && count("policies") >= 6);
+    let superseded = walkdir::WalkDir::new(&output)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .any(|e| {
+            std::fs::read_to_string(e.path())
+                .unwrap()
+                .contains("sy-superseded")
+        });
+    assert!(
+        superseded,
+        "at least one superseded policy shows its banner"
+    );
 }

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startServer } from './lib/server.mjs';
 import { Monitor, makeCtx, CheckFailure } from './lib/harness.mjs';
@@ -27,6 +28,7 @@ const LAUNCH_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  '--disable-quic',
   '--disable-dev-shm-usage',
   // Belt and braces for "zero outside requests": names other than 127.0.0.1 never resolve, so
   // even a request the monitor reports can't leave the machine. (IP literals are aborted by the
@@ -139,7 +141,7 @@ async function runMode(mode, { checks, siteDir, server, opts, results }) {
     for (const check of checks) {
       if (check.modes && !check.modes.includes(mode)) continue;
       monitor.reset();
-      const ctx = makeCtx({ mode, base, siteDir, origin, prefix: mode === 'http' ? PREFIX : null, monitor, state, verbose: opts.verbose });
+      const ctx = makeCtx({ mode, base, siteDir, origin, prefix: mode === 'http' ? PREFIX : null, monitor, state });
       const page = await context.newPage();
       if (check.viewport) await page.setViewportSize(check.viewport);
       const t0 = Date.now();
@@ -157,7 +159,7 @@ async function runMode(mode, { checks, siteDir, server, opts, results }) {
           await page.screenshot({ path: path.join(opts.screenshots, `${mode}-${slug(check.name)}.png`), fullPage: true, timeout: 10_000 });
         } catch {}
       }
-      const problems = [...new Set(monitor.problems)];
+      const problems = monitor.problems;
       const ok = !error && problems.length === 0;
       const ms = Date.now() - t0;
       results.push({ mode, name: check.name, ok, error, problems });
@@ -206,6 +208,12 @@ async function main() {
   };
   if (!fs.existsSync(path.join(siteDir, 'index.html'))) harnessFail('site directory', `${siteDir}/index.html does not exist: build the site first`);
   if (!fs.existsSync(CHROMIUM)) harnessFail('chromium', `${CHROMIUM} not found: install it with  apt-get install -y chromium fonts-noto-cjk`);
+  // Layout checks (overflow at 390px) and screenshots depend on real CJK glyphs, not fallback boxes.
+  let cjkFonts = '';
+  try {
+    cjkFonts = execFileSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' }).trim();
+  } catch {}
+  if (!cjkFonts) harnessFail('CJK fonts', 'no font for Chinese is installed (fc-list :lang=zh is empty): install it with  apt-get install -y fonts-noto-cjk');
   try {
     ({ chromium } = await import('playwright-core'));
   } catch (e) {

@@ -18,8 +18,13 @@ pub struct TestSite {
 impl TestSite {
     /// An empty site with the repo's default theme.
     pub fn new() -> TestSite {
-        let site = TestSite { dir: tempfile::tempdir().expect("temp dir") };
-        copy_dir(&repo_root().join("themes/default"), &site.root().join("themes/default"));
+        let site = TestSite {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        copy_dir(
+            &repo_root().join("themes/default"),
+            &site.root().join("themes/default"),
+        );
         site
     }
 
@@ -50,7 +55,11 @@ impl TestSite {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN).args(args).current_dir(self.root()).output().expect("run shuyuan")
+        Command::new(BIN)
+            .args(args)
+            .current_dir(self.root())
+            .output()
+            .expect("run shuyuan")
     }
 
     pub fn build(&self) -> Output {
@@ -59,7 +68,11 @@ impl TestSite {
 
     pub fn build_ok(&self) -> Output {
         let out = self.build();
-        assert!(out.status.success(), "build failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "build failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out
     }
 
@@ -95,17 +108,32 @@ pub fn diagnostics(output: &Output) -> Vec<Printed> {
     let lines: Vec<&str> = stderr.lines().collect();
     let mut found = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let Some(rest) = line.strip_prefix("错误[").or_else(|| line.strip_prefix("警告[")) else { continue };
+        let Some(rest) = line
+            .strip_prefix("错误[")
+            .or_else(|| line.strip_prefix("警告["))
+        else {
+            continue;
+        };
         let (code, message) = rest.split_once("]: ").unwrap();
-        let location = lines.get(i + 1).and_then(|l| l.trim().strip_prefix("--> ")).unwrap_or("").to_string();
-        found.push(Printed { code: code.into(), location, message: message.into() });
+        let location = lines
+            .get(i + 1)
+            .and_then(|l| l.trim().strip_prefix("--> "))
+            .unwrap_or("")
+            .to_string();
+        found.push(Printed {
+            code: code.into(),
+            location,
+            message: message.into(),
+        });
     }
     found
 }
 
 /// The part of a page between `<article class="sy-content">` and its `</article>`.
 pub fn article(html: &str) -> &str {
-    let start = html.find("<article class=\"sy-content\"").expect("article start");
+    let start = html
+        .find("<article class=\"sy-content\"")
+        .expect("article start");
     let end = html[start..].find("</article>").expect("article end");
     &html[start..start + end]
 }
@@ -131,6 +159,9 @@ pub fn assert_snapshot(name: &str, actual: &str) {
             .take(5)
             .map(|(i, (e, a))| format!("line {}:\n  expected: {e}\n  actual:   {a}", i + 1))
             .collect();
-        panic!("snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept):\n{}", diff.join("\n"));
+        panic!(
+            "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept):\n{}",
+            diff.join("\n")
+        );
     }
 }

@@ -2,6 +2,7 @@
 // Each check gets a fresh page and the ctx from ../lib/harness.mjs; it throws (ctx.assert /
 // ctx.fail) to fail, and also fails if the page had a JS error, a failed same-site request or a
 // request to any other host while it ran.
+import fs from 'node:fs';
 import { MAIN_SELECTOR } from '../lib/harness.mjs';
 
 /** Font names that mean "the stylesheet asked for a CJK font". */
@@ -28,6 +29,12 @@ async function sections(page, ctx) {
   await ctx.goto(page, 'index.html');
   const nav = await ctx.navLinks(page);
   ctx.note(`home nav: ${nav.map((l) => `${l.text} -> ${l.raw}`).join(' | ')}`);
+  for (const l of nav) {
+    const rel = ctx.rel(l.href);
+    if (rel !== null && !rel.split('#')[0].endsWith('.html') && !/^[a-z]+:/i.test(l.raw)) {
+      ctx.fail(`nav link "${l.text}" has href="${l.raw}", which is not an .html file (folder links break on file://)`);
+    }
+  }
   const seen = new Set();
   const out = [];
   for (const l of nav) {
@@ -332,17 +339,15 @@ export default [
   {
     name: 'no horizontal overflow at 390px',
     viewport: { width: 390, height: 844 },
+    timeout: 300_000,
     async run(page, ctx) {
-      const urls = [ctx.url('index.html')];
-      for (const f of await firstPages(page, ctx)) {
-        urls.push(f.section.href);
-        if (f.first) urls.push(f.first.href);
-      }
-      if (ctx.state.articleLink) urls.push(ctx.state.articleLink.from, ctx.state.articleLink.to);
-      urls.push(ctx.url('404.html'));
+      const MAX = 400;
+      const files = ctx.htmlFiles();
+      // Every page when the site is small; otherwise the home page, sections and a spread sample.
+      const pick = files.length <= MAX ? files : ['index.html', ...files.filter((f) => f.endsWith('/index.html')), ...files.filter((_, i) => i % Math.ceil(files.length / MAX) === 0)].slice(0, MAX);
       const bad = [];
-      for (const url of [...new Set(urls.map((u) => u.split('#')[0]))]) {
-        await ctx.goto(page, url);
+      for (const rel of [...new Set(pick)]) {
+        await ctx.goto(page, rel);
         const r = await page.evaluate(() => {
           const vw = document.documentElement.clientWidth;
           const sw = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
@@ -350,30 +355,29 @@ export default [
           if (sw > vw + 1) {
             const clipped = (el) => {
               for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
-                const ox = getComputedStyle(p).overflowX;
-                if (ox !== 'visible') return true;
+                if (getComputedStyle(p).overflowX !== 'visible') return true;
               }
               return false;
             };
             const path = (el) => {
               const parts = [];
               for (let e = el; e && e !== document.body && parts.length < 4; e = e.parentElement) {
-                parts.unshift(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\s+/).join('.') : ''));
+                parts.unshift(e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\s+/).join('.') : ''));
               }
               return parts.join(' > ');
             };
             for (const el of document.body.querySelectorAll('*')) {
               const rc = el.getBoundingClientRect();
               if (rc.width && rc.right > vw + 1 && !clipped(el)) culprits.push(`${path(el)} (right edge ${Math.round(rc.right)}px)`);
-              if (culprits.length >= 5) break;
+              if (culprits.length >= 3) break;
             }
           }
           return { vw, sw, culprits };
         });
-        if (r.sw > r.vw + 1) bad.push(`${ctx.rel(url)}: page is ${r.sw}px wide in a ${r.vw}px viewport; widest: ${r.culprits.join('; ') || '?'}`);
-        ctx.note(`${ctx.rel(url)}: ${r.sw}/${r.vw}px`);
+        if (r.sw > r.vw + 1) bad.push(`${rel}: ${r.sw}px wide in a ${r.vw}px viewport; first too-wide elements: ${r.culprits.join('; ') || '?'}`);
       }
-      ctx.assert(bad.length === 0, () => bad.join('\n'));
+      ctx.note(`checked ${pick.length} of ${files.length} pages`);
+      ctx.assert(bad.length === 0, () => `${bad.length} pages overflow horizontally:\n` + bad.slice(0, 20).join('\n'));
     },
   },
 
@@ -385,13 +389,42 @@ export default [
       const start = ctx.url('index.html');
       const queue = [start, ctx.url('404.html')];
       const seen = new Set(queue);
-      const problems = [];
+      const problems = new Map(); // problem -> pages (site-relative) it was found on
       let visited = 0;
-      while (queue.length && visited < MAX) {
+      let redirects = 0;
+      let orphanCount = 0;
+      const orphans = ctx.htmlFiles().map((f) => ctx.url(f));
+      while ((queue.length || orphans.length) && visited < MAX) {
+        // Breadth-first from the home page; then the files no link led to (e.g. alias redirects).
+        if (!queue.length) {
+          const u = orphans.shift();
+          if (!seen.has(u)) {
+            seen.add(u);
+            queue.push(u);
+            orphanCount++;
+          }
+          continue;
+        }
         const url = queue.shift();
+        // A redirect page (written for `aliases`) is checked as a file: its target must exist.
+        const file = ctx.fileFor(url);
+        const refresh = file && /<meta[^>]+http-equiv=["']?refresh["']?[^>]*content=["']?\s*\d+\s*;\s*url=([^"'>]+)/i.exec(fs.readFileSync(file, 'utf8'));
+        if (refresh) {
+          const to = new URL(refresh[1].trim(), url).href;
+          if (!ctx.fileFor(to)) problems.set(`redirect page ${ctx.rel(url)} points to a missing file: ${refresh[1]}`, [ctx.rel(url)]);
+          else if (!seen.has(to.split('#')[0])) {
+            seen.add(to.split('#')[0]);
+            queue.push(to.split('#')[0]);
+          }
+          redirects++;
+          continue;
+        }
         await ctx.goto(page, url);
         visited++;
-        problems.push(...(await ctx.linkProblems(page)));
+        for (const p of await ctx.linkProblems(page)) {
+          if (!problems.has(p)) problems.set(p, []);
+          problems.get(p).push(ctx.rel(page.url()));
+        }
         const hrefs = await page.evaluate(() => [...document.querySelectorAll('a[href]')].map((a) => a.href));
         for (const h of hrefs) {
           const u = h.split('#')[0];
@@ -402,9 +435,9 @@ export default [
           queue.push(u);
         }
       }
-      ctx.note(`visited ${visited} pages${queue.length ? ` (stopped at ${MAX}, ${queue.length} not visited)` : ''}`);
-      const uniq = [...new Set(problems)];
-      ctx.assert(uniq.length === 0, () => `${uniq.length} link problems:\n` + uniq.slice(0, 40).join('\n') + (uniq.length > 40 ? `\n… and ${uniq.length - 40} more` : ''));
+      ctx.note(`visited ${visited} pages and ${redirects} redirect pages (${orphanCount} reached by no link from the home page)${queue.length ? ` (stopped at ${MAX}, ${queue.length} not visited)` : ''}`);
+      const lines = [...problems].map(([p, pages]) => `${p}  [on ${pages.length === 1 ? pages[0] : `${pages.length} pages, e.g. ${pages[0]}`}]`);
+      ctx.assert(lines.length === 0, () => `${lines.length} link problems:\n` + lines.slice(0, 40).join('\n') + (lines.length > 40 ? `\n… and ${lines.length - 40} more` : ''));
     },
   },
 ];

@@ -52,10 +52,9 @@ export class Monitor {
   constructor(mode, origin) {
     this.mode = mode;
     this.origin = origin; // http origin of our server, or null in file mode
-    this.problems = [];
     this.requests = [];
     this.outside = [];
-    this.expected404 = new Set(); // URLs a check deliberately requests knowing they are missing
+    this.reset();
   }
 
   /** Is this URL allowed to be requested at all in this mode? */
@@ -72,40 +71,65 @@ export class Monitor {
   }
 
   reset() {
-    this.problems = [];
-    this.expected404 = new Set();
+    this.found = new Map(); // problem text -> Set of page URLs it happened on
+    this.badStatus = new Set(); // URLs already reported with an HTTP error status
+    this.expected404 = new Set(); // URLs a check deliberately requests knowing they are missing
+  }
+
+  add(problem, pageUrl) {
+    if (!this.found.has(problem)) this.found.set(problem, new Set());
+    this.found.get(problem).add(pageUrl);
+  }
+
+  /** The problems seen since reset(), one line each, naming the pages they happened on. */
+  get problems() {
+    return [...this.found].map(([p, pages]) => {
+      const list = [...pages];
+      return list.length === 1 ? `${p} (on ${list[0]})` : `${p} (on ${list.length} pages, e.g. ${list[0]})`;
+    });
   }
 
   attach(page) {
     page.on('pageerror', (err) => {
-      this.problems.push(`JS error on ${page.url()}: ${err.message}${err.stack ? '\n' + err.stack.split('\n').slice(1, 4).join('\n') : ''}`);
+      const where = err.stack ? err.stack.split('\n').slice(1, 3).map((l) => l.trim()).join(' ') : '';
+      this.add(`JS error: ${err.message}${where ? ` [${where}]` : ''}`, page.url());
+    });
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      const text = msg.text();
+      // Failed loads are reported (with their URL) by the request listeners below.
+      if (/^Failed to load resource\b/.test(text)) return;
+      const loc = msg.location();
+      this.add(`console error: ${text}${loc?.url ? ` [${loc.url}:${loc.lineNumber + 1}]` : ''}`, page.url());
     });
     page.on('request', (req) => {
       const url = req.url();
       this.requests.push(url);
       if (!this.allowed(url)) {
         this.outside.push(url);
-        this.problems.push(`request to an outside host (${req.resourceType()}) from ${page.url()}: ${url}`);
+        this.add(`request to an outside host (${req.resourceType()}): ${url}`, page.url());
+      }
+    });
+    page.on('response', (resp) => {
+      const url = resp.url();
+      if (resp.status() >= 400 && !this.expected404.has(url)) {
+        this.badStatus.add(url);
+        this.add(`HTTP ${resp.status()} for ${resp.request().resourceType()} ${url}`, page.url());
       }
     });
     page.on('requestfailed', (req) => {
       const url = req.url();
       if (!this.allowed(url)) return; // already reported as outside
-      if (this.expected404.has(url)) return;
+      if (this.expected404.has(url) || this.badStatus.has(url)) return;
       const err = req.failure()?.errorText || 'failed';
       // A navigation the check itself replaced (e.g. clicking again) is not a site problem.
       if (err === 'net::ERR_ABORTED' && req.isNavigationRequest()) return;
-      this.problems.push(`failed ${req.resourceType()} request from ${page.url()}: ${url} (${err})`);
-    });
-    page.on('response', (resp) => {
-      if (resp.status() >= 400 && !this.expected404.has(resp.url())) {
-        this.problems.push(`HTTP ${resp.status()} for ${resp.request().resourceType()} ${resp.url()} (from ${page.url()})`);
-      }
+      this.add(`failed ${req.resourceType()} request: ${url} (${err})`, page.url());
     });
     page.on('websocket', (ws) => {
       if (!this.allowed(ws.url().replace(/^ws/, 'http'))) {
         this.outside.push(ws.url());
-        this.problems.push(`websocket to an outside host: ${ws.url()}`);
+        this.add(`websocket to an outside host: ${ws.url()}`, page.url());
       }
     });
   }
@@ -113,7 +137,7 @@ export class Monitor {
 
 /**
  * Build the ctx for one mode.
- * @param {{mode:'file'|'http', base:string, siteDir:string, origin?:string, prefix?:string, monitor:Monitor, state:object, verbose:boolean}} o
+ * @param {{mode:'file'|'http', base:string, siteDir:string, origin?:string, prefix?:string, monitor:Monitor, state:object}} o
  */
 export function makeCtx(o) {
   const notes = [];
@@ -174,6 +198,11 @@ export function makeCtx(o) {
       }
     },
 
+    /** Tell the monitor that a request for this URL is meant to fail (e.g. probing a missing page). */
+    expectMissing(target) {
+      o.monitor.expected404.add(/^[a-z]+:/.test(target) ? target : ctx.url(target));
+    },
+
     /** Record a detail line, printed under the check when it fails (or with --verbose). */
     note(...parts) {
       notes.push(parts.join(' '));
@@ -193,7 +222,11 @@ export function makeCtx(o) {
       throw new CheckFailure(msg);
     },
 
-    /** Navigate to a site-relative path or absolute URL; fails unless the document loads with 2xx. */
+    /**
+     * Navigate to a site-relative path or absolute URL; fails unless the document loads with 2xx.
+     * Redirect pages (`<meta http-equiv="refresh">`, as written for `aliases`) are followed, so the
+     * page is settled on the final document when this returns.
+     */
     async goto(page, target) {
       const url = /^[a-z]+:/.test(target) ? target : ctx.url(target);
       let resp;
@@ -203,7 +236,32 @@ export function makeCtx(o) {
         throw new CheckFailure(`could not open ${url}: ${e.message.split('\n')[0]}`);
       }
       if (resp && resp.status() >= 400) throw new CheckFailure(`HTTP ${resp.status()} for ${url}`);
+      await ctx.settle(page);
       return resp;
+    },
+
+    /** Wait until the page is loaded and not about to follow a meta refresh. */
+    async settle(page) {
+      for (let i = 0; i < 5; i++) {
+        await page.waitForLoadState('load');
+        let refresh;
+        try {
+          refresh = await page.evaluate(() => {
+            const m = document.querySelector('meta[http-equiv="refresh" i]');
+            return m ? m.content : null;
+          });
+        } catch {
+          continue; // the document was replaced while we looked: look again at the new one
+        }
+        if (refresh === null) return;
+        const before = page.url();
+        try {
+          await page.waitForURL((u) => u.href !== before, { timeout: 10_000 });
+        } catch {
+          throw new CheckFailure(`${before} has <meta http-equiv="refresh" content="${refresh}"> but did not redirect`);
+        }
+      }
+      await page.waitForLoadState('load');
     },
 
     /** Click a link and wait until the page shows a different URL and has loaded. Returns the new URL. */
@@ -216,7 +274,7 @@ export function makeCtx(o) {
       } catch {
         throw new CheckFailure(`clicking ${await describe(locator)} on ${before} did not navigate`);
       }
-      await page.waitForLoadState('load');
+      await ctx.settle(page);
       return page.url();
     },
 
@@ -315,6 +373,20 @@ export function makeCtx(o) {
       return found.map((l) => ({ ...l, text: norm(l.text), title: norm(l.title) }));
     },
 
+    /** Site-relative paths of every .html file in the site directory (sorted; 404.html included). */
+    htmlFiles() {
+      const out = [];
+      const walk = (dir, rel) => {
+        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+          const r = rel ? `${rel}/${e.name}` : e.name;
+          if (e.isDirectory()) walk(path.join(dir, e.name), r);
+          else if (e.isFile() && e.name.endsWith('.html')) out.push(r);
+        }
+      };
+      walk(o.siteDir, '');
+      return out.sort();
+    },
+
     /** Element handle of the i-th link returned by ctx.navLinks(page). */
     async navLink(page, i) {
       const handle = await page.evaluateHandle(
@@ -356,7 +428,6 @@ export function makeCtx(o) {
         return { out, ids: [...ids], here: location.href.split('#')[0] };
       });
       const problems = [];
-      const where = page.url();
       for (const it of items.out) {
         const raw = it.raw ?? '';
         if (/^(mailto|tel|javascript|data):/i.test(raw)) continue;
@@ -388,7 +459,7 @@ export function makeCtx(o) {
         }
         if (!ctx.fileFor(u.href)) problems.push(`${it.kind} to a missing file: href="${raw}" -> ${relPath}`);
       }
-      return problems.map((p) => `${p}  [on ${where}]`);
+      return problems;
     },
   };
   return ctx;

@@ -1,0 +1,202 @@
+//! Browser tests: the repository's sample site, built by the real binary, opened in Chromium
+//! from `file://` and from a strict HTTP server under a sub-path.
+//!
+//! The checks themselves live in `tests/browser/` (node + `playwright-core` driving Debian's
+//! `/usr/bin/chromium`); see `tests/browser/README.md`. This test builds the site once into a temp
+//! dir, installs the npm packages if they are missing (`npm ci --prefix tests/browser`) and runs
+//! `node tests/browser/run.mjs <site>`, failing with node's output if any check fails.
+//!
+//! Nothing here is skipped: without Chromium, node or npm the test fails and says what to install.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_shuyuan");
+const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+/// The whole node run (both modes, every check) must finish well inside CI's time.
+const NODE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn harness_dir() -> PathBuf {
+    repo_root().join("tests/browser")
+}
+
+fn chromium_path() -> PathBuf {
+    std::env::var_os("SHUYUAN_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CHROMIUM))
+}
+
+/// Fail (not skip) with a message that says how to get the missing tool.
+fn require_tool(program: &str, hint: &str) {
+    match Command::new(program).arg("--version").output() {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => panic!(
+            "`{program} --version` failed ({}): {}\n{hint}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => panic!("cannot run `{program}`: {e}\n{hint}"),
+    }
+}
+
+/// The version pinned in tests/browser/package.json, e.g. "1.65.1".
+fn pinned_playwright_version(dir: &Path) -> String {
+    let text =
+        std::fs::read_to_string(dir.join("package.json")).expect("read tests/browser/package.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&text).expect("parse tests/browser/package.json");
+    json["dependencies"]["playwright-core"]
+        .as_str()
+        .expect("tests/browser/package.json pins playwright-core")
+        .to_string()
+}
+
+fn installed_playwright_version(dir: &Path) -> Option<String> {
+    let text =
+        std::fs::read_to_string(dir.join("node_modules/playwright-core/package.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["version"].as_str().map(str::to_string)
+}
+
+/// Make sure tests/browser/node_modules holds the pinned playwright-core, running `npm ci` if not.
+fn ensure_node_modules() {
+    let dir = harness_dir();
+    let pinned = pinned_playwright_version(&dir);
+    if installed_playwright_version(&dir).as_deref() == Some(pinned.as_str()) {
+        return;
+    }
+    require_tool(
+        "npm",
+        "npm is needed once to install the browser-test packages (tests/browser/package-lock.json); \
+         install Node.js 20 or newer with npm",
+    );
+    eprintln!("browser tests: installing npm packages (npm ci --prefix tests/browser) ...");
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+        .output()
+        .expect("run npm ci");
+    assert!(
+        out.status.success(),
+        "`npm ci --prefix tests/browser` failed ({}); the browser tests need playwright-core from the npm registry.\n\
+         stdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        installed_playwright_version(&dir).as_deref(),
+        Some(pinned.as_str()),
+        "npm ci did not install playwright-core {pinned} into tests/browser/node_modules"
+    );
+}
+
+/// Run a command with its stdout and stderr going to `log`, killing it after `timeout`.
+/// Returns (exit success, log text).
+fn run_logged(mut cmd: Command, log: &Path, timeout: Duration) -> (bool, String) {
+    let file = File::create(log).expect("create log file");
+    let err = file.try_clone().expect("clone log file handle");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(file))
+        .stderr(Stdio::from(err))
+        .spawn()
+        .expect("start node");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for node") {
+            break Some(status);
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    match status {
+        Some(s) => (s.success(), text),
+        None => (
+            false,
+            format!(
+                "{text}\n[killed: node ran longer than {}s]",
+                timeout.as_secs()
+            ),
+        ),
+    }
+}
+
+#[test]
+fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
+    let chromium = chromium_path();
+    assert!(
+        chromium.is_file(),
+        "{} not found. The browser tests need Debian's Chromium and CJK fonts:\n    \
+         apt-get install -y chromium fonts-noto-cjk\n\
+         (or point SHUYUAN_CHROMIUM at another Chromium binary)",
+        chromium.display()
+    );
+    require_tool(
+        "node",
+        "the browser tests need Node.js 20 or newer (`node` on the PATH)",
+    );
+    ensure_node_modules();
+
+    // 1. Build the repository's own sample site with the real binary.
+    let tmp = tempfile::Builder::new()
+        .prefix("shuyuan-browser-")
+        .tempdir()
+        .expect("temp dir");
+    let site = tmp.path().join("site");
+    let build = Command::new(BIN)
+        .arg("build")
+        .arg("--root")
+        .arg(repo_root())
+        .arg("--output")
+        .arg(&site)
+        .output()
+        .expect("run shuyuan build");
+    assert!(
+        build.status.success() && site.join("index.html").is_file(),
+        "shuyuan build of the sample site failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        build.status,
+        String::from_utf8_lossy(&build.stdout),
+        String::from_utf8_lossy(&build.stderr)
+    );
+
+    // 2. Run every browser check against it.
+    let mut node = Command::new("node");
+    node.arg(harness_dir().join("run.mjs"))
+        .arg(&site)
+        .current_dir(repo_root())
+        .env("SHUYUAN_CHROMIUM", &chromium);
+    let (ok, log) = run_logged(node, &tmp.path().join("node.log"), NODE_TIMEOUT);
+    println!("{log}");
+    if !ok {
+        let kept = tmp.keep();
+        let failures: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("] FAIL ") || l.starts_with("FAIL "))
+            .collect();
+        let closing = log
+            .lines()
+            .rev()
+            .find(|l| l.contains(" passed, "))
+            .unwrap_or("(no summary line)");
+        panic!(
+            "browser checks failed: {closing}\n{}\n(full output above; built site kept in {}; \
+             rerun with: node tests/browser/run.mjs {})",
+            failures.join("\n"),
+            kept.join("site").display(),
+            kept.join("site").display()
+        );
+    }
+}
