@@ -238,7 +238,7 @@ impl HeadingAdapter for AnchoredHeadings {
         let id = html_attr(&id);
         write!(
             output,
-            "<h{level} id=\"{id}\"><a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\">#</a>",
+            "<h{level} id=\"{id}\"><a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a>",
             level = heading.level
         )
     }

@@ -1,0 +1,103 @@
+/* Shuyuan (书院) default theme: small progressive enhancements.
+ * Plain ES5, no modules, no network access: works when opened from file://.
+ * 1. Highlights the table-of-contents entry of the section being read.
+ * 2. Folds the table of contents on narrow screens (it stays open on wide ones).
+ */
+(function () {
+  "use strict";
+
+  var WIDE = "(min-width: 68rem)";
+
+  function isWide() {
+    return !!(window.matchMedia && window.matchMedia(WIDE).matches);
+  }
+
+  function decode(s) {
+    try { return decodeURIComponent(s); } catch (e) { return s; }
+  }
+
+  function initToc() {
+    var toc = document.getElementById("sy-toc");
+    if (!toc) { return; }
+
+    // Fold on phones/tablets; keep open (and not foldable) in the wide sidebar.
+    if (!isWide()) { toc.open = false; }
+    var summary = toc.querySelector("summary");
+    if (summary) {
+      summary.addEventListener("click", function (ev) {
+        if (isWide() && toc.open) { ev.preventDefault(); }
+      });
+    }
+
+    var links = toc.querySelectorAll("a[href^='#']");
+    var items = [];
+    for (var i = 0; i < links.length; i++) {
+      var id = decode(links[i].getAttribute("href").slice(1));
+      var target = document.getElementById(id);
+      if (target) { items.push({ link: links[i], target: target }); }
+      // On small screens, close the folded TOC after choosing an entry.
+      links[i].addEventListener("click", function () {
+        if (!isWide()) { toc.open = false; }
+      });
+    }
+    if (!items.length) { return; }
+
+    var current = null;
+    var ticking = false;
+
+    function setActive(entry) {
+      if (entry === current) { return; }
+      if (current) {
+        current.link.className = current.link.className.replace(/\s*\bsy-toc-active\b/g, "");
+        current.link.removeAttribute("aria-current");
+      }
+      current = entry;
+      if (!entry) { return; }
+      entry.link.className += " sy-toc-active";
+      entry.link.setAttribute("aria-current", "true");
+      // Keep the active entry visible inside a scrollable sidebar without moving the page.
+      if (isWide() && toc.scrollHeight > toc.clientHeight) {
+        var top = entry.link.offsetTop - toc.offsetTop;
+        if (top < toc.scrollTop || top > toc.scrollTop + toc.clientHeight - 40) {
+          toc.scrollTop = Math.max(0, top - toc.clientHeight / 3);
+        }
+      }
+    }
+
+    function update() {
+      ticking = false;
+      var offset = 120;
+      var found = null;
+      for (var j = 0; j < items.length; j++) {
+        if (items[j].target.getBoundingClientRect().top - offset <= 0) {
+          found = items[j];
+        } else {
+          break;
+        }
+      }
+      // At the very bottom of the page the last heading may never reach the top.
+      var doc = document.documentElement;
+      if ((window.innerHeight + (window.pageYOffset || doc.scrollTop)) >= doc.scrollHeight - 2) {
+        found = items[items.length - 1];
+      }
+      setActive(found);
+    }
+
+    function onScroll() {
+      if (!ticking) {
+        ticking = true;
+        (window.requestAnimationFrame || function (f) { return setTimeout(f, 50); })(update);
+      }
+    }
+
+    window.addEventListener("scroll", onScroll, false);
+    window.addEventListener("resize", onScroll, false);
+    update();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", initToc, false);
+  } else {
+    initToc();
+  }
+})();
