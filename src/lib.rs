@@ -1,1 +1,2 @@
 //! Shuyuan (书院): a static-site generator for Chinese training knowledge bases.
+pub mod search;
