@@ -9,7 +9,7 @@ mod corpus;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use shuyuan::search::query::parse;
+use shuyuan::search::query::{browser_keys, parse};
 use shuyuan::search::tokenizer::normalize;
 use shuyuan::search::{SearchConfig, SearchDoc, SearchIndex, SearchQuery, build};
 
@@ -239,15 +239,10 @@ impl StaticIndex {
         self.keys.get(key).map(|p| decode(p)).unwrap_or_default()
     }
 
-    /// Pages holding every required key of every term (what the browser ranks first).
+    /// Pages holding every key the browser requires for every term (what it ranks first).
     fn candidates(&self, query: &str) -> BTreeSet<usize> {
         let mut result: Option<BTreeSet<usize>> = None;
-        for term in parse(query) {
-            let keys = term
-                .exact
-                .iter()
-                .map(|(_, t)| t.clone())
-                .chain(term.grams.iter().map(|g| format!("\u{1}{g}")));
+        for keys in browser_keys(&parse(query)).0 {
             for key in keys {
                 let pages = self.pages(&key);
                 result = Some(match result {

@@ -5,7 +5,9 @@
 //! - `search/meta.js` (fixed name, the entry point):
 //!   `window.__shuyuan.meta({"v":1,"build":"B","shards":S,"docs":N})`
 //! - `search/B/s<k>.js`, `k < S`: `window.__shuyuan.shard("B",k,"KEY POSTINGS KEY POSTINGS …")`.
-//!   Keys are terms-namespace tokens, or `"\u0001"` + a grams-namespace piece. A key lives in shard
+//!   Keys are terms-namespace tokens, `"\u0001"` + a grams-namespace piece, or a pair key
+//!   `"\u0002" + a + "\u0002" + b` for adjacent tokens across a run boundary where one is a word
+//!   (standing in for positions: `2021`,`16` in `〔2021〕16号`). A key lives in shard
 //!   `fnv1a32(UTF-16 code units of key) % S`; `S` grows with the index so a shard stays near
 //!   [`TARGET_SHARD_BYTES`] (a small site has one shard).
 //! - `search/B/p<d>.js`: one fragment per page `d` (pages are numbered in URL order), loaded only
@@ -29,7 +31,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::tokenizer::Analysis;
+use super::tokenizer::{Analysis, forms_pair, pair_key};
 use super::{SearchDoc, SearchError};
 
 /// Shard size the shard count aims at. A two-character query loads one shard, a four-character
@@ -94,11 +96,16 @@ struct KeyCount {
 /// Adds the terms and grams of `text` to `counts`.
 fn count_keys(text: &str, add: impl Fn(&mut KeyCount), counts: &mut HashMap<String, KeyCount>) {
     let analysis = Analysis::new(text);
-    let grams = analysis.grams().into_iter().map(|mut t| {
-        t.text.insert(0, GRAM_PREFIX);
-        t
-    });
-    for tok in analysis.terms().into_iter().chain(grams) {
+    let terms = analysis.terms();
+    let pairs = terms
+        .windows(2)
+        .filter(|w| forms_pair(&w[0], &w[1]))
+        .map(|w| pair_key(&w[0].text, &w[1].text));
+    let grams = analysis.grams().into_iter().map(|t| format!("{GRAM_PREFIX}{}", t.text));
+    for key in pairs.chain(grams) {
+        add(counts.entry(key).or_default());
+    }
+    for tok in terms {
         add(counts.entry(tok.text).or_default());
     }
 }

@@ -12,7 +12,7 @@
 //! Every page whose normalised text contains the term holds all of `exact` (at those offsets) and
 //! all of `grams`, so both indexes find a superset of the exact matches and then rank them first.
 
-use super::tokenizer::{Analysis, CharClass};
+use super::tokenizer::{Analysis, CharClass, Tok, forms_pair, pair_key};
 
 /// One analysed query term.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +27,10 @@ pub struct Term {
     pub grams: Vec<String>,
     /// Whole words cut by the term's edge; optional, raise the score when present.
     pub boosts: Vec<String>,
+    /// Static-index pair keys of adjacent exact tokens (see [`forms_pair`]).
+    pub pairs: Vec<String>,
+    /// For each `exact` token, whether a pair key already requires it.
+    pub paired: Vec<bool>,
 }
 
 /// Characters that open or close a quoted term (after normalisation `＂` is `"`).
@@ -71,7 +75,10 @@ fn analyse(text: &str, quoted: bool) -> Option<Term> {
         exact: Vec::new(),
         grams: Vec::new(),
         boosts: Vec::new(),
+        pairs: Vec::new(),
+        paired: Vec::new(),
     };
+    let mut exact: Vec<Tok> = Vec::new();
     let mut position = 0;
     for run in &analysis.runs {
         let toks = analysis.run_terms(run, position);
@@ -94,11 +101,73 @@ fn analyse(text: &str, quoted: bool) -> Option<Term> {
                 term.boosts.extend(toks.into_iter().map(|t| t.text));
             }
         } else {
-            term.exact
-                .extend(toks.into_iter().map(|t| (t.position, t.text)));
+            exact.extend(toks);
         }
     }
+    term.paired = vec![false; exact.len()];
+    for (i, w) in exact.windows(2).enumerate() {
+        if forms_pair(&w[0], &w[1]) {
+            term.pairs.push(pair_key(&w[0].text, &w[1].text));
+            term.paired[i] = true;
+            term.paired[i + 1] = true;
+        }
+    }
+    term.exact = exact.into_iter().map(|t| (t.position, t.text)).collect();
     (!term.exact.is_empty() || !term.grams.is_empty()).then_some(term)
+}
+
+/// Most static-index keys a browser query loads (each may cost a shard file).
+pub const MAX_BROWSER_KEYS: usize = 12;
+
+/// The static-index keys of each term that the browser loads and requires (pair keys, exact
+/// tokens no pair covers, grams with the `"\u{1}"` prefix), then the optional boost keys that
+/// still fit. While everything fits in [`MAX_BROWSER_KEYS`] every key is used; beyond that long
+/// terms keep every other unpaired token (plus their last), and then only their first keys.
+/// Dropping required keys only widens the candidate set, so it still holds every page containing
+/// the text: fewer shards, a little less precision.
+pub fn browser_keys(terms: &[Term]) -> (Vec<Vec<String>>, Vec<String>) {
+    let keys = |t: &Term, thin: bool| -> Vec<String> {
+        let unpaired: Vec<&String> = t
+            .exact
+            .iter()
+            .zip(&t.paired)
+            .filter(|(_, paired)| !**paired)
+            .map(|((_, k), _)| k)
+            .collect();
+        let last = unpaired.len().saturating_sub(1);
+        t.pairs
+            .iter()
+            .cloned()
+            .chain(
+                unpaired
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| !thin || i % 2 == 0 || *i == last)
+                    .map(|(_, k)| k.clone()),
+            )
+            .chain(t.grams.iter().map(|g| format!("\u{1}{g}")))
+            .collect()
+    };
+    let mut per_term: Vec<Vec<String>> = terms.iter().map(|t| keys(t, false)).collect();
+    let count = |p: &[Vec<String>]| p.iter().map(Vec::len).sum::<usize>();
+    if count(&per_term) > MAX_BROWSER_KEYS {
+        per_term = terms.iter().map(|t| keys(t, true)).collect();
+    }
+    if count(&per_term) > MAX_BROWSER_KEYS {
+        let share = MAX_BROWSER_KEYS.div_ceil(terms.len()).max(1);
+        for keys in &mut per_term {
+            keys.truncate(share);
+        }
+    }
+    let mut room = MAX_BROWSER_KEYS.saturating_sub(count(&per_term));
+    let mut boosts = Vec::new();
+    for b in terms.iter().flat_map(|t| &t.boosts) {
+        if room > 0 && !boosts.contains(b) {
+            boosts.push(b.clone());
+            room -= 1;
+        }
+    }
+    (per_term, boosts)
 }
 
 #[cfg(test)]
@@ -129,11 +198,27 @@ mod tests {
         let t = &parse("〔2021〕16号")[0];
         assert_eq!(exact(t), [(0, "2021"), (1, "16")]);
         assert_eq!(t.grams, ["号"]);
+        // Without positions, the browser keeps their order through a pair key instead.
+        assert_eq!(t.pairs, ["\u{2}2021\u{2}16"]);
+        assert_eq!(browser_keys(&parse("国办发〔2021〕16号")).0[0], ["\u{2}办发\u{2}2021", "\u{2}2021\u{2}16", "国办", "\u{1}号"]);
         // 021 may be the tail of 2021: its bigrams are required, the word itself only boosts.
         let t = &parse("021〕16")[0];
         assert_eq!(exact(t), []);
         assert_eq!(t.grams, ["02", "21", "16"]);
         assert_eq!(t.boosts, ["021", "16"]);
+    }
+
+    #[test]
+    fn long_questions_load_a_bounded_key_set() {
+        let terms = parse("物业公司中标以后还要和每位业主签合同吗");
+        let (keys, boosts) = browser_keys(&terms);
+        assert_eq!(keys[0].len(), 10);
+        assert_eq!(keys[0][..3], ["物业", "公司", "中标"]);
+        assert_eq!(keys[0].last().map(String::as_str), Some("同吗"));
+        assert!(boosts.is_empty());
+        let (keys, boosts) = browser_keys(&parse("covid 党"));
+        assert_eq!(keys, [vec!["\u{1}co", "\u{1}ov", "\u{1}vi", "\u{1}id"], vec!["\u{1}党"]]);
+        assert_eq!(boosts, ["covid"]);
     }
 
     #[test]

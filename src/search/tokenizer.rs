@@ -17,6 +17,9 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 /// Word runs longer than this many characters are cut to their first `MAX_WORD_CHARS`.
 pub const MAX_WORD_CHARS: usize = 32;
 
+/// Marks pair keys (`"\u{2}" + a + "\u{2}" + b`) in the static index; see [`forms_pair`].
+pub const PAIR_MARK: char = '\u{2}';
+
 /// Name under which [`TermTokenizer`] is registered with tantivy.
 pub const TERMS_TOKENIZER: &str = "shuyuan_terms";
 /// Name under which [`GramTokenizer`] is registered with tantivy.
@@ -202,6 +205,19 @@ pub struct Tok {
     /// Character range in the text.
     pub start: usize,
     pub end: usize,
+}
+
+/// Whether two terms tokens make a pair key: adjacent positions, different runs, and at least
+/// one of them a word. The static index has no positions, so these keys stand in for phrase
+/// order where bigram overlap cannot (`〔2021〕16号` holds the pair `2021`,`16`).
+pub fn forms_pair(a: &Tok, b: &Tok) -> bool {
+    let is_word = |t: &Tok| t.text.chars().next().map(classify) == Some(CharClass::Word);
+    b.position == a.position + 1 && a.end <= b.start && (is_word(a) || is_word(b))
+}
+
+/// The static-index key of an adjacent pair of terms tokens.
+pub fn pair_key(a: &str, b: &str) -> String {
+    format!("{PAIR_MARK}{a}{PAIR_MARK}{b}")
 }
 
 /// Terms-namespace tokens of a text (the ones the test vectors pin).
