@@ -50,9 +50,9 @@ fn tree_size(dir: &Path) -> (u64, usize) {
 
 /// The browser's shard choice: FNV-1a over UTF-16 code units, modulo the shard count.
 fn shard_of(key: &str, shards: usize) -> usize {
-    let h = key
-        .encode_utf16()
-        .fold(2_166_136_261u32, |h, u| (h ^ u32::from(u)).wrapping_mul(16_777_619));
+    let h = key.encode_utf16().fold(2_166_136_261u32, |h, u| {
+        (h ^ u32::from(u)).wrapping_mul(16_777_619)
+    });
     h as usize % shards
 }
 
@@ -62,7 +62,9 @@ fn kb(bytes: u64) -> String {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let pages: usize = args.next().map_or(10_000, |a| a.parse().expect("PAGES is a number"));
+    let pages: usize = args
+        .next()
+        .map_or(10_000, |a| a.parse().expect("PAGES is a number"));
     let out_root = PathBuf::from(args.next().unwrap_or_else(|| "bench/out".into()));
     let site = out_root.join("public");
     let index_dir = out_root.join("index");

@@ -245,26 +245,83 @@ fn facet_filters_restrict_results() {
     ];
     docs[1].tags = vec!["选举".into()];
     docs[2].tags = vec!["选举".into(), "法规".into()];
+    docs[0].topics = vec!["基层民主".into()];
+    docs[0].region = Some("浙江省".into());
+    docs[0].date = Some("2021-05-01".into());
+    docs[2].status = Some("已废止".into());
     let s = site(&docs);
-    let run = |kind: Option<&str>, tag: Option<&str>| {
-        let hits = search(
-            &s.index,
-            &SearchQuery {
-                text: "换届".into(),
-                kind: kind.map(String::from),
-                tag: tag.map(String::from),
-                limit: 10,
-            },
-        )
-        .unwrap();
+    let run = |filter: SearchQuery| {
+        let query = SearchQuery {
+            text: "换届".into(),
+            limit: 10,
+            ..filter
+        };
+        let hits = search(&s.index, &query).unwrap();
         let mut u: Vec<String> = urls(&hits).into_iter().map(String::from).collect();
         u.sort();
         u
     };
-    assert_eq!(run(None, None), ["case.html", "guide.html", "policy.html"]);
-    assert_eq!(run(Some("guide"), None), ["guide.html"]);
-    assert_eq!(run(None, Some("选举")), ["guide.html", "policy.html"]);
-    assert_eq!(run(Some("case"), Some("选举")), Vec::<String>::new());
+    let some = |v: &str| Some(v.to_string());
+    let none = SearchQuery::default;
+    assert_eq!(run(none()), ["case.html", "guide.html", "policy.html"]);
+    assert_eq!(
+        run(SearchQuery {
+            kind: some("guide"),
+            ..none()
+        }),
+        ["guide.html"]
+    );
+    assert_eq!(
+        run(SearchQuery {
+            tag: some("选举"),
+            ..none()
+        }),
+        ["guide.html", "policy.html"]
+    );
+    let nothing: Vec<String> = Vec::new();
+    assert_eq!(
+        run(SearchQuery {
+            kind: some("case"),
+            tag: some("选举"),
+            ..none()
+        }),
+        nothing
+    );
+    assert_eq!(
+        run(SearchQuery {
+            topic: some("基层民主"),
+            ..none()
+        }),
+        ["case.html"]
+    );
+    assert_eq!(
+        run(SearchQuery {
+            region: some("浙江省"),
+            ..none()
+        }),
+        ["case.html"]
+    );
+    assert_eq!(
+        run(SearchQuery {
+            year: some("2021"),
+            ..none()
+        }),
+        ["case.html"]
+    );
+    assert_eq!(
+        run(SearchQuery {
+            year: some("2024"),
+            ..none()
+        }),
+        ["guide.html", "policy.html"]
+    );
+    assert_eq!(
+        run(SearchQuery {
+            status: some("已废止"),
+            ..none()
+        }),
+        ["policy.html"]
+    );
 }
 
 #[test]

@@ -101,7 +101,10 @@ fn count_keys(text: &str, add: impl Fn(&mut KeyCount), counts: &mut HashMap<Stri
         .windows(2)
         .filter(|w| forms_pair(&w[0], &w[1]))
         .map(|w| pair_key(&w[0].text, &w[1].text));
-    let grams = analysis.grams().into_iter().map(|t| format!("{GRAM_PREFIX}{}", t.text));
+    let grams = analysis
+        .grams()
+        .into_iter()
+        .map(|t| format!("{GRAM_PREFIX}{}", t.text));
     for key in pairs.chain(grams) {
         add(counts.entry(key).or_default());
     }

@@ -18,7 +18,9 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQu
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term as TantivyTerm};
+use tantivy::{
+    DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term as TantivyTerm,
+};
 
 use super::query::{self, Term};
 use super::snippet::{best_section, snippet};
@@ -49,6 +51,10 @@ struct Fields {
     body_g: Field,
     kind: Field,
     tag: Field,
+    topic: Field,
+    region: Field,
+    year: Field,
+    status: Field,
     /// The whole [`SearchDoc`] as JSON, for hits and snippets.
     stored: Field,
 }
@@ -74,6 +80,10 @@ impl Fields {
             body_g: f("body_g")?,
             kind: f("kind")?,
             tag: f("tag")?,
+            topic: f("topic")?,
+            region: f("region")?,
+            year: f("year")?,
+            status: f("status")?,
             stored: f("doc")?,
         })
     }
@@ -95,8 +105,9 @@ fn schema() -> Schema {
         b.add_text_field(name, terms.clone());
         b.add_text_field(&format!("{name}_g"), grams.clone());
     }
-    b.add_text_field("kind", STRING);
-    b.add_text_field("tag", STRING);
+    for facet in ["kind", "tag", "topic", "region", "year", "status"] {
+        b.add_text_field(facet, STRING);
+    }
     b.add_text_field("doc", STORED);
     b.build()
 }
@@ -155,6 +166,19 @@ pub(super) fn build(docs: &[&SearchDoc], dir: &Path) -> Result<u64, SearchError>
         d.add_text(f.kind, &doc.kind);
         for tag in &doc.tags {
             d.add_text(f.tag, tag);
+        }
+        for topic in &doc.topics {
+            d.add_text(f.topic, topic);
+        }
+        let year = doc.date.as_deref().and_then(|d| d.get(..4));
+        for (field, value) in [
+            (f.region, &doc.region.as_deref()),
+            (f.year, &year),
+            (f.status, &doc.status.as_deref()),
+        ] {
+            if let Some(v) = value {
+                d.add_text(field, v);
+            }
         }
         let json = serde_json::to_string(doc).expect("SearchDoc serialises to JSON");
         d.add_text(f.stored, json);
@@ -310,20 +334,27 @@ impl SearchIndex {
 
     fn filters(&self, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
         let f = self.fields;
-        [(f.kind, &q.kind), (f.tag, &q.tag)]
-            .into_iter()
-            .filter_map(|(field, value)| {
-                let value = value.as_deref()?;
-                Some((
-                    Occur::Must,
-                    term_query(field, value, IndexRecordOption::Basic),
-                ))
-            })
-            .collect()
+        [
+            (f.kind, &q.kind),
+            (f.tag, &q.tag),
+            (f.topic, &q.topic),
+            (f.region, &q.region),
+            (f.year, &q.year),
+            (f.status, &q.status),
+        ]
+        .into_iter()
+        .filter_map(|(field, value)| {
+            let value = value.as_deref()?;
+            Some((
+                Occur::Must,
+                term_query(field, value, IndexRecordOption::Basic),
+            ))
+        })
+        .collect()
     }
 
-    fn load(&self, addr: DocAddress) -> Result<SearchDoc, SearchError> {
-        let doc: TantivyDocument = self.reader.searcher().doc(addr)?;
+    fn load(&self, searcher: &Searcher, addr: DocAddress) -> Result<SearchDoc, SearchError> {
+        let doc: TantivyDocument = searcher.doc(addr)?;
         let json = doc
             .get_first(self.fields.stored)
             .and_then(|v| v.as_str())
@@ -353,7 +384,7 @@ impl SearchIndex {
         let mut found = Vec::new();
         for (score, addr) in tier_a {
             seen.insert(addr);
-            let doc = self.load(addr)?;
+            let doc = self.load(&searcher, addr)?;
             let held = held_terms(&doc, &terms);
             let tier = if held == terms.len() { 0 } else { 1 };
             found.push(Candidate {
@@ -386,7 +417,7 @@ impl SearchIndex {
                 if seen.contains(&addr) {
                     continue;
                 }
-                let doc = self.load(addr)?;
+                let doc = self.load(&searcher, addr)?;
                 let held = held_terms(&doc, &terms);
                 found.push(Candidate {
                     doc,

@@ -67,7 +67,8 @@ pub struct SearchConfig {
     pub index_dir: PathBuf,
 }
 
-/// A search request from the CLI or the dev server.
+/// A search request from the CLI or the dev server. Build it with `..SearchQuery::default()`
+/// so that filters added later leave callers untouched.
 #[derive(Clone, Debug, Default)]
 pub struct SearchQuery {
     /// The query text: terms separated by spaces, `"…"` for an exact phrase.
@@ -76,6 +77,14 @@ pub struct SearchQuery {
     pub kind: Option<String>,
     /// Only pages carrying this tag.
     pub tag: Option<String>,
+    /// Only pages in this topic.
+    pub topic: Option<String>,
+    /// Only pages of this region.
+    pub region: Option<String>,
+    /// Only pages dated in this year (`2024`).
+    pub year: Option<String>,
+    /// Only policies with this status (现行有效 / 已修订 / 已废止).
+    pub status: Option<String>,
     /// Maximum number of hits.
     pub limit: usize,
 }

@@ -200,7 +200,10 @@ mod tests {
         assert_eq!(t.grams, ["号"]);
         // Without positions, the browser keeps their order through a pair key instead.
         assert_eq!(t.pairs, ["\u{2}2021\u{2}16"]);
-        assert_eq!(browser_keys(&parse("国办发〔2021〕16号")).0[0], ["\u{2}办发\u{2}2021", "\u{2}2021\u{2}16", "国办", "\u{1}号"]);
+        assert_eq!(
+            browser_keys(&parse("国办发〔2021〕16号")).0[0],
+            ["\u{2}办发\u{2}2021", "\u{2}2021\u{2}16", "国办", "\u{1}号"]
+        );
         // 021 may be the tail of 2021: its bigrams are required, the word itself only boosts.
         let t = &parse("021〕16")[0];
         assert_eq!(exact(t), []);
@@ -217,7 +220,13 @@ mod tests {
         assert_eq!(keys[0].last().map(String::as_str), Some("同吗"));
         assert!(boosts.is_empty());
         let (keys, boosts) = browser_keys(&parse("covid 党"));
-        assert_eq!(keys, [vec!["\u{1}co", "\u{1}ov", "\u{1}vi", "\u{1}id"], vec!["\u{1}党"]]);
+        assert_eq!(
+            keys,
+            [
+                vec!["\u{1}co", "\u{1}ov", "\u{1}vi", "\u{1}id"],
+                vec!["\u{1}党"]
+            ]
+        );
         assert_eq!(boosts, ["covid"]);
     }
 
