@@ -1,8 +1,8 @@
 //! Shuyuan (书院): a static-site generator for Chinese training knowledge bases.
 //!
 //! The pipeline runs in data-flow order: [`config`] → [`load`] → [`parse`] →
-//! [`markdown`] → [`resolve`] → [`render`] → [`write`], with [`build`] driving it.
-//! See ARCHITECTURE.md for the tour.
+//! [`markdown`] → [`resolve`] → [`render`] → [`write`], then [`search`], with [`build`]
+//! driving it. See ARCHITECTURE.md for the tour.
 
 pub mod build;
 pub mod config;
@@ -14,4 +14,5 @@ pub mod render;
 pub mod resolve;
 pub mod scaffold;
 pub mod schema;
+pub mod search;
 pub mod write;

@@ -1,0 +1,241 @@
+//! Query syntax and query analysis, shared by the tantivy search and (mirrored line for line in
+//! `search.js`) the browser search.
+//!
+//! A query is split into terms: `"…"` (or `“…”`) quotes one term that must match in order,
+//! whitespace separates the rest. Each term is analysed with the index tokenizer into what a page
+//! must hold for the term's text to occur in it:
+//! - `exact`: terms-namespace tokens at fixed relative positions (a phrase with gaps);
+//! - `grams`: grams-namespace pieces for runs that the term's edge may cut (a lone Han character,
+//!   or a word like `021` that may sit inside `2021` in the text);
+//! - `boosts`: those edge words as whole tokens, which rank pages holding the whole word higher.
+//!
+//! Every page whose normalised text contains the term holds all of `exact` (at those offsets) and
+//! all of `grams`, so both indexes find a superset of the exact matches and then rank them first.
+
+use super::tokenizer::{Analysis, CharClass, Tok, forms_pair, pair_key};
+
+/// One analysed query term.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Term {
+    /// The term's normalised text (what "contains the exact text" checks).
+    pub text: String,
+    /// Quoted terms are required; unquoted ones may be missing from lower-ranked pages.
+    pub quoted: bool,
+    /// Terms-namespace tokens with their positions relative to the term.
+    pub exact: Vec<(usize, String)>,
+    /// Grams-namespace pieces the page must hold.
+    pub grams: Vec<String>,
+    /// Whole words cut by the term's edge; optional, raise the score when present.
+    pub boosts: Vec<String>,
+    /// Static-index pair keys of adjacent exact tokens (see [`forms_pair`]).
+    pub pairs: Vec<String>,
+    /// For each `exact` token, whether a pair key already requires it.
+    pub paired: Vec<bool>,
+}
+
+/// Characters that open or close a quoted term (after normalisation `＂` is `"`).
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '“' | '”')
+}
+
+/// Splits a query into analysed terms. Terms without any token (pure punctuation) are dropped.
+pub fn parse(query: &str) -> Vec<Term> {
+    let mut terms = Vec::new();
+    let mut chars = query.chars().map(super::tokenizer::normalize_char);
+    let mut current = String::new();
+    let push = |text: &str, quoted: bool, terms: &mut Vec<Term>| {
+        if let Some(t) = analyse(text.trim(), quoted) {
+            terms.push(t);
+        }
+    };
+    while let Some(c) = chars.next() {
+        if is_quote(c) {
+            push(&current, false, &mut terms);
+            current.clear();
+            let quoted: String = chars.by_ref().take_while(|&c| !is_quote(c)).collect();
+            push(&quoted, true, &mut terms);
+        } else if c.is_whitespace() {
+            push(&current, false, &mut terms);
+            current.clear();
+        } else {
+            current.push(c);
+        }
+    }
+    push(&current, false, &mut terms);
+    terms
+}
+
+/// Analyses one term's text (already normalised) into what a matching page must hold.
+fn analyse(text: &str, quoted: bool) -> Option<Term> {
+    let analysis = Analysis::new(text);
+    let len = analysis.chars.len();
+    let mut term = Term {
+        text: text.to_string(),
+        quoted,
+        exact: Vec::new(),
+        grams: Vec::new(),
+        boosts: Vec::new(),
+        pairs: Vec::new(),
+        paired: Vec::new(),
+    };
+    let mut exact: Vec<Tok> = Vec::new();
+    let mut position = 0;
+    for run in &analysis.runs {
+        let toks = analysis.run_terms(run, position);
+        position += toks.len();
+        let at_edge = run.start == 0 || run.end == len;
+        let single_han = run.class == CharClass::Han && run.end - run.start == 1;
+        if at_edge && (single_han || run.class == CharClass::Word) {
+            // The text's run may continue past the term's edge, so only the characters
+            // (and, for words, their bigrams) are certain to be there.
+            let grams = analysis.run_grams(run);
+            let wanted = grams
+                .iter()
+                .filter(|g| run.end - run.start == 1 || g.end - g.start == 2);
+            for g in wanted {
+                if !term.grams.contains(&g.text) {
+                    term.grams.push(g.text.clone());
+                }
+            }
+            if run.class == CharClass::Word {
+                term.boosts.extend(toks.into_iter().map(|t| t.text));
+            }
+        } else {
+            exact.extend(toks);
+        }
+    }
+    term.paired = vec![false; exact.len()];
+    for (i, w) in exact.windows(2).enumerate() {
+        if forms_pair(&w[0], &w[1]) {
+            term.pairs.push(pair_key(&w[0].text, &w[1].text));
+            term.paired[i] = true;
+            term.paired[i + 1] = true;
+        }
+    }
+    term.exact = exact.into_iter().map(|t| (t.position, t.text)).collect();
+    (!term.exact.is_empty() || !term.grams.is_empty()).then_some(term)
+}
+
+/// Most static-index keys a browser query loads (each may cost a shard file).
+pub const MAX_BROWSER_KEYS: usize = 12;
+
+/// The static-index keys of each term that the browser loads and requires (pair keys, exact
+/// tokens no pair covers, grams with the `"\u{1}"` prefix), then the optional boost keys that
+/// still fit. While everything fits in [`MAX_BROWSER_KEYS`] every key is used; beyond that long
+/// terms keep every other unpaired token (plus their last), and then only their first keys.
+/// Dropping required keys only widens the candidate set, so it still holds every page containing
+/// the text: fewer shards, a little less precision.
+pub fn browser_keys(terms: &[Term]) -> (Vec<Vec<String>>, Vec<String>) {
+    let keys = |t: &Term, thin: bool| -> Vec<String> {
+        let unpaired: Vec<&String> = t
+            .exact
+            .iter()
+            .zip(&t.paired)
+            .filter(|(_, paired)| !**paired)
+            .map(|((_, k), _)| k)
+            .collect();
+        let last = unpaired.len().saturating_sub(1);
+        t.pairs
+            .iter()
+            .cloned()
+            .chain(
+                unpaired
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| !thin || i % 2 == 0 || *i == last)
+                    .map(|(_, k)| k.clone()),
+            )
+            .chain(t.grams.iter().map(|g| format!("\u{1}{g}")))
+            .collect()
+    };
+    let mut per_term: Vec<Vec<String>> = terms.iter().map(|t| keys(t, false)).collect();
+    let count = |p: &[Vec<String>]| p.iter().map(Vec::len).sum::<usize>();
+    if count(&per_term) > MAX_BROWSER_KEYS {
+        per_term = terms.iter().map(|t| keys(t, true)).collect();
+    }
+    if count(&per_term) > MAX_BROWSER_KEYS {
+        let share = MAX_BROWSER_KEYS.div_ceil(terms.len()).max(1);
+        for keys in &mut per_term {
+            keys.truncate(share);
+        }
+    }
+    let mut room = MAX_BROWSER_KEYS.saturating_sub(count(&per_term));
+    let mut boosts = Vec::new();
+    for b in terms.iter().flat_map(|t| &t.boosts) {
+        if room > 0 && !boosts.contains(b) {
+            boosts.push(b.clone());
+            room -= 1;
+        }
+    }
+    (per_term, boosts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(t: &Term) -> Vec<(usize, &str)> {
+        t.exact.iter().map(|(p, s)| (*p, s.as_str())).collect()
+    }
+
+    #[test]
+    fn han_run_is_a_phrase_of_bigrams() {
+        let t = &parse("社区治理")[0];
+        assert_eq!(exact(t), [(0, "社区"), (1, "区治"), (2, "治理")]);
+        assert!(t.grams.is_empty() && t.boosts.is_empty());
+    }
+
+    #[test]
+    fn single_han_char_uses_the_unigram() {
+        let t = &parse("党")[0];
+        assert!(t.exact.is_empty());
+        assert_eq!(t.grams, ["党"]);
+    }
+
+    #[test]
+    fn edges_fall_back_to_grams_and_interior_stays_exact() {
+        // 〔2021〕16号: 2021 and 16 are bounded inside the term; 号 touches the end.
+        let t = &parse("〔2021〕16号")[0];
+        assert_eq!(exact(t), [(0, "2021"), (1, "16")]);
+        assert_eq!(t.grams, ["号"]);
+        // Without positions, the browser keeps their order through a pair key instead.
+        assert_eq!(t.pairs, ["\u{2}2021\u{2}16"]);
+        assert_eq!(
+            browser_keys(&parse("国办发〔2021〕16号")).0[0],
+            ["\u{2}办发\u{2}2021", "\u{2}2021\u{2}16", "国办", "\u{1}号"]
+        );
+        // 021 may be the tail of 2021: its bigrams are required, the word itself only boosts.
+        let t = &parse("021〕16")[0];
+        assert_eq!(exact(t), []);
+        assert_eq!(t.grams, ["02", "21", "16"]);
+        assert_eq!(t.boosts, ["021", "16"]);
+    }
+
+    #[test]
+    fn long_questions_load_a_bounded_key_set() {
+        let terms = parse("物业公司中标以后还要和每位业主签合同吗");
+        let (keys, boosts) = browser_keys(&terms);
+        assert_eq!(keys[0].len(), 10);
+        assert_eq!(keys[0][..3], ["物业", "公司", "中标"]);
+        assert_eq!(keys[0].last().map(String::as_str), Some("同吗"));
+        assert!(boosts.is_empty());
+        let (keys, boosts) = browser_keys(&parse("covid 党"));
+        assert_eq!(
+            keys,
+            [
+                vec!["\u{1}co", "\u{1}ov", "\u{1}vi", "\u{1}id"],
+                vec!["\u{1}党"]
+            ]
+        );
+        assert_eq!(boosts, ["covid"]);
+    }
+
+    #[test]
+    fn quotes_and_spaces_split_terms() {
+        let terms = parse("社区 “居委 会” ＂业主＂  ，");
+        let texts: Vec<(&str, bool)> = terms.iter().map(|t| (t.text.as_str(), t.quoted)).collect();
+        assert_eq!(texts, [("社区", false), ("居委 会", true), ("业主", true)]);
+        assert_eq!(exact(&terms[1]), [(0, "居委")]);
+        assert_eq!(terms[1].grams, ["会"]);
+    }
+}

@@ -1,0 +1,328 @@
+//! The one tokenizer definition, Rust side.
+//!
+//! Owns the character normalisation, the character classes and the two token namespaces that the
+//! tantivy index, the static browser index and the query planner all share. `search.js` carries
+//! the same rules for the browser; `tests/vectors/tokenizer.json` pins both to the same output.
+//!
+//! - **Terms** (`terms`): Han bigrams (a lone Han character stands for itself) and whole word runs
+//!   (Latin, digits, other scripts), lowercased and cut to [`MAX_WORD_CHARS`]. Positions count
+//!   emitted tokens, so phrase queries mean "adjacent in the text".
+//! - **Grams** (`grams`): every Han or word character on its own, plus the character bigrams inside
+//!   word runs. A query piece that may be only part of a longer run in the text (a single Han
+//!   character, or a word cut by the query's edge such as `021` inside `2021`) is matched through
+//!   grams, which is what makes substring recall exact.
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// Word runs longer than this many characters are cut to their first `MAX_WORD_CHARS`.
+pub const MAX_WORD_CHARS: usize = 32;
+
+/// Marks pair keys (`"\u{2}" + a + "\u{2}" + b`) in the static index; see [`forms_pair`].
+pub const PAIR_MARK: char = '\u{2}';
+
+/// Name under which [`TermTokenizer`] is registered with tantivy.
+pub const TERMS_TOKENIZER: &str = "shuyuan_terms";
+/// Name under which [`GramTokenizer`] is registered with tantivy.
+pub const GRAMS_TOKENIZER: &str = "shuyuan_grams";
+
+/// Normalises one character: full-width ASCII to half-width, the ideographic space to a space,
+/// then lowercase when that maps to exactly one character of the same UTF-16 length. The length
+/// rule keeps character offsets identical in Rust and in the browser's UTF-16 strings.
+pub fn normalize_char(c: char) -> char {
+    let c = match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' => ' ',
+        _ => c,
+    };
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) if l.len_utf16() == c.len_utf16() => l,
+        _ => c,
+    }
+}
+
+/// Normalises a whole text, character for character (so character indices carry over).
+pub fn normalize(text: &str) -> String {
+    text.chars().map(normalize_char).collect()
+}
+
+/// What a (normalised) character does in tokenisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CharClass {
+    /// CJK unified ideographs (basic, extension A, compatibility, and planes 2–3).
+    Han,
+    /// Letters and digits of any other script; consecutive ones form one word.
+    Word,
+    /// Everything else: spaces, punctuation, symbols, emoji.
+    Separator,
+}
+
+/// Classifies a normalised character. Han is tested first because ideographs are alphabetic too.
+pub fn classify(c: char) -> CharClass {
+    match c {
+        '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{20000}'..='\u{2FFFF}' => CharClass::Han,
+        'a'..='z' | '0'..='9' => CharClass::Word,
+        c if c.is_alphanumeric() => CharClass::Word,
+        _ => CharClass::Separator,
+    }
+}
+
+/// A maximal run of Han or word characters, as indices into the text's normalised characters.
+#[derive(Clone, Copy, Debug)]
+pub struct Run {
+    pub class: CharClass,
+    /// Index of the first character of the run.
+    pub start: usize,
+    /// Index one past the last character of the run.
+    pub end: usize,
+}
+
+/// A text split into normalised characters (with their byte offsets in the original) and runs.
+pub struct Analysis {
+    /// `(byte offset in the original text, normalised char)` for every character.
+    pub chars: Vec<(usize, char)>,
+    pub runs: Vec<Run>,
+    /// Byte length of the original text.
+    text_len: usize,
+}
+
+impl Analysis {
+    pub fn new(text: &str) -> Analysis {
+        let chars: Vec<(usize, char)> = text
+            .char_indices()
+            .map(|(i, c)| (i, normalize_char(c)))
+            .collect();
+        let mut runs = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let class = classify(chars[i].1);
+            let start = i;
+            i += 1;
+            if class == CharClass::Separator {
+                continue;
+            }
+            while i < chars.len() && classify(chars[i].1) == class {
+                i += 1;
+            }
+            runs.push(Run {
+                class,
+                start,
+                end: i,
+            });
+        }
+        Analysis {
+            chars,
+            runs,
+            text_len: text.len(),
+        }
+    }
+
+    /// Byte offset in the original text of character index `i` (or the text's end).
+    fn byte(&self, i: usize) -> usize {
+        self.chars.get(i).map_or(self.text_len, |&(b, _)| b)
+    }
+
+    fn piece(&self, start: usize, end: usize) -> String {
+        self.chars[start..end].iter().map(|&(_, c)| c).collect()
+    }
+
+    fn token(&self, start: usize, end: usize, position: usize) -> Tok {
+        Tok {
+            text: self.piece(start, end),
+            position,
+            from: self.byte(start),
+            to: self.byte(end),
+            start,
+            end,
+        }
+    }
+
+    /// The terms-namespace tokens of one run, with positions starting at `position`.
+    pub fn run_terms(&self, run: &Run, position: usize) -> Vec<Tok> {
+        match run.class {
+            CharClass::Han if run.end - run.start == 1 => {
+                vec![self.token(run.start, run.end, position)]
+            }
+            CharClass::Han => (run.start..run.end - 1)
+                .enumerate()
+                .map(|(k, i)| self.token(i, i + 2, position + k))
+                .collect(),
+            CharClass::Word => {
+                let end = run.end.min(run.start + MAX_WORD_CHARS);
+                vec![self.token(run.start, end, position)]
+            }
+            CharClass::Separator => Vec::new(),
+        }
+    }
+
+    /// The grams-namespace pieces of one run: single characters, and bigrams inside word runs.
+    pub fn run_grams(&self, run: &Run) -> Vec<Tok> {
+        let mut out: Vec<Tok> = (run.start..run.end)
+            .map(|i| self.token(i, i + 1, 0))
+            .collect();
+        if run.class == CharClass::Word {
+            out.extend((run.start..run.end.saturating_sub(1)).map(|i| self.token(i, i + 2, 0)));
+        }
+        out
+    }
+
+    /// All terms-namespace tokens, positions counted across the whole text.
+    pub fn terms(&self) -> Vec<Tok> {
+        let mut out = Vec::new();
+        for run in &self.runs {
+            let toks = self.run_terms(run, out.len());
+            out.extend(toks);
+        }
+        out
+    }
+
+    /// All grams-namespace pieces (positions are sequential and carry no meaning).
+    pub fn grams(&self) -> Vec<Tok> {
+        let mut out: Vec<Tok> = self.runs.iter().flat_map(|r| self.run_grams(r)).collect();
+        for (k, t) in out.iter_mut().enumerate() {
+            t.position = k;
+        }
+        out
+    }
+}
+
+/// One emitted token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tok {
+    /// The normalised token text.
+    pub text: String,
+    /// Token position (terms: shared counter over the text).
+    pub position: usize,
+    /// Byte range in the original text.
+    pub from: usize,
+    pub to: usize,
+    /// Character range in the text.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Whether two terms tokens make a pair key: adjacent positions, different runs, and at least
+/// one of them a word. The static index has no positions, so these keys stand in for phrase
+/// order where bigram overlap cannot (`〔2021〕16号` holds the pair `2021`,`16`).
+pub fn forms_pair(a: &Tok, b: &Tok) -> bool {
+    let is_word = |t: &Tok| t.text.chars().next().map(classify) == Some(CharClass::Word);
+    b.position == a.position + 1 && a.end <= b.start && (is_word(a) || is_word(b))
+}
+
+/// The static-index key of an adjacent pair of terms tokens.
+pub fn pair_key(a: &str, b: &str) -> String {
+    format!("{PAIR_MARK}{a}{PAIR_MARK}{b}")
+}
+
+/// Terms-namespace tokens of a text (the ones the test vectors pin).
+pub fn terms(text: &str) -> Vec<Tok> {
+    Analysis::new(text).terms()
+}
+
+/// Grams-namespace pieces of a text.
+pub fn grams(text: &str) -> Vec<Tok> {
+    Analysis::new(text).grams()
+}
+
+/// tantivy adapter for the terms namespace (registered as [`TERMS_TOKENIZER`]).
+#[derive(Clone, Default)]
+pub struct TermTokenizer;
+
+/// tantivy adapter for the grams namespace (registered as [`GRAMS_TOKENIZER`]).
+#[derive(Clone, Default)]
+pub struct GramTokenizer;
+
+/// A precomputed token list handed to tantivy one token at a time.
+pub struct VecTokenStream {
+    tokens: std::vec::IntoIter<Token>,
+    current: Token,
+}
+
+impl VecTokenStream {
+    fn new(toks: Vec<Tok>) -> VecTokenStream {
+        let tokens: Vec<Token> = toks
+            .into_iter()
+            .map(|t| Token {
+                offset_from: t.from,
+                offset_to: t.to,
+                position: t.position,
+                text: t.text,
+                position_length: 1,
+            })
+            .collect();
+        VecTokenStream {
+            tokens: tokens.into_iter(),
+            current: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        match self.tokens.next() {
+            Some(t) => {
+                self.current = t;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.current
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.current
+    }
+}
+
+impl Tokenizer for TermTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        VecTokenStream::new(terms(text))
+    }
+}
+
+impl Tokenizer for GramTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        VecTokenStream::new(grams(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(toks: &[Tok]) -> Vec<&str> {
+        toks.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let text = "ＡＢ社区治理";
+        let toks = terms(text);
+        assert_eq!(texts(&toks), ["ab", "社区", "区治", "治理"]);
+        assert_eq!(&text[toks[0].from..toks[0].to], "ＡＢ");
+        assert_eq!(&text[toks[2].from..toks[2].to], "区治");
+        assert_eq!(
+            toks.iter().map(|t| t.position).collect::<Vec<_>>(),
+            [0, 1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn grams_cover_han_chars_and_word_bigrams() {
+        assert_eq!(
+            texts(&grams("党建2021")),
+            ["党", "建", "2", "0", "2", "1", "20", "02", "21"]
+        );
+    }
+}

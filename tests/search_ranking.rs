@@ -1,0 +1,438 @@
+//! Ranking, filters, escaping and output of the tantivy search, and the static index's
+//! housekeeping (build ids, shard counts, replacing an earlier build), on small hand-made sites.
+
+#[path = "common/corpus.rs"]
+mod corpus;
+
+use std::path::Path;
+
+use shuyuan::search::{
+    SearchConfig, SearchDoc, SearchError, SearchHit, SearchQuery, SearchSection, build,
+    hits_to_json, print_hits, search,
+};
+
+fn page(url: &str, title: &str, kind: &str, sections: &[(&str, &str)]) -> SearchDoc {
+    SearchDoc {
+        url: url.into(),
+        title: title.into(),
+        kind: kind.into(),
+        kind_label: match kind {
+            "case" => "案例",
+            "guide" => "操作指南",
+            _ => "政策摘编",
+        }
+        .into(),
+        date: Some("2024-03-01".into()),
+        breadcrumbs: vec!["案例".into()],
+        sections: sections
+            .iter()
+            .map(|(heading, text)| SearchSection {
+                anchor: heading.replace(' ', "-"),
+                heading: heading.to_string(),
+                text: text.to_string(),
+            })
+            .collect(),
+        ..SearchDoc::default()
+    }
+}
+
+/// Filler that shares no bigram with the queries below.
+fn filler(n: usize) -> String {
+    "春夏秋冬，东南西北。".repeat(n)
+}
+
+struct Site {
+    _tmp: tempfile::TempDir,
+    index: std::path::PathBuf,
+}
+
+fn site(docs: &[SearchDoc]) -> Site {
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join(".shuyuan/index");
+    let out = tmp.path().join("public");
+    build(
+        docs,
+        &SearchConfig {
+            index_dir: index.clone(),
+        },
+        &out,
+    )
+    .unwrap();
+    Site { _tmp: tmp, index }
+}
+
+fn query(site: &Site, text: &str) -> Vec<SearchHit> {
+    search(
+        &site.index,
+        &SearchQuery {
+            text: text.into(),
+            limit: 20,
+            ..SearchQuery::default()
+        },
+    )
+    .unwrap()
+}
+
+fn urls(hits: &[SearchHit]) -> Vec<&str> {
+    hits.iter()
+        .map(|h| h.url.split('#').next().unwrap())
+        .collect()
+}
+
+#[test]
+fn title_hit_outranks_body_hit() {
+    let f = filler(5);
+    let docs = [
+        page(
+            "a.html",
+            "工作简报",
+            "case",
+            &[("", &format!("{f}加装电梯{f}"))],
+        ),
+        page("b.html", "加装电梯工作", "case", &[("", &f)]),
+        page("c.html", "简报", "case", &[("", &f), ("加装电梯 流程", &f)]),
+    ];
+    let s = site(&docs);
+    assert_eq!(urls(&query(&s, "加装电梯")), ["b.html", "c.html", "a.html"]);
+}
+
+#[test]
+fn phrase_outranks_scattered_characters_and_pieces() {
+    let f = filler(3);
+    let docs = [
+        page(
+            "scattered.html",
+            "一",
+            "case",
+            &[("", &format!("社区{f}治理{f}区治{f}社{f}理"))],
+        ),
+        page(
+            "phrase.html",
+            "二",
+            "case",
+            &[("", &format!("{f}社区治理{f}"))],
+        ),
+        page("none.html", "三", "case", &[("", &f)]),
+    ];
+    let s = site(&docs);
+    let hits = query(&s, "社区治理");
+    assert_eq!(urls(&hits), ["phrase.html", "scattered.html"]);
+    assert!(hits[0].exact && !hits[1].exact);
+    assert!(hits[0].snippet.contains("<mark>社区治理</mark>"));
+}
+
+#[test]
+fn whole_question_never_comes_back_empty() {
+    let q = "物业公司中标以后还要和每位业主签合同吗";
+    let f = filler(2);
+    let docs = [
+        page(
+            "few.html",
+            "业主须知",
+            "guide",
+            &[("", &format!("{f}业主{f}"))],
+        ),
+        page(
+            "many.html",
+            "物业服务",
+            "guide",
+            &[("", &format!("{f}物业公司中标后，业主大会签合同。{f}"))],
+        ),
+        page(
+            "exact.html",
+            "常见问题",
+            "guide",
+            &[("问答", &format!("{f}问：{q}？答：不需要。{f}"))],
+        ),
+        page("none.html", "其他", "guide", &[("", &f)]),
+    ];
+    let s = site(&docs);
+    let hits = query(&s, q);
+    assert_eq!(urls(&hits), ["exact.html", "many.html", "few.html"]);
+    assert_eq!(hits[0].url, "exact.html#问答");
+    assert!(hits[1].snippet.contains("<mark>物业公司中标</mark>"));
+    assert!(hits[1].snippet.contains("<mark>签合同</mark>"));
+}
+
+#[test]
+fn pages_holding_all_terms_come_first_and_quotes_mean_order() {
+    let f = filler(2);
+    let docs = [
+        page(
+            "one.html",
+            "一",
+            "case",
+            &[("", &format!("{f}加装电梯{f}"))],
+        ),
+        page(
+            "both.html",
+            "二",
+            "case",
+            &[("", &format!("{f}加装电梯{f}业主大会{f}"))],
+        ),
+        page(
+            "reversed.html",
+            "三",
+            "case",
+            &[("", &format!("{f}业主大会{f}"))],
+        ),
+    ];
+    let s = site(&docs);
+    let hits = query(&s, "电梯 业主");
+    assert_eq!(urls(&hits)[0], "both.html");
+    assert_eq!(hits.len(), 3);
+    // A quoted term is required: pages without it are not returned at all.
+    assert_eq!(
+        urls(&query(&s, "\"加装电梯\" 业主")),
+        ["both.html", "one.html"]
+    );
+    assert!(query(&s, "\"电梯加装\"").is_empty());
+}
+
+#[test]
+fn numbers_and_document_numbers_are_searchable() {
+    let docs = [
+        page(
+            "p.html",
+            "关于加强社区工作的意见",
+            "policy",
+            &[(
+                "",
+                "国办发〔2021〕16号 文件，2023年起施行，编号12345，参照GB50016-2014。",
+            )],
+        ),
+        page(
+            "q.html",
+            "另一份文件",
+            "policy",
+            &[("", "民发〔2020〕3号，2022年。")],
+        ),
+    ];
+    let s = site(&docs);
+    for q in [
+        "〔2021〕16号",
+        "2021",
+        "16号",
+        "2023",
+        "12345",
+        "gb50016",
+        "ＧＢ５００１６",
+        "021〕16",
+        "5001",
+        "国办发",
+    ] {
+        assert_eq!(urls(&query(&s, q)), ["p.html"], "query {q}");
+    }
+    assert_eq!(urls(&query(&s, "号")).len(), 2);
+}
+
+#[test]
+fn facet_filters_restrict_results() {
+    let mut docs = vec![
+        page("case.html", "居委会换届", "case", &[("", "居委会换届选举")]),
+        page(
+            "guide.html",
+            "居委会换届指南",
+            "guide",
+            &[("", "居委会换届步骤")],
+        ),
+        page(
+            "policy.html",
+            "居委会组织法",
+            "policy",
+            &[("", "居委会换届的规定")],
+        ),
+    ];
+    docs[1].tags = vec!["选举".into()];
+    docs[2].tags = vec!["选举".into(), "法规".into()];
+    docs[0].topics = vec!["基层民主".into()];
+    docs[0].region = Some("浙江省".into());
+    docs[0].date = Some("2021-05-01".into());
+    docs[2].status = Some("已废止".into());
+    let s = site(&docs);
+    let run = |filter: SearchQuery| {
+        let query = SearchQuery {
+            text: "换届".into(),
+            limit: 10,
+            ..filter
+        };
+        let hits = search(&s.index, &query).unwrap();
+        let mut u: Vec<String> = urls(&hits).into_iter().map(String::from).collect();
+        u.sort();
+        u
+    };
+    let some = |v: &str| Some(v.to_string());
+    let none = SearchQuery::default;
+    assert_eq!(run(none()), ["case.html", "guide.html", "policy.html"]);
+    assert_eq!(
+        run(SearchQuery {
+            kind: some("guide"),
+            ..none()
+        }),
+        ["guide.html"]
+    );
+    assert_eq!(
+        run(SearchQuery {
+            tag: some("选举"),
+            ..none()
+        }),
+        ["guide.html", "policy.html"]
+    );
+    let nothing: Vec<String> = Vec::new();
+    assert_eq!(
+        run(SearchQuery {
+            kind: some("case"),
+            tag: some("选举"),
+            ..none()
+        }),
+        nothing
+    );
+    assert_eq!(
+        run(SearchQuery {
+            topic: some("基层民主"),
+            ..none()
+        }),
+        ["case.html"]
+    );
+    assert_eq!(
+        run(SearchQuery {
+            region: some("浙江省"),
+            ..none()
+        }),
+        ["case.html"]
+    );
+    assert_eq!(
+        run(SearchQuery {
+            year: some("2021"),
+            ..none()
+        }),
+        ["case.html"]
+    );
+    assert_eq!(
+        run(SearchQuery {
+            year: some("2024"),
+            ..none()
+        }),
+        ["guide.html", "policy.html"]
+    );
+    assert_eq!(
+        run(SearchQuery {
+            status: some("已废止"),
+            ..none()
+        }),
+        ["policy.html"]
+    );
+}
+
+#[test]
+fn snippets_escape_page_text() {
+    let docs = [page(
+        "x.html",
+        "<b>标题</b>",
+        "case",
+        &[(
+            "",
+            "示例 <script>alert(\"社区\")</script> & 'quote' 社区治理",
+        )],
+    )];
+    let s = site(&docs);
+    let hits = query(&s, "社区");
+    assert_eq!(hits.len(), 1);
+    let snippet = &hits[0].snippet;
+    assert!(!snippet.contains("<script"), "{snippet}");
+    assert_eq!(
+        snippet,
+        "示例 &lt;script&gt;alert(&quot;<mark>社区</mark>&quot;)&lt;/script&gt; &amp; &#39;quote&#39; <mark>社区</mark>治理"
+    );
+    // The JSON keeps the title as data; the terminal form turns marks into brackets.
+    assert!(hits_to_json(&hits).contains("\"title\": \"<b>标题</b>\""));
+    let mut out = Vec::new();
+    print_hits(&mut out, &hits, false).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("[案例] <b>标题</b>"), "{text}");
+    assert!(
+        text.contains("<script>alert(\"【社区】\")</script> & 'quote' 【社区】治理"),
+        "{text}"
+    );
+}
+
+#[test]
+fn one_character_queries_use_unigrams() {
+    let docs = [
+        page("a.html", "党建工作", "case", &[("", "加强党的建设")]),
+        page("b.html", "其他", "case", &[("", "没有那个字")]),
+        page("c.html", "其他", "case", &[("", "基层党组织")]),
+    ];
+    let s = site(&docs);
+    let hits = query(&s, "党");
+    assert_eq!(urls(&hits)[0], "a.html");
+    assert_eq!(hits.len(), 2);
+}
+
+fn meta(out: &Path) -> String {
+    std::fs::read_to_string(out.join("search/meta.js")).unwrap()
+}
+
+#[test]
+fn static_index_is_sharded_by_size_and_replaces_the_old_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = SearchConfig {
+        index_dir: tmp.path().join("index"),
+    };
+    let out = tmp.path().join("public");
+    std::fs::create_dir_all(out.join("search")).unwrap();
+    std::fs::write(out.join("search/keep.txt"), "not ours").unwrap();
+
+    let small = corpus::pages(1, 5, 200..400);
+    let first = build(&small, &config, &out).unwrap();
+    assert_eq!(first.shards, 1, "a small site has one shard");
+    assert!(meta(&out).contains(&first.build_id));
+    assert!(
+        out.join("search")
+            .join(&first.build_id)
+            .join("s0.js")
+            .is_file()
+    );
+
+    // Same content, same build id: the id is a content hash.
+    let again = build(&small, &config, &out).unwrap();
+    assert_eq!(again.build_id, first.build_id);
+
+    let large = corpus::pages(2, 200, 1500..2500);
+    let second = build(&large, &config, &out).unwrap();
+    assert_ne!(second.build_id, first.build_id);
+    assert!(second.shards > 4, "{} shards", second.shards);
+    let avg = second.shard_bytes / second.shards as u64;
+    assert!(avg < 48 * 1024, "average shard {avg} bytes");
+    assert!(
+        !out.join("search").join(&first.build_id).exists(),
+        "old build left behind"
+    );
+    assert!(
+        out.join("search/keep.txt").is_file(),
+        "a file we did not write was removed"
+    );
+    assert!(meta(&out).contains(&format!("\"shards\":{}", second.shards)));
+    assert!(second.index_bytes > 0 && second.keys > 1000);
+}
+
+#[test]
+fn refuses_to_replace_a_directory_that_is_not_an_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("content");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("page.md"), "# 重要").unwrap();
+    let err = build(
+        &[],
+        &SearchConfig {
+            index_dir: dir.clone(),
+        },
+        &tmp.path().join("out"),
+    );
+    assert!(matches!(err, Err(SearchError::NotOurs(_))));
+    assert!(dir.join("page.md").is_file());
+    assert!(matches!(
+        search(&tmp.path().join("missing"), &SearchQuery::default()),
+        Err(SearchError::NoIndex(_))
+    ));
+}

@@ -1,0 +1,883 @@
+/* 书院 search (browser side).
+ *
+ * Owns: the tokenizer and query analysis (mirroring src/search/tokenizer.rs and query.rs, pinned
+ * by tests/vectors/tokenizer.json), loading the static index from <root>search/ by inserting
+ * classic <script> tags (no fetch, modules, WebAssembly or workers, so it works from file:// and
+ * under any sub-path), ranking, snippets, the header dropdown on #sy-q, the full search page in
+ * #sy-search-page, and highlighting ?hl= terms inside article.sy-content after navigation.
+ * The index format is described in src/search/export.rs.
+ * Exposes window.__shuyuan.tokenize(text) and window.__shuyuan.search(query) for tests.
+ */
+(function () {
+  "use strict";
+
+  var NS = (window.__shuyuan = window.__shuyuan || {});
+  var ROOT = typeof window.__shuyuanRoot === "string" ? window.__shuyuanRoot : "";
+  var BASE = ROOT + "search/";
+
+  /* ------------------------------------------------------------------ tokenizer */
+
+  var HAN = 1, WORD = 2, SEP = 0;
+  var MAX_WORD_CHARS = 32;
+  var GRAM = "\u0001";
+  var ALNUM = /[\p{Alphabetic}\p{N}]/u;
+  var SPACE = /\p{White_Space}/u;
+
+  // Full-width ASCII to half-width, ideographic space to space, then lowercase when that gives
+  // one character of the same UTF-16 length (so offsets stay put), exactly as in Rust.
+  function normChar(ch) {
+    var cp = ch.codePointAt(0);
+    if (cp >= 0xff01 && cp <= 0xff5e) {
+      cp -= 0xfee0;
+      ch = String.fromCharCode(cp);
+    } else if (cp === 0x3000) {
+      return " ";
+    }
+    if (cp < 128) return ch.toLowerCase();
+    var l = ch.toLowerCase();
+    if (l.length === ch.length && (l.length === 1 || l.codePointAt(0) > 0xffff)) return l;
+    return ch;
+  }
+
+  function normalize(text) {
+    var out = "";
+    for (var ch of text) out += normChar(ch);
+    return out;
+  }
+
+  function classify(ch) {
+    var cp = ch.codePointAt(0);
+    if ((cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) ||
+        (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x20000 && cp <= 0x2ffff)) return HAN;
+    if ((cp >= 97 && cp <= 122) || (cp >= 48 && cp <= 57)) return WORD;
+    if (cp < 128) return SEP;
+    return ALNUM.test(ch) ? WORD : SEP;
+  }
+
+  // Normalised characters (one string per code point) and runs of Han or word characters.
+  function analyze(text) {
+    var chars = [];
+    for (var ch of text) chars.push(normChar(ch));
+    var runs = [];
+    for (var i = 0; i < chars.length;) {
+      var cls = classify(chars[i]), start = i;
+      i++;
+      if (cls === SEP) continue;
+      while (i < chars.length && classify(chars[i]) === cls) i++;
+      runs.push({ cls: cls, start: start, end: i });
+    }
+    return { chars: chars, runs: runs };
+  }
+
+  function piece(a, s, e) {
+    return a.chars.slice(s, e).join("");
+  }
+
+  // Tokens {t, pos, s, e, word} of one run; s and e are character indices.
+  function runTerms(a, run, pos) {
+    var out = [], n = run.end - run.start, word = run.cls === WORD;
+    if (run.cls === HAN && n === 1) {
+      out.push({ t: a.chars[run.start], pos: pos, s: run.start, e: run.end, word: word });
+    } else if (run.cls === HAN) {
+      for (var i = run.start; i < run.end - 1; i++) out.push({ t: piece(a, i, i + 2), pos: pos + i - run.start, s: i, e: i + 2, word: word });
+    } else {
+      var end = Math.min(run.end, run.start + MAX_WORD_CHARS);
+      out.push({ t: piece(a, run.start, end), pos: pos, s: run.start, e: end, word: word });
+    }
+    return out;
+  }
+
+  // Adjacent tokens across a run boundary, one of them a word: a pair key (see tokenizer.rs).
+  function formsPair(x, y) {
+    return y.pos === x.pos + 1 && x.e <= y.s && (x.word || y.word);
+  }
+
+  // Single characters, and for word runs their bigrams.
+  function runGrams(a, run) {
+    var out = [], i;
+    for (i = run.start; i < run.end; i++) out.push({ t: a.chars[i], n: 1 });
+    if (run.cls === WORD) for (i = run.start; i < run.end - 1; i++) out.push({ t: piece(a, i, i + 2), n: 2 });
+    return out;
+  }
+
+  function terms(text) {
+    var a = analyze(text), out = [];
+    a.runs.forEach(function (run) { out = out.concat(runTerms(a, run, out.length)); });
+    return out;
+  }
+
+  NS.tokenize = function (text) {
+    return terms(String(text)).map(function (t) { return t.t; });
+  };
+
+  /* ------------------------------------------------------------- query analysis */
+
+  var MAX_BROWSER_KEYS = 12;
+  var PAIR = "\u0002";
+
+  function isQuote(c) {
+    return c === "\"" || c === "\u201c" || c === "\u201d";
+  }
+
+  function trim(s) {
+    return s.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, "");
+  }
+
+  // What a page must hold for the term's text to occur in it (see src/search/query.rs).
+  function analyseTerm(text, quoted) {
+    var a = analyze(text), len = a.chars.length, pos = 0, exact = [];
+    var term = { text: text, quoted: quoted, exact: [], grams: [], boosts: [], pairs: [], paired: [] };
+    a.runs.forEach(function (run) {
+      var toks = runTerms(a, run, pos);
+      pos += toks.length;
+      var atEdge = run.start === 0 || run.end === len;
+      var singleHan = run.cls === HAN && run.end - run.start === 1;
+      if (atEdge && (singleHan || run.cls === WORD)) {
+        runGrams(a, run).forEach(function (g) {
+          if ((run.end - run.start === 1 || g.n === 2) && term.grams.indexOf(g.t) < 0) term.grams.push(g.t);
+        });
+        if (run.cls === WORD) toks.forEach(function (t) { term.boosts.push(t.t); });
+      } else {
+        exact = exact.concat(toks);
+      }
+    });
+    term.paired = exact.map(function () { return false; });
+    for (var i = 0; i + 1 < exact.length; i++) {
+      if (formsPair(exact[i], exact[i + 1])) {
+        term.pairs.push(PAIR + exact[i].t + PAIR + exact[i + 1].t);
+        term.paired[i] = term.paired[i + 1] = true;
+      }
+    }
+    term.exact = exact.map(function (t) { return [t.pos, t.t]; });
+    return term.exact.length || term.grams.length ? term : null;
+  }
+
+  function parseQuery(q) {
+    var chars = Array.from(String(q), normChar), out = [], cur = "";
+    function push(text, quoted) {
+      var t = analyseTerm(trim(text), quoted);
+      if (t) out.push(t);
+    }
+    for (var i = 0; i < chars.length; i++) {
+      var c = chars[i];
+      if (isQuote(c)) {
+        push(cur, false);
+        cur = "";
+        var quoted = "";
+        for (i++; i < chars.length && !isQuote(chars[i]); i++) quoted += chars[i];
+        push(quoted, true);
+      } else if (SPACE.test(c)) {
+        push(cur, false);
+        cur = "";
+      } else {
+        cur += c;
+      }
+    }
+    push(cur, false);
+    return out;
+  }
+
+  // Keys to load per term, and optional boost keys (mirrors query::browser_keys).
+  function browserKeys(ts) {
+    function keys(t, thin) {
+      var unpaired = t.exact.filter(function (e, i) { return !t.paired[i]; }), last = unpaired.length - 1;
+      return t.pairs.concat(
+        unpaired.filter(function (e, i) { return !thin || i % 2 === 0 || i === last; }).map(function (e) { return e[1]; }),
+        t.grams.map(function (g) { return GRAM + g; }));
+    }
+    function count(p) {
+      return p.reduce(function (n, k) { return n + k.length; }, 0);
+    }
+    var per = ts.map(function (t) { return keys(t, false); });
+    if (count(per) > MAX_BROWSER_KEYS) per = ts.map(function (t) { return keys(t, true); });
+    if (count(per) > MAX_BROWSER_KEYS) {
+      var share = Math.max(1, Math.ceil(MAX_BROWSER_KEYS / ts.length));
+      per = per.map(function (k) { return k.slice(0, share); });
+    }
+    var room = MAX_BROWSER_KEYS - count(per), boosts = [];
+    ts.forEach(function (t) {
+      t.boosts.forEach(function (b) {
+        if (room > 0 && boosts.indexOf(b) < 0) { boosts.push(b); room--; }
+      });
+    });
+    return { per: per, boosts: boosts };
+  }
+
+  /* --------------------------------------------------------------- index codec */
+
+  var DIGIT = new Int8Array(128).fill(-1);
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".split("").forEach(function (c, i) {
+    DIGIT[c.charCodeAt(0)] = i;
+  });
+
+  // Base64url varints, five bits per digit, least significant first; digits >= 32 continue.
+  function varints(s) {
+    var out = [], v = 0, mul = 1;
+    for (var i = 0; i < s.length; i++) {
+      var d = DIGIT[s.charCodeAt(i)];
+      v += (d & 31) * mul;
+      if (d < 32) { out.push(v); v = 0; mul = 1; } else { mul *= 32; }
+    }
+    return out;
+  }
+
+  // A posting list as parallel arrays of pages and levels.
+  function postings(s) {
+    var nums = varints(s), docs = new Int32Array(nums.length), levels = new Uint8Array(nums.length), next = 0;
+    for (var i = 0; i < nums.length; i++) {
+      var page = next + Math.floor(nums[i] / 16);
+      docs[i] = page;
+      levels[i] = nums[i] % 16;
+      next = page + 1;
+    }
+    return { docs: docs, levels: levels };
+  }
+
+  function keyHash(s) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    return h >>> 0;
+  }
+
+  /* ------------------------------------------------------------------- loader */
+
+  var state = {
+    meta: null,        // {v, build, shards, docs}
+    metaLoading: null, // Promise of the meta
+    shards: {},        // shard number -> {key: postings string}
+    decoded: {},       // key -> decoded postings
+    pages: {},         // page number -> fragment
+    facets: null,
+    loading: {}        // file path -> Promise
+  };
+  var nextMeta = null;
+
+  NS.meta = function (m) { nextMeta = m; };
+  NS.shard = function (build, k, data) {
+    if (!state.meta || build !== state.meta.build) return;
+    var map = Object.create(null), parts = data ? data.split(" ") : [];
+    for (var i = 0; i + 1 < parts.length; i += 2) map[parts[i]] = parts[i + 1];
+    state.shards[k] = map;
+  };
+  NS.page = function (build, id, p) {
+    if (state.meta && build === state.meta.build) state.pages[id] = p;
+  };
+  NS.facets = function (build, f) {
+    if (state.meta && build === state.meta.build) state.facets = decodeFacets(f);
+  };
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.charset = "utf-8";
+      s.async = true;
+      s.onload = function () { s.remove(); resolve(); };
+      s.onerror = function () { s.remove(); reject(new Error("cannot load " + src)); };
+      document.head.appendChild(s);
+    });
+  }
+
+  // meta.js has a fixed name; over HTTP a query string keeps a cached copy from naming an old
+  // build (file:// URLs are left plain).
+  function loadMeta(fresh) {
+    if (state.metaLoading && !fresh) return state.metaLoading;
+    var src = BASE + "meta.js" + (location.protocol === "file:" ? "" : "?t=" + Date.now());
+    state.metaLoading = loadScript(src).then(function () {
+      var m = nextMeta;
+      if (!m || !m.build) throw new Error("search/meta.js did not register");
+      if (!state.meta || state.meta.build !== m.build) {
+        state = { meta: m, metaLoading: state.metaLoading, shards: {}, decoded: {}, pages: {}, facets: null, loading: {} };
+      }
+      return m;
+    });
+    state.metaLoading.catch(function () { state.metaLoading = null; });
+    return state.metaLoading;
+  }
+
+  // Loads one file of the current build once; resolves when `ready()` holds.
+  function need(file, ready) {
+    if (ready()) return Promise.resolve();
+    var path = BASE + state.meta.build + "/" + file;
+    if (!state.loading[path]) {
+      state.loading[path] = loadScript(path).then(function () {
+        if (!ready()) throw new Error(path + " did not register");
+      });
+      state.loading[path].catch(function () { delete state.loading[path]; });
+    }
+    return state.loading[path];
+  }
+
+  function needShards(keys) {
+    var n = state.meta.shards, wanted = {};
+    keys.forEach(function (k) { wanted[keyHash(k) % n] = true; });
+    return Promise.all(Object.keys(wanted).map(function (k) {
+      return need("s" + k + ".js", function () { return !!state.shards[k]; });
+    }));
+  }
+
+  function needPages(ids) {
+    return Promise.all(ids.map(function (id) {
+      return need("p" + id + ".js", function () { return !!state.pages[id]; });
+    }));
+  }
+
+  function needFacets() {
+    return need("facets.js", function () { return !!state.facets; });
+  }
+
+  // Runs `work` against the current build; when a file is missing because the site was rebuilt
+  // meanwhile, reloads meta.js once and runs it again on the new build.
+  function withIndex(work) {
+    return loadMeta(false).then(work).catch(function (err) {
+      var build = state.meta && state.meta.build;
+      return loadMeta(true).then(function (m) {
+        if (m.build === build) throw err;
+        return work();
+      });
+    });
+  }
+
+  function lookup(key) {
+    if (!(key in state.decoded)) {
+      var shard = state.shards[keyHash(key) % state.meta.shards];
+      var s = shard && shard[key];
+      state.decoded[key] = s ? postings(s) : { docs: new Int32Array(0), levels: new Uint8Array(0) };
+    }
+    return state.decoded[key];
+  }
+
+  /* ------------------------------------------------------------------ ranking */
+
+  var TITLE_BONUS = 3.0;   // level bit 3: the key is in the title
+  var TF_SCALE = 2.2;      // BM25 k1 + 1: the top of the quantised tf part
+  var WHOLE_TERM = 2.0;    // a page holding every key of a term counts this much more
+  var ADJACENT = 0.5;      // consecutive keys of a term both present: a longer shared run
+
+  function weight(level) {
+    return (level & 7) / 7 * TF_SCALE + (level & 8 ? TITLE_BONUS : 0);
+  }
+
+  // Ranks every candidate page: pages holding all terms first, then by how many terms they hold,
+  // then by BM25 over the loaded keys with whole-term and adjacency boosts.
+  function rank(ts) {
+    var plan = browserKeys(ts), n = state.meta.docs;
+    var score = new Float64Array(n), held = new Uint8Array(n), hit = new Uint8Array(n);
+    var excluded = new Uint8Array(n);
+    function idf(df) { return Math.log(1 + (n - df + 0.5) / (df + 0.5)); }
+    ts.forEach(function (t, ti) {
+      var keys = plan.per[ti], count = new Uint8Array(n), exactScore = new Float64Array(n), gramScore = new Float64Array(n);
+      var prev = null;
+      keys.forEach(function (key) {
+        var p = lookup(key), w = idf(p.docs.length), isGram = key.charAt(0) === GRAM;
+        var here = new Uint8Array(n);
+        for (var i = 0; i < p.docs.length; i++) {
+          var d = p.docs[i];
+          count[d]++;
+          here[d] = 1;
+          if (isGram) gramScore[d] += w * weight(p.levels[i]);
+          else exactScore[d] += w * weight(p.levels[i]);
+          if (prev && prev.here[d]) exactScore[d] += ADJACENT * Math.min(w, prev.w);
+        }
+        prev = isGram ? null : { here: here, w: w };
+      });
+      for (var d = 0; d < n; d++) {
+        if (count[d] === keys.length) {
+          held[d]++;
+          hit[d] = 1;
+          score[d] += WHOLE_TERM * (exactScore[d] + gramScore[d]);
+        } else {
+          if (t.quoted) excluded[d] = 1;
+          // Grams alone (shared characters or digits) do not make a partial answer.
+          if (exactScore[d] > 0) { hit[d] = 1; score[d] += exactScore[d]; }
+        }
+      }
+    });
+    plan.boosts.forEach(function (key) {
+      var p = lookup(key), w = idf(p.docs.length);
+      for (var i = 0; i < p.docs.length; i++) if (hit[p.docs[i]]) score[p.docs[i]] += w * weight(p.levels[i]);
+    });
+    var out = [];
+    for (var d = 0; d < n; d++) if (hit[d] && !excluded[d]) out.push({ id: d, held: held[d], score: score[d] });
+    out.sort(function (a, b) { return b.held - a.held || b.score - a.score || a.id - b.id; });
+    return out;
+  }
+
+  function planKeys(ts) {
+    var plan = browserKeys(ts);
+    return plan.per.reduce(function (a, k) { return a.concat(k); }, []).concat(plan.boosts);
+  }
+
+  // All candidate pages for a query, ranked: [{id, held, score}], plus the analysed terms.
+  function query(q) {
+    var ts = parseQuery(q);
+    if (!ts.length) return loadMeta(false).then(function () { return { terms: ts, results: [] }; });
+    return withIndex(function () {
+      return needShards(planKeys(ts)).then(function () { return { terms: ts, results: rank(ts) }; });
+    });
+  }
+
+  /* -------------------------------------------------------- marks and snippets */
+
+  var SNIPPET_CHARS = 110, SNIPPET_LEAD = 30, MAX_TERM_CHARS = 64;
+
+  // Ranges (UTF-16 offsets) answering the terms in `text` (mirrors src/search/snippet.rs).
+  function mark(ts, text) {
+    var norm = normalize(text), ranges = [], exact = 0, weight = 0;
+    function markAll(p) {
+      var found = false;
+      for (var i = norm.indexOf(p); i >= 0; i = norm.indexOf(p, i + p.length)) {
+        ranges.push([i, i + p.length]);
+        found = true;
+      }
+      return found;
+    }
+    ts.forEach(function (t) {
+      if (markAll(t.text)) { exact++; weight += 1000; return; }
+      var chars = Array.from(t.text).slice(0, MAX_TERM_CHARS);
+      for (var i = 0; i + 1 < chars.length;) {
+        var found = 0;
+        for (var j = chars.length; j >= i + 2; j--) {
+          var part = chars.slice(i, j), solid = part.filter(function (c) { return classify(c) !== SEP; }).length;
+          if (solid >= 2 && markAll(part.join(""))) { found = j; break; }
+        }
+        if (found) { weight += (found - i) * (found - i); i = found; } else { i++; }
+      }
+    });
+    ranges.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    var merged = [];
+    ranges.forEach(function (r) {
+      var last = merged[merged.length - 1];
+      if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+      else merged.push([r[0], r[1]]);
+    });
+    return { ranges: merged, exact: exact, weight: weight };
+  }
+
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // `text[start, end)` escaped, with <mark> around the ranges.
+  function markedHtml(text, ranges, start, end) {
+    var out = "", at = start;
+    ranges.forEach(function (r) {
+      var s = Math.max(r[0], start), e = Math.min(r[1], end);
+      if (s >= e) return;
+      out += esc(text.slice(at, s)) + "<mark>" + esc(text.slice(s, e)) + "</mark>";
+      at = e;
+    });
+    return out + esc(text.slice(at, end));
+  }
+
+  function isLowSurrogate(text, i) {
+    var c = text.charCodeAt(i);
+    return c >= 0xdc00 && c <= 0xdfff;
+  }
+
+  function snippet(text, marks) {
+    var focus = null;
+    marks.ranges.forEach(function (r) { if (!focus || r[1] - r[0] > focus[1] - focus[0]) focus = r; });
+    var start = focus ? Math.max(0, focus[0] - SNIPPET_LEAD) : 0;
+    var end = Math.min(text.length, start + SNIPPET_CHARS);
+    start = Math.max(0, Math.min(start, end - SNIPPET_CHARS));
+    if (isLowSurrogate(text, start)) start--;
+    if (isLowSurrogate(text, end)) end++;
+    return (start > 0 ? "…" : "") + markedHtml(text, marks.ranges, start, end) + (end < text.length ? "…" : "");
+  }
+
+  // Section that best answers the terms (heading matches count double).
+  function bestSection(ts, sections) {
+    var best = { index: 0, score: -1, marks: { ranges: [], exact: 0, weight: 0 } };
+    sections.forEach(function (s, i) {
+      var m = mark(ts, s[2]), score = m.weight + 2 * mark(ts, s[1]).weight;
+      if (score > best.score) best = { index: i, score: score, marks: m };
+    });
+    return best;
+  }
+
+  var STATUS_CLASS = { "现行有效": "current", "已修订": "revised", "已废止": "repealed" };
+
+  // Everything a result needs for display, from its fragment.
+  function describe(r, ts, q) {
+    var p = state.pages[r.id], sections = p.s || [], best = bestSection(ts, sections);
+    var section = sections[best.index], anchor = section ? section[0] : "";
+    var href = ROOT + p.u + (q ? "?hl=" + encodeURIComponent(q) : "") + (anchor ? "#" + encodeURIComponent(anchor) : "");
+    var title = mark(ts, p.t);
+    return {
+      id: r.id,
+      url: p.u + (anchor ? "#" + anchor : ""),
+      href: href,
+      title: p.t,
+      titleHtml: markedHtml(p.t, title.ranges, 0, p.t.length),
+      kind: p.k,
+      kindLabel: p.l,
+      date: p.d || "",
+      status: p.st || "",
+      breadcrumbs: p.b || [],
+      section: section ? section[1] : "",
+      snippet: section ? snippet(section[2], best.marks) : "",
+      held: r.held,
+      score: r.score
+    };
+  }
+
+  function metaHtml(x) {
+    var h = "<span class=\"sy-badge sy-kind-" + esc(x.kind) + "\">" + esc(x.kindLabel) + "</span>";
+    if (x.status) h += "<span class=\"sy-status sy-status-" + (STATUS_CLASS[x.status] || "other") + "\">" + esc(x.status) + "</span>";
+    if (x.breadcrumbs.length) h += "<span class=\"sy-crumbs\">" + x.breadcrumbs.map(esc).join(" › ") + "</span>";
+    if (x.date) h += "<time class=\"sy-date\">" + esc(x.date) + "</time>";
+    return h;
+  }
+
+  // Test hook: resolves to the described results of a query (first `limit`, default 10).
+  NS.search = function (q, limit) {
+    return query(q).then(function (res) {
+      var shown = res.results.slice(0, limit || 10);
+      return needPages(shown.map(function (r) { return r.id; })).then(function () {
+        return shown.map(function (r) { return describe(r, res.terms, q); });
+      });
+    });
+  };
+
+  /* ----------------------------------------------------------------- dropdown */
+
+  var DROPDOWN_RESULTS = 8, DEBOUNCE_MS = 120;
+
+  function debounce(fn, ms) {
+    var timer = 0;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  }
+
+  function searchPageHref(q) {
+    return ROOT + "search.html" + (q ? "?q=" + encodeURIComponent(q) : "");
+  }
+
+  function setupDropdown(input) {
+    var form = input.form || input.parentNode;
+    var box = document.createElement("div");
+    box.id = "sy-dd";
+    box.className = "sy-dd";
+    box.setAttribute("role", "listbox");
+    box.setAttribute("aria-label", "搜索结果");
+    box.hidden = true;
+    form.appendChild(box);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-controls", box.id);
+    input.setAttribute("aria-expanded", "false");
+    var active = -1, seq = 0;
+
+    function options() {
+      return box.querySelectorAll("[role=option]");
+    }
+    function setActive(i) {
+      var opts = options();
+      if (!opts.length) return;
+      active = (i + opts.length) % opts.length;
+      opts.forEach(function (o, k) {
+        o.classList.toggle("is-active", k === active);
+        o.setAttribute("aria-selected", k === active ? "true" : "false");
+      });
+      input.setAttribute("aria-activedescendant", opts[active].id);
+      opts[active].scrollIntoView({ block: "nearest" });
+    }
+    function close() {
+      box.hidden = true;
+      active = -1;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+    function show(html) {
+      box.innerHTML = html;
+      box.hidden = false;
+      active = -1;
+      input.setAttribute("aria-expanded", "true");
+      input.removeAttribute("aria-activedescendant");
+    }
+    function run() {
+      var q = input.value, mine = ++seq;
+      if (!trim(q)) { close(); return; }
+      query(q).then(function (res) {
+        var shown = res.results.slice(0, DROPDOWN_RESULTS);
+        return needPages(shown.map(function (r) { return r.id; })).then(function () {
+          if (mine !== seq) return;
+          if (!shown.length) {
+            show("<div class=\"sy-dd-empty\">没有找到“" + esc(q) + "”的结果</div>");
+            return;
+          }
+          var html = shown.map(function (r, i) {
+            var x = describe(r, res.terms, q);
+            return "<a class=\"sy-dd-item\" role=\"option\" aria-selected=\"false\" id=\"sy-dd-" + i + "\" href=\"" + esc(x.href) + "\">" +
+              "<span class=\"sy-dd-title\">" + x.titleHtml + "</span>" +
+              "<span class=\"sy-meta\">" + metaHtml(x) + "</span>" +
+              (x.snippet ? "<span class=\"sy-snippet\">" + x.snippet + "</span>" : "") + "</a>";
+          }).join("");
+          html += "<a class=\"sy-dd-more\" href=\"" + esc(searchPageHref(q)) + "\">查看全部 " + res.results.length + " 条结果 →</a>";
+          show(html);
+        });
+      }).catch(function () {
+        if (mine === seq) show("<div class=\"sy-dd-empty\">搜索索引加载失败，请重新生成站点。</div>");
+      });
+    }
+    var later = debounce(run, DEBOUNCE_MS);
+    input.addEventListener("input", later);
+    input.addEventListener("focus", function () {
+      loadMeta(false).catch(function () {});
+      if (trim(input.value) && box.hidden && box.innerHTML) { box.hidden = false; input.setAttribute("aria-expanded", "true"); }
+    });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        if (box.hidden) { run(); return; }
+        e.preventDefault();
+        setActive(active + (e.key === "ArrowDown" ? 1 : -1));
+      } else if (e.key === "Enter" && !box.hidden && active >= 0) {
+        e.preventDefault();
+        location.href = options()[active].getAttribute("href");
+      } else if (e.key === "Escape") {
+        if (!box.hidden) { e.preventDefault(); close(); } else { input.blur(); }
+      }
+    });
+    document.addEventListener("mousedown", function (e) {
+      if (!form.contains(e.target)) close();
+    });
+  }
+
+  // "/" focuses the search box unless the reader is typing somewhere.
+  function onSlash(e) {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+    var t = e.target, tag = t && t.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) return;
+    var box = document.getElementById("sy-sp-q") || document.getElementById("sy-q");
+    if (box) { e.preventDefault(); box.focus(); box.select(); }
+  }
+
+  /* -------------------------------------------------------------- facets data */
+
+  function decodeFacets(f) {
+    var n = state.meta.docs;
+    function lists(s) {
+      var v = varints(s), out = [], at = 0;
+      for (var d = 0; d < n; d++) { var c = v[at++]; out.push(v.slice(at, at + c)); at += c; }
+      return out;
+    }
+    var date = varints(f.date);
+    return {
+      kinds: f.kinds, statuses: f.statuses, regions: f.regions, tags: f.tags, topics: f.topics,
+      kind: varints(f.kind), date: date, status: varints(f.status), region: varints(f.region),
+      tag: lists(f.tag), topic: lists(f.topic),
+      year: date.map(function (v) { return v ? Math.floor((v - 1) / 372) + 1000 : 0; })
+    };
+  }
+
+  // The facet dimensions of the full page: URL parameter, label, and per page its value names.
+  var DIMENSIONS = [
+    { param: "kind", label: "类型", values: function (F, d) { var k = F.kinds[F.kind[d]]; return k ? [k[0]] : []; },
+      name: function (F, v) { var k = F.kinds.filter(function (x) { return x[0] === v; })[0]; return k ? k[1] : v; } },
+    { param: "year", label: "年份", values: function (F, d) { return F.year[d] ? [String(F.year[d])] : []; }, sort: "desc" },
+    { param: "status", label: "效力", values: function (F, d) { return F.status[d] ? [F.statuses[F.status[d] - 1]] : []; } },
+    { param: "tag", label: "标签", values: function (F, d) { return F.tag[d].map(function (i) { return F.tags[i]; }); } },
+    { param: "topic", label: "专题", values: function (F, d) { return F.topic[d].map(function (i) { return F.topics[i]; }); } },
+    { param: "region", label: "地区", values: function (F, d) { return F.region[d] ? [F.regions[F.region[d] - 1]] : []; } }
+  ];
+
+  /* --------------------------------------------------------------- full page */
+
+  var PAGE_SIZE = 10, FACET_SHOWN = 12;
+
+  function readParams() {
+    var p = new URLSearchParams(location.search), out = { q: p.get("q") || "", sort: p.get("sort") || "" };
+    DIMENSIONS.forEach(function (dim) { out[dim.param] = p.get(dim.param) || ""; });
+    return out;
+  }
+
+  function writeParams(s) {
+    var p = new URLSearchParams();
+    if (s.q) p.set("q", s.q);
+    DIMENSIONS.forEach(function (dim) { if (s[dim.param]) p.set(dim.param, s[dim.param]); });
+    if (s.sort) p.set("sort", s.sort);
+    var qs = p.toString();
+    try {
+      history.replaceState(null, "", location.pathname + (qs ? "?" + qs : ""));
+    } catch (e) {
+      // Some browsers refuse history changes on file:// pages; the results still show.
+    }
+  }
+
+  function setupPage(el) {
+    var s = readParams(), ranked = null, shown = PAGE_SIZE, seq = 0;
+    el.innerHTML =
+      "<form class=\"sy-sp-form\" role=\"search\">" +
+      "<label for=\"sy-sp-q\" class=\"visually-hidden\">搜索</label>" +
+      "<input id=\"sy-sp-q\" type=\"search\" autocomplete=\"off\" placeholder=\"搜索案例、指南、政策\">" +
+      "<label class=\"sy-sort\">排序 <select id=\"sy-sp-sort\">" +
+      "<option value=\"\">按相关度</option><option value=\"date\">按日期（新→旧）</option><option value=\"date-asc\">按日期（旧→新）</option>" +
+      "</select></label></form>" +
+      "<div class=\"sy-sp-body\"><aside class=\"sy-facets\" aria-label=\"筛选\"></aside>" +
+      "<section class=\"sy-results\" aria-live=\"polite\"></section></div>";
+    var input = el.querySelector("#sy-sp-q"), sort = el.querySelector("#sy-sp-sort");
+    var facetsEl = el.querySelector(".sy-facets"), resultsEl = el.querySelector(".sy-results");
+    input.value = s.q;
+    sort.value = s.sort === "date" || s.sort === "date-asc" ? s.sort : "";
+    var header = document.getElementById("sy-q");
+    if (header && !header.value) header.value = s.q;
+
+    function passes(F, d, skip) {
+      return DIMENSIONS.every(function (dim) {
+        return dim.param === skip || !s[dim.param] || dim.values(F, d).indexOf(s[dim.param]) >= 0;
+      });
+    }
+
+    function renderFacets(F, list) {
+      facetsEl.innerHTML = DIMENSIONS.map(function (dim) {
+        var counts = {};
+        list.forEach(function (r) {
+          if (passes(F, r.id, dim.param)) dim.values(F, r.id).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
+        });
+        var values = Object.keys(counts);
+        if (!values.length) return "";
+        values.sort(dim.sort === "desc" ? function (a, b) { return b < a ? -1 : 1; } : function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); });
+        var buttons = values.slice(0, FACET_SHOWN).map(function (v) {
+          var on = s[dim.param] === v;
+          return "<button type=\"button\" class=\"sy-facet" + (on ? " is-on" : "") + "\" aria-pressed=\"" + on + "\" data-param=\"" + dim.param +
+            "\" data-value=\"" + esc(v) + "\">" + esc(dim.name ? dim.name(F, v) : v) + " <span class=\"sy-count\">" + counts[v] + "</span></button>";
+        }).join("");
+        return "<div class=\"sy-facet-group\" role=\"group\" aria-label=\"" + dim.label + "\"><h3>" + dim.label + "</h3>" + buttons + "</div>";
+      }).join("");
+    }
+
+    function ordered(F, list) {
+      var out = list.filter(function (r) { return passes(F, r.id, null); });
+      if (s.sort === "date" || s.sort === "date-asc" || !s.q) {
+        var dir = s.sort === "date-asc" ? 1 : -1;
+        out = out.slice().sort(function (a, b) {
+          var da = F.date[a.id], db = F.date[b.id];
+          if (!da !== !db) return da ? -1 : 1;
+          return dir * (da - db) || a.id - b.id;
+        });
+      }
+      return out;
+    }
+
+    function render() {
+      var mine = ++seq, F = state.facets, list = ordered(F, ranked.results), page = list.slice(0, shown);
+      renderFacets(F, ranked.results);
+      needPages(page.map(function (r) { return r.id; })).then(function () {
+        if (mine !== seq) return;
+        var summary = s.q ? "“" + esc(s.q) + "”共 " + list.length + " 条结果" : "共 " + list.length + " 篇";
+        if (!list.length) summary = s.q ? "没有找到“" + esc(s.q) + "”的结果。可以换个说法，或去掉筛选条件。" : "没有符合条件的页面。";
+        resultsEl.innerHTML = "<p class=\"sy-summary\">" + summary + "</p><ol class=\"sy-result-list\">" +
+          page.map(function (r) {
+            var x = describe(r, ranked.terms, s.q);
+            return "<li class=\"sy-result\"><a class=\"sy-result-title\" href=\"" + esc(x.href) + "\">" + x.titleHtml + "</a>" +
+              "<div class=\"sy-meta\">" + metaHtml(x) + (x.section ? "<span class=\"sy-section\">" + esc(x.section) + "</span>" : "") + "</div>" +
+              (x.snippet ? "<p class=\"sy-snippet\">" + x.snippet + "</p>" : "") + "</li>";
+          }).join("") + "</ol>" +
+          (list.length > shown ? "<button type=\"button\" class=\"sy-more\">显示更多结果</button>" : "");
+      }).catch(failed);
+    }
+
+    function failed() {
+      resultsEl.innerHTML = "<p class=\"sy-summary\">搜索索引加载失败，请重新生成站点。</p>";
+    }
+
+    function run() {
+      var mine = ++seq;
+      shown = PAGE_SIZE;
+      writeParams(s);
+      resultsEl.innerHTML = "<p class=\"sy-summary\">正在搜索…</p>";
+      withIndex(function () {
+        return needFacets().then(function () { return s.q ? query(s.q) : null; });
+      }).then(function (res) {
+        if (mine !== seq) return;
+        var all = [];
+        if (!res) for (var d = 0; d < state.meta.docs; d++) all.push({ id: d, held: 0, score: 0 });
+        ranked = res || { terms: [], results: all };
+        render();
+      }).catch(function () { if (mine === seq) failed(); });
+    }
+
+    el.addEventListener("submit", function (e) { e.preventDefault(); s.q = input.value; run(); });
+    input.addEventListener("input", debounce(function () { s.q = input.value; run(); }, DEBOUNCE_MS * 2));
+    sort.addEventListener("change", function () { s.sort = sort.value; writeParams(s); if (ranked) render(); });
+    facetsEl.addEventListener("click", function (e) {
+      var b = e.target.closest("button[data-param]");
+      if (!b || !ranked) return;
+      var p = b.getAttribute("data-param"), v = b.getAttribute("data-value");
+      s[p] = s[p] === v ? "" : v;
+      shown = PAGE_SIZE;
+      writeParams(s);
+      render();
+    });
+    resultsEl.addEventListener("click", function (e) {
+      if (e.target.closest(".sy-more")) { shown += PAGE_SIZE; render(); }
+    });
+    if (s.q || DIMENSIONS.some(function (dim) { return s[dim.param]; })) run();
+    else resultsEl.innerHTML = "<p class=\"sy-summary\">输入关键词开始搜索；支持整句提问，用引号搜索完整短语。</p>";
+  }
+
+  /* ------------------------------------------------- highlight after arrival */
+
+  function highlightPage() {
+    var hl = new URLSearchParams(location.search).get("hl");
+    var article = document.querySelector("article.sy-content");
+    if (!hl || !article) return;
+    var ts = parseQuery(hl);
+    if (!ts.length) return;
+    var nodes = [], text = "";
+    var walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (n) {
+        return n.parentNode.closest("script,style,textarea,mark") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
+      }
+    });
+    for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+      nodes.push({ node: n, start: text.length });
+      text += n.nodeValue;
+    }
+    var ranges = mark(ts, text).ranges, marks = [];
+    // Wrap from the end so earlier offsets stay valid; a range may span several text nodes.
+    for (var r = ranges.length - 1; r >= 0; r--) {
+      for (var k = nodes.length - 1; k >= 0; k--) {
+        var item = nodes[k], len = item.node.nodeValue.length;
+        var s = Math.max(ranges[r][0], item.start) - item.start, e = Math.min(ranges[r][1], item.start + len) - item.start;
+        if (s >= e) continue;
+        var target = item.node;
+        if (e < len) target.splitText(e);
+        if (s > 0) target = target.splitText(s);
+        var m = document.createElement("mark");
+        m.className = "sy-hl";
+        target.parentNode.insertBefore(m, target);
+        m.appendChild(target);
+        marks.unshift(m);
+      }
+    }
+    if (!marks.length) return;
+    var anchor = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    var first = marks.filter(function (m) {
+      return !anchor || anchor.compareDocumentPosition(m) & Node.DOCUMENT_POSITION_FOLLOWING;
+    })[0] || marks[0];
+    first.scrollIntoView({ block: "center" });
+  }
+
+  /* -------------------------------------------------------------------- start */
+
+  function init() {
+    var input = document.getElementById("sy-q");
+    if (input) setupDropdown(input);
+    var page = document.getElementById("sy-search-page");
+    if (page) setupPage(page);
+    highlightPage();
+    document.addEventListener("keydown", onSlash);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
