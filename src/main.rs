@@ -59,6 +59,25 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// 在已构建的全文索引中搜索
+    Search {
+        /// 查询词：空格分隔多个词，用 "…" 表示精确短语
+        query: String,
+        /// 只看某一类型：case、guide、policy
+        #[arg(long)]
+        kind: Option<KindArg>,
+        /// 只看带有该标签的页面
+        #[arg(long)]
+        tag: Option<String>,
+        /// 最多显示的结果数
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// 以 JSON 输出
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
     /// 新建一个站点（含示例内容与默认主题）
     Init {
         /// 新站点所在目录
@@ -131,6 +150,14 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Search {
+            query,
+            kind,
+            tag,
+            limit,
+            json,
+            root,
+        } => run_search(&root, query, kind, tag, limit, json),
         Command::Init { dir } => match shuyuan::scaffold::init_site(&dir) {
             Ok(count) => {
                 println!(
@@ -177,6 +204,48 @@ fn run_build(options: &BuildOptions) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(diagnostics) => report_failure(&diagnostics),
+    }
+}
+
+fn run_search(
+    root: &Path,
+    text: String,
+    kind: Option<KindArg>,
+    tag: Option<String>,
+    limit: usize,
+    json: bool,
+) -> ExitCode {
+    let config = match Config::load(root) {
+        Ok(config) => config,
+        Err(diagnostics) => return report_failure(&diagnostics),
+    };
+    let query = shuyuan::search::SearchQuery {
+        text,
+        kind: kind.map(|k| Kind::from(k).as_str().to_string()),
+        tag,
+        limit: limit.max(1),
+        ..Default::default()
+    };
+    match shuyuan::search::search(&config.index_dir, &query) {
+        Ok(hits) if json => match serde_json::to_string_pretty(&hits) {
+            Ok(text) => {
+                println!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("错误：{e}");
+                ExitCode::from(1)
+            }
+        },
+        Ok(hits) => {
+            let color = std::io::stdout().is_terminal();
+            let _ = shuyuan::search::print_hits(&mut std::io::stdout().lock(), &hits, color);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("错误：{e}");
+            ExitCode::from(1)
+        }
     }
 }
 
