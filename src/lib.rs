@@ -14,4 +14,5 @@ pub mod render;
 pub mod resolve;
 pub mod scaffold;
 pub mod schema;
+pub mod serve;
 pub mod write;
