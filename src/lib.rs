@@ -15,4 +15,5 @@ pub mod resolve;
 pub mod scaffold;
 pub mod schema;
 pub mod search;
+pub mod serve;
 pub mod write;

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use shuyuan::build::{BuildOptions, build};
 use shuyuan::config::Config;
@@ -83,6 +83,32 @@ enum Command {
         /// 新站点所在目录
         dir: PathBuf,
     },
+    /// 本地预览：构建后在浏览器中查看，保存文件后页面自动刷新
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// 监听地址（默认只允许本机访问）
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// 端口（0 表示由系统挑一个空闲端口）
+    #[arg(long, default_value_t = 1111)]
+    port: u16,
+    /// 启动后用默认浏览器打开
+    #[arg(long)]
+    open: bool,
+    /// 同时预览草稿（draft: true）
+    #[arg(long)]
+    drafts: bool,
+    /// 不监视文件变动，原样提供构建结果（用于托管）
+    #[arg(long)]
+    no_watch: bool,
+    /// 定时检查文件变动，代替系统通知（网络盘等场合）
+    #[arg(long)]
+    poll: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -172,6 +198,27 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Command::Serve(args) => run_serve(args),
+    }
+}
+
+fn run_serve(args: ServeArgs) -> ExitCode {
+    let options = shuyuan::serve::Options {
+        root: args.root,
+        bind: args.bind,
+        port: args.port,
+        open: args.open,
+        drafts: args.drafts,
+        watch: !args.no_watch,
+        poll: args.poll,
+    };
+    match shuyuan::serve::run(&options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(shuyuan::serve::ServeError::Build(diagnostics)) => report_failure(&diagnostics),
+        Err(e) => {
+            eprintln!("错误：{e}");
+            ExitCode::from(1)
+        }
     }
 }
 
