@@ -12,7 +12,7 @@
 //! Every page whose normalised text contains the term holds all of `exact` (at those offsets) and
 //! all of `grams`, so both indexes find a superset of the exact matches and then rank them first.
 
-use super::tokenizer::{Analysis, CharClass, Tok, forms_pair, pair_key};
+use super::tokenizer::{Analysis, CharClass, Span, pair_key};
 
 /// One analysed query term.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub struct Term {
     pub grams: Vec<String>,
     /// Whole words cut by the term's edge; optional, raise the score when present.
     pub boosts: Vec<String>,
-    /// Static-index pair keys of adjacent exact tokens (see [`forms_pair`]).
+    /// Static-index pair keys of adjacent exact tokens (see [`Analysis::forms_pair`]).
     pub pairs: Vec<String>,
     /// For each `exact` token, whether a pair key already requires it.
     pub paired: Vec<bool>,
@@ -68,7 +68,7 @@ pub fn parse(query: &str) -> Vec<Term> {
 /// Analyses one term's text (already normalised) into what a matching page must hold.
 fn analyse(text: &str, quoted: bool) -> Option<Term> {
     let analysis = Analysis::new(text);
-    let len = analysis.chars.len();
+    let len = analysis.len();
     let mut term = Term {
         text: text.to_string(),
         quoted,
@@ -78,41 +78,47 @@ fn analyse(text: &str, quoted: bool) -> Option<Term> {
         pairs: Vec::new(),
         paired: Vec::new(),
     };
-    let mut exact: Vec<Tok> = Vec::new();
+    let mut exact: Vec<Span> = Vec::new();
     let mut position = 0;
     for run in &analysis.runs {
-        let toks = analysis.run_terms(run, position);
-        position += toks.len();
+        let spans = analysis.run_term_spans(run, position);
+        position += spans.len();
         let at_edge = run.start == 0 || run.end == len;
         let single_han = run.class == CharClass::Han && run.end - run.start == 1;
         if at_edge && (single_han || run.class == CharClass::Word) {
             // The text's run may continue past the term's edge, so only the characters
             // (and, for words, their bigrams) are certain to be there.
-            let grams = analysis.run_grams(run);
+            let grams = analysis.run_gram_spans(run);
             let wanted = grams
                 .iter()
                 .filter(|g| run.end - run.start == 1 || g.end - g.start == 2);
             for g in wanted {
-                if !term.grams.contains(&g.text) {
-                    term.grams.push(g.text.clone());
+                let g = analysis.span_text(g);
+                if !term.grams.iter().any(|x| x == g) {
+                    term.grams.push(g.to_string());
                 }
             }
             if run.class == CharClass::Word {
-                term.boosts.extend(toks.into_iter().map(|t| t.text));
+                term.boosts
+                    .extend(spans.iter().map(|s| analysis.span_text(s).to_string()));
             }
         } else {
-            exact.extend(toks);
+            exact.extend(spans);
         }
     }
     term.paired = vec![false; exact.len()];
     for (i, w) in exact.windows(2).enumerate() {
-        if forms_pair(&w[0], &w[1]) {
-            term.pairs.push(pair_key(&w[0].text, &w[1].text));
+        if analysis.forms_pair(&w[0], &w[1]) {
+            let (a, b) = (analysis.span_text(&w[0]), analysis.span_text(&w[1]));
+            term.pairs.push(pair_key(a, b));
             term.paired[i] = true;
             term.paired[i + 1] = true;
         }
     }
-    term.exact = exact.into_iter().map(|t| (t.position, t.text)).collect();
+    term.exact = exact
+        .iter()
+        .map(|s| (s.position, analysis.span_text(s).to_string()))
+        .collect();
     (!term.exact.is_empty() || !term.grams.is_empty()).then_some(term)
 }
 
