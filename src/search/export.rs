@@ -21,8 +21,9 @@
 //! (`A–Z a–z 0–9 - _`), five payload bits each, least significant first, a digit ≥ 32 meaning
 //! more digits follow. So the document frequency is the count of digits below 32.
 //! `level` bits 0–2 are the BM25 term-frequency part (k1 = 1.2, b = 0.75, heading occurrences
-//! counted three times) quantised to 1–7, 0 when the key is only in the title; bit 3 is set when the key is in
-//! the title. The browser multiplies by the IDF it derives from the document frequency.
+//! counted three times) quantised to 1–7, 0 when the key is only in the title; bit 3 is set when
+//! the key is in the title. The browser multiplies by the IDF it derives from the document
+//! frequency.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -32,14 +33,12 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::tokenizer::{Analysis, pair_key};
+use super::tokenizer::{Analysis, GRAM_PREFIX, pair_key};
 use super::{SearchDoc, SearchError};
 
 /// Shard size the shard count aims at. A two-character query loads one shard, a four-character
 /// one three; with the script and ten fragments that keeps a query well under 300 KB.
-pub const TARGET_SHARD_BYTES: usize = 24 * 1024;
-/// Prefix of grams-namespace keys.
-pub const GRAM_PREFIX: char = '\u{1}';
+const TARGET_SHARD_BYTES: usize = 24 * 1024;
 /// Format version written to `meta.js`.
 const FORMAT_VERSION: u32 = 1;
 const BM25_K1: f64 = 1.2;
@@ -54,7 +53,7 @@ const BATCH: usize = 256;
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Appends `v` as a base64url varint (see the module docs).
-pub fn push_varint(out: &mut String, mut v: u64) {
+fn push_varint(out: &mut String, mut v: u64) {
     while v >= 32 {
         out.push(B64[(32 | (v & 31)) as usize] as char);
         v >>= 5;
@@ -63,13 +62,13 @@ pub fn push_varint(out: &mut String, mut v: u64) {
 }
 
 /// FNV-1a over the UTF-16 code units of `key` (what the browser can hash without encoding).
-pub fn key_hash(key: &str) -> u32 {
+fn key_hash(key: &str) -> u32 {
     key.encode_utf16().fold(0x811c_9dc5u32, |h, u| {
         (h ^ u32::from(u)).wrapping_mul(0x0100_0193)
     })
 }
 
-/// FNV-1a 64 over bytes, for the build id.
+/// FNV-1a 64 over bytes: the build id, and the hasher of the key maps.
 fn fnv64(h: u64, bytes: &[u8]) -> u64 {
     bytes
         .iter()

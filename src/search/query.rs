@@ -12,7 +12,7 @@
 //! Every page whose normalised text contains the term holds all of `exact` (at those offsets) and
 //! all of `grams`, so both indexes find a superset of the exact matches and then rank them first.
 
-use super::tokenizer::{Analysis, CharClass, Span, pair_key};
+use super::tokenizer::{Analysis, CharClass, GRAM_PREFIX, Span, pair_key};
 
 /// One analysed query term.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,7 +151,7 @@ pub fn browser_keys(terms: &[Term]) -> (Vec<Vec<String>>, Vec<String>) {
                     .filter(|(i, _)| !thin || i % 2 == 0 || *i == last)
                     .map(|(_, k)| k.clone()),
             )
-            .chain(t.grams.iter().map(|g| format!("\u{1}{g}")))
+            .chain(t.grams.iter().map(|g| format!("{GRAM_PREFIX}{g}")))
             .collect()
     };
     let mut per_term: Vec<Vec<String>> = terms.iter().map(|t| keys(t, false)).collect();

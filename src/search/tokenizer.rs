@@ -17,6 +17,8 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 /// Word runs longer than this many characters are cut to their first `MAX_WORD_CHARS`.
 pub const MAX_WORD_CHARS: usize = 32;
 
+/// Prefix of grams-namespace keys in the static index.
+pub const GRAM_PREFIX: char = '\u{1}';
 /// Marks pair keys (`"\u{2}" + a + "\u{2}" + b`) in the static index; see
 /// [`Analysis::forms_pair`].
 pub const PAIR_MARK: char = '\u{2}';
