@@ -6,7 +6,8 @@
 //! must hold for the term's text to occur in it:
 //! - `exact`: terms-namespace tokens at fixed relative positions (a phrase with gaps);
 //! - `grams`: grams-namespace pieces for runs that the term's edge may cut (a lone Han character,
-//!   or a word like `021` that may sit inside `2021` in the text);
+//!   or a word like `021` that may sit inside `2021` in the text), and the character pairs where
+//!   a Han run and a word run touch (`3条`);
 //! - `boosts`: those edge words as whole tokens, which rank pages holding the whole word higher.
 //!
 //! Every page whose normalised text contains the term holds all of `exact` (at those offsets) and
@@ -106,6 +107,12 @@ fn analyse(text: &str, quoted: bool) -> Option<Term> {
             exact.extend(spans);
         }
     }
+    for span in analysis.touching_spans() {
+        let g = analysis.span_text(&span);
+        if !term.grams.iter().any(|x| x == g) {
+            term.grams.push(g.to_string());
+        }
+    }
     term.paired = vec![false; exact.len()];
     for (i, w) in exact.windows(2).enumerate() {
         if analysis.forms_pair(&w[0], &w[1]) {
@@ -203,12 +210,18 @@ mod tests {
         // 〔2021〕16号: 2021 and 16 are bounded inside the term; 号 touches the end.
         let t = &parse("〔2021〕16号")[0];
         assert_eq!(exact(t), [(0, "2021"), (1, "16")]);
-        assert_eq!(t.grams, ["号"]);
+        assert_eq!(t.grams, ["号", "6号"]);
         // Without positions, the browser keeps their order through a pair key instead.
         assert_eq!(t.pairs, ["\u{2}2021\u{2}16"]);
         assert_eq!(
             browser_keys(&parse("国办发〔2021〕16号")).0[0],
-            ["\u{2}办发\u{2}2021", "\u{2}2021\u{2}16", "国办", "\u{1}号"]
+            [
+                "\u{2}办发\u{2}2021",
+                "\u{2}2021\u{2}16",
+                "国办",
+                "\u{1}号",
+                "\u{1}6号"
+            ]
         );
         // 021 may be the tail of 2021: its bigrams are required, the word itself only boosts.
         let t = &parse("021〕16")[0];

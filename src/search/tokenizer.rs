@@ -7,10 +7,12 @@
 //! - **Terms** (`terms`): Han bigrams (a lone Han character stands for itself) and whole word runs
 //!   (Latin, digits, other scripts), lowercased and cut to [`MAX_WORD_CHARS`]. Positions count
 //!   emitted tokens, so phrase queries mean "adjacent in the text".
-//! - **Grams** (`grams`): every Han or word character on its own, plus the character bigrams inside
-//!   word runs. A query piece that may be only part of a longer run in the text (a single Han
-//!   character, or a word cut by the query's edge such as `021` inside `2021`) is matched through
-//!   grams, which is what makes substring recall exact.
+//! - **Grams** (`grams`): every Han or word character on its own, the character bigrams inside
+//!   word runs, and the two characters where a Han run and a word run touch (`3条` in `第3条`).
+//!   A query piece that may be only part of a longer run in the text (a single Han character,
+//!   or a word cut by the query's edge such as `021` inside `2021`) is matched through grams,
+//!   which is what makes substring recall exact; the touching pairs keep mixed text like `第3条`
+//!   precise without positions.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
@@ -218,12 +220,26 @@ impl Analysis {
         out
     }
 
+    /// The spans of the two characters where consecutive runs touch (no separator between, so
+    /// one is Han and the other a word).
+    pub fn touching_spans(&self) -> impl Iterator<Item = Span> + '_ {
+        self.runs
+            .windows(2)
+            .filter(|w| w[0].end == w[1].start)
+            .map(|w| Span {
+                position: 0,
+                start: w[0].end - 1,
+                end: w[1].start + 1,
+            })
+    }
+
     /// All grams-namespace spans (positions are sequential and carry no meaning).
     pub fn gram_spans(&self) -> Vec<Span> {
         let mut out: Vec<Span> = self
             .runs
             .iter()
             .flat_map(|r| self.run_gram_spans(r))
+            .chain(self.touching_spans())
             .collect();
         for (k, s) in out.iter_mut().enumerate() {
             s.position = k;
@@ -385,7 +401,7 @@ mod tests {
     fn grams_cover_han_chars_and_word_bigrams() {
         assert_eq!(
             texts(&grams("党建2021")),
-            ["党", "建", "2", "0", "2", "1", "20", "02", "21"]
+            ["党", "建", "2", "0", "2", "1", "20", "02", "21", "建2"]
         );
     }
 }

@@ -141,6 +141,12 @@
         exact = exact.concat(toks);
       }
     });
+    // Where a Han run and a word run touch, that character pair is a gram too (3条 in 第3条).
+    for (var r = 0; r + 1 < a.runs.length; r++) {
+      if (a.runs[r].end !== a.runs[r + 1].start) continue;
+      var touch = piece(a, a.runs[r].end - 1, a.runs[r].end + 1);
+      if (term.grams.indexOf(touch) < 0) term.grams.push(touch);
+    }
     term.paired = exact.map(function () { return false; });
     for (var i = 0; i + 1 < exact.length; i++) {
       if (formsPair(exact[i], exact[i + 1])) {
