@@ -507,6 +507,23 @@
     return best;
   }
 
+  // Whether a loaded page holds every term verbatim (the index has no positions, so a page
+  // holding all of a term's keys may still lack the term itself).
+  function holdsAll(ts, p) {
+    var texts = [normalize(p.t)];
+    (p.s || []).forEach(function (s) { texts.push(normalize(s[1]), normalize(s[2])); });
+    return ts.every(function (t) {
+      return texts.some(function (x) { return x.indexOf(t.text) >= 0; });
+    });
+  }
+
+  // Among results whose fragments are loaded, those holding every term verbatim go first.
+  function exactFirst(ts, list) {
+    var yes = [], no = [];
+    list.forEach(function (r) { (holdsAll(ts, state.pages[r.id]) ? yes : no).push(r); });
+    return yes.concat(no);
+  }
+
   var STATUS_CLASS = { "现行有效": "current", "已修订": "revised", "已废止": "repealed" };
 
   // Everything a result needs for display, from its fragment.
@@ -546,7 +563,7 @@
     return query(q).then(function (res) {
       var shown = res.results.slice(0, limit || 10);
       return needPages(shown.map(function (r) { return r.id; })).then(function () {
-        return shown.map(function (r) { return describe(r, res.terms, q); });
+        return exactFirst(res.terms, shown).map(function (r) { return describe(r, res.terms, q); });
       });
     });
   };
@@ -620,7 +637,7 @@
             show("<div class=\"sy-dd-empty\">没有找到“" + esc(q) + "”的结果</div>");
             return;
           }
-          var html = shown.map(function (r, i) {
+          var html = exactFirst(res.terms, shown).map(function (r, i) {
             var x = describe(r, res.terms, q);
             return "<a class=\"sy-dd-item\" role=\"option\" aria-selected=\"false\" id=\"sy-dd-" + i + "\" href=\"" + esc(x.href) + "\">" +
               "<span class=\"sy-dd-title\">" + x.titleHtml + "</span>" +
@@ -781,7 +798,7 @@
         var summary = s.q ? "“" + esc(s.q) + "”共 " + list.length + " 条结果" : "共 " + list.length + " 篇";
         if (!list.length) summary = s.q ? "没有找到“" + esc(s.q) + "”的结果。可以换个说法，或去掉筛选条件。" : "没有符合条件的页面。";
         resultsEl.innerHTML = "<p class=\"sy-summary\">" + summary + "</p><ol class=\"sy-result-list\">" +
-          page.map(function (r) {
+          (s.sort ? page : exactFirst(ranked.terms, page)).map(function (r) {
             var x = describe(r, ranked.terms, s.q);
             return "<li class=\"sy-result\"><a class=\"sy-result-title\" href=\"" + esc(x.href) + "\">" + x.titleHtml + "</a>" +
               "<div class=\"sy-meta\">" + metaHtml(x) + (x.section ? "<span class=\"sy-section\">" + esc(x.section) + "</span>" : "") + "</div>" +
