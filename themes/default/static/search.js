@@ -369,8 +369,8 @@
 
   // Ranks every candidate page: pages holding all terms first, then by how many terms they hold,
   // then by BM25 over the loaded keys with whole-term and adjacency boosts.
-  function rank(ts) {
-    var plan = browserKeys(ts), n = state.meta.docs;
+  function rank(ts, plan) {
+    var n = state.meta.docs;
     var score = new Float64Array(n), held = new Uint8Array(n), hit = new Uint8Array(n);
     var excluded = new Uint8Array(n);
     function idf(df) { return Math.log(1 + (n - df + 0.5) / (df + 0.5)); }
@@ -412,17 +412,13 @@
     return out;
   }
 
-  function planKeys(ts) {
-    var plan = browserKeys(ts);
-    return plan.per.reduce(function (a, k) { return a.concat(k); }, []).concat(plan.boosts);
-  }
-
   // All candidate pages for a query, ranked: [{id, held, score}], plus the analysed terms.
   function query(q) {
     var ts = parseQuery(q);
     if (!ts.length) return loadMeta(false).then(function () { return { terms: ts, results: [] }; });
+    var plan = browserKeys(ts), keys = plan.per.reduce(function (a, k) { return a.concat(k); }, plan.boosts);
     return withIndex(function () {
-      return needShards(planKeys(ts)).then(function () { return { terms: ts, results: rank(ts) }; });
+      return needShards(keys).then(function () { return { terms: ts, results: rank(ts, plan) }; });
     });
   }
 
@@ -432,7 +428,7 @@
 
   // Ranges (UTF-16 offsets) answering the terms in `text` (mirrors src/search/snippet.rs).
   function mark(ts, text) {
-    var norm = normalize(text), ranges = [], exact = 0, weight = 0;
+    var norm = normalize(text), ranges = [], score = 0;
     function markAll(p) {
       var found = false;
       for (var i = norm.indexOf(p); i >= 0; i = norm.indexOf(p, i + p.length)) {
@@ -442,7 +438,7 @@
       return found;
     }
     ts.forEach(function (t) {
-      if (markAll(t.text)) { exact++; weight += 1000; return; }
+      if (markAll(t.text)) { score += 1000; return; }
       var chars = Array.from(t.text).slice(0, MAX_TERM_CHARS);
       for (var i = 0; i + 1 < chars.length;) {
         var found = 0;
@@ -450,7 +446,7 @@
           var part = chars.slice(i, j), solid = part.filter(function (c) { return classify(c) !== SEP; }).length;
           if (solid >= 2 && markAll(part.join(""))) { found = j; break; }
         }
-        if (found) { weight += (found - i) * (found - i); i = found; } else { i++; }
+        if (found) { score += (found - i) * (found - i); i = found; } else { i++; }
       }
     });
     ranges.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
@@ -460,7 +456,7 @@
       if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
       else merged.push([r[0], r[1]]);
     });
-    return { ranges: merged, exact: exact, weight: weight };
+    return { ranges: merged, score: score };
   }
 
   function esc(s) {
@@ -499,9 +495,9 @@
 
   // Section that best answers the terms (heading matches count double).
   function bestSection(ts, sections) {
-    var best = { index: 0, score: -1, marks: { ranges: [], exact: 0, weight: 0 } };
+    var best = { index: 0, score: -1, marks: { ranges: [], score: 0 } };
     sections.forEach(function (s, i) {
-      var m = mark(ts, s[2]), score = m.weight + 2 * mark(ts, s[1]).weight;
+      var m = mark(ts, s[2]), score = m.score + 2 * mark(ts, s[1]).score;
       if (score > best.score) best = { index: i, score: score, marks: m };
     });
     return best;
