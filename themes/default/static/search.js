@@ -546,11 +546,12 @@
     };
   }
 
+  // Kind and status badges use the theme's own classes, so results look like the pages' badges.
   function metaHtml(x) {
-    var h = "<span class=\"sy-badge sy-kind-" + esc(x.kind) + "\">" + esc(x.kindLabel) + "</span>";
+    var h = "<span class=\"sy-kind sy-kind-" + esc(x.kind) + "\">" + esc(x.kindLabel) + "</span>";
     if (x.status) h += "<span class=\"sy-status sy-status-" + (STATUS_CLASS[x.status] || "other") + "\">" + esc(x.status) + "</span>";
-    if (x.breadcrumbs.length) h += "<span class=\"sy-crumbs\">" + x.breadcrumbs.map(esc).join(" › ") + "</span>";
-    if (x.date) h += "<time class=\"sy-date\">" + esc(x.date) + "</time>";
+    if (x.breadcrumbs.length) h += "<span class=\"sy-hit-crumbs\">" + x.breadcrumbs.map(esc).join(" › ") + "</span>";
+    if (x.date) h += "<time class=\"sy-hit-date\">" + esc(x.date) + "</time>";
     return h;
   }
 
@@ -637,8 +638,8 @@
             var x = describe(r, res.terms, q);
             return "<a class=\"sy-dd-item\" role=\"option\" aria-selected=\"false\" id=\"sy-dd-" + i + "\" href=\"" + esc(x.href) + "\">" +
               "<span class=\"sy-dd-title\">" + x.titleHtml + "</span>" +
-              "<span class=\"sy-meta\">" + metaHtml(x) + "</span>" +
-              (x.snippet ? "<span class=\"sy-snippet\">" + x.snippet + "</span>" : "") + "</a>";
+              "<span class=\"sy-hit-meta\">" + metaHtml(x) + "</span>" +
+              (x.snippet ? "<span class=\"sy-hit-snippet\">" + x.snippet + "</span>" : "") + "</a>";
           }).join("");
           html += "<a class=\"sy-dd-more\" href=\"" + esc(searchPageHref(q)) + "\">查看全部 " + res.results.length + " 条结果 →</a>";
           show(html);
@@ -797,8 +798,8 @@
           (s.sort ? page : exactFirst(ranked.terms, page)).map(function (r) {
             var x = describe(r, ranked.terms, s.q);
             return "<li class=\"sy-result\"><a class=\"sy-result-title\" href=\"" + esc(x.href) + "\">" + x.titleHtml + "</a>" +
-              "<div class=\"sy-meta\">" + metaHtml(x) + (x.section ? "<span class=\"sy-section\">" + esc(x.section) + "</span>" : "") + "</div>" +
-              (x.snippet ? "<p class=\"sy-snippet\">" + x.snippet + "</p>" : "") + "</li>";
+              "<div class=\"sy-hit-meta\">" + metaHtml(x) + (x.section ? "<span class=\"sy-hit-section\">" + esc(x.section) + "</span>" : "") + "</div>" +
+              (x.snippet ? "<p class=\"sy-hit-snippet\">" + x.snippet + "</p>" : "") + "</li>";
           }).join("") + "</ol>" +
           (list.length > shown ? "<button type=\"button\" class=\"sy-more\">显示更多结果</button>" : "");
       }).catch(failed);
