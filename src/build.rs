@@ -81,7 +81,7 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
         .collect();
     let build_id = build_id(&documents);
     progress("解析链接与引用");
-    let site = crate::resolve::resolve(
+    let mut site = crate::resolve::resolve(
         config,
         ResolveInput {
             documents,
@@ -126,7 +126,7 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
     );
     let staged_index = if site.config.search_enabled && !diagnostics.has_errors() {
         progress("建立全文索引");
-        index_for_search(&site, &output, &mut diagnostics).map(|(staged, written)| {
+        index_for_search(&mut site, &output, &mut diagnostics).map(|(staged, written)| {
             files += written;
             staged
         })
@@ -190,7 +190,11 @@ fn write_site(
 }
 
 /// The page as the search index sees it: plain text cut at headings, plus its facets.
-fn search_doc(site: &Site, page: &crate::resolve::Page) -> SearchDoc {
+fn search_doc(
+    site: &Site,
+    page: &crate::resolve::Page,
+    text: Vec<crate::markdown::TextSection>,
+) -> SearchDoc {
     let mut breadcrumbs = Vec::new();
     let mut section = Some(page.section);
     while let Some(index) = section.filter(|&i| i != 0) {
@@ -212,13 +216,12 @@ fn search_doc(site: &Site, page: &crate::resolve::Page) -> SearchDoc {
         topics: page.doc.list("topics").to_vec(),
         region: page.doc.text("region").map(str::to_string),
         status: page.status().map(str::to_string),
-        sections: page
-            .text
-            .iter()
+        sections: text
+            .into_iter()
             .map(|t| SearchSection {
-                anchor: t.anchor.clone(),
-                heading: t.heading.clone(),
-                text: t.text.clone(),
+                anchor: t.anchor,
+                heading: t.heading,
+                text: t.text,
             })
             .collect(),
     }
@@ -228,14 +231,22 @@ fn search_doc(site: &Site, page: &crate::resolve::Page) -> SearchDoc {
 /// the static browser index inside the staged output. Returns the staged index folder and the
 /// number of static files written.
 fn index_for_search(
-    site: &Site,
+    site: &mut Site,
     output: &Output,
     diagnostics: &mut Diagnostics,
 ) -> Option<(PathBuf, usize)> {
+    // The pages' text is needed only here: move it rather than copy a site's worth of text.
+    let texts: Vec<_> = site
+        .pages
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.text))
+        .collect();
+    let site = &*site;
     let docs: Vec<SearchDoc> = site
         .pages
         .par_iter()
-        .map(|page| search_doc(site, page))
+        .zip(texts)
+        .map(|(page, text)| search_doc(site, page, text))
         .collect();
     let final_dir = &site.config.index_dir;
     let staged = final_dir.with_file_name(format!(
