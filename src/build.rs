@@ -205,6 +205,19 @@ fn search_doc(
     let (kind, kind_label) = page
         .kind
         .map_or(("page", "文章"), |k| (k.as_str(), k.label()));
+    // What a reader sees above the body — the summary and the information panel (文号,
+    // 发文机关 …) — must be findable too: people search a policy by its document number.
+    let mut lines: Vec<String> = page.summary.iter().cloned().collect();
+    lines.extend(
+        site.panel(page)
+            .into_iter()
+            .map(|row| format!("{}：{}", row.label, row.value.display())),
+    );
+    let header = SearchSection {
+        anchor: String::new(),
+        heading: String::new(),
+        text: lines.join("\n"),
+    };
     SearchDoc {
         url: page.url.clone(),
         title: page.title.clone(),
@@ -216,6 +229,7 @@ fn search_doc(
         topics: page.doc.list("topics").to_vec(),
         region: page.doc.text("region").map(str::to_string),
         status: page.status().map(str::to_string),
+        // The header goes last so that a term found in the body links to its section.
         sections: text
             .into_iter()
             .map(|t| SearchSection {
@@ -223,6 +237,8 @@ fn search_doc(
                 heading: t.heading,
                 text: t.text,
             })
+            .chain(std::iter::once(header))
+            .filter(|s| !s.text.is_empty() || !s.heading.is_empty())
             .collect(),
     }
 }
