@@ -7,6 +7,7 @@
 pub mod build;
 pub mod config;
 pub mod diagnostics;
+pub mod html;
 pub mod load;
 pub mod markdown;
 pub mod parse;

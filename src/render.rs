@@ -404,8 +404,8 @@ pub fn render_site(
 }
 
 fn redirect_page(href: &str, title: &str) -> String {
-    let href = crate::markdown::html_attr(href);
-    let title = crate::markdown::html_attr(title);
+    let href = crate::html::escape(href);
+    let title = crate::html::escape(title);
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\
          <meta http-equiv=\"refresh\" content=\"0; url={href}\"><link rel=\"canonical\" href=\"{href}\"></head>\
@@ -584,10 +584,7 @@ pub fn sitemap(site: &Site) -> String {
     );
     let mut entry = |url: &str, date: Option<String>| {
         xml.push_str("  <url><loc>");
-        xml.push_str(&crate::markdown::html_attr(&format!(
-            "{base}{}",
-            encode_path(url)
-        )));
+        xml.push_str(&crate::html::escape(&format!("{base}{}", encode_path(url))));
         xml.push_str("</loc>");
         if let Some(date) = date {
             xml.push_str(&format!("<lastmod>{date}</lastmod>"));

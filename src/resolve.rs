@@ -715,7 +715,7 @@ fn check_fragment(
 
 fn with_fragment(url: &str, fragment: &Option<String>) -> String {
     match fragment {
-        Some(f) => format!("{url}#{}", crate::markdown::html_attr(f)),
+        Some(f) => format!("{url}#{}", crate::html::escape(f)),
         None => url.to_string(),
     }
 }
@@ -767,7 +767,7 @@ fn substitute(html: &str, hrefs: &[String], titles: &[Option<String>]) -> String
             }
             (true, Some(i)) if i < titles.len() => {
                 let title = titles[i].as_deref().unwrap_or("");
-                out.push_str(&crate::markdown::html_attr(title));
+                out.push_str(&crate::html::escape(title));
                 rest = after[digits..]
                     .strip_prefix(TITLE_CLOSE)
                     .unwrap_or(&after[digits..]);
