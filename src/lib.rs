@@ -8,6 +8,7 @@ pub mod build;
 pub mod config;
 pub mod diagnostics;
 pub mod html;
+pub mod incremental;
 pub mod load;
 pub mod markdown;
 pub mod parse;

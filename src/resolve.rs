@@ -300,20 +300,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         .map(|(i, p)| (p.doc.rel.as_str(), i))
         .collect();
     let asset_set: HashSet<&str> = input.assets.iter().map(|a| a.rel.as_str()).collect();
-    let section_by_index_rel: HashMap<String, usize> = sections
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            (
-                if s.dir.is_empty() {
-                    "_index.md".to_string()
-                } else {
-                    format!("{}/_index.md", s.dir)
-                },
-                i,
-            )
-        })
-        .collect();
+    let section_by_index_rel = section_index_files(&sections);
 
     // Links in bodies.
     let targets = LinkTargets {
@@ -569,6 +556,55 @@ fn index_unique(
         }
     }
     by_slug
+}
+
+/// `_index.md` path (relative to `content/`) → section, for links to a folder's page.
+fn section_index_files(sections: &[Section]) -> HashMap<String, usize> {
+    sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                if s.dir.is_empty() {
+                    "_index.md".to_string()
+                } else {
+                    format!("{}/_index.md", s.dir)
+                },
+                i,
+            )
+        })
+        .collect()
+}
+
+/// Fills the links of one re-rendered body against the finished site, for a preview that
+/// updates a single page. Returns the HTML and the links that lead nowhere.
+pub fn relink(
+    site: &Site,
+    url: &str,
+    doc: &Document,
+    rendered: &Rendered,
+) -> (String, Vec<Diagnostic>) {
+    let mut slug_index = HashMap::with_capacity(site.pages.len());
+    for (i, page) in site.pages.iter().enumerate() {
+        slug_index.entry(page.slug.clone()).or_insert(i);
+    }
+    let page_by_rel: HashMap<&str, usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.doc.rel.as_str(), i))
+        .collect();
+    let section_by_index_rel = section_index_files(&site.sections);
+    let assets: HashSet<&str> = site.assets.iter().map(|a| a.rel.as_str()).collect();
+    let targets = LinkTargets {
+        pages: &site.pages,
+        sections: &site.sections,
+        page_by_rel: &page_by_rel,
+        section_by_index_rel: &section_by_index_rel,
+        slug_index: &slug_index,
+        assets: &assets,
+    };
+    targets.fill_links(url, doc, rendered)
 }
 
 struct LinkTargets<'a> {
