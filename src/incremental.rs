@@ -9,6 +9,7 @@
 //! indexes are rebuilt in the background afterwards, so the page reloads first.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -25,8 +26,10 @@ pub struct Session {
     markdown: comrak::Options<'static>,
     /// Parallel to `site.pages`.
     search_docs: Vec<SearchDoc>,
-    /// Serialises background re-indexing and lets a newer one supersede an older one.
-    reindex: Arc<Mutex<u64>>,
+    /// The newest re-index asked for: an older one that has not started yet gives up.
+    reindex_wanted: Arc<AtomicU64>,
+    /// Held while a re-index runs, so two never write the same index at once.
+    reindex_running: Arc<Mutex<()>>,
 }
 
 /// What [`Session::update`] did.
@@ -52,7 +55,8 @@ impl Session {
             tera,
             markdown,
             search_docs,
-            reindex: Arc::new(Mutex::new(0)),
+            reindex_wanted: Arc::new(AtomicU64::new(0)),
+            reindex_running: Arc::new(Mutex::new(())),
         }
     }
 
@@ -173,27 +177,30 @@ impl Session {
         if !self.site.config.search_enabled || self.search_docs.is_empty() {
             return;
         }
-        let generation = {
-            let mut latest = self.reindex.lock().unwrap_or_else(|e| e.into_inner());
-            *latest += 1;
-            *latest
-        };
-        let lock = Arc::clone(&self.reindex);
+        // Never waits for a running re-index: the edit's reload must not queue behind it.
+        let generation = self.reindex_wanted.fetch_add(1, Ordering::SeqCst) + 1;
+        let wanted = Arc::clone(&self.reindex_wanted);
+        let running = Arc::clone(&self.reindex_running);
         let docs = self.search_docs.clone();
         let index_dir = self.site.config.index_dir.clone();
         let output = output.to_path_buf();
         std::thread::spawn(move || {
-            let latest = lock.lock().unwrap_or_else(|e| e.into_inner());
-            if *latest != generation {
+            let _running = running.lock().unwrap_or_else(|e| e.into_inner());
+            if wanted.load(Ordering::SeqCst) != generation {
                 return;
             }
-            let mut diagnostics = Diagnostics::default();
-            if let Some((staged, _)) =
-                crate::build::index_for_search(&index_dir, &docs, &output, &mut diagnostics)
-            {
-                crate::build::swap_in(&staged, &index_dir, &mut diagnostics);
-            }
-            drop(latest);
+            // One thread, so the editor's next save is not starved of CPU.
+            let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(1).build() else {
+                return;
+            };
+            pool.install(|| {
+                let mut diagnostics = Diagnostics::default();
+                if let Some((staged, _)) =
+                    crate::build::index_for_search(&index_dir, &docs, &output, &mut diagnostics)
+                {
+                    crate::build::swap_in(&staged, &index_dir, &mut diagnostics);
+                }
+            });
         });
     }
 }

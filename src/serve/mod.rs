@@ -285,6 +285,7 @@ fn serve_loop(
         let outcome = builder.update(&changed, changes.rescan);
         print_outcome(&outcome, "已重新构建", Some(&changes));
         live.publish(&outcome);
+        builder.reindex_pending();
     }
 }
 

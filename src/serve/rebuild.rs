@@ -43,6 +43,8 @@ pub struct Builder {
     session: Option<Session>,
     /// Whether the last outcome was a failure: then only a full build can say it is fixed.
     failed: bool,
+    /// An in-place update left the search indexes behind.
+    reindex_pending: bool,
 }
 
 impl Builder {
@@ -68,6 +70,7 @@ impl Builder {
             kept: VecDeque::new(),
             session: None,
             failed: false,
+            reindex_pending: false,
         })
     }
 
@@ -107,6 +110,17 @@ impl Builder {
 }
 
 impl Builder {
+    /// Brings the search indexes up to date after in-place updates, in the background.
+    /// Called after the reload is sent, so the page reloads first.
+    pub fn reindex_pending(&mut self) {
+        if let (true, Some(session), Some(output)) =
+            (self.reindex_pending, &self.session, self.kept.back())
+        {
+            session.reindex_in_background(output);
+        }
+        self.reindex_pending = false;
+    }
+
     /// Applies `changed` in place when the session can, otherwise rebuilds everything.
     pub fn update(&mut self, changed: &[PathBuf], rescan: bool) -> Result<Built, Diagnostics> {
         let current = self.kept.back().cloned();
@@ -117,7 +131,7 @@ impl Builder {
         };
         match session.update(changed, &output) {
             Ok(Update::Applied { files, elapsed }) => {
-                session.reindex_in_background(&output);
+                self.reindex_pending = true;
                 let report = BuildReport {
                     pages: session.pages(),
                     files,
