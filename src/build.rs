@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::render::ThemeFiles;
 use crate::resolve::{ResolveInput, Site};
+use crate::search::{SearchConfig, SearchDoc, SearchSection};
 use crate::training::Training;
 use crate::write::Output;
 
@@ -133,7 +134,7 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
         }
     };
     progress("生成页面");
-    let files = write_site(
+    let mut files = write_site(
         &site,
         &training,
         &mut tera,
@@ -142,7 +143,19 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
         &output,
         &mut diagnostics,
     );
+    let staged_index = if site.config.search_enabled && !diagnostics.has_errors() {
+        progress("建立全文索引");
+        index_for_search(&mut site, &output, &mut diagnostics).map(|(staged, written)| {
+            files += written;
+            staged
+        })
+    } else {
+        None
+    };
     if diagnostics.has_errors() {
+        if let Some(staged) = &staged_index {
+            let _ = std::fs::remove_dir_all(staged);
+        }
         output.abandon();
         diagnostics.sort();
         return Err(diagnostics);
@@ -150,6 +163,9 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
     if let Err(d) = output.commit() {
         diagnostics.push(d);
         return Err(diagnostics);
+    }
+    if let Some(staged) = staged_index {
+        swap_in(&staged, &site.config.index_dir, &mut diagnostics);
     }
     diagnostics.sort();
     Ok(BuildReport {
@@ -194,6 +210,134 @@ fn write_site(
         record(result);
     }
     files
+}
+
+/// The page as the search index sees it: plain text cut at headings, plus its facets.
+fn search_doc(
+    site: &Site,
+    page: &crate::resolve::Page,
+    text: Vec<crate::markdown::TextSection>,
+) -> SearchDoc {
+    let mut breadcrumbs = Vec::new();
+    let mut section = Some(page.section);
+    while let Some(index) = section.filter(|&i| i != 0) {
+        breadcrumbs.push(site.sections[index].title.clone());
+        section = site.sections[index].parent;
+    }
+    breadcrumbs.reverse();
+    let (kind, kind_label) = page
+        .kind
+        .map_or(("page", "文章"), |k| (k.as_str(), k.label()));
+    // What a reader sees above the body — the summary and the information panel (文号,
+    // 发文机关 …) — must be findable too: people search a policy by its document number.
+    let mut lines: Vec<String> = page.summary.iter().cloned().collect();
+    lines.extend(
+        site.panel(page)
+            .into_iter()
+            .map(|row| format!("{}：{}", row.label, row.value.display())),
+    );
+    let header = SearchSection {
+        anchor: String::new(),
+        heading: String::new(),
+        text: lines.join("\n"),
+    };
+    SearchDoc {
+        url: page.url.clone(),
+        title: page.title.clone(),
+        kind: kind.to_string(),
+        kind_label: kind_label.to_string(),
+        date: page.sort_date().map(|d| d.to_string()),
+        breadcrumbs,
+        tags: page.doc.list("tags").to_vec(),
+        topics: page.doc.list("topics").to_vec(),
+        region: page.doc.text("region").map(str::to_string),
+        status: page.status().map(str::to_string),
+        // The header goes last so that a term found in the body links to its section.
+        sections: text
+            .into_iter()
+            .map(|t| SearchSection {
+                anchor: t.anchor,
+                heading: t.heading,
+                text: t.text,
+            })
+            .chain(std::iter::once(header))
+            .filter(|s| !s.text.is_empty() || !s.heading.is_empty())
+            .collect(),
+    }
+}
+
+/// Builds the tantivy index beside its final place (swapped in only after the output is) and
+/// the static browser index inside the staged output. Returns the staged index folder and the
+/// number of static files written.
+fn index_for_search(
+    site: &mut Site,
+    output: &Output,
+    diagnostics: &mut Diagnostics,
+) -> Option<(PathBuf, usize)> {
+    // The pages' text is needed only here: move it rather than copy a site's worth of text.
+    let texts: Vec<_> = site
+        .pages
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.text))
+        .collect();
+    let site = &*site;
+    let docs: Vec<SearchDoc> = site
+        .pages
+        .par_iter()
+        .zip(texts)
+        .map(|(page, text)| search_doc(site, page, text))
+        .collect();
+    let final_dir = &site.config.index_dir;
+    let staged = final_dir.with_file_name(format!(
+        ".{}.staging-{}",
+        final_dir.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    match crate::search::build(
+        &docs,
+        &SearchConfig {
+            index_dir: staged.clone(),
+        },
+        output.staging(),
+    ) {
+        Ok(stats) => Some((staged, stats.shards + stats.docs + 2)),
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staged);
+            diagnostics.push(Diagnostic::error(
+                Code::Search,
+                final_dir,
+                format!("无法建立全文索引：{e}"),
+            ));
+            None
+        }
+    }
+}
+
+/// Replaces the live tantivy index with the freshly built one.
+fn swap_in(staged: &Path, target: &Path, diagnostics: &mut Diagnostics) {
+    let old = staged.with_extension("old");
+    let had_previous = target.exists();
+    let result = (|| {
+        if had_previous {
+            std::fs::rename(target, &old)?;
+        }
+        std::fs::rename(staged, target)
+    })();
+    match result {
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        Err(e) => {
+            if had_previous && !target.exists() {
+                let _ = std::fs::rename(&old, target);
+            }
+            diagnostics.push(Diagnostic::warning(
+                Code::Search,
+                target,
+                format!("全文索引未能更新（网站已生成）：{e}"),
+            ));
+        }
+    }
 }
 
 fn check_static_files(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnostics) {

@@ -22,5 +22,6 @@ pub mod resolve;
 pub mod scaffold;
 pub mod schema;
 pub mod search;
+pub mod serve;
 pub mod training;
 pub mod write;

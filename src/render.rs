@@ -233,24 +233,16 @@ impl Contexts<'_> {
     }
 
     pub fn meta_rows(&self, page: &Page) -> Vec<Value> {
-        let schema = &self.site.config.schema;
-        let mut names: Vec<&str> = page.kind.map_or(&[][..], Kind::panel_fields).to_vec();
-        names.extend(
-            schema
-                .custom_fields()
-                .filter(|(_, spec)| spec.shown)
-                .map(|(n, _)| n),
-        );
-        names
+        self.site
+            .panel(page)
             .into_iter()
-            .filter_map(|name| {
-                let value = page.doc.fields.get(name)?;
-                let label = schema.field(name).map_or(name, |s| s.label.as_str());
-                let url = value
+            .map(|row| {
+                let url = row
+                    .value
                     .as_text()
-                    .and_then(|v| self.site.term_url(name, v))
+                    .and_then(|v| self.site.term_url(row.name, v))
                     .map(encode_path);
-                Some(json!({ "label": label, "value": value.display(), "url": url }))
+                json!({ "label": row.label, "value": row.value.display(), "url": url })
             })
             .collect()
     }

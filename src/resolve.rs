@@ -114,7 +114,35 @@ pub struct Site {
     pub extra_html: Vec<String>,
 }
 
+/// One row of a page's information panel (发文机关, 文号 …), also indexed for search.
+pub struct PanelRow<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub value: &'a crate::schema::FieldValue,
+}
+
 impl Site {
+    /// The front-matter fields a page shows in its information panel, in display order:
+    /// its kind's fields, then the site's own declared fields.
+    pub fn panel<'a>(&'a self, page: &'a Page) -> Vec<PanelRow<'a>> {
+        let schema = &self.config.schema;
+        let mut names: Vec<&str> = page.kind.map_or(&[][..], Kind::panel_fields).to_vec();
+        names.extend(
+            schema
+                .custom_fields()
+                .filter(|(_, spec)| spec.shown)
+                .map(|(n, _)| n),
+        );
+        names
+            .into_iter()
+            .filter_map(|name| {
+                let value = page.doc.fields.get(name)?;
+                let label = schema.field(name).map_or(name, |s| s.label.as_str());
+                Some(PanelRow { name, label, value })
+            })
+            .collect()
+    }
+
     pub fn term_url(&self, taxonomy: &str, term: &str) -> Option<&str> {
         self.taxonomies
             .iter()

@@ -417,6 +417,13 @@ fn static_index_is_sharded_by_size_and_replaces_the_old_build() {
 }
 
 #[test]
+fn an_empty_site_builds_and_finds_nothing() {
+    let s = site(&[]);
+    assert!(query(&s, "社区").is_empty());
+    assert!(query(&s, "，。").is_empty());
+}
+
+#[test]
 fn refuses_to_replace_a_directory_that_is_not_an_index() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("content");

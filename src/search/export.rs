@@ -21,24 +21,24 @@
 //! (`A–Z a–z 0–9 - _`), five payload bits each, least significant first, a digit ≥ 32 meaning
 //! more digits follow. So the document frequency is the count of digits below 32.
 //! `level` bits 0–2 are the BM25 term-frequency part (k1 = 1.2, b = 0.75, heading occurrences
-//! counted three times) quantised to 1–7, 0 when the key is only in the title; bit 3 is set when the key is in
-//! the title. The browser multiplies by the IDF it derives from the document frequency.
+//! counted three times) quantised to 1–7, 0 when the key is only in the title; bit 3 is set when
+//! the key is in the title. The browser multiplies by the IDF it derives from the document
+//! frequency.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::tokenizer::{Analysis, forms_pair, pair_key};
+use super::tokenizer::{Analysis, GRAM_PREFIX, pair_key};
 use super::{SearchDoc, SearchError};
 
 /// Shard size the shard count aims at. A two-character query loads one shard, a four-character
 /// one three; with the script and ten fragments that keeps a query well under 300 KB.
-pub const TARGET_SHARD_BYTES: usize = 32 * 1024;
-/// Prefix of grams-namespace keys.
-pub const GRAM_PREFIX: char = '\u{1}';
+const TARGET_SHARD_BYTES: usize = 24 * 1024;
 /// Format version written to `meta.js`.
 const FORMAT_VERSION: u32 = 1;
 const BM25_K1: f64 = 1.2;
@@ -46,14 +46,14 @@ const BM25_B: f64 = 0.75;
 /// A heading occurrence counts as this many body occurrences.
 const HEADING_TF: u32 = 3;
 /// Level bit set when the key occurs in the title.
-const TITLE_BIT: u32 = 8;
+const TITLE_BIT: u64 = 8;
 /// Pages merged into the postings per parallel batch (bounds memory on large sites).
 const BATCH: usize = 256;
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Appends `v` as a base64url varint (see the module docs).
-pub fn push_varint(out: &mut String, mut v: u64) {
+fn push_varint(out: &mut String, mut v: u64) {
     while v >= 32 {
         out.push(B64[(32 | (v & 31)) as usize] as char);
         v >>= 5;
@@ -62,13 +62,13 @@ pub fn push_varint(out: &mut String, mut v: u64) {
 }
 
 /// FNV-1a over the UTF-16 code units of `key` (what the browser can hash without encoding).
-pub fn key_hash(key: &str) -> u32 {
+fn key_hash(key: &str) -> u32 {
     key.encode_utf16().fold(0x811c_9dc5u32, |h, u| {
         (h ^ u32::from(u)).wrapping_mul(0x0100_0193)
     })
 }
 
-/// FNV-1a 64 over bytes, for the build id.
+/// FNV-1a 64 over bytes: the build id, and the hasher of the key maps.
 fn fnv64(h: u64, bytes: &[u8]) -> u64 {
     bytes
         .iter()
@@ -85,102 +85,147 @@ pub struct Exported {
     pub facets_bytes: u64,
 }
 
-/// Occurrence counts of one key in one page.
-#[derive(Default, Clone, Copy)]
-struct KeyCount {
-    title: bool,
-    /// Body occurrences plus [`HEADING_TF`] per heading occurrence.
-    weighted_tf: u32,
-}
+/// FNV-1a as a `Hasher`: keys are a few bytes long, where it beats the default SipHash.
+struct Fnv(u64);
 
-/// Adds the terms and grams of `text` to `counts`.
-fn count_keys(text: &str, add: impl Fn(&mut KeyCount), counts: &mut HashMap<String, KeyCount>) {
-    let analysis = Analysis::new(text);
-    let terms = analysis.terms();
-    let pairs = terms
-        .windows(2)
-        .filter(|w| forms_pair(&w[0], &w[1]))
-        .map(|w| pair_key(&w[0].text, &w[1].text));
-    let grams = analysis
-        .grams()
-        .into_iter()
-        .map(|t| format!("{GRAM_PREFIX}{}", t.text));
-    for key in pairs.chain(grams) {
-        add(counts.entry(key).or_default());
-    }
-    for tok in terms {
-        add(counts.entry(tok.text).or_default());
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
     }
 }
 
-/// Number of terms-namespace tokens of a page's headings and text: BM25's document length.
-fn doc_len(doc: &SearchDoc) -> usize {
-    doc.sections
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv64(self.0, bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// A static-index key borrowed from a page's analysed text.
+#[derive(Hash, PartialEq, Eq)]
+enum Key<'a> {
+    Term(&'a str),
+    Gram(&'a str),
+    Pair(&'a str, &'a str),
+}
+
+impl Key<'_> {
+    fn to_key_string(&self) -> String {
+        match self {
+            Key::Term(t) => (*t).to_string(),
+            Key::Gram(g) => format!("{GRAM_PREFIX}{g}"),
+            Key::Pair(a, b) => pair_key(a, b),
+        }
+    }
+}
+
+/// Occurrences of one key in one page, packed as `weighted tf << 1 | in title`, where the
+/// weighted tf counts body occurrences once and heading occurrences [`HEADING_TF`] times.
+type Count = u32;
+
+/// Adds every key of `a` to `counts` (`add` to the packed count, `flag` or-ed in); returns the
+/// number of terms tokens.
+fn count_keys<'a>(
+    counts: &mut FnvMap<Key<'a>, Count>,
+    a: &'a Analysis,
+    add: Count,
+    flag: Count,
+) -> usize {
+    let mut bump = |key: Key<'a>| {
+        let c = counts.entry(key).or_default();
+        *c = (*c + add) | flag;
+    };
+    let terms = a.term_spans();
+    for s in &terms {
+        bump(Key::Term(a.span_text(s)));
+    }
+    for w in terms.windows(2).filter(|w| a.forms_pair(&w[0], &w[1])) {
+        bump(Key::Pair(a.span_text(&w[0]), a.span_text(&w[1])));
+    }
+    for g in a.gram_spans() {
+        bump(Key::Gram(a.span_text(&g)));
+    }
+    terms.len()
+}
+
+/// One page's document length (terms in headings and text: BM25's length) and key counts.
+struct PageKeys {
+    len: u32,
+    keys: Vec<(String, Count)>,
+}
+
+/// Counts every key of a page in one pass over its title, headings and text.
+fn page_keys(doc: &SearchDoc) -> PageKeys {
+    let title = Analysis::new(&doc.title);
+    let sections: Vec<(Analysis, Analysis)> = doc
+        .sections
         .iter()
-        .flat_map(|s| [&s.heading, &s.text])
-        .map(|t| Analysis::new(t).terms().len())
-        .sum()
-}
-
-/// The keys of one page with their quantised levels.
-fn page_keys(doc: &SearchDoc, len_norm: f64) -> Vec<(String, u32)> {
-    let mut counts: HashMap<String, KeyCount> = HashMap::new();
-    count_keys(&doc.title, |c| c.title = true, &mut counts);
-    for s in &doc.sections {
-        count_keys(&s.heading, |c| c.weighted_tf += HEADING_TF, &mut counts);
-        count_keys(&s.text, |c| c.weighted_tf += 1, &mut counts);
+        .map(|s| (Analysis::new(&s.heading), Analysis::new(&s.text)))
+        .collect();
+    let mut counts: FnvMap<Key<'_>, Count> = FnvMap::default();
+    count_keys(&mut counts, &title, 0, 1);
+    let mut len = 0;
+    for (heading, text) in &sections {
+        len += count_keys(&mut counts, heading, HEADING_TF << 1, 0);
+        len += count_keys(&mut counts, text, 1 << 1, 0);
     }
-    counts
-        .into_iter()
-        .map(|(key, c)| {
-            let tf = f64::from(c.weighted_tf);
-            // BM25's saturating tf part lies in [0, k1 + 1); spread it over levels 1..=7.
-            let part = tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * len_norm);
-            let level = if c.weighted_tf == 0 {
-                0
-            } else {
-                1 + ((part / (BM25_K1 + 1.0) * 7.0) as u32).min(6)
-            };
-            (key, level | if c.title { TITLE_BIT } else { 0 })
-        })
-        .collect()
+    PageKeys {
+        len: len as u32,
+        keys: counts
+            .into_iter()
+            .map(|(k, c)| (k.to_key_string(), c))
+            .collect(),
+    }
 }
 
-/// Postings of every key: `(page, level)` packed as `page << 4 | level`, pages ascending.
-fn postings(docs: &[&SearchDoc]) -> HashMap<String, Vec<u32>> {
-    let lens: Vec<usize> = docs.par_iter().map(|d| doc_len(d)).collect();
-    let avg = (lens.iter().sum::<usize>() as f64 / docs.len().max(1) as f64).max(1.0);
-    let mut map: HashMap<String, Vec<u32>> = HashMap::new();
+/// The quantised level of a packed count in a page of BM25 length ratio `len_norm`.
+fn level(count: Count, len_norm: f64) -> u64 {
+    let tf = f64::from(count >> 1);
+    // BM25's saturating tf part lies in [0, k1 + 1); spread it over levels 1..=7.
+    let part = tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * len_norm);
+    let tf_level = if count >> 1 == 0 {
+        0
+    } else {
+        1 + ((part / (BM25_K1 + 1.0) * 7.0) as u64).min(6)
+    };
+    tf_level | if count & 1 == 1 { TITLE_BIT } else { 0 }
+}
+
+/// Every key's postings: `page << 32 | packed count`, pages ascending; and each page's length.
+fn postings(docs: &[&SearchDoc]) -> (FnvMap<String, Vec<u64>>, Vec<u32>) {
+    let mut map: FnvMap<String, Vec<u64>> = FnvMap::default();
+    let mut lens = Vec::with_capacity(docs.len());
     for (b, batch) in docs.chunks(BATCH).enumerate() {
-        let keys: Vec<Vec<(String, u32)>> = batch
-            .par_iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let len = lens[b * BATCH + i] as f64;
-                page_keys(d, 1.0 - BM25_B + BM25_B * len / avg)
-            })
-            .collect();
-        for (i, page) in keys.into_iter().enumerate() {
-            let id = ((b * BATCH + i) as u32) << 4;
-            for (key, level) in page {
+        let pages: Vec<PageKeys> = batch.par_iter().map(|d| page_keys(d)).collect();
+        for (i, page) in pages.into_iter().enumerate() {
+            let id = ((b * BATCH + i) as u64) << 32;
+            lens.push(page.len);
+            for (key, count) in page.keys {
                 match map.get_mut(&key) {
-                    Some(list) => list.push(id | level),
+                    Some(list) => list.push(id | u64::from(count)),
                     None => {
-                        map.insert(key, vec![id | level]);
+                        map.insert(key, vec![id | u64::from(count)]);
                     }
                 }
             }
         }
     }
-    map
+    (map, lens)
 }
 
-fn encode_postings(list: &[u32]) -> String {
+/// Encodes one key's postings (see the module docs); `len_norm[page]` is BM25's length ratio.
+fn encode_postings(list: &[u64], len_norm: &[f64]) -> String {
     let mut out = String::with_capacity(list.len() * 2);
     let mut next = 0u64;
     for &p in list {
-        let page = u64::from(p >> 4);
-        push_varint(&mut out, ((page - next) << 4) | u64::from(p & 15));
+        let page = p >> 32;
+        let lvl = level(p as u32, len_norm[page as usize]);
+        push_varint(&mut out, ((page - next) << 4) | lvl);
         next = page + 1;
     }
     out
@@ -324,12 +369,17 @@ fn is_build_id(name: &str) -> bool {
 
 /// Writes the static index for `docs` (already in page order) into `out_dir/search/`.
 pub(super) fn write(docs: &[&SearchDoc], out_dir: &Path) -> Result<Exported, SearchError> {
-    let map = postings(docs);
+    let (map, lens) = postings(docs);
     let keys = map.len();
+    let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
+    let len_norm: Vec<f64> = lens
+        .iter()
+        .map(|&l| 1.0 - BM25_B + BM25_B * f64::from(l) / avg)
+        .collect();
     let mut encoded: Vec<(String, String)> = map
         .into_par_iter()
         .map(|(k, list)| {
-            let e = encode_postings(&list);
+            let e = encode_postings(&list, &len_norm);
             (k, e)
         })
         .collect();

@@ -318,8 +318,12 @@ impl SearchIndex {
             }
         }
         for pair in unquoted.windows(2) {
-            if let (Some((_, a)), Some((_, b))) = (pair[0].exact.first(), pair[1].exact.first()) {
-                let gap = pair[0].exact.last().map_or(0, |(p, _)| p + 1);
+            let (first, second) = (&pair[0].exact, &pair[1].exact);
+            if let (Some((start, a)), Some((end, _)), Some((_, b))) =
+                (first.first(), first.last(), second.first())
+            {
+                // Offset of the second term's first token if it followed the first term directly.
+                let gap = end - start + 1;
                 out.push(Box::new(PhraseQuery::new_with_offset_and_slop(
                     vec![
                         (0, TantivyTerm::from_field_text(f.body, a)),

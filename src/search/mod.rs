@@ -9,14 +9,14 @@
 //! page containing the query text is found by either. Submodules:
 //! - [`tokenizer`]: normalisation, character classes, tokens; tantivy adapters.
 //! - [`query`]: query syntax and what a page must hold to contain each term.
-//! - [`snippet`]: match marking, excerpts with `<mark>`, best section to link to.
+//! - `snippet`: match marking, excerpts with `<mark>`, best section to link to.
 //! - `index`: the tantivy schema, indexing and the tiered search.
 //! - `export`: the static browser index (format documented there).
 
 mod export;
 mod index;
 pub mod query;
-pub mod snippet;
+mod snippet;
 pub mod tokenizer;
 
 use std::fmt;

@@ -6,13 +6,14 @@
 //! must hold for the term's text to occur in it:
 //! - `exact`: terms-namespace tokens at fixed relative positions (a phrase with gaps);
 //! - `grams`: grams-namespace pieces for runs that the term's edge may cut (a lone Han character,
-//!   or a word like `021` that may sit inside `2021` in the text);
+//!   or a word like `021` that may sit inside `2021` in the text), and the character pairs where
+//!   a Han run and a word run touch (`3条`);
 //! - `boosts`: those edge words as whole tokens, which rank pages holding the whole word higher.
 //!
 //! Every page whose normalised text contains the term holds all of `exact` (at those offsets) and
 //! all of `grams`, so both indexes find a superset of the exact matches and then rank them first.
 
-use super::tokenizer::{Analysis, CharClass, Tok, forms_pair, pair_key};
+use super::tokenizer::{Analysis, CharClass, GRAM_PREFIX, Span, pair_key};
 
 /// One analysed query term.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,7 +28,7 @@ pub struct Term {
     pub grams: Vec<String>,
     /// Whole words cut by the term's edge; optional, raise the score when present.
     pub boosts: Vec<String>,
-    /// Static-index pair keys of adjacent exact tokens (see [`forms_pair`]).
+    /// Static-index pair keys of adjacent exact tokens (see [`Analysis::forms_pair`]).
     pub pairs: Vec<String>,
     /// For each `exact` token, whether a pair key already requires it.
     pub paired: Vec<bool>,
@@ -68,7 +69,7 @@ pub fn parse(query: &str) -> Vec<Term> {
 /// Analyses one term's text (already normalised) into what a matching page must hold.
 fn analyse(text: &str, quoted: bool) -> Option<Term> {
     let analysis = Analysis::new(text);
-    let len = analysis.chars.len();
+    let len = analysis.len();
     let mut term = Term {
         text: text.to_string(),
         quoted,
@@ -78,41 +79,53 @@ fn analyse(text: &str, quoted: bool) -> Option<Term> {
         pairs: Vec::new(),
         paired: Vec::new(),
     };
-    let mut exact: Vec<Tok> = Vec::new();
+    let mut exact: Vec<Span> = Vec::new();
     let mut position = 0;
     for run in &analysis.runs {
-        let toks = analysis.run_terms(run, position);
-        position += toks.len();
+        let spans = analysis.run_term_spans(run, position);
+        position += spans.len();
         let at_edge = run.start == 0 || run.end == len;
         let single_han = run.class == CharClass::Han && run.end - run.start == 1;
         if at_edge && (single_han || run.class == CharClass::Word) {
             // The text's run may continue past the term's edge, so only the characters
             // (and, for words, their bigrams) are certain to be there.
-            let grams = analysis.run_grams(run);
+            let grams = analysis.run_gram_spans(run);
             let wanted = grams
                 .iter()
                 .filter(|g| run.end - run.start == 1 || g.end - g.start == 2);
             for g in wanted {
-                if !term.grams.contains(&g.text) {
-                    term.grams.push(g.text.clone());
+                let g = analysis.span_text(g);
+                if !term.grams.iter().any(|x| x == g) {
+                    term.grams.push(g.to_string());
                 }
             }
             if run.class == CharClass::Word {
-                term.boosts.extend(toks.into_iter().map(|t| t.text));
+                term.boosts
+                    .extend(spans.iter().map(|s| analysis.span_text(s).to_string()));
             }
         } else {
-            exact.extend(toks);
+            exact.extend(spans);
+        }
+    }
+    for span in analysis.touching_spans() {
+        let g = analysis.span_text(&span);
+        if !term.grams.iter().any(|x| x == g) {
+            term.grams.push(g.to_string());
         }
     }
     term.paired = vec![false; exact.len()];
     for (i, w) in exact.windows(2).enumerate() {
-        if forms_pair(&w[0], &w[1]) {
-            term.pairs.push(pair_key(&w[0].text, &w[1].text));
+        if analysis.forms_pair(&w[0], &w[1]) {
+            let (a, b) = (analysis.span_text(&w[0]), analysis.span_text(&w[1]));
+            term.pairs.push(pair_key(a, b));
             term.paired[i] = true;
             term.paired[i + 1] = true;
         }
     }
-    term.exact = exact.into_iter().map(|t| (t.position, t.text)).collect();
+    term.exact = exact
+        .iter()
+        .map(|s| (s.position, analysis.span_text(s).to_string()))
+        .collect();
     (!term.exact.is_empty() || !term.grams.is_empty()).then_some(term)
 }
 
@@ -145,7 +158,7 @@ pub fn browser_keys(terms: &[Term]) -> (Vec<Vec<String>>, Vec<String>) {
                     .filter(|(i, _)| !thin || i % 2 == 0 || *i == last)
                     .map(|(_, k)| k.clone()),
             )
-            .chain(t.grams.iter().map(|g| format!("\u{1}{g}")))
+            .chain(t.grams.iter().map(|g| format!("{GRAM_PREFIX}{g}")))
             .collect()
     };
     let mut per_term: Vec<Vec<String>> = terms.iter().map(|t| keys(t, false)).collect();
@@ -197,12 +210,18 @@ mod tests {
         // 〔2021〕16号: 2021 and 16 are bounded inside the term; 号 touches the end.
         let t = &parse("〔2021〕16号")[0];
         assert_eq!(exact(t), [(0, "2021"), (1, "16")]);
-        assert_eq!(t.grams, ["号"]);
+        assert_eq!(t.grams, ["号", "6号"]);
         // Without positions, the browser keeps their order through a pair key instead.
         assert_eq!(t.pairs, ["\u{2}2021\u{2}16"]);
         assert_eq!(
             browser_keys(&parse("国办发〔2021〕16号")).0[0],
-            ["\u{2}办发\u{2}2021", "\u{2}2021\u{2}16", "国办", "\u{1}号"]
+            [
+                "\u{2}办发\u{2}2021",
+                "\u{2}2021\u{2}16",
+                "国办",
+                "\u{1}号",
+                "\u{1}6号"
+            ]
         );
         // 021 may be the tail of 2021: its bigrams are required, the word itself only boosts.
         let t = &parse("021〕16")[0];

@@ -7,17 +7,22 @@
 //! - **Terms** (`terms`): Han bigrams (a lone Han character stands for itself) and whole word runs
 //!   (Latin, digits, other scripts), lowercased and cut to [`MAX_WORD_CHARS`]. Positions count
 //!   emitted tokens, so phrase queries mean "adjacent in the text".
-//! - **Grams** (`grams`): every Han or word character on its own, plus the character bigrams inside
-//!   word runs. A query piece that may be only part of a longer run in the text (a single Han
-//!   character, or a word cut by the query's edge such as `021` inside `2021`) is matched through
-//!   grams, which is what makes substring recall exact.
+//! - **Grams** (`grams`): every Han or word character on its own, the character bigrams inside
+//!   word runs, and the two characters where a Han run and a word run touch (`3条` in `第3条`).
+//!   A query piece that may be only part of a longer run in the text (a single Han character,
+//!   or a word cut by the query's edge such as `021` inside `2021`) is matched through grams,
+//!   which is what makes substring recall exact; the touching pairs keep mixed text like `第3条`
+//!   precise without positions.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 /// Word runs longer than this many characters are cut to their first `MAX_WORD_CHARS`.
 pub const MAX_WORD_CHARS: usize = 32;
 
-/// Marks pair keys (`"\u{2}" + a + "\u{2}" + b`) in the static index; see [`forms_pair`].
+/// Prefix of grams-namespace keys in the static index.
+pub const GRAM_PREFIX: char = '\u{1}';
+/// Marks pair keys (`"\u{2}" + a + "\u{2}" + b`) in the static index; see
+/// [`Analysis::forms_pair`].
 pub const PAIR_MARK: char = '\u{2}';
 
 /// Name under which [`TermTokenizer`] is registered with tantivy.
@@ -36,6 +41,11 @@ pub fn normalize_char(c: char) -> char {
     };
     if c.is_ascii() {
         return c.to_ascii_lowercase();
+    }
+    // CJK punctuation, kana and ideographs have no case; skipping the case tables for them
+    // speeds up indexing Chinese text without changing any result.
+    if ('\u{3000}'..='\u{9FFF}').contains(&c) {
+        return c;
     }
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
@@ -83,31 +93,50 @@ pub struct Run {
     pub end: usize,
 }
 
-/// A text split into normalised characters (with their byte offsets in the original) and runs.
+/// Where a token sits: its position and its character range in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub position: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A text split into normalised characters and runs; tokens are spans into it, so counting
+/// them (the static index export) needs no allocation per token.
 pub struct Analysis {
-    /// `(byte offset in the original text, normalised char)` for every character.
-    pub chars: Vec<(usize, char)>,
+    /// Byte offset in the original text of every character (plus the text's length).
+    original: Vec<usize>,
+    /// The normalised text, and the byte offset in it of every character (plus its length).
+    norm: String,
+    offsets: Vec<usize>,
     pub runs: Vec<Run>,
-    /// Byte length of the original text.
-    text_len: usize,
 }
 
 impl Analysis {
     pub fn new(text: &str) -> Analysis {
-        let chars: Vec<(usize, char)> = text
-            .char_indices()
-            .map(|(i, c)| (i, normalize_char(c)))
-            .collect();
+        let mut original = Vec::with_capacity(text.len() / 2);
+        let mut norm = String::with_capacity(text.len());
+        let mut offsets = Vec::with_capacity(text.len() / 2);
+        let mut classes = Vec::with_capacity(text.len() / 2);
+        for (i, c) in text.char_indices() {
+            let c = normalize_char(c);
+            original.push(i);
+            offsets.push(norm.len());
+            norm.push(c);
+            classes.push(classify(c));
+        }
+        original.push(text.len());
+        offsets.push(norm.len());
         let mut runs = Vec::new();
         let mut i = 0;
-        while i < chars.len() {
-            let class = classify(chars[i].1);
+        while i < classes.len() {
+            let class = classes[i];
             let start = i;
             i += 1;
             if class == CharClass::Separator {
                 continue;
             }
-            while i < chars.len() && classify(chars[i].1) == class {
+            while i < classes.len() && classes[i] == class {
                 i += 1;
             }
             runs.push(Run {
@@ -117,78 +146,129 @@ impl Analysis {
             });
         }
         Analysis {
-            chars,
+            original,
+            norm,
+            offsets,
             runs,
-            text_len: text.len(),
         }
     }
 
-    /// Byte offset in the original text of character index `i` (or the text's end).
-    fn byte(&self, i: usize) -> usize {
-        self.chars.get(i).map_or(self.text_len, |&(b, _)| b)
+    /// Number of characters.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
     }
 
-    fn piece(&self, start: usize, end: usize) -> String {
-        self.chars[start..end].iter().map(|&(_, c)| c).collect()
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
-    fn token(&self, start: usize, end: usize, position: usize) -> Tok {
-        Tok {
-            text: self.piece(start, end),
-            position,
-            from: self.byte(start),
-            to: self.byte(end),
+    /// The normalised text of characters `start..end`.
+    pub fn text(&self, start: usize, end: usize) -> &str {
+        &self.norm[self.offsets[start]..self.offsets[end]]
+    }
+
+    /// The normalised text of a span.
+    pub fn span_text(&self, s: &Span) -> &str {
+        self.text(s.start, s.end)
+    }
+
+    /// The terms-namespace spans of one run, with positions starting at `position`.
+    pub fn run_term_spans(&self, run: &Run, position: usize) -> Vec<Span> {
+        let span = |k: usize, start: usize, end: usize| Span {
+            position: position + k,
             start,
             end,
-        }
-    }
-
-    /// The terms-namespace tokens of one run, with positions starting at `position`.
-    pub fn run_terms(&self, run: &Run, position: usize) -> Vec<Tok> {
+        };
         match run.class {
-            CharClass::Han if run.end - run.start == 1 => {
-                vec![self.token(run.start, run.end, position)]
-            }
+            CharClass::Han if run.end - run.start == 1 => vec![span(0, run.start, run.end)],
             CharClass::Han => (run.start..run.end - 1)
                 .enumerate()
-                .map(|(k, i)| self.token(i, i + 2, position + k))
+                .map(|(k, i)| span(k, i, i + 2))
                 .collect(),
-            CharClass::Word => {
-                let end = run.end.min(run.start + MAX_WORD_CHARS);
-                vec![self.token(run.start, end, position)]
-            }
+            CharClass::Word => vec![span(0, run.start, run.end.min(run.start + MAX_WORD_CHARS))],
             CharClass::Separator => Vec::new(),
         }
     }
 
-    /// The grams-namespace pieces of one run: single characters, and bigrams inside word runs.
-    pub fn run_grams(&self, run: &Run) -> Vec<Tok> {
-        let mut out: Vec<Tok> = (run.start..run.end)
-            .map(|i| self.token(i, i + 1, 0))
+    /// The grams-namespace spans of one run: single characters, and bigrams inside word runs.
+    pub fn run_gram_spans(&self, run: &Run) -> Vec<Span> {
+        let mut out: Vec<Span> = (run.start..run.end)
+            .map(|i| Span {
+                position: 0,
+                start: i,
+                end: i + 1,
+            })
             .collect();
         if run.class == CharClass::Word {
-            out.extend((run.start..run.end.saturating_sub(1)).map(|i| self.token(i, i + 2, 0)));
+            out.extend((run.start..run.end - 1).map(|i| Span {
+                position: 0,
+                start: i,
+                end: i + 2,
+            }));
         }
         out
     }
 
-    /// All terms-namespace tokens, positions counted across the whole text.
-    pub fn terms(&self) -> Vec<Tok> {
+    /// All terms-namespace spans, positions counted across the whole text.
+    pub fn term_spans(&self) -> Vec<Span> {
         let mut out = Vec::new();
         for run in &self.runs {
-            let toks = self.run_terms(run, out.len());
-            out.extend(toks);
+            let spans = self.run_term_spans(run, out.len());
+            out.extend(spans);
         }
         out
     }
 
-    /// All grams-namespace pieces (positions are sequential and carry no meaning).
-    pub fn grams(&self) -> Vec<Tok> {
-        let mut out: Vec<Tok> = self.runs.iter().flat_map(|r| self.run_grams(r)).collect();
-        for (k, t) in out.iter_mut().enumerate() {
-            t.position = k;
+    /// The spans of the two characters where consecutive runs touch (no separator between, so
+    /// one is Han and the other a word).
+    pub fn touching_spans(&self) -> impl Iterator<Item = Span> + '_ {
+        self.runs
+            .windows(2)
+            .filter(|w| w[0].end == w[1].start)
+            .map(|w| Span {
+                position: 0,
+                start: w[0].end - 1,
+                end: w[1].start + 1,
+            })
+    }
+
+    /// All grams-namespace spans (positions are sequential and carry no meaning).
+    pub fn gram_spans(&self) -> Vec<Span> {
+        let mut out: Vec<Span> = self
+            .runs
+            .iter()
+            .flat_map(|r| self.run_gram_spans(r))
+            .chain(self.touching_spans())
+            .collect();
+        for (k, s) in out.iter_mut().enumerate() {
+            s.position = k;
         }
         out
+    }
+
+    /// Whether two terms spans make a pair key: adjacent positions, different runs, and at least
+    /// one of them a word. The static index has no positions, so these keys stand in for phrase
+    /// order where bigram overlap cannot (`〔2021〕16号` holds the pair `2021`,`16`).
+    pub fn forms_pair(&self, a: &Span, b: &Span) -> bool {
+        let is_word = |s: &Span| {
+            self.text(s.start, s.end).chars().next().map(classify) == Some(CharClass::Word)
+        };
+        b.position == a.position + 1 && a.end <= b.start && (is_word(a) || is_word(b))
+    }
+
+    /// A span as an owned token with byte offsets into the original text.
+    pub fn token(&self, s: &Span) -> Tok {
+        Tok {
+            text: self.span_text(s).to_string(),
+            position: s.position,
+            from: self.original[s.start],
+            to: self.original[s.end],
+        }
+    }
+
+    fn tokens(&self, spans: Vec<Span>) -> Vec<Tok> {
+        spans.iter().map(|s| self.token(s)).collect()
     }
 }
 
@@ -202,17 +282,6 @@ pub struct Tok {
     /// Byte range in the original text.
     pub from: usize,
     pub to: usize,
-    /// Character range in the text.
-    pub start: usize,
-    pub end: usize,
-}
-
-/// Whether two terms tokens make a pair key: adjacent positions, different runs, and at least
-/// one of them a word. The static index has no positions, so these keys stand in for phrase
-/// order where bigram overlap cannot (`〔2021〕16号` holds the pair `2021`,`16`).
-pub fn forms_pair(a: &Tok, b: &Tok) -> bool {
-    let is_word = |t: &Tok| t.text.chars().next().map(classify) == Some(CharClass::Word);
-    b.position == a.position + 1 && a.end <= b.start && (is_word(a) || is_word(b))
 }
 
 /// The static-index key of an adjacent pair of terms tokens.
@@ -222,12 +291,14 @@ pub fn pair_key(a: &str, b: &str) -> String {
 
 /// Terms-namespace tokens of a text (the ones the test vectors pin).
 pub fn terms(text: &str) -> Vec<Tok> {
-    Analysis::new(text).terms()
+    let a = Analysis::new(text);
+    a.tokens(a.term_spans())
 }
 
 /// Grams-namespace pieces of a text.
 pub fn grams(text: &str) -> Vec<Tok> {
-    Analysis::new(text).grams()
+    let a = Analysis::new(text);
+    a.tokens(a.gram_spans())
 }
 
 /// tantivy adapter for the terms namespace (registered as [`TERMS_TOKENIZER`]).
@@ -319,10 +390,18 @@ mod tests {
     }
 
     #[test]
+    fn the_cjk_fast_path_matches_the_case_tables() {
+        for c in ('\u{3001}'..='\u{9FFF}').filter(|c| !c.is_ascii()) {
+            let mut lower = c.to_lowercase();
+            assert_eq!((lower.next(), lower.next()), (Some(c), None), "{c:?}");
+        }
+    }
+
+    #[test]
     fn grams_cover_han_chars_and_word_bigrams() {
         assert_eq!(
             texts(&grams("党建2021")),
-            ["党", "建", "2", "0", "2", "1", "20", "02", "21"]
+            ["党", "建", "2", "0", "2", "1", "20", "02", "21", "建2"]
         );
     }
 }

@@ -141,6 +141,12 @@
         exact = exact.concat(toks);
       }
     });
+    // Where a Han run and a word run touch, that character pair is a gram too (3条 in 第3条).
+    for (var r = 0; r + 1 < a.runs.length; r++) {
+      if (a.runs[r].end !== a.runs[r + 1].start) continue;
+      var touch = piece(a, a.runs[r].end - 1, a.runs[r].end + 1);
+      if (term.grams.indexOf(touch) < 0) term.grams.push(touch);
+    }
     term.paired = exact.map(function () { return false; });
     for (var i = 0; i + 1 < exact.length; i++) {
       if (formsPair(exact[i], exact[i + 1])) {
@@ -363,8 +369,8 @@
 
   // Ranks every candidate page: pages holding all terms first, then by how many terms they hold,
   // then by BM25 over the loaded keys with whole-term and adjacency boosts.
-  function rank(ts) {
-    var plan = browserKeys(ts), n = state.meta.docs;
+  function rank(ts, plan) {
+    var n = state.meta.docs;
     var score = new Float64Array(n), held = new Uint8Array(n), hit = new Uint8Array(n);
     var excluded = new Uint8Array(n);
     function idf(df) { return Math.log(1 + (n - df + 0.5) / (df + 0.5)); }
@@ -406,17 +412,13 @@
     return out;
   }
 
-  function planKeys(ts) {
-    var plan = browserKeys(ts);
-    return plan.per.reduce(function (a, k) { return a.concat(k); }, []).concat(plan.boosts);
-  }
-
   // All candidate pages for a query, ranked: [{id, held, score}], plus the analysed terms.
   function query(q) {
     var ts = parseQuery(q);
     if (!ts.length) return loadMeta(false).then(function () { return { terms: ts, results: [] }; });
+    var plan = browserKeys(ts), keys = plan.per.reduce(function (a, k) { return a.concat(k); }, plan.boosts);
     return withIndex(function () {
-      return needShards(planKeys(ts)).then(function () { return { terms: ts, results: rank(ts) }; });
+      return needShards(keys).then(function () { return { terms: ts, results: rank(ts, plan) }; });
     });
   }
 
@@ -426,7 +428,7 @@
 
   // Ranges (UTF-16 offsets) answering the terms in `text` (mirrors src/search/snippet.rs).
   function mark(ts, text) {
-    var norm = normalize(text), ranges = [], exact = 0, weight = 0;
+    var norm = normalize(text), ranges = [], score = 0;
     function markAll(p) {
       var found = false;
       for (var i = norm.indexOf(p); i >= 0; i = norm.indexOf(p, i + p.length)) {
@@ -436,7 +438,7 @@
       return found;
     }
     ts.forEach(function (t) {
-      if (markAll(t.text)) { exact++; weight += 1000; return; }
+      if (markAll(t.text)) { score += 1000; return; }
       var chars = Array.from(t.text).slice(0, MAX_TERM_CHARS);
       for (var i = 0; i + 1 < chars.length;) {
         var found = 0;
@@ -444,7 +446,7 @@
           var part = chars.slice(i, j), solid = part.filter(function (c) { return classify(c) !== SEP; }).length;
           if (solid >= 2 && markAll(part.join(""))) { found = j; break; }
         }
-        if (found) { weight += (found - i) * (found - i); i = found; } else { i++; }
+        if (found) { score += (found - i) * (found - i); i = found; } else { i++; }
       }
     });
     ranges.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
@@ -454,7 +456,7 @@
       if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
       else merged.push([r[0], r[1]]);
     });
-    return { ranges: merged, exact: exact, weight: weight };
+    return { ranges: merged, score: score };
   }
 
   function esc(s) {
@@ -493,12 +495,29 @@
 
   // Section that best answers the terms (heading matches count double).
   function bestSection(ts, sections) {
-    var best = { index: 0, score: -1, marks: { ranges: [], exact: 0, weight: 0 } };
+    var best = { index: 0, score: -1, marks: { ranges: [], score: 0 } };
     sections.forEach(function (s, i) {
-      var m = mark(ts, s[2]), score = m.weight + 2 * mark(ts, s[1]).weight;
+      var m = mark(ts, s[2]), score = m.score + 2 * mark(ts, s[1]).score;
       if (score > best.score) best = { index: i, score: score, marks: m };
     });
     return best;
+  }
+
+  // Whether a loaded page holds every term verbatim (the index has no positions, so a page
+  // holding all of a term's keys may still lack the term itself).
+  function holdsAll(ts, p) {
+    var texts = [normalize(p.t)];
+    (p.s || []).forEach(function (s) { texts.push(normalize(s[1]), normalize(s[2])); });
+    return ts.every(function (t) {
+      return texts.some(function (x) { return x.indexOf(t.text) >= 0; });
+    });
+  }
+
+  // Among results whose fragments are loaded, those holding every term verbatim go first.
+  function exactFirst(ts, list) {
+    var yes = [], no = [];
+    list.forEach(function (r) { (holdsAll(ts, state.pages[r.id]) ? yes : no).push(r); });
+    return yes.concat(no);
   }
 
   var STATUS_CLASS = { "现行有效": "current", "已修订": "revised", "已废止": "repealed" };
@@ -527,11 +546,12 @@
     };
   }
 
+  // Kind and status badges use the theme's own classes, so results look like the pages' badges.
   function metaHtml(x) {
-    var h = "<span class=\"sy-badge sy-kind-" + esc(x.kind) + "\">" + esc(x.kindLabel) + "</span>";
+    var h = "<span class=\"sy-kind sy-kind-" + esc(x.kind) + "\">" + esc(x.kindLabel) + "</span>";
     if (x.status) h += "<span class=\"sy-status sy-status-" + (STATUS_CLASS[x.status] || "other") + "\">" + esc(x.status) + "</span>";
-    if (x.breadcrumbs.length) h += "<span class=\"sy-crumbs\">" + x.breadcrumbs.map(esc).join(" › ") + "</span>";
-    if (x.date) h += "<time class=\"sy-date\">" + esc(x.date) + "</time>";
+    if (x.breadcrumbs.length) h += "<span class=\"sy-hit-crumbs\">" + x.breadcrumbs.map(esc).join(" › ") + "</span>";
+    if (x.date) h += "<time class=\"sy-hit-date\">" + esc(x.date) + "</time>";
     return h;
   }
 
@@ -540,7 +560,7 @@
     return query(q).then(function (res) {
       var shown = res.results.slice(0, limit || 10);
       return needPages(shown.map(function (r) { return r.id; })).then(function () {
-        return shown.map(function (r) { return describe(r, res.terms, q); });
+        return exactFirst(res.terms, shown).map(function (r) { return describe(r, res.terms, q); });
       });
     });
   };
@@ -614,12 +634,12 @@
             show("<div class=\"sy-dd-empty\">没有找到“" + esc(q) + "”的结果</div>");
             return;
           }
-          var html = shown.map(function (r, i) {
+          var html = exactFirst(res.terms, shown).map(function (r, i) {
             var x = describe(r, res.terms, q);
             return "<a class=\"sy-dd-item\" role=\"option\" aria-selected=\"false\" id=\"sy-dd-" + i + "\" href=\"" + esc(x.href) + "\">" +
               "<span class=\"sy-dd-title\">" + x.titleHtml + "</span>" +
-              "<span class=\"sy-meta\">" + metaHtml(x) + "</span>" +
-              (x.snippet ? "<span class=\"sy-snippet\">" + x.snippet + "</span>" : "") + "</a>";
+              "<span class=\"sy-hit-meta\">" + metaHtml(x) + "</span>" +
+              (x.snippet ? "<span class=\"sy-hit-snippet\">" + x.snippet + "</span>" : "") + "</a>";
           }).join("");
           html += "<a class=\"sy-dd-more\" href=\"" + esc(searchPageHref(q)) + "\">查看全部 " + res.results.length + " 条结果 →</a>";
           show(html);
@@ -775,11 +795,11 @@
         var summary = s.q ? "“" + esc(s.q) + "”共 " + list.length + " 条结果" : "共 " + list.length + " 篇";
         if (!list.length) summary = s.q ? "没有找到“" + esc(s.q) + "”的结果。可以换个说法，或去掉筛选条件。" : "没有符合条件的页面。";
         resultsEl.innerHTML = "<p class=\"sy-summary\">" + summary + "</p><ol class=\"sy-result-list\">" +
-          page.map(function (r) {
+          (s.sort ? page : exactFirst(ranked.terms, page)).map(function (r) {
             var x = describe(r, ranked.terms, s.q);
             return "<li class=\"sy-result\"><a class=\"sy-result-title\" href=\"" + esc(x.href) + "\">" + x.titleHtml + "</a>" +
-              "<div class=\"sy-meta\">" + metaHtml(x) + (x.section ? "<span class=\"sy-section\">" + esc(x.section) + "</span>" : "") + "</div>" +
-              (x.snippet ? "<p class=\"sy-snippet\">" + x.snippet + "</p>" : "") + "</li>";
+              "<div class=\"sy-hit-meta\">" + metaHtml(x) + (x.section ? "<span class=\"sy-hit-section\">" + esc(x.section) + "</span>" : "") + "</div>" +
+              (x.snippet ? "<p class=\"sy-hit-snippet\">" + x.snippet + "</p>" : "") + "</li>";
           }).join("") + "</ol>" +
           (list.length > shown ? "<button type=\"button\" class=\"sy-more\">显示更多结果</button>" : "");
       }).catch(failed);

@@ -1,0 +1,890 @@
+//! `shuyuan serve` end to end: the real binary on 127.0.0.1 with a free port, real file
+//! edits in a temp copy of a fixture site, and a tiny HTTP/SSE client over `TcpStream`.
+//! Every wait has a deadline, so a hang fails the test instead of blocking the run.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{BIN, TestSite};
+
+/// Long enough for a debug build on a busy CI machine; a passing test takes far less.
+const STARTUP: Duration = Duration::from_secs(30);
+const EVENT: Duration = Duration::from_secs(10);
+const IO: Duration = Duration::from_secs(5);
+
+/// A running `shuyuan serve`, killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    stdout: Receiver<String>,
+    stderr: Arc<Mutex<String>>,
+    /// The server's temp folder (`TMPDIR`), where its builds go.
+    tmp: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(site: &TestSite, args: &[&str]) -> Server {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .arg("--root")
+            .arg(site.root())
+            .args(["--port", "0"])
+            .args(args)
+            .env("TMPDIR", tmp.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start shuyuan serve");
+        let (lines, stdout) = mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let err = child.stderr.take().unwrap();
+        let collected = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                collected.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let mut server = Server {
+            child,
+            port: 0,
+            stdout,
+            stderr,
+            tmp,
+        };
+        let line = server.wait_line("正在预览：");
+        let url = line.trim_start_matches("正在预览：");
+        let address = url.trim_start_matches("http://").trim_end_matches('/');
+        server.port = address
+            .parse::<SocketAddr>()
+            .unwrap_or_else(|_| panic!("address in {line:?}"))
+            .port();
+        server
+    }
+
+    /// The next stdout line containing `needle`.
+    fn wait_line(&self, needle: &str) -> String {
+        let deadline = Instant::now() + STARTUP;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => panic!(
+                    "no line with {needle:?}; stderr:\n{}",
+                    self.stderr.lock().unwrap()
+                ),
+            }
+        }
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        request(self.port, "GET", path)
+    }
+
+    /// Fetches a page as a browser would and opens its event stream with the page's version.
+    fn open_page(&self, path: &str) -> (Reply, Events) {
+        let page = self.get(path);
+        let events = Events::open(self.port, version_of(&page.text()));
+        (page, events)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn connect(port: u16) -> TcpStream {
+    let stream =
+        TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), IO).expect("connect");
+    stream.set_read_timeout(Some(IO)).unwrap();
+    stream.set_write_timeout(Some(IO)).unwrap();
+    stream
+}
+
+fn request(port: u16, method: &str, path: &str) -> Reply {
+    let mut stream = connect(port);
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of head");
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut reply = Reply {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    };
+    if method != "HEAD"
+        && reply
+            .header("Transfer-Encoding")
+            .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+    {
+        reply.body = dechunk(&reply.body);
+    }
+    reply
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = body
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size line");
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&body[..line_end]).unwrap().trim(), 16)
+                .unwrap();
+        if size == 0 {
+            return out;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&body[start..start + size]);
+        body = &body[start + size + 2..];
+    }
+}
+
+/// The version a served page was built from, as its reload script carries it.
+fn version_of(html: &str) -> String {
+    let start = html
+        .find("var version = \"")
+        .expect("reload script in page")
+        + "var version = \"".len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// The page with the injected reload script taken out again.
+fn without_script(html: &str) -> String {
+    let start = html
+        .find("<script data-shuyuan-serve>")
+        .expect("reload script");
+    let end = start + html[start..].find("</script>").unwrap() + "</script>".len();
+    format!("{}{}", &html[..start], &html[end..])
+}
+
+/// A server-sent event stream, read line by line.
+struct Events {
+    reader: BufReader<TcpStream>,
+}
+
+impl Events {
+    fn open(port: u16, version: String) -> Events {
+        let mut stream = connect(port);
+        write!(
+            stream,
+            "GET /__shuyuan/events?v={version} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+        )
+        .unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("event stream head");
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line);
+        }
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(head.contains("Content-Type: text/event-stream"), "{head}");
+        Events { reader }
+    }
+
+    /// The next event as (name, data), or `None` if none comes within `timeout`.
+    fn next(&mut self, timeout: Duration) -> Option<(String, String)> {
+        let deadline = Instant::now() + timeout;
+        let (mut name, mut data) = (String::new(), String::new());
+        loop {
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .filter(|d| !d.is_zero())?;
+            self.reader.get_ref().set_read_timeout(Some(left)).unwrap();
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return None,
+                Ok(_) => {}
+            }
+            let line = line.trim_end_matches('\n');
+            if line.is_empty() {
+                if !name.is_empty() || !data.is_empty() {
+                    return Some((name, data));
+                }
+            } else if let Some(value) = line.strip_prefix("event: ") {
+                name = value.to_string();
+            } else if let Some(value) = line.strip_prefix("data: ") {
+                data.push_str(value);
+            }
+        }
+    }
+
+    fn expect(&mut self, wanted: &str) -> String {
+        match self.next(EVENT) {
+            Some((name, data)) if name == wanted => data,
+            other => panic!("expected a {wanted} event, got {other:?}"),
+        }
+    }
+}
+
+fn edit(site: &TestSite, rel: &str, from: &str, to: &str) {
+    let path = site.root().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{rel} has no {from:?}");
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn an_edit_reloads_open_pages_with_the_new_content() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let (page, mut events) = server.open_page("/cases/qinghe.html");
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(!html.contains("新增的一段话"));
+    let script = html.find("<script data-shuyuan-serve>").unwrap();
+    assert_eq!(
+        &html[script..].matches("</body>").count(),
+        &1,
+        "script sits right before </body>"
+    );
+    assert!(html.contains("new EventSource(\"/__shuyuan/events?v=\""));
+    assert!(
+        events.next(Duration::from_millis(300)).is_none(),
+        "an up-to-date page is not told to reload"
+    );
+
+    edit(
+        &site,
+        "content/cases/qinghe.md",
+        "## 背景",
+        "新增的一段话。\n\n## 背景",
+    );
+    events.expect("reload");
+    assert!(
+        server
+            .get("/cases/qinghe.html")
+            .text()
+            .contains("新增的一段话")
+    );
+    server.wait_line("已重新构建：6 个页面，用时");
+}
+
+#[test]
+fn a_page_that_missed_a_build_reloads_when_it_connects() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let stale = version_of(&server.get("/index.html").text());
+    edit(&site, "content/_index.md", "欢迎。", "欢迎光临。");
+    server.wait_line("已重新构建");
+    let mut events = Events::open(server.port, stale);
+    events.expect("reload");
+}
+
+#[test]
+fn broken_front_matter_shows_the_overlay_until_fixed() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/qinghe.html");
+
+    edit(
+        &site,
+        "content/cases/qinghe.md",
+        "title: 清河街道的网格化实践",
+        "title: \"清河 <b>粗体</b>\n  x: [",
+    );
+    let data = events.expect("build-error");
+    let event: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let overlay = event["html"].as_str().unwrap();
+    assert!(overlay.contains("content/cases/qinghe.md:2:8"), "{overlay}");
+    assert!(overlay.contains("错误[front-matter-syntax]"), "{overlay}");
+    assert!(overlay.contains("前置元数据（YAML）格式错误"), "{overlay}");
+    assert!(
+        overlay.contains("&lt;b&gt;粗体&lt;/b&gt;") && !overlay.contains("<b>"),
+        "escaped: {overlay}"
+    );
+    assert_eq!(event["errors"], 1);
+    server.wait_line("构建失败：1 个错误");
+
+    let page = server.get("/cases/qinghe.html");
+    assert_eq!(page.status, 200, "the last good build is still served");
+    let html = page.text();
+    assert!(html.contains("清河街道的网格化实践"), "old content");
+    assert!(
+        html.contains("<div id=\"shuyuan-overlay\""),
+        "overlay injected"
+    );
+    assert!(html.contains("content/cases/qinghe.md:2:8"));
+    assert_eq!(
+        server.get("/policies/xiachen-2024.html").status,
+        200,
+        "every page stays served"
+    );
+
+    edit(
+        &site,
+        "content/cases/qinghe.md",
+        "title: \"清河 <b>粗体</b>\n  x: [",
+        "title: 清河街道的新标题",
+    );
+    events.expect("reload");
+    let html = server.get("/cases/qinghe.html").text();
+    assert!(html.contains("清河街道的新标题"));
+    assert!(
+        !html.contains("<div id=\"shuyuan-overlay\""),
+        "overlay gone once fixed"
+    );
+}
+
+#[test]
+fn a_first_build_that_fails_shows_the_errors_then_the_site_once_fixed() {
+    let site = TestSite::fixture("basic");
+    edit(
+        &site,
+        "content/cases/liuan.md",
+        "title: 柳岸社区议事厅",
+        "title: [柳岸",
+    );
+    let server = Server::start(&site, &[]);
+    let page = server.get("/");
+    assert_eq!(page.status, 503);
+    let html = page.text();
+    assert!(html.contains("站点还没有构建成功"));
+    assert!(html.contains("content/cases/liuan.md:3:5"), "{html}");
+    assert_eq!(
+        server.get("/cases/qinghe.html").status,
+        503,
+        "every address shows the errors"
+    );
+    let mut events = Events::open(server.port, version_of(&html));
+
+    edit(
+        &site,
+        "content/cases/liuan.md",
+        "title: [柳岸",
+        "title: 柳岸社区议事厅",
+    );
+    events.expect("reload");
+    let page = server.get("/");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("欢迎"));
+}
+
+#[test]
+fn added_renamed_and_deleted_pages_leave_no_stale_output() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    assert_eq!(server.get("/cases/liuan.html").status, 200);
+    assert!(
+        server
+            .get("/cases/index.html")
+            .text()
+            .contains("liuan.html")
+    );
+    assert_eq!(
+        server.get("/cases/index-2.html").status,
+        200,
+        "three cases, two per page"
+    );
+    let (_, mut events) = server.open_page("/cases/index.html");
+
+    std::fs::remove_file(site.root().join("content/cases/liuan.md")).unwrap();
+    events.expect("reload");
+    let gone = server.get("/cases/liuan.html");
+    assert_eq!(gone.status, 404);
+    assert!(
+        gone.text().contains("抱歉，没有找到这个页面"),
+        "the site's own 404 page"
+    );
+    assert!(
+        !server
+            .get("/cases/index.html")
+            .text()
+            .contains("liuan.html"),
+        "gone from its section list"
+    );
+    let topic = server.get("/topics/%E5%8D%8F%E5%95%86%E6%B0%91%E4%B8%BB.html");
+    assert_eq!(topic.status, 200);
+    assert!(
+        !topic.text().contains("liuan.html"),
+        "gone from its topic list"
+    );
+    assert_eq!(
+        server.get("/cases/index-2.html").status,
+        404,
+        "the section's second page went too"
+    );
+
+    std::fs::rename(
+        site.root().join("content/cases/old.md"),
+        site.root().join("content/cases/zaoqi.md"),
+    )
+    .unwrap();
+    events.expect("reload");
+    assert_eq!(server.get("/cases/old.html").status, 404);
+    assert_eq!(server.get("/cases/zaoqi.html").status, 200);
+    assert!(
+        server
+            .get("/cases/index.html")
+            .text()
+            .contains("zaoqi.html")
+    );
+
+    site.write(
+        "content/cases/xinye.md",
+        "---\ntitle: 新叶社区\ndate: 2025-02-01\nregion: 新区\ntopics: [协商民主]\n---\n\n正文。\n",
+    );
+    events.expect("reload");
+    assert_eq!(server.get("/cases/xinye.html").status, 200);
+    assert!(
+        server
+            .get("/cases/index.html")
+            .text()
+            .contains("xinye.html")
+    );
+}
+
+#[test]
+fn served_pages_equal_the_build_output_and_public_is_left_alone() {
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    let before = std::fs::read(site.out().join("cases/qinghe.html")).unwrap();
+    let server = Server::start(&site, &[]);
+    for rel in [
+        "index.html",
+        "cases/qinghe.html",
+        "cases/index.html",
+        "tags/index.html",
+        "404.html",
+    ] {
+        let served = server.get(&format!("/{rel}"));
+        assert_eq!(served.status, 200, "{rel}");
+        assert_eq!(without_script(&served.text()), site.read(rel), "{rel}");
+    }
+    for rel in ["static/style.css", "sitemap.xml", "guides/bundle/form.pdf"] {
+        assert_eq!(
+            server.get(&format!("/{rel}")).body,
+            std::fs::read(site.out().join(rel)).unwrap(),
+            "{rel}"
+        );
+    }
+
+    let (_, mut events) = server.open_page("/");
+    edit(
+        &site,
+        "content/cases/qinghe.md",
+        "## 背景",
+        "新的一段。\n\n## 背景",
+    );
+    events.expect("reload");
+    assert_eq!(
+        std::fs::read(site.out().join("cases/qinghe.html")).unwrap(),
+        before,
+        "public/ is the last real build"
+    );
+    let builds: Vec<_> = std::fs::read_dir(server.tmp.path()).unwrap().collect();
+    assert_eq!(builds.len(), 1, "serve builds into its own temp folder");
+}
+
+#[test]
+fn paths_outside_the_output_are_refused() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    for path in [
+        "/../site.toml",
+        "/%2e%2e/site.toml",
+        "/%2E%2E/site.toml",
+        "/..%2fsite.toml",
+        "/static/..%2f..%2fsite.toml",
+        "/..\\site.toml",
+        "/..%5csite.toml",
+        "/.shuyuan-output",
+        "/%2eshuyuan-output",
+        "/static/../../site.toml",
+        "//etc/passwd",
+        "/etc/passwd",
+        "/%00",
+    ] {
+        let reply = server.get(path);
+        assert!(
+            matches!(reply.status, 400 | 404),
+            "{path}: {}",
+            reply.status
+        );
+        let text = reply.text();
+        assert!(
+            !text.contains("schema.fields") && !text.contains("built by shuyuan"),
+            "{path}: {text}"
+        );
+        assert!(!text.contains("root:"), "{path}");
+    }
+    assert_eq!(server.get("/.shuyuan-output").status, 404);
+    assert_eq!(server.get("/../site.toml").status, 400);
+}
+
+#[test]
+fn mime_types_and_headers() {
+    let site = TestSite::fixture("basic");
+    for name in [
+        "a.png", "a.jpg", "a.gif", "a.webp", "a.docx", "a.xlsx", "a.json", "a.txt",
+    ] {
+        site.write(&format!("content/guides/bundle/{name}"), "x");
+    }
+    site.write("static/fonts/a.woff2", "x");
+    let server = Server::start(&site, &[]);
+    for (path, expected) in [
+        ("/", "text/html; charset=utf-8"),
+        ("/cases/qinghe.html", "text/html; charset=utf-8"),
+        ("/static/style.css", "text/css; charset=utf-8"),
+        ("/static/theme.js", "text/javascript; charset=utf-8"),
+        ("/sitemap.xml", "application/xml; charset=utf-8"),
+        ("/guides/bundle/map.svg", "image/svg+xml; charset=utf-8"),
+        ("/guides/bundle/form.pdf", "application/pdf"),
+        ("/guides/bundle/a.png", "image/png"),
+        ("/guides/bundle/a.jpg", "image/jpeg"),
+        ("/guides/bundle/a.gif", "image/gif"),
+        ("/guides/bundle/a.webp", "image/webp"),
+        (
+            "/guides/bundle/a.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (
+            "/guides/bundle/a.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        ("/guides/bundle/a.json", "application/json; charset=utf-8"),
+        ("/guides/bundle/a.txt", "text/plain; charset=utf-8"),
+        ("/static/fonts/a.woff2", "font/woff2"),
+    ] {
+        let reply = server.get(path);
+        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(reply.header("Content-Type"), Some(expected), "{path}");
+        assert_eq!(
+            reply.header("X-Content-Type-Options"),
+            Some("nosniff"),
+            "{path}"
+        );
+    }
+    let missing = server.get("/nope.html");
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.header("Content-Type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(missing.header("X-Content-Type-Options"), Some("nosniff"));
+
+    let head = request(server.port, "HEAD", "/static/style.css");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    let post = request(server.port, "POST", "/index.html");
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("Allow"), Some("GET, HEAD"));
+}
+
+#[test]
+fn kept_alive_connections_answer_request_after_request() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let mut reader = BufReader::new(connect(server.port));
+    for path in ["/", "/static/style.css", "/nope.html", "/cases/"] {
+        write!(
+            reader.get_mut(),
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = String::new();
+        while !head.ends_with("\r\n\r\n") {
+            assert!(
+                reader.read_line(&mut head).unwrap() > 0,
+                "{path}: connection closed"
+            );
+        }
+        assert!(head.contains("Connection: keep-alive"), "{path}: {head}");
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Length: "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{path}: {head}"));
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+    }
+}
+
+#[test]
+fn folder_urls_serve_their_index_page() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let redirect = server.get("/cases?x=1");
+    assert_eq!(redirect.status, 302);
+    assert_eq!(redirect.header("Location"), Some("/cases/?x=1"));
+    let folder = server.get("/cases/");
+    assert_eq!(folder.status, 200);
+    assert_eq!(
+        without_script(&folder.text()),
+        without_script(&server.get("/cases/index.html").text())
+    );
+    assert!(server.get("/").text().contains("欢迎"));
+    let chinese = server.get("/tags/%E8%B5%84%E6%BA%90%E4%B8%8B%E6%B2%89.html");
+    assert_eq!(chinese.status, 200, "percent-encoded Chinese file names");
+    assert_eq!(
+        server.get("/static/").status,
+        404,
+        "a folder without index.html"
+    );
+}
+
+#[test]
+fn binds_to_loopback_by_default() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    assert_eq!(server.get("/").status, 200);
+    // 127.0.0.2 is loopback too on Linux, but a server bound to 127.0.0.1 alone refuses it.
+    if cfg!(target_os = "linux") {
+        let other = SocketAddr::from(([127, 0, 0, 2], server.port));
+        assert!(
+            TcpStream::connect_timeout(&other, IO).is_err(),
+            "listening beyond 127.0.0.1"
+        );
+    }
+}
+
+#[test]
+fn no_watch_serves_the_output_plainly() {
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    let server = Server::start(&site, &["--no-watch"]);
+    let page = server.get("/cases/qinghe.html");
+    assert_eq!(
+        page.body,
+        std::fs::read(site.out().join("cases/qinghe.html")).unwrap(),
+        "no script injected"
+    );
+    assert_eq!(server.get("/__shuyuan/events").status, 404);
+}
+
+#[test]
+fn no_watch_refuses_to_serve_a_broken_site() {
+    let site = TestSite::fixture("basic");
+    edit(
+        &site,
+        "content/cases/liuan.md",
+        "title: 柳岸社区议事厅",
+        "title: [柳岸",
+    );
+    let out = Command::new(BIN)
+        .args(["serve", "--no-watch", "--port", "0", "--root"])
+        .arg(site.root())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let diagnostics = common::diagnostics(&out);
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.location == "content/cases/liuan.md:3:5"),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
+fn polling_notices_edits_too() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &["--poll"]);
+    let (_, mut events) = server.open_page("/");
+    edit(&site, "content/_index.md", "欢迎。", "欢迎轮询。");
+    events.expect("reload");
+    assert!(server.get("/").text().contains("欢迎轮询"));
+}
+
+#[test]
+fn a_busy_port_is_reported() {
+    let site = TestSite::fixture("basic");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = Command::new(BIN)
+        .args(["serve", "--port", &port, "--root"])
+        .arg(site.root())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--port 换一个端口"));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_server_and_removes_its_builds() {
+    let site = TestSite::fixture("basic");
+    let mut server = Server::start(&site, &[]);
+    assert_eq!(std::fs::read_dir(server.tmp.path()).unwrap().count(), 1);
+    let status = Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    server.wait_line("已停止预览");
+    let deadline = Instant::now() + IO;
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "still running after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "{exit:?}");
+    assert_eq!(
+        std::fs::read_dir(server.tmp.path()).unwrap().count(),
+        0,
+        "build folders removed"
+    );
+}
+
+/// Time from a file write to the reload event, over 20 edits of the repository's sample
+/// site. Run by hand: `cargo test --test serve -- --ignored --nocapture reload_latency`.
+#[test]
+#[ignore]
+fn reload_latency() {
+    let repo = common::repo_root();
+    assert!(
+        repo.join("content").is_dir(),
+        "needs the sample site in the repository root"
+    );
+    let site = TestSite::new();
+    common::copy_dir(&repo.join("content"), &site.root().join("content"));
+    std::fs::copy(repo.join("site.toml"), site.root().join("site.toml")).unwrap();
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/");
+    let page = first_markdown_page(&site.root().join("content/cases"));
+    let (mut latencies, mut builds) = (Vec::new(), Vec::new());
+    for i in 0..20 {
+        let text = std::fs::read_to_string(&page).unwrap();
+        let started = Instant::now();
+        std::fs::write(&page, format!("{text}\n第 {i} 次修改。\n")).unwrap();
+        events.expect("reload");
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        let line = server.wait_line("已重新构建");
+        let ms = line
+            .split("用时 ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .unwrap();
+        builds.push(ms.parse::<f64>().unwrap());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    let summary = |name: &str, mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        let (median, worst) = (values[values.len() / 2], values[values.len() - 1]);
+        println!(
+            "{name}: median {median:.0} ms, worst {worst:.0} ms, best {:.0} ms",
+            values[0]
+        );
+    };
+    summary("write → reload event (20 edits)", latencies);
+    summary("of which the build itself", builds);
+}
+
+fn first_markdown_page(dir: &Path) -> std::path::PathBuf {
+    let mut pages: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("_index.md"))
+        .collect();
+    pages.sort();
+    pages.remove(0)
+}
+
+#[test]
+fn the_search_api_answers_from_the_sites_index() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &["--no-watch"]);
+    let reply = server.get("/api/search?q=%E7%BD%91%E6%A0%BC&limit=5");
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/json"))
+    );
+    let body: serde_json::Value = serde_json::from_str(&reply.text()).unwrap();
+    let hits = body["hits"].as_array().unwrap();
+    assert_eq!(
+        hits[0]["url"].as_str().unwrap().split('#').next(),
+        Some("cases/qinghe.html")
+    );
+    let reply = server.get("/api/search?q=%E8%B5%84%E6%BA%90%E4%B8%8B%E6%B2%89");
+    let body: serde_json::Value = serde_json::from_str(&reply.text()).unwrap();
+    let snippets: Vec<&str> = body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["snippet"].as_str().unwrap())
+        .collect();
+    assert!(
+        snippets.iter().any(|s| s.contains("<mark>资源下沉</mark>")),
+        "{snippets:?}"
+    );
+    let filtered = server.get("/api/search?q=%E7%BD%91%E6%A0%BC&kind=policy");
+    let body: serde_json::Value = serde_json::from_str(&filtered.text()).unwrap();
+    assert!(
+        body["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["kind"] == "policy")
+    );
+}
