@@ -83,9 +83,15 @@ pub fn parse(
         glossary: None,
         bodies: Vec::new(),
     };
-    let shown = |file: &SourceFile| shown_of(root, &file.path);
+    let shown = |file: &SourceFile| {
+        file.path
+            .strip_prefix(root)
+            .unwrap_or(&file.path)
+            .to_path_buf()
+    };
     let body = |file: SourceFile, url: String, body_start: usize| {
-        let doc = Document::data_file(file.rel, shown_of(root, &file.path), file.text, body_start);
+        let shown_path = shown(&file);
+        let doc = Document::data_file(file.rel, shown_path, file.text, body_start);
         let rendered = crate::markdown::render(doc.body(), &doc.rel, options);
         (url, doc, rendered)
     };
@@ -122,10 +128,6 @@ pub fn parse(
             .push(body(file, crate::glossary::URL.to_string(), body_start));
     }
     parsed
-}
-
-fn shown_of(root: &Path, path: &Path) -> std::path::PathBuf {
-    path.strip_prefix(root).unwrap_or(path).to_path_buf()
 }
 
 /// One status of a section with several: the section's list cut down to that status.
