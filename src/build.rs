@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::incremental::Session;
 use crate::render::ThemeFiles;
 use crate::resolve::{ResolveInput, Site};
 use crate::search::{SearchConfig, SearchDoc, SearchSection};
@@ -52,6 +53,15 @@ pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
 /// Builds the site. `Err` carries every diagnostic (at least one of them an error); the
 /// previous output is then untouched.
 pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, Diagnostics> {
+    build_session(options, progress).map(|(report, _)| report)
+}
+
+/// Builds the site and keeps what it made in memory, so a preview can later update a single
+/// page without building everything again (see [`crate::incremental`]).
+pub fn build_session(
+    options: &BuildOptions,
+    progress: Progress,
+) -> Result<(BuildReport, Session), Diagnostics> {
     let started = Instant::now();
     let config = Config::load(&options.root)?;
     let mut diagnostics = Diagnostics::default();
@@ -118,12 +128,23 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
     };
     if !options.write {
         diagnostics.sort();
-        return Ok(BuildReport {
+        let report = BuildReport {
             pages: site.pages.len(),
             files: 0,
             elapsed: started.elapsed(),
             diagnostics,
-        });
+        };
+        return Ok((
+            report,
+            Session::new(
+                options.clone(),
+                site,
+                training,
+                tera,
+                markdown_options,
+                Vec::new(),
+            ),
+        ));
     }
 
     let output = match Output::begin(&options.output) {
@@ -143,9 +164,17 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
         &output,
         &mut diagnostics,
     );
+    let mut search_docs = Vec::new();
     let staged_index = if site.config.search_enabled && !diagnostics.has_errors() {
         progress("建立全文索引");
-        index_for_search(&mut site, &output, &mut diagnostics).map(|(staged, written)| {
+        search_docs = take_search_docs(&mut site);
+        index_for_search(
+            &site.config.index_dir,
+            &search_docs,
+            output.staging(),
+            &mut diagnostics,
+        )
+        .map(|(staged, written)| {
             files += written;
             staged
         })
@@ -168,12 +197,23 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
         swap_in(&staged, &site.config.index_dir, &mut diagnostics);
     }
     diagnostics.sort();
-    Ok(BuildReport {
+    let report = BuildReport {
         pages: site.pages.len(),
         files,
         elapsed: started.elapsed(),
         diagnostics,
-    })
+    };
+    Ok((
+        report,
+        Session::new(
+            options.clone(),
+            site,
+            training,
+            tera,
+            markdown_options,
+            search_docs,
+        ),
+    ))
 }
 
 fn write_site(
@@ -213,7 +253,7 @@ fn write_site(
 }
 
 /// The page as the search index sees it: plain text cut at headings, plus its facets.
-fn search_doc(
+pub(crate) fn search_doc(
     site: &Site,
     page: &crate::resolve::Page,
     text: Vec<crate::markdown::TextSection>,
@@ -266,46 +306,52 @@ fn search_doc(
     }
 }
 
-/// Builds the tantivy index beside its final place (swapped in only after the output is) and
-/// the static browser index inside the staged output. Returns the staged index folder and the
-/// number of static files written.
-fn index_for_search(
-    site: &mut Site,
-    output: &Output,
-    diagnostics: &mut Diagnostics,
-) -> Option<(PathBuf, usize)> {
-    // The pages' text is needed only here: move it rather than copy a site's worth of text.
+/// The pages as the search index sees them. Their text is needed only by search from here
+/// on, so it is moved rather than a site's worth of text copied.
+fn take_search_docs(site: &mut Site) -> Vec<SearchDoc> {
     let texts: Vec<_> = site
         .pages
         .iter_mut()
         .map(|p| std::mem::take(&mut p.text))
         .collect();
     let site = &*site;
-    let docs: Vec<SearchDoc> = site
-        .pages
+    site.pages
         .par_iter()
         .zip(texts)
         .map(|(page, text)| search_doc(site, page, text))
-        .collect();
-    let final_dir = &site.config.index_dir;
-    let staged = final_dir.with_file_name(format!(
-        ".{}.staging-{}",
-        final_dir.file_name().unwrap_or_default().to_string_lossy(),
+        .collect()
+}
+
+/// Builds the tantivy index beside its final place `index_dir` (swapped in by [`swap_in`]
+/// only after the output is) and the static browser index under `out_dir/search/`. Returns
+/// the staged index folder and the number of static files written.
+pub(crate) fn index_for_search(
+    index_dir: &Path,
+    docs: &[SearchDoc],
+    out_dir: &Path,
+    diagnostics: &mut Diagnostics,
+) -> Option<(PathBuf, usize)> {
+    // Unique per build, so a preview's background re-index never shares a folder with a build.
+    static STAGINGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STAGINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let staged = index_dir.with_file_name(format!(
+        ".{}.staging-{}-{n}",
+        index_dir.file_name().unwrap_or_default().to_string_lossy(),
         std::process::id()
     ));
     match crate::search::build(
-        &docs,
+        docs,
         &SearchConfig {
             index_dir: staged.clone(),
         },
-        output.staging(),
+        out_dir,
     ) {
         Ok(stats) => Some((staged, stats.shards + stats.docs + 2)),
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staged);
             diagnostics.push(Diagnostic::error(
                 Code::Search,
-                final_dir,
+                index_dir,
                 format!("无法建立全文索引：{e}"),
             ));
             None
@@ -314,7 +360,7 @@ fn index_for_search(
 }
 
 /// Replaces the live tantivy index with the freshly built one.
-fn swap_in(staged: &Path, target: &Path, diagnostics: &mut Diagnostics) {
+pub(crate) fn swap_in(staged: &Path, target: &Path, diagnostics: &mut Diagnostics) {
     let old = staged.with_extension("old");
     let had_previous = target.exists();
     let result = (|| {

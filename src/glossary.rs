@@ -18,8 +18,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::html::{Token, tokens};
-use crate::markdown::html_attr;
+use crate::html::{Token, escape, tokens};
 use crate::parse::{FrontMatter, Position};
 use crate::schema::{FieldSpec, FieldType, FieldValue, Schema};
 
@@ -319,18 +318,12 @@ pub struct Matcher {
     open_tags: Vec<String>,
 }
 
-/// Text as comrak escapes it, so terms are compared with the HTML's text as it stands.
-fn escape_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
+/// A term as it stands in comrak's HTML text, so it is compared with the text as written
+/// (comrak escapes `"`, `&`, `<` and `>` there, not `'`).
+fn as_in_html(term: &str) -> String {
+    let mut out = String::with_capacity(term.len());
+    // Writing into a String cannot fail.
+    let _ = comrak::html::escape(&mut out, term);
     out
 }
 
@@ -339,7 +332,7 @@ impl Glossary {
         let mut by_first: HashMap<char, Vec<(String, usize)>> = HashMap::new();
         for (index, term) in self.terms.iter().enumerate() {
             for name in std::iter::once(&term.term).chain(&term.aliases) {
-                let form = escape_text(name);
+                let form = as_in_html(name);
                 if let Some(first) = form.chars().next() {
                     by_first.entry(first).or_default().push((form, index));
                 }
@@ -358,11 +351,11 @@ impl Glossary {
             .map(|t| {
                 format!(
                     "<abbr class=\"sy-term\" tabindex=\"0\" title=\"{}：{}\" data-term=\"{}\" data-id=\"{}\" data-def=\"{}\">",
-                    html_attr(&t.term),
-                    html_attr(&t.definition),
-                    html_attr(&t.term),
-                    html_attr(&t.id),
-                    html_attr(&t.definition),
+                    escape(&t.term),
+                    escape(&t.definition),
+                    escape(&t.term),
+                    escape(&t.id),
+                    escape(&t.definition),
                 )
             })
             .collect();

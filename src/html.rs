@@ -1,13 +1,36 @@
-//! HTML scanning: splits the HTML the Markdown stage writes into text, tags and the rest,
-//! for the passes that rewrite a page after resolve — glossary popovers in its text
+//! HTML text: the one escaping function every stage uses for text it puts into pages
+//! (rendered headings and links, redirect pages, search snippets, the dev server's overlay),
+//! and a small scanner that splits the HTML the Markdown stage writes into text, tags and the
+//! rest, for the passes that rewrite a page after resolve — glossary popovers in its text
 //! ([`crate::glossary`]) and links, ids and heading levels in handouts ([`crate::handout`]).
 //!
-//! This is not a general HTML parser. It relies on what comrak emits: attribute values
+//! The scanner is not a general HTML parser. It relies on what comrak emits: attribute values
 //! quoted, `<`, `>` and `&` escaped in text. Raw HTML that a site allows through is still
 //! scanned safely — unknown constructs come back as [`Token::Other`] and are copied as they
 //! are — and the contents of `<script>`, `<style>` and `<textarea>` are never seen as text.
 
 use std::ops::Range;
+
+/// Appends `text` escaped for HTML element content and attribute values.
+pub fn escape_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// `text` escaped for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_into(text, &mut out);
+    out
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Token<'a> {
@@ -232,6 +255,14 @@ fn scan_tag(rest: &str) -> Option<Tag<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_special_character_is_escaped() {
+        assert_eq!(
+            super::escape("<a href=\"x\">'甲'&</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;甲&#39;&amp;&lt;/a&gt;"
+        );
+    }
 
     #[test]
     fn tokens_cover_the_input_and_keep_script_text_raw() {

@@ -11,6 +11,7 @@ pub mod diagnostics;
 pub mod glossary;
 pub mod handout;
 pub mod html;
+pub mod incremental;
 pub mod load;
 pub mod markdown;
 pub mod pack;

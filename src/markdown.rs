@@ -235,7 +235,7 @@ impl HeadingAdapter for AnchoredHeadings {
             .ok()
             .flatten()
             .unwrap_or_default();
-        let id = html_attr(&id);
+        let id = crate::html::escape(&id);
         write!(
             output,
             "<h{level} id=\"{id}\"><a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\" tabindex=\"-1\">#</a>",
@@ -246,21 +246,6 @@ impl HeadingAdapter for AnchoredHeadings {
     fn exit(&self, output: &mut dyn std::fmt::Write, heading: &HeadingMeta) -> std::fmt::Result {
         write!(output, "</h{}>", heading.level)
     }
-}
-
-pub fn html_attr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Removes a trailing `{#custom-id}` from a heading and returns the heading's text with it.

@@ -345,32 +345,34 @@ enum What {
     Plain,
 }
 
-/// Renders every HTML file of the site into `output`. Returns how many files were written.
-pub fn render_site(
-    site: &Site,
-    training: &Training,
-    tera: &mut tera::Tera,
-    build_id: &str,
-    output: &Output,
-    diagnostics: &mut Diagnostics,
-) -> usize {
-    let globals = globals(site, training, build_id);
-    if let Value::Object(map) = &globals {
+/// Puts what every page shares (site, navigation, taxonomies, where the training pages
+/// are) into Tera's global context.
+pub fn set_globals(site: &Site, training: &Training, tera: &mut tera::Tera, build_id: &str) {
+    if let Value::Object(map) = globals(site, training, build_id) {
         let global = tera.global_context();
         for (key, value) in map {
-            global.insert(key.clone(), value);
+            global.insert(key, &value);
         }
     }
+}
+
+/// Where rendered files go: the build's staging folder, or the live folder of a preview.
+pub type Sink<'a> = &'a (dyn Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync);
+
+fn render_jobs(
+    site: &Site,
+    training: &Training,
+    tera: &tera::Tera,
+    jobs: &[Job],
+    sink: Sink,
+) -> Vec<Diagnostic> {
     let contexts = Contexts { site, training };
-    let jobs = jobs(site, training);
-    let tera = &*tera;
-    let nav_dirs: Vec<String> = site.sections[0]
+    let nav_dirs: Vec<&str> = site.sections[0]
         .subsections
         .iter()
-        .map(|&i| site.sections[i].dir.clone())
+        .map(|&i| site.sections[i].dir.as_str())
         .collect();
-    let problems: Vec<Diagnostic> = jobs
-        .par_iter()
+    jobs.par_iter()
         .filter_map(|job| {
             let mut context = tera::Context::new();
             let root = if job.template == "404.html" {
@@ -383,11 +385,7 @@ pub fn render_site(
             let top = job.path.split('/').next().unwrap_or("");
             context.insert(
                 "active_section",
-                if nav_dirs.iter().any(|d| d == top) {
-                    top
-                } else {
-                    ""
-                },
+                if nav_dirs.contains(&top) { top } else { "" },
             );
             if let Value::Object(vars) = contexts.vars(&job.what) {
                 for (key, value) in vars {
@@ -395,7 +393,7 @@ pub fn render_site(
                 }
             }
             match tera.render(job.template, &context) {
-                Ok(html) => output.write(&job.path, html.as_bytes()).err(),
+                Ok(html) => sink(&job.path, html.as_bytes()).err(),
                 Err(e) => Some(Diagnostic::error(
                     Code::TemplateRender,
                     PathBuf::from(format!("templates/{}", job.template)),
@@ -403,7 +401,107 @@ pub fn render_site(
                 )),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Renders the files that show page `index`: the page itself, the training pages that hold
+/// its body or reading time (handouts, paths, the glossary) and, when `listed_changed` (its
+/// title, date or summary as lists show them), the home page, its section's list page, the
+/// status view listing it and its taxonomy term pages. Returns how many files were written.
+pub fn render_page_and_lists(
+    site: &Site,
+    training: &Training,
+    tera: &tera::Tera,
+    index: usize,
+    listed_changed: bool,
+    sink: Sink,
+) -> Result<usize, Vec<Diagnostic>> {
+    let page = &site.pages[index];
+    let mut jobs = vec![Job {
+        path: page.url.clone(),
+        template: "page.html",
+        what: What::Page(index),
+    }];
+    jobs.extend(
+        training
+            .jobs_showing(site, index)
+            .into_iter()
+            .map(|(path, template, view)| Job {
+                path,
+                template,
+                what: What::Training(view),
+            }),
+    );
+    if listed_changed {
+        jobs.push(Job {
+            path: "index.html".into(),
+            template: "index.html",
+            what: What::Home,
+        });
+        let section = &site.sections[page.section];
+        if page.section != 0
+            && let Some(position) = section.pages.iter().position(|&p| p == index)
+        {
+            let number = position / per_page(section) + 1;
+            jobs.push(Job {
+                path: section_page_url(section, number),
+                template: "section.html",
+                what: What::Section(
+                    page.section,
+                    number,
+                    list_pages(section, section.pages.len()),
+                ),
+            });
+        }
+        for (v, view) in training.statuses[page.section].iter().enumerate() {
+            if let Some(position) = view.pages.iter().position(|&p| p == index) {
+                let number = position / per_page(section) + 1;
+                jobs.push(Job {
+                    path: view.page_url(number),
+                    template: "section.html",
+                    what: What::Status(
+                        page.section,
+                        v,
+                        number,
+                        list_pages(section, view.pages.len()),
+                    ),
+                });
+            }
+        }
+        for (t, taxonomy) in site.taxonomies.iter().enumerate() {
+            for (i, term) in taxonomy.terms.iter().enumerate() {
+                if term.pages.contains(&index) {
+                    jobs.push(Job {
+                        path: term.url.clone(),
+                        template: "term.html",
+                        what: What::Term(t, i),
+                    });
+                }
+            }
+        }
+    }
+    let problems = render_jobs(site, training, tera, &jobs, sink);
+    if problems.is_empty() {
+        Ok(jobs.len())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Renders every HTML file of the site into `output`. Returns how many files were written.
+pub fn render_site(
+    site: &Site,
+    training: &Training,
+    tera: &mut tera::Tera,
+    build_id: &str,
+    output: &Output,
+    diagnostics: &mut Diagnostics,
+) -> usize {
+    set_globals(site, training, tera, build_id);
+    let jobs = jobs(site, training);
+    let problems = render_jobs(site, training, tera, &jobs, &|path, bytes| {
+        output.write(path, bytes)
+    });
     let count = jobs.len();
     diagnostics.extend(problems);
     for (alias, target) in &site.aliases {
@@ -421,8 +519,8 @@ pub fn render_site(
 }
 
 fn redirect_page(href: &str, title: &str) -> String {
-    let href = crate::markdown::html_attr(href);
-    let title = crate::markdown::html_attr(title);
+    let href = crate::html::escape(href);
+    let title = crate::html::escape(title);
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\
          <meta http-equiv=\"refresh\" content=\"0; url={href}\"><link rel=\"canonical\" href=\"{href}\"></head>\
@@ -639,10 +737,7 @@ pub fn sitemap(site: &Site, training: &Training) -> String {
     );
     let mut entry = |url: &str, date: Option<String>| {
         xml.push_str("  <url><loc>");
-        xml.push_str(&crate::markdown::html_attr(&format!(
-            "{base}{}",
-            encode_path(url)
-        )));
+        xml.push_str(&crate::html::escape(&format!("{base}{}", encode_path(url))));
         xml.push_str("</loc>");
         if let Some(date) = date {
             xml.push_str(&format!("<lastmod>{date}</lastmod>"));

@@ -112,6 +112,8 @@ pub struct Site {
     pub aliases: Vec<(String, usize)>,
     /// The [`ResolveInput::extra_bodies`], links filled in, in the same order.
     pub extra_html: Vec<String>,
+    /// Where links to those files lead: file relative to `content/` → output URL.
+    pub extra_links: HashMap<String, String>,
 }
 
 /// One row of a page's information panel (发文机关, 文号 …), also indexed for search.
@@ -305,22 +307,14 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         .map(|(i, p)| (p.doc.rel.as_str(), i))
         .collect();
     let asset_set: HashSet<&str> = input.assets.iter().map(|a| a.rel.as_str()).collect();
-    let section_by_index_rel: HashMap<String, usize> = sections
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            (
-                if s.dir.is_empty() {
-                    "_index.md".to_string()
-                } else {
-                    format!("{}/_index.md", s.dir)
-                },
-                i,
-            )
-        })
-        .collect();
+    let section_by_index_rel = section_index_files(&sections);
 
     // Links in bodies.
+    let extra_links: HashMap<String, String> = input
+        .extra_bodies
+        .iter()
+        .map(|(url, doc, _)| (doc.rel.clone(), url.clone()))
+        .collect();
     let targets = LinkTargets {
         pages: &pages,
         sections: &sections,
@@ -328,11 +322,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         section_by_index_rel: &section_by_index_rel,
         slug_index: &slug_index,
         assets: &asset_set,
-        extra: &input
-            .extra_bodies
-            .iter()
-            .map(|(url, doc, _)| (doc.rel.as_str(), url.as_str()))
-            .collect(),
+        extra: &extra_links,
     };
     let resolved: Vec<(String, Vec<Diagnostic>)> = {
         use rayon::prelude::*;
@@ -396,6 +386,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         assets: input.assets,
         aliases,
         extra_html,
+        extra_links,
     }
 }
 
@@ -591,6 +582,56 @@ fn index_unique(
     by_slug
 }
 
+/// `_index.md` path (relative to `content/`) → section, for links to a folder's page.
+fn section_index_files(sections: &[Section]) -> HashMap<String, usize> {
+    sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                if s.dir.is_empty() {
+                    "_index.md".to_string()
+                } else {
+                    format!("{}/_index.md", s.dir)
+                },
+                i,
+            )
+        })
+        .collect()
+}
+
+/// Fills the links of one re-rendered body against the finished site, for a preview that
+/// updates a single page. Returns the HTML and the links that lead nowhere.
+pub fn relink(
+    site: &Site,
+    url: &str,
+    doc: &Document,
+    rendered: &Rendered,
+) -> (String, Vec<Diagnostic>) {
+    let mut slug_index = HashMap::with_capacity(site.pages.len());
+    for (i, page) in site.pages.iter().enumerate() {
+        slug_index.entry(page.slug.clone()).or_insert(i);
+    }
+    let page_by_rel: HashMap<&str, usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.doc.rel.as_str(), i))
+        .collect();
+    let section_by_index_rel = section_index_files(&site.sections);
+    let assets: HashSet<&str> = site.assets.iter().map(|a| a.rel.as_str()).collect();
+    let targets = LinkTargets {
+        pages: &site.pages,
+        sections: &site.sections,
+        page_by_rel: &page_by_rel,
+        section_by_index_rel: &section_by_index_rel,
+        slug_index: &slug_index,
+        assets: &assets,
+        extra: &site.extra_links,
+    };
+    targets.fill_links(url, doc, rendered)
+}
+
 struct LinkTargets<'a> {
     pages: &'a [Page],
     sections: &'a [Section],
@@ -599,7 +640,7 @@ struct LinkTargets<'a> {
     slug_index: &'a HashMap<String, usize>,
     assets: &'a HashSet<&'a str>,
     /// Files that are not pages but have an output (learning paths, the glossary).
-    extra: &'a HashMap<&'a str, &'a str>,
+    extra: &'a HashMap<String, String>,
 }
 
 impl LinkTargets<'_> {
@@ -743,7 +784,7 @@ fn check_fragment(
 
 fn with_fragment(url: &str, fragment: &Option<String>) -> String {
     match fragment {
-        Some(f) => format!("{url}#{}", crate::markdown::html_attr(f)),
+        Some(f) => format!("{url}#{}", crate::html::escape(f)),
         None => url.to_string(),
     }
 }
@@ -795,7 +836,7 @@ fn substitute(html: &str, hrefs: &[String], titles: &[Option<String>]) -> String
             }
             (true, Some(i)) if i < titles.len() => {
                 let title = titles[i].as_deref().unwrap_or("");
-                out.push_str(&crate::markdown::html_attr(title));
+                out.push_str(&crate::html::escape(title));
                 rest = after[digits..]
                     .strip_prefix(TITLE_CLOSE)
                     .unwrap_or(&after[digits..]);

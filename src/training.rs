@@ -216,6 +216,55 @@ pub fn assemble(site: &mut Site, parsed: Parsed, diagnostics: &mut Diagnostics) 
     training
 }
 
+impl Training {
+    /// After the body of page `index` changed in a preview ([`crate::incremental`]): marks
+    /// the glossary terms in its new HTML and updates where each term occurs. Paths, related
+    /// pages and status views depend on front matter only, which such an edit leaves alone.
+    pub fn page_edited(&mut self, site: &mut Site, index: usize) {
+        let Some(glossary) = &mut self.glossary else {
+            return;
+        };
+        let page = &mut site.pages[index];
+        let found = match glossary.matcher().annotate(&page.html) {
+            Some((html, found)) => {
+                page.html = html;
+                found
+            }
+            None => Vec::new(),
+        };
+        for (t, term) in glossary.terms.iter_mut().enumerate() {
+            let at = term.pages.binary_search(&index);
+            match (at, found.contains(&t)) {
+                (Ok(at), false) => {
+                    term.pages.remove(at);
+                }
+                (Err(at), true) => term.pages.insert(at, index),
+                _ => {}
+            }
+        }
+    }
+
+    /// The training pages that show page `index`'s body, reading time or glossary terms:
+    /// its section's handout, the paths it is in (their pages, handouts and the index), the
+    /// glossary and the changes page.
+    pub fn jobs_showing(&self, site: &Site, index: usize) -> Vec<(String, &'static str, View)> {
+        let page = &site.pages[index];
+        let memberships = &self.paths.memberships[index];
+        self.jobs(site)
+            .into_iter()
+            .filter(|(_, _, view)| match *view {
+                View::SectionHandout(s) => s == page.section,
+                View::Path(p) | View::PathHandout(p) => {
+                    memberships.iter().any(|&(member, _)| member == p)
+                }
+                View::PathsIndex => !memberships.is_empty(),
+                View::Glossary => true,
+                View::Changes => self.changes.contains(&index),
+            })
+            .collect()
+    }
+}
+
 /// Marks glossary terms in every page body (in parallel) and records where each occurs.
 fn mark_terms(site: &mut Site, glossary: &mut Glossary) {
     let matcher = glossary.matcher();

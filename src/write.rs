@@ -137,6 +137,18 @@ impl Output {
     }
 }
 
+/// Replaces one file of a folder that is being served: written beside it, then renamed over
+/// it, so a reader gets either the old file or the new one, never half of one.
+pub fn replace_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let path = dir.join(rel);
+    let temp = path.with_file_name(format!(
+        ".{}.shuyuan-new",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    fs::write(&temp, bytes).map_err(|e| io_error(&path, "写入", e))?;
+    fs::rename(&temp, &path).map_err(|e| io_error(&path, "写入", e))
+}
+
 fn is_replaceable(target: &Path) -> bool {
     target.join(MARKER).is_file()
         || fs::read_dir(target).is_ok_and(|mut entries| entries.next().is_none())

@@ -322,7 +322,87 @@ fn an_edit_reloads_open_pages_with_the_new_content() {
             .text()
             .contains("新增的一段话")
     );
-    server.wait_line("已重新构建：6 个页面，用时");
+    server.wait_line("已局部更新：");
+}
+
+#[test]
+fn body_edits_update_in_place_and_other_edits_rebuild_everything() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/qinghe.html");
+
+    // The first paragraph is the page's summary in lists: the section list follows it.
+    edit(&site, "content/cases/qinghe.md", "依据", "首段改写后依据");
+    events.expect("reload");
+    server.wait_line("已局部更新：");
+    assert!(
+        server
+            .get("/cases/qinghe.html")
+            .text()
+            .contains("首段改写后依据")
+    );
+    assert!(
+        server
+            .get("/cases/index.html")
+            .text()
+            .contains("首段改写后依据"),
+        "the list shows the new summary"
+    );
+    assert!(
+        server.get("/index.html").text().contains("首段改写后依据"),
+        "so do recent updates on the home page"
+    );
+
+    // The search indexes catch up in the background.
+    let query = "/api/search?q=%E9%A6%96%E6%AE%B5%E6%94%B9%E5%86%99";
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let body: serde_json::Value = serde_json::from_str(&server.get(query).text()).unwrap();
+        if body["hits"].as_array().is_some_and(|h| !h.is_empty()) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit never reached the search index"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // A new heading changes the page's anchors, which other pages may link to: full build.
+    edit(
+        &site,
+        "content/cases/qinghe.md",
+        "## 背景",
+        "## 新的小节\n\n文字。\n\n## 背景",
+    );
+    events.expect("reload");
+    server.wait_line("已重新构建：6 个页面");
+
+    // A broken link in a body edit is an error, and the page stays as it was.
+    edit(
+        &site,
+        "content/cases/qinghe.md",
+        "文字。",
+        "文字[[nowhere]]。",
+    );
+    events.expect("build-error");
+    let html = server.get("/cases/qinghe.html").text();
+    assert!(
+        !common::article(&html).contains("nowhere"),
+        "the last good page is still served"
+    );
+    assert!(
+        html.contains("content/cases/qinghe.md:"),
+        "with the error shown over it"
+    );
+    edit(
+        &site,
+        "content/cases/qinghe.md",
+        "文字[[nowhere]]。",
+        "文字。",
+    );
+    events.expect("reload");
+    server.wait_line("已重新构建：6 个页面");
 }
 
 #[test]
@@ -800,14 +880,17 @@ fn ctrl_c_stops_the_server_and_removes_its_builds() {
 #[test]
 #[ignore]
 fn reload_latency() {
-    let repo = common::repo_root();
+    // SHUYUAN_LATENCY_SITE=bench/out/site-10000-uniform measures a generated large site.
+    let source = std::env::var_os("SHUYUAN_LATENCY_SITE")
+        .map_or_else(common::repo_root, std::path::PathBuf::from);
     assert!(
-        repo.join("content").is_dir(),
-        "needs the sample site in the repository root"
+        source.join("content").is_dir(),
+        "needs a site with content/ at {}",
+        source.display()
     );
     let site = TestSite::new();
-    common::copy_dir(&repo.join("content"), &site.root().join("content"));
-    std::fs::copy(repo.join("site.toml"), site.root().join("site.toml")).unwrap();
+    common::copy_dir(&source.join("content"), &site.root().join("content"));
+    std::fs::copy(source.join("site.toml"), site.root().join("site.toml")).unwrap();
     let server = Server::start(&site, &[]);
     let (_, mut events) = server.open_page("/");
     let page = first_markdown_page(&site.root().join("content/cases"));
@@ -818,7 +901,7 @@ fn reload_latency() {
         std::fs::write(&page, format!("{text}\n第 {i} 次修改。\n")).unwrap();
         events.expect("reload");
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-        let line = server.wait_line("已重新构建");
+        let line = server.wait_line("用时 ");
         let ms = line
             .split("用时 ")
             .nth(1)
@@ -840,9 +923,9 @@ fn reload_latency() {
 }
 
 fn first_markdown_page(dir: &Path) -> std::path::PathBuf {
-    let mut pages: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    let mut pages: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
         .filter(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("_index.md"))
         .collect();
     pages.sort();

@@ -519,3 +519,39 @@ fn pack_writes_one_folder_with_the_site_and_usage_notes() {
         "every name starts with the Chinese folder"
     );
 }
+
+#[test]
+fn a_body_edit_in_preview_updates_glossary_marks_handouts_and_paths() {
+    let site = TestSite::fixture("training");
+    let options = shuyuan::build::BuildOptions::new(site.root());
+    let (_, mut session) = shuyuan::build::build_session(&options, &|_| {}).unwrap();
+    let page = site.root().join("content/cases/anli-b.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(
+        &page,
+        text.replace(
+            "乙社区按四议两公开程序",
+            "乙社区的两委按四议两公开程序，改写一句",
+        ),
+    )
+    .unwrap();
+    let update = session.update(&[page], &site.out()).unwrap();
+    assert!(
+        matches!(update, shuyuan::incremental::Update::Applied { .. }),
+        "{update:?}"
+    );
+    let body = article(&site.read("cases/anli-b.html")).to_string();
+    assert!(
+        body.contains("data-term=\"两委\""),
+        "new terms are marked: {body}"
+    );
+    for holder in ["cases/handout.html", "paths/rumen-handout.html"] {
+        assert!(site.read(holder).contains("改写一句"), "{holder} is stale");
+    }
+    let glossary = site.read("glossary.html");
+    let entry = between(&glossary, "id=\"两委\"", "</div>");
+    assert!(
+        entry.contains("乙社区停车协商"),
+        "the glossary lists the page: {entry}"
+    );
+}

@@ -80,20 +80,6 @@ pub fn mark(terms: &[Term], text: &str) -> Marks {
     marks
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-}
-
 /// An HTML excerpt of `text` around its best mark: escaped, marks in `<mark>`, `…` where cut.
 pub fn snippet(text: &str, marks: &Marks) -> String {
     let chars: Vec<char> = text.chars().collect();
@@ -125,7 +111,7 @@ pub fn snippet(text: &str, marks: &Marks) -> String {
             out.push_str(if inside { "<mark>" } else { "</mark>" });
             open = inside;
         }
-        escape_html(c.encode_utf8(&mut buf), &mut out);
+        crate::html::escape_into(c.encode_utf8(&mut buf), &mut out);
     }
     if open {
         out.push_str("</mark>");

@@ -281,7 +281,8 @@ fn serve_loop(
         if changes.is_empty() {
             continue;
         }
-        let outcome = builder.rebuild();
+        let changed: Vec<PathBuf> = changes.paths.iter().cloned().collect();
+        let outcome = builder.update(&changed, changes.rescan);
         print_outcome(&outcome, "已重新构建", Some(&changes));
         live.publish(&outcome);
     }
@@ -301,11 +302,19 @@ fn print_outcome(outcome: &Result<Built, Diagnostics>, verb: &str, changes: Opti
                 0 => String::new(),
                 n => format!("，{n} 个警告"),
             };
-            println!(
-                "{verb}：{} 个页面，用时 {} 毫秒{warnings}{changed}",
-                built.report.pages,
-                built.report.elapsed.as_millis()
-            );
+            if built.in_place {
+                println!(
+                    "已局部更新：{} 个文件，用时 {} 毫秒{changed}",
+                    built.report.files,
+                    built.report.elapsed.as_millis()
+                );
+            } else {
+                println!(
+                    "{verb}：{} 个页面，用时 {} 毫秒{warnings}{changed}",
+                    built.report.pages,
+                    built.report.elapsed.as_millis()
+                );
+            }
         }
         Err(diagnostics) => {
             for diagnostic in diagnostics.iter() {
@@ -393,6 +402,7 @@ mod tests {
                     elapsed: std::time::Duration::ZERO,
                     diagnostics: Diagnostics::default(),
                 },
+                in_place: false,
             })
         };
 

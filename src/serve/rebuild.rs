@@ -7,17 +7,19 @@
 //! complete build to the next in a single pointer change, with no moment where the
 //! folder is missing; the previous build is kept for requests still reading from it.
 //!
-//! Every change rebuilds the whole site, which takes tens of milliseconds on the sample.
-//! A per-page incremental builder would replace [`Builder::rebuild`] and take the changed
-//! paths that the watcher already collects.
+//! An edit to existing pages' bodies is applied in place to the current folder by the
+//! build's [`Session`] (see [`crate::incremental`]): only those pages and the lists showing
+//! them are rendered again, and the search indexes follow in the background. Everything
+//! else — and any edit after a failed build — rebuilds the whole site into a new folder.
 
 use std::collections::VecDeque;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::build::{BuildOptions, BuildReport, build};
+use crate::build::{BuildOptions, BuildReport, build_session};
 use crate::diagnostics::Diagnostics;
+use crate::incremental::{Session, Update};
 
 /// Builds kept on disk: the current one, and the one before for requests still in flight.
 const KEPT_BUILDS: usize = 2;
@@ -26,6 +28,8 @@ const KEPT_BUILDS: usize = 2;
 pub struct Built {
     pub output: PathBuf,
     pub report: BuildReport,
+    /// Applied in place to the previous folder rather than built anew.
+    pub in_place: bool,
 }
 
 pub struct Builder {
@@ -35,6 +39,10 @@ pub struct Builder {
     work: PathBuf,
     count: u64,
     kept: VecDeque<PathBuf>,
+    /// The last good full build, kept for in-place updates.
+    session: Option<Session>,
+    /// Whether the last outcome was a failure: then only a full build can say it is fixed.
+    failed: bool,
 }
 
 impl Builder {
@@ -58,6 +66,8 @@ impl Builder {
             work,
             count: 0,
             kept: VecDeque::new(),
+            session: None,
+            failed: false,
         })
     }
 
@@ -71,7 +81,15 @@ impl Builder {
             include_drafts: self.drafts,
             ..BuildOptions::new(&self.root)
         };
-        let report = build(&options, &|_| {})?;
+        let (report, session) = match build_session(&options, &|_| {}) {
+            Ok(built) => built,
+            Err(diagnostics) => {
+                self.failed = true;
+                return Err(diagnostics);
+            }
+        };
+        self.failed = false;
+        self.session = Some(session);
         self.kept.push_back(output.clone());
         while self.kept.len() > KEPT_BUILDS {
             if let Some(old) = self.kept.pop_front() {
@@ -80,7 +98,44 @@ impl Builder {
                 let _ = std::fs::remove_dir_all(old);
             }
         }
-        Ok(Built { output, report })
+        Ok(Built {
+            output,
+            report,
+            in_place: false,
+        })
+    }
+}
+
+impl Builder {
+    /// Applies `changed` in place when the session can, otherwise rebuilds everything.
+    pub fn update(&mut self, changed: &[PathBuf], rescan: bool) -> Result<Built, Diagnostics> {
+        let current = self.kept.back().cloned();
+        let (Some(session), Some(output), false, false) =
+            (self.session.as_mut(), current, rescan, self.failed)
+        else {
+            return self.rebuild();
+        };
+        match session.update(changed, &output) {
+            Ok(Update::Applied { files, elapsed }) => {
+                session.reindex_in_background(&output);
+                let report = BuildReport {
+                    pages: session.pages(),
+                    files,
+                    elapsed,
+                    diagnostics: Diagnostics::default(),
+                };
+                Ok(Built {
+                    output,
+                    report,
+                    in_place: true,
+                })
+            }
+            Ok(Update::NeedsFullBuild) => self.rebuild(),
+            Err(diagnostics) => {
+                self.failed = true;
+                Err(diagnostics)
+            }
+        }
     }
 }
 

@@ -239,32 +239,17 @@ pub fn overlay(diagnostics: &Diagnostics, stale: bool) -> String {
         };
         html.push_str(&format!(
             "<li><code class=\"sy-ov-loc\">{}</code><code class=\"sy-ov-code\">{label}[{}]</code><div>{}</div>",
-            escape(&diagnostic.location()),
+            crate::html::escape(&diagnostic.location()),
             diagnostic.code,
-            escape(&diagnostic.message)
+            crate::html::escape(&diagnostic.message)
         ));
         if let Some(line) = &diagnostic.source_line {
-            html.push_str(&format!("<pre>{}</pre>", escape(line)));
+            html.push_str(&format!("<pre>{}</pre>", crate::html::escape(line)));
         }
         html.push_str("</li>");
     }
     html.push_str("</ol></div>");
     html
-}
-
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 #[cfg(test)]
