@@ -16,13 +16,13 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::diagnostics::{Code, Diagnostics};
-use crate::glossary::{Glossary, GlossarySource};
+use crate::glossary::{Glossary, GlossarySource, Matcher};
 use crate::load::SourceFile;
 use crate::markdown::Rendered;
 use crate::parse::Document;
 use crate::paths::{PageLookup, PathSource, Paths};
 use crate::render::{Contexts, reading_minutes, status_class};
-use crate::resolve::{Site, encode_path, file_safe};
+use crate::resolve::{Page, Site, encode_path, file_safe};
 use crate::schema::{Date, STATUSES};
 
 /// The page listing recent additions and updates (最近更新).
@@ -224,14 +224,7 @@ impl Training {
         let Some(glossary) = &mut self.glossary else {
             return;
         };
-        let page = &mut site.pages[index];
-        let found = match glossary.matcher().annotate(&page.html) {
-            Some((html, found)) => {
-                page.html = html;
-                found
-            }
-            None => Vec::new(),
-        };
+        let found = mark(&glossary.matcher(), &mut site.pages[index]);
         for (t, term) in glossary.terms.iter_mut().enumerate() {
             let at = term.pages.binary_search(&index);
             match (at, found.contains(&t)) {
@@ -271,18 +264,23 @@ fn mark_terms(site: &mut Site, glossary: &mut Glossary) {
     let found: Vec<Vec<usize>> = site
         .pages
         .par_iter_mut()
-        .map(|page| match matcher.annotate(&page.html) {
-            Some((html, found)) => {
-                page.html = html;
-                found
-            }
-            None => Vec::new(),
-        })
+        .map(|page| mark(&matcher, page))
         .collect();
     for (page, terms) in found.into_iter().enumerate() {
         for term in terms {
             glossary.terms[term].pages.push(page);
         }
+    }
+}
+
+/// Marks the terms in one page's body; returns the terms it mentions.
+fn mark(matcher: &Matcher, page: &mut Page) -> Vec<usize> {
+    match matcher.annotate(&page.html) {
+        Some((html, found)) => {
+            page.html = html;
+            found
+        }
+        None => Vec::new(),
     }
 }
 
