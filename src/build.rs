@@ -1,5 +1,5 @@
-//! Build: runs the pipeline in order — config, load, parse, markdown, resolve, render,
-//! write, search — and decides whether the new output replaces the old.
+//! Build: runs the pipeline in order — config, load, parse, markdown, resolve, training,
+//! render, write, search — and decides whether the new output replaces the old.
 //!
 //! Every stage adds to one [`Diagnostics`] list and the pipeline goes as far as it can,
 //! so one run reports every problem. Nothing is written unless the whole run is clean.
@@ -15,6 +15,7 @@ use crate::incremental::Session;
 use crate::render::ThemeFiles;
 use crate::resolve::{ResolveInput, Site};
 use crate::search::{SearchConfig, SearchDoc, SearchSection};
+use crate::training::Training;
 use crate::write::Output;
 
 #[derive(Debug, Clone)]
@@ -72,7 +73,8 @@ pub fn build_session(
     }
 
     progress("读取内容");
-    let loaded = crate::load::load(&options.root, &config.content_dir(), &mut diagnostics);
+    let mut loaded = crate::load::load(&options.root, &config.content_dir(), &mut diagnostics);
+    let training_sources = crate::training::take_sources(&mut loaded.markdown);
     progress("解析前置元数据");
     let documents = crate::parse::parse_all(
         &options.root,
@@ -89,7 +91,20 @@ pub fn build_session(
             (doc, rendered)
         })
         .collect();
-    let build_id = build_id(&documents);
+    let mut training = crate::training::parse(
+        &options.root,
+        training_sources,
+        &markdown_options,
+        options.include_drafts,
+        &mut diagnostics,
+    );
+    let extra_bodies = std::mem::take(&mut training.bodies);
+    let build_id = build_id(
+        documents
+            .iter()
+            .map(|(doc, _)| doc)
+            .chain(extra_bodies.iter().map(|(_, doc, _)| doc)),
+    );
     progress("解析链接与引用");
     let mut site = crate::resolve::resolve(
         config,
@@ -97,9 +112,12 @@ pub fn build_session(
             documents,
             assets: loaded.assets,
             include_drafts: options.include_drafts,
+            extra_bodies,
         },
         &mut diagnostics,
     );
+    progress("整理学习路径、讲义与术语");
+    let training = crate::training::assemble(&mut site, training, &mut diagnostics);
     let theme = ThemeFiles::for_site(&options.root, &site.config.theme_dir());
     let tera = crate::render::load_templates(&options.root, &theme, &mut diagnostics);
     check_static_files(&options.root, &theme, &mut diagnostics);
@@ -118,7 +136,14 @@ pub fn build_session(
         };
         return Ok((
             report,
-            Session::new(options.clone(), site, tera, markdown_options, Vec::new()),
+            Session::new(
+                options.clone(),
+                site,
+                training,
+                tera,
+                markdown_options,
+                Vec::new(),
+            ),
         ));
     }
 
@@ -132,6 +157,7 @@ pub fn build_session(
     progress("生成页面");
     let mut files = write_site(
         &site,
+        &training,
         &mut tera,
         &build_id,
         &theme,
@@ -179,26 +205,37 @@ pub fn build_session(
     };
     Ok((
         report,
-        Session::new(options.clone(), site, tera, markdown_options, search_docs),
+        Session::new(
+            options.clone(),
+            site,
+            training,
+            tera,
+            markdown_options,
+            search_docs,
+        ),
     ))
 }
 
 fn write_site(
     site: &Site,
+    training: &Training,
     tera: &mut tera::Tera,
     build_id: &str,
     theme: &ThemeFiles,
     output: &Output,
     diagnostics: &mut Diagnostics,
 ) -> usize {
-    let mut files = crate::render::render_site(site, tera, build_id, output, diagnostics);
+    let mut files = crate::render::render_site(site, training, tera, build_id, output, diagnostics);
     let mut record = |result: Result<usize, Diagnostic>| match result {
         Ok(n) => files += n,
         Err(d) => diagnostics.push(d),
     };
     record(
         output
-            .write("sitemap.xml", crate::render::sitemap(site).as_bytes())
+            .write(
+                "sitemap.xml",
+                crate::render::sitemap(site, training).as_bytes(),
+            )
             .map(|_| 1),
     );
     for dir in &theme.static_dirs {
@@ -364,9 +401,9 @@ fn check_static_files(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnos
 }
 
 /// A short hash of every source, so asset names change exactly when content does.
-fn build_id(documents: &[(crate::parse::Document, crate::markdown::Rendered)]) -> String {
+fn build_id<'a>(documents: impl Iterator<Item = &'a crate::parse::Document>) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (doc, _) in documents {
+    for doc in documents {
         for byte in doc.rel.bytes().chain(doc.source.bytes()) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0100_0000_01b3);

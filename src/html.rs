@@ -1,5 +1,15 @@
-//! HTML escaping, the one implementation every stage uses for text it puts into pages:
-//! rendered headings and links, redirect pages, search snippets, the dev server's overlay.
+//! HTML text: the one escaping function every stage uses for text it puts into pages
+//! (rendered headings and links, redirect pages, search snippets, the dev server's overlay),
+//! and a small scanner that splits the HTML the Markdown stage writes into text, tags and the
+//! rest, for the passes that rewrite a page after resolve — glossary popovers in its text
+//! ([`crate::glossary`]) and links, ids and heading levels in handouts ([`crate::handout`]).
+//!
+//! The scanner is not a general HTML parser. It relies on what comrak emits: attribute values
+//! quoted, `<`, `>` and `&` escaped in text. Raw HTML that a site allows through is still
+//! scanned safely — unknown constructs come back as [`Token::Other`] and are copied as they
+//! are — and the contents of `<script>`, `<style>` and `<textarea>` are never seen as text.
+
+use std::ops::Range;
 
 /// Appends `text` escaped for HTML element content and attribute values.
 pub fn escape_into(text: &str, out: &mut String) {
@@ -22,13 +32,273 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token<'a> {
+    /// Character data between tags, still escaped.
+    Text(&'a str),
+    Tag(Tag<'a>),
+    /// Comments, doctypes and the raw contents of script-like elements.
+    Other(&'a str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tag<'a> {
+    /// The whole tag, `<` to `>`.
+    pub raw: &'a str,
+    /// As written; compare with [`Tag::is`].
+    pub name: &'a str,
+    pub closing: bool,
+}
+
+/// One attribute of a tag: its name, and where its (still escaped) value sits in the tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attr<'a> {
+    pub name: &'a str,
+    pub value: &'a str,
+    /// Byte range of `value` within [`Tag::raw`]; empty at the name's end when there is none.
+    pub span: Range<usize>,
+}
+
+impl<'a> Tag<'a> {
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+
+    /// `h1` … `h6` → 1 … 6.
+    pub fn heading_level(&self) -> Option<u8> {
+        let bytes = self.name.as_bytes();
+        match bytes {
+            [h, d] if h.eq_ignore_ascii_case(&b'h') && (b'1'..=b'6').contains(d) => Some(d - b'0'),
+            _ => None,
+        }
+    }
+
+    pub fn attrs(&self) -> Vec<Attr<'a>> {
+        if self.closing {
+            return Vec::new();
+        }
+        let raw = self.raw;
+        let bytes = raw.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 1 + self.name.len();
+        let end = raw.len().saturating_sub(1);
+        while i < end {
+            while i < end && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+                i += 1;
+            }
+            let name_start = i;
+            while i < end
+                && !bytes[i].is_ascii_whitespace()
+                && !matches!(bytes[i], b'=' | b'>' | b'/')
+            {
+                i += 1;
+            }
+            if i == name_start {
+                break;
+            }
+            let name = &raw[name_start..i];
+            let mut j = i;
+            while j < end && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if j < end && bytes[j] == b'=' {
+                j += 1;
+                while j < end && bytes[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                let span = match bytes.get(j) {
+                    Some(&q @ (b'"' | b'\'')) => {
+                        let close = raw[j + 1..end].find(q as char).map_or(end, |k| j + 1 + k);
+                        i = (close + 1).min(end);
+                        j + 1..close
+                    }
+                    _ => {
+                        let mut k = j;
+                        while k < end && !bytes[k].is_ascii_whitespace() {
+                            k += 1;
+                        }
+                        i = k;
+                        j..k
+                    }
+                };
+                out.push(Attr {
+                    name,
+                    value: &raw[span.clone()],
+                    span,
+                });
+            } else {
+                out.push(Attr {
+                    name,
+                    value: "",
+                    span: i..i,
+                });
+            }
+        }
+        out
+    }
+
+    /// The tag with some attribute values replaced: `change` gets each attribute and returns
+    /// the new (already escaped) value, or `None` to keep it.
+    pub fn rewrite(&self, mut change: impl FnMut(&Attr) -> Option<String>) -> String {
+        let mut out = String::with_capacity(self.raw.len() + 16);
+        let mut copied = 0;
+        for attr in self.attrs() {
+            if let Some(value) = change(&attr) {
+                out.push_str(&self.raw[copied..attr.span.start]);
+                out.push_str(&value);
+                copied = attr.span.end;
+            }
+        }
+        out.push_str(&self.raw[copied..]);
+        out
+    }
+}
+
+/// Elements whose contents are not markup.
+const RAW_TEXT: [&str; 3] = ["script", "style", "textarea"];
+
+/// Iterates over the tokens of `html`, in order, covering every byte exactly once.
+pub fn tokens(html: &str) -> Tokens<'_> {
+    Tokens {
+        html,
+        pos: 0,
+        raw_until: None,
+    }
+}
+
+pub struct Tokens<'a> {
+    html: &'a str,
+    pos: usize,
+    /// Inside a script-like element: the name whose closing tag ends the raw text.
+    raw_until: Option<&'static str>,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        let rest = &self.html[self.pos..];
+        if rest.is_empty() {
+            return None;
+        }
+        if let Some(name) = self.raw_until.take() {
+            let end = find_closing(rest, name).unwrap_or(rest.len());
+            if end > 0 {
+                self.pos += end;
+                return Some(Token::Other(&rest[..end]));
+            }
+        }
+        if !rest.starts_with('<') {
+            let end = rest.find('<').unwrap_or(rest.len());
+            self.pos += end;
+            return Some(Token::Text(&rest[..end]));
+        }
+        let (len, token) = if rest.starts_with("<!--") {
+            let len = rest.find("-->").map_or(rest.len(), |i| i + 3);
+            (len, Token::Other(&rest[..len]))
+        } else if rest.starts_with("<!") || rest.starts_with("<?") {
+            let len = rest.find('>').map_or(rest.len(), |i| i + 1);
+            (len, Token::Other(&rest[..len]))
+        } else if let Some(tag) = scan_tag(rest) {
+            if !tag.closing
+                && let Some(name) = RAW_TEXT.iter().find(|n| tag.is(n))
+            {
+                self.raw_until = Some(name);
+            }
+            (tag.raw.len(), Token::Tag(tag))
+        } else {
+            // A lone `<` that starts no tag is text.
+            let end = rest[1..].find('<').map_or(rest.len(), |i| i + 1);
+            (end, Token::Text(&rest[..end]))
+        };
+        self.pos += len;
+        Some(token)
+    }
+}
+
+fn find_closing(rest: &str, name: &str) -> Option<usize> {
+    let lower = rest.to_ascii_lowercase();
+    lower.find(&format!("</{name}"))
+}
+
+fn scan_tag(rest: &str) -> Option<Tag<'_>> {
+    let bytes = rest.as_bytes();
+    let closing = bytes.get(1) == Some(&b'/');
+    let name_start = if closing { 2 } else { 1 };
+    if !bytes.get(name_start)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let mut i = name_start;
+    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-') {
+        i += 1;
+    }
+    let name = &rest[name_start..i];
+    let mut quote = None;
+    while i < bytes.len() {
+        match (quote, bytes[i]) {
+            (None, b'>') => {
+                return Some(Tag {
+                    raw: &rest[..=i],
+                    name,
+                    closing,
+                });
+            }
+            (None, q @ (b'"' | b'\'')) => quote = Some(q),
+            (Some(q), c) if c == q => quote = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn every_special_character_is_escaped() {
         assert_eq!(
             super::escape("<a href=\"x\">'甲'&</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;甲&#39;&amp;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn tokens_cover_the_input_and_keep_script_text_raw() {
+        let html = "<p class=\"a>b\">甲 &amp; 乙<br/></p><!-- x --><script>if (a<b) {}</script>尾";
+        let all: Vec<Token> = tokens(html).collect();
+        let joined: String = all
+            .iter()
+            .map(|t| match t {
+                Token::Text(s) | Token::Other(s) => *s,
+                Token::Tag(t) => t.raw,
+            })
+            .collect();
+        assert_eq!(joined, html);
+        assert!(all.contains(&Token::Other("if (a<b) {}")));
+        let texts: Vec<&str> = all
+            .iter()
+            .filter_map(|t| match t {
+                Token::Text(s) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["甲 &amp; 乙", "尾"]);
+    }
+
+    #[test]
+    fn attributes_are_found_and_rewritten() {
+        let Some(Token::Tag(tag)) = tokens("<a href=\"x.html#甲\" id='b' hidden>").next() else {
+            panic!("no tag");
+        };
+        let attrs: Vec<(&str, &str)> = tag.attrs().iter().map(|a| (a.name, a.value)).collect();
+        assert_eq!(attrs, [("href", "x.html#甲"), ("id", "b"), ("hidden", "")]);
+        let out = tag.rewrite(|a| (a.name == "href").then(|| "#c1".to_string()));
+        assert_eq!(out, "<a href=\"#c1\" id='b' hidden>");
+        let Some(Token::Tag(h)) = tokens("<H3 id=\"x\">").next() else {
+            panic!("no tag");
+        };
+        assert_eq!(h.heading_level(), Some(3));
     }
 }

@@ -17,11 +17,13 @@ use crate::build::BuildOptions;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::resolve::{Site, excerpt};
 use crate::search::SearchDoc;
+use crate::training::Training;
 
 /// A finished build, ready to take small edits.
 pub struct Session {
     options: BuildOptions,
     site: Site,
+    training: Training,
     tera: tera::Tera,
     markdown: comrak::Options<'static>,
     /// Parallel to `site.pages`.
@@ -45,6 +47,7 @@ impl Session {
     pub(crate) fn new(
         options: BuildOptions,
         site: Site,
+        training: Training,
         tera: tera::Tera,
         markdown: comrak::Options<'static>,
         search_docs: Vec<SearchDoc>,
@@ -52,6 +55,7 @@ impl Session {
         Session {
             options,
             site,
+            training,
             tera,
             markdown,
             search_docs,
@@ -143,9 +147,11 @@ impl Session {
             page.toc = rendered.toc;
             page.char_count = rendered.char_count;
             page.doc = doc;
+            self.training.page_edited(&mut self.site, index);
             let sink = |rel: &str, bytes: &[u8]| crate::write::replace_file(output, rel, bytes);
             files += crate::render::render_page_and_lists(
                 &self.site,
+                &self.training,
                 &self.tera,
                 index,
                 listed_changed,

@@ -1,21 +1,28 @@
 //! Shuyuan (书院): a static-site generator for Chinese training knowledge bases.
 //!
 //! The pipeline runs in data-flow order: [`config`] → [`load`] → [`parse`] →
-//! [`markdown`] → [`resolve`] → [`render`] → [`write`], then [`search`], with [`build`]
-//! driving it. See ARCHITECTURE.md for the tour.
+//! [`markdown`] → [`resolve`] → [`training`] → [`render`] → [`write`], then [`search`],
+//! with [`build`] driving it; [`pack`] zips a build for offline use. See ARCHITECTURE.md
+//! for the tour.
 
 pub mod build;
 pub mod config;
 pub mod diagnostics;
+pub mod glossary;
+pub mod handout;
 pub mod html;
 pub mod incremental;
 pub mod load;
 pub mod markdown;
+pub mod pack;
 pub mod parse;
+pub mod paths;
+pub mod related;
 pub mod render;
 pub mod resolve;
 pub mod scaffold;
 pub mod schema;
 pub mod search;
 pub mod serve;
+pub mod training;
 pub mod write;

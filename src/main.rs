@@ -52,6 +52,14 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// 构建站点并打包成一个 zip，便于拷到U盘或共享目录离线使用
+    Pack {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// zip 文件路径（默认为根目录下的“站点标题.zip”）
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// 新建一个页面，按类型预填前置元数据
     New {
         /// 类型：case（案例）、guide（操作指南）、policy（政策摘编）
@@ -159,6 +167,7 @@ fn main() -> ExitCode {
             options.write = false;
             run_build(&options)
         }
+        Command::Pack { root, output } => run_pack(&root, output.as_deref()),
         Command::New {
             kind,
             path,
@@ -227,14 +236,18 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     }
 }
 
-fn run_build(options: &BuildOptions) -> ExitCode {
-    let show_progress = std::io::stderr().is_terminal();
-    let progress = move |stage: &str| {
-        if show_progress {
+/// Names each stage on stderr while a person is watching.
+fn progress() -> impl Fn(&str) + Sync {
+    let show = std::io::stderr().is_terminal();
+    move |stage: &str| {
+        if show {
             eprintln!("  · {stage}…");
         }
-    };
-    match build(options, &progress) {
+    }
+}
+
+fn run_build(options: &BuildOptions) -> ExitCode {
+    match build(options, &progress()) {
         Ok(report) => {
             print_diagnostics(&report.diagnostics);
             let action = if options.write {
@@ -252,6 +265,24 @@ fn run_build(options: &BuildOptions) -> ExitCode {
                 report.pages,
                 report.elapsed.as_millis(),
                 report.diagnostics.warning_count()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(diagnostics) => report_failure(&diagnostics),
+    }
+}
+
+fn run_pack(root: &Path, output: Option<&Path>) -> ExitCode {
+    match shuyuan::pack::pack(root, output, &progress()) {
+        Ok(report) => {
+            print_diagnostics(&report.build.diagnostics);
+            println!(
+                "打包完成：{}（{} 个页面，{} 个文件，{:.1} MB），解压后是文件夹“{}”，双击其中的 index.html 即可离线使用",
+                display(&report.zip),
+                report.build.pages,
+                report.files,
+                report.bytes as f64 / 1_048_576.0,
+                report.folder
             );
             ExitCode::SUCCESS
         }

@@ -13,7 +13,7 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::load::SourceFile;
-use crate::schema::{FieldValue, Kind, Schema};
+use crate::schema::{FieldError, FieldValue, Kind, Schema};
 
 /// What a Markdown file is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,23 @@ pub struct Document {
 }
 
 impl Document {
+    /// A document for a file that is not a page (a learning path, the glossary), so its
+    /// body's links resolve and report problems like a page's.
+    pub fn data_file(rel: String, shown_path: PathBuf, source: String, body_start: usize) -> Self {
+        let body_line = source[..body_start].matches('\n').count() + 1;
+        Document {
+            rel,
+            shown_path,
+            role: Role::Page,
+            source,
+            body_start,
+            body_line,
+            fields: BTreeMap::new(),
+            positions: BTreeMap::new(),
+            kind: None,
+        }
+    }
+
     pub fn body(&self) -> &str {
         &self.source[self.body_start..]
     }
@@ -182,19 +199,14 @@ fn parse_one(
                 fields.insert(name, value);
             }
             Ok(None) => {}
-            Err(e) => {
-                let code = if e.invalid_date {
-                    Code::InvalidDate
-                } else if e.invalid_enum {
-                    Code::InvalidEnum
-                } else {
-                    Code::FieldType
-                };
-                problems.push(
-                    Diagnostic::error(code, &shown_path, format!("字段 `{name}` {}", e.message))
-                        .at(&source, position.0, position.1),
-                );
-            }
+            Err(e) => problems.push(
+                Diagnostic::error(
+                    field_error_code(&e),
+                    &shown_path,
+                    format!("字段 `{name}` {}", e.message),
+                )
+                .at(&source, position.0, position.1),
+            ),
         }
     }
 
@@ -294,6 +306,85 @@ fn split_front_matter(source: &str) -> Result<(&str, usize, usize), usize> {
         offset += line.len();
     }
     Err(1)
+}
+
+/// The front matter of a file that is not a page — a learning path, the glossary — read
+/// into the caller's own type. Wrap values in [`Spanned`] to keep their positions; turn
+/// them into file positions with [`FrontMatter::position`].
+pub struct FrontMatter<T> {
+    pub value: T,
+    /// 1-based line of the first YAML line.
+    pub yaml_line: usize,
+    /// Byte offset of the body.
+    pub body_start: usize,
+}
+
+impl<T> FrontMatter<T> {
+    pub fn position(&self, location: &serde_saphyr::Location) -> Position {
+        (
+            self.yaml_line + location.line().saturating_sub(1) as usize,
+            location.column() as usize,
+        )
+    }
+
+    /// Type-checks one value against `schema` as a page's field would be, with the same
+    /// codes and messages, placed at the value.
+    pub fn check(
+        &self,
+        schema: &Schema,
+        name: &str,
+        value: &Spanned<serde_json::Value>,
+        shown_path: &Path,
+        source: &str,
+    ) -> Result<Option<FieldValue>, Diagnostic> {
+        schema.check(name, &value.value).map_err(|e| {
+            let (line, column) = self.position(&value.referenced);
+            Diagnostic::error(
+                field_error_code(&e),
+                shown_path,
+                format!("字段 `{name}` {}", e.message),
+            )
+            .at(source, line, column)
+        })
+    }
+}
+
+fn field_error_code(e: &FieldError) -> Code {
+    if e.invalid_date {
+        Code::InvalidDate
+    } else if e.invalid_enum {
+        Code::InvalidEnum
+    } else {
+        Code::FieldType
+    }
+}
+
+/// Splits and parses the front matter of `source` as a `T`; a file without front matter
+/// reads as an empty mapping.
+pub fn front_matter<T: serde::de::DeserializeOwned + Default>(
+    shown_path: &Path,
+    source: &str,
+) -> Result<FrontMatter<T>, Diagnostic> {
+    let (yaml, yaml_line, body_start) = split_front_matter(source).map_err(|line| {
+        Diagnostic::error(
+            Code::FrontMatterUnclosed,
+            shown_path,
+            "前置元数据没有结束：开头的 `---` 之后找不到另一行 `---`",
+        )
+        .at(source, line, 1)
+    })?;
+    let value = if yaml.trim().is_empty() {
+        T::default()
+    } else {
+        let options = serde_saphyr::options! { strict_booleans: true };
+        serde_saphyr::from_str_with_options(yaml, options)
+            .map_err(|e| yaml_error(shown_path, source, yaml_line, &e))?
+    };
+    Ok(FrontMatter {
+        value,
+        yaml_line,
+        body_start,
+    })
 }
 
 #[cfg(test)]

@@ -16,9 +16,10 @@ use serde_json::{Value, json};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::resolve::{Page, Site, encode_path, root_prefix};
 use crate::schema::Kind;
+use crate::training::{Training, View};
 use crate::write::Output;
 
-pub const TEMPLATES: [&str; 8] = [
+pub const TEMPLATES: [&str; 13] = [
     "base.html",
     "index.html",
     "section.html",
@@ -27,6 +28,11 @@ pub const TEMPLATES: [&str; 8] = [
     "term.html",
     "search.html",
     "404.html",
+    "paths.html",
+    "path.html",
+    "handout.html",
+    "glossary.html",
+    "changes.html",
 ];
 
 /// The theme's and the site's template and static folders, overrides first.
@@ -179,12 +185,14 @@ pub fn status_class(status: Option<&str>) -> Option<&'static str> {
     }
 }
 
-struct Contexts<'a> {
-    site: &'a Site,
+/// Builds template variables; [`crate::training`] builds its own views with these helpers.
+pub(crate) struct Contexts<'a> {
+    pub site: &'a Site,
+    training: &'a Training,
 }
 
 impl Contexts<'_> {
-    fn link(&self, title: &str, url: &str) -> Value {
+    pub fn link(&self, title: &str, url: &str) -> Value {
         json!({ "title": title, "url": encode_path(url) })
     }
 
@@ -192,7 +200,7 @@ impl Contexts<'_> {
         json!({ "name": name, "url": self.site.term_url(taxonomy, name).map(encode_path) })
     }
 
-    fn summary(&self, index: usize) -> Value {
+    pub fn summary(&self, index: usize) -> Value {
         let page = &self.site.pages[index];
         let (kind, kind_label) = kind_fields(page.kind);
         json!({
@@ -224,7 +232,7 @@ impl Contexts<'_> {
         crumbs
     }
 
-    fn meta_rows(&self, page: &Page) -> Vec<Value> {
+    pub fn meta_rows(&self, page: &Page) -> Vec<Value> {
         self.site
             .panel(page)
             .into_iter()
@@ -244,7 +252,7 @@ impl Contexts<'_> {
         let page = &site.pages[index];
         let (kind, kind_label) = kind_fields(page.kind);
         let pages_link = |i: usize| self.link(&site.pages[i].title, &site.pages[i].url);
-        json!({
+        let mut vars = json!({
             "title": page.title,
             "url": encode_path(&page.url),
             "slug": page.slug,
@@ -279,7 +287,11 @@ impl Contexts<'_> {
             "next": page.next.map(pages_link),
             "reading_minutes": reading_minutes(page.char_count),
             "char_count": page.char_count,
-        })
+        });
+        if let Value::Object(map) = &mut vars {
+            map.extend(self.training.page_vars(self, index));
+        }
+        vars
     }
 }
 
@@ -288,7 +300,7 @@ pub fn reading_minutes(chars: usize) -> usize {
     chars.div_ceil(400).max(1)
 }
 
-fn globals(site: &Site, build_id: &str) -> Value {
+fn globals(site: &Site, training: &Training, build_id: &str) -> Value {
     let root = &site.sections[0];
     let mut nav: Vec<&crate::resolve::Section> = root
         .subsections
@@ -308,6 +320,7 @@ fn globals(site: &Site, build_id: &str) -> Value {
             "name": t.name, "label": t.label, "url": format!("{}/index.html", t.name),
         })).collect::<Vec<_>>(),
         "search": { "enabled": site.config.search_enabled },
+        "training": training.globals(),
     })
 }
 
@@ -323,15 +336,19 @@ enum What {
     Home,
     /// Section index, list page number (1-based), number of list pages.
     Section(usize, usize, usize),
+    /// Section index, status view in it, list page number, number of list pages.
+    Status(usize, usize, usize, usize),
+    Training(View),
     Page(usize),
     Taxonomy(usize),
     Term(usize, usize),
     Plain,
 }
 
-/// Puts what every page shares (site, navigation, taxonomies) into Tera's global context.
-pub fn set_globals(site: &Site, tera: &mut tera::Tera, build_id: &str) {
-    if let Value::Object(map) = globals(site, build_id) {
+/// Puts what every page shares (site, navigation, taxonomies, where the training pages
+/// are) into Tera's global context.
+pub fn set_globals(site: &Site, training: &Training, tera: &mut tera::Tera, build_id: &str) {
+    if let Value::Object(map) = globals(site, training, build_id) {
         let global = tera.global_context();
         for (key, value) in map {
             global.insert(key, &value);
@@ -342,8 +359,14 @@ pub fn set_globals(site: &Site, tera: &mut tera::Tera, build_id: &str) {
 /// Where rendered files go: the build's staging folder, or the live folder of a preview.
 pub type Sink<'a> = &'a (dyn Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync);
 
-fn render_jobs(site: &Site, tera: &tera::Tera, jobs: &[Job], sink: Sink) -> Vec<Diagnostic> {
-    let contexts = Contexts { site };
+fn render_jobs(
+    site: &Site,
+    training: &Training,
+    tera: &tera::Tera,
+    jobs: &[Job],
+    sink: Sink,
+) -> Vec<Diagnostic> {
+    let contexts = Contexts { site, training };
     let nav_dirs: Vec<&str> = site.sections[0]
         .subsections
         .iter()
@@ -381,11 +404,13 @@ fn render_jobs(site: &Site, tera: &tera::Tera, jobs: &[Job], sink: Sink) -> Vec<
         .collect()
 }
 
-/// Renders the files that show page `index`: the page itself and, when `listed_changed`
-/// (its title, date or summary as lists show them), the home page, its section's list page
-/// and its taxonomy term pages. Returns how many files were written.
+/// Renders the files that show page `index`: the page itself, the training pages that hold
+/// its body or reading time (handouts, paths, the glossary) and, when `listed_changed` (its
+/// title, date or summary as lists show them), the home page, its section's list page, the
+/// status view listing it and its taxonomy term pages. Returns how many files were written.
 pub fn render_page_and_lists(
     site: &Site,
+    training: &Training,
     tera: &tera::Tera,
     index: usize,
     listed_changed: bool,
@@ -397,6 +422,16 @@ pub fn render_page_and_lists(
         template: "page.html",
         what: What::Page(index),
     }];
+    jobs.extend(
+        training
+            .jobs_showing(site, index)
+            .into_iter()
+            .map(|(path, template, view)| Job {
+                path,
+                template,
+                what: What::Training(view),
+            }),
+    );
     if listed_changed {
         jobs.push(Job {
             path: "index.html".into(),
@@ -411,8 +446,27 @@ pub fn render_page_and_lists(
             jobs.push(Job {
                 path: section_page_url(section, number),
                 template: "section.html",
-                what: What::Section(page.section, number, list_pages(section)),
+                what: What::Section(
+                    page.section,
+                    number,
+                    list_pages(section, section.pages.len()),
+                ),
             });
+        }
+        for (v, view) in training.statuses[page.section].iter().enumerate() {
+            if let Some(position) = view.pages.iter().position(|&p| p == index) {
+                let number = position / per_page(section) + 1;
+                jobs.push(Job {
+                    path: view.page_url(number),
+                    template: "section.html",
+                    what: What::Status(
+                        page.section,
+                        v,
+                        number,
+                        list_pages(section, view.pages.len()),
+                    ),
+                });
+            }
         }
         for (t, taxonomy) in site.taxonomies.iter().enumerate() {
             for (i, term) in taxonomy.terms.iter().enumerate() {
@@ -426,7 +480,7 @@ pub fn render_page_and_lists(
             }
         }
     }
-    let problems = render_jobs(site, tera, &jobs, sink);
+    let problems = render_jobs(site, training, tera, &jobs, sink);
     if problems.is_empty() {
         Ok(jobs.len())
     } else {
@@ -437,14 +491,17 @@ pub fn render_page_and_lists(
 /// Renders every HTML file of the site into `output`. Returns how many files were written.
 pub fn render_site(
     site: &Site,
+    training: &Training,
     tera: &mut tera::Tera,
     build_id: &str,
     output: &Output,
     diagnostics: &mut Diagnostics,
 ) -> usize {
-    set_globals(site, tera, build_id);
-    let jobs = jobs(site);
-    let problems = render_jobs(site, tera, &jobs, &|path, bytes| output.write(path, bytes));
+    set_globals(site, training, tera, build_id);
+    let jobs = jobs(site, training);
+    let problems = render_jobs(site, training, tera, &jobs, &|path, bytes| {
+        output.write(path, bytes)
+    });
     let count = jobs.len();
     diagnostics.extend(problems);
     for (alias, target) in &site.aliases {
@@ -490,11 +547,11 @@ fn per_page(section: &crate::resolve::Section) -> usize {
     section.paginate.unwrap_or(DEFAULT_PER_PAGE).max(1)
 }
 
-fn list_pages(section: &crate::resolve::Section) -> usize {
-    section.pages.len().div_ceil(per_page(section)).max(1)
+fn list_pages(section: &crate::resolve::Section, items: usize) -> usize {
+    items.div_ceil(per_page(section)).max(1)
 }
 
-fn jobs(site: &Site) -> Vec<Job> {
+fn jobs(site: &Site, training: &Training) -> Vec<Job> {
     let mut jobs = Vec::with_capacity(site.pages.len() + site.sections.len() + 16);
     jobs.push(Job {
         path: "index.html".into(),
@@ -502,13 +559,23 @@ fn jobs(site: &Site) -> Vec<Job> {
         what: What::Home,
     });
     for (index, section) in site.sections.iter().enumerate().skip(1) {
-        let total = list_pages(section);
+        let total = list_pages(section, section.pages.len());
         for number in 1..=total {
             jobs.push(Job {
                 path: section_page_url(section, number),
                 template: "section.html",
                 what: What::Section(index, number, total),
             });
+        }
+        for (v, view) in training.statuses[index].iter().enumerate() {
+            let total = list_pages(section, view.pages.len());
+            for number in 1..=total {
+                jobs.push(Job {
+                    path: view.page_url(number),
+                    template: "section.html",
+                    what: What::Status(index, v, number, total),
+                });
+            }
         }
     }
     for (index, page) in site.pages.iter().enumerate() {
@@ -532,6 +599,16 @@ fn jobs(site: &Site) -> Vec<Job> {
             });
         }
     }
+    jobs.extend(
+        training
+            .jobs(site)
+            .into_iter()
+            .map(|(path, template, view)| Job {
+                path,
+                template,
+                what: What::Training(view),
+            }),
+    );
     jobs.push(Job {
         path: "search.html".into(),
         template: "search.html",
@@ -550,7 +627,11 @@ impl Contexts<'_> {
         let site = self.site;
         match *what {
             What::Home => self.home(),
-            What::Section(index, number, total) => self.section(index, number, total),
+            What::Section(index, number, total) => self.section(index, None, number, total),
+            What::Status(index, view, number, total) => {
+                self.section(index, Some(view), number, total)
+            }
+            What::Training(view) => self.training.vars(self, view),
             What::Page(index) => json!({ "page": self.page(index) }),
             What::Taxonomy(t) => {
                 let taxonomy = &site.taxonomies[t];
@@ -599,16 +680,22 @@ impl Contexts<'_> {
         })
     }
 
-    fn section(&self, index: usize, number: usize, total: usize) -> Value {
+    /// A section's list, or with `status` one of its status views (the same list cut down
+    /// to the pages with one status).
+    fn section(&self, index: usize, status: Option<usize>, number: usize, total: usize) -> Value {
         let site = self.site;
         let section = &site.sections[index];
+        let views = &self.training.statuses[index];
+        let items = status.map_or(&section.pages, |v| &views[v].pages);
         let per_page = per_page(section);
-        let start = (number - 1)
-            .saturating_mul(per_page)
-            .min(section.pages.len());
-        let end = start.saturating_add(per_page).min(section.pages.len());
+        let start = (number - 1).saturating_mul(per_page).min(items.len());
+        let end = start.saturating_add(per_page).min(items.len());
         let (kind, kind_label) = kind_fields(section.kind);
-        let url = |k: usize| encode_path(&section_page_url(section, k));
+        let url = |k: usize| {
+            encode_path(
+                &status.map_or_else(|| section_page_url(section, k), |v| views[v].page_url(k)),
+            )
+        };
         json!({
             "section": {
                 "title": section.title,
@@ -616,12 +703,20 @@ impl Contexts<'_> {
                 "content": section.html,
                 "kind": kind,
                 "kind_label": kind_label,
-                "breadcrumbs": self.breadcrumbs(index, false),
+                "breadcrumbs": self.breadcrumbs(index, status.is_some()),
                 "subsections": section.subsections.iter().map(|&s| {
                     let sub = &site.sections[s];
                     json!({"title": sub.title, "url": encode_path(&sub.url), "count": sub.total_pages})
                 }).collect::<Vec<_>>(),
-                "pages": section.pages[start..end].iter().map(|&i| self.summary(i)).collect::<Vec<_>>(),
+                "pages": items[start..end].iter().map(|&i| self.summary(i)).collect::<Vec<_>>(),
+                "count": section.pages.len(),
+                "handout_url": crate::training::section_handout_url(site, index).map(|u| encode_path(&u)),
+                "status": status.map(|v| &views[v].status),
+                "statuses": views.iter().enumerate().map(|(v, view)| json!({
+                    "status": view.status, "status_class": view.class,
+                    "url": encode_path(&view.page_url(1)), "count": view.pages.len(),
+                    "current": status == Some(v),
+                })).collect::<Vec<_>>(),
             },
             "paginator": {
                 "current": number,
@@ -635,7 +730,7 @@ impl Contexts<'_> {
 }
 
 /// `sitemap.xml`: absolute when `base_url` is configured, otherwise root-relative.
-pub fn sitemap(site: &Site) -> String {
+pub fn sitemap(site: &Site, training: &Training) -> String {
     let base = site.config.base_url.as_deref().unwrap_or("");
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -654,6 +749,12 @@ pub fn sitemap(site: &Site) -> String {
     }
     for page in &site.pages {
         entry(&page.url, page.sort_date().map(|d| d.to_string()));
+    }
+    // Handouts repeat pages that are listed already.
+    for (url, template, _) in training.jobs(site) {
+        if template != "handout.html" {
+            entry(&url, None);
+        }
     }
     xml.push_str("</urlset>\n");
     xml

@@ -110,6 +110,10 @@ pub struct Site {
     pub assets: Vec<Asset>,
     /// Old output paths that redirect to a page.
     pub aliases: Vec<(String, usize)>,
+    /// The [`ResolveInput::extra_bodies`], links filled in, in the same order.
+    pub extra_html: Vec<String>,
+    /// Where links to those files lead: file relative to `content/` → output URL.
+    pub extra_links: HashMap<String, String>,
 }
 
 /// One row of a page's information panel (发文机关, 文号 …), also indexed for search.
@@ -218,6 +222,9 @@ pub struct ResolveInput {
     pub documents: Vec<(Document, Rendered)>,
     pub assets: Vec<Asset>,
     pub include_drafts: bool,
+    /// Bodies of files that are not pages (learning paths, the glossary): (output URL,
+    /// document, rendered body). Their links are resolved and checked like a page's.
+    pub extra_bodies: Vec<(String, Document, Rendered)>,
 }
 
 pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostics) -> Site {
@@ -303,6 +310,11 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     let section_by_index_rel = section_index_files(&sections);
 
     // Links in bodies.
+    let extra_links: HashMap<String, String> = input
+        .extra_bodies
+        .iter()
+        .map(|(url, doc, _)| (doc.rel.clone(), url.clone()))
+        .collect();
     let targets = LinkTargets {
         pages: &pages,
         sections: &sections,
@@ -310,6 +322,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         section_by_index_rel: &section_by_index_rel,
         slug_index: &slug_index,
         assets: &asset_set,
+        extra: &extra_links,
     };
     let resolved: Vec<(String, Vec<Diagnostic>)> = {
         use rayon::prelude::*;
@@ -329,6 +342,15 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         .iter()
         .filter(|(i, _, _)| sections[*i].parent == Some(0))
         .map(|(i, doc, rendered)| (*i, targets.fill_links("index.html", doc, rendered).0))
+        .collect();
+    let extra_html = input
+        .extra_bodies
+        .iter()
+        .map(|(url, doc, rendered)| {
+            let (html, problems) = targets.fill_links(url, doc, rendered);
+            diagnostics.extend(problems);
+            html
+        })
         .collect();
     for (page, (html, problems)) in pages.iter_mut().zip(resolved) {
         page.html = html;
@@ -363,6 +385,8 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         taxonomies,
         assets: input.assets,
         aliases,
+        extra_html,
+        extra_links,
     }
 }
 
@@ -603,6 +627,7 @@ pub fn relink(
         section_by_index_rel: &section_by_index_rel,
         slug_index: &slug_index,
         assets: &assets,
+        extra: &site.extra_links,
     };
     targets.fill_links(url, doc, rendered)
 }
@@ -614,6 +639,8 @@ struct LinkTargets<'a> {
     section_by_index_rel: &'a HashMap<String, usize>,
     slug_index: &'a HashMap<String, usize>,
     assets: &'a HashSet<&'a str>,
+    /// Files that are not pages but have an output (learning paths, the glossary).
+    extra: &'a HashMap<String, String>,
 }
 
 impl LinkTargets<'_> {
@@ -677,16 +704,22 @@ impl LinkTargets<'_> {
                             ),
                             Some(section.title.clone()),
                         ),
-                        (None, None) => {
-                            problems.push(fail(
-                                Code::BrokenLink,
-                                format!(
-                                    "链接 `{}` 指向的页面 content/{path} 不存在（或是草稿）",
-                                    link.written
-                                ),
-                            ));
-                            ("#".to_string(), None)
-                        }
+                        (None, None) => match self.extra.get(path.as_str()) {
+                            Some(url) => (
+                                with_fragment(&format!("{prefix}{}", encode_path(url)), fragment),
+                                None,
+                            ),
+                            None => {
+                                problems.push(fail(
+                                    Code::BrokenLink,
+                                    format!(
+                                        "链接 `{}` 指向的页面 content/{path} 不存在（或是草稿）",
+                                        link.written
+                                    ),
+                                ));
+                                ("#".to_string(), None)
+                            }
+                        },
                     }
                 }
                 LinkTarget::Wiki { slug, fragment } => match self.slug_index.get(slug.as_str()) {

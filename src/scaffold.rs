@@ -19,11 +19,16 @@ impl std::fmt::Display for ScaffoldError {
     }
 }
 
-/// Today's date in UTC, from the system clock (days since 1970 → civil date).
+/// Today's date in UTC, from the system clock.
 pub fn today() -> Date {
     let days = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400) as i64;
+    civil_date(days)
+}
+
+/// The calendar date `days` days after 1970-01-01.
+pub fn civil_date(days: i64) -> Date {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -4,7 +4,9 @@
 //! The checks themselves live in `tests/browser/` (node + `playwright-core` driving Debian's
 //! `/usr/bin/chromium`); see `tests/browser/README.md`. This test builds the site once into a temp
 //! dir, installs the npm packages if they are missing (`npm ci --prefix tests/browser`) and runs
-//! `node tests/browser/run.mjs <site>`, failing with node's output if any check fails.
+//! `node tests/browser/run.mjs <site>`, failing with node's output if any check fails. It also
+//! packs the site with `shuyuan pack` and unzips it, for the checks that open the unpacked folder
+//! (`SHUYUAN_PACKED_SITE`).
 //!
 //! Nothing here is skipped: without Chromium, node or npm the test fails and says what to install.
 
@@ -134,6 +136,40 @@ fn run_logged(mut cmd: Command, log: &Path, timeout: Duration) -> (bool, String)
     }
 }
 
+/// `shuyuan pack` of the sample site, unzipped into `dir`; returns the one folder inside.
+fn unpack(dir: &Path) -> PathBuf {
+    let zip = dir.join("site.zip");
+    let out = Command::new(BIN)
+        .arg("pack")
+        .arg("--root")
+        .arg(repo_root())
+        .arg("--output")
+        .arg(&zip)
+        .output()
+        .expect("run shuyuan pack");
+    assert!(
+        out.status.success(),
+        "shuyuan pack of the sample site failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let unzipped = dir.join("unzipped");
+    zip::ZipArchive::new(File::open(&zip).expect("open the pack"))
+        .and_then(|mut archive| archive.extract(&unzipped))
+        .expect("unzip the pack");
+    let folders: Vec<PathBuf> = std::fs::read_dir(&unzipped)
+        .expect("read the unzipped pack")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(
+        folders.len(),
+        1,
+        "the pack holds one top folder: {folders:?}"
+    );
+    folders.into_iter().next().unwrap_or_default()
+}
+
 #[test]
 fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
     let chromium = chromium_path();
@@ -172,12 +208,16 @@ fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
         String::from_utf8_lossy(&build.stderr)
     );
 
-    // 2. Run every browser check against it.
+    // 2. Pack it as a reader receives it, and unzip the pack.
+    let packed = unpack(&tmp.path().join("pack"));
+
+    // 3. Run every browser check against it.
     let mut node = Command::new("node");
     node.arg(harness_dir().join("run.mjs"))
         .arg(&site)
         .current_dir(repo_root())
-        .env("SHUYUAN_CHROMIUM", &chromium);
+        .env("SHUYUAN_CHROMIUM", &chromium)
+        .env("SHUYUAN_PACKED_SITE", &packed);
     let (ok, log) = run_logged(node, &tmp.path().join("node.log"), NODE_TIMEOUT);
     println!("{log}");
     if !ok {

@@ -253,7 +253,9 @@ export function makeCtx(o) {
         } catch {
           continue; // the document was replaced while we looked: look again at the new one
         }
-        if (refresh === null) return;
+        // A refresh may have replaced the document between the wait above and the look:
+        // wait for this document's load too, or its deferred scripts are cut off.
+        if (refresh === null) return page.waitForLoadState('load');
         const before = page.url();
         try {
           await page.waitForURL((u) => u.href !== before, { timeout: 10_000 });

@@ -1,0 +1,232 @@
+//! Pack: `shuyuan pack` builds the site into a private temporary folder and writes it as a
+//! zip for distribution on USB sticks and shared drives — one top-level folder named after
+//! the site, holding the site and a short `使用说明.txt` on opening it offline.
+//!
+//! Entry names are UTF-8 with the language-encoding flag set (the zip crate sets it for
+//! every non-ASCII name), so Chinese file names survive Windows' built-in unzip. The zip is
+//! written beside its destination and renamed into place, so a failed pack leaves an
+//! earlier zip as it was, as a failed build leaves `public/`.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use crate::build::{BuildOptions, BuildReport, Progress, build};
+use crate::config::Config;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::resolve::file_safe;
+
+pub const README_NAME: &str = "使用说明.txt";
+
+#[derive(Debug)]
+pub struct PackReport {
+    pub build: BuildReport,
+    pub zip: PathBuf,
+    /// The top-level folder inside the zip.
+    pub folder: String,
+    /// Files in the zip, the usage notes included.
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// The folder inside the zip, and the zip's default name: the site's title, made safe
+/// for file names on every system.
+pub fn folder_name(config: &Config) -> String {
+    let name = file_safe(config.title.trim());
+    let name = name.trim_end_matches(['.', ' ']);
+    if name.is_empty() {
+        "site".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// Builds the site under `root` and zips it to `zip` (default `<root>/<site title>.zip`).
+pub fn pack(
+    root: &Path,
+    zip: Option<&Path>,
+    progress: Progress,
+) -> Result<PackReport, Diagnostics> {
+    let config = Config::load(root)?;
+    let folder = folder_name(&config);
+    let zip = zip.map_or_else(|| root.join(format!("{folder}.zip")), Path::to_path_buf);
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let scratch = std::env::temp_dir().join(format!("shuyuan-pack-{}-{stamp}", std::process::id()));
+    let mut options = BuildOptions::new(root);
+    options.output = scratch.join("site");
+    let result = build(&options, progress).and_then(|build| {
+        progress("打包");
+        let (files, bytes) = write_zip(&options.output, &zip, &folder, &build).map_err(|e| {
+            one(Diagnostic::error(
+                Code::Io,
+                &zip,
+                format!("写入压缩包失败：{e}"),
+            ))
+        })?;
+        Ok(PackReport {
+            build,
+            zip: zip.clone(),
+            folder: folder.clone(),
+            files,
+            bytes,
+        })
+    });
+    let _ = fs::remove_dir_all(&scratch);
+    result
+}
+
+fn one(diagnostic: Diagnostic) -> Diagnostics {
+    let mut diagnostics = Diagnostics::default();
+    diagnostics.push(diagnostic);
+    diagnostics
+}
+
+/// Already compressed: deflating them again costs time and saves nothing.
+fn stored(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "png"
+                | "jpg"
+                | "jpeg"
+                | "gif"
+                | "webp"
+                | "avif"
+                | "zip"
+                | "gz"
+                | "7z"
+                | "rar"
+                | "mp3"
+                | "mp4"
+                | "woff"
+                | "woff2"
+                | "docx"
+                | "xlsx"
+                | "pptx"
+        )
+    })
+}
+
+fn write_zip(
+    site: &Path,
+    zip: &Path,
+    folder: &str,
+    build: &BuildReport,
+) -> io::Result<(usize, u64)> {
+    if let Some(parent) = zip.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)?;
+    }
+    let partial = zip.with_file_name(format!(
+        ".{}.partial",
+        zip.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    let written = write_entries(site, &partial, folder, build);
+    match written {
+        Ok(files) => {
+            fs::rename(&partial, zip)?;
+            Ok((files, fs::metadata(zip)?.len()))
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+fn write_entries(site: &Path, to: &Path, folder: &str, build: &BuildReport) -> io::Result<usize> {
+    let now = now();
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .last_modified_time(now.1);
+    let mut writer = ZipWriter::new(BufWriter::new(File::create(to)?));
+    writer.add_directory(format!("{folder}/"), options.unix_permissions(0o755))?;
+    let mut files = 0;
+    for entry in walkdir::WalkDir::new(site).sort_by_file_name().min_depth(1) {
+        let entry = entry.map_err(io::Error::other)?;
+        let rel = crate::load::relative_slash_path(site, entry.path());
+        if rel.split('/').any(|part| part.starts_with('.')) {
+            continue;
+        }
+        let name = format!("{folder}/{rel}");
+        if entry.file_type().is_dir() {
+            writer.add_directory(format!("{name}/"), options.unix_permissions(0o755))?;
+        } else {
+            let method = if stored(entry.path()) {
+                CompressionMethod::Stored
+            } else {
+                CompressionMethod::Deflated
+            };
+            writer.start_file(
+                name,
+                options.compression_method(method).unix_permissions(0o644),
+            )?;
+            io::copy(&mut File::open(entry.path())?, &mut writer)?;
+            files += 1;
+        }
+    }
+    writer.start_file(
+        format!("{folder}/{README_NAME}"),
+        options.unix_permissions(0o644),
+    )?;
+    writer.write_all(&readme(folder, &now.0, build))?;
+    writer.finish()?.flush()?;
+    Ok(files + 1)
+}
+
+/// The current time as a date for people and as a zip timestamp (UTC: the zip format has
+/// no time zone, and the binary carries no time-zone database).
+fn now() -> (String, DateTime) {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let date = crate::scaffold::civil_date((secs / 86_400) as i64);
+    let time = secs % 86_400;
+    let stamp = DateTime::from_date_and_time(
+        date.year,
+        date.month,
+        date.day,
+        (time / 3600) as u8,
+        (time / 60 % 60) as u8,
+        (time % 60) as u8,
+    )
+    .unwrap_or_default();
+    (date.to_string(), stamp)
+}
+
+/// The usage notes, for Windows Notepad first: UTF-8 with a byte-order mark, CRLF lines.
+fn readme(folder: &str, date: &str, build: &BuildReport) -> Vec<u8> {
+    let text = format!(
+        "《{folder}》离线使用说明
+
+一、打开方法
+1. 先把压缩包完整解压（Windows：右键压缩包，选“全部解压缩”）。不要在压缩软件里直接双击网页，那样页面之间的链接和搜索无法使用。
+2. 打开解压出的“{folder}”文件夹，双击其中的 index.html，浏览器就会打开首页。
+3. 整个文件夹可以拷到U盘、移动硬盘或共享目录，在任何电脑上双击 index.html 使用；移动或拷贝时请保持文件夹完整。
+
+二、不需要联网
+浏览、搜索、学习路径和术语解释都在本文件夹内完成，不需要联网，也不会访问任何外部网站。
+· 搜索：在页首搜索框输入关键词，或在任意页面按 / 键。
+· 学习路径：在“学习路径”中按顺序学习，勾选“已学完”后，进度保存在本机浏览器中；换一台电脑或换一个浏览器需要重新勾选。
+· 打印讲义：每个栏目和每条学习路径都有“打印讲义”，可以直接打印，或在打印对话框中选择“另存为 PDF”。
+
+三、推荐浏览器
+新版的 Chrome、Edge、Firefox、Safari，或国产浏览器的极速模式（如 360 安全浏览器、奇安信可信浏览器）。不支持 IE 浏览器和兼容模式。
+
+四、放到单位内网
+把“{folder}”文件夹整体复制到内网网站的任意目录下即可访问，不需要数据库或其他服务端程序。
+
+本资料包生成于 {date}，共 {pages} 个页面。
+",
+        pages = build.pages,
+    );
+    let mut bytes = Vec::with_capacity(text.len() + 64);
+    bytes.extend_from_slice(b"\xEF\xBB\xBF");
+    bytes.extend_from_slice(text.replace('\n', "\r\n").as_bytes());
+    bytes
+}

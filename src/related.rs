@@ -1,0 +1,129 @@
+//! Related pages (相关内容): for every page, up to [`MAX_RELATED`] others that share its
+//! citations, topics and tags, the rarer shared keys counting for more.
+//!
+//! An inverted index from each key — a cited page, a topic, a tag — to the pages carrying
+//! it is built once. A page's candidates are the pages on its own keys' postings, so the
+//! work follows the postings touched rather than the square of the page count. A key that
+//! very many pages carry says little about any two of them, and its posting list is capped
+//! at the most recent [`MAX_POSTINGS`] pages so one popular topic cannot make the pass
+//! quadratic on a large site.
+//!
+//! Pages the page already links to in its own lists (the policies it cites, the pages
+//! citing it, the documents it replaces or is replaced by) are left out: related pages are
+//! for what the reader has not been shown yet.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::resolve::{Page, Site};
+
+pub const MAX_RELATED: usize = 5;
+pub const MAX_POSTINGS: usize = 200;
+
+/// Sharing a cited policy says most about two pages, a topic less, a tag least.
+const WEIGHT_CITE: f64 = 3.0;
+const WEIGHT_TOPIC: f64 = 2.0;
+const WEIGHT_TAG: f64 = 1.0;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Cite(usize),
+    Topic(&'a str),
+    Tag(&'a str),
+}
+
+impl Key<'_> {
+    fn weight(self) -> f64 {
+        match self {
+            Key::Cite(_) => WEIGHT_CITE,
+            Key::Topic(_) => WEIGHT_TOPIC,
+            Key::Tag(_) => WEIGHT_TAG,
+        }
+    }
+}
+
+fn keys(page: &Page) -> Vec<Key<'_>> {
+    let mut keys: Vec<Key> = page.cites.iter().map(|&c| Key::Cite(c)).collect();
+    keys.extend(page.doc.list("topics").iter().map(|t| Key::Topic(t.trim())));
+    keys.extend(page.doc.list("tags").iter().map(|t| Key::Tag(t.trim())));
+    keys.sort_by_key(|k| match k {
+        Key::Cite(c) => (0, *c, ""),
+        Key::Topic(t) => (1, 0, *t),
+        Key::Tag(t) => (2, 0, *t),
+    });
+    keys.dedup();
+    keys
+}
+
+/// For every page, its related pages, best first.
+pub fn related(site: &Site) -> Vec<Vec<usize>> {
+    let pages = &site.pages;
+    let page_keys: Vec<Vec<Key>> = pages.iter().map(keys).collect();
+    let mut postings: HashMap<Key, Vec<usize>> = HashMap::new();
+    for (i, keys) in page_keys.iter().enumerate() {
+        for &key in keys {
+            postings.entry(key).or_default().push(i);
+        }
+    }
+    let total = pages.len() as f64;
+    // (inverse document frequency × weight, capped posting list)
+    let index: HashMap<Key, (f64, Vec<usize>)> = postings
+        .into_iter()
+        .map(|(key, mut list)| {
+            let weight = key.weight() * (1.0 + total / list.len() as f64).ln();
+            if list.len() > MAX_POSTINGS {
+                list.sort_by(|&a, &b| pages[b].sort_date().cmp(&pages[a].sort_date()));
+                list.truncate(MAX_POSTINGS);
+            }
+            (key, (weight, list))
+        })
+        .collect();
+    // Scores live in one dense buffer per worker thread; only the entries a page touched
+    // are read back and cleared, so each page costs what its postings cost.
+    page_keys
+        .par_iter()
+        .enumerate()
+        .map_init(
+            || (vec![0.0f64; pages.len()], Vec::new()),
+            |(scores, touched), (i, keys)| {
+                let page = &pages[i];
+                let shown = |j: usize| {
+                    j == i
+                        || page.cites.contains(&j)
+                        || page.cited_by.contains(&j)
+                        || page.supersedes.contains(&j)
+                        || page.superseded_by == Some(j)
+                };
+                for key in keys {
+                    let Some((weight, list)) = index.get(key) else {
+                        continue;
+                    };
+                    for &j in list {
+                        if scores[j] == 0.0 {
+                            touched.push(j);
+                        }
+                        scores[j] += weight;
+                    }
+                }
+                let mut ranked: Vec<(usize, f64)> = touched
+                    .drain(..)
+                    .map(|j| (j, std::mem::take(&mut scores[j])))
+                    .filter(|&(j, _)| !shown(j))
+                    .collect();
+                let order = |a: &(usize, f64), b: &(usize, f64)| {
+                    b.1.total_cmp(&a.1)
+                        .then_with(|| pages[b.0].sort_date().cmp(&pages[a.0].sort_date()))
+                        .then_with(|| pages[a.0].title.cmp(&pages[b.0].title))
+                        .then(a.0.cmp(&b.0))
+                };
+                if ranked.len() > MAX_RELATED {
+                    ranked.select_nth_unstable_by(MAX_RELATED, order);
+                    ranked.truncate(MAX_RELATED);
+                }
+                ranked.sort_by(order);
+                ranked.into_iter().map(|(j, _)| j).collect()
+            },
+        )
+        .collect()
+}

@@ -1,0 +1,172 @@
+// Training checks: learning-path progress in localStorage, glossary popovers, handouts printed to
+// PDF, and the unpacked `shuyuan pack` opened from file://. Pages are found through the training
+// markup hooks (.sy-path-card-title, .sy-progress, .sy-study-toggle, abbr.sy-term, .sy-chapter),
+// not through the sample site's words.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The first learning path on the paths index: its URL, slug, step URLs and handout (cached). */
+async function firstPath(page, ctx) {
+  if (ctx.state.trainingPath) return ctx.state.trainingPath;
+  await ctx.goto(page, 'paths/index.html');
+  const link = page.locator('.sy-path-card-title a').first();
+  ctx.assert((await link.count()) > 0, 'paths/index.html lists no learning path (.sy-path-card-title a)');
+  await ctx.goto(page, await link.evaluate((a) => a.href));
+  const info = await page.evaluate(() => ({
+    url: location.href,
+    slug: document.querySelector('.sy-progress')?.getAttribute('data-path') || null,
+    steps: [...document.querySelectorAll('.sy-step-title a')].map((a) => a.href),
+    handout: [...document.querySelectorAll('a[href]')].map((a) => a.href).find((h) => /-handout\.html$/.test(h)) || null,
+  }));
+  ctx.assert(info.slug, `${ctx.rel(info.url)} has no .sy-progress[data-path]`);
+  ctx.assert(info.steps.length >= 2, `${ctx.rel(info.url)} lists fewer than two steps`);
+  ctx.state.trainingPath = info;
+  return info;
+}
+
+async function progressDone(page) {
+  const box = page.locator('.sy-progress').first();
+  await box.waitFor({ state: 'visible' });
+  return (await box.locator('.sy-progress-done').textContent()).trim();
+}
+
+async function reload(page, ctx) {
+  await page.reload({ waitUntil: 'load' });
+  await ctx.settle(page);
+}
+
+export default [
+  {
+    name: 'learning-path progress survives a reload and shows on the path page',
+    async run(page, ctx) {
+      const p = await firstPath(page, ctx);
+      await ctx.goto(page, p.url);
+      await page.evaluate(() => localStorage.clear());
+      await reload(page, ctx);
+      ctx.equal(await progressDone(page), '0', 'progress in a fresh profile');
+
+      // Tick the first step on its own page; the tick survives a reload there.
+      await ctx.goto(page, p.steps[0]);
+      const tick = page.locator(`input.sy-study-toggle[data-path="${p.slug}"]`);
+      ctx.equal(await tick.count(), 1, `checkboxes for path "${p.slug}" on ${ctx.rel(p.steps[0])}`);
+      await tick.check();
+      await reload(page, ctx);
+      ctx.assert(await tick.isChecked(), `the tick on ${ctx.rel(p.steps[0])} did not survive a reload`);
+
+      // The path page counts it, fills the bar and ticks the step.
+      await ctx.goto(page, p.url);
+      ctx.equal(await progressDone(page), '1', 'steps done on the path page');
+      ctx.equal(await page.locator('.sy-progress-bar').first().getAttribute('aria-valuenow'), '1', 'aria-valuenow of the bar');
+      const fill = await page.locator('.sy-progress-fill').first().evaluate((e) => e.getBoundingClientRect().width);
+      ctx.assert(fill > 0, 'the progress bar is empty');
+      const steps = page.locator('.sy-step input.sy-study-toggle');
+      ctx.assert(await steps.first().isChecked(), 'the first step is not ticked on the path page');
+
+      // Ticking on the path page itself counts too, and survives a reload.
+      await steps.nth(1).check();
+      ctx.equal(await progressDone(page), '2', 'steps done after ticking on the path page');
+      await reload(page, ctx);
+      ctx.equal(await progressDone(page), '2', 'steps done after a reload');
+      ctx.note(`${ctx.rel(p.url)}: ${p.steps.length} steps, path "${p.slug}"`);
+    },
+  },
+
+  {
+    name: 'resetting learning-path progress clears it',
+    async run(page, ctx) {
+      page.on('dialog', (dialog) => dialog.accept());
+      const p = await firstPath(page, ctx);
+      await ctx.goto(page, p.url);
+      const steps = page.locator('.sy-step input.sy-study-toggle');
+      if (!(await steps.first().isChecked())) await steps.first().check();
+      ctx.assert((await progressDone(page)) !== '0', 'nothing to reset: ticking a step did not count');
+      await page.locator('.sy-progress-reset').first().click();
+      ctx.equal(await progressDone(page), '0', 'steps done right after the reset');
+      await reload(page, ctx);
+      ctx.equal(await progressDone(page), '0', 'steps done after a reload');
+      ctx.assert(!(await steps.first().isChecked()), 'a step is still ticked after the reset');
+      await ctx.goto(page, p.steps[0]);
+      const tick = page.locator(`input.sy-study-toggle[data-path="${p.slug}"]`);
+      ctx.assert(!(await tick.isChecked()), `${ctx.rel(p.steps[0])} is still ticked after the reset`);
+    },
+  },
+
+  {
+    name: 'a glossary term shows its definition on hover and on keyboard focus',
+    async run(page, ctx) {
+      await ctx.goto(page, 'glossary.html');
+      const mention = page.locator('.sy-glossary-pages a').first();
+      ctx.assert((await mention.count()) > 0, 'the glossary names no page where a term occurs');
+      await ctx.goto(page, await mention.evaluate((a) => a.href));
+      const abbr = page.locator('article.sy-content abbr.sy-term').first();
+      ctx.assert((await abbr.count()) > 0, `${ctx.rel(page.url())} marks no term (article.sy-content abbr.sy-term)`);
+      const term = await abbr.getAttribute('data-term');
+      const definition = await abbr.getAttribute('data-def');
+      ctx.equal(await page.locator(`article.sy-content abbr.sy-term[data-term="${term}"]`).count(), 1, `marks of "${term}" on the page`);
+      ctx.equal(await abbr.getAttribute('title'), null, 'the native tooltip is replaced by the popover');
+
+      const pop = page.locator('#sy-term-pop');
+      await abbr.hover();
+      await pop.waitFor({ state: 'visible', timeout: 3000 });
+      const text = ctx.norm(await pop.textContent());
+      ctx.assert(text.includes(term) && text.includes(ctx.norm(definition)), `the popover reads "${text}"`);
+      ctx.equal(await abbr.getAttribute('aria-describedby'), 'sy-term-pop', 'aria-describedby while shown');
+      const problems = await ctx.linkProblems(page);
+      ctx.assert(problems.length === 0, () => `links with the popover open:\n${problems.join('\n')}`);
+      await page.mouse.move(1, 1);
+      await pop.waitFor({ state: 'hidden', timeout: 3000 });
+
+      await abbr.focus();
+      await pop.waitFor({ state: 'visible', timeout: 3000 });
+      await page.keyboard.press('Escape');
+      await pop.waitFor({ state: 'hidden', timeout: 3000 });
+      ctx.assert(await abbr.evaluate((e) => e === document.activeElement), 'Escape did not leave the focus on the term');
+      ctx.note(`"${term}" on ${ctx.rel(page.url())}`);
+    },
+  },
+
+  {
+    name: 'a handout prints to PDF with a cover, contents and a page per chapter',
+    modes: ['file'],
+    timeout: 120_000,
+    async run(page, ctx) {
+      const p = await firstPath(page, ctx);
+      ctx.assert(p.handout, `${ctx.rel(p.url)} does not link its handout (…-handout.html)`);
+      await ctx.goto(page, p.handout);
+      ctx.assert(await page.locator('.sy-print-button').isVisible(), 'no visible print button');
+      const chapters = await page.locator('section.sy-chapter').count();
+      ctx.equal(chapters, p.steps.length, 'chapters in the handout');
+      const pdf = await page.pdf({ format: 'A4' });
+      const text = pdf.toString('latin1');
+      const pages = (text.match(/\/Type\s*\/Page(?![s\w])/g) || []).length;
+      ctx.note(`${ctx.rel(p.handout)}: ${chapters} chapters, ${pages} PDF pages, ${Math.round(pdf.length / 1024)} KB`);
+      // Cover, contents, and every chapter starting on a new page.
+      ctx.assert(pages >= chapters + 2, `the PDF has ${pages} pages for ${chapters} chapters`);
+    },
+  },
+
+  {
+    name: 'the unpacked pack opens from file://',
+    modes: ['file'],
+    async run(page, ctx) {
+      const dir = process.env.SHUYUAN_PACKED_SITE;
+      ctx.assert(dir, 'SHUYUAN_PACKED_SITE is not set: run through `cargo test --test browser`, or unzip the output of `shuyuan pack` and set it to the folder inside');
+      ctx.assert(fs.existsSync(path.join(dir, 'index.html')), `${dir} has no index.html`);
+      ctx.assert(fs.existsSync(path.join(dir, '使用说明.txt')), `${dir} has no 使用说明.txt`);
+      await ctx.goto(page, pathToFileURL(path.join(dir, 'index.html')).href);
+      await ctx.h1(page);
+      ctx.assert(await page.locator('form.sy-search input#sy-q').isVisible(), 'no search box on the unpacked home page');
+      const sheets = await page.evaluate(() => [...document.querySelectorAll('link[rel~="stylesheet"]')].every((l) => !!l.sheet));
+      ctx.assert(sheets, 'a stylesheet of the unpacked home page did not load');
+      const section = page.locator('.sy-nav a[href$="/index.html"]').first();
+      await ctx.clickAndWait(page, section);
+      const entry = page.locator('.sy-item-title a').first();
+      ctx.assert((await entry.count()) > 0, `${page.url()} lists no page`);
+      await ctx.clickAndWait(page, entry);
+      await ctx.h1(page);
+      ctx.assert((await page.locator('article.sy-content').count()) === 1, `${page.url()} has no article`);
+      ctx.note(`opened ${page.url()}`);
+    },
+  },
+];

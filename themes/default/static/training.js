@@ -1,0 +1,250 @@
+/*
+ * Shuyuan (书院) default theme: learning-path progress, glossary popovers, handout printing.
+ * Plain ES5 in one classic script: no modules, no network access, works from file://.
+ *
+ * Progress is kept in localStorage, one entry per learning path: a map from page URL
+ * (root-relative, as the templates write it) to the date it was ticked. Every page opened
+ * from file:// shares one origin in Chromium, so two sites on one USB stick would share
+ * one storage: the key names the site too (<meta name="shuyuan-site">). Without storage
+ * (private modes, strict settings) the checkboxes and bars stay hidden.
+ */
+(function () {
+  "use strict";
+
+  // ---------- Learning-path progress ----------
+
+  var store = null;
+  try {
+    window.localStorage.setItem("shuyuan:probe", "1");
+    window.localStorage.removeItem("shuyuan:probe");
+    store = window.localStorage;
+  } catch (e) {
+    store = null;
+  }
+
+  var siteMeta = document.querySelector('meta[name="shuyuan-site"]');
+  var site = siteMeta ? siteMeta.getAttribute("content") : "";
+
+  function key(path) {
+    return "shuyuan:progress:" + site + ":" + path;
+  }
+
+  function load(path) {
+    try {
+      var done = JSON.parse(store.getItem(key(path)) || "{}");
+      return done && typeof done === "object" ? done : {};
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function save(path, done) {
+    try {
+      var any = false;
+      for (var k in done) {
+        if (Object.prototype.hasOwnProperty.call(done, k)) any = true;
+      }
+      if (any) store.setItem(key(path), JSON.stringify(done));
+      else store.removeItem(key(path));
+    } catch (e) {
+      /* Storage full or refused: the tick simply does not stick. */
+    }
+  }
+
+  function all(selector) {
+    return document.querySelectorAll(selector);
+  }
+
+  function closest(el, className) {
+    for (; el && el !== document; el = el.parentNode) {
+      if (el.className && (" " + el.className + " ").indexOf(" " + className + " ") >= 0) return el;
+    }
+    return null;
+  }
+
+  function setClass(el, className, on) {
+    if (!el) return;
+    var has = (" " + el.className + " ").indexOf(" " + className + " ") >= 0;
+    if (on && !has) el.className += " " + className;
+    if (!on && has) el.className = (" " + el.className + " ").replace(" " + className + " ", " ").replace(/^\s+|\s+$/g, "");
+  }
+
+  function refresh() {
+    var toggles = all("input.sy-study-toggle");
+    var cache = {};
+    function doneFor(path) {
+      if (!cache.hasOwnProperty(path)) cache[path] = load(path);
+      return cache[path];
+    }
+    for (var i = 0; i < toggles.length; i++) {
+      var t = toggles[i];
+      var on = !!doneFor(t.getAttribute("data-path"))[t.getAttribute("data-page")];
+      t.checked = on;
+      setClass(closest(t, "sy-step"), "sy-step-done", on);
+      setClass(closest(t, "sy-study"), "sy-study-done", on);
+    }
+    var bars = all(".sy-progress");
+    for (var j = 0; j < bars.length; j++) {
+      var box = bars[j];
+      var steps = [];
+      try {
+        steps = JSON.parse(box.getAttribute("data-steps") || "[]");
+      } catch (e) {
+        steps = [];
+      }
+      var done = doneFor(box.getAttribute("data-path"));
+      var count = 0;
+      for (var s = 0; s < steps.length; s++) if (done[steps[s]]) count++;
+      var label = box.querySelector(".sy-progress-done");
+      if (label) label.textContent = String(count);
+      var bar = box.querySelector(".sy-progress-bar");
+      if (bar) bar.setAttribute("aria-valuenow", String(count));
+      var fill = box.querySelector(".sy-progress-fill");
+      if (fill) fill.style.width = (steps.length ? Math.round((count * 100) / steps.length) : 0) + "%";
+      var reset = box.querySelector(".sy-progress-reset");
+      if (reset) reset.disabled = count === 0;
+      setClass(box, "sy-progress-complete", steps.length > 0 && count === steps.length);
+    }
+  }
+
+  function today() {
+    var d = new Date();
+    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate());
+  }
+
+  if (store) {
+    var hidden = all(".sy-study[hidden], .sy-progress[hidden]");
+    for (var h = 0; h < hidden.length; h++) hidden[h].removeAttribute("hidden");
+    refresh();
+
+    document.addEventListener("change", function (event) {
+      var t = event.target;
+      if (!t || !t.className || (" " + t.className + " ").indexOf(" sy-study-toggle ") < 0) return;
+      var path = t.getAttribute("data-path");
+      var done = load(path);
+      if (t.checked) done[t.getAttribute("data-page")] = today();
+      else delete done[t.getAttribute("data-page")];
+      save(path, done);
+      refresh();
+    });
+
+    document.addEventListener("click", function (event) {
+      var button = closest(event.target, "sy-progress-reset");
+      if (!button) return;
+      if (!window.confirm("确定清除这条学习路径在本机的学习进度吗？")) return;
+      save(button.getAttribute("data-path"), {});
+      refresh();
+    });
+
+    // Another tab ticked a page: show it here too.
+    window.addEventListener("storage", function (event) {
+      if (!event.key || event.key.indexOf("shuyuan:progress:") === 0) refresh();
+    });
+  }
+
+  // ---------- Glossary popovers ----------
+
+  var terms = all("abbr.sy-term");
+  if (terms.length) {
+    // The glossary sits at the site root, which is where this script's folder is.
+    var me = document.querySelector('script[src$="static/training.js"]');
+    var root = me ? me.getAttribute("src").replace(/static\/training\.js$/, "") : "";
+    var pop = document.createElement("div");
+    pop.className = "sy-term-pop";
+    pop.id = "sy-term-pop";
+    pop.setAttribute("role", "tooltip");
+    pop.hidden = true;
+    document.body.appendChild(pop);
+    var current = null;
+    var timer = null;
+
+    var place = function (abbr) {
+      var r = abbr.getBoundingClientRect();
+      var width = document.documentElement.clientWidth;
+      var left = Math.max(8, Math.min(r.left, width - pop.offsetWidth - 8));
+      var top = r.bottom + 6;
+      if (top + pop.offsetHeight > window.innerHeight && r.top - pop.offsetHeight - 6 > 0) {
+        top = r.top - pop.offsetHeight - 6;
+      }
+      pop.style.left = left + window.pageXOffset + "px";
+      pop.style.top = top + window.pageYOffset + "px";
+    };
+
+    var show = function (abbr) {
+      window.clearTimeout(timer);
+      if (current === abbr) return;
+      if (current) current.removeAttribute("aria-describedby");
+      current = abbr;
+      pop.innerHTML = "";
+      var name = document.createElement("strong");
+      name.className = "sy-term-pop-name";
+      name.textContent = abbr.getAttribute("data-term");
+      var def = document.createElement("span");
+      def.className = "sy-term-pop-def";
+      def.textContent = abbr.getAttribute("data-def");
+      var more = document.createElement("a");
+      more.className = "sy-term-pop-more";
+      more.href = root + "glossary.html#" + encodeURIComponent(abbr.getAttribute("data-id"));
+      more.textContent = "查看术语表";
+      pop.appendChild(name);
+      pop.appendChild(def);
+      pop.appendChild(more);
+      pop.hidden = false;
+      abbr.setAttribute("aria-describedby", "sy-term-pop");
+      place(abbr);
+    };
+
+    var hide = function () {
+      window.clearTimeout(timer);
+      if (current) current.removeAttribute("aria-describedby");
+      current = null;
+      pop.hidden = true;
+    };
+
+    // A short delay lets the pointer travel from the term into the popover's link.
+    var hideSoon = function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(hide, 250);
+    };
+
+    for (var n = 0; n < terms.length; n++) {
+      var abbr = terms[n];
+      // The popover replaces the browser's own tooltip; keeping both would show it twice.
+      abbr.removeAttribute("title");
+      abbr.addEventListener("mouseenter", function () { show(this); });
+      abbr.addEventListener("mouseleave", hideSoon);
+      abbr.addEventListener("focus", function () { show(this); });
+      abbr.addEventListener("blur", hideSoon);
+      // Touch screens: a tap shows it; a tap anywhere else hides it.
+      abbr.addEventListener("click", function () { show(this); });
+    }
+    pop.addEventListener("mouseenter", function () { window.clearTimeout(timer); });
+    pop.addEventListener("mouseleave", hideSoon);
+    pop.addEventListener("focusin", function () { window.clearTimeout(timer); });
+    pop.addEventListener("focusout", hideSoon);
+    var inTerm = function (el) {
+      var t = closest(el, "sy-term");
+      return t && t.tagName === "ABBR";
+    };
+    document.addEventListener("click", function (event) {
+      if (current && !inTerm(event.target) && !closest(event.target, "sy-term-pop")) hide();
+    });
+    document.addEventListener("keydown", function (event) {
+      if ((event.key === "Escape" || event.key === "Esc") && current) {
+        var was = current;
+        hide();
+        was.focus();
+      }
+    });
+    window.addEventListener("resize", function () { if (current) place(current); });
+  }
+
+  // ---------- Handouts ----------
+
+  var printButtons = all(".sy-print-button");
+  for (var p = 0; p < printButtons.length; p++) {
+    printButtons[p].removeAttribute("hidden");
+    printButtons[p].addEventListener("click", function () { window.print(); });
+  }
+})();
