@@ -28,6 +28,8 @@ pub struct Session {
     markdown: comrak::Options<'static>,
     /// Parallel to `site.pages`.
     search_docs: Vec<SearchDoc>,
+    /// Pages edited in place whose handouts, paths and glossary are not rendered yet.
+    stale_views: Vec<usize>,
     /// The newest re-index asked for: an older one that has not started yet gives up.
     reindex_wanted: Arc<AtomicU64>,
     /// Held while a re-index runs, so two never write the same index at once.
@@ -59,6 +61,7 @@ impl Session {
             tera,
             markdown,
             search_docs,
+            stale_views: Vec::new(),
             reindex_wanted: Arc::new(AtomicU64::new(0)),
             reindex_running: Arc::new(Mutex::new(())),
         }
@@ -162,6 +165,9 @@ impl Session {
                 d.extend(problems);
                 d
             })?;
+            if !self.stale_views.contains(&index) {
+                self.stale_views.push(index);
+            }
             if let Some(doc) = self.search_docs.get_mut(index) {
                 *doc = crate::build::search_doc(
                     &self.site,
@@ -174,6 +180,29 @@ impl Session {
             files,
             elapsed: started.elapsed(),
         })
+    }
+
+    /// Renders the handouts, paths and glossary that show the pages edited in place since the
+    /// last call. A preview calls it after the reload is sent: a section's handout can hold
+    /// hundreds of pages, and the page being edited should not wait for it.
+    pub fn catch_up(&mut self, output: &Path) -> Result<usize, Diagnostics> {
+        let sink = |rel: &str, bytes: &[u8]| crate::write::replace_file(output, rel, bytes);
+        let mut files = 0;
+        for index in std::mem::take(&mut self.stale_views) {
+            files += crate::render::render_training_views(
+                &self.site,
+                &self.training,
+                &self.tera,
+                index,
+                &sink,
+            )
+            .map_err(|problems| {
+                let mut d = Diagnostics::default();
+                d.extend(problems);
+                d
+            })?;
+        }
+        Ok(files)
     }
 
     /// Rebuilds both search indexes from the session's pages on a background thread: the

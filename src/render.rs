@@ -404,8 +404,34 @@ fn render_jobs(
         .collect()
 }
 
-/// Renders the files that show page `index`: the page itself, the training pages that hold
-/// its body or reading time (handouts, paths, the glossary) and, when `listed_changed` (its
+/// Renders the training pages that hold page `index`'s body or reading time: its section's
+/// handout, its paths and their handouts, the glossary. A preview renders these after the
+/// reload, since a handout can hold hundreds of pages. Returns how many files were written.
+pub fn render_training_views(
+    site: &Site,
+    training: &Training,
+    tera: &tera::Tera,
+    index: usize,
+    sink: Sink,
+) -> Result<usize, Vec<Diagnostic>> {
+    let jobs: Vec<Job> = training
+        .jobs_showing(site, index)
+        .into_iter()
+        .map(|(path, template, view)| Job {
+            path,
+            template,
+            what: What::Training(view),
+        })
+        .collect();
+    let problems = render_jobs(site, training, tera, &jobs, sink);
+    if problems.is_empty() {
+        Ok(jobs.len())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Renders the files that show page `index`: the page itself and, when `listed_changed` (its
 /// title, date or summary as lists show them), the home page, its section's list page, the
 /// status view listing it and its taxonomy term pages. Returns how many files were written.
 pub fn render_page_and_lists(
@@ -422,16 +448,6 @@ pub fn render_page_and_lists(
         template: "page.html",
         what: What::Page(index),
     }];
-    jobs.extend(
-        training
-            .jobs_showing(site, index)
-            .into_iter()
-            .map(|(path, template, view)| Job {
-                path,
-                template,
-                what: What::Training(view),
-            }),
-    );
     if listed_changed {
         jobs.push(Job {
             path: "index.html".into(),

@@ -545,6 +545,9 @@ fn a_body_edit_in_preview_updates_glossary_marks_handouts_and_paths() {
         body.contains("data-term=\"两委\""),
         "new terms are marked: {body}"
     );
+    // Handouts and the glossary follow once the preview catches up (after the reload).
+    assert!(!site.read("cases/handout.html").contains("改写一句"));
+    session.catch_up(&site.out()).unwrap();
     for holder in ["cases/handout.html", "paths/rumen-handout.html"] {
         assert!(site.read(holder).contains("改写一句"), "{holder} is stale");
     }

@@ -26,9 +26,9 @@ use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use notify_debouncer_full::DebounceEventResult;
 
@@ -269,7 +269,26 @@ fn serve_loop(
     live: &Live,
     messages: &Receiver<Message>,
 ) {
-    while let Ok(Message::Changed(batch)) = messages.recv() {
+    loop {
+        // Handouts and search catch up once the editor pauses, not between quick saves.
+        let message = if builder.has_pending_work() {
+            match messages.recv_timeout(CATCH_UP_AFTER) {
+                Ok(message) => message,
+                Err(RecvTimeoutError::Timeout) => {
+                    builder.catch_up();
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        } else {
+            match messages.recv() {
+                Ok(message) => message,
+                Err(_) => return,
+            }
+        };
+        let Message::Changed(batch) = message else {
+            return;
+        };
         let mut changes = watcher.changes(batch);
         // Saves that arrived during the last build are taken together: one build covers them.
         for message in messages.try_iter() {
@@ -285,9 +304,11 @@ fn serve_loop(
         let outcome = builder.update(&changed, changes.rescan);
         print_outcome(&outcome, "已重新构建", Some(&changes));
         live.publish(&outcome);
-        builder.reindex_pending();
     }
 }
+
+/// How long the editor must pause before in-place updates' handouts and search catch up.
+const CATCH_UP_AFTER: Duration = Duration::from_millis(500);
 
 /// One summary line on stdout; diagnostics in full on stderr, as `shuyuan build` prints them.
 fn print_outcome(outcome: &Result<Built, Diagnostics>, verb: &str, changes: Option<&Changes>) {

@@ -110,12 +110,24 @@ impl Builder {
 }
 
 impl Builder {
-    /// Brings the search indexes up to date after in-place updates, in the background.
-    /// Called after the reload is sent, so the page reloads first.
-    pub fn reindex_pending(&mut self) {
-        if let (true, Some(session), Some(output)) =
-            (self.reindex_pending, &self.session, self.kept.back())
-        {
+    /// Whether in-place updates left handouts or search behind.
+    pub fn has_pending_work(&self) -> bool {
+        self.reindex_pending
+    }
+
+    /// Brings handouts, paths, the glossary and (in the background) the search indexes up to
+    /// date after in-place updates.
+    pub fn catch_up(&mut self) {
+        if let (true, Some(session), Some(output)) = (
+            self.reindex_pending,
+            self.session.as_mut(),
+            self.kept.back(),
+        ) {
+            if let Err(diagnostics) = session.catch_up(output) {
+                for diagnostic in diagnostics.iter() {
+                    eprintln!("{diagnostic}\n");
+                }
+            }
             session.reindex_in_background(output);
         }
         self.reindex_pending = false;
