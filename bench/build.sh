@@ -10,6 +10,8 @@ pages=${1:-10000}; mix=${2:-uniform}; runs=${3:-3}
 site="bench/out/site-${pages}-${mix}"
 cargo build --release --quiet
 [ -d "$site/content" ] || python3 bench/gen_corpus.py --pages "$pages" --mix "$mix" --out "$site"
+# Always the repository's current theme, not the copy made when the corpus was generated.
+rm -rf "$site/themes" && cp -r themes "$site/themes"
 bin="$PWD/target/release/shuyuan"
 walls=(); cpus=(); rss=()
 for _ in $(seq "$runs"); do
