@@ -47,6 +47,7 @@ enum Command {
     },
     /// 检查全部内容与配置，不写任何文件
     Check {
+        /// 站点根目录（含 site.toml 与 content/）
         #[arg(long, default_value = ".")]
         root: PathBuf,
         #[arg(long)]
@@ -54,6 +55,7 @@ enum Command {
     },
     /// 构建站点并打包成一个 zip，便于拷到U盘或共享目录离线使用
     Pack {
+        /// 站点根目录（含 site.toml 与 content/）
         #[arg(long, default_value = ".")]
         root: PathBuf,
         /// zip 文件路径（默认为根目录下的“站点标题.zip”）
@@ -69,6 +71,7 @@ enum Command {
         /// 标题（默认取文件名）
         #[arg(long)]
         title: Option<String>,
+        /// 站点根目录（含 site.toml 与 content/）
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
@@ -88,6 +91,7 @@ enum Command {
         /// 以 JSON 输出
         #[arg(long)]
         json: bool,
+        /// 站点根目录（含 site.toml 与 content/）
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
@@ -102,6 +106,7 @@ enum Command {
 
 #[derive(Args)]
 struct ServeArgs {
+    /// 站点根目录（含 site.toml 与 content/）
     #[arg(long, default_value = ".")]
     root: PathBuf,
     /// 监听地址（默认只允许本机访问）
