@@ -50,6 +50,7 @@ enum Command {
         /// 站点根目录（含 site.toml 与 content/）
         #[arg(long, default_value = ".")]
         root: PathBuf,
+        /// 同时检查草稿（draft: true）
         #[arg(long)]
         drafts: bool,
     },
