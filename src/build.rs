@@ -126,76 +126,22 @@ pub fn build_session(
         diagnostics.sort();
         return Err(diagnostics);
     };
-    if !options.write {
-        diagnostics.sort();
-        let report = BuildReport {
-            pages: site.pages.len(),
-            files: 0,
-            elapsed: started.elapsed(),
-            diagnostics,
+    let (files, search_docs) = if options.write {
+        let mut written = Written {
+            site: &mut site,
+            training: &training,
+            tera: &mut tera,
+            theme: &theme,
+            build_id: &build_id,
         };
-        return Ok((
-            report,
-            Session::new(
-                options.clone(),
-                site,
-                training,
-                tera,
-                markdown_options,
-                Vec::new(),
-            ),
-        ));
-    }
-
-    let output = match Output::begin(&options.output) {
-        Ok(output) => output,
-        Err(d) => {
-            diagnostics.push(d);
+        let Some(committed) = written.commit(&options.output, progress, &mut diagnostics) else {
+            diagnostics.sort();
             return Err(diagnostics);
-        }
-    };
-    progress("生成页面");
-    let mut files = write_site(
-        &site,
-        &training,
-        &mut tera,
-        &build_id,
-        &theme,
-        &output,
-        &mut diagnostics,
-    );
-    let mut search_docs = Vec::new();
-    let staged_index = if site.config.search_enabled && !diagnostics.has_errors() {
-        progress("建立全文索引");
-        search_docs = take_search_docs(&mut site);
-        index_for_search(
-            &site.config.index_dir,
-            &search_docs,
-            output.staging(),
-            &mut diagnostics,
-        )
-        .map(|(staged, written)| {
-            files += written;
-            staged
-        })
+        };
+        committed
     } else {
-        None
+        (0, Vec::new())
     };
-    if diagnostics.has_errors() {
-        if let Some(staged) = &staged_index {
-            let _ = std::fs::remove_dir_all(staged);
-        }
-        output.abandon();
-        diagnostics.sort();
-        return Err(diagnostics);
-    }
-    if let Err(d) = output.commit() {
-        diagnostics.push(d);
-        return Err(diagnostics);
-    }
-    if let Some(staged) = staged_index {
-        swap_in(&staged, &site.config.index_dir, &mut diagnostics);
-    }
     diagnostics.sort();
     let report = BuildReport {
         pages: site.pages.len(),
@@ -214,6 +160,77 @@ pub fn build_session(
             search_docs,
         ),
     ))
+}
+
+/// What the write and search stages need from a resolved, checked site.
+struct Written<'a> {
+    site: &'a mut Site,
+    training: &'a Training,
+    tera: &'a mut tera::Tera,
+    theme: &'a ThemeFiles,
+    build_id: &'a str,
+}
+
+impl Written<'_> {
+    /// Renders and indexes into a staging folder and swaps it in for `target`. Returns the
+    /// number of files and the pages as search saw them, or `None` when anything failed
+    /// (the problems are in `diagnostics`; the previous output is untouched).
+    fn commit(
+        &mut self,
+        target: &Path,
+        progress: Progress,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<(usize, Vec<SearchDoc>)> {
+        let output = match Output::begin(target) {
+            Ok(output) => output,
+            Err(d) => {
+                diagnostics.push(d);
+                return None;
+            }
+        };
+        progress("生成页面");
+        let mut files = write_site(
+            self.site,
+            self.training,
+            self.tera,
+            self.build_id,
+            self.theme,
+            &output,
+            diagnostics,
+        );
+        let mut search_docs = Vec::new();
+        let staged_index = if self.site.config.search_enabled && !diagnostics.has_errors() {
+            progress("建立全文索引");
+            search_docs = take_search_docs(self.site);
+            index_for_search(
+                &self.site.config.index_dir,
+                &search_docs,
+                output.staging(),
+                diagnostics,
+            )
+            .map(|(staged, written)| {
+                files += written;
+                staged
+            })
+        } else {
+            None
+        };
+        if diagnostics.has_errors() {
+            if let Some(staged) = &staged_index {
+                let _ = std::fs::remove_dir_all(staged);
+            }
+            output.abandon();
+            return None;
+        }
+        if let Err(d) = output.commit() {
+            diagnostics.push(d);
+            return None;
+        }
+        if let Some(staged) = staged_index {
+            swap_in(&staged, &self.site.config.index_dir, diagnostics);
+        }
+        Some((files, search_docs))
+    }
 }
 
 fn write_site(
