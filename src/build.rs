@@ -4,7 +4,10 @@
 //! Every stage adds to one [`Diagnostics`] list and the pipeline goes as far as it can,
 //! so one run reports every problem. Nothing is written unless the whole run is clean.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -217,7 +220,7 @@ impl Written<'_> {
         };
         if diagnostics.has_errors() {
             if let Some(staged) = &staged_index {
-                let _ = std::fs::remove_dir_all(staged);
+                discard(staged);
             }
             output.abandon();
             return None;
@@ -339,18 +342,31 @@ fn take_search_docs(site: &mut Site) -> Vec<SearchDoc> {
         .collect()
 }
 
+/// A tantivy index built beside its final place, waiting to be swapped in.
+pub(crate) struct StagedIndex {
+    dir: PathBuf,
+    /// Taken when the build started: a later-started index must never be replaced by an
+    /// earlier one that happens to finish last (a preview's background re-index racing a
+    /// full build).
+    ticket: u64,
+}
+
+/// Index tickets in the order builds start.
+static INDEX_TICKETS: AtomicU64 = AtomicU64::new(1);
+/// Per index folder, the newest ticket swapped in so far.
+static INDEX_SWAPPED: Mutex<BTreeMap<PathBuf, u64>> = Mutex::new(BTreeMap::new());
+
 /// Builds the tantivy index beside its final place `index_dir` (swapped in by [`swap_in`]
 /// only after the output is) and the static browser index under `out_dir/search/`. Returns
-/// the staged index folder and the number of static files written.
+/// the staged index and the number of static files written.
 pub(crate) fn index_for_search(
     index_dir: &Path,
     docs: &[SearchDoc],
     out_dir: &Path,
     diagnostics: &mut Diagnostics,
-) -> Option<(PathBuf, usize)> {
-    // Unique per build, so a preview's background re-index never shares a folder with a build.
-    static STAGINGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = STAGINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+) -> Option<(StagedIndex, usize)> {
+    // The ticket also names the staging folder, so no two builds ever share one.
+    let n = INDEX_TICKETS.fetch_add(1, Ordering::SeqCst);
     let staged = index_dir.with_file_name(format!(
         ".{}.staging-{}-{n}",
         index_dir.file_name().unwrap_or_default().to_string_lossy(),
@@ -363,7 +379,13 @@ pub(crate) fn index_for_search(
         },
         out_dir,
     ) {
-        Ok(stats) => Some((staged, stats.shards + stats.docs + 2)),
+        Ok(stats) => Some((
+            StagedIndex {
+                dir: staged,
+                ticket: n,
+            },
+            stats.shards + stats.docs + 2,
+        )),
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staged);
             diagnostics.push(Diagnostic::error(
@@ -377,7 +399,23 @@ pub(crate) fn index_for_search(
 }
 
 /// Replaces the live tantivy index with the freshly built one.
-pub(crate) fn swap_in(staged: &Path, target: &Path, diagnostics: &mut Diagnostics) {
+/// Throws a staged index away (its build failed, or a newer one won).
+pub(crate) fn discard(staged: &StagedIndex) {
+    let _ = std::fs::remove_dir_all(&staged.dir);
+}
+
+pub(crate) fn swap_in(staged: &StagedIndex, target: &Path, diagnostics: &mut Diagnostics) {
+    {
+        let mut swapped = INDEX_SWAPPED.lock().unwrap_or_else(|e| e.into_inner());
+        let newest = swapped.entry(target.to_path_buf()).or_insert(0);
+        if *newest > staged.ticket {
+            // A newer index is already in place.
+            discard(staged);
+            return;
+        }
+        *newest = staged.ticket;
+    }
+    let staged = &staged.dir;
     let old = staged.with_extension("old");
     let had_previous = target.exists();
     let result = (|| {
@@ -427,4 +465,34 @@ fn build_id<'a>(documents: impl Iterator<Item = &'a crate::parse::Document>) -> 
         }
     }
     format!("{:08x}", hash as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_index_never_replaces_a_newer_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("index");
+        let stage = |name: &str, ticket| {
+            let staged = dir.path().join(name);
+            std::fs::create_dir_all(&staged).unwrap();
+            std::fs::write(staged.join("from"), name).unwrap();
+            StagedIndex {
+                dir: staged,
+                ticket,
+            }
+        };
+        let (older, newer) = (stage("older", 10), stage("newer", 11));
+        let mut diagnostics = Diagnostics::default();
+        swap_in(&newer, &target, &mut diagnostics);
+        swap_in(&older, &target, &mut diagnostics);
+        assert_eq!(
+            std::fs::read_to_string(target.join("from")).unwrap(),
+            "newer"
+        );
+        assert!(!older.dir.exists(), "the losing index is thrown away");
+        assert!(diagnostics.is_empty());
+    }
 }

@@ -92,6 +92,8 @@ impl Builder {
             }
         };
         self.failed = false;
+        // The new session's build already indexed everything.
+        self.reindex_pending = false;
         self.session = Some(session);
         self.kept.push_back(output.clone());
         while self.kept.len() > KEPT_BUILDS {
