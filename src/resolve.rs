@@ -367,16 +367,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     resolve_references(&config, &mut pages, &slug_index, diagnostics);
     order_sections(&mut sections, &mut pages);
     let taxonomies = build_taxonomies(&config, &pages);
-    let aliases = pages
-        .iter()
-        .enumerate()
-        .flat_map(|(i, p)| {
-            p.doc
-                .list("aliases")
-                .iter()
-                .map(move |a| (alias_path(a), i))
-        })
-        .collect();
+    let aliases = check_aliases(&pages, &sections, diagnostics);
 
     Site {
         config,
@@ -390,15 +381,57 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     }
 }
 
-fn alias_path(alias: &str) -> String {
-    let trimmed = alias.trim_start_matches('/');
-    if trimmed.ends_with(".html") {
+/// Old addresses that redirect to a page. Each must stay inside the site and must not
+/// replace a real page or section.
+fn check_aliases(
+    pages: &[Page],
+    sections: &[Section],
+    diagnostics: &mut Diagnostics,
+) -> Vec<(String, usize)> {
+    let taken: HashSet<&str> = pages
+        .iter()
+        .map(|p| p.url.as_str())
+        .chain(sections.iter().map(|s| s.url.as_str()))
+        .collect();
+    let mut aliases = Vec::new();
+    for (i, page) in pages.iter().enumerate() {
+        for alias in page.doc.list("aliases") {
+            match alias_path(alias) {
+                Some(path) if taken.contains(path.as_str()) => diagnostics.push(page.doc.error_at(
+                    "aliases",
+                    Code::DuplicateOutput,
+                    format!("旧地址 `{alias}` 与现有页面 {path} 冲突，跳转页会覆盖它"),
+                )),
+                Some(path) => aliases.push((path, i)),
+                None => diagnostics.push(page.doc.error_at(
+                    "aliases",
+                    Code::FieldType,
+                    format!("旧地址 `{alias}` 无效：应是站内的路径，如 cases/old-name.html，不能含 `..`、`\\` 或盘符"),
+                )),
+            }
+        }
+    }
+    aliases
+}
+
+/// The output file an old address redirects from; `None` when it would leave the site.
+fn alias_path(alias: &str) -> Option<String> {
+    let trimmed = alias.trim().trim_start_matches('/');
+    let escapes = trimmed.contains('\\')
+        || trimmed.contains(':')
+        || trimmed
+            .split('/')
+            .any(|segment| segment == ".." || segment == ".");
+    if escapes {
+        return None;
+    }
+    Some(if trimmed.ends_with(".html") {
         trimmed.to_string()
     } else if trimmed.is_empty() || trimmed.ends_with('/') {
         format!("{trimmed}index.html")
     } else {
         format!("{trimmed}/index.html")
-    }
+    })
 }
 
 pub fn excerpt(text: &str, max_chars: usize) -> String {

@@ -199,3 +199,37 @@ fn config_errors_point_into_site_toml() {
     let found = diagnostics(&site.build());
     assert_eq!(find(&found, "config-syntax").location, "site.toml:2:1");
 }
+
+#[test]
+fn aliases_may_not_leave_the_site_or_replace_a_page() {
+    let site = minimal();
+    site.write(
+        "content/policies/moved.md",
+        "---\ntitle: 搬家\nissuer: 某\naliases: [../../escape.html, policies/good.html, policies/old-name.html]\n---\n",
+    );
+    let out = site.build();
+    assert_eq!(out.status.code(), Some(1));
+    let found = diagnostics(&out);
+    assert!(
+        find(&found, "field-type")
+            .message
+            .contains("../../escape.html"),
+        "{found:#?}"
+    );
+    assert!(
+        find(&found, "duplicate-output")
+            .message
+            .contains("policies/good.html"),
+        "{found:#?}"
+    );
+    assert!(
+        !site.root().join("escape.html").exists()
+            && !site.root().parent().unwrap().join("escape.html").exists()
+    );
+    site.write(
+        "content/policies/moved.md",
+        "---\ntitle: 搬家\nissuer: 某\naliases: [policies/old-name.html]\n---\n",
+    );
+    site.build_ok();
+    assert!(site.read("policies/old-name.html").contains("moved.html"));
+}
