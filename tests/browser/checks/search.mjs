@@ -766,4 +766,20 @@ export default [
       ctx.assert(perfBad.length === 0, `Resource Timing: search files with initiatorType other than "script": ${perfBad.map((e) => `${rel(e.url)} (${e.type})`).join(', ')}`);
     },
   },
+  {
+    name: 'search: a highlighted arrival survives a malformed #fragment',
+    async run(page, ctx) {
+      const S = site(ctx);
+      const pick = pickTitleQuery(S);
+      ctx.assert(pick, 'no page title has a 2–4 character Han word that also occurs in its text');
+      // `%E0%A4%A` is not valid percent-encoding; the page must still highlight and set up "/".
+      await ctx.goto(page, `${pick.page.rel}?hl=${encodeURIComponent(pick.q)}#%E0%A4%A`);
+      const marks = await page.evaluate(() => document.querySelectorAll('article.sy-content mark').length);
+      ctx.assert(marks > 0, `no highlight for ${pick.q} on ${pick.page.rel}`);
+      await page.locator('body').focus().catch(() => {});
+      await page.keyboard.press('/');
+      await page.waitForFunction(() => document.activeElement?.id === 'sy-q', null, { timeout: 3000 }).catch(() => {});
+      ctx.equal(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName), 'sy-q', 'element focused after pressing "/"');
+    },
+  },
 ];

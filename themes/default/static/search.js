@@ -733,7 +733,9 @@
   }
 
   function setupPage(el) {
-    var s = readParams(), ranked = null, shown = PAGE_SIZE, seq = 0;
+    // `pending`: a query is loading; facet and sort clicks then only change `s`, and the
+    // query renders with them when it arrives (rendering the old results would win the race).
+    var s = readParams(), ranked = null, shown = PAGE_SIZE, seq = 0, pending = false;
     el.innerHTML =
       "<form class=\"sy-sp-form\" role=\"search\">" +
       "<label for=\"sy-sp-q\" class=\"visually-hidden\">搜索</label>" +
@@ -811,6 +813,7 @@
 
     function run() {
       var mine = ++seq;
+      pending = true;
       shown = PAGE_SIZE;
       writeParams(s);
       resultsEl.innerHTML = "<p class=\"sy-summary\">正在搜索…</p>";
@@ -818,16 +821,21 @@
         return needFacets().then(function () { return s.q ? query(s.q) : null; });
       }).then(function (res) {
         if (mine !== seq) return;
+        pending = false;
         var all = [];
         if (!res) for (var d = 0; d < state.meta.docs; d++) all.push({ id: d, held: 0, score: 0 });
         ranked = res || { terms: [], results: all };
         render();
-      }).catch(function () { if (mine === seq) failed(); });
+      }).catch(function () {
+        if (mine !== seq) return;
+        pending = false;
+        failed();
+      });
     }
 
     el.addEventListener("submit", function (e) { e.preventDefault(); s.q = input.value; run(); });
     input.addEventListener("input", debounce(function () { s.q = input.value; run(); }, DEBOUNCE_MS * 2));
-    sort.addEventListener("change", function () { s.sort = sort.value; writeParams(s); if (ranked) render(); });
+    sort.addEventListener("change", function () { s.sort = sort.value; writeParams(s); if (ranked && !pending) render(); });
     facetsEl.addEventListener("click", function (e) {
       var b = e.target.closest("button[data-param]");
       if (!b || !ranked) return;
@@ -835,7 +843,7 @@
       s[p] = s[p] === v ? "" : v;
       shown = PAGE_SIZE;
       writeParams(s);
-      render();
+      if (!pending) render();
     });
     resultsEl.addEventListener("click", function (e) {
       if (e.target.closest(".sy-more")) { shown += PAGE_SIZE; render(); }
@@ -880,7 +888,12 @@
       }
     }
     if (!marks.length) return;
-    var anchor = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    var anchor = null;
+    try {
+      anchor = location.hash ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    } catch (e) {
+      // A fragment that is not valid percent-encoding names no heading.
+    }
     var first = marks.filter(function (m) {
       return !anchor || anchor.compareDocumentPosition(m) & Node.DOCUMENT_POSITION_FOLLOWING;
     })[0] || marks[0];
