@@ -121,6 +121,7 @@ pub fn build_session(
     );
     progress("整理学习路径、讲义与术语");
     let training = crate::training::assemble(&mut site, training, &mut diagnostics);
+    crate::render::check_outputs(&site, &training, &mut diagnostics);
     let theme = ThemeFiles::for_site(&options.root, &site.config.theme_dir());
     let tera = crate::render::load_templates(&options.root, &theme, &mut diagnostics);
     check_static_files(&options.root, &theme, &mut diagnostics);
@@ -206,6 +207,7 @@ impl Written<'_> {
             progress("建立全文索引");
             search_docs = take_search_docs(self.site);
             index_for_search(
+                index_ticket(),
                 &self.site.config.index_dir,
                 &search_docs,
                 output.staging(),
@@ -351,8 +353,14 @@ pub(crate) struct StagedIndex {
     ticket: u64,
 }
 
-/// Index tickets in the order builds start.
+/// Index tickets in the order indexing is asked for.
 static INDEX_TICKETS: AtomicU64 = AtomicU64::new(1);
+
+/// A ticket for an index about to be built from the pages as they are now: a preview takes
+/// it when it asks for a background re-index, not when the re-index gets to run.
+pub(crate) fn index_ticket() -> u64 {
+    INDEX_TICKETS.fetch_add(1, Ordering::SeqCst)
+}
 /// Per index folder, the newest ticket swapped in so far.
 static INDEX_SWAPPED: Mutex<BTreeMap<PathBuf, u64>> = Mutex::new(BTreeMap::new());
 
@@ -360,13 +368,14 @@ static INDEX_SWAPPED: Mutex<BTreeMap<PathBuf, u64>> = Mutex::new(BTreeMap::new()
 /// only after the output is) and the static browser index under `out_dir/search/`. Returns
 /// the staged index and the number of static files written.
 pub(crate) fn index_for_search(
+    ticket: u64,
     index_dir: &Path,
     docs: &[SearchDoc],
     out_dir: &Path,
     diagnostics: &mut Diagnostics,
 ) -> Option<(StagedIndex, usize)> {
     // The ticket also names the staging folder, so no two builds ever share one.
-    let n = INDEX_TICKETS.fetch_add(1, Ordering::SeqCst);
+    let n = ticket;
     let staged = index_dir.with_file_name(format!(
         ".{}.staging-{}-{n}",
         index_dir.file_name().unwrap_or_default().to_string_lossy(),
@@ -405,18 +414,21 @@ pub(crate) fn discard(staged: &StagedIndex) {
 }
 
 pub(crate) fn swap_in(staged: &StagedIndex, target: &Path, diagnostics: &mut Diagnostics) {
-    {
-        let mut swapped = INDEX_SWAPPED.lock().unwrap_or_else(|e| e.into_inner());
-        let newest = swapped.entry(target.to_path_buf()).or_insert(0);
-        if *newest > staged.ticket {
-            // A newer index is already in place.
-            discard(staged);
-            return;
-        }
-        *newest = staged.ticket;
+    // Held through the renames, so two swaps of one index never interleave.
+    let mut swapped = INDEX_SWAPPED.lock().unwrap_or_else(|e| e.into_inner());
+    let newest = swapped.entry(target.to_path_buf()).or_insert(0);
+    if *newest > staged.ticket {
+        // A newer index is already in place.
+        discard(staged);
+        return;
     }
+    *newest = staged.ticket;
     let staged = &staged.dir;
-    let old = staged.with_extension("old");
+    // As unique as the staging folder: a leftover from a killed build never blocks a swap.
+    let old = staged.with_file_name(format!(
+        "{}.old",
+        staged.file_name().unwrap_or_default().to_string_lossy()
+    ));
     let had_previous = target.exists();
     let result = (|| {
         if had_previous {
@@ -432,6 +444,7 @@ pub(crate) fn swap_in(staged: &StagedIndex, target: &Path, diagnostics: &mut Dia
             if had_previous && !target.exists() {
                 let _ = std::fs::rename(&old, target);
             }
+            let _ = std::fs::remove_dir_all(staged);
             diagnostics.push(Diagnostic::warning(
                 Code::Search,
                 target,

@@ -3,8 +3,8 @@
 //! instead of building the whole site again.
 //!
 //! The fast path is taken only when it is sure to give what a full build would: every
-//! changed file is an existing page, its front matter is unchanged, and its heading anchors
-//! are unchanged (other pages may link to them). Anything else — a new, renamed or deleted
+//! changed file is an existing page, its front matter is unchanged, and its headings are
+//! unchanged (other pages link to their anchors and show their text). Anything else — a new, renamed or deleted
 //! file, a template, `site.toml`, a changed title or tag — asks for a full build. The search
 //! indexes are rebuilt in the background afterwards, so the page reloads first.
 
@@ -125,7 +125,9 @@ impl Session {
                 return Ok(Update::NeedsFullBuild);
             }
             let rendered = crate::markdown::render(doc.body(), &doc.rel, &self.markdown);
-            if rendered.anchors != old.anchors {
+            // Other pages show a heading's text in `[[slug#id]]` links: any change to the
+            // headings, not only to their ids, reaches beyond this page.
+            if rendered.anchors != old.anchors || rendered.toc != old.toc {
                 return Ok(Update::NeedsFullBuild);
             }
             let (html, problems) = crate::resolve::relink(&self.site, &old.url, &doc, &rendered);
@@ -214,6 +216,7 @@ impl Session {
         }
         // Never waits for a running re-index: the edit's reload must not queue behind it.
         let generation = self.reindex_wanted.fetch_add(1, Ordering::SeqCst) + 1;
+        let ticket = crate::build::index_ticket();
         let wanted = Arc::clone(&self.reindex_wanted);
         let running = Arc::clone(&self.reindex_running);
         let docs = self.search_docs.clone();
@@ -230,9 +233,13 @@ impl Session {
             };
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
-                if let Some((staged, _)) =
-                    crate::build::index_for_search(&index_dir, &docs, &output, &mut diagnostics)
-                {
+                if let Some((staged, _)) = crate::build::index_for_search(
+                    ticket,
+                    &index_dir,
+                    &docs,
+                    &output,
+                    &mut diagnostics,
+                ) {
                     crate::build::swap_in(&staged, &index_dir, &mut diagnostics);
                 }
             });

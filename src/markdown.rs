@@ -46,7 +46,7 @@ pub struct LinkRef {
     pub wants_title: bool,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct TocEntry {
     pub level: u8,
     pub id: String,
@@ -389,11 +389,12 @@ pub fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Bytes, not string slices: a `%` may be followed by a multi-byte character.
+        let hex = |at: usize| bytes.get(at).and_then(|&b| (b as char).to_digit(16));
         if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+            && let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2))
         {
-            out.push(byte);
+            out.push((high * 16 + low) as u8);
             i += 3;
             continue;
         }
@@ -541,6 +542,14 @@ mod tests {
             ]
         );
         assert!(r.html.contains("https://example.org"));
+    }
+
+    #[test]
+    fn percent_decoding_never_splits_a_character() {
+        assert_eq!(percent_decode("%1中"), "%1中");
+        assert_eq!(percent_decode("a%41"), "aA");
+        assert_eq!(percent_decode("%E4%B8%AD"), "中");
+        assert_eq!(render("[x](#%1中)", "a.md", &options(false)).links.len(), 1);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! data are built. Every URL in a context is root-relative; templates prefix `root`, which
 //! is what keeps the output working from file:// and under any sub-path.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -565,6 +566,46 @@ fn per_page(section: &crate::resolve::Section) -> usize {
 
 fn list_pages(section: &crate::resolve::Section, items: usize) -> usize {
     items.div_ceil(per_page(section)).max(1)
+}
+
+/// Pages and old addresses must not land on a file the site generates itself (list pages,
+/// taxonomy pages, search.html, 404.html, sitemap.xml …), nor on each other: the file written
+/// last would win silently.
+pub fn check_outputs(site: &Site, training: &Training, diagnostics: &mut Diagnostics) {
+    let mut taken: HashMap<&str, (usize, &str)> = HashMap::new();
+    for (i, page) in site.pages.iter().enumerate() {
+        taken.insert(&page.url, (i, "slug"));
+    }
+    for (alias, i) in &site.aliases {
+        if let Some(&(_, "aliases")) = taken.get(alias.as_str()) {
+            diagnostics.push(site.pages[*i].doc.error_at(
+                "aliases",
+                Code::DuplicateOutput,
+                format!("旧地址 {alias} 已被另一页用作旧地址"),
+            ));
+        }
+        taken.insert(alias, (*i, "aliases"));
+    }
+    let generated = jobs(site, training)
+        .into_iter()
+        // Training views are checked, with their own names, by `training`.
+        .filter(|job| {
+            !matches!(
+                job.what,
+                What::Page(_) | What::Training(_) | What::Status(..)
+            )
+        })
+        .map(|job| job.path)
+        .chain(["sitemap.xml".to_string()]);
+    for path in generated {
+        if let Some(&(page, field)) = taken.get(path.as_str()) {
+            diagnostics.push(site.pages[page].doc.error_at(
+                field,
+                Code::DuplicateOutput,
+                format!("输出路径 {path} 与站点自动生成的页面冲突；请换一个文件名、slug 或旧地址"),
+            ));
+        }
+    }
 }
 
 fn jobs(site: &Site, training: &Training) -> Vec<Job> {

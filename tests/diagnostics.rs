@@ -233,3 +233,22 @@ fn aliases_may_not_leave_the_site_or_replace_a_page() {
     site.build_ok();
     assert!(site.read("policies/old-name.html").contains("moved.html"));
 }
+
+#[test]
+fn pages_and_aliases_may_not_replace_generated_files() {
+    let site = minimal();
+    site.write("content/404.md", "---\ntitle: 四〇四\n---\n")
+        .write("content/policies/tagged.md", "---\ntitle: 标签页\nissuer: 某\ntags: [t1]\naliases: [tags/index.html, search.html]\n---\n");
+    let out = site.build();
+    assert_eq!(out.status.code(), Some(1));
+    let found = diagnostics(&out);
+    let clashes: Vec<_> = found
+        .iter()
+        .filter(|d| d.code == "duplicate-output")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(clashes.len(), 3, "{found:#?}");
+    assert!(clashes.iter().any(|m| m.contains("404.html")));
+    assert!(clashes.iter().any(|m| m.contains("tags/index.html")));
+    assert!(clashes.iter().any(|m| m.contains("search.html")));
+}
