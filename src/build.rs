@@ -470,13 +470,10 @@ fn check_static_files(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnos
 
 /// A short hash of every source, so asset names change exactly when content does.
 fn build_id<'a>(documents: impl Iterator<Item = &'a crate::parse::Document>) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for doc in documents {
-        for byte in doc.rel.bytes().chain(doc.source.bytes()) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+    let hash = documents.fold(crate::search::FNV64_START, |hash, doc| {
+        let hash = crate::search::fnv64(hash, doc.rel.as_bytes());
+        crate::search::fnv64(hash, doc.source.as_bytes())
+    });
     format!("{:08x}", hash as u32)
 }
 

@@ -588,23 +588,33 @@ pub fn check_outputs(site: &Site, training: &Training, diagnostics: &mut Diagnos
     }
     let generated = jobs(site, training)
         .into_iter()
-        // Training views are checked, with their own names, by `training`.
-        .filter(|job| {
-            !matches!(
-                job.what,
-                What::Page(_) | What::Training(_) | What::Status(..)
-            )
-        })
-        .map(|job| job.path)
-        .chain(["sitemap.xml".to_string()]);
-    for path in generated {
+        .filter(|job| !matches!(job.what, What::Page(_)))
+        .map(|job| (job.path, describe(job.template)))
+        .chain([("sitemap.xml".to_string(), "站点地图")]);
+    for (path, what) in generated {
         if let Some(&(page, field)) = taken.get(path.as_str()) {
             diagnostics.push(site.pages[page].doc.error_at(
                 field,
                 Code::DuplicateOutput,
-                format!("输出路径 {path} 与站点自动生成的页面冲突；请换一个文件名、slug 或旧地址"),
+                format!("输出路径 {path} 与自动生成的{what}冲突；请换一个文件名、slug 或旧地址"),
             ));
         }
+    }
+}
+
+/// What a generated file is, in the reader's words, for collision messages.
+fn describe(template: &str) -> &'static str {
+    match template {
+        "index.html" => "首页",
+        "section.html" => "栏目列表页",
+        "taxonomy.html" | "term.html" => "分类页",
+        "search.html" => "搜索页",
+        "404.html" => "404 页",
+        "paths.html" => "学习路径索引页",
+        "path.html" => "学习路径页",
+        "handout.html" => "讲义",
+        "glossary.html" => "术语表",
+        _ => "最近更新页",
     }
 }
 

@@ -146,13 +146,12 @@ impl Site {
     }
 
     pub fn term_url(&self, taxonomy: &str, term: &str) -> Option<&str> {
-        self.taxonomies
-            .iter()
-            .find(|t| t.name == taxonomy)?
-            .terms
-            .iter()
-            .find(|t| t.name == term)
-            .map(|t| t.url.as_str())
+        let terms = &self.taxonomies.iter().find(|t| t.name == taxonomy)?.terms;
+        // Terms are kept in name order, and this runs for every tag of every listed page.
+        let at = terms
+            .binary_search_by(|t| t.name.as_str().cmp(term.trim()))
+            .ok()?;
+        Some(terms[at].url.as_str())
     }
 }
 

@@ -192,6 +192,8 @@ pub struct FieldError {
 #[derive(Debug, Clone)]
 pub struct Schema {
     fields: BTreeMap<String, FieldSpec>,
+    /// Fields declared beyond the built-in ones, in name order.
+    custom: Vec<String>,
     required_all: Vec<String>,
     required_by_kind: BTreeMap<Kind, Vec<String>>,
 }
@@ -203,6 +205,7 @@ impl Schema {
         use FieldType::*;
         let mut schema = Schema {
             fields: BTreeMap::new(),
+            custom: Vec::new(),
             required_all: vec!["title".into()],
             required_by_kind: BTreeMap::new(),
         };
@@ -232,19 +235,20 @@ impl Schema {
             ("duration", Text, "所需时间", true),
         ];
         for (name, ty, label, shown) in builtin {
-            schema.declare(
-                name.to_string(),
-                FieldSpec {
-                    ty,
-                    label: label.to_string(),
-                    shown,
-                },
-            );
+            let label = label.to_string();
+            schema
+                .fields
+                .insert(name.to_string(), FieldSpec { ty, label, shown });
         }
         schema
     }
 
+    /// Declares a field of the site's own; re-declaring a built-in one changes it in place.
     pub fn declare(&mut self, name: String, spec: FieldSpec) {
+        if !self.fields.contains_key(&name) {
+            let at = self.custom.binary_search(&name).unwrap_or_else(|at| at);
+            self.custom.insert(at, name.clone());
+        }
         self.fields.insert(name, spec);
     }
 
@@ -269,10 +273,9 @@ impl Schema {
 
     /// Site-declared fields beyond the built-in ones, in name order.
     pub fn custom_fields(&self) -> impl Iterator<Item = (&str, &FieldSpec)> {
-        let builtin = Schema::builtin();
-        self.fields
+        self.custom
             .iter()
-            .filter(move |(name, _)| builtin.field(name).is_none())
+            .filter_map(|name| self.fields.get_key_value(name))
             .map(|(name, spec)| (name.as_str(), spec))
     }
 

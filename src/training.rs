@@ -9,13 +9,12 @@
 //! so their links are checked like any page's, and after resolve completes [`Training`].
 //! Render asks it for its own jobs and for the extra variables of pages and sections.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::diagnostics::{Code, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::glossary::{Glossary, GlossarySource, Matcher};
 use crate::load::SourceFile;
 use crate::markdown::Rendered;
@@ -200,7 +199,7 @@ pub fn assemble(site: &mut Site, parsed: Parsed, diagnostics: &mut Diagnostics) 
     if let Some(glossary) = &mut glossary {
         mark_terms(site, glossary);
     }
-    let training = Training {
+    Training {
         paths,
         glossary,
         related: crate::related::related(site),
@@ -211,9 +210,7 @@ pub fn assemble(site: &mut Site, parsed: Parsed, diagnostics: &mut Diagnostics) 
             .collect(),
         changes: changes(site),
         built: crate::scaffold::today(),
-    };
-    training.check_outputs(site, diagnostics);
-    training
+    }
 }
 
 impl Training {
@@ -390,46 +387,6 @@ impl Training {
         }
         jobs.push((CHANGES_URL.to_string(), "changes.html", View::Changes));
         jobs
-    }
-
-    /// A generated file must not overwrite a page or an alias.
-    fn check_outputs(&self, site: &Site, diagnostics: &mut Diagnostics) {
-        let mut taken: HashMap<&str, (usize, &str)> = HashMap::new();
-        for (i, page) in site.pages.iter().enumerate() {
-            taken.insert(&page.url, (i, "slug"));
-        }
-        for (alias, i) in &site.aliases {
-            taken.insert(alias, (*i, "aliases"));
-        }
-        let status_urls = self
-            .statuses
-            .iter()
-            .flatten()
-            .map(|v| (v.page_url(1), "栏目状态筛选页"));
-        let generated = self
-            .jobs(site)
-            .into_iter()
-            .map(|(url, template, _)| (url, describe(template)))
-            .chain(status_urls);
-        for (url, what) in generated {
-            if let Some(&(page, field)) = taken.get(url.as_str()) {
-                diagnostics.push(site.pages[page].doc.error_at(
-                    field,
-                    Code::DuplicateOutput,
-                    format!("输出路径 {url} 与自动生成的{what}冲突；请换一个文件名、slug 或旧地址"),
-                ));
-            }
-        }
-    }
-}
-
-fn describe(template: &str) -> &'static str {
-    match template {
-        "paths.html" => "学习路径索引页",
-        "path.html" => "学习路径页",
-        "handout.html" => "讲义",
-        "glossary.html" => "术语表",
-        _ => "最近更新页",
     }
 }
 

@@ -34,7 +34,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::tokenizer::{Analysis, GRAM_PREFIX, pair_key};
-use super::{SearchDoc, SearchError};
+use super::{IndexStats, SearchDoc, SearchError};
 
 /// Shard size the shard count aims at. A two-character query loads one shard, a four-character
 /// one three; with the script and ten fragments that keeps a query well under 300 KB.
@@ -68,21 +68,14 @@ fn key_hash(key: &str) -> u32 {
     })
 }
 
-/// FNV-1a 64 over bytes: the build id, and the hasher of the key maps.
-fn fnv64(h: u64, bytes: &[u8]) -> u64 {
+/// FNV-1a 64 offset basis: where a fresh [`fnv64`] hash starts.
+pub(crate) const FNV64_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a 64 over bytes: the build ids (site and search), and the hasher of the key maps.
+pub(crate) fn fnv64(h: u64, bytes: &[u8]) -> u64 {
     bytes
         .iter()
         .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// What [`write`] produced.
-pub struct Exported {
-    pub build_id: String,
-    pub keys: usize,
-    pub shards: usize,
-    pub shard_bytes: u64,
-    pub fragment_bytes: u64,
-    pub facets_bytes: u64,
 }
 
 /// FNV-1a as a `Hasher`: keys are a few bytes long, where it beats the default SipHash.
@@ -90,7 +83,7 @@ struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+        Fnv(FNV64_START)
     }
 }
 
@@ -368,7 +361,8 @@ fn is_build_id(name: &str) -> bool {
 }
 
 /// Writes the static index for `docs` (already in page order) into `out_dir/search/`.
-pub(super) fn write(docs: &[&SearchDoc], out_dir: &Path) -> Result<Exported, SearchError> {
+/// Writes the static index; the returned stats leave `index_bytes` (tantivy's) at 0.
+pub(super) fn write(docs: &[&SearchDoc], out_dir: &Path) -> Result<IndexStats, SearchError> {
     let (map, lens) = postings(docs);
     let keys = map.len();
     let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
@@ -417,7 +411,7 @@ pub(super) fn write(docs: &[&SearchDoc], out_dir: &Path) -> Result<Exported, Sea
         .collect();
     let facets = json(&facets(docs));
 
-    let mut h = fnv64(0xcbf2_9ce4_8422_2325, &(shard_count as u64).to_le_bytes());
+    let mut h = fnv64(FNV64_START, &(shard_count as u64).to_le_bytes());
     for part in shard_json.iter().chain(&fragments).chain([&facets]) {
         h = fnv64(h, part.as_bytes());
         h = fnv64(h, &[0]);
@@ -464,13 +458,15 @@ pub(super) fn write(docs: &[&SearchDoc], out_dir: &Path) -> Result<Exported, Sea
     );
     let meta_path = search_dir.join("meta.js");
     std::fs::write(&meta_path, meta).map_err(SearchError::io(&meta_path))?;
-    Ok(Exported {
+    Ok(IndexStats {
+        docs: docs.len(),
         build_id: build,
         keys,
         shards: shard_count,
         shard_bytes,
         fragment_bytes,
         facets_bytes,
+        index_bytes: 0,
     })
 }
 

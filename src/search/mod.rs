@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use export::{FNV64_START, fnv64};
 pub use index::SearchIndex;
 
 /// One page as the search sees it.
@@ -203,16 +204,9 @@ pub fn build(
         || index::build(&sorted, &config.index_dir),
         || export::write(&sorted, out_dir),
     );
-    let exported = exported?;
     Ok(IndexStats {
-        docs: sorted.len(),
-        build_id: exported.build_id,
-        keys: exported.keys,
-        shards: exported.shards,
-        shard_bytes: exported.shard_bytes,
-        fragment_bytes: exported.fragment_bytes,
-        facets_bytes: exported.facets_bytes,
         index_bytes: index_bytes?,
+        ..exported?
     })
 }
 
