@@ -44,6 +44,9 @@ enum Command {
         /// 构建后在浏览器中打开首页
         #[arg(long)]
         open: bool,
+        /// 显示每个阶段的开始时间与内存用量（排查大型站点构建慢或占内存多时用）
+        #[arg(long)]
+        timings: bool,
     },
     /// 检查全部内容与配置，不写任何文件
     Check {
@@ -155,13 +158,14 @@ fn main() -> ExitCode {
             output,
             drafts,
             open,
+            timings,
         } => {
             let mut options = BuildOptions::new(&root);
             if let Some(output) = output {
                 options.output = output;
             }
             options.include_drafts = drafts;
-            let code = run_build(&options);
+            let code = run_build(&options, timings);
             if open && code == ExitCode::SUCCESS {
                 open_in_browser(&options.output.join("index.html"));
             }
@@ -171,7 +175,7 @@ fn main() -> ExitCode {
             let mut options = BuildOptions::new(&root);
             options.include_drafts = drafts;
             options.write = false;
-            run_build(&options)
+            run_build(&options, false)
         }
         Command::Pack { root, output } => run_pack(&root, output.as_deref()),
         Command::New {
@@ -242,18 +246,49 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     }
 }
 
-/// Names each stage on stderr while a person is watching.
-fn progress() -> impl Fn(&str) + Sync {
+/// Names each stage on stderr while a person is watching; with `timings`, always, with the
+/// time since the start and the memory in use (for finding what makes a large site slow).
+fn progress(timings: bool) -> impl Fn(&str) + Sync {
     let show = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
     move |stage: &str| {
-        if show {
+        if timings {
+            eprintln!(
+                "  {:>7.2} s  {stage}{}",
+                started.elapsed().as_secs_f64(),
+                memory_in_use()
+            );
+        } else if show {
             eprintln!("  · {stage}…");
         }
     }
 }
 
-fn run_build(options: &BuildOptions) -> ExitCode {
-    match build(options, &progress()) {
+/// `（内存 N MB，峰值 M MB）` where the system tells (Linux), else nothing.
+fn memory_in_use() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let megabytes = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kb| kb / 1024)
+    };
+    match (megabytes("VmRSS:"), megabytes("VmHWM:")) {
+        (Some(now), Some(peak)) => format!("（内存 {now} MB，峰值 {peak} MB）"),
+        _ => String::new(),
+    }
+}
+
+fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
+    let progress = progress(timings);
+    let result = build(options, &progress);
+    if timings {
+        progress("结束");
+    }
+    match result {
         Ok(report) => {
             print_diagnostics(&report.diagnostics);
             let action = if options.write {
@@ -279,7 +314,7 @@ fn run_build(options: &BuildOptions) -> ExitCode {
 }
 
 fn run_pack(root: &Path, output: Option<&Path>) -> ExitCode {
-    match shuyuan::pack::pack(root, output, &progress()) {
+    match shuyuan::pack::pack(root, output, &progress(false)) {
         Ok(report) => {
             print_diagnostics(&report.build.diagnostics);
             println!(

@@ -189,10 +189,13 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
     // Writing into a String cannot fail.
     let _ = comrak::format_html_with_plugins(root, options, &mut html, &plugins);
     // comrak's footnote back-links carry an English label; readers here use screen readers in Chinese.
-    out.html = html.replace(
-        "aria-label=\"Back to reference ",
-        "aria-label=\"返回正文引用处 ",
-    );
+    const BACK_LINK: &str = "aria-label=\"Back to reference ";
+    if html.contains(BACK_LINK) {
+        html = html.replace(BACK_LINK, "aria-label=\"返回正文引用处 ");
+    }
+    // Every page's body is held until the site is written: no spare capacity.
+    html.shrink_to_fit();
+    out.html = html;
     out
 }
 
@@ -437,6 +440,9 @@ fn collect_text<'a>(root: Node<'a>, ids: &[String], out: &mut Rendered) {
         .map(|s| s.text.chars().filter(|c| !c.is_whitespace()).count())
         .sum();
     out.first_paragraph = first_paragraph.unwrap_or_default();
+    for section in &mut sections {
+        section.text.shrink_to_fit();
+    }
     out.sections = sections;
 }
 

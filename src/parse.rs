@@ -66,6 +66,14 @@ impl Document {
         &self.source[self.body_start..]
     }
 
+    /// Frees the source text once nothing will place a diagnostic in it any more (a one-off
+    /// build, after every check has run). Fields and their positions stay; [`Self::body`] is
+    /// empty from then on.
+    pub fn release_source(&mut self) {
+        self.source = String::new();
+        self.body_start = 0;
+    }
+
     pub fn text(&self, field: &str) -> Option<&str> {
         self.fields.get(field).and_then(FieldValue::as_text)
     }

@@ -880,6 +880,8 @@ fn substitute(html: &str, hrefs: &[String], titles: &[Option<String>]) -> String
         }
     }
     out.push_str(rest);
+    // Held until the site is written, for every page: no spare capacity.
+    out.shrink_to_fit();
     out
 }
 

@@ -273,7 +273,8 @@ fn mark_terms(site: &mut Site, glossary: &mut Glossary) {
 /// Marks the terms in one page's body; returns the terms it mentions.
 fn mark(matcher: &Matcher, page: &mut Page) -> Vec<usize> {
     match matcher.annotate(&page.html) {
-        Some((html, found)) => {
+        Some((mut html, found)) => {
+            html.shrink_to_fit();
             page.html = html;
             found
         }

@@ -12,14 +12,17 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    Document, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    Value,
 };
 use tantivy::{
-    DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term as TantivyTerm,
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument,
+    Term as TantivyTerm,
 };
 
 use super::query::{self, Term};
@@ -150,7 +153,9 @@ pub(super) fn build(docs: &[&SearchDoc], dir: &Path) -> Result<u64, SearchError>
     register_tokenizers(&index);
     let f = Fields::from_schema(&index.schema())?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let mut writer = index.writer_with_num_threads(threads, threads * WRITER_BYTES_PER_THREAD)?;
+    let mut writer: IndexWriter<Queued> =
+        index.writer_with_num_threads(threads, threads * WRITER_BYTES_PER_THREAD)?;
+    let queue = Queue::new(threads * QUEUED_PER_THREAD);
     for doc in docs {
         let mut d = TantivyDocument::new();
         d.add_text(f.title, &doc.title);
@@ -182,11 +187,64 @@ pub(super) fn build(docs: &[&SearchDoc], dir: &Path) -> Result<u64, SearchError>
         }
         let json = serde_json::to_string(doc).expect("SearchDoc serialises to JSON");
         d.add_text(f.stored, json);
-        writer.add_document(d)?;
+        writer.add_document(Queued {
+            doc: d,
+            _place: queue.place(),
+        })?;
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
     dir_bytes(dir)
+}
+
+/// Documents handed to tantivy and not yet indexed, per indexing thread. tantivy itself queues
+/// up to 10,000, which on a large site is a second copy of all its text.
+const QUEUED_PER_THREAD: usize = 16;
+
+/// Bounds the documents waiting for tantivy's indexing threads (see [`QUEUED_PER_THREAD`]).
+struct Queue(Arc<(Mutex<usize>, Condvar)>);
+
+impl Queue {
+    fn new(limit: usize) -> Queue {
+        Queue(Arc::new((Mutex::new(limit), Condvar::new())))
+    }
+
+    /// Waits for a free place in the queue.
+    fn place(&self) -> Place {
+        let (free, freed) = &*self.0;
+        let mut free = free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        Place(Arc::clone(&self.0))
+    }
+}
+
+/// A place in the [`Queue`], given back when the document holding it has been indexed.
+struct Place(Arc<(Mutex<usize>, Condvar)>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let (free, freed) = &*self.0;
+        *free.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        freed.notify_one();
+    }
+}
+
+/// A document holding its place in the queue until tantivy has indexed (and dropped) it.
+struct Queued {
+    doc: TantivyDocument,
+    _place: Place,
+}
+
+impl Document for Queued {
+    type Value<'a> = <TantivyDocument as Document>::Value<'a>;
+    type FieldsValuesIter<'a> = <TantivyDocument as Document>::FieldsValuesIter<'a>;
+
+    fn iter_fields_and_values(&self) -> Self::FieldsValuesIter<'_> {
+        self.doc.iter_fields_and_values()
+    }
 }
 
 /// An open index, reusable across searches (what a long-running server keeps).

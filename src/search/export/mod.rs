@@ -1,7 +1,8 @@
 //! The static browser index in `out/search/`, loaded by `search.js` through `<script>` tags only
 //! (no fetch, modules, WebAssembly or workers), so it works from `file://` and under any sub-path.
 //!
-//! Layout, where `B` is the build id (a hash of everything below, so files of two builds never mix):
+//! Layout, where `B` is the build id (a hash of what the files are made from, so files of two
+//! builds never mix):
 //! - `search/meta.js` (fixed name, the entry point):
 //!   `window.__shuyuan.meta({"v":1,"build":"B","shards":S,"docs":N})`
 //! - `search/B/s<k>.js`, `k < S`: `window.__shuyuan.shard("B",k,"KEY POSTINGS KEY POSTINGS …")`.
@@ -23,17 +24,17 @@
 //! `level` bits 0–2 are the BM25 term-frequency part (k1 = 1.2, b = 0.75, heading occurrences
 //! counted three times) quantised to 1–7, 0 when the key is only in the title; bit 3 is set when
 //! the key is in the title. The browser multiplies by the IDF it derives from the document
-//! frequency.
+//! frequency. The postings are built in bounded memory by [`postings`].
+
+mod postings;
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::tokenizer::{Analysis, GRAM_PREFIX, pair_key};
 use super::{IndexStats, SearchDoc, SearchError};
 
 /// Shard size the shard count aims at. A two-character query loads one shard, a four-character
@@ -43,12 +44,13 @@ const TARGET_SHARD_BYTES: usize = 24 * 1024;
 const FORMAT_VERSION: u32 = 1;
 const BM25_K1: f64 = 1.2;
 const BM25_B: f64 = 0.75;
-/// A heading occurrence counts as this many body occurrences.
-const HEADING_TF: u32 = 3;
 /// Level bit set when the key occurs in the title.
 const TITLE_BIT: u64 = 8;
-/// Pages merged into the postings per parallel batch (bounds memory on large sites).
-const BATCH: usize = 256;
+/// The postings are merged in at most this many partitions (each a work file at a time).
+const MAX_PARTITIONS: usize = 256;
+/// A partition spans at least this many shards, so rounding the shard count up to a multiple
+/// of the partition count adds at most an eighth.
+const SHARDS_PER_PARTITION: usize = 8;
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -78,106 +80,9 @@ pub(crate) fn fnv64(h: u64, bytes: &[u8]) -> u64 {
         .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// FNV-1a as a `Hasher`: keys are a few bytes long, where it beats the default SipHash.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(FNV64_START)
-    }
-}
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = fnv64(self.0, bytes);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
-
-/// A static-index key borrowed from a page's analysed text.
-#[derive(Hash, PartialEq, Eq)]
-enum Key<'a> {
-    Term(&'a str),
-    Gram(&'a str),
-    Pair(&'a str, &'a str),
-}
-
-impl Key<'_> {
-    fn to_key_string(&self) -> String {
-        match self {
-            Key::Term(t) => (*t).to_string(),
-            Key::Gram(g) => format!("{GRAM_PREFIX}{g}"),
-            Key::Pair(a, b) => pair_key(a, b),
-        }
-    }
-}
-
-/// Occurrences of one key in one page, packed as `weighted tf << 1 | in title`, where the
-/// weighted tf counts body occurrences once and heading occurrences [`HEADING_TF`] times.
-type Count = u32;
-
-/// Adds every key of `a` to `counts` (`add` to the packed count, `flag` or-ed in); returns the
-/// number of terms tokens.
-fn count_keys<'a>(
-    counts: &mut FnvMap<Key<'a>, Count>,
-    a: &'a Analysis,
-    add: Count,
-    flag: Count,
-) -> usize {
-    let mut bump = |key: Key<'a>| {
-        let c = counts.entry(key).or_default();
-        *c = (*c + add) | flag;
-    };
-    let terms = a.term_spans();
-    for s in &terms {
-        bump(Key::Term(a.span_text(s)));
-    }
-    for w in terms.windows(2).filter(|w| a.forms_pair(&w[0], &w[1])) {
-        bump(Key::Pair(a.span_text(&w[0]), a.span_text(&w[1])));
-    }
-    for g in a.gram_spans() {
-        bump(Key::Gram(a.span_text(&g)));
-    }
-    terms.len()
-}
-
-/// One page's document length (terms in headings and text: BM25's length) and key counts.
-struct PageKeys {
-    len: u32,
-    keys: Vec<(String, Count)>,
-}
-
-/// Counts every key of a page in one pass over its title, headings and text.
-fn page_keys(doc: &SearchDoc) -> PageKeys {
-    let title = Analysis::new(&doc.title);
-    let sections: Vec<(Analysis, Analysis)> = doc
-        .sections
-        .iter()
-        .map(|s| (Analysis::new(&s.heading), Analysis::new(&s.text)))
-        .collect();
-    let mut counts: FnvMap<Key<'_>, Count> = FnvMap::default();
-    count_keys(&mut counts, &title, 0, 1);
-    let mut len = 0;
-    for (heading, text) in &sections {
-        len += count_keys(&mut counts, heading, HEADING_TF << 1, 0);
-        len += count_keys(&mut counts, text, 1 << 1, 0);
-    }
-    PageKeys {
-        len: len as u32,
-        keys: counts
-            .into_iter()
-            .map(|(k, c)| (k.to_key_string(), c))
-            .collect(),
-    }
-}
-
-/// The quantised level of a packed count in a page of BM25 length ratio `len_norm`.
-fn level(count: Count, len_norm: f64) -> u64 {
+/// The quantised level of a packed count (`weighted tf << 1 | in title`) in a page of BM25
+/// length ratio `len_norm`.
+fn level(count: u32, len_norm: f64) -> u64 {
     let tf = f64::from(count >> 1);
     // BM25's saturating tf part lies in [0, k1 + 1); spread it over levels 1..=7.
     let part = tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * len_norm);
@@ -187,41 +92,6 @@ fn level(count: Count, len_norm: f64) -> u64 {
         1 + ((part / (BM25_K1 + 1.0) * 7.0) as u64).min(6)
     };
     tf_level | if count & 1 == 1 { TITLE_BIT } else { 0 }
-}
-
-/// Every key's postings: `page << 32 | packed count`, pages ascending; and each page's length.
-fn postings(docs: &[&SearchDoc]) -> (FnvMap<String, Vec<u64>>, Vec<u32>) {
-    let mut map: FnvMap<String, Vec<u64>> = FnvMap::default();
-    let mut lens = Vec::with_capacity(docs.len());
-    for (b, batch) in docs.chunks(BATCH).enumerate() {
-        let pages: Vec<PageKeys> = batch.par_iter().map(|d| page_keys(d)).collect();
-        for (i, page) in pages.into_iter().enumerate() {
-            let id = ((b * BATCH + i) as u64) << 32;
-            lens.push(page.len);
-            for (key, count) in page.keys {
-                match map.get_mut(&key) {
-                    Some(list) => list.push(id | u64::from(count)),
-                    None => {
-                        map.insert(key, vec![id | u64::from(count)]);
-                    }
-                }
-            }
-        }
-    }
-    (map, lens)
-}
-
-/// Encodes one key's postings (see the module docs); `len_norm[page]` is BM25's length ratio.
-fn encode_postings(list: &[u64], len_norm: &[f64]) -> String {
-    let mut out = String::with_capacity(list.len() * 2);
-    let mut next = 0u64;
-    for &p in list {
-        let page = p >> 32;
-        let lvl = level(p as u32, len_norm[page as usize]);
-        push_varint(&mut out, ((page - next) << 4) | lvl);
-        next = page + 1;
-    }
-    out
 }
 
 /// A page fragment as written to `p<d>.js`.
@@ -334,7 +204,8 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).expect("static index data serialises to JSON")
 }
 
-/// Removes what an earlier build wrote (`meta.js` and build directories), nothing else.
+/// Removes what an earlier build wrote (`meta.js`, build directories and work folders left by
+/// an interrupted build), nothing else.
 fn clear_old_builds(dir: &Path) -> Result<(), SearchError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
@@ -346,7 +217,7 @@ fn clear_old_builds(dir: &Path) -> Result<(), SearchError> {
         let path = entry.path();
         if name == "meta.js" {
             std::fs::remove_file(&path).map_err(SearchError::io(&path))?;
-        } else if is_build_id(&name) && path.is_dir() {
+        } else if (is_build_id(&name) || name.starts_with(WORK_PREFIX)) && path.is_dir() {
             std::fs::remove_dir_all(&path).map_err(SearchError::io(&path))?;
         }
     }
@@ -360,66 +231,106 @@ fn is_build_id(name: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
-/// Writes the static index for `docs` (already in page order) into `out_dir/search/`.
-/// Writes the static index; the returned stats leave `index_bytes` (tantivy's) at 0.
+/// Work folders for the postings are named `.work-<process>-<n>` inside `search/`.
+const WORK_PREFIX: &str = ".work-";
+static WORK_FOLDERS: AtomicU64 = AtomicU64::new(0);
+
+/// How many partitions the postings are merged in: enough that one partition stays small,
+/// few enough that each spans [`SHARDS_PER_PARTITION`] shards. The shard count is not known
+/// before the merge, so it is guessed low from the text size (the index is 30–60 % of it).
+fn partition_count(docs: &[&SearchDoc]) -> u32 {
+    let text: usize = docs
+        .iter()
+        .flat_map(|d| &d.sections)
+        .map(|s| s.text.len() + s.heading.len())
+        .sum();
+    let shards_guess = text / 4 / TARGET_SHARD_BYTES;
+    let wanted = (shards_guess / SHARDS_PER_PARTITION).clamp(1, MAX_PARTITIONS);
+    // The largest power of two not above `wanted`.
+    1 << wanted.ilog2()
+}
+
+/// Names a build of the static index: a hash of everything its files are made from — the pages
+/// as indexed, the shard count and this program's version (which fixes the analysis) — so a
+/// cached file never mixes two builds. Hashing the inputs instead of the files lets each file be
+/// written as soon as it is made.
+fn build_id(docs: &[&SearchDoc], shard_count: usize) -> String {
+    fn field(h: u64, text: &str) -> u64 {
+        fnv64(
+            fnv64(h, &(text.len() as u64).to_le_bytes()),
+            text.as_bytes(),
+        )
+    }
+    fn list<'a>(h: u64, items: impl ExactSizeIterator<Item = &'a str>) -> u64 {
+        let h = fnv64(h, &(items.len() as u64).to_le_bytes());
+        items.fold(h, field)
+    }
+    let page_hashes: Vec<u64> = docs
+        .par_iter()
+        .map(|d| {
+            let mut h = FNV64_START;
+            for text in [&d.url, &d.title, &d.kind, &d.kind_label] {
+                h = field(h, text);
+            }
+            for value in [&d.date, &d.status, &d.region] {
+                h = list(h, value.as_deref().into_iter());
+            }
+            for values in [&d.breadcrumbs, &d.tags, &d.topics] {
+                h = list(h, values.iter().map(String::as_str));
+            }
+            h = fnv64(h, &(d.sections.len() as u64).to_le_bytes());
+            d.sections.iter().fold(h, |h, s| {
+                list(
+                    h,
+                    [&s.anchor, &s.heading, &s.text]
+                        .map(String::as_str)
+                        .into_iter(),
+                )
+            })
+        })
+        .collect();
+    let mut h = field(FNV64_START, env!("CARGO_PKG_VERSION"));
+    h = fnv64(h, &FORMAT_VERSION.to_le_bytes());
+    h = fnv64(h, &(shard_count as u64).to_le_bytes());
+    for page in page_hashes {
+        h = fnv64(h, &page.to_le_bytes());
+    }
+    format!("{:012x}", h & 0xffff_ffff_ffff)
+}
+
+/// Writes the static index for `docs` (already in page order) into `out_dir/search/`; the
+/// returned stats leave `index_bytes` (tantivy's) at 0.
 pub(super) fn write(docs: &[&SearchDoc], out_dir: &Path) -> Result<IndexStats, SearchError> {
-    let (map, lens) = postings(docs);
-    let keys = map.len();
+    write_in_partitions(docs, out_dir, partition_count(docs))
+}
+
+fn write_in_partitions(
+    docs: &[&SearchDoc],
+    out_dir: &Path,
+    partitions: u32,
+) -> Result<IndexStats, SearchError> {
+    let search_dir = out_dir.join("search");
+    clear_old_builds(&search_dir)?;
+    let work = search_dir.join(format!(
+        "{WORK_PREFIX}{}-{}",
+        std::process::id(),
+        WORK_FOLDERS.fetch_add(1, Ordering::Relaxed)
+    ));
+    let spilled = postings::spill(docs, work, partitions)?;
+    let lens = &spilled.lens;
     let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
     let len_norm: Vec<f64> = lens
         .iter()
         .map(|&l| 1.0 - BM25_B + BM25_B * f64::from(l) / avg)
         .collect();
-    let mut encoded: Vec<(String, String)> = map
-        .into_par_iter()
-        .map(|(k, list)| {
-            let e = encode_postings(&list, &len_norm);
-            (k, e)
-        })
-        .collect();
-    encoded.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let total: usize = encoded.iter().map(|(k, p)| k.len() + p.len() + 2).sum();
-    let shard_count = total.div_ceil(TARGET_SHARD_BYTES).max(1);
-    let mut shard_data = vec![String::new(); shard_count];
-    for (key, post) in &encoded {
-        let data = &mut shard_data[key_hash(key) as usize % shard_count];
-        if !data.is_empty() {
-            data.push(' ');
-        }
-        let _ = write!(data, "{key} {post}");
-    }
-    drop(encoded);
-    let shard_json: Vec<String> = shard_data.par_iter().map(|s| json(s.as_str())).collect();
-    drop(shard_data);
-    let fragments: Vec<String> = docs
-        .par_iter()
-        .map(|d| {
-            json(&Fragment {
-                t: &d.title,
-                u: &d.url,
-                k: &d.kind,
-                l: &d.kind_label,
-                d: d.date.as_deref(),
-                st: d.status.as_deref(),
-                b: &d.breadcrumbs,
-                s: d.sections
-                    .iter()
-                    .map(|s| [s.anchor.as_str(), s.heading.as_str(), s.text.as_str()])
-                    .collect(),
-            })
-        })
-        .collect();
-    let facets = json(&facets(docs));
+    let encoded = postings::encode(&spilled, &len_norm)?;
+    let shard_count = encoded
+        .bytes
+        .div_ceil(TARGET_SHARD_BYTES)
+        .max(1)
+        .next_multiple_of(partitions as usize);
 
-    let mut h = fnv64(FNV64_START, &(shard_count as u64).to_le_bytes());
-    for part in shard_json.iter().chain(&fragments).chain([&facets]) {
-        h = fnv64(h, part.as_bytes());
-        h = fnv64(h, &[0]);
-    }
-    let build = format!("{:012x}", h & 0xffff_ffff_ffff);
-
-    let search_dir = out_dir.join("search");
-    clear_old_builds(&search_dir)?;
+    let build = build_id(docs, shard_count);
     let build_dir = search_dir.join(&build);
     std::fs::create_dir_all(&build_dir).map_err(SearchError::io(&build_dir))?;
     let file = |name: String, body: String| -> Result<u64, SearchError> {
@@ -427,29 +338,43 @@ pub(super) fn write(docs: &[&SearchDoc], out_dir: &Path) -> Result<IndexStats, S
         std::fs::write(&path, &body).map_err(SearchError::io(&path))?;
         Ok(body.len() as u64)
     };
-    let shard_bytes = shard_json
-        .into_par_iter()
+    let shard_bytes = postings::shards(&spilled, shard_count, &|k, data| {
+        file(
+            format!("s{k}.js"),
+            format!("window.__shuyuan.shard(\"{build}\",{k},{})\n", json(data)),
+        )
+    })?;
+    drop(spilled);
+    let fragment_bytes = docs
+        .par_iter()
         .enumerate()
-        .map(|(k, data)| {
-            file(
-                format!("s{k}.js"),
-                format!("window.__shuyuan.shard(\"{build}\",{k},{data})\n"),
-            )
-        })
-        .sum::<Result<u64, _>>()?;
-    let fragment_bytes = fragments
-        .into_par_iter()
-        .enumerate()
-        .map(|(d, data)| {
+        .map(|(d, doc)| {
+            let fragment = json(&Fragment {
+                t: &doc.title,
+                u: &doc.url,
+                k: &doc.kind,
+                l: &doc.kind_label,
+                d: doc.date.as_deref(),
+                st: doc.status.as_deref(),
+                b: &doc.breadcrumbs,
+                s: doc
+                    .sections
+                    .iter()
+                    .map(|s| [s.anchor.as_str(), s.heading.as_str(), s.text.as_str()])
+                    .collect(),
+            });
             file(
                 format!("p{d}.js"),
-                format!("window.__shuyuan.page(\"{build}\",{d},{data})\n"),
+                format!("window.__shuyuan.page(\"{build}\",{d},{fragment})\n"),
             )
         })
         .sum::<Result<u64, _>>()?;
     let facets_bytes = file(
         "facets.js".into(),
-        format!("window.__shuyuan.facets(\"{build}\",{facets})\n"),
+        format!(
+            "window.__shuyuan.facets(\"{build}\",{})\n",
+            json(&facets(docs))
+        ),
     )?;
     // meta.js goes last: until it names the new build, readers keep using the old one.
     let meta = format!(
@@ -461,7 +386,7 @@ pub(super) fn write(docs: &[&SearchDoc], out_dir: &Path) -> Result<IndexStats, S
     Ok(IndexStats {
         docs: docs.len(),
         build_id: build,
-        keys,
+        keys: encoded.keys,
         shards: shard_count,
         shard_bytes,
         fragment_bytes,
@@ -489,5 +414,75 @@ mod tests {
         assert!(date_code("2023-12-31") < date_code("2024-01-01"));
         assert_eq!(date_code("2024"), date_code("2024-01-01"));
         assert_eq!(date_code("soon"), None);
+    }
+
+    /// Every key of every shard file, with its postings and the shard it was found in.
+    fn shard_keys(out: &Path, stats: &IndexStats) -> Vec<(String, String, usize)> {
+        let mut keys = Vec::new();
+        for k in 0..stats.shards {
+            let path = out.join(format!("search/{}/s{k}.js", stats.build_id));
+            let file = std::fs::read_to_string(path).unwrap();
+            let prefix = format!("window.__shuyuan.shard(\"{}\",{k},", stats.build_id);
+            let data = file
+                .strip_prefix(&prefix)
+                .unwrap()
+                .trim_end()
+                .strip_suffix(')');
+            let data: String = serde_json::from_str(data.unwrap()).unwrap();
+            let words: Vec<&str> = data.split(' ').filter(|w| !w.is_empty()).collect();
+            for pair in words.chunks(2) {
+                keys.push((pair[0].to_string(), pair[1].to_string(), k));
+            }
+        }
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn partitioned_merges_give_the_same_postings_in_the_right_shards() {
+        let docs: Vec<SearchDoc> = (0..40)
+            .map(|i| SearchDoc {
+                url: format!("p{i:02}.html"),
+                title: format!("第{i}号 社区议事规则"),
+                sections: vec![super::super::SearchSection {
+                    anchor: String::new(),
+                    heading: if i % 3 == 0 {
+                        "物业".into()
+                    } else {
+                        String::new()
+                    },
+                    text: "业主大会 加装电梯 〔2021〕16号 ".repeat(1 + i % 5) + &"网格".repeat(i),
+                }],
+                ..SearchDoc::default()
+            })
+            .collect();
+        let docs: Vec<&SearchDoc> = docs.iter().collect();
+        let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let whole = write_in_partitions(&docs, one.path(), 1).unwrap();
+        let parted = write_in_partitions(&docs, four.path(), 4).unwrap();
+        assert_eq!(parted.shards % 4, 0);
+        let (whole_keys, parted_keys) = (
+            shard_keys(one.path(), &whole),
+            shard_keys(four.path(), &parted),
+        );
+        assert_eq!(whole_keys.len(), whole.keys);
+        let postings = |keys: &[(String, String, usize)]| -> Vec<(String, String)> {
+            keys.iter()
+                .map(|(k, p, _)| (k.clone(), p.clone()))
+                .collect()
+        };
+        assert_eq!(postings(&whole_keys), postings(&parted_keys));
+        for (key, _, shard) in &parted_keys {
+            assert_eq!(key_hash(key) as usize % parted.shards, *shard, "{key:?}");
+        }
+        assert!(
+            !four.path().join("search").read_dir().unwrap().any(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(WORK_PREFIX)
+            }),
+            "work folders are removed"
+        );
     }
 }

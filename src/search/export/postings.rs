@@ -1,0 +1,404 @@
+//! Postings for the static index, built in bounded memory.
+//!
+//! Holding every key's postings at once grows with the whole site (about 1 GB at 100,000
+//! pages), so the keys are cut by hash into partitions that are merged one at a time:
+//! 1. [`spill`]: pages are analysed in parallel batches and each page's key counts are
+//!    appended, in page order, to its partitions' files (`r<p>` in a work folder).
+//! 2. [`encode`]: each partition file is merged into per-key postings and encoded (module docs
+//!    of `export`); the result goes to `e<p>`, together with the key's shard hash.
+//! 3. [`shards`]: once the total size fixes the shard count (a multiple of the partition
+//!    count, so that every shard's keys lie in one partition), each partition's encoded keys
+//!    are spread over its shards.
+//!
+//! Peak memory is one batch of pages plus one partition per thread, whatever the site's size.
+
+use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use super::{FNV64_START, fnv64, key_hash, level};
+use crate::search::tokenizer::{Analysis, GRAM_PREFIX, PAIR_MARK};
+use crate::search::{SearchDoc, SearchError};
+
+/// Pages analysed per parallel batch: bounds the key counts held before they are spilled.
+const BATCH: usize = 128;
+/// A partition's buffer is appended to its file once it holds this much.
+const FLUSH_BYTES: usize = 256 * 1024;
+/// A heading occurrence counts as this many body occurrences.
+const HEADING_TF: u32 = 3;
+
+/// FNV-1a as a `Hasher`: keys are a few bytes long, where it beats the default SipHash.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(FNV64_START)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv64(self.0, bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// A static-index key borrowed from a page's analysed text.
+#[derive(Hash, PartialEq, Eq)]
+enum Key<'a> {
+    Term(&'a str),
+    Gram(&'a str),
+    Pair(&'a str, &'a str),
+}
+
+impl Key<'_> {
+    /// Appends the key as the static index spells it (see `tokenizer::pair_key`).
+    fn write_to(&self, out: &mut String) {
+        match self {
+            Key::Term(t) => out.push_str(t),
+            Key::Gram(g) => {
+                out.push(GRAM_PREFIX);
+                out.push_str(g);
+            }
+            Key::Pair(a, b) => {
+                out.push(PAIR_MARK);
+                out.push_str(a);
+                out.push(PAIR_MARK);
+                out.push_str(b);
+            }
+        }
+    }
+}
+
+/// Occurrences of one key in one page, packed as `weighted tf << 1 | in title`, where the
+/// weighted tf counts body occurrences once and heading occurrences [`HEADING_TF`] times.
+type Count = u32;
+
+/// Adds every key of `a` to `counts` (`add` to the packed count, `flag` or-ed in); returns the
+/// number of terms tokens.
+fn count_keys<'a>(
+    counts: &mut FnvMap<Key<'a>, Count>,
+    a: &'a Analysis,
+    add: Count,
+    flag: Count,
+) -> usize {
+    let mut bump = |key: Key<'a>| {
+        let c = counts.entry(key).or_default();
+        *c = (*c + add) | flag;
+    };
+    let terms = a.term_spans();
+    for s in &terms {
+        bump(Key::Term(a.span_text(s)));
+    }
+    for w in terms.windows(2).filter(|w| a.forms_pair(&w[0], &w[1])) {
+        bump(Key::Pair(a.span_text(&w[0]), a.span_text(&w[1])));
+    }
+    for g in a.gram_spans() {
+        bump(Key::Gram(a.span_text(&g)));
+    }
+    terms.len()
+}
+
+/// One page's keys, ready to append: `records` holds `(key length, key, count)` entries
+/// grouped by partition, `parts` the byte range of each partition's group.
+struct PageRecords {
+    /// Terms in headings and text: the page's length for BM25.
+    len: u32,
+    records: Vec<u8>,
+    parts: Vec<(u32, std::ops::Range<usize>)>,
+}
+
+/// Counts every key of a page in one pass over its title, headings and text.
+fn page_records(doc: &SearchDoc, partitions: u32) -> PageRecords {
+    let title = Analysis::new(&doc.title);
+    let sections: Vec<(Analysis, Analysis)> = doc
+        .sections
+        .iter()
+        .map(|s| (Analysis::new(&s.heading), Analysis::new(&s.text)))
+        .collect();
+    let mut counts: FnvMap<Key<'_>, Count> = FnvMap::default();
+    count_keys(&mut counts, &title, 0, 1);
+    let mut len = 0;
+    for (heading, text) in &sections {
+        len += count_keys(&mut counts, heading, HEADING_TF << 1, 0);
+        len += count_keys(&mut counts, text, 1 << 1, 0);
+    }
+    // Spell each key once into one buffer, then group the entries by partition.
+    let mut spelled = String::new();
+    let mut entries: Vec<(u32, usize, usize, Count)> = counts
+        .into_iter()
+        .map(|(key, count)| {
+            let start = spelled.len();
+            key.write_to(&mut spelled);
+            let part = key_hash(&spelled[start..]) % partitions;
+            (part, start, spelled.len(), count)
+        })
+        .collect();
+    entries.sort_unstable();
+    let mut records = Vec::with_capacity(spelled.len() + entries.len() * 3);
+    let mut parts: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
+    for (part, start, end, count) in entries {
+        let from = records.len();
+        put_uvarint(&mut records, (end - start) as u64);
+        records.extend_from_slice(&spelled.as_bytes()[start..end]);
+        put_uvarint(&mut records, u64::from(count));
+        match parts.last_mut() {
+            Some((p, range)) if *p == part => range.end = records.len(),
+            _ => parts.push((part, from..records.len())),
+        }
+    }
+    PageRecords {
+        len: len as u32,
+        records,
+        parts,
+    }
+}
+
+/// Appends `v` as a LEB128 varint (the work files' number format).
+fn put_uvarint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Reads work-file records; a truncated or damaged file is a [`SearchError::Corrupt`].
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn done(&self) -> bool {
+        self.at >= self.bytes.len()
+    }
+
+    fn uvarint(&mut self) -> Result<u64, SearchError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = *self.bytes.get(self.at).ok_or_else(damaged)?;
+            self.at += 1;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err(damaged())
+    }
+
+    fn slice(&mut self) -> Result<&'a [u8], SearchError> {
+        let len = self.uvarint()? as usize;
+        let s = self.bytes.get(self.at..self.at + len).ok_or_else(damaged)?;
+        self.at += len;
+        Ok(s)
+    }
+
+    fn str(&mut self) -> Result<&'a str, SearchError> {
+        std::str::from_utf8(self.slice()?).map_err(|_| damaged())
+    }
+}
+
+fn damaged() -> SearchError {
+    SearchError::Corrupt("a work file of the static index is truncated".into())
+}
+
+/// The work folder and what [`spill`] learnt; the folder goes when this is dropped.
+pub(super) struct Spilled {
+    dir: PathBuf,
+    partitions: u32,
+    /// Each page's BM25 length, in page order.
+    pub lens: Vec<u32>,
+}
+
+impl Drop for Spilled {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Spilled {
+    fn file(&self, prefix: char, part: u32) -> PathBuf {
+        self.dir.join(format!("{prefix}{part}"))
+    }
+}
+
+/// Appends `bytes` to the work file `path`.
+fn append(path: &Path, bytes: &[u8]) -> Result<(), SearchError> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(SearchError::io(path))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, SearchError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(bytes),
+        // A partition no page had a key in was never written.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(SearchError::io(path)(e)),
+    }
+}
+
+/// Phase 1: analyses every page and appends its keys to the partition files in `dir`.
+pub(super) fn spill(
+    docs: &[&SearchDoc],
+    dir: PathBuf,
+    partitions: u32,
+) -> Result<Spilled, SearchError> {
+    std::fs::create_dir_all(&dir).map_err(SearchError::io(&dir))?;
+    let mut spilled = Spilled {
+        dir,
+        partitions,
+        lens: Vec::with_capacity(docs.len()),
+    };
+    let mut buffers = vec![Vec::new(); partitions as usize];
+    for (b, batch) in docs.chunks(BATCH).enumerate() {
+        let pages: Vec<PageRecords> = batch
+            .par_iter()
+            .map(|d| page_records(d, partitions))
+            .collect();
+        for (i, page) in pages.into_iter().enumerate() {
+            spilled.lens.push(page.len);
+            for (part, range) in page.parts {
+                let buffer = &mut buffers[part as usize];
+                put_uvarint(buffer, (b * BATCH + i) as u64);
+                put_uvarint(buffer, range.len() as u64);
+                buffer.extend_from_slice(&page.records[range]);
+                if buffer.len() >= FLUSH_BYTES {
+                    append(&spilled.file('r', part), buffer)?;
+                    buffer.clear();
+                }
+            }
+        }
+    }
+    for (part, buffer) in buffers.iter().enumerate() {
+        if !buffer.is_empty() {
+            append(&spilled.file('r', part as u32), buffer)?;
+        }
+    }
+    Ok(spilled)
+}
+
+/// Totals of [`encode`]: bytes the keys will take in shards, and how many keys there are.
+#[derive(Default)]
+pub(super) struct Encoded {
+    pub bytes: usize,
+    pub keys: usize,
+}
+
+/// Phase 2: merges each partition into per-key postings and encodes them, with `len_norm[page]`
+/// BM25's length ratio.
+pub(super) fn encode(spilled: &Spilled, len_norm: &[f64]) -> Result<Encoded, SearchError> {
+    (0..spilled.partitions)
+        .into_par_iter()
+        .map(|part| {
+            let raw_path = spilled.file('r', part);
+            let raw = read(&raw_path)?;
+            let mut postings: FnvMap<&str, Vec<(u32, Count)>> = FnvMap::default();
+            let mut reader = Reader { bytes: &raw, at: 0 };
+            while !reader.done() {
+                let page = reader.uvarint()? as u32;
+                let mut block = Reader {
+                    bytes: reader.slice()?,
+                    at: 0,
+                };
+                while !block.done() {
+                    let key = block.str()?;
+                    let count = block.uvarint()? as Count;
+                    postings.entry(key).or_default().push((page, count));
+                }
+            }
+            let mut out = Vec::new();
+            let mut totals = Encoded::default();
+            for (key, list) in &postings {
+                let encoded = encode_postings(list, len_norm);
+                totals.bytes += key.len() + encoded.len() + 2;
+                totals.keys += 1;
+                put_uvarint(&mut out, u64::from(key_hash(key)));
+                put_uvarint(&mut out, key.len() as u64);
+                out.extend_from_slice(key.as_bytes());
+                put_uvarint(&mut out, encoded.len() as u64);
+                out.extend_from_slice(encoded.as_bytes());
+            }
+            drop(postings);
+            let _ = std::fs::remove_file(&raw_path);
+            append(&spilled.file('e', part), &out)?;
+            Ok(totals)
+        })
+        .try_reduce(Encoded::default, |a, b| {
+            Ok(Encoded {
+                bytes: a.bytes + b.bytes,
+                keys: a.keys + b.keys,
+            })
+        })
+}
+
+/// Encodes one key's postings (pages ascending; see the module docs of `export`).
+fn encode_postings(list: &[(u32, Count)], len_norm: &[f64]) -> String {
+    let mut out = String::with_capacity(list.len() * 2);
+    let mut next = 0u64;
+    for &(page, count) in list {
+        let lvl = level(count, len_norm[page as usize]);
+        super::push_varint(&mut out, ((u64::from(page) - next) << 4) | lvl);
+        next = u64::from(page) + 1;
+    }
+    out
+}
+
+/// Phase 3: hands `write_shard(k, data)` the text of every shard `k < shard_count` (keys in
+/// byte order, `"KEY POSTINGS KEY POSTINGS …"`); `shard_count` is a multiple of the partition
+/// count. Returns the sum of what `write_shard` returns.
+pub(super) fn shards(
+    spilled: &Spilled,
+    shard_count: usize,
+    write_shard: &(dyn Fn(usize, &str) -> Result<u64, SearchError> + Sync),
+) -> Result<u64, SearchError> {
+    let partitions = spilled.partitions as usize;
+    debug_assert_eq!(shard_count % partitions, 0);
+    (0..spilled.partitions)
+        .into_par_iter()
+        .map(|part| {
+            let encoded = read(&spilled.file('e', part))?;
+            let mut reader = Reader {
+                bytes: &encoded,
+                at: 0,
+            };
+            // Shard `part + j * partitions` collects into `local[j]`.
+            let mut local: Vec<Vec<(&str, &str)>> = vec![Vec::new(); shard_count / partitions];
+            while !reader.done() {
+                let hash = reader.uvarint()? as usize;
+                let key = reader.str()?;
+                let post = reader.str()?;
+                local[(hash % shard_count) / partitions].push((key, post));
+            }
+            let mut bytes = 0;
+            let mut data = String::new();
+            for (j, mut entries) in local.into_iter().enumerate() {
+                entries.sort_unstable();
+                data.clear();
+                for (key, post) in entries {
+                    if !data.is_empty() {
+                        data.push(' ');
+                    }
+                    data.push_str(key);
+                    data.push(' ');
+                    data.push_str(post);
+                }
+                bytes += write_shard(part as usize + j * partitions, &data)?;
+            }
+            Ok(bytes)
+        })
+        .sum()
+}
