@@ -6,7 +6,6 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
@@ -873,63 +872,6 @@ fn ctrl_c_stops_the_server_and_removes_its_builds() {
         0,
         "build folders removed"
     );
-}
-
-/// Time from a file write to the reload event, over 20 edits of the repository's sample
-/// site. Run by hand: `cargo test --test serve -- --ignored --nocapture reload_latency`.
-#[test]
-#[ignore]
-fn reload_latency() {
-    // SHUYUAN_LATENCY_SITE=bench/out/site-10000-uniform measures a generated large site.
-    let source = std::env::var_os("SHUYUAN_LATENCY_SITE")
-        .map_or_else(common::repo_root, std::path::PathBuf::from);
-    assert!(
-        source.join("content").is_dir(),
-        "needs a site with content/ at {}",
-        source.display()
-    );
-    let site = TestSite::new();
-    common::copy_dir(&source.join("content"), &site.root().join("content"));
-    std::fs::copy(source.join("site.toml"), site.root().join("site.toml")).unwrap();
-    let server = Server::start(&site, &[]);
-    let (_, mut events) = server.open_page("/");
-    let page = first_markdown_page(&site.root().join("content/cases"));
-    let (mut latencies, mut builds) = (Vec::new(), Vec::new());
-    for i in 0..20 {
-        let text = std::fs::read_to_string(&page).unwrap();
-        let started = Instant::now();
-        std::fs::write(&page, format!("{text}\n第 {i} 次修改。\n")).unwrap();
-        events.expect("reload");
-        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-        let line = server.wait_line("用时 ");
-        let ms = line
-            .split("用时 ")
-            .nth(1)
-            .and_then(|r| r.split(' ').next())
-            .unwrap();
-        builds.push(ms.parse::<f64>().unwrap());
-        std::thread::sleep(Duration::from_millis(150));
-    }
-    let summary = |name: &str, mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        let (median, worst) = (values[values.len() / 2], values[values.len() - 1]);
-        println!(
-            "{name}: median {median:.0} ms, worst {worst:.0} ms, best {:.0} ms",
-            values[0]
-        );
-    };
-    summary("write → reload event (20 edits)", latencies);
-    summary("of which the build itself", builds);
-}
-
-fn first_markdown_page(dir: &Path) -> std::path::PathBuf {
-    let mut pages: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| e.unwrap().into_path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("_index.md"))
-        .collect();
-    pages.sort();
-    pages.remove(0)
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Deterministic Chinese training-knowledge-base pages for the search tests and the benchmark.
+//! Deterministic Chinese training-knowledge-base pages for the search tests.
 //!
 //! The text mixes a domain vocabulary (drawn with a skewed, Zipf-like frequency), function words,
 //! long-tail words built from common characters, rare ideographs, numbers, dates, document numbers

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""The benchmark: generated sites, release builds, output and index sizes, bytes a browser
+loads per query, and the dev server's latency for a one-page edit.
+
+    bench/run.py [SIZES...] [--mix realistic|uniform] [--runs 3] [--edits 20] [--json FILE]
+
+SIZES are page counts (default 1000 10000 100000). For each size it generates
+bench/out/site-<size>-<mix> with bench/gen_corpus.py unless that folder holds the same corpus
+already (its corpus.json names the arguments and the generator's hash), copies the
+repository's current theme into it, then:
+- runs RUNS clean release builds (public/ and .shuyuan/ removed first) under /usr/bin/time:
+  medians of wall time, user+sys CPU and peak RSS;
+- measures the output (bytes and files), the static search index (public/search) and the
+  tantivy index (.shuyuan/index);
+- runs bench/query_bytes.js (Node) on the output: bytes a browser loads per query, through the
+  site's own search.js;
+- runs bench/serve_latency.py: write-to-reload latency of EDITS one-page body edits through
+  `shuyuan serve`.
+Prints one Markdown table, one row per size; --json FILE writes every figure as JSON.
+The release binary is built once, with cargo, at the start.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import gen_corpus
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(REPO, "bench")
+QUERIES = {
+    "2-char": "业主",
+    "4-char": "加装电梯",
+    "two-term": "物业 合同",
+    "1-char": "党",
+    "doc-number": "〔2021〕16号",
+    "question": "物业公司中标以后还要和每位业主签合同吗",
+}
+COLUMNS = [
+    ("pages", "pages"), ("mix", "mix"), ("runs", "runs"), ("wall s", "wall_s"),
+    ("user+sys s", "cpu_s"), ("peak RSS MB", "peak_rss_mb"), ("output MB", "output_mb"),
+    ("files", "files"), ("static index MB", "static_index_mb"), ("tantivy MB", "tantivy_mb"),
+    ("2-char KB", "query_2-char_kb"), ("4-char KB", "query_4-char_kb"),
+    ("two-term KB", "query_two-term_kb"), ("question KB", "query_question_kb"),
+    ("edit median ms", "edit_median_ms"), ("edit worst ms", "edit_worst_ms"),
+]
+MB = 1024 * 1024
+
+
+def tree(path):
+    """(bytes, files) under `path`."""
+    size = files = 0
+    for folder, _, names in os.walk(path):
+        for name in names:
+            size += os.path.getsize(os.path.join(folder, name))
+            files += 1
+    return size, files
+
+
+def release_binary():
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    meta = subprocess.run(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=REPO,
+                          check=True, capture_output=True, text=True)
+    return os.path.join(json.loads(meta.stdout)["target_directory"], "release", "shuyuan")
+
+
+def timed_build(binary, site):
+    """One clean build: (wall s, user+sys s, peak RSS KB)."""
+    for generated in ("public", ".shuyuan"):
+        shutil.rmtree(os.path.join(site, generated), ignore_errors=True)
+    with tempfile.NamedTemporaryFile("r") as times:
+        subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", times.name, binary, "build", "--root", site],
+                       check=True, stdout=subprocess.DEVNULL)
+        wall, user, system, rss = times.read().split()
+    return float(wall), float(user) + float(system), int(rss)
+
+
+def bench(binary, pages, mix, runs, edits):
+    site = os.path.join(BENCH, "out", f"site-{pages}-{mix}")
+    try:
+        with open(os.path.join(site, "corpus.json"), encoding="utf-8") as f:
+            current = json.load(f) == gen_corpus.stamp(pages, mix, gen_corpus.SEED)
+    except (OSError, ValueError):
+        current = False
+    if not current:
+        print(f"{pages} pages ({mix}): generating {site}", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, os.path.join(BENCH, "gen_corpus.py"), "--pages", str(pages),
+                        "--mix", mix, "--out", site], check=True, stdout=subprocess.DEVNULL)
+    # Always the repository's current theme, not the copy made when the corpus was generated.
+    shutil.rmtree(os.path.join(site, "themes"), ignore_errors=True)
+    shutil.copytree(os.path.join(REPO, "themes"), os.path.join(site, "themes"))
+    print(f"{pages} pages ({mix}): {runs} builds", file=sys.stderr, flush=True)
+    walls, cpus, rss = zip(*(timed_build(binary, site) for _ in range(runs)))
+    public = os.path.join(site, "public")
+    output, files = tree(public)
+    static_index, _ = tree(os.path.join(public, "search"))
+    tantivy, _ = tree(os.path.join(site, ".shuyuan", "index"))
+    with open(os.path.join(public, "search", "meta.js"), encoding="utf-8") as f:
+        build = json.loads(f.read().split("(", 1)[1].rsplit(")", 1)[0])["build"]
+    folder = os.path.join(public, "search", build)
+    shards = [os.path.getsize(os.path.join(folder, n)) for n in os.listdir(folder) if n.startswith("s")]
+    row = {
+        "pages": pages, "mix": mix, "runs": runs,
+        "wall_s": statistics.median(walls), "cpu_s": round(statistics.median(cpus), 2),
+        "peak_rss_mb": round(statistics.median(rss) / 1024, 1),
+        "walls_s": walls, "cpus_s": [round(c, 2) for c in cpus], "peak_rss_kb": rss,
+        "output_bytes": output, "output_mb": round(output / MB, 1), "files": files,
+        "static_index_bytes": static_index, "static_index_mb": round(static_index / MB, 1),
+        "tantivy_bytes": tantivy, "tantivy_mb": round(tantivy / MB, 1),
+        "shards": len(shards), "shard_bytes": sum(shards),
+    }
+    print(f"{pages} pages ({mix}): queries", file=sys.stderr, flush=True)
+    measured = subprocess.run(["node", os.path.join(BENCH, "query_bytes.js"), public, *QUERIES.values()],
+                              check=True, capture_output=True, text=True)
+    row["queries"] = {}
+    for name, line in zip(QUERIES, measured.stdout.splitlines()):
+        q = json.loads(line)
+        row["queries"][name] = {k: q[k] for k in ("query", "bytes", "shards", "fragments", "top")}
+        row[f"query_{name}_kb"] = round(q["bytes"] / 1024, 1)
+    print(f"{pages} pages ({mix}): {edits} edits through serve", file=sys.stderr, flush=True)
+    latency = subprocess.run([sys.executable, os.path.join(BENCH, "serve_latency.py"), binary, site,
+                              "--edits", str(edits)], check=True, capture_output=True, text=True)
+    row.update(json.loads(latency.stdout))
+    return row
+
+
+def table(rows):
+    out = ["| " + " | ".join(c for c, _ in COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
+    out += ["| " + " | ".join(str(r[k]) for _, k in COLUMNS) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000], metavar="SIZES")
+    ap.add_argument("--mix", choices=["realistic", "uniform"], default="realistic")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--edits", type=int, default=20)
+    ap.add_argument("--json", metavar="FILE")
+    args = ap.parse_args()
+    if args.runs < 1 or args.edits < 1:
+        ap.error("--runs and --edits must be at least 1")
+    for tool in ("node", "/usr/bin/time"):
+        if not shutil.which(tool):
+            sys.exit(f"bench/run.py needs {tool}")
+    binary = release_binary()
+    rows = [bench(binary, pages, args.mix, args.runs, args.edits) for pages in args.sizes]
+    print(table(rows))
+    print("\nKB per query = search.js + meta.js + shards + the fragments of the first 10 results; "
+          + ", ".join(f"{k}: {v}" for k, v in QUERIES.items()) + " (all in --json)")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"queries": QUERIES, "rows": rows}, f, ensure_ascii=False, indent=2)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

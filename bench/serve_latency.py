@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Incremental rebuild latency through the real dev server.
+
+    python3 bench/serve_latency.py BIN SITE [--edits 20]
+
+Starts `BIN serve --root SITE --port 0`, opens a page's live-reload event stream as a
+browser does, then edits the body of one page (the first case, in path order) EDITS times:
+each time appends a sentence, and times the write until the stream's `reload` event. Before
+each edit it waits until the server is idle (no CPU used for half a second, after the
+catch-up the server starts 0.5 s after a save), so every edit is measured from a quiet
+server. The page is restored and the server stopped at the end. Prints one JSON object:
+median and worst of the write-to-reload latencies and of the build times the server reports.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+STARTUP = 3600  # seconds: the first build of a large site
+EVENT = 600     # seconds: one edit's reload
+IDLE = 0.5      # seconds without CPU that count as idle
+IDLE_LIMIT = 1800  # seconds: longest wait for an idle server (re-indexing a large site)
+CATCH_UP = 0.6  # the server catches up 0.5 s after the last save
+
+
+def lines(stream, into):
+    for line in stream:
+        into.put(line.rstrip("\n"))
+
+
+def wait_line(out, needle, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            sys.exit(f"serve_latency: no line with {needle!r} within {timeout} s")
+        try:
+            line = out.get(timeout=left)
+        except queue.Empty:
+            continue
+        if needle in line:
+            return line
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime, all threads
+
+
+def wait_idle(pid):
+    time.sleep(CATCH_UP)
+    last, quiet_since = cpu_ticks(pid), time.monotonic()
+    deadline = quiet_since + IDLE_LIMIT
+    while time.monotonic() - quiet_since < IDLE:
+        if time.monotonic() > deadline:
+            sys.exit(f"serve_latency: server still busy after {IDLE_LIMIT} s")
+        time.sleep(0.1)
+        now = cpu_ticks(pid)
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+
+
+def events(port, version, into):
+    """Reads the event stream, putting (name, arrival time) for every event."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(f"GET /__shuyuan/events?v={version} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    reader = sock.makefile("r", encoding="utf-8", newline="\n")
+    head = reader.readline()
+    if not head.startswith("HTTP/1.1 200"):
+        sys.exit(f"serve_latency: event stream answered {head!r}")
+    while reader.readline() not in ("\r\n", ""):
+        pass
+    for line in reader:
+        if line.startswith("event: "):
+            into.put((line[len("event: "):].strip(), time.perf_counter()))
+
+
+def first_case(site):
+    pages = []
+    for folder, _, files in os.walk(os.path.join(site, "content", "cases")):
+        pages += [os.path.join(folder, f) for f in files if f.endswith(".md") and f != "_index.md"]
+    if not pages:
+        sys.exit(f"serve_latency: no page under {site}/content/cases")
+    return min(pages)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("bin")
+    ap.add_argument("site")
+    ap.add_argument("--edits", type=int, default=20)
+    args = ap.parse_args()
+    page = first_case(args.site)
+    with open(page, "rb") as f:
+        original = f.read()
+    # SIGTERM unwinds like Ctrl-C, so the page is restored either way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    with tempfile.TemporaryDirectory(prefix="shuyuan-serve-") as tmp:
+        server = subprocess.Popen(
+            [args.bin, "serve", "--root", args.site, "--port", "0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True, encoding="utf-8", env={**os.environ, "TMPDIR": tmp})
+        try:
+            out = queue.Queue()
+            threading.Thread(target=lines, args=(server.stdout, out), daemon=True).start()
+            url = wait_line(out, "正在预览：", STARTUP).split("正在预览：", 1)[1]
+            port = int(url.rstrip("/").rsplit(":", 1)[1])
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("GET", "/")
+            html = conn.getresponse().read().decode("utf-8")
+            version = re.search(r'var version = "([^"]*)"', html).group(1)
+            got = queue.Queue()
+            threading.Thread(target=events, args=(port, version, got), daemon=True).start()
+            latencies, builds = [], []
+            text = original.decode("utf-8")
+            for i in range(args.edits):
+                wait_idle(server.pid)
+                text += f"\n第 {i + 1} 次修改：补充一句说明。\n"
+                started = time.perf_counter()
+                with open(page, "w", encoding="utf-8") as f:
+                    f.write(text)
+                while True:
+                    try:
+                        name, at = got.get(timeout=EVENT)
+                    except queue.Empty:
+                        sys.exit(f"serve_latency: no reload within {EVENT} s of edit {i + 1}")
+                    if name == "reload":
+                        break
+                    if name == "build-error":
+                        sys.exit(f"serve_latency: edit {i + 1} failed to build")
+                latencies.append((at - started) * 1000)
+                line = wait_line(out, "用时 ", EVENT)
+                builds.append(float(line.split("用时 ", 1)[1].split(" ", 1)[0]))
+        finally:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+            with open(page, "wb") as f:
+                f.write(original)
+    print(json.dumps({
+        "page": os.path.relpath(page, args.site),
+        "edits": len(latencies),
+        "edit_median_ms": round(statistics.median(latencies), 1),
+        "edit_worst_ms": round(max(latencies), 1),
+        "build_median_ms": statistics.median(builds),
+        "build_worst_ms": max(builds),
+    }))
+
+
+if __name__ == "__main__":
+    main()
