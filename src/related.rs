@@ -122,7 +122,9 @@ pub fn related(site: &Site) -> Vec<Vec<usize>> {
                     ranked.truncate(MAX_RELATED);
                 }
                 ranked.sort_by(order);
-                ranked.into_iter().map(|(j, _)| j).collect()
+                // Not `into_iter`: collecting in place would keep the candidates' allocation
+                // for every page of the site.
+                ranked.iter().map(|&(j, _)| j).collect()
             },
         )
         .collect()

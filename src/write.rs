@@ -6,7 +6,7 @@
 //! never replaced, so a mistyped `--output` cannot delete someone's documents.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Code, Diagnostic};
@@ -59,12 +59,20 @@ impl Output {
     }
 
     /// Writes one file, `rel` being its path relative to the site root with `/` separators.
+    ///
+    /// A file the previous output already holds byte for byte is hard-linked from there
+    /// instead: an unchanged file keeps its modification time (so copying the site to a server
+    /// with rsync or robocopy sends only what changed) and a rebuild writes only what changed.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         let path = self.staging.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
         }
-        fs::write(&path, bytes).map_err(|e| io_error(&self.target.join(rel), "写入", e))
+        let previous = self.target.join(rel);
+        if holds(&previous, bytes) && fs::hard_link(&previous, &path).is_ok() {
+            return Ok(());
+        }
+        write_new(&path, bytes).map_err(|e| io_error(&previous, "写入", e))
     }
 
     /// Copies a file into the output at `rel`.
@@ -73,6 +81,7 @@ impl Output {
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
         }
+        unlink_if_present(&path).map_err(|e| io_error(&path, "写入", e))?;
         fs::copy(from, &path)
             .map(|_| ())
             .map_err(|e| io_error(from, "复制", e))
@@ -147,6 +156,34 @@ pub fn replace_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnosti
     ));
     fs::write(&temp, bytes).map_err(|e| io_error(&path, "写入", e))?;
     fs::rename(&temp, &path).map_err(|e| io_error(&path, "写入", e))
+}
+
+/// Writes a file the staging folder does not hold yet. Should it already be there, it may be
+/// a hard link into the previous output: it is replaced, never written through.
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let create = || fs::OpenOptions::new().write(true).create_new(true).open(path);
+    let mut file = match create() {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(path)?;
+            create()?
+        }
+        other => other?,
+    };
+    file.write_all(bytes)
+}
+
+fn unlink_if_present(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the file at `path` holds exactly `bytes` (the length is checked first, so a
+/// changed file is usually told apart without reading it).
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 fn is_replaceable(target: &Path) -> bool {

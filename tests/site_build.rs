@@ -359,3 +359,27 @@ fn the_sample_site_builds_cleanly_and_shows_every_kind() {
         "at least one superseded policy shows its banner"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_rebuild_keeps_unchanged_files_and_replaces_changed_ones() {
+    use std::os::unix::fs::MetadataExt;
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    let inode = |rel: &str| std::fs::metadata(site.out().join(rel)).unwrap().ino();
+    let (kept, edited) = ("policies/xiachen-2021.html", "cases/qinghe.html");
+    let before = (inode(kept), inode(edited));
+    let source = site.root().join("content/cases/qinghe.md");
+    let text = std::fs::read_to_string(&source).unwrap();
+    site.write("content/cases/qinghe.md", &format!("{text}\n改过的一段。\n"));
+    site.build_ok();
+    assert_eq!(inode(kept), before.0, "an unchanged page keeps its file");
+    assert_ne!(inode(edited), before.1, "a changed page gets a new file");
+    let html = std::fs::read_to_string(site.out().join(edited)).unwrap();
+    assert!(html.contains("改过的一段"));
+    // A failed build after linking leaves the previous files as they were.
+    let kept_bytes = std::fs::read(site.out().join(kept)).unwrap();
+    site.write("content/cases/broken.md", "---\ntitle: [未闭合\n---\n");
+    assert_eq!(site.build().status.code(), Some(1));
+    assert_eq!(std::fs::read(site.out().join(kept)).unwrap(), kept_bytes);
+}
