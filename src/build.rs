@@ -108,6 +108,7 @@ pub fn build_session(
             .map(|(doc, _)| doc)
             .chain(extra_bodies.iter().map(|(_, doc, _)| doc)),
     );
+    let links = crate::incremental::Links::collect(&documents, &extra_bodies);
     progress("解析链接与引用");
     let mut site = crate::resolve::resolve(
         config,
@@ -162,6 +163,7 @@ pub fn build_session(
             tera,
             markdown_options,
             search_docs,
+            links,
         ),
     ))
 }

@@ -234,6 +234,20 @@ impl Training {
         }
     }
 
+    /// After pages' front matter changed in a preview ([`crate::incremental`]), with the
+    /// site already reconnected: recomputes what follows from front matter — related pages,
+    /// status views and the changes list. Paths and the glossary find pages by slug and
+    /// file, which such an edit keeps.
+    pub fn front_matter_edited(&mut self, site: &Site) {
+        self.related = crate::related::related(site);
+        self.statuses = site
+            .sections
+            .iter()
+            .map(|s| status_views(site, s))
+            .collect();
+        self.changes = changes(site);
+    }
+
     /// The training pages that show page `index`'s body, reading time or glossary terms:
     /// its section's handout, the paths it is in (their pages, handouts and the index), the
     /// glossary and the changes page.

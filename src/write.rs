@@ -141,12 +141,36 @@ impl Output {
 /// it, so a reader gets either the old file or the new one, never half of one.
 pub fn replace_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
     let path = dir.join(rel);
+    // A new old address may name a folder the site did not have.
+    if let Some(folder) = path.parent() {
+        fs::create_dir_all(folder).map_err(|e| io_error(folder, "创建文件夹", e))?;
+    }
     let temp = path.with_file_name(format!(
         ".{}.shuyuan-new",
         path.file_name().unwrap_or_default().to_string_lossy()
     ));
     fs::write(&temp, bytes).map_err(|e| io_error(&path, "写入", e))?;
     fs::rename(&temp, &path).map_err(|e| io_error(&path, "写入", e))
+}
+
+/// Removes a file of a live folder that the site no longer has, and the folders this
+/// leaves empty: a preview must leave nothing a full build would not write.
+pub fn remove_file(dir: &Path, rel: &str) -> Result<(), Diagnostic> {
+    let path = dir.join(rel);
+    match fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_error(&path, "删除", e)),
+    }
+    let mut folder = path.parent();
+    while let Some(current) = folder.filter(|f| *f != dir && f.starts_with(dir)) {
+        // Fails, as it should, while the folder still holds something.
+        if fs::remove_dir(current).is_err() {
+            break;
+        }
+        folder = current.parent();
+    }
+    Ok(())
 }
 
 fn is_replaceable(target: &Path) -> bool {

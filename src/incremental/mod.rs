@@ -1,21 +1,38 @@
 //! Incremental: keeps a finished build in memory (the [`Session`]) so that a preview can
-//! apply an edit to one page's body by re-rendering that page and the lists that show it,
-//! instead of building the whole site again.
+//! apply an edit of existing pages by rendering again only the files that show what
+//! changed, instead of building the whole site again.
 //!
-//! The fast path is taken only when it is sure to give what a full build would: every
-//! changed file is an existing page, its front matter is unchanged, and its headings are
-//! unchanged (other pages link to their anchors and show their text). Anything else — a new, renamed or deleted
-//! file, a template, `site.toml`, a changed title or tag — asks for a full build. The search
-//! indexes are rebuilt in the background afterwards, so the page reloads first.
+//! - An edit of a body alone (front matter and headings unchanged) re-renders the page and
+//!   the lists showing its summary ([`body`]).
+//! - An edit of front matter or headings rebuilds the edited pages, recomputes the ties
+//!   between pages, fills in again the links that show the page's title or headings, and
+//!   re-renders every file whose [`fingerprint`] changed, removing the files the site no
+//!   longer has ([`front_matter`]).
+//!
+//! Either is taken only when it gives exactly what a full build would. Anything else — a
+//! new, renamed or deleted file, a section introduction, a learning path, the glossary, a
+//! template, `site.toml`, a new slug, an edit that makes an error other than in the edited
+//! page's own links — asks for a full build. Handouts, learning paths and the glossary
+//! follow in [`Session::catch_up`] once the editor pauses, and the search indexes are
+//! rebuilt in the background after that, so the page reloads first.
+
+mod body;
+mod fingerprint;
+mod front_matter;
+mod links;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub use links::Links;
+
 use crate::build::BuildOptions;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::resolve::{Site, excerpt};
+use crate::markdown::Rendered;
+use crate::parse::Document;
+use crate::resolve::Site;
 use crate::search::SearchDoc;
 use crate::training::Training;
 
@@ -28,12 +45,24 @@ pub struct Session {
     markdown: comrak::Options<'static>,
     /// Parallel to `site.pages`.
     search_docs: Vec<SearchDoc>,
+    links: Links,
+    /// Parallel to `site.pages`, made at the first front-matter edit.
+    cards: Option<Vec<u64>>,
+    /// A front-matter edit gave up half-way: the site in memory matches no build any more.
+    unsound: bool,
     /// Pages edited in place whose handouts, paths and glossary are not rendered yet.
     stale_views: Vec<usize>,
     /// The newest re-index asked for: an older one that has not started yet gives up.
     reindex_wanted: Arc<AtomicU64>,
     /// Held while a re-index runs, so two never write the same index at once.
     reindex_running: Arc<Mutex<()>>,
+}
+
+/// An edited page, parsed and rendered again.
+struct Edit {
+    index: usize,
+    doc: Document,
+    rendered: Rendered,
 }
 
 /// What [`Session::update`] did.
@@ -53,6 +82,7 @@ impl Session {
         tera: tera::Tera,
         markdown: comrak::Options<'static>,
         search_docs: Vec<SearchDoc>,
+        links: Links,
     ) -> Session {
         Session {
             options,
@@ -61,6 +91,9 @@ impl Session {
             tera,
             markdown,
             search_docs,
+            links,
+            cards: None,
+            unsound: false,
             stale_views: Vec::new(),
             reindex_wanted: Arc::new(AtomicU64::new(0)),
             reindex_running: Arc::new(Mutex::new(())),
@@ -76,28 +109,71 @@ impl Session {
     /// was written and the session is unchanged.
     pub fn update(&mut self, changed: &[PathBuf], output: &Path) -> Result<Update, Diagnostics> {
         let started = Instant::now();
-        let content = self.site.config.content_dir();
-        let mut edits = Vec::new();
-        for path in changed {
-            // The watcher reports paths relative to the site root.
-            let path = &self.options.root.join(path);
-            let is_page = path.extension().is_some_and(|e| e == "md")
-                && path.file_name().is_some_and(|n| n != "_index.md")
-                && path.starts_with(&content)
-                && path.is_file();
-            if !is_page {
-                return Ok(Update::NeedsFullBuild);
-            }
-            let rel = crate::load::relative_slash_path(&content, path);
-            let Some(index) = self.site.pages.iter().position(|p| p.doc.rel == rel) else {
-                return Ok(Update::NeedsFullBuild);
-            };
-            edits.push((index, rel, path.clone()));
+        if self.unsound {
+            return Ok(Update::NeedsFullBuild);
         }
+        let Some(located) = self.locate(changed) else {
+            return Ok(Update::NeedsFullBuild);
+        };
+        let edits = self.read(located)?;
+        let bodies_only = edits.iter().all(|edit| {
+            let old = &self.site.pages[edit.index];
+            edit.doc.fields == old.doc.fields
+                && edit.doc.kind == old.doc.kind
+                // Other pages show a heading's text in `[[slug#id]]` links and link to its id.
+                && edit.rendered.anchors == old.anchors
+                && edit.rendered.toc == old.toc
+        });
+        let files = if bodies_only {
+            body::apply(self, edits, output)?
+        } else {
+            match front_matter::apply(self, edits, output) {
+                Some(files) => files,
+                None => return Ok(Update::NeedsFullBuild),
+            }
+        };
+        Ok(Update::Applied {
+            files,
+            elapsed: started.elapsed(),
+        })
+    }
 
+    /// The edited files as (page index, path relative to `content/`, path), or `None` when
+    /// one of them is not an existing page.
+    fn locate(&self, changed: &[PathBuf]) -> Option<Vec<(usize, String, PathBuf)>> {
+        let content = self.site.config.content_dir();
+        changed
+            .iter()
+            .map(|path| {
+                // The watcher reports paths relative to the site root.
+                let path = self.options.root.join(path);
+                let is_page = path.extension().is_some_and(|e| e == "md")
+                    && path.file_name().is_some_and(|n| n != "_index.md")
+                    && path.starts_with(&content)
+                    && path.is_file();
+                if !is_page {
+                    return None;
+                }
+                let rel = crate::load::relative_slash_path(&content, &path);
+                let index = self.page_index(&rel)?;
+                Some((index, rel, path))
+            })
+            .collect()
+    }
+
+    /// Pages are kept in file order.
+    fn page_index(&self, rel: &str) -> Option<usize> {
+        self.site
+            .pages
+            .binary_search_by(|page| page.doc.rel.as_str().cmp(rel))
+            .ok()
+    }
+
+    /// Reads, parses and renders the edited pages' Markdown.
+    fn read(&self, located: Vec<(usize, String, PathBuf)>) -> Result<Vec<Edit>, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
-        let mut prepared = Vec::new();
-        for (index, rel, path) in edits {
+        let mut edits = Vec::new();
+        for (index, rel, path) in located {
             let text = match std::fs::read(&path)
                 .map_err(|e| e.to_string())
                 .and_then(|b| crate::load::decode(&b))
@@ -113,75 +189,33 @@ impl Session {
                 }
             };
             let file = crate::load::SourceFile { rel, path, text };
-            let mut docs = crate::parse::parse_all(
+            let docs = crate::parse::parse_all(
                 &self.options.root,
                 vec![file],
                 &self.site.config.schema,
                 &mut diagnostics,
             );
-            let Some(doc) = docs.pop() else { continue };
-            let old = &self.site.pages[index];
-            if doc.fields != old.doc.fields || doc.kind != old.doc.kind {
-                return Ok(Update::NeedsFullBuild);
+            for doc in docs {
+                let rendered = crate::markdown::render(doc.body(), &doc.rel, &self.markdown);
+                edits.push(Edit {
+                    index,
+                    doc,
+                    rendered,
+                });
             }
-            let rendered = crate::markdown::render(doc.body(), &doc.rel, &self.markdown);
-            // Other pages show a heading's text in `[[slug#id]]` links: any change to the
-            // headings, not only to their ids, reaches beyond this page.
-            if rendered.anchors != old.anchors || rendered.toc != old.toc {
-                return Ok(Update::NeedsFullBuild);
-            }
-            let (html, problems) = crate::resolve::relink(&self.site, &old.url, &doc, &rendered);
-            diagnostics.extend(problems);
-            prepared.push((index, doc, rendered, html));
         }
         if diagnostics.has_errors() {
             diagnostics.sort();
             return Err(diagnostics);
         }
+        Ok(edits)
+    }
 
-        let mut files = 0;
-        for (index, doc, rendered, html) in prepared {
-            let summary = doc.text("summary").map(str::to_string).or_else(|| {
-                (!rendered.first_paragraph.is_empty())
-                    .then(|| excerpt(&rendered.first_paragraph, 120))
-            });
-            let page = &mut self.site.pages[index];
-            let listed_changed = page.summary != summary;
-            page.summary = summary;
-            page.html = html;
-            page.toc = rendered.toc;
-            page.char_count = rendered.char_count;
-            page.doc = doc;
-            self.training.page_edited(&mut self.site, index);
-            let sink = |rel: &str, bytes: &[u8]| crate::write::replace_file(output, rel, bytes);
-            files += crate::render::render_page_and_lists(
-                &self.site,
-                &self.training,
-                &self.tera,
-                index,
-                listed_changed,
-                &sink,
-            )
-            .map_err(|problems| {
-                let mut d = Diagnostics::default();
-                d.extend(problems);
-                d
-            })?;
-            if !self.stale_views.contains(&index) {
-                self.stale_views.push(index);
-            }
-            if let Some(doc) = self.search_docs.get_mut(index) {
-                *doc = crate::build::search_doc(
-                    &self.site,
-                    &self.site.pages[index],
-                    rendered.sections,
-                );
-            }
+    /// Page `index` changed: its handouts, paths and the glossary wait for [`Self::catch_up`].
+    fn views_stale(&mut self, index: usize) {
+        if !self.stale_views.contains(&index) {
+            self.stale_views.push(index);
         }
-        Ok(Update::Applied {
-            files,
-            elapsed: started.elapsed(),
-        })
     }
 
     /// Renders the handouts, paths and glossary that show the pages edited in place since the
