@@ -1223,12 +1223,28 @@ fn ctrl_c_stops_the_server_and_removes_its_builds() {
     );
 }
 
-/// Time from a file write to the reload event, over 20 edits of the repository's sample
-/// site. Run by hand: `cargo test --test serve -- --ignored --nocapture reload_latency`.
+/// Time from a file write to the reload event, over 20 body edits of the repository's
+/// sample site. Run by hand: `cargo test --test serve -- --ignored --nocapture reload_latency`.
+/// `SHUYUAN_LATENCY_SITE=bench/out/site-10000-uniform` measures a generated large site.
 #[test]
 #[ignore]
 fn reload_latency() {
-    // SHUYUAN_LATENCY_SITE=bench/out/site-10000-uniform measures a generated large site.
+    measure_reload_latency(|text, i| format!("{text}\n第 {i} 次修改。\n"));
+}
+
+/// The same for front-matter edits: the page's title changes every time, so its section
+/// list, its neighbours and every page linking to it change too.
+#[test]
+#[ignore]
+fn reload_latency_front_matter() {
+    measure_reload_latency(|text, i| {
+        let start = text.find("\ntitle: ").expect("a title line") + 1;
+        let end = start + text[start..].find('\n').unwrap();
+        format!("{}title: 第 {i} 版标题{}", &text[..start], &text[end..])
+    });
+}
+
+fn measure_reload_latency(edited: impl Fn(&str, usize) -> String) {
     let source = std::env::var_os("SHUYUAN_LATENCY_SITE")
         .map_or_else(common::repo_root, std::path::PathBuf::from);
     assert!(
@@ -1246,16 +1262,19 @@ fn reload_latency() {
     for i in 0..20 {
         let text = std::fs::read_to_string(&page).unwrap();
         let started = Instant::now();
-        std::fs::write(&page, format!("{text}\n第 {i} 次修改。\n")).unwrap();
+        std::fs::write(&page, edited(&text, i)).unwrap();
         events.expect("reload");
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-        let line = server.wait_line("用时 ");
+        let line = server.expect_in_place();
         let ms = line
             .split("用时 ")
             .nth(1)
             .and_then(|r| r.split(' ').next())
             .unwrap();
         builds.push(ms.parse::<f64>().unwrap());
+        if i == 0 {
+            println!("{line}");
+        }
         std::thread::sleep(Duration::from_millis(150));
     }
     let summary = |name: &str, mut values: Vec<f64>| {
@@ -1267,7 +1286,7 @@ fn reload_latency() {
         );
     };
     summary("write → reload event (20 edits)", latencies);
-    summary("of which the build itself", builds);
+    summary("of which the update itself", builds);
 }
 
 fn first_markdown_page(dir: &Path) -> std::path::PathBuf {
