@@ -400,6 +400,13 @@ pub(crate) fn new_page(
     }
 }
 
+/// The section of a page added in a preview: the one of its folder, or `None` when the
+/// folder has none yet (only a full build makes sections).
+pub(crate) fn existing_section(sections: &[Section], doc: &Document) -> Option<usize> {
+    let dir = page_dir(doc);
+    sections.iter().position(|section| section.dir == dir)
+}
+
 /// Old addresses that redirect to a page. Each must stay inside the site and must not
 /// replace a real page or section.
 fn check_aliases(
@@ -686,10 +693,10 @@ pub fn relink(
         .collect()
 }
 
-/// Recomputes what ties pages to one another — references both ways, section order and
-/// prev/next, taxonomies, aliases — after pages changed in place in a preview
-/// ([`crate::incremental`]), exactly as [`resolve`] computes them. Slugs must be unchanged;
-/// bodies and links are left alone.
+/// Recomputes what ties pages to one another — unique slugs and output paths, references
+/// both ways, section order and prev/next, taxonomies, aliases — after pages changed, came
+/// or went in a preview ([`crate::incremental`]), exactly as [`resolve`] computes them.
+/// Bodies and links are left alone.
 pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
     for page in &mut site.pages {
         page.cites.clear();
@@ -700,10 +707,7 @@ pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
     for section in &mut site.sections {
         section.pages.clear();
     }
-    let mut slug_index = HashMap::with_capacity(site.pages.len());
-    for (i, page) in site.pages.iter().enumerate() {
-        slug_index.entry(page.slug.clone()).or_insert(i);
-    }
+    let slug_index = index_unique(&site.pages, diagnostics, &site.sections);
     resolve_references(&site.config, &mut site.pages, &slug_index, diagnostics);
     order_sections(&mut site.sections, &mut site.pages);
     site.taxonomies = build_taxonomies(&site.config, &site.pages);

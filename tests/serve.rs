@@ -686,6 +686,7 @@ fn front_matter_and_heading_edits_update_in_place_like_a_full_build() {
         "## 第二条 工作任务",
     );
     events.expect("build-error");
+    assert!(server.next_outcome().starts_with("构建失败：1 个错误"));
     edit(
         &site,
         policy,
@@ -693,12 +694,13 @@ fn front_matter_and_heading_edits_update_in_place_like_a_full_build() {
         "## 第二条 工作任务 {#work}",
     );
     events.expect("reload");
+    assert!(server.next_outcome().starts_with("已重新构建"));
     assert_same_as_a_full_build(&site, &server);
 
     // A deleted page is gone everywhere.
     std::fs::remove_file(site.root().join("content/cases/liuan.md")).unwrap();
     events.expect("reload");
-    server.next_outcome();
+    server.expect_in_place();
     assert_eq!(server.get("/cases/liuan.html").status, 404);
     assert!(
         !server
@@ -751,6 +753,25 @@ fn front_matter_edits_keep_paths_glossary_and_related_pages_in_step() {
     events.expect("reload");
     server.expect_in_place();
     assert_same_as_a_full_build(&site, &server);
+
+    // A new page takes its place among the others: the paths' and the glossary's page
+    // numbers move, its glossary terms are marked, its tag's list grows.
+    site.write(
+        "content/cases/anli-b0.md",
+        "---\ntitle: 乙零社区\ndate: 2024-06-01\ntags: [停车]\ncites: [xin-zhengce]\n---\n\n网格员和两委一起商量。\n",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+    std::fs::remove_file(site.root().join("content/cases/anli-b0.md")).unwrap();
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+
+    // A path step names anli-c: removing it is an error only a full build reports.
+    std::fs::remove_file(site.root().join("content/cases/anli-c.md")).unwrap();
+    events.expect("build-error");
+    assert!(server.next_outcome().starts_with("构建失败"));
 }
 
 #[test]
@@ -873,6 +894,7 @@ fn added_renamed_and_deleted_pages_leave_no_stale_output() {
 
     std::fs::remove_file(site.root().join("content/cases/liuan.md")).unwrap();
     events.expect("reload");
+    server.expect_in_place();
     let gone = server.get("/cases/liuan.html");
     assert_eq!(gone.status, 404);
     assert!(
@@ -898,11 +920,14 @@ fn added_renamed_and_deleted_pages_leave_no_stale_output() {
         "the section's second page went too"
     );
 
+    assert_same_as_a_full_build(&site, &server);
+
     std::fs::rename(
         site.root().join("content/cases/old.md"),
         site.root().join("content/cases/zaoqi.md"),
     )
     .unwrap();
+    // One batch or two (the file goes, then comes back under its new name): in place.
     events.expect("reload");
     assert_eq!(server.get("/cases/old.html").status, 404);
     assert_eq!(server.get("/cases/zaoqi.html").status, 200);
@@ -913,11 +938,19 @@ fn added_renamed_and_deleted_pages_leave_no_stale_output() {
             .contains("zaoqi.html")
     );
 
+    assert_eq!(
+        server.get("/cases/jiu-dizhi.html").status,
+        200,
+        "the old address follows the page"
+    );
+    assert_same_as_a_full_build(&site, &server);
+
     site.write(
         "content/cases/xinye.md",
         "---\ntitle: 新叶社区\ndate: 2025-02-01\nregion: 新区\ntopics: [协商民主]\n---\n\n正文。\n",
     );
     events.expect("reload");
+    server.expect_in_place();
     assert_eq!(server.get("/cases/xinye.html").status, 200);
     assert!(
         server
@@ -925,6 +958,12 @@ fn added_renamed_and_deleted_pages_leave_no_stale_output() {
             .text()
             .contains("xinye.html")
     );
+    assert_same_as_a_full_build(&site, &server);
+
+    // A page others link to cannot go quietly: the full build reports the broken links.
+    std::fs::remove_file(site.root().join("content/policies/xiachen-2024.md")).unwrap();
+    events.expect("build-error");
+    server.wait_line("构建失败");
 }
 
 #[test]

@@ -70,7 +70,7 @@ fn fingerprint(site: &Site, training: &Training, cards: &[u64], what: &What) -> 
     match *what {
         What::Training(View::Changes) => shown(&mut h, &training.changes),
         // The home page lists the newest pages of the whole site: cheaper to render than to
-        // work out, so it is always rendered (see `super::front_matter`).
+        // work out, so it is always rendered (see `super::restructure`).
         What::Home | What::Plain | What::Training(_) => {}
         What::Section(s, number, total) | What::Status(s, _, number, total) => {
             let section = &site.sections[s];
@@ -89,6 +89,10 @@ fn fingerprint(site: &Site, training: &Training, cards: &[u64], what: &What) -> 
             shown(&mut h, &items[start..end]);
             for view in views {
                 (&view.status, view.pages.len()).hash(&mut h);
+            }
+            section.pages.len().hash(&mut h);
+            for &sub in &section.subsections {
+                site.sections[sub].total_pages.hash(&mut h);
             }
         }
         What::Page(i) => {

@@ -69,6 +69,11 @@ impl Links {
         }
     }
 
+    /// Page `rel` is gone.
+    pub fn forget(&mut self, rel: &str) {
+        self.from_pages.remove(rel);
+    }
+
     /// Whether a body that is not a page links to a page named by `keys`.
     pub fn shown_elsewhere(&self, keys: &[LinkKey]) -> bool {
         keys.iter().any(|key| self.from_elsewhere.contains(key))

@@ -7,7 +7,7 @@
 //! - An edit of front matter or headings rebuilds the edited pages, recomputes the ties
 //!   between pages, fills in again the links that show the page's title or headings, and
 //!   re-renders every file whose [`fingerprint`] changed, removing the files the site no
-//!   longer has ([`front_matter`]).
+//!   longer has ([`restructure`]).
 //!
 //! Either is taken only when it gives exactly what a full build would. Anything else — a
 //! new, renamed or deleted file, a section introduction, a learning path, the glossary, a
@@ -18,8 +18,8 @@
 
 mod body;
 mod fingerprint;
-mod front_matter;
 mod links;
+mod restructure;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,6 +56,24 @@ pub struct Session {
     reindex_wanted: Arc<AtomicU64>,
     /// Held while a re-index runs, so two never write the same index at once.
     reindex_running: Arc<Mutex<()>>,
+}
+
+/// Saved files sorted by what they are to the site.
+#[derive(Default)]
+struct Located {
+    /// (page, file relative to `content/`, file).
+    edited: Vec<(usize, String, PathBuf)>,
+    added: Vec<(String, PathBuf)>,
+    removed: Vec<usize>,
+}
+
+/// What a batch of saved files does to the pages.
+#[derive(Default)]
+struct Changes {
+    edited: Vec<Edit>,
+    added: Vec<(Document, Rendered)>,
+    /// Pages whose file is gone.
+    removed: Vec<usize>,
 }
 
 /// An edited page, parsed and rendered again.
@@ -115,19 +133,21 @@ impl Session {
         let Some(located) = self.locate(changed) else {
             return Ok(Update::NeedsFullBuild);
         };
-        let edits = self.read(located)?;
-        let bodies_only = edits.iter().all(|edit| {
-            let old = &self.site.pages[edit.index];
-            edit.doc.fields == old.doc.fields
-                && edit.doc.kind == old.doc.kind
-                // Other pages show a heading's text in `[[slug#id]]` links and link to its id.
-                && edit.rendered.anchors == old.anchors
-                && edit.rendered.toc == old.toc
-        });
+        let changes = self.read(located)?;
+        let bodies_only = changes.added.is_empty()
+            && changes.removed.is_empty()
+            && changes.edited.iter().all(|edit| {
+                let old = &self.site.pages[edit.index];
+                edit.doc.fields == old.doc.fields
+                    && edit.doc.kind == old.doc.kind
+                    // Other pages show a heading's text in `[[slug#id]]` links and link to its id.
+                    && edit.rendered.anchors == old.anchors
+                    && edit.rendered.toc == old.toc
+            });
         let files = if bodies_only {
-            body::apply(self, edits, output)?
+            body::apply(self, changes.edited, output)?
         } else {
-            match front_matter::apply(self, edits, output) {
+            match restructure::apply(self, changes, output) {
                 Some(files) => files,
                 None => return Ok(Update::NeedsFullBuild),
             }
@@ -138,27 +158,42 @@ impl Session {
         })
     }
 
-    /// The edited files as (page index, path relative to `content/`, path), or `None` when
-    /// one of them is not an existing page.
-    fn locate(&self, changed: &[PathBuf]) -> Option<Vec<(usize, String, PathBuf)>> {
+    /// Sorts the saved files into edited, added and removed pages, or `None` when one of
+    /// them is something else (a section introduction, a learning path, the glossary, an
+    /// asset, a template …) or a file the build would not read as a page.
+    fn locate(&self, changed: &[PathBuf]) -> Option<Located> {
         let content = self.site.config.content_dir();
-        changed
-            .iter()
-            .map(|path| {
-                // The watcher reports paths relative to the site root.
-                let path = self.options.root.join(path);
-                let is_page = path.extension().is_some_and(|e| e == "md")
-                    && path.file_name().is_some_and(|n| n != "_index.md")
-                    && path.starts_with(&content)
-                    && path.is_file();
-                if !is_page {
-                    return None;
-                }
-                let rel = crate::load::relative_slash_path(&content, &path);
-                let index = self.page_index(&rel)?;
-                Some((index, rel, path))
-            })
-            .collect()
+        let mut located = Located::default();
+        for path in changed {
+            // The watcher reports paths relative to the site root.
+            let path = self.options.root.join(path);
+            if !path.starts_with(&content)
+                || path.extension().is_none_or(|e| e != "md")
+                || path.file_name().is_some_and(|n| n == "_index.md")
+            {
+                return None;
+            }
+            let rel = crate::load::relative_slash_path(&content, &path);
+            // The build skips hidden files and folders.
+            if rel.split('/').any(|part| part.starts_with('.'))
+                || crate::training::is_training_file(&rel)
+            {
+                return None;
+            }
+            let exists = match std::fs::metadata(&path) {
+                Ok(meta) if meta.len() > crate::load::MAX_MARKDOWN_BYTES => return None,
+                Ok(meta) => meta.is_file(),
+                Err(_) => false,
+            };
+            match (self.page_index(&rel), exists) {
+                (Some(index), true) => located.edited.push((index, rel, path)),
+                (Some(index), false) => located.removed.push(index),
+                (None, true) => located.added.push((rel, path)),
+                // A draft or a file that never was a page: nothing to do in place.
+                (None, false) => return None,
+            }
+        }
+        Some(located)
     }
 
     /// Pages are kept in file order.
@@ -169,11 +204,10 @@ impl Session {
             .ok()
     }
 
-    /// Reads, parses and renders the edited pages' Markdown.
-    fn read(&self, located: Vec<(usize, String, PathBuf)>) -> Result<Vec<Edit>, Diagnostics> {
+    /// Reads, parses and renders the edited and added pages' Markdown.
+    fn read(&self, located: Located) -> Result<Changes, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
-        let mut edits = Vec::new();
-        for (index, rel, path) in located {
+        let mut read = |rel: String, path: PathBuf| {
             let text = match std::fs::read(&path)
                 .map_err(|e| e.to_string())
                 .and_then(|b| crate::load::decode(&b))
@@ -185,30 +219,41 @@ impl Session {
                         .unwrap_or(&path)
                         .to_path_buf();
                     diagnostics.push(Diagnostic::error(Code::NotUtf8, shown, message));
-                    continue;
+                    return None;
                 }
             };
             let file = crate::load::SourceFile { rel, path, text };
-            let docs = crate::parse::parse_all(
+            let doc = crate::parse::parse_all(
                 &self.options.root,
                 vec![file],
                 &self.site.config.schema,
                 &mut diagnostics,
-            );
-            for doc in docs {
-                let rendered = crate::markdown::render(doc.body(), &doc.rel, &self.markdown);
-                edits.push(Edit {
+            )
+            .pop()?;
+            let rendered = crate::markdown::render(doc.body(), &doc.rel, &self.markdown);
+            Some((doc, rendered))
+        };
+        let mut changes = Changes {
+            removed: located.removed,
+            ..Changes::default()
+        };
+        for (index, rel, path) in located.edited {
+            if let Some((doc, rendered)) = read(rel, path) {
+                changes.edited.push(Edit {
                     index,
                     doc,
                     rendered,
                 });
             }
         }
+        for (rel, path) in located.added {
+            changes.added.extend(read(rel, path));
+        }
         if diagnostics.has_errors() {
             diagnostics.sort();
             return Err(diagnostics);
         }
-        Ok(edits)
+        Ok(changes)
     }
 
     /// Page `index` changed: its handouts, paths and the glossary wait for [`Self::catch_up`].
