@@ -204,3 +204,26 @@ pub fn check_output_location(root: &Path, output: &Path) -> Result<(), Diagnosti
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removing_a_file_removes_the_folders_it_empties_and_no_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        replace_file(out, "a/b/old.html", b"x").unwrap();
+        replace_file(out, "a/keep.html", b"x").unwrap();
+        remove_file(out, "a/b/old.html").unwrap();
+        assert!(!out.join("a/b").exists(), "the emptied folder goes");
+        assert!(
+            out.join("a/keep.html").is_file(),
+            "a folder still in use stays"
+        );
+        remove_file(out, "a/keep.html").unwrap();
+        assert!(!out.join("a").exists());
+        assert!(out.is_dir(), "the output folder itself stays");
+        remove_file(out, "never/was.html").unwrap();
+    }
+}

@@ -95,3 +95,32 @@ fn keys(rendered: &Rendered) -> impl Iterator<Item = LinkKey> + '_ {
         LinkTarget::Anchor(_) | LinkTarget::Asset { .. } => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(markdown: &str) -> Rendered {
+        crate::markdown::render(markdown, "cases/a.md", &crate::markdown::options(false))
+    }
+
+    #[test]
+    fn pages_are_found_by_file_and_by_slug() {
+        let mut links = Links::default();
+        links.page_rendered(
+            "cases/a.md",
+            &rendered("[乙](b.md) 和 [[c#做法]]，[图](x.png)"),
+        );
+        links.page_rendered("cases/d.md", &rendered("没有链接。"));
+        let b = [LinkKey::File("cases/b.md".into())];
+        let c = [LinkKey::Slug("c".into())];
+        assert_eq!(links.linking_to(&b).collect::<Vec<_>>(), ["cases/a.md"]);
+        assert_eq!(links.linking_to(&c).collect::<Vec<_>>(), ["cases/a.md"]);
+        assert!(!links.shown_elsewhere(&c));
+        links.page_rendered("cases/a.md", &rendered("不再链接。"));
+        assert_eq!(links.linking_to(&b).count(), 0);
+        links.page_rendered("cases/a.md", &rendered("[[c]]"));
+        links.forget("cases/a.md");
+        assert_eq!(links.linking_to(&c).count(), 0);
+    }
+}

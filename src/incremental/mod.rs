@@ -325,3 +325,118 @@ impl Session {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// A built site whose intro links to `c` and whose page `a` links to `b`.
+    fn session(root: &Path) -> (Session, PathBuf) {
+        let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        for entry in walkdir::WalkDir::new(&theme) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(&theme).unwrap();
+            let target = root.join("themes/default").join(rel);
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(target).unwrap();
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+        write(
+            root,
+            "content/cases/_index.md",
+            "---\ntitle: 案例\n---\n见[[c]]。\n",
+        );
+        write(
+            root,
+            "content/cases/a.md",
+            "---\ntitle: 甲\n---\n见[[b]]。\n",
+        );
+        write(root, "content/cases/b.md", "---\ntitle: 乙\n---\n正文。\n");
+        write(root, "content/cases/c.md", "---\ntitle: 丙\n---\n正文。\n");
+        let output = root.join("out");
+        let options = BuildOptions {
+            output: output.clone(),
+            ..BuildOptions::new(root)
+        };
+        let (_, session) = crate::build::build_session(&options, &|_| {}).unwrap();
+        (session, output)
+    }
+
+    #[test]
+    fn what_stays_in_place_and_what_takes_the_full_build() {
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        let (mut session, output) = session(root);
+        let mut update = |rel: &str, text: Option<&str>| {
+            match text {
+                Some(text) => write(root, rel, text),
+                None => std::fs::remove_file(root.join(rel)).unwrap(),
+            }
+            let outcome = session.update(&[PathBuf::from(rel)], &output).unwrap();
+            matches!(outcome, Update::Applied { .. })
+        };
+        let read = |rel: &str| std::fs::read_to_string(output.join(rel)).unwrap();
+
+        assert!(update(
+            "content/cases/b.md",
+            Some("---\ntitle: 新乙\n---\n正文。\n")
+        ));
+        assert!(
+            read("cases/a.html").contains("新乙"),
+            "the link shows the new title"
+        );
+        assert!(
+            read("cases/index.html").contains("新乙"),
+            "so does the list"
+        );
+
+        assert!(
+            !update(
+                "content/cases/c.md",
+                Some("---\ntitle: 新丙\n---\n正文。\n")
+            ),
+            "the section intro shows c's title, and intros are not kept"
+        );
+        assert!(
+            !update(
+                "content/cases/b.md",
+                Some("---\ntitle: 新乙\nslug: yi\n---\n正文。\n")
+            ),
+            "a new slug moves the page"
+        );
+        assert!(
+            !update("content/new/x.md", Some("---\ntitle: 新\n---\n")),
+            "a new folder"
+        );
+        assert!(
+            !update("content/cases/b.md", None),
+            "a linked page cannot go"
+        );
+        write(
+            root,
+            "content/cases/b.md",
+            "---\ntitle: 新乙\n---\n正文。\n",
+        );
+        std::fs::remove_dir_all(root.join("content/new")).unwrap();
+
+        assert!(update(
+            "content/cases/d.md",
+            Some("---\ntitle: 丁\n---\n正文。\n")
+        ));
+        assert!(read("cases/index.html").contains("d.html"));
+        assert!(update("content/cases/d.md", None));
+        assert!(
+            !output.join("cases/d.html").exists(),
+            "a removed page leaves nothing"
+        );
+        assert!(!read("cases/index.html").contains("d.html"));
+    }
+}

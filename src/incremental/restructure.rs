@@ -58,10 +58,16 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         return None;
     }
     let edited_rels: HashSet<&str> = edited.iter().map(|edit| edit.doc.rel.as_str()).collect();
+    // Drafts left out of the build have links too, but no output.
     let linking: Vec<String> = session
         .links
         .linking_to(&shown_keys)
         .filter(|rel| !edited_rels.contains(rel))
+        .filter(|rel| {
+            session
+                .page_index(rel)
+                .is_some_and(|i| !removed.contains(&i))
+        })
         .map(str::to_string)
         .collect();
     let added = new_pages(session, added)?;
@@ -219,11 +225,12 @@ fn removable(session: &Session, removed: &[usize]) -> bool {
             .entry(section)
             .or_insert(site.sections[section].pages.len()) -= 1;
     }
+    // Links from drafts left out of the build are not checked.
     !session.links.shown_elsewhere(&keys)
         && session
             .links
             .linking_to(&keys)
-            .all(|rel| removed_rels.contains(rel))
+            .all(|rel| removed_rels.contains(rel) || session.page_index(rel).is_none())
         && left.values().all(|&n| n > 0)
 }
 
