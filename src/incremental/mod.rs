@@ -1,20 +1,22 @@
 //! Incremental: keeps a finished build in memory (the [`Session`]) so that a preview can
-//! apply an edit of existing pages by rendering again only the files that show what
-//! changed, instead of building the whole site again.
+//! apply saved pages by rendering again only the files that show what changed, instead of
+//! building the whole site again.
 //!
-//! - An edit of a body alone (front matter and headings unchanged) re-renders the page and
-//!   the lists showing its summary ([`body`]).
-//! - An edit of front matter or headings rebuilds the edited pages, recomputes the ties
-//!   between pages, fills in again the links that show the page's title or headings, and
-//!   re-renders every file whose [`fingerprint`] changed, removing the files the site no
-//!   longer has ([`restructure`]).
+//! - A body edit (front matter and headings unchanged) re-renders the page and the lists
+//!   showing its summary (`body`).
+//! - A front-matter or heading edit, a new page, a removed one (a rename is both) rebuilds
+//!   the pages concerned, recomputes the ties between all pages, fills in again the links
+//!   that show a changed title or heading, and re-renders every file whose fingerprint
+//!   (`fingerprint`) changed, removing the files the site no longer has (`restructure`,
+//!   whose header lists what it leaves to the full build).
 //!
-//! Either is taken only when it gives exactly what a full build would. Anything else — a
-//! new, renamed or deleted file, a section introduction, a learning path, the glossary, a
-//! template, `site.toml`, a new slug, an edit that makes an error other than in the edited
-//! page's own links — asks for a full build. Handouts, learning paths and the glossary
-//! follow in [`Session::catch_up`] once the editor pauses, and the search indexes are
-//! rebuilt in the background after that, so the page reloads first.
+//! Either is taken only when it gives exactly what a full build would; the session keeps
+//! only what that needs beyond the build's own data — which pages each body links to
+//! (`links`) and a hash per page. Anything else — a section introduction, a learning
+//! path, the glossary, an asset, a template, `site.toml` — and any edit that makes an error
+//! beyond an edited body's own links asks for a full build. Handouts, learning paths and
+//! the glossary follow in [`Session::catch_up`] once the editor pauses, and the search
+//! indexes are rebuilt in the background after that, so the page reloads first.
 
 mod body;
 mod fingerprint;
