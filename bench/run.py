@@ -14,8 +14,8 @@ repository's current theme into it, then:
   tantivy index (.shuyuan/index);
 - runs bench/query_bytes.js (Node) on the output: bytes a browser loads per query, through the
   site's own search.js;
-- runs bench/serve_latency.py: write-to-reload latency of EDITS one-page body edits through
-  `shuyuan serve`.
+- runs bench/serve_latency.py twice through `shuyuan serve`: write-to-reload latency of EDITS
+  one-page body edits, then of EDITS title (front-matter) edits.
 Prints one Markdown table, one row per size; --json FILE writes every figure as JSON.
 The release binary is built once, with cargo, at the start.
 """
@@ -48,6 +48,7 @@ COLUMNS = [
     ("2-char KB", "query_2-char_kb"), ("4-char KB", "query_4-char_kb"),
     ("two-term KB", "query_two-term_kb"), ("question KB", "query_question_kb"),
     ("edit median ms", "edit_median_ms"), ("edit worst ms", "edit_worst_ms"),
+    ("title edit median ms", "title_edit_median_ms"), ("title edit worst ms", "title_edit_worst_ms"),
 ]
 MB = 1024 * 1024
 
@@ -122,10 +123,12 @@ def bench(binary, pages, mix, runs, edits):
         q = json.loads(line)
         row["queries"][name] = {k: q[k] for k in ("query", "bytes", "shards", "fragments", "top")}
         row[f"query_{name}_kb"] = round(q["bytes"] / 1024, 1)
-    print(f"{pages} pages ({mix}): {edits} edits through serve", file=sys.stderr, flush=True)
-    latency = subprocess.run([sys.executable, os.path.join(BENCH, "serve_latency.py"), binary, site,
-                              "--edits", str(edits)], check=True, capture_output=True, text=True)
-    row.update(json.loads(latency.stdout))
+    for kind, prefix in (("body", ""), ("title", "title_")):
+        print(f"{pages} pages ({mix}): {edits} {kind} edits through serve", file=sys.stderr, flush=True)
+        latency = subprocess.run([sys.executable, os.path.join(BENCH, "serve_latency.py"), binary, site,
+                                  "--edits", str(edits), "--edit", kind],
+                                 check=True, capture_output=True, text=True)
+        row.update({prefix + k: v for k, v in json.loads(latency.stdout).items()})
     return row
 
 

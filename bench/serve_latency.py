@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Incremental rebuild latency through the real dev server.
 
-    python3 bench/serve_latency.py BIN SITE [--edits 20]
+    python3 bench/serve_latency.py BIN SITE [--edits 20] [--edit body|title]
 
 Starts `BIN serve --root SITE --port 0`, opens a page's live-reload event stream as a
-browser does, then edits the body of one page (the first case, in path order) EDITS times:
-each time appends a sentence, and times the write until the stream's `reload` event. Before
+browser does, then edits one page (the first case, in path order) EDITS times: `body`
+appends a sentence, `title` gives the page a new title in its front matter (so its section
+list, neighbours, related lists and the pages linking to it change too). Each edit is timed
+from the write until the stream's `reload` event. Before
 each edit it waits until the server is idle (no CPU used for half a second, after the
 catch-up the server starts 0.5 s after a save), so every edit is measured from a quiet
 server. The page is restored and the server stopped at the end. Prints one JSON object:
@@ -96,11 +98,21 @@ def first_case(site):
     return min(pages)
 
 
+def edited(text, kind, n):
+    if kind == "body":
+        return text + f"\n第 {n} 次修改：补充一句说明。\n"
+    new, count = re.subn(r"(?m)^title: .*$", f"title: 第 {n} 版标题", text, count=1)
+    if not count:
+        sys.exit("serve_latency: the page has no `title:` line")
+    return new
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("bin")
     ap.add_argument("site")
     ap.add_argument("--edits", type=int, default=20)
+    ap.add_argument("--edit", choices=["body", "title"], default="body")
     args = ap.parse_args()
     page = first_case(args.site)
     with open(page, "rb") as f:
@@ -127,7 +139,7 @@ def main():
             text = original.decode("utf-8")
             for i in range(args.edits):
                 wait_idle(server.pid)
-                text += f"\n第 {i + 1} 次修改：补充一句说明。\n"
+                text = edited(text, args.edit, i + 1)
                 started = time.perf_counter()
                 with open(page, "w", encoding="utf-8") as f:
                     f.write(text)
@@ -154,6 +166,7 @@ def main():
                 f.write(original)
     print(json.dumps({
         "page": os.path.relpath(page, args.site),
+        "edit": args.edit,
         "edits": len(latencies),
         "edit_median_ms": round(statistics.median(latencies), 1),
         "edit_worst_ms": round(max(latencies), 1),

@@ -125,6 +125,7 @@ fn run(
             .map(|(doc, _)| doc)
             .chain(extra_bodies.iter().map(|(_, doc, _)| doc)),
     );
+    let links = crate::incremental::Links::collect(&documents, &extra_bodies);
     progress("解析链接与引用");
     let mut site = crate::resolve::resolve(
         config,
@@ -185,6 +186,7 @@ fn run(
             tera,
             markdown_options,
             search_docs,
+            links,
         ),
     ))
 }

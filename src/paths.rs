@@ -90,6 +90,9 @@ pub struct Paths {
     pub list: Vec<LearningPath>,
     /// Per page: (path, step) for every step that is this page, in path order.
     pub memberships: Vec<Vec<(usize, usize)>>,
+    /// What the steps name pages by, so a preview can tell whether a page it adds in place
+    /// could be one of them ([`crate::incremental`]).
+    pub step_targets: Vec<String>,
 }
 
 /// Reads one path file. `None` when it is a draft left out of this build, or unusable
@@ -323,7 +326,7 @@ impl<'a> PageLookup<'a> {
         &self.by_slug
     }
 
-    fn find(&self, target: &str) -> Option<usize> {
+    pub fn find(&self, target: &str) -> Option<usize> {
         let target = target.trim().trim_start_matches('/');
         let target = target.strip_prefix("content/").unwrap_or(target);
         if let Some(&i) = self.by_slug.get(target) {
@@ -419,6 +422,10 @@ pub fn resolve(
     page_count: usize,
     diagnostics: &mut Diagnostics,
 ) -> Paths {
+    let step_targets = sources
+        .iter()
+        .flat_map(|(source, _)| source.steps.iter().map(|step| step.target.clone()))
+        .collect();
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     let mut list = Vec::with_capacity(sources.len());
     for (source, intro) in sources {
@@ -453,6 +460,7 @@ pub fn resolve(
         intro_html,
         list,
         memberships,
+        step_targets,
     }
 }
 

@@ -327,13 +327,13 @@ fn globals(site: &Site, training: &Training, build_id: &str) -> Value {
 
 /// One file to render. Its variables are built only when it is rendered, so a large site
 /// never holds every page's context (and a second copy of its HTML) at once.
-struct Job {
-    path: String,
-    template: &'static str,
-    what: What,
+pub(crate) struct Job {
+    pub path: String,
+    pub template: &'static str,
+    pub what: What,
 }
 
-enum What {
+pub(crate) enum What {
     Home,
     /// Section index, list page number (1-based), number of list pages.
     Section(usize, usize, usize),
@@ -360,7 +360,7 @@ pub fn set_globals(site: &Site, training: &Training, tera: &mut tera::Tera, buil
 /// Where rendered files go: the build's staging folder, or the live folder of a preview.
 pub type Sink<'a> = &'a (dyn Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync);
 
-fn render_jobs(
+pub(crate) fn render_jobs(
     site: &Site,
     training: &Training,
     tera: &tera::Tera,
@@ -522,12 +522,7 @@ pub fn render_site(
     let count = jobs.len();
     diagnostics.extend(problems);
     for (alias, target) in &site.aliases {
-        let href = format!(
-            "{}{}",
-            root_prefix(alias),
-            encode_path(&site.pages[*target].url)
-        );
-        let html = redirect_page(&href, &site.pages[*target].title);
+        let html = redirect_page(site, alias, *target);
         if let Err(d) = output.write(alias, html.as_bytes()) {
             diagnostics.push(d);
         }
@@ -535,9 +530,11 @@ pub fn render_site(
     count + site.aliases.len()
 }
 
-fn redirect_page(href: &str, title: &str) -> String {
-    let href = crate::html::escape(href);
-    let title = crate::html::escape(title);
+/// The file at old address `alias` that sends the reader on to page `target`.
+pub(crate) fn redirect_page(site: &Site, alias: &str, target: usize) -> String {
+    let page = &site.pages[target];
+    let href = crate::html::escape(&format!("{}{}", root_prefix(alias), encode_path(&page.url)));
+    let title = crate::html::escape(&page.title);
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\
          <meta http-equiv=\"refresh\" content=\"0; url={href}\"><link rel=\"canonical\" href=\"{href}\"></head>\
@@ -560,7 +557,7 @@ fn section_page_url(section: &crate::resolve::Section, number: usize) -> String 
 /// links is slow to open on the old machines many readers have.
 const DEFAULT_PER_PAGE: usize = 50;
 
-fn per_page(section: &crate::resolve::Section) -> usize {
+pub(crate) fn per_page(section: &crate::resolve::Section) -> usize {
     section.paginate.unwrap_or(DEFAULT_PER_PAGE).max(1)
 }
 
@@ -618,7 +615,8 @@ fn describe(template: &str) -> &'static str {
     }
 }
 
-fn jobs(site: &Site, training: &Training) -> Vec<Job> {
+/// Every HTML file of the site but the old addresses' redirects.
+pub(crate) fn jobs(site: &Site, training: &Training) -> Vec<Job> {
     let mut jobs = Vec::with_capacity(site.pages.len() + site.sections.len() + 16);
     jobs.push(Job {
         path: "index.html".into(),

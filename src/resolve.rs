@@ -249,53 +249,15 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     let mut pages: Vec<Page> = Vec::with_capacity(page_docs.len());
     let mut rendered_bodies = Vec::with_capacity(page_docs.len());
     for (doc, mut rendered) in page_docs {
-        let dir = page_dir(&doc);
-        let section = nearest_section(&dir, &section_by_dir);
-        let kind = doc.kind.or_else(|| inherited_kind(&sections, section));
-        let slug = doc
-            .text("slug")
-            .map(str::to_string)
-            .unwrap_or_else(|| default_slug(&doc));
-        let url = output_path(&doc, doc.text("slug"));
-        for field in config.schema.required(kind) {
-            if !doc.fields.contains_key(field) {
-                let kind_note = kind.map_or(String::new(), |k| format!("（{}）", k.label()));
-                diagnostics.push(
-                    Diagnostic::error(
-                        Code::MissingField,
-                        &doc.shown_path,
-                        format!("缺少必填字段 `{field}`{kind_note}"),
-                    )
-                    .at(&doc.source, 1, 1),
-                );
-            }
-        }
-        let title = doc.text("title").unwrap_or(&slug).to_string();
-        let summary = doc.text("summary").map(str::to_string).or_else(|| {
-            (!rendered.first_paragraph.is_empty()).then(|| excerpt(&rendered.first_paragraph, 120))
-        });
-        pages.push(Page {
-            slug,
-            url,
-            kind,
+        let section = nearest_section(&page_dir(&doc), &section_by_dir);
+        pages.push(new_page(
+            &config,
+            &sections,
             section,
-            title,
-            summary,
-            date: doc.date("date"),
-            updated: doc.date("updated"),
-            html: String::new(),
-            toc: rendered.toc.clone(),
-            anchors: rendered.anchors.clone(),
-            text: std::mem::take(&mut rendered.sections),
-            char_count: rendered.char_count,
-            cites: Vec::new(),
-            cited_by: Vec::new(),
-            superseded_by: None,
-            supersedes: Vec::new(),
-            prev: None,
-            next: None,
             doc,
-        });
+            &mut rendered,
+            diagnostics,
+        ));
         rendered_bodies.push(rendered);
     }
 
@@ -378,6 +340,71 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         extra_html,
         extra_links,
     }
+}
+
+/// A page of `section` from its document and rendered body, links not yet filled in (its
+/// `html` is empty); the body's text sections move into the page. Reports fields the
+/// page's kind requires but it lacks.
+pub(crate) fn new_page(
+    config: &Config,
+    sections: &[Section],
+    section: usize,
+    doc: Document,
+    rendered: &mut Rendered,
+    diagnostics: &mut Diagnostics,
+) -> Page {
+    let kind = doc.kind.or_else(|| inherited_kind(sections, section));
+    let slug = doc
+        .text("slug")
+        .map(str::to_string)
+        .unwrap_or_else(|| default_slug(&doc));
+    let url = output_path(&doc, doc.text("slug"));
+    for field in config.schema.required(kind) {
+        if !doc.fields.contains_key(field) {
+            let kind_note = kind.map_or(String::new(), |k| format!("（{}）", k.label()));
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::MissingField,
+                    &doc.shown_path,
+                    format!("缺少必填字段 `{field}`{kind_note}"),
+                )
+                .at(&doc.source, 1, 1),
+            );
+        }
+    }
+    let title = doc.text("title").unwrap_or(&slug).to_string();
+    let summary = doc.text("summary").map(str::to_string).or_else(|| {
+        (!rendered.first_paragraph.is_empty()).then(|| excerpt(&rendered.first_paragraph, 120))
+    });
+    Page {
+        slug,
+        url,
+        kind,
+        section,
+        title,
+        summary,
+        date: doc.date("date"),
+        updated: doc.date("updated"),
+        html: String::new(),
+        toc: rendered.toc.clone(),
+        anchors: rendered.anchors.clone(),
+        text: std::mem::take(&mut rendered.sections),
+        char_count: rendered.char_count,
+        cites: Vec::new(),
+        cited_by: Vec::new(),
+        superseded_by: None,
+        supersedes: Vec::new(),
+        prev: None,
+        next: None,
+        doc,
+    }
+}
+
+/// The section of a page added in a preview: the one of its folder, or `None` when the
+/// folder has none yet (only a full build makes sections).
+pub(crate) fn existing_section(sections: &[Section], doc: &Document) -> Option<usize> {
+    let dir = page_dir(doc);
+    sections.iter().position(|section| section.dir == dir)
 }
 
 /// Old addresses that redirect to a page. Each must stay inside the site and must not
@@ -632,14 +659,13 @@ fn section_index_files(sections: &[Section]) -> HashMap<String, usize> {
         .collect()
 }
 
-/// Fills the links of one re-rendered body against the finished site, for a preview that
-/// updates a single page. Returns the HTML and the links that lead nowhere.
+/// Fills the links of re-rendered bodies — (output URL, document, rendered body) — against
+/// the finished site, for a preview that updates pages in place. Returns per body the HTML
+/// and the links that lead nowhere.
 pub fn relink(
     site: &Site,
-    url: &str,
-    doc: &Document,
-    rendered: &Rendered,
-) -> (String, Vec<Diagnostic>) {
+    bodies: &[(&str, &Document, &Rendered)],
+) -> Vec<(String, Vec<Diagnostic>)> {
     let mut slug_index = HashMap::with_capacity(site.pages.len());
     for (i, page) in site.pages.iter().enumerate() {
         slug_index.entry(page.slug.clone()).or_insert(i);
@@ -661,7 +687,31 @@ pub fn relink(
         assets: &assets,
         extra: &site.extra_links,
     };
-    targets.fill_links(url, doc, rendered)
+    bodies
+        .iter()
+        .map(|(url, doc, rendered)| targets.fill_links(url, doc, rendered))
+        .collect()
+}
+
+/// Recomputes what ties pages to one another — unique slugs and output paths, references
+/// both ways, section order and prev/next, taxonomies, aliases — after pages changed, came
+/// or went in a preview ([`crate::incremental`]), exactly as [`resolve`] computes them.
+/// Bodies and links are left alone.
+pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
+    for page in &mut site.pages {
+        page.cites.clear();
+        page.superseded_by = None;
+        page.prev = None;
+        page.next = None;
+    }
+    for section in &mut site.sections {
+        section.pages.clear();
+    }
+    let slug_index = index_unique(&site.pages, diagnostics, &site.sections);
+    resolve_references(&site.config, &mut site.pages, &slug_index, diagnostics);
+    order_sections(&mut site.sections, &mut site.pages);
+    site.taxonomies = build_taxonomies(&site.config, &site.pages);
+    site.aliases = check_aliases(&site.pages, &site.sections, diagnostics);
 }
 
 struct LinkTargets<'a> {

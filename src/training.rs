@@ -43,18 +43,24 @@ pub fn take_sources(markdown: &mut Vec<SourceFile>) -> Sources {
     let mut sources = Sources::default();
     let mut pages = Vec::with_capacity(markdown.len());
     for file in markdown.drain(..) {
-        if file.rel == crate::glossary::FILE {
+        if !is_training_file(&file.rel) {
+            pages.push(file);
+        } else if file.rel == crate::glossary::FILE {
             sources.glossary = Some(file);
         } else if file.rel == PATHS_INDEX_REL {
             sources.paths_index = Some(file);
-        } else if file.rel.starts_with("paths/") {
-            sources.paths.push(file);
         } else {
-            pages.push(file);
+            sources.paths.push(file);
         }
     }
     *markdown = pages;
     sources
+}
+
+/// Whether a Markdown file (relative to `content/`) is a learning path or the glossary
+/// rather than a page.
+pub fn is_training_file(rel: &str) -> bool {
+    rel == crate::glossary::FILE || rel.starts_with("paths/")
 }
 
 /// Parsed sources, waiting for the site. Their bodies go to resolve first.
@@ -232,6 +238,72 @@ impl Training {
                 _ => {}
             }
         }
+    }
+
+    /// A page was added in a preview at `index` ([`crate::incremental`]); pages after it
+    /// moved up one. Moves the page numbers the paths and the glossary hold. The caller
+    /// made sure no step names the new page; its glossary marks come with
+    /// [`Self::page_edited`].
+    pub fn page_inserted(&mut self, index: usize) {
+        self.renumber(|i| {
+            if *i >= index {
+                *i += 1;
+            }
+        });
+        self.paths.memberships.insert(index, Vec::new());
+    }
+
+    /// Page `index` was removed in a preview; pages after it moved down one. `false`, and
+    /// nothing changed, when a path step or a glossary `see` names it: that is an error only
+    /// a full build reports.
+    pub fn page_removed(&mut self, index: usize) -> bool {
+        let seen = self
+            .glossary
+            .as_ref()
+            .is_some_and(|g| g.terms.iter().any(|term| term.see == Some(index)));
+        if seen || !self.paths.memberships[index].is_empty() {
+            return false;
+        }
+        if let Some(glossary) = &mut self.glossary {
+            for term in &mut glossary.terms {
+                term.pages.retain(|&page| page != index);
+            }
+        }
+        self.paths.memberships.remove(index);
+        self.renumber(|i| {
+            if *i > index {
+                *i -= 1;
+            }
+        });
+        true
+    }
+
+    fn renumber(&mut self, moved: impl Fn(&mut usize)) {
+        for path in &mut self.paths.list {
+            for step in &mut path.steps {
+                moved(&mut step.page);
+            }
+        }
+        if let Some(glossary) = &mut self.glossary {
+            for term in &mut glossary.terms {
+                term.see.iter_mut().for_each(&moved);
+                term.pages.iter_mut().for_each(&moved);
+            }
+        }
+    }
+
+    /// After pages changed, came or went in a preview ([`crate::incremental`]), with the
+    /// site already reconnected: recomputes what follows from front matter and from which
+    /// pages there are — related pages, status views and the changes list. Paths and the
+    /// glossary find pages by slug and file, which such an edit keeps.
+    pub fn reconnect(&mut self, site: &Site) {
+        self.related = crate::related::related(site);
+        self.statuses = site
+            .sections
+            .iter()
+            .map(|s| status_views(site, s))
+            .collect();
+        self.changes = changes(site);
     }
 
     /// The training pages that show page `index`'s body, reading time or glossary terms:

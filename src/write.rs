@@ -150,6 +150,10 @@ impl Output {
 /// it, so a reader gets either the old file or the new one, never half of one.
 pub fn replace_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
     let path = dir.join(rel);
+    // A new old address may name a folder the site did not have.
+    if let Some(folder) = path.parent() {
+        fs::create_dir_all(folder).map_err(|e| io_error(folder, "创建文件夹", e))?;
+    }
     let temp = path.with_file_name(format!(
         ".{}.shuyuan-new",
         path.file_name().unwrap_or_default().to_string_lossy()
@@ -161,7 +165,12 @@ pub fn replace_file(dir: &Path, rel: &str, bytes: &[u8]) -> Result<(), Diagnosti
 /// Writes a file the staging folder does not hold yet. Should it already be there, it may be
 /// a hard link into the previous output: it is replaced, never written through.
 fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let create = || fs::OpenOptions::new().write(true).create_new(true).open(path);
+    let create = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
     let mut file = match create() {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
             fs::remove_file(path)?;
@@ -184,6 +193,26 @@ fn unlink_if_present(path: &Path) -> io::Result<()> {
 fn holds(path: &Path, bytes: &[u8]) -> bool {
     fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
         && fs::read(path).is_ok_and(|old| old == bytes)
+}
+
+/// Removes a file of a live folder that the site no longer has, and the folders this
+/// leaves empty: a preview must leave nothing a full build would not write.
+pub fn remove_file(dir: &Path, rel: &str) -> Result<(), Diagnostic> {
+    let path = dir.join(rel);
+    match fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_error(&path, "删除", e)),
+    }
+    let mut folder = path.parent();
+    while let Some(current) = folder.filter(|f| *f != dir && f.starts_with(dir)) {
+        // Fails, as it should, while the folder still holds something.
+        if fs::remove_dir(current).is_err() {
+            break;
+        }
+        folder = current.parent();
+    }
+    Ok(())
 }
 
 fn is_replaceable(target: &Path) -> bool {
@@ -216,4 +245,27 @@ pub fn check_output_location(root: &Path, output: &Path) -> Result<(), Diagnosti
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removing_a_file_removes_the_folders_it_empties_and_no_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        replace_file(out, "a/b/old.html", b"x").unwrap();
+        replace_file(out, "a/keep.html", b"x").unwrap();
+        remove_file(out, "a/b/old.html").unwrap();
+        assert!(!out.join("a/b").exists(), "the emptied folder goes");
+        assert!(
+            out.join("a/keep.html").is_file(),
+            "a folder still in use stays"
+        );
+        remove_file(out, "a/keep.html").unwrap();
+        assert!(!out.join("a").exists());
+        assert!(out.is_dir(), "the output folder itself stays");
+        remove_file(out, "never/was.html").unwrap();
+    }
 }

@@ -6,6 +6,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
@@ -91,6 +92,45 @@ impl Server {
         }
     }
 
+    /// The summary line of the next build or in-place update.
+    fn next_outcome(&self) -> String {
+        let deadline = Instant::now() + STARTUP;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(line) if OUTCOMES.iter().any(|o| line.starts_with(o)) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no build outcome; stderr:\n{}", self.stderr.lock().unwrap()),
+            }
+        }
+    }
+
+    /// Waits for the next outcome and checks that it was applied in place.
+    fn expect_in_place(&self) -> String {
+        let line = self.next_outcome();
+        assert!(
+            line.starts_with(IN_PLACE),
+            "expected an in-place update: {line}"
+        );
+        line
+    }
+
+    /// The folder the server serves from: the newest build in its temp folder.
+    fn output(&self) -> std::path::PathBuf {
+        let work = std::fs::read_dir(self.tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.is_dir())
+            .expect("the server's work folder");
+        std::fs::read_dir(work)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter_map(|p| Some((p.file_name()?.to_str()?.parse::<u64>().ok()?, p)))
+            .max()
+            .expect("a build folder")
+            .1
+    }
+
     fn get(&self, path: &str) -> Reply {
         request(self.port, "GET", path)
     }
@@ -109,6 +149,9 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+const IN_PLACE: &str = "已局部更新：";
+const OUTCOMES: [&str; 3] = [IN_PLACE, "已重新构建：", "构建失败："];
 
 struct Reply {
     status: u16,
@@ -288,6 +331,129 @@ fn edit(site: &TestSite, rel: &str, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// Every file under `dir` by slash path.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap();
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// The build id a page footer shows (`版本 …`).
+fn footer_build_id(files: &std::collections::BTreeMap<String, Vec<u8>>) -> String {
+    let home = String::from_utf8_lossy(&files["index.html"]).into_owned();
+    let at = home.find("版本 ").expect("build id in the footer") + "版本 ".len();
+    home[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect()
+}
+
+/// The files that differ between two trees, after the served tree's footer build id is
+/// replaced by the fresh build's.
+fn differences(
+    served: &std::collections::BTreeMap<String, Vec<u8>>,
+    fresh: &std::collections::BTreeMap<String, Vec<u8>>,
+) -> Vec<String> {
+    let (old_id, new_id) = (
+        format!("版本 {}<", footer_build_id(served)),
+        format!("版本 {}<", footer_build_id(fresh)),
+    );
+    let mut differ: Vec<String> = Vec::new();
+    for (rel, bytes) in served {
+        let same = match fresh.get(rel) {
+            None => false,
+            Some(expected) if rel.ends_with(".html") => {
+                String::from_utf8_lossy(bytes).replace(&old_id, &new_id)
+                    == String::from_utf8_lossy(expected)
+            }
+            Some(expected) => bytes == expected,
+        };
+        if !same {
+            differ.push(rel.clone());
+        }
+    }
+    differ.extend(
+        fresh
+            .keys()
+            .filter(|rel| !served.contains_key(*rel))
+            .map(|rel| format!("{rel} (missing)")),
+    );
+    differ
+}
+
+/// The served folder equals a full `shuyuan build` of the same sources, byte for byte,
+/// once handouts and the search indexes have caught up (they follow a pause, so this
+/// waits). Only the build id in page footers may differ: an in-place update keeps the id
+/// of the build it started from, since changing it would mean rewriting every page.
+fn assert_same_as_a_full_build(site: &TestSite, server: &Server) {
+    let fresh = TestSite::new();
+    for entry in std::fs::read_dir(site.root()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "public" || name == ".shuyuan" || name == "themes" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            common::copy_dir(&entry.path(), &fresh.root().join(&name));
+        } else {
+            std::fs::copy(entry.path(), fresh.root().join(&name)).unwrap();
+        }
+    }
+    fresh.build_ok();
+    let expected = tree(&fresh.out());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let differ = differences(&tree(&server.output()), &expected);
+        if differ.is_empty() {
+            return;
+        }
+        if Instant::now() > deadline {
+            let ids = (
+                footer_build_id(&tree(&server.output())),
+                footer_build_id(&expected),
+            );
+            let shown = differ
+                .iter()
+                .take(3)
+                .map(|rel| {
+                    let served = std::fs::read(server.output().join(rel)).unwrap_or_default();
+                    let built = std::fs::read(fresh.out().join(rel)).unwrap_or_default();
+                    let (served, built) = (
+                        String::from_utf8_lossy(&served).replace(&ids.0, &ids.1),
+                        String::from_utf8_lossy(&built),
+                    );
+                    let first = served
+                        .chars()
+                        .zip(built.chars())
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    let around = |text: &str| -> String {
+                        text.chars()
+                            .skip(first.saturating_sub(80))
+                            .take(240)
+                            .collect()
+                    };
+                    format!(
+                        "{rel}\n  served: {}\n  built:  {}",
+                        around(&served),
+                        around(&built)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            panic!("served output differs from a full build in {differ:?}\n{shown}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn an_edit_reloads_open_pages_with_the_new_content() {
     let site = TestSite::fixture("basic");
@@ -367,13 +533,21 @@ fn body_edits_update_in_place_and_other_edits_rebuild_everything() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    // A new heading changes the page's anchors, which other pages may link to: full build.
+    // A new heading changes the page's anchors, which other pages may link to: still in
+    // place, since the session knows which pages link here.
     edit(
         &site,
         "content/cases/qinghe.md",
         "## 背景",
         "## 新的小节\n\n文字。\n\n## 背景",
     );
+    events.expect("reload");
+    server.expect_in_place();
+
+    // A template change rebuilds everything.
+    let template = site.root().join("themes/default/templates/404.html");
+    let text = std::fs::read_to_string(&template).unwrap();
+    std::fs::write(&template, text + "\n").unwrap();
     events.expect("reload");
     server.wait_line("已重新构建：6 个页面");
 
@@ -402,6 +576,202 @@ fn body_edits_update_in_place_and_other_edits_rebuild_everything() {
     );
     events.expect("reload");
     server.wait_line("已重新构建：6 个页面");
+}
+
+#[test]
+fn front_matter_and_heading_edits_update_in_place_like_a_full_build() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/qinghe.html");
+    assert_same_as_a_full_build(&site, &server);
+
+    // A title shows on the page, in its section list, in links to it and in references.
+    let policy = "content/policies/xiachen-2024.md";
+    let (old_title, new_title) = ("关于深化资源下沉社区的实施意见", "资源下沉实施意见（修订）");
+    edit(&site, policy, old_title, new_title);
+    events.expect("reload");
+    server.expect_in_place();
+    for (url, why) in [
+        ("/policies/xiachen-2024.html", "the page"),
+        ("/policies/index.html", "its section list"),
+        ("/cases/qinghe.html", "a page linking to and citing it"),
+        ("/policies/xiachen-2021.html", "the page it supersedes"),
+        (
+            "/tags/%E7%A4%BE%E5%8C%BA%E6%B2%BB%E7%90%86.html",
+            "its tag's page",
+        ),
+    ] {
+        let html = server.get(url).text();
+        assert!(html.contains(new_title), "{why}: {url}");
+        assert!(
+            !html.contains(old_title),
+            "{why} still shows the old title: {url}"
+        );
+    }
+    assert_same_as_a_full_build(&site, &server);
+
+    // A tag nobody else uses loses its page; a new one gets one.
+    let case = "content/cases/qinghe.md";
+    edit(
+        &site,
+        case,
+        "tags: [网格, 社区治理]",
+        "tags: [基层减负, 社区治理]",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_eq!(server.get("/tags/%E7%BD%91%E6%A0%BC.html").status, 404);
+    let new_tag = server.get("/tags/%E5%9F%BA%E5%B1%82%E5%87%8F%E8%B4%9F.html");
+    assert_eq!(new_tag.status, 200);
+    assert!(new_tag.text().contains("qinghe.html"));
+    assert_same_as_a_full_build(&site, &server);
+
+    // A date moves the page within its paginated list and changes its neighbours.
+    edit(
+        &site,
+        "content/cases/liuan.md",
+        "date: 2023-06-01",
+        "date: 2025-03-01",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+
+    // A status moves a policy between status views.
+    edit(
+        &site,
+        "content/policies/xiachen-2021.md",
+        "status: 已修订",
+        "status: 已废止",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+
+    // A heading's text shows in `[[xiachen-2024#work]]` on another page.
+    edit(
+        &site,
+        policy,
+        "## 第二条 工作要求 {#work}",
+        "## 第二条 工作任务 {#work}",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert!(
+        server
+            .get("/cases/qinghe.html")
+            .text()
+            .contains("第二条 工作任务")
+    );
+    assert_same_as_a_full_build(&site, &server);
+
+    // Old addresses come and go with the front matter.
+    edit(
+        &site,
+        "content/cases/old.md",
+        "aliases: [cases/jiu-dizhi.html]",
+        "aliases: [jiu/zaoqi.html]",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_eq!(server.get("/cases/jiu-dizhi.html").status, 404);
+    assert_eq!(server.get("/jiu/zaoqi.html").status, 200);
+    assert_same_as_a_full_build(&site, &server);
+
+    // An anchor another page links to disappears: an error, as in a full build.
+    edit(
+        &site,
+        policy,
+        "## 第二条 工作任务 {#work}",
+        "## 第二条 工作任务",
+    );
+    events.expect("build-error");
+    assert!(server.next_outcome().starts_with("构建失败：1 个错误"));
+    edit(
+        &site,
+        policy,
+        "## 第二条 工作任务",
+        "## 第二条 工作任务 {#work}",
+    );
+    events.expect("reload");
+    assert!(server.next_outcome().starts_with("已重新构建"));
+    assert_same_as_a_full_build(&site, &server);
+
+    // A deleted page is gone everywhere.
+    std::fs::remove_file(site.root().join("content/cases/liuan.md")).unwrap();
+    events.expect("reload");
+    server.expect_in_place();
+    assert_eq!(server.get("/cases/liuan.html").status, 404);
+    assert!(
+        !server
+            .get("/cases/index.html")
+            .text()
+            .contains("liuan.html")
+    );
+    assert_same_as_a_full_build(&site, &server);
+}
+
+#[test]
+fn front_matter_edits_keep_paths_glossary_and_related_pages_in_step() {
+    let site = TestSite::fixture("training");
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/anli-a.html");
+
+    // anli-b is a path step after anli-a's page and linked from anli-a's body.
+    edit(&site, "content/cases/anli-b.md", "title: ", "title: 新");
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+
+    // The glossary's `see` page and a page cited by others.
+    edit(
+        &site,
+        "content/policies/xin-zhengce.md",
+        "title: ",
+        "title: 新",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+
+    // Tags decide related pages; a weight and a date reorder lists and the changes page.
+    edit(
+        &site,
+        "content/cases/anli-a.md",
+        "tags: [议事会, 停车]",
+        "tags: [停车]",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+    edit(
+        &site,
+        "content/cases/anli-a.md",
+        "date: 2024-05-10",
+        "date: 2021-05-10",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+
+    // A new page takes its place among the others: the paths' and the glossary's page
+    // numbers move, its glossary terms are marked, its tag's list grows.
+    site.write(
+        "content/cases/anli-b0.md",
+        "---\ntitle: 乙零社区\ndate: 2024-06-01\ntags: [停车]\ncites: [xin-zhengce]\n---\n\n网格员和两委一起商量。\n",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+    std::fs::remove_file(site.root().join("content/cases/anli-b0.md")).unwrap();
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+
+    // A path step names anli-c: removing it is an error only a full build reports.
+    std::fs::remove_file(site.root().join("content/cases/anli-c.md")).unwrap();
+    events.expect("build-error");
+    assert!(server.next_outcome().starts_with("构建失败"));
 }
 
 #[test]
@@ -524,6 +894,7 @@ fn added_renamed_and_deleted_pages_leave_no_stale_output() {
 
     std::fs::remove_file(site.root().join("content/cases/liuan.md")).unwrap();
     events.expect("reload");
+    server.expect_in_place();
     let gone = server.get("/cases/liuan.html");
     assert_eq!(gone.status, 404);
     assert!(
@@ -549,11 +920,14 @@ fn added_renamed_and_deleted_pages_leave_no_stale_output() {
         "the section's second page went too"
     );
 
+    assert_same_as_a_full_build(&site, &server);
+
     std::fs::rename(
         site.root().join("content/cases/old.md"),
         site.root().join("content/cases/zaoqi.md"),
     )
     .unwrap();
+    // One batch or two (the file goes, then comes back under its new name): in place.
     events.expect("reload");
     assert_eq!(server.get("/cases/old.html").status, 404);
     assert_eq!(server.get("/cases/zaoqi.html").status, 200);
@@ -564,11 +938,19 @@ fn added_renamed_and_deleted_pages_leave_no_stale_output() {
             .contains("zaoqi.html")
     );
 
+    assert_eq!(
+        server.get("/cases/jiu-dizhi.html").status,
+        200,
+        "the old address follows the page"
+    );
+    assert_same_as_a_full_build(&site, &server);
+
     site.write(
         "content/cases/xinye.md",
         "---\ntitle: 新叶社区\ndate: 2025-02-01\nregion: 新区\ntopics: [协商民主]\n---\n\n正文。\n",
     );
     events.expect("reload");
+    server.expect_in_place();
     assert_eq!(server.get("/cases/xinye.html").status, 200);
     assert!(
         server
@@ -576,6 +958,12 @@ fn added_renamed_and_deleted_pages_leave_no_stale_output() {
             .text()
             .contains("xinye.html")
     );
+    assert_same_as_a_full_build(&site, &server);
+
+    // A page others link to cannot go quietly: the full build reports the broken links.
+    std::fs::remove_file(site.root().join("content/policies/xiachen-2024.md")).unwrap();
+    events.expect("build-error");
+    server.wait_line("构建失败");
 }
 
 #[test]

@@ -371,7 +371,10 @@ fn a_rebuild_keeps_unchanged_files_and_replaces_changed_ones() {
     let before = (inode(kept), inode(edited));
     let source = site.root().join("content/cases/qinghe.md");
     let text = std::fs::read_to_string(&source).unwrap();
-    site.write("content/cases/qinghe.md", &format!("{text}\n改过的一段。\n"));
+    site.write(
+        "content/cases/qinghe.md",
+        &format!("{text}\n改过的一段。\n"),
+    );
     site.build_ok();
     assert_eq!(inode(kept), before.0, "an unchanged page keeps its file");
     assert_ne!(inode(edited), before.1, "a changed page gets a new file");

@@ -7,10 +7,11 @@
 //! complete build to the next in a single pointer change, with no moment where the
 //! folder is missing; the previous build is kept for requests still reading from it.
 //!
-//! An edit to existing pages' bodies is applied in place to the current folder by the
-//! build's [`Session`] (see [`crate::incremental`]): only those pages and the lists showing
-//! them are rendered again, and the search indexes follow in the background. Everything
-//! else — and any edit after a failed build — rebuilds the whole site into a new folder.
+//! Saved pages — body or front-matter edits, new and removed pages — are applied in place
+//! to the current folder by the build's [`Session`] (see [`crate::incremental`]): only the
+//! files showing what changed are rendered again, and the search indexes follow in the
+//! background. Everything else — and any edit after a failed build — rebuilds the whole
+//! site into a new folder.
 
 use std::collections::VecDeque;
 use std::io;

@@ -103,6 +103,9 @@ impl Key<'_> {
     }
 }
 
+/// One key's pages (ascending) with its count in each.
+type Postings = Vec<(u32, Count)>;
+
 /// Occurrences of one key in one page, packed as `weighted tf << 1 | in title`, where the
 /// weighted tf counts body occurrences once and heading occurrences [`HEADING_TF`] times.
 type Count = u32;
@@ -333,7 +336,7 @@ pub(super) fn encode(spilled: &Spilled, len_norm: &[f64]) -> Result<Encoded, Sea
             let raw = read(&raw_path)?;
             // Keys stay bytes here (they were written from strings); each shard's text is
             // checked once as a whole when it is assembled.
-            let mut postings: KeyMap<(u32, &[u8]), Vec<(u32, Count)>> =
+            let mut postings: KeyMap<(u32, &[u8]), Postings> =
                 KeyMap::with_capacity_and_hasher(raw.len() / 64, Default::default());
             let mut reader = Reader { bytes: &raw, at: 0 };
             while !reader.done() {
