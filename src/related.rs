@@ -12,7 +12,7 @@
 //! citing it, the documents it replaces or is replaced by) are left out: related pages are
 //! for what the reader has not been shown yet.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -58,6 +58,78 @@ fn keys(page: &Page) -> Vec<Key<'_>> {
 
 /// For every page, its related pages, best first.
 pub fn related(site: &Site) -> Vec<Vec<usize>> {
+    let all: Vec<usize> = (0..site.pages.len()).collect();
+    ranked(site, &all)
+}
+
+/// What a page brings to other pages' related lists: its keys, and the pages it shows
+/// already (which their lists leave out of theirs). Taken before and after a preview edit.
+pub struct Ties {
+    cites: Vec<usize>,
+    topics: Vec<String>,
+    tags: Vec<String>,
+    shown: Vec<usize>,
+}
+
+pub fn ties(page: &Page) -> Ties {
+    let texts = |field: &str| page.doc.list(field).iter().map(|t| t.trim().to_string());
+    Ties {
+        cites: page.cites.clone(),
+        topics: texts("topics").collect(),
+        tags: texts("tags").collect(),
+        shown: page
+            .cites
+            .iter()
+            .chain(&page.supersedes)
+            .chain(&page.superseded_by)
+            .copied()
+            .collect(),
+    }
+}
+
+/// After pages with ties `changed` (as they were and as they are) were edited in place, with
+/// the same pages in the site: recomputes the lists that can differ — those of pages sharing
+/// a key with them (the candidates, weights and the cap of a key's postings change only
+/// there) and of the pages they show or showed. The rest stay as they are.
+pub fn update(site: &Site, related: &mut [Vec<usize>], edited: &[usize], changed: &[Ties]) {
+    let cites: HashSet<usize> = changed
+        .iter()
+        .flat_map(|t| t.cites.iter().copied())
+        .collect();
+    let topics: HashSet<&str> = changed
+        .iter()
+        .flat_map(|t| &t.topics)
+        .map(String::as_str)
+        .collect();
+    let tags: HashSet<&str> = changed
+        .iter()
+        .flat_map(|t| &t.tags)
+        .map(String::as_str)
+        .collect();
+    let mut touched: Vec<usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, page)| {
+            keys(page).iter().any(|key| match key {
+                Key::Cite(c) => cites.contains(c),
+                Key::Topic(t) => topics.contains(t),
+                Key::Tag(t) => tags.contains(t),
+            })
+        })
+        .map(|(i, _)| i)
+        .chain(edited.iter().copied())
+        .chain(changed.iter().flat_map(|t| t.shown.iter().copied()))
+        .collect();
+    touched.sort_unstable();
+    touched.dedup();
+    for (i, list) in touched.iter().zip(ranked(site, &touched)) {
+        related[*i] = list;
+    }
+}
+
+/// The related pages of each page in `wanted`, best first.
+fn ranked(site: &Site, wanted: &[usize]) -> Vec<Vec<usize>> {
     let pages = &site.pages;
     let page_keys: Vec<Vec<Key>> = pages.iter().map(keys).collect();
     let mut postings: HashMap<Key, Vec<usize>> = HashMap::new();
@@ -81,13 +153,12 @@ pub fn related(site: &Site) -> Vec<Vec<usize>> {
         .collect();
     // Scores live in one dense buffer per worker thread; only the entries a page touched
     // are read back and cleared, so each page costs what its postings cost.
-    page_keys
+    wanted
         .par_iter()
-        .enumerate()
         .map_init(
             || (vec![0.0f64; pages.len()], Vec::new()),
-            |(scores, touched), (i, keys)| {
-                let page = &pages[i];
+            |(scores, touched), &i| {
+                let (page, keys) = (&pages[i], &page_keys[i]);
                 let shown = |j: usize| {
                     j == i
                         || page.cites.contains(&j)

@@ -295,9 +295,14 @@ impl Training {
     /// After pages changed, came or went in a preview ([`crate::incremental`]), with the
     /// site already reconnected: recomputes what follows from front matter and from which
     /// pages there are — related pages, status views and the changes list. Paths and the
-    /// glossary find pages by slug and file, which such an edit keeps.
-    pub fn reconnect(&mut self, site: &Site) {
-        self.related = crate::related::related(site);
+    /// glossary find pages by slug and file, which such an edit keeps. `edited` names the
+    /// pages edited in place, with their [`crate::related::Ties`] before and after, when no
+    /// page came or went: then only the related lists they can change are recomputed.
+    pub fn reconnect(&mut self, site: &Site, edited: Option<(&[usize], &[crate::related::Ties])>) {
+        match edited {
+            Some((pages, ties)) => crate::related::update(site, &mut self.related, pages, ties),
+            None => self.related = crate::related::related(site),
+        }
         self.statuses = site
             .sections
             .iter()

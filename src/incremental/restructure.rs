@@ -84,6 +84,17 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     // Their handouts lose a chapter.
     let shrunk_sections: Vec<usize> = removed.iter().map(|&i| site.pages[i].section).collect();
 
+    // With the same pages before and after, only the related lists near the edit can change.
+    let same_pages = added.is_empty() && removed.is_empty();
+    let mut ties: Vec<crate::related::Ties> = if same_pages {
+        edited
+            .iter()
+            .map(|edit| crate::related::ties(&site.pages[edit.index]))
+            .collect()
+    } else {
+        Vec::new()
+    };
+
     // From here on the session is changed; if the edit gives up, a full build must follow.
     session.unsound = true;
     removed.sort_unstable();
@@ -130,7 +141,16 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     rewritten.extend(&changed);
 
     let (site, training) = (&session.site, &mut session.training);
-    training.reconnect(site);
+    if same_pages {
+        ties.extend(
+            changed
+                .iter()
+                .map(|&i| crate::related::ties(&site.pages[i])),
+        );
+        training.reconnect(site, Some((&changed, &ties)));
+    } else {
+        training.reconnect(site, None);
+    }
     crate::render::check_outputs(site, training, &mut diagnostics);
     if diagnostics.has_errors() || !same_term_urls(&term_urls_before, site) {
         return None;

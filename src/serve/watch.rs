@@ -4,7 +4,7 @@
 //! The system's own notifications (inotify, FSEvents, ReadDirectoryChangesW) are used
 //! where they work; `--poll`, or a native watcher that fails to start (inotify limits,
 //! some network drives), switches to notify's `PollWatcher`, which compares timestamps
-//! and contents every half second. Either way events are debounced for 100 ms, so an editor that
+//! and contents every half second. Either way events are debounced for 50 ms, so an editor that
 //! saves by writing a temporary file and renaming it causes one rebuild, not three.
 //!
 //! The site root itself is watched non-recursively: that sees `site.toml` even when an
@@ -30,7 +30,9 @@ use notify_debouncer_full::{
 /// The folders under the site root whose files go into the build.
 const WATCHED_DIRS: [&str; 4] = ["content", "themes", "templates", "static"];
 const CONFIG_FILE: &str = crate::config::CONFIG_FILE;
-const DEBOUNCE: Duration = Duration::from_millis(100);
+/// Long enough to take one save as one change (an editor's write, rename and metadata events
+/// arrive within a few milliseconds), short enough not to be most of the wait for a reload.
+const DEBOUNCE: Duration = Duration::from_millis(50);
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The sources changed in one or more debounced batches, relative to the site root.

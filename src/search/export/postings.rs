@@ -135,7 +135,7 @@ fn count_keys<'a>(
     terms.len()
 }
 
-/// One page's keys, ready to append: `records` holds `(key hash, key length, key, count)`
+/// One page's keys, ready to append: `records` holds `(key length, key, count)`
 /// entries grouped by partition, `parts` the byte range of each partition's group.
 struct PageRecords {
     /// Terms in headings and text: the page's length for BM25.
@@ -164,22 +164,21 @@ fn page_records(doc: &SearchDoc, partitions: u32) -> PageRecords {
     }
     // Spell each key once into one buffer, then group the entries by partition.
     let mut spelled = String::new();
-    let mut entries: Vec<(u32, u32, usize, usize, Count)> = counts
+    let mut entries: Vec<(u32, usize, usize, Count)> = counts
         .into_iter()
         .map(|(key, count)| {
             let start = spelled.len();
             key.write_to(&mut spelled);
-            let hash = key_hash(&spelled[start..]);
-            (hash % partitions, hash, start, spelled.len(), count)
+            let part = key_hash(&spelled[start..]) % partitions;
+            (part, start, spelled.len(), count)
         })
         .collect();
     // Only grouped: the order within a partition does not reach the output.
     entries.sort_unstable_by_key(|e| e.0);
     let mut records = Vec::with_capacity(spelled.len() + entries.len() * 8);
     let mut parts: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
-    for (part, hash, start, end, count) in entries {
+    for (part, start, end, count) in entries {
         let from = records.len();
-        put_uvarint(&mut records, u64::from(hash));
         put_uvarint(&mut records, (end - start) as u64);
         records.extend_from_slice(&spelled.as_bytes()[start..end]);
         put_uvarint(&mut records, u64::from(count));
@@ -237,7 +236,7 @@ impl<'a> Reader<'a> {
 }
 
 fn damaged() -> SearchError {
-    SearchError::Corrupt("a work file of the static index is truncated".into())
+    SearchError::Corrupt("a work file of the static index is truncated or damaged".into())
 }
 
 /// The work folder and what [`spill`] learnt; the folder goes when this is dropped.
@@ -334,9 +333,9 @@ pub(super) fn encode(spilled: &Spilled, len_norm: &[f64]) -> Result<Encoded, Sea
         .map(|part| {
             let raw_path = spilled.file('r', part);
             let raw = read(&raw_path)?;
-            // Keys stay bytes here (they were written from strings); each shard's text is
-            // checked once as a whole when it is assembled.
-            let mut postings: KeyMap<(u32, &[u8]), Postings> =
+            // Keys stay bytes while they are counted (they were written from strings); each
+            // distinct key is checked once below.
+            let mut postings: KeyMap<&[u8], Postings> =
                 KeyMap::with_capacity_and_hasher(raw.len() / 64, Default::default());
             let mut reader = Reader { bytes: &raw, at: 0 };
             while !reader.done() {
@@ -346,18 +345,20 @@ pub(super) fn encode(spilled: &Spilled, len_norm: &[f64]) -> Result<Encoded, Sea
                     at: 0,
                 };
                 while !block.done() {
-                    let hash = block.uvarint()? as u32;
                     let key = block.slice()?;
                     let count = block.uvarint()? as Count;
-                    postings.entry((hash, key)).or_default().push((page, count));
+                    postings.entry(key).or_default().push((page, count));
                 }
             }
             let mut out = Vec::new();
             let mut totals = Encoded::default();
-            for (&(hash, key), list) in &postings {
+            for (&key, list) in &postings {
                 let encoded = encode_postings(list, len_norm);
                 totals.bytes += key.len() + encoded.len() + 2;
                 totals.keys += 1;
+                let hash = std::str::from_utf8(key)
+                    .map(key_hash)
+                    .map_err(|_| damaged())?;
                 put_uvarint(&mut out, u64::from(hash));
                 put_uvarint(&mut out, key.len() as u64);
                 out.extend_from_slice(key);
