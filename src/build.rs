@@ -71,7 +71,7 @@ pub fn build_session(
 /// What outlives a build besides its output.
 #[derive(PartialEq)]
 enum Keep {
-    /// Only the report: sources can go as soon as every check has run.
+    /// Only the report: a source can go as soon as its body is rendered.
     Report,
     /// A [`Session`] that takes later edits and reports on them.
     Session,
@@ -104,13 +104,20 @@ fn run(
     );
     progress("渲染 Markdown");
     let markdown_options = crate::markdown::options(config.allow_html);
-    let documents: Vec<_> = documents
+    let release = keep == Keep::Report;
+    let (documents, hashes): (Vec<_>, Vec<u64>) = documents
         .into_par_iter()
-        .map(|doc| {
+        .map(|mut doc| {
             let rendered = crate::markdown::render(doc.body(), &doc.rel, &markdown_options);
-            (doc, rendered)
+            let hash = source_hash(&doc);
+            if release {
+                // A quarter of a large site's memory, needed again only to quote a line in a
+                // diagnostic (then read from the file).
+                doc.release_source();
+            }
+            ((doc, rendered), hash)
         })
-        .collect();
+        .unzip();
     let mut training = crate::training::parse(
         &options.root,
         training_sources,
@@ -120,10 +127,9 @@ fn run(
     );
     let extra_bodies = std::mem::take(&mut training.bodies);
     let build_id = build_id(
-        documents
-            .iter()
-            .map(|(doc, _)| doc)
-            .chain(extra_bodies.iter().map(|(_, doc, _)| doc)),
+        hashes
+            .into_iter()
+            .chain(extra_bodies.iter().map(|(_, doc, _)| source_hash(doc))),
     );
     let links = crate::incremental::Links::collect(&documents, &extra_bodies);
     progress("解析链接与引用");
@@ -148,12 +154,6 @@ fn run(
         diagnostics.sort();
         return Err(diagnostics);
     };
-    if keep == Keep::Report {
-        // A tenth of a large site's memory, and nothing below reports a position in them.
-        for page in &mut site.pages {
-            page.doc.release_source();
-        }
-    }
     let (files, search_docs) = if options.write {
         let mut written = Written {
             site: &mut site,
@@ -493,13 +493,18 @@ fn check_static_files(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnos
     }
 }
 
-/// A short hash of every source, so asset names change exactly when content does.
-fn build_id<'a>(documents: impl Iterator<Item = &'a crate::parse::Document>) -> String {
-    let hash = documents.fold(crate::search::FNV64_START, |hash, doc| {
-        let hash = crate::search::fnv64(hash, doc.rel.as_bytes());
-        crate::search::fnv64(hash, doc.source.as_bytes())
+/// The edition shown on the home page: a short hash of every source (each hashed by
+/// [`source_hash`]), so it changes exactly when content does.
+fn build_id(source_hashes: impl Iterator<Item = u64>) -> String {
+    let hash = source_hashes.fold(crate::search::FNV64_START, |hash, source| {
+        crate::search::fnv64(hash, &source.to_le_bytes())
     });
     format!("{:08x}", hash as u32)
+}
+
+fn source_hash(doc: &crate::parse::Document) -> u64 {
+    let hash = crate::search::fnv64(crate::search::FNV64_START, doc.rel.as_bytes());
+    crate::search::fnv64(hash, doc.source.as_bytes())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! text (a region called NO must not become `false`). Every value keeps its position, so
 //! a type error points at `path:line:col` in the original file.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,8 @@ pub struct Document {
     pub fields: BTreeMap<String, FieldValue>,
     pub positions: BTreeMap<String, Position>,
     pub kind: Option<Kind>,
+    /// Set by [`Self::release_source`].
+    released: bool,
 }
 
 impl Document {
@@ -59,6 +62,7 @@ impl Document {
             fields: BTreeMap::new(),
             positions: BTreeMap::new(),
             kind: None,
+            released: false,
         }
     }
 
@@ -66,12 +70,23 @@ impl Document {
         &self.source[self.body_start..]
     }
 
-    /// Frees the source text once nothing will place a diagnostic in it any more (a one-off
-    /// build, after every check has run). Fields and their positions stay; [`Self::body`] is
-    /// empty from then on.
+    /// Frees the source text once its body is rendered (a one-off build keeps no session
+    /// that could render it again): on a large site the sources are a quarter of the memory.
+    /// Fields and their positions stay; [`Self::body`] is empty from then on, and
+    /// [`Self::source_text`] reads the file again for the rare diagnostic that quotes a line.
     pub fn release_source(&mut self) {
         self.source = String::new();
         self.body_start = 0;
+        self.released = true;
+    }
+
+    /// The source text, read again from the file under `root` if it was released.
+    pub fn source_text(&self, root: &Path) -> Cow<'_, str> {
+        if self.released {
+            Cow::Owned(std::fs::read_to_string(root.join(&self.shown_path)).unwrap_or_default())
+        } else {
+            Cow::Borrowed(&self.source)
+        }
     }
 
     pub fn text(&self, field: &str) -> Option<&str> {
@@ -229,6 +244,7 @@ fn parse_one(
         fields,
         positions,
         kind: None,
+        released: false,
     };
 
     if let Some(kind_name) = document.text("kind").map(str::to_string) {

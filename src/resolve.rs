@@ -8,6 +8,7 @@
 //! so the stage stays linear in the number of pages and links.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
 
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -277,6 +278,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         .map(|(url, doc, _)| (doc.rel.clone(), url.clone()))
         .collect();
     let targets = LinkTargets {
+        root: &config.root,
         pages: &pages,
         sections: &sections,
         page_by_rel: &page_by_rel,
@@ -368,7 +370,7 @@ pub(crate) fn new_page(
                     &doc.shown_path,
                     format!("缺少必填字段 `{field}`{kind_note}"),
                 )
-                .at(&doc.source, 1, 1),
+                .at(&doc.source_text(&config.root), 1, 1),
             );
         }
     }
@@ -679,6 +681,7 @@ pub fn relink(
     let section_by_index_rel = section_index_files(&site.sections);
     let assets: HashSet<&str> = site.assets.iter().map(|a| a.rel.as_str()).collect();
     let targets = LinkTargets {
+        root: &site.config.root,
         pages: &site.pages,
         sections: &site.sections,
         page_by_rel: &page_by_rel,
@@ -715,6 +718,8 @@ pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
 }
 
 struct LinkTargets<'a> {
+    /// The site root, where released sources are read again for diagnostics.
+    root: &'a Path,
     pages: &'a [Page],
     sections: &'a [Section],
     page_by_rel: &'a HashMap<&'a str, usize>,
@@ -741,7 +746,11 @@ impl LinkTargets<'_> {
         for link in &rendered.links {
             let line = doc.body_line + link.line - 1;
             let fail = |code: Code, message: String| {
-                Diagnostic::error(code, &doc.shown_path, message).at(&doc.source, line, link.column)
+                Diagnostic::error(code, &doc.shown_path, message).at(
+                    &doc.source_text(self.root),
+                    line,
+                    link.column,
+                )
             };
             let (href, title) = match &link.target {
                 LinkTarget::Anchor(anchor) => {

@@ -108,6 +108,11 @@ fn every_problem_is_reported_at_once_with_positions() {
         stderr.contains(&format!("失败：{} 个错误", found.len())),
         "{stderr}"
     );
+    // Link errors are found after the sources left memory: the line is read again.
+    assert!(
+        stderr.contains("见[[good#第九条]]和[缺失](none.md)以及[[ghost]]。"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains(" 4 | weight: 很重"),
         "the offending line is shown:\n{stderr}"
