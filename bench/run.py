@@ -4,11 +4,14 @@ loads per query, and the dev server's latency for a one-page edit.
 
     bench/run.py [SIZES...] [--mix realistic|uniform] [--runs 3] [--edits 20] [--json FILE]
 
-SIZES are page counts (default 1000 10000 100000). For each size it generates
+SIZES are page counts (default 1000 10000 100000), each optionally with its own mix and
+number of edits: `10000:uniform`, `100000:realistic:3` (one run, so that the clean-up of one
+size's outputs happens after all of them; see timed_build). For each size it generates
 bench/out/site-<size>-<mix> with bench/gen_corpus.py unless that folder holds the same corpus
 already (its corpus.json names the arguments and the generator's hash), copies the
 repository's current theme into it, then:
-- runs RUNS clean release builds (public/ and .shuyuan/ removed first) under /usr/bin/time:
+- runs RUNS clean release builds (public/ and .shuyuan/ moved aside first, deleted at the
+  end) under /usr/bin/time:
   medians of wall time, user+sys CPU and peak RSS;
 - measures the output (bytes and files), the static search index (public/search) and the
   tantivy index (.shuyuan/index);
@@ -70,10 +73,21 @@ def release_binary():
     return os.path.join(json.loads(meta.stdout)["target_directory"], "release", "shuyuan")
 
 
+TRASH = os.path.join(BENCH, "out", "trash")
+
+
 def timed_build(binary, site):
-    """One clean build: (wall s, user+sys s, peak RSS KB)."""
+    """One clean build: (wall s, user+sys s, peak RSS KB).
+
+    The previous output is moved into TRASH, which is emptied only when the benchmark ends:
+    on some file systems (ext4 without a journal, as on the machines these figures come
+    from) creating files within minutes of deleting as many is several times slower, and
+    that would time the benchmark's own clean-up rather than the build."""
+    os.makedirs(TRASH, exist_ok=True)
     for generated in ("public", ".shuyuan"):
-        shutil.rmtree(os.path.join(site, generated), ignore_errors=True)
+        path = os.path.join(site, generated)
+        if os.path.exists(path):
+            os.rename(path, tempfile.mkdtemp(prefix=generated.strip(".") + "-", dir=TRASH) + "/old")
     with tempfile.NamedTemporaryFile("r") as times:
         subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", times.name, binary, "build", "--root", site],
                        check=True, stdout=subprocess.DEVNULL)
@@ -81,7 +95,7 @@ def timed_build(binary, site):
     return float(wall), float(user) + float(system), int(rss)
 
 
-def bench(binary, pages, mix, runs, edits):
+def bench(binary, pages, mix, edits, runs):
     site = os.path.join(BENCH, "out", f"site-{pages}-{mix}")
     try:
         with open(os.path.join(site, "corpus.json"), encoding="utf-8") as f:
@@ -132,6 +146,15 @@ def bench(binary, pages, mix, runs, edits):
     return row
 
 
+def size_spec(spec, mix, edits):
+    """`PAGES[:MIX[:EDITS]]` -> (pages, mix, edits), the defaults filling what is left out."""
+    parts = spec.split(":")
+    if len(parts) > 3 or parts[1:2] not in ([], ["realistic"], ["uniform"]):
+        sys.exit(f"bench/run.py: bad size {spec!r} (PAGES[:realistic|uniform[:EDITS]])")
+    return (int(parts[0]), parts[1] if len(parts) > 1 else mix,
+            int(parts[2]) if len(parts) > 2 else edits)
+
+
 def table(rows):
     out = ["| " + " | ".join(c for c, _ in COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
     out += ["| " + " | ".join(str(r[k]) for _, k in COLUMNS) + " |" for r in rows]
@@ -140,7 +163,7 @@ def table(rows):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("sizes", nargs="*", type=int, default=[1000, 10000, 100000], metavar="SIZES")
+    ap.add_argument("sizes", nargs="*", default=["1000", "10000", "100000"], metavar="SIZES")
     ap.add_argument("--mix", choices=["realistic", "uniform"], default="realistic")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--edits", type=int, default=20)
@@ -152,7 +175,10 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"bench/run.py needs {tool}")
     binary = release_binary()
-    rows = [bench(binary, pages, args.mix, args.runs, args.edits) for pages in args.sizes]
+    try:
+        rows = [bench(binary, *size_spec(size, args.mix, args.edits), args.runs) for size in args.sizes]
+    finally:
+        shutil.rmtree(TRASH, ignore_errors=True)
     print(table(rows))
     print("\nKB per query = search.js + meta.js + shards + the fragments of the first 10 results; "
           + ", ".join(f"{k}: {v}" for k, v in QUERIES.items()) + " (all in --json)")
