@@ -5,8 +5,8 @@ loads per query, and the dev server's latency for a one-page edit.
     bench/run.py [SIZES...] [--mix realistic|uniform] [--runs 3] [--edits 20] [--json FILE]
 
 SIZES are page counts (default 1000 10000 100000), each optionally with its own mix and
-number of edits: `10000:uniform`, `100000:realistic:3` (one run, so that the clean-up of one
-size's outputs happens after all of them; see timed_build). For each size it generates
+number of edits: `10000:uniform`, `100000:realistic:3` (one run builds every size first and
+cleans up only at the end; see timed_build). `--edits 0` skips the server. For each size it generates
 bench/out/site-<size>-<mix> with bench/gen_corpus.py unless that folder holds the same corpus
 already (its corpus.json names the arguments and the generator's hash), copies the
 repository's current theme into it, then:
@@ -95,7 +95,8 @@ def timed_build(binary, site):
     return float(wall), float(user) + float(system), int(rss)
 
 
-def bench(binary, pages, mix, edits, runs):
+def builds(binary, pages, mix, runs):
+    """Generates the corpus if needed and times RUNS clean builds of it."""
     site = os.path.join(BENCH, "out", f"site-{pages}-{mix}")
     try:
         with open(os.path.join(site, "corpus.json"), encoding="utf-8") as f:
@@ -111,6 +112,11 @@ def bench(binary, pages, mix, edits, runs):
     shutil.copytree(os.path.join(REPO, "themes"), os.path.join(site, "themes"))
     print(f"{pages} pages ({mix}): {runs} builds", file=sys.stderr, flush=True)
     walls, cpus, rss = zip(*(timed_build(binary, site) for _ in range(runs)))
+    return site, walls, cpus, rss
+
+
+def measure(binary, pages, mix, edits, runs, site, walls, cpus, rss):
+    """The row of a size: build times from `builds`, then sizes, query bytes and edits."""
     public = os.path.join(site, "public")
     output, files = tree(public)
     static_index, _ = tree(os.path.join(public, "search"))
@@ -137,7 +143,7 @@ def bench(binary, pages, mix, edits, runs):
         q = json.loads(line)
         row["queries"][name] = {k: q[k] for k in ("query", "bytes", "shards", "fragments", "top")}
         row[f"query_{name}_kb"] = round(q["bytes"] / 1024, 1)
-    for kind, prefix in (("body", ""), ("title", "title_")):
+    for kind, prefix in (("body", ""), ("title", "title_")) if edits else ():
         print(f"{pages} pages ({mix}): {edits} {kind} edits through serve", file=sys.stderr, flush=True)
         latency = subprocess.run([sys.executable, os.path.join(BENCH, "serve_latency.py"), binary, site,
                                   "--edits", str(edits), "--edit", kind],
@@ -157,7 +163,7 @@ def size_spec(spec, mix, edits):
 
 def table(rows):
     out = ["| " + " | ".join(c for c, _ in COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
-    out += ["| " + " | ".join(str(r[k]) for _, k in COLUMNS) + " |" for r in rows]
+    out += ["| " + " | ".join(str(r.get(k, "–")) for _, k in COLUMNS) + " |" for r in rows]
     return "\n".join(out)
 
 
@@ -169,14 +175,18 @@ def main():
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
-    if args.runs < 1 or args.edits < 1:
-        ap.error("--runs and --edits must be at least 1")
+    if args.runs < 1 or args.edits < 0:
+        ap.error("--runs must be at least 1 and --edits at least 0 (0: no edits through serve)")
     for tool in ("node", "/usr/bin/time"):
         if not shutil.which(tool):
             sys.exit(f"bench/run.py needs {tool}")
     binary = release_binary()
+    specs = [size_spec(size, args.mix, args.edits) for size in args.sizes]
     try:
-        rows = [bench(binary, *size_spec(size, args.mix, args.edits), args.runs) for size in args.sizes]
+        # Every size is built before any server runs: a server deletes its build folders when
+        # it stops, and creating files soon after deleting many is slow here (see timed_build).
+        built = [builds(binary, pages, mix, args.runs) for pages, mix, _ in specs]
+        rows = [measure(binary, *spec, args.runs, *b) for spec, b in zip(specs, built)]
     finally:
         shutil.rmtree(TRASH, ignore_errors=True)
     print(table(rows))

@@ -6,23 +6,22 @@
 //! dir, installs the npm packages if they are missing (`npm ci --prefix tests/browser`) and runs
 //! `node tests/browser/run.mjs <site>`, failing with node's output if any check fails. It also
 //! packs the site with `shuyuan pack` and unzips it, for the checks that open the unpacked folder
-//! (`SHUYUAN_PACKED_SITE`).
+//! (`SHUYUAN_PACKED_SITE`). A second test runs `tests/browser/live.mjs`: `shuyuan serve` on a copy
+//! of a fixture, a page open in Chromium, and real edits of its source.
 //!
 //! Nothing here is skipped: without Chromium, node or npm the test fails and says what to install.
+
+mod common;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_shuyuan");
+use common::{BIN, repo_root};
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
 /// The whole node run (both modes, every check) must finish well inside CI's time.
 const NODE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn harness_dir() -> PathBuf {
     repo_root().join("tests/browser")
@@ -239,4 +238,34 @@ fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
             kept.join("site").display()
         );
     }
+}
+
+/// `shuyuan serve` with a page open in Chromium: an edit reloads the page by itself, broken
+/// front matter shows the overlay over it, and the fix clears it (`tests/browser/live.mjs`).
+#[test]
+fn an_open_page_reloads_itself_after_an_edit() {
+    assert!(
+        chromium_path().is_file(),
+        "{} not found: apt-get install -y chromium fonts-noto-cjk",
+        chromium_path().display()
+    );
+    require_tool(
+        "node",
+        "the browser tests need Node.js 20 or newer (`node` on the PATH)",
+    );
+    ensure_node_modules();
+    let site = common::TestSite::fixture("basic");
+    let mut node = Command::new("node");
+    node.arg(harness_dir().join("live.mjs"))
+        .arg(BIN)
+        .arg(site.root())
+        .arg("cases/qinghe.html")
+        .arg("content/cases/qinghe.md")
+        .current_dir(repo_root())
+        .env("SHUYUAN_CHROMIUM", chromium_path());
+    // Not in the site: the server watches it.
+    let logs = tempfile::tempdir().expect("temp dir");
+    let (ok, log) = run_logged(node, &logs.path().join("live.log"), NODE_TIMEOUT);
+    println!("{log}");
+    assert!(ok, "live reload in Chromium failed:\n{log}");
 }

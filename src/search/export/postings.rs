@@ -10,7 +10,8 @@
 //!    count, so that every shard's keys lie in one partition), each partition's encoded keys
 //!    are spread over its shards.
 //!
-//! Peak memory is one batch of pages plus one partition per thread, whatever the site's size.
+//! Peak memory is one batch of pages, a write buffer per partition and one partition being
+//! merged per thread, whatever the site's size.
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::{key_hash, level};
-use crate::search::tokenizer::{Analysis, GRAM_PREFIX, PAIR_MARK};
+use crate::search::tokenizer::{Analysis, GRAM_PREFIX, pair_key};
 use crate::search::{SearchDoc, SearchError};
 
 /// Pages analysed per parallel batch: bounds the key counts held before they are spilled.
@@ -85,7 +86,7 @@ enum Key<'a> {
 }
 
 impl Key<'_> {
-    /// Appends the key as the static index spells it (see `tokenizer::pair_key`).
+    /// Appends the key as the static index spells it.
     fn write_to(&self, out: &mut String) {
         match self {
             Key::Term(t) => out.push_str(t),
@@ -93,12 +94,8 @@ impl Key<'_> {
                 out.push(GRAM_PREFIX);
                 out.push_str(g);
             }
-            Key::Pair(a, b) => {
-                out.push(PAIR_MARK);
-                out.push_str(a);
-                out.push(PAIR_MARK);
-                out.push_str(b);
-            }
+            // Rare (where a word meets other text): the one spelling, allocation and all.
+            Key::Pair(a, b) => out.push_str(&pair_key(a, b)),
         }
     }
 }
