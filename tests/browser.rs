@@ -66,7 +66,10 @@ fn installed_playwright_version(dir: &Path) -> Option<String> {
 }
 
 /// Make sure tests/browser/node_modules holds the pinned playwright-core, running `npm ci` if not.
+/// Both tests call it at once on a fresh clone: one installs while the other waits.
 fn ensure_node_modules() {
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = harness_dir();
     let pinned = pinned_playwright_version(&dir);
     if installed_playwright_version(&dir).as_deref() == Some(pinned.as_str()) {
