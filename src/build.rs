@@ -131,7 +131,12 @@ fn run(
             .into_iter()
             .chain(extra_bodies.iter().map(|(_, doc, _)| source_hash(doc))),
     );
-    let links = crate::incremental::Links::collect(&documents, &extra_bodies);
+    // Only a session uses them (which page links to which, for later edits).
+    let links = if keep == Keep::Session {
+        crate::incremental::Links::collect(&documents, &extra_bodies)
+    } else {
+        crate::incremental::Links::default()
+    };
     progress("解析链接与引用");
     let mut site = crate::resolve::resolve(
         config,

@@ -120,7 +120,11 @@ impl Server {
         let work = std::fs::read_dir(self.tmp.path())
             .unwrap()
             .map(|e| e.unwrap().path())
-            .find(|p| p.is_dir())
+            .find(|p| {
+                p.is_dir()
+                    && p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("shuyuan-serve-"))
+            })
             .expect("the server's work folder");
         std::fs::read_dir(work)
             .unwrap()
@@ -332,15 +336,18 @@ fn edit(site: &TestSite, rel: &str, from: &str, to: &str) {
 }
 
 /// Every file under `dir` by slash path.
+/// The files under `dir`. The served folder may change while it is read (the preview catches
+/// up in the background): a file gone by the time it is read is left out, and the caller,
+/// which polls, sees the difference and looks again.
 fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
         .into_iter()
-        .map(|e| e.unwrap())
+        .flatten()
         .filter(|e| e.file_type().is_file())
-        .map(|e| {
+        .filter_map(|e| {
             let rel = e.path().strip_prefix(dir).unwrap();
             let rel = rel.to_string_lossy().replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
+            Some((rel, std::fs::read(e.path()).ok()?))
         })
         .collect()
 }

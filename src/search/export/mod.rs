@@ -204,8 +204,7 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).expect("static index data serialises to JSON")
 }
 
-/// Removes what an earlier build wrote (`meta.js`, build directories and work folders left by
-/// an interrupted build), nothing else.
+/// Removes what an earlier build wrote (`meta.js` and build directories), nothing else.
 fn clear_old_builds(dir: &Path) -> Result<(), SearchError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
@@ -217,7 +216,7 @@ fn clear_old_builds(dir: &Path) -> Result<(), SearchError> {
         let path = entry.path();
         if name == "meta.js" {
             std::fs::remove_file(&path).map_err(SearchError::io(&path))?;
-        } else if (is_build_id(&name) || name.starts_with(WORK_PREFIX)) && path.is_dir() {
+        } else if is_build_id(&name) && path.is_dir() {
             std::fs::remove_dir_all(&path).map_err(SearchError::io(&path))?;
         }
     }
@@ -231,8 +230,8 @@ fn is_build_id(name: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
-/// Work folders for the postings are named `.work-<process>-<n>` inside `search/`.
-const WORK_PREFIX: &str = ".work-";
+/// Work folders for the postings, `shuyuan-postings-<process>-<n>` in the temporary folder:
+/// never inside the output, which a preview serves while it re-indexes.
 static WORK_FOLDERS: AtomicU64 = AtomicU64::new(0);
 
 /// How many partitions the postings are merged in: enough that one partition stays small,
@@ -311,8 +310,8 @@ fn write_in_partitions(
 ) -> Result<IndexStats, SearchError> {
     let search_dir = out_dir.join("search");
     clear_old_builds(&search_dir)?;
-    let work = search_dir.join(format!(
-        "{WORK_PREFIX}{}-{}",
+    let work = std::env::temp_dir().join(format!(
+        "shuyuan-postings-{}-{}",
         std::process::id(),
         WORK_FOLDERS.fetch_add(1, Ordering::Relaxed)
     ));
@@ -475,14 +474,18 @@ mod tests {
         for (key, _, shard) in &parted_keys {
             assert_eq!(key_hash(key) as usize % parted.shards, *shard, "{key:?}");
         }
-        assert!(
-            !four.path().join("search").read_dir().unwrap().any(|e| {
-                e.unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .starts_with(WORK_PREFIX)
-            }),
-            "work folders are removed"
+        let mut written: Vec<String> = four
+            .path()
+            .join("search")
+            .read_dir()
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        written.sort();
+        assert_eq!(
+            written,
+            [parted.build_id.as_str(), "meta.js"],
+            "nothing else in search/"
         );
     }
 }
