@@ -1,7 +1,8 @@
 //! The tantivy index: schema, indexing of [`SearchDoc`]s, and the tiered search.
 //!
 //! Text goes into three fields (title, headings, body; positions kept for phrases) with the terms
-//! tokenizer and into three matching grams fields with the grams tokenizer. A search runs in
+//! tokenizer and into three matching grams fields with the grams tokenizer, less Han characters:
+//! a query gram that is one Han character is looked up as the terms holding it. A search runs in
 //! tiers so that pages holding the query text come first:
 //! 1. every term matched strictly (its exact tokens as a phrase, its grams present) in one field;
 //!    these pages are then checked against their stored text and those containing every term
@@ -10,13 +11,13 @@
 //!    heading boosts, whole-term and adjacent-token phrase boosts for closeness, ranked by how
 //!    many terms each page holds verbatim and then by score.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 
 use tantivy::collector::TopDocs;
 use tantivy::indexer::NoMergePolicy;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{
     Document, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
     Value,
@@ -25,10 +26,13 @@ use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument,
     Term as TantivyTerm,
 };
+use tantivy_fst::Automaton;
 
 use super::query::{self, Term};
 use super::snippet::{best_section, snippet};
-use super::tokenizer::{GRAMS_TOKENIZER, GramTokenizer, TERMS_TOKENIZER, TermTokenizer, normalize};
+use super::tokenizer::{
+    CharClass, GRAMS_TOKENIZER, GramTokenizer, TERMS_TOKENIZER, TermTokenizer, classify, normalize,
+};
 use super::{SearchDoc, SearchError, SearchHit, SearchQuery};
 
 /// Field boosts: a title hit outweighs a heading hit, which outweighs a body hit.
@@ -304,32 +308,29 @@ impl SearchIndex {
     }
 
     /// A term held strictly: in some text field, its exact tokens as a phrase and its grams.
-    fn strict(&self, term: &Term) -> Box<dyn Query> {
-        let per_field = self
-            .fields
-            .text()
-            .into_iter()
-            .map(|(field, grams_field, by)| {
-                let mut must: Vec<Box<dyn Query>> = Vec::new();
-                match term.exact.as_slice() {
-                    [] => {}
-                    [(_, token)] => {
-                        must.push(term_query(field, token, IndexRecordOption::WithFreqs))
-                    }
-                    tokens => must.push(Box::new(PhraseQuery::new_with_offset(
-                        tokens
-                            .iter()
-                            .map(|(p, t)| (*p, TantivyTerm::from_field_text(field, t)))
-                            .collect(),
-                    ))),
-                }
-                for g in &term.grams {
-                    must.push(term_query(grams_field, g, IndexRecordOption::WithFreqs));
-                }
-                (Occur::Should, boost(all_of(must), by))
-            })
-            .collect();
-        Box::new(BooleanQuery::new(per_field))
+    fn strict(&self, searcher: &Searcher, term: &Term) -> Result<Box<dyn Query>, SearchError> {
+        let mut per_field = Vec::new();
+        for (field, grams_field, by) in self.fields.text() {
+            let mut must: Vec<Box<dyn Query>> = Vec::new();
+            match term.exact.as_slice() {
+                [] => {}
+                [(_, token)] => must.push(term_query(field, token, IndexRecordOption::WithFreqs)),
+                tokens => must.push(Box::new(PhraseQuery::new_with_offset(
+                    tokens
+                        .iter()
+                        .map(|(p, t)| (*p, TantivyTerm::from_field_text(field, t)))
+                        .collect(),
+                ))),
+            }
+            for g in &term.grams {
+                must.push(match lone_han(g) {
+                    Some(c) => holding_han(searcher, field, c)?,
+                    None => term_query(grams_field, g, IndexRecordOption::WithFreqs),
+                });
+            }
+            per_field.push((Occur::Should, boost(all_of(must), by)));
+        }
+        Ok(Box::new(BooleanQuery::new(per_field)))
     }
 
     /// Optional clauses for edge-cut words found whole.
@@ -349,13 +350,17 @@ impl SearchIndex {
     }
 
     /// The loose tier's scoring clauses: whole terms, every token, adjacency and nearness.
-    fn loose(&self, terms: &[Term]) -> Vec<Box<dyn Query>> {
+    fn loose(
+        &self,
+        searcher: &Searcher,
+        terms: &[Term],
+    ) -> Result<Vec<Box<dyn Query>>, SearchError> {
         let mut out: Vec<Box<dyn Query>> = Vec::new();
         let mut seen = HashSet::new();
         let f = self.fields;
         let unquoted: Vec<&Term> = terms.iter().filter(|t| !t.quoted).collect();
         for t in &unquoted {
-            out.push(boost(self.strict(t), WHOLE_TERM_BOOST));
+            out.push(boost(self.strict(searcher, t)?, WHOLE_TERM_BOOST));
             // Grams are left out: a page sharing only characters (or the digits of a number)
             // with a term is not a partial answer.
             let tokens = t.exact.iter().map(|(_, tok)| tok).chain(&t.boosts);
@@ -396,7 +401,7 @@ impl SearchIndex {
                 )));
             }
         }
-        out
+        Ok(out)
     }
 
     fn filters(&self, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
@@ -440,8 +445,8 @@ impl SearchIndex {
 
         let mut strict: Vec<(Occur, Box<dyn Query>)> = terms
             .iter()
-            .map(|t| (Occur::Must, self.strict(t)))
-            .collect();
+            .map(|t| Ok((Occur::Must, self.strict(&searcher, t)?)))
+            .collect::<Result<_, SearchError>>()?;
         strict.extend(self.filters(query));
         strict.extend(self.boosts(&terms));
         let strict_top = TopDocs::with_limit(limit * 2 + 20).order_by_score();
@@ -462,13 +467,13 @@ impl SearchIndex {
             });
         }
 
-        let loose = self.loose(&terms);
+        let loose = self.loose(&searcher, &terms)?;
         if found.len() < limit && !loose.is_empty() {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = terms
                 .iter()
                 .filter(|t| t.quoted)
-                .map(|t| (Occur::Must, self.strict(t)))
-                .collect();
+                .map(|t| Ok((Occur::Must, self.strict(&searcher, t)?)))
+                .collect::<Result<_, SearchError>>()?;
             // Without quoted terms, some loose clause must match; with them, the quoted terms
             // select the pages and the loose clauses only rank them.
             let occur = if clauses.is_empty() {
@@ -503,6 +508,115 @@ impl SearchIndex {
         });
         found.truncate(limit);
         Ok(found.into_iter().map(|c| hit(c, &terms)).collect())
+    }
+}
+
+/// The character of a gram that is one Han character.
+fn lone_han(gram: &str) -> Option<char> {
+    let mut chars = gram.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) if classify(c) == CharClass::Han => Some(c),
+        _ => None,
+    }
+}
+
+/// Pages whose `field` holds the Han character `c`, scored as the terms holding it: the grams
+/// fields leave Han characters out (see [`GramTokenizer`]), and in a terms field `c` is a term
+/// of its own or the first or second character of a bigram term.
+fn holding_han(searcher: &Searcher, field: Field, c: char) -> Result<Box<dyn Query>, SearchError> {
+    let first = c.to_string();
+    let after = char::from_u32(c as u32 + 1)
+        .unwrap_or(char::MAX)
+        .to_string();
+    let mut terms = BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field)?;
+        let dictionary = inverted.terms();
+        let mut starting = dictionary
+            .range()
+            .ge(&first)
+            .lt(&after)
+            .into_stream()
+            .map_err(tantivy::TantivyError::from)?;
+        while starting.advance() {
+            terms.insert(starting.key().to_vec());
+        }
+        let mut ending = dictionary
+            .search(EndsWith::new(c))
+            .into_stream()
+            .map_err(tantivy::TantivyError::from)?;
+        while ending.advance() {
+            terms.insert(ending.key().to_vec());
+        }
+    }
+    let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+        .into_iter()
+        .map(|key| {
+            let term = TantivyTerm::from_field_bytes(field, &key);
+            let query: Box<dyn Query> =
+                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+            (Occur::Should, query)
+        })
+        .collect();
+    Ok(match clauses.is_empty() {
+        true => Box::new(EmptyQuery),
+        false => Box::new(BooleanQuery::new(clauses)),
+    })
+}
+
+/// Matches two-character terms ending with one given character, byte by byte.
+struct EndsWith {
+    last: [u8; 4],
+    len: u8,
+}
+
+/// Where [`EndsWith`] is in a term.
+#[derive(Clone, Copy)]
+enum Read {
+    /// At the start of the first character.
+    Start,
+    /// Inside the first character, with this many bytes of it to come.
+    First(u8),
+    /// This many bytes of the last character matched.
+    Last(u8),
+    Failed,
+}
+
+impl EndsWith {
+    fn new(c: char) -> EndsWith {
+        let mut last = [0; 4];
+        let len = c.encode_utf8(&mut last).len() as u8;
+        EndsWith { last, len }
+    }
+}
+
+impl Automaton for EndsWith {
+    type State = Read;
+
+    fn start(&self) -> Read {
+        Read::Start
+    }
+
+    fn is_match(&self, state: &Read) -> bool {
+        matches!(state, Read::Last(n) if *n == self.len)
+    }
+
+    fn can_match(&self, state: &Read) -> bool {
+        !matches!(state, Read::Failed)
+    }
+
+    fn accept(&self, state: &Read, byte: u8) -> Read {
+        match *state {
+            Read::Start => match byte.leading_ones() {
+                0 => Read::Last(0),
+                n @ 2..=4 => Read::First(n as u8 - 1),
+                _ => Read::Failed,
+            },
+            Read::First(1) => Read::Last(0),
+            Read::First(n) => Read::First(n - 1),
+            Read::Last(n) if n < self.len && self.last[n as usize] == byte => Read::Last(n + 1),
+            Read::Last(_) | Read::Failed => Read::Failed,
+        }
     }
 }
 
@@ -543,5 +657,33 @@ fn hit(c: Candidate, terms: &[Term]) -> SearchHit {
         score: c.score,
         exact: c.held == terms.len(),
         snippet: section.map_or(String::new(), |s| snippet(&s.text, &marks)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ends_with(c: char, term: &str) -> bool {
+        let automaton = EndsWith::new(c);
+        let mut state = automaton.start();
+        for byte in term.bytes() {
+            if !automaton.can_match(&state) {
+                return false;
+            }
+            state = automaton.accept(&state, byte);
+        }
+        automaton.is_match(&state)
+    }
+
+    #[test]
+    fn ends_with_takes_two_character_terms_ending_with_the_character() {
+        assert!(ends_with('治', "政治"));
+        assert!(ends_with('治', "a治"));
+        assert!(ends_with('𠀀', "政𠀀"));
+        assert!(!ends_with('治', "治"));
+        assert!(!ends_with('治', "治理"));
+        assert!(!ends_with('治', "政治理"));
+        assert!(!ends_with('治', "自治治"));
     }
 }
