@@ -107,27 +107,95 @@ type Postings = Vec<(u32, Count)>;
 /// weighted tf counts body occurrences once and heading occurrences [`HEADING_TF`] times.
 type Count = u32;
 
+/// Hashes a [`Short`] key: one multiply, high and low halves folded so that the bucket bits
+/// depend on both characters.
+#[derive(Default)]
+struct ShortHasher(u64);
+
+impl Hasher for ShortHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(self.0 ^ u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let product = u128::from(n ^ self.0) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A key of one or two characters packed into a number: the namespace (term or gram) in the
+/// top bits, then the first character, then the second (0 when there is none; no token holds
+/// U+0000). Han bigrams and characters, word bigrams and short words are nearly every key of a
+/// Chinese page, and counting them this way costs a multiply instead of hashing and comparing
+/// text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Short(u64);
+
+const SHORT_TERM: u64 = 1 << 62;
+const SHORT_GRAM: u64 = 2 << 62;
+
+impl Short {
+    fn new(namespace: u64, text: &str) -> Option<Short> {
+        let mut chars = text.chars();
+        let first = u64::from(chars.next()?);
+        let second = chars.next().map_or(0, u64::from);
+        chars
+            .next()
+            .is_none()
+            .then_some(Short(namespace | first << 21 | second))
+    }
+
+    /// Appends the key as the static index spells it (as [`Key::write_to`] would).
+    fn write_to(self, out: &mut String) {
+        if self.0 & SHORT_GRAM != 0 {
+            out.push(GRAM_PREFIX);
+        }
+        let char_at = |shift: u32| char::from_u32(((self.0 >> shift) & 0x1f_ffff) as u32);
+        out.extend(char_at(21));
+        out.extend(char_at(0).filter(|&c| c != '\0'));
+    }
+}
+
+/// One page's key counts, short keys apart from the rest.
+struct Counts<'a> {
+    short: HashMap<Short, Count, BuildHasherDefault<ShortHasher>>,
+    long: KeyMap<Key<'a>, Count>,
+}
+
+impl<'a> Counts<'a> {
+    /// Adds `add` to the packed count of `key` and ors `flag` into it.
+    fn bump(&mut self, key: Key<'a>, add: Count, flag: Count) {
+        let short = match key {
+            Key::Term(t) => Short::new(SHORT_TERM, t),
+            Key::Gram(g) => Short::new(SHORT_GRAM, g),
+            Key::Pair(..) => None,
+        };
+        let c = match short {
+            Some(short) => self.short.entry(short).or_default(),
+            None => self.long.entry(key).or_default(),
+        };
+        *c = (*c + add) | flag;
+    }
+}
+
 /// Adds every key of `a` to `counts` (`add` to the packed count, `flag` or-ed in); returns the
 /// number of terms tokens.
-fn count_keys<'a>(
-    counts: &mut KeyMap<Key<'a>, Count>,
-    a: &'a Analysis,
-    add: Count,
-    flag: Count,
-) -> usize {
-    let mut bump = |key: Key<'a>| {
-        let c = counts.entry(key).or_default();
-        *c = (*c + add) | flag;
-    };
+fn count_keys<'a>(counts: &mut Counts<'a>, a: &'a Analysis, add: Count, flag: Count) -> usize {
     let terms = a.term_spans();
     for s in &terms {
-        bump(Key::Term(a.span_text(s)));
+        counts.bump(Key::Term(a.span_text(s)), add, flag);
     }
     for w in terms.windows(2).filter(|w| a.forms_pair(&w[0], &w[1])) {
-        bump(Key::Pair(a.span_text(&w[0]), a.span_text(&w[1])));
+        counts.bump(Key::Pair(a.span_text(&w[0]), a.span_text(&w[1])), add, flag);
     }
     for g in a.gram_spans() {
-        bump(Key::Gram(a.span_text(&g)));
+        counts.bump(Key::Gram(a.span_text(&g)), add, flag);
     }
     terms.len()
 }
@@ -151,8 +219,10 @@ fn page_records(doc: &SearchDoc, partitions: u32) -> PageRecords {
         .collect();
     // About as many distinct keys as characters: sized once rather than grown.
     let chars: usize = sections.iter().map(|(h, t)| h.len() + t.len()).sum();
-    let mut counts: KeyMap<Key<'_>, Count> =
-        KeyMap::with_capacity_and_hasher(chars + title.len(), Default::default());
+    let mut counts = Counts {
+        short: HashMap::with_capacity_and_hasher(chars + title.len(), Default::default()),
+        long: KeyMap::default(),
+    };
     count_keys(&mut counts, &title, 0, 1);
     let mut len = 0;
     for (heading, text) in &sections {
@@ -161,15 +231,20 @@ fn page_records(doc: &SearchDoc, partitions: u32) -> PageRecords {
     }
     // Spell each key once into one buffer, then group the entries by partition.
     let mut spelled = String::new();
-    let mut entries: Vec<(u32, usize, usize, Count)> = counts
-        .into_iter()
-        .map(|(key, count)| {
-            let start = spelled.len();
-            key.write_to(&mut spelled);
-            let part = key_hash(&spelled[start..]) % partitions;
-            (part, start, spelled.len(), count)
-        })
-        .collect();
+    let mut entries: Vec<(u32, usize, usize, Count)> =
+        Vec::with_capacity(counts.short.len() + counts.long.len());
+    let mut spell = |write: &dyn Fn(&mut String), count: Count| {
+        let start = spelled.len();
+        write(&mut spelled);
+        let part = key_hash(&spelled[start..]) % partitions;
+        entries.push((part, start, spelled.len(), count));
+    };
+    for (key, count) in counts.short {
+        spell(&|out| key.write_to(out), count);
+    }
+    for (key, count) in counts.long {
+        spell(&|out| key.write_to(out), count);
+    }
     // Only grouped: the order within a partition does not reach the output.
     entries.sort_unstable_by_key(|e| e.0);
     let mut records = Vec::with_capacity(spelled.len() + entries.len() * 8);
