@@ -166,7 +166,12 @@ def measure(binary, pages, mix, edits, runs, site, walls, cpus, rss):
         print(f"{pages} pages ({mix}): {edits} {kind} edits through serve", file=sys.stderr, flush=True)
         latency = subprocess.run([sys.executable, os.path.join(BENCH, "serve_latency.py"), binary, site,
                                   "--edits", str(edits), "--edit", kind],
-                                 check=True, capture_output=True, text=True)
+                                 capture_output=True, text=True)
+        if latency.returncode != 0:
+            # The build figures stand on their own; say what failed and go on.
+            print(latency.stderr, file=sys.stderr, flush=True)
+            row[prefix + "edit_error"] = latency.stderr.strip().splitlines()[-1:]
+            continue
         row.update({prefix + k: v for k, v in json.loads(latency.stdout).items()})
     return row
 
@@ -184,6 +189,12 @@ def table(rows):
     out = ["| " + " | ".join(c for c, _ in COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
     out += ["| " + " | ".join(str(r.get(k, "–")) for _, k in COLUMNS) + " |" for r in rows]
     return "\n".join(out)
+
+
+def write_json(path, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"queries": QUERIES, "rows": rows}, f, ensure_ascii=False, indent=2)
+        f.write("\n")
 
 
 def main():
@@ -206,7 +217,13 @@ def main():
         # Every size is built before any server runs: a server deletes its build folders when
         # it stops, and creating files soon after deleting many is slow here (see timed_build).
         built = [builds(binary, pages, mix, args.runs) for pages, mix, _ in specs]
-        rows = [measure(binary, *spec, args.runs, *b) for spec, b in zip(specs, built)]
+        rows = []
+        for spec, b in zip(specs, built):
+            rows.append(measure(binary, *spec, args.runs, *b))
+            # Each row as soon as it is known: a long run keeps what it measured.
+            print(table(rows[-1:]), file=sys.stderr, flush=True)
+            if args.json:
+                write_json(args.json, rows)
     finally:
         if os.path.exists(TRASH):
             shutil.rmtree(TRASH, ignore_errors=True)
@@ -215,10 +232,6 @@ def main():
     print(table(rows))
     print("\nKB per query = search.js + meta.js + shards + the fragments of the first 10 results; "
           + ", ".join(f"{k}: {v}" for k, v in QUERIES.items()) + " (all in --json)")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"queries": QUERIES, "rows": rows}, f, ensure_ascii=False, indent=2)
-            f.write("\n")
 
 
 if __name__ == "__main__":
