@@ -342,7 +342,8 @@ pub(crate) enum What {
     Training(View),
     Page(usize),
     Taxonomy(usize),
-    Term(usize, usize),
+    /// Taxonomy, term, list page number, number of list pages.
+    Term(usize, usize, usize, usize),
     Plain,
 }
 
@@ -487,11 +488,12 @@ pub fn render_page_and_lists(
         }
         for (t, taxonomy) in site.taxonomies.iter().enumerate() {
             for (i, term) in taxonomy.terms.iter().enumerate() {
-                if term.pages.contains(&index) {
+                if let Some(position) = term.pages.iter().position(|&p| p == index) {
+                    let number = position / DEFAULT_PER_PAGE + 1;
                     jobs.push(Job {
-                        path: term.url.clone(),
+                        path: term.page_url(number),
                         template: "term.html",
-                        what: What::Term(t, i),
+                        what: What::Term(t, i, number, term_list_pages(term)),
                     });
                 }
             }
@@ -555,7 +557,7 @@ fn section_page_url(section: &crate::resolve::Section, number: usize) -> String 
 
 /// Long lists are split even when the section does not ask for it: a list of thousands of
 /// links is slow to open on the old machines many readers have.
-const DEFAULT_PER_PAGE: usize = 50;
+pub(crate) const DEFAULT_PER_PAGE: usize = 50;
 
 pub(crate) fn per_page(section: &crate::resolve::Section) -> usize {
     section.paginate.unwrap_or(DEFAULT_PER_PAGE).max(1)
@@ -563,6 +565,30 @@ pub(crate) fn per_page(section: &crate::resolve::Section) -> usize {
 
 fn list_pages(section: &crate::resolve::Section, items: usize) -> usize {
     items.div_ceil(per_page(section)).max(1)
+}
+
+/// A term's list is split like a section's, [`DEFAULT_PER_PAGE`] to a page.
+fn term_list_pages(term: &crate::resolve::Term) -> usize {
+    term.pages.len().div_ceil(DEFAULT_PER_PAGE).max(1)
+}
+
+/// The items on list page `number` (from 1), `per_page` to a page.
+pub(crate) fn list_slice(items: &[usize], number: usize, per_page: usize) -> &[usize] {
+    let start = (number - 1).saturating_mul(per_page).min(items.len());
+    let end = start.saturating_add(per_page).min(items.len());
+    &items[start..end]
+}
+
+/// The `paginator` every list template gets: page `number` of `total`, `url(k)` the
+/// address of page `k`.
+fn paginator(number: usize, total: usize, url: impl Fn(usize) -> String) -> Value {
+    json!({
+        "current": number,
+        "total": total,
+        "prev_url": (number > 1).then(|| url(number - 1)),
+        "next_url": (number < total).then(|| url(number + 1)),
+        "pages": (1..=total).map(|k| json!({"number": k, "url": url(k), "current": k == number})).collect::<Vec<_>>(),
+    })
 }
 
 /// Pages and old addresses must not land on a file the site generates itself (list pages,
@@ -657,11 +683,14 @@ pub(crate) fn jobs(site: &Site, training: &Training) -> Vec<Job> {
             what: What::Taxonomy(t),
         });
         for (i, term) in taxonomy.terms.iter().enumerate() {
-            jobs.push(Job {
-                path: term.url.clone(),
-                template: "term.html",
-                what: What::Term(t, i),
-            });
+            let total = term_list_pages(term);
+            for number in 1..=total {
+                jobs.push(Job {
+                    path: term.page_url(number),
+                    template: "term.html",
+                    what: What::Term(t, i, number, total),
+                });
+            }
         }
     }
     jobs.extend(
@@ -705,12 +734,17 @@ impl Contexts<'_> {
                     "terms": taxonomy.terms.iter().map(|t| json!({"name": t.name, "url": encode_path(&t.url), "count": t.pages.len()})).collect::<Vec<_>>(),
                 }})
             }
-            What::Term(t, i) => {
+            What::Term(t, i, number, total) => {
                 let taxonomy = &site.taxonomies[t];
                 let term = &taxonomy.terms[i];
+                let shown = list_slice(&term.pages, number, DEFAULT_PER_PAGE);
                 json!({
                     "taxonomy": {"name": taxonomy.name, "label": taxonomy.label, "url": format!("{}/index.html", taxonomy.name)},
-                    "term": { "name": term.name, "url": encode_path(&term.url), "pages": term.pages.iter().map(|&i| self.summary(i)).collect::<Vec<_>>() },
+                    "term": {
+                        "name": term.name, "url": encode_path(&term.url), "count": term.pages.len(),
+                        "pages": shown.iter().map(|&i| self.summary(i)).collect::<Vec<_>>(),
+                    },
+                    "paginator": paginator(number, total, |k| encode_path(&term.page_url(k))),
                 })
             }
             What::Plain => json!({}),
@@ -752,9 +786,7 @@ impl Contexts<'_> {
         let section = &site.sections[index];
         let views = &self.training.statuses[index];
         let items = status.map_or(&section.pages, |v| &views[v].pages);
-        let per_page = per_page(section);
-        let start = (number - 1).saturating_mul(per_page).min(items.len());
-        let end = start.saturating_add(per_page).min(items.len());
+        let shown = list_slice(items, number, per_page(section));
         let (kind, kind_label) = kind_fields(section.kind);
         let url = |k: usize| {
             encode_path(
@@ -773,7 +805,7 @@ impl Contexts<'_> {
                     let sub = &site.sections[s];
                     json!({"title": sub.title, "url": encode_path(&sub.url), "count": sub.total_pages})
                 }).collect::<Vec<_>>(),
-                "pages": items[start..end].iter().map(|&i| self.summary(i)).collect::<Vec<_>>(),
+                "pages": shown.iter().map(|&i| self.summary(i)).collect::<Vec<_>>(),
                 "count": section.pages.len(),
                 "handout_url": crate::training::section_handout_url(site, index).map(|u| encode_path(&u)),
                 "status": status.map(|v| &views[v].status),
@@ -783,13 +815,7 @@ impl Contexts<'_> {
                     "current": status == Some(v),
                 })).collect::<Vec<_>>(),
             },
-            "paginator": {
-                "current": number,
-                "total": total,
-                "prev_url": (number > 1).then(|| url(number - 1)),
-                "next_url": (number < total).then(|| url(number + 1)),
-                "pages": (1..=total).map(|k| json!({"number": k, "url": url(k), "current": k == number})).collect::<Vec<_>>(),
-            },
+            "paginator": paginator(number, total, url),
         })
     }
 }

@@ -90,8 +90,22 @@ pub struct Section {
 #[derive(Debug)]
 pub struct Term {
     pub name: String,
+    /// The first page of its list, `{taxonomy}/{file}.html`; the others are
+    /// [`Term::page_url`].
     pub url: String,
     pub pages: Vec<usize>,
+}
+
+impl Term {
+    /// Page `number` (from 1) of the term's list: `{taxonomy}/{file}.html`, then
+    /// `{taxonomy}/{file}/2.html` and on (file names are chosen so that no term's folder is
+    /// another term's file, see `build_taxonomies`).
+    pub fn page_url(&self, number: usize) -> String {
+        match (number, self.url.strip_suffix(".html")) {
+            (2.., Some(stem)) => format!("{stem}/{number}.html"),
+            _ => self.url.clone(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -1068,8 +1082,19 @@ fn build_taxonomies(config: &Config, pages: &[Page]) -> Vec<TaxonomyIndex> {
                     .map(|(name, mut term_pages)| {
                         term_pages
                             .sort_by(|&a, &b| compare_pages(SortBy::Date, &pages[a], &pages[b]));
+                        // A term's file is `F.html` and its further list pages are in the folder
+                        // `F/`: a name is free when neither is taken (the terms `a` and
+                        // `a.html` would otherwise make a file and a folder of one name).
                         let mut file = file_safe(name);
-                        while !used_files.insert(file.to_lowercase()) {
+                        loop {
+                            let stem = file.to_lowercase();
+                            let with_extension = format!("{stem}.html");
+                            if !used_files.contains(&stem) && !used_files.contains(&with_extension)
+                            {
+                                used_files.insert(stem);
+                                used_files.insert(with_extension);
+                                break;
+                            }
                             file.push('_');
                         }
                         Term {

@@ -1308,3 +1308,44 @@ fn the_search_api_answers_from_the_sites_index() {
             .all(|h| h["kind"] == "policy")
     );
 }
+
+#[test]
+fn term_list_pages_follow_edits_in_place() {
+    let site = TestSite::fixture("basic");
+    for n in 0..52 {
+        site.write(
+            &format!("content/cases/gongjian-{n:02}.md"),
+            &format!(
+                "---\ntitle: 共建第{n}例\ndate: 2023-01-{:02}\ntags: [共建]\n---\n\n正文。\n",
+                n % 28 + 1
+            ),
+        );
+    }
+    let server = Server::start(&site, &[]);
+    assert_eq!(server.get("/tags/%E5%85%B1%E5%BB%BA/2.html").status, 200);
+    let (_, mut events) = server.open_page("/tags/%E5%85%B1%E5%BB%BA.html");
+
+    // The oldest page, on the second list page, becomes the newest: it moves to the first.
+    edit(
+        &site,
+        "content/cases/gongjian-00.md",
+        "date: 2023-01-01",
+        "date: 2024-01-01",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+
+    // Two pages fewer fit on one list page: the second one goes.
+    for n in [50, 51] {
+        std::fs::remove_file(
+            site.root()
+                .join(format!("content/cases/gongjian-{n:02}.md")),
+        )
+        .unwrap();
+    }
+    events.expect("reload");
+    server.expect_in_place();
+    assert_eq!(server.get("/tags/%E5%85%B1%E5%BB%BA/2.html").status, 404);
+    assert_same_as_a_full_build(&site, &server);
+}

@@ -386,3 +386,68 @@ fn a_rebuild_keeps_unchanged_files_and_replaces_changed_ones() {
     assert_eq!(site.build().status.code(), Some(1));
     assert_eq!(std::fs::read(site.out().join(kept)).unwrap(), kept_bytes);
 }
+
+#[test]
+fn long_term_lists_split_into_pages_of_fifty() {
+    let site = TestSite::fixture("basic");
+    for n in 0..55 {
+        site.write(
+            &format!("content/cases/gongjian-{n:02}.md"),
+            &format!(
+                "---\ntitle: 共建第{n}例\ndate: 2023-{:02}-{:02}\ntags: [共建]\n---\n\n正文。\n",
+                n / 28 + 1,
+                n % 28 + 1
+            ),
+        );
+    }
+    site.build_ok();
+    let first = site.read("tags/共建.html");
+    let second = site.read("tags/共建/2.html");
+    assert!(!site.out().join("tags/共建/3.html").exists());
+    let listed = |html: &str| -> Vec<String> {
+        html.match_indices("gongjian-")
+            .map(|(at, _)| html[at..at + "gongjian-00".len()].to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let (on_first, on_second) = (listed(&first), listed(&second));
+    assert_eq!((on_first.len(), on_second.len()), (50, 5));
+    assert!(on_first.iter().all(|p| !on_second.contains(p)));
+    // Newest first: the five oldest are on the second page.
+    assert!(on_second.contains(&"gongjian-00".to_string()));
+    for html in [&first, &second] {
+        assert!(
+            html.contains("共 55 篇相关内容"),
+            "the whole count on every page"
+        );
+    }
+    assert!(
+        first.contains("href=\"../tags/共建/2.html\""),
+        "page 1 links on"
+    );
+    assert!(
+        second.contains("href=\"../../tags/共建.html\""),
+        "page 2 links back"
+    );
+    common::check_links(&site.out());
+}
+
+#[test]
+fn a_term_and_one_named_like_its_file_do_not_collide() {
+    let site = TestSite::fixture("basic");
+    // `a.html` has a second list page, in a folder `a.html/`, which is also the file
+    // name of the term `a`.
+    for n in 0..51 {
+        site.write(
+            &format!("content/cases/a{n}.md"),
+            &format!("---\ntitle: 甲{n}\ndate: 2023-01-01\ntags: [a, a.html]\n---\n\n正文。\n"),
+        );
+    }
+    site.build_ok();
+    assert!(site.out().join("tags/a.html_/2.html").is_file());
+    let tags = site.read("tags/index.html");
+    assert!(tags.contains("href=\"../tags/a.html\""), "{tags}");
+    assert!(tags.contains("href=\"../tags/a.html_.html\""), "{tags}");
+    common::check_links(&site.out());
+}

@@ -14,7 +14,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
-use crate::render::{Job, What};
+use crate::render::{DEFAULT_PER_PAGE, Job, What, list_slice};
 use crate::resolve::{Page, Site};
 use crate::training::{Training, View};
 
@@ -84,9 +84,7 @@ fn fingerprint(site: &Site, training: &Training, cards: &[u64], what: &What) -> 
             };
             (number, total).hash(&mut h);
             let per_page = crate::render::per_page(section);
-            let start = (number - 1).saturating_mul(per_page).min(items.len());
-            let end = start.saturating_add(per_page).min(items.len());
-            shown(&mut h, &items[start..end]);
+            shown(&mut h, list_slice(items, number, per_page));
             for view in views {
                 (&view.status, view.pages.len()).hash(&mut h);
             }
@@ -118,10 +116,10 @@ fn fingerprint(site: &Site, training: &Training, cards: &[u64], what: &What) -> 
                 (&term.name, &term.url, term.pages.len()).hash(&mut h);
             }
         }
-        What::Term(t, i) => {
+        What::Term(t, i, number, total) => {
             let term = &site.taxonomies[t].terms[i];
-            (&term.name, &term.url).hash(&mut h);
-            shown(&mut h, &term.pages);
+            (&term.name, &term.url, number, total, term.pages.len()).hash(&mut h);
+            shown(&mut h, list_slice(&term.pages, number, DEFAULT_PER_PAGE));
         }
     }
     h.finish()
