@@ -1312,15 +1312,7 @@ fn the_search_api_answers_from_the_sites_index() {
 #[test]
 fn term_list_pages_follow_edits_in_place() {
     let site = TestSite::fixture("basic");
-    for n in 0..52 {
-        site.write(
-            &format!("content/cases/gongjian-{n:02}.md"),
-            &format!(
-                "---\ntitle: 共建第{n}例\ndate: 2023-01-{:02}\ntags: [共建]\n---\n\n正文。\n",
-                n % 28 + 1
-            ),
-        );
-    }
+    site.write_cases("gongjian", 52, "共建");
     let server = Server::start(&site, &[]);
     assert_eq!(server.get("/tags/%E5%85%B1%E5%BB%BA/2.html").status, 200);
     let (_, mut events) = server.open_page("/tags/%E5%85%B1%E5%BB%BA.html");

@@ -390,16 +390,7 @@ fn a_rebuild_keeps_unchanged_files_and_replaces_changed_ones() {
 #[test]
 fn long_term_lists_split_into_pages_of_fifty() {
     let site = TestSite::fixture("basic");
-    for n in 0..55 {
-        site.write(
-            &format!("content/cases/gongjian-{n:02}.md"),
-            &format!(
-                "---\ntitle: 共建第{n}例\ndate: 2023-{:02}-{:02}\ntags: [共建]\n---\n\n正文。\n",
-                n / 28 + 1,
-                n % 28 + 1
-            ),
-        );
-    }
+    site.write_cases("gongjian", 55, "共建");
     site.build_ok();
     let first = site.read("tags/共建.html");
     let second = site.read("tags/共建/2.html");
@@ -438,12 +429,7 @@ fn a_term_and_one_named_like_its_file_do_not_collide() {
     let site = TestSite::fixture("basic");
     // `a.html` has a second list page, in a folder `a.html/`, which is also the file
     // name of the term `a`.
-    for n in 0..51 {
-        site.write(
-            &format!("content/cases/a{n}.md"),
-            &format!("---\ntitle: 甲{n}\ndate: 2023-01-01\ntags: [a, a.html]\n---\n\n正文。\n"),
-        );
-    }
+    site.write_cases("jia", 51, "a, a.html");
     site.build_ok();
     assert!(site.out().join("tags/a.html_/2.html").is_file());
     let tags = site.read("tags/index.html");

@@ -47,6 +47,22 @@ impl TestSite {
         self.write_bytes(rel, text.as_bytes())
     }
 
+    /// `count` cases `content/cases/{prefix}-NN.md` with the tags `tags` (YAML list items),
+    /// case NN dated NN days after 2023-01-01 (in 28-day months).
+    pub fn write_cases(&self, prefix: &str, count: usize, tags: &str) -> &Self {
+        for n in 0..count {
+            self.write(
+                &format!("content/cases/{prefix}-{n:02}.md"),
+                &format!(
+                    "---\ntitle: {prefix}第{n}例\ndate: 2023-{:02}-{:02}\ntags: [{tags}]\n---\n\n正文。\n",
+                    n / 28 + 1,
+                    n % 28 + 1
+                ),
+            );
+        }
+        self
+    }
+
     pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> &Self {
         let path = self.root().join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
