@@ -1068,12 +1068,18 @@ fn build_taxonomies(config: &Config, pages: &[Page]) -> Vec<TaxonomyIndex> {
                 };
                 for value in values {
                     let value = value.trim();
-                    if !value.is_empty() {
-                        terms.entry(value).or_default().push(i);
+                    if value.is_empty() {
+                        continue;
+                    }
+                    let listed = terms.entry(value).or_default();
+                    // `tags: [网格, 网格]` lists the page once.
+                    if listed.last() != Some(&i) {
+                        listed.push(i);
                     }
                 }
             }
-            let mut used_files: HashSet<String> = HashSet::new();
+            // The taxonomy's own page is `index.html` in the same folder.
+            let mut used_files: HashSet<String> = HashSet::from(["index.html".to_string()]);
             TaxonomyIndex {
                 name: taxonomy.name.clone(),
                 label: taxonomy.label.clone(),
@@ -1085,7 +1091,10 @@ fn build_taxonomies(config: &Config, pages: &[Page]) -> Vec<TaxonomyIndex> {
                         // A term's file is `F.html` and its further list pages are in the folder
                         // `F/`: a name is free when neither is taken (the terms `a` and
                         // `a.html` would otherwise make a file and a folder of one name).
+                        // Leading dots would make `.` and `..` folders, or hidden files.
                         let mut file = file_safe(name);
+                        let dots = file.len() - file.trim_start_matches('.').len();
+                        file.replace_range(..dots, &"-".repeat(dots));
                         loop {
                             let stem = file.to_lowercase();
                             let with_extension = format!("{stem}.html");

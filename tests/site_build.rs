@@ -425,15 +425,29 @@ fn long_term_lists_split_into_pages_of_fifty() {
 }
 
 #[test]
-fn a_term_and_one_named_like_its_file_do_not_collide() {
+fn term_file_names_never_collide_or_leave_their_folder() {
     let site = TestSite::fixture("basic");
-    // `a.html` has a second list page, in a folder `a.html/`, which is also the file
-    // name of the term `a`.
-    site.write_cases("jia", 51, "a, a.html");
+    // 51 pages: each term has a second list page, in a folder named after its file. The
+    // folder `a.html/` of the term `a.html` would be the file of the term `a`; `.` and `..`
+    // would be no folders at all; `index` and `index.html` would be the taxonomy's page.
+    site.write_cases("jia", 51, "a, a.html, ., .., index, index.html");
+    site.write(
+        "content/cases/twice.md",
+        "---\ntitle: 重复标签\ndate: 2023-01-01\ntags: [重复, 重复]\n---\n\n正文。\n",
+    );
     site.build_ok();
-    assert!(site.out().join("tags/a.html_/2.html").is_file());
+    for second in ["a", "a.html_", "-", "--", "index_", "index.html_"] {
+        let path = format!("tags/{second}/2.html");
+        assert!(site.out().join(&path).is_file(), "{path}");
+    }
     let tags = site.read("tags/index.html");
-    assert!(tags.contains("href=\"../tags/a.html\""), "{tags}");
-    assert!(tags.contains("href=\"../tags/a.html_.html\""), "{tags}");
+    assert!(
+        tags.contains("sy-term-list"),
+        "the taxonomy page kept its file"
+    );
+    for file in ["a.html", "a.html_.html", "-.html", "--.html", "index_.html"] {
+        assert!(tags.contains(&format!("href=\"../tags/{file}\"")), "{file}");
+    }
+    assert!(site.read("tags/重复.html").contains("共 1 篇相关内容"));
     common::check_links(&site.out());
 }
