@@ -539,29 +539,35 @@ fn holding_han(searcher: &Searcher, field: Field, c: char) -> Result<Box<dyn Que
             .into_stream()
             .map_err(tantivy::TantivyError::from)?;
         while starting.advance() {
-            terms.insert(starting.key().to_vec());
+            terms.insert(term_text(starting.key())?);
         }
         let mut ending = dictionary
             .search(EndsWith::new(c))
             .into_stream()
             .map_err(tantivy::TantivyError::from)?;
         while ending.advance() {
-            terms.insert(ending.key().to_vec());
+            terms.insert(term_text(ending.key())?);
         }
     }
     let clauses: Vec<(Occur, Box<dyn Query>)> = terms
         .into_iter()
-        .map(|key| {
-            let term = TantivyTerm::from_field_bytes(field, &key);
-            let query: Box<dyn Query> =
-                Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-            (Occur::Should, query)
+        .map(|text| {
+            (
+                Occur::Should,
+                term_query(field, &text, IndexRecordOption::WithFreqs),
+            )
         })
         .collect();
     Ok(match clauses.is_empty() {
         true => Box::new(EmptyQuery),
         false => Box::new(BooleanQuery::new(clauses)),
     })
+}
+
+/// A text field's dictionary key as the text it was indexed from.
+fn term_text(key: &[u8]) -> Result<String, SearchError> {
+    String::from_utf8(key.to_vec())
+        .map_err(|_| SearchError::Corrupt("a term of a text field is not UTF-8".into()))
 }
 
 /// Matches two-character terms ending with one given character, byte by byte.
