@@ -187,7 +187,7 @@ def main():
     os.makedirs(os.path.join(args.out, "content"))
     shutil.copytree(os.path.join(repo, "themes"), os.path.join(args.out, "themes"))
     with open(os.path.join(args.out, "site.toml"), "w", encoding="utf-8") as f:
-        f.write('title = "基准测试知识库"\n[search]\nindex_dir = ".shuyuan/index"\n')
+        f.write('title = "基准测试知识库"\n')
 
     per_section = 500
     plan = []

@@ -4,10 +4,7 @@
 //! Every stage adds to one [`Diagnostics`] list and the pipeline goes as far as it can,
 //! so one run reports every problem. Nothing is written unless the whole run is clean.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -17,7 +14,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::incremental::Session;
 use crate::render::ThemeFiles;
 use crate::resolve::{ResolveInput, Site};
-use crate::search::{SearchConfig, SearchDoc, SearchSection};
+use crate::search::{SearchDoc, SearchSection};
 use crate::training::Training;
 use crate::write::Output;
 
@@ -233,36 +230,18 @@ impl Written<'_> {
             diagnostics,
         );
         let mut search_docs = Vec::new();
-        let staged_index = if self.site.config.search_enabled && !diagnostics.has_errors() {
+        if self.site.config.search_enabled && !diagnostics.has_errors() {
             progress("建立全文索引");
             search_docs = take_search_docs(self.site);
-            index_for_search(
-                index_ticket(),
-                &self.site.config.index_dir,
-                &search_docs,
-                output.staging(),
-                diagnostics,
-            )
-            .map(|(staged, written)| {
-                files += written;
-                staged
-            })
-        } else {
-            None
-        };
+            files += index_for_search(&search_docs, output.staging(), diagnostics);
+        }
         if diagnostics.has_errors() {
-            if let Some(staged) = &staged_index {
-                discard(staged);
-            }
             output.abandon();
             return None;
         }
         if let Err(d) = output.commit() {
             diagnostics.push(d);
             return None;
-        }
-        if let Some(staged) = staged_index {
-            swap_in(&staged, &self.site.config.index_dir, diagnostics);
         }
         Some((files, search_docs))
     }
@@ -374,112 +353,22 @@ fn take_search_docs(site: &mut Site) -> Vec<SearchDoc> {
         .collect()
 }
 
-/// A tantivy index built beside its final place, waiting to be swapped in.
-pub(crate) struct StagedIndex {
-    dir: PathBuf,
-    /// Taken when the build started: a later-started index must never be replaced by an
-    /// earlier one that happens to finish last (a preview's background re-index racing a
-    /// full build).
-    ticket: u64,
-}
-
-/// Index tickets in the order indexing is asked for.
-static INDEX_TICKETS: AtomicU64 = AtomicU64::new(1);
-
-/// A ticket for an index about to be built from the pages as they are now: a preview takes
-/// it when it asks for a background re-index, not when the re-index gets to run.
-pub(crate) fn index_ticket() -> u64 {
-    INDEX_TICKETS.fetch_add(1, Ordering::SeqCst)
-}
-/// Per index folder, the newest ticket swapped in so far.
-static INDEX_SWAPPED: Mutex<BTreeMap<PathBuf, u64>> = Mutex::new(BTreeMap::new());
-
-/// Builds the tantivy index beside its final place `index_dir` (swapped in by [`swap_in`]
-/// only after the output is) and the static browser index under `out_dir/search/`. Returns
-/// the staged index and the number of static files written.
+/// Writes the static search index of `docs` under `out_dir/search/`; returns the number of
+/// files written (none when it failed, which is an error of the build).
 pub(crate) fn index_for_search(
-    ticket: u64,
-    index_dir: &Path,
     docs: &[SearchDoc],
     out_dir: &Path,
     diagnostics: &mut Diagnostics,
-) -> Option<(StagedIndex, usize)> {
-    // The ticket also names the staging folder, so no two builds ever share one.
-    let n = ticket;
-    let staged = index_dir.with_file_name(format!(
-        ".{}.staging-{}-{n}",
-        index_dir.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    match crate::search::build(
-        docs,
-        &SearchConfig {
-            index_dir: staged.clone(),
-        },
-        out_dir,
-    ) {
-        Ok(stats) => Some((
-            StagedIndex {
-                dir: staged,
-                ticket: n,
-            },
-            stats.shards + stats.docs + 2,
-        )),
+) -> usize {
+    match crate::search::build(docs, out_dir) {
+        Ok(stats) => stats.shards + stats.docs + 2,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&staged);
             diagnostics.push(Diagnostic::error(
                 Code::Search,
-                index_dir,
+                out_dir.join("search"),
                 format!("无法建立全文索引：{e}"),
             ));
-            None
-        }
-    }
-}
-
-/// Replaces the live tantivy index with the freshly built one.
-/// Throws a staged index away (its build failed, or a newer one won).
-pub(crate) fn discard(staged: &StagedIndex) {
-    let _ = std::fs::remove_dir_all(&staged.dir);
-}
-
-pub(crate) fn swap_in(staged: &StagedIndex, target: &Path, diagnostics: &mut Diagnostics) {
-    // Held through the renames, so two swaps of one index never interleave.
-    let mut swapped = INDEX_SWAPPED.lock().unwrap_or_else(|e| e.into_inner());
-    let newest = swapped.entry(target.to_path_buf()).or_insert(0);
-    if *newest > staged.ticket {
-        // A newer index is already in place.
-        discard(staged);
-        return;
-    }
-    *newest = staged.ticket;
-    let staged = &staged.dir;
-    // As unique as the staging folder: a leftover from a killed build never blocks a swap.
-    let old = staged.with_file_name(format!(
-        "{}.old",
-        staged.file_name().unwrap_or_default().to_string_lossy()
-    ));
-    let had_previous = target.exists();
-    let result = (|| {
-        if had_previous {
-            std::fs::rename(target, &old)?;
-        }
-        std::fs::rename(staged, target)
-    })();
-    match result {
-        Ok(()) => {
-            let _ = std::fs::remove_dir_all(&old);
-        }
-        Err(e) => {
-            if had_previous && !target.exists() {
-                let _ = std::fs::rename(&old, target);
-            }
-            let _ = std::fs::remove_dir_all(staged);
-            diagnostics.push(Diagnostic::warning(
-                Code::Search,
-                target,
-                format!("全文索引未能更新（网站已生成）：{e}"),
-            ));
+            0
         }
     }
 }
@@ -510,34 +399,4 @@ fn build_id(source_hashes: impl Iterator<Item = u64>) -> String {
 fn source_hash(doc: &crate::parse::Document) -> u64 {
     let hash = crate::search::fnv64(crate::search::FNV64_START, doc.rel.as_bytes());
     crate::search::fnv64(hash, doc.source.as_bytes())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_older_index_never_replaces_a_newer_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("index");
-        let stage = |name: &str, ticket| {
-            let staged = dir.path().join(name);
-            std::fs::create_dir_all(&staged).unwrap();
-            std::fs::write(staged.join("from"), name).unwrap();
-            StagedIndex {
-                dir: staged,
-                ticket,
-            }
-        };
-        let (older, newer) = (stage("older", 10), stage("newer", 11));
-        let mut diagnostics = Diagnostics::default();
-        swap_in(&newer, &target, &mut diagnostics);
-        swap_in(&older, &target, &mut diagnostics);
-        assert_eq!(
-            std::fs::read_to_string(target.join("from")).unwrap(),
-            "newer"
-        );
-        assert!(!older.dir.exists(), "the losing index is thrown away");
-        assert!(diagnostics.is_empty());
-    }
 }

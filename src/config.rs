@@ -38,6 +38,9 @@ struct RawConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSearch {
+    /// Where the old tantivy index was kept. Still accepted so that existing `site.toml`
+    /// files keep building; nothing reads it (search reads the output's static index).
+    #[allow(dead_code)]
     index_dir: Option<String>,
     enabled: Option<bool>,
 }
@@ -96,7 +99,6 @@ pub struct Config {
     pub theme: String,
     pub taxonomies: Vec<Taxonomy>,
     pub search_enabled: bool,
-    pub index_dir: PathBuf,
     pub allow_html: bool,
     pub schema: Schema,
 }
@@ -253,7 +255,6 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
         theme: raw.theme.unwrap_or_else(|| "default".to_string()),
         taxonomies,
         search_enabled: raw.search.enabled.unwrap_or(true),
-        index_dir: root.join(raw.search.index_dir.as_deref().unwrap_or(".shuyuan/index")),
         allow_html: raw.markdown.allow_html.unwrap_or(false),
         schema,
     }

@@ -79,7 +79,7 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
-    /// 在已构建的全文索引中搜索
+    /// 在已构建站点的全文索引中搜索（与网站搜索页的结果和排序相同）
     Search {
         /// 查询词：空格分隔多个词，用 "…" 表示精确短语
         query: String,
@@ -98,6 +98,9 @@ enum Command {
         /// 站点根目录（含 site.toml 与 content/）
         #[arg(long, default_value = ".")]
         root: PathBuf,
+        /// 已构建站点的目录（默认为根目录下的 public/）
+        #[arg(long)]
+        output: Option<PathBuf>,
     },
     /// 新建一个站点（含示例内容与默认主题）
     Init {
@@ -207,7 +210,11 @@ fn main() -> ExitCode {
             limit,
             json,
             root,
-        } => run_search(&root, query, kind, tag, limit, json),
+            output,
+        } => {
+            let output = output.unwrap_or_else(|| root.join("public"));
+            run_search(&output, query, kind, tag, limit, json)
+        }
         Command::Init { dir } => match shuyuan::scaffold::init_site(&dir) {
             Ok(count) => {
                 println!(
@@ -345,25 +352,25 @@ fn run_pack(root: &Path, output: Option<&Path>) -> ExitCode {
 }
 
 fn run_search(
-    root: &Path,
+    output: &Path,
     text: String,
     kind: Option<KindArg>,
     tag: Option<String>,
     limit: usize,
     json: bool,
 ) -> ExitCode {
-    let config = match Config::load(root) {
-        Ok(config) => config,
-        Err(diagnostics) => return report_failure(&diagnostics),
-    };
+    if limit == 0 {
+        eprintln!("错误：--limit 表示最多显示几条结果，至少为 1");
+        return ExitCode::from(2);
+    }
     let query = shuyuan::search::SearchQuery {
         text,
         kind: kind.map(|k| Kind::from(k).as_str().to_string()),
         tag,
-        limit: limit.max(1),
+        limit,
         ..Default::default()
     };
-    match shuyuan::search::search(&config.index_dir, &query) {
+    match shuyuan::search::search(output, &query) {
         Ok(hits) if json => match serde_json::to_string_pretty(&hits) {
             Ok(text) => {
                 println!("{text}");

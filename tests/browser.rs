@@ -213,13 +213,17 @@ fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
     // 2. Pack it as a reader receives it, and unzip the pack.
     let packed = unpack(&tmp.path().join("pack"));
 
-    // 3. Run every browser check against it.
+    // 3. The ranking vectors' fixture, for checks/ranking.mjs.
+    let ranking = build_ranking_fixture(tmp.path());
+
+    // 4. Run every browser check against it.
     let mut node = Command::new("node");
     node.arg(harness_dir().join("run.mjs"))
         .arg(&site)
         .current_dir(repo_root())
         .env("SHUYUAN_CHROMIUM", &chromium)
-        .env("SHUYUAN_PACKED_SITE", &packed);
+        .env("SHUYUAN_PACKED_SITE", &packed)
+        .env("SHUYUAN_RANKING_SITE", &ranking);
     let (ok, log) = run_logged(node, &tmp.path().join("node.log"), NODE_TIMEOUT);
     println!("{log}");
     if !ok {
@@ -271,4 +275,27 @@ fn an_open_page_reloads_itself_after_an_edit() {
     let (ok, log) = run_logged(node, &logs.path().join("live.log"), NODE_TIMEOUT);
     println!("{log}");
     assert!(ok, "live reload in Chromium failed:\n{log}");
+}
+
+/// Builds `tests/fixtures/ranking` (with the default theme) into `<tmp>/ranking/public`.
+fn build_ranking_fixture(tmp: &Path) -> PathBuf {
+    let root = tmp.join("ranking");
+    common::copy_dir(&repo_root().join("tests/fixtures/ranking"), &root);
+    common::copy_dir(
+        &repo_root().join("themes/default"),
+        &root.join("themes/default"),
+    );
+    let out = root.join("public");
+    let build = Command::new(BIN)
+        .arg("build")
+        .arg("--root")
+        .arg(&root)
+        .output()
+        .expect("run shuyuan build");
+    assert!(
+        build.status.success(),
+        "shuyuan build of tests/fixtures/ranking failed:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    out
 }

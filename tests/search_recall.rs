@@ -1,7 +1,7 @@
 //! Exact substring recall over generated pages: every page whose normalised text contains a
-//! random substring is found by the tantivy search (and ranked before pages that do not contain
+//! random substring is found by `shuyuan search` (and ranked before pages that do not contain
 //! it), and lies in the candidate set a browser derives from the static index files, decoded here
-//! independently of the exporter.
+//! independently of the exporter and of the reader.
 
 #[path = "common/corpus.rs"]
 mod corpus;
@@ -9,9 +9,9 @@ mod corpus;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use shuyuan::search::query::{browser_keys, parse};
+use shuyuan::search::query::{parse, plan};
 use shuyuan::search::tokenizer::normalize;
-use shuyuan::search::{SearchConfig, SearchDoc, SearchIndex, SearchQuery, build};
+use shuyuan::search::{SearchDoc, SearchQuery, build};
 
 /// The searchable strings of a page: title, headings, section texts (normalised).
 fn texts(doc: &SearchDoc) -> Vec<String> {
@@ -61,20 +61,12 @@ fn query_for(s: &str) -> String {
 fn every_page_containing_a_substring_is_found() {
     let docs = corpus::pages(7, 50, 300..1500);
     let tmp = tempfile::tempdir().unwrap();
-    let index_dir = tmp.path().join("index");
     let out = tmp.path().join("public");
-    let stats = build(
-        &docs,
-        &SearchConfig {
-            index_dir: index_dir.clone(),
-        },
-        &out,
-    )
-    .unwrap();
+    let stats = build(&docs, &out).unwrap();
     assert_eq!(stats.docs, 50);
 
     let normalised: Vec<Vec<String>> = docs.iter().map(texts).collect();
-    let index = SearchIndex::open(&index_dir).unwrap();
+    let index = shuyuan::search::StaticIndex::open(&out).unwrap();
     let browser = StaticIndex::load(&out);
     // Page numbers in the static index follow URL order.
     let mut by_url: Vec<&SearchDoc> = docs.iter().collect();
@@ -108,7 +100,7 @@ fn every_page_containing_a_substring_is_found() {
             .map(|h| h.url.split('#').next().unwrap())
             .collect();
         for url in &containing {
-            assert!(urls.contains(url), "{s:?}: tantivy missed {url}");
+            assert!(urls.contains(url), "{s:?}: the search missed {url}");
         }
         // Pages holding the text come first, and say so.
         for (rank, hit) in hits.iter().enumerate() {
@@ -242,7 +234,7 @@ impl StaticIndex {
     /// Pages holding every key the browser requires for every term (what it ranks first).
     fn candidates(&self, query: &str) -> BTreeSet<usize> {
         let mut result: Option<BTreeSet<usize>> = None;
-        for keys in browser_keys(&parse(query)).0 {
+        for keys in plan(&parse(query)).per_term {
             for key in keys {
                 let pages = self.pages(&key);
                 result = Some(match result {

@@ -288,20 +288,17 @@ impl Session {
         Ok(files)
     }
 
-    /// Rebuilds both search indexes from the session's pages on a background thread: the
-    /// static one inside `output`, the tantivy one in its usual place. A newer call makes an
-    /// older one that has not started yet give up.
+    /// Rebuilds the static search index inside `output` from the session's pages on a
+    /// background thread. A newer call makes an older one that has not started yet give up.
     pub fn reindex_in_background(&self, output: &Path) {
         if !self.site.config.search_enabled || self.search_docs.is_empty() {
             return;
         }
         // Never waits for a running re-index: the edit's reload must not queue behind it.
         let generation = self.reindex_wanted.fetch_add(1, Ordering::SeqCst) + 1;
-        let ticket = crate::build::index_ticket();
         let wanted = Arc::clone(&self.reindex_wanted);
         let running = Arc::clone(&self.reindex_running);
         let docs = self.search_docs.clone();
-        let index_dir = self.site.config.index_dir.clone();
         let output = output.to_path_buf();
         std::thread::spawn(move || {
             let _running = running.lock().unwrap_or_else(|e| e.into_inner());
@@ -314,15 +311,7 @@ impl Session {
             };
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
-                if let Some((staged, _)) = crate::build::index_for_search(
-                    ticket,
-                    &index_dir,
-                    &docs,
-                    &output,
-                    &mut diagnostics,
-                ) {
-                    crate::build::swap_in(&staged, &index_dir, &mut diagnostics);
-                }
+                crate::build::index_for_search(&docs, &output, &mut diagnostics);
             });
         });
     }

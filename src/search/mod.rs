@@ -1,21 +1,22 @@
-//! Full-text search: the tantivy index for the CLI and the dev server, and the static,
-//! script-loaded index that `search.js` queries from `file://` or any sub-path.
+//! Full-text search: the static, script-loaded index in `out/search/` and the one ranking
+//! that reads it, for the site's search page (`search.js`), `shuyuan search` and `/api/search`.
 //!
 //! Takes the rendered pages as [`SearchDoc`]s (plain text split at headings, plus facets) and
-//! hands on two artefacts: a tantivy index in [`SearchConfig::index_dir`] (not published), read by
-//! [`search`], and `out/search/` for the browser. Both use the one tokenizer in [`tokenizer`]
-//! (Han bigrams plus whole words, with Han characters and word bigrams as a separate "grams"
-//! namespace for one-character and edge-cut queries) and the one query analysis in [`query`], so a
-//! page containing the query text is found by either. Submodules:
-//! - [`tokenizer`]: normalisation, character classes, tokens; tantivy adapters.
-//! - [`query`]: query syntax and what a page must hold to contain each term.
+//! writes `out/search/`, which works from `file://` or any sub-path. The browser and the Rust
+//! [`StaticIndex`] read the same files and rank with the same function, so the page, the CLI
+//! and the dev server return the same results. Submodules:
+//! - [`tokenizer`]: normalisation, character classes, tokens.
+//! - [`query`]: query syntax, what a page must hold to contain each term, and the key plan.
+//! - `rank`: the ranking function (ARCHITECTURE.md, "Ranking").
 //! - `snippet`: match marking, excerpts with `<mark>`, best section to link to.
-//! - `index`: the tantivy schema, indexing and the tiered search.
-//! - `export`: the static browser index (format documented there).
+//! - `export`: writes the static index (format documented there).
+//! - `reader` and `facets`: read it back for the CLI and the dev server.
 
 mod export;
-mod index;
+mod facets;
 pub mod query;
+pub mod rank;
+mod reader;
 mod snippet;
 pub mod tokenizer;
 
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use export::{FNV64_START, fnv64};
-pub use index::SearchIndex;
+pub use reader::StaticIndex;
 
 /// One page as the search sees it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -61,13 +62,6 @@ pub struct SearchSection {
     pub text: String,
 }
 
-/// Where the tantivy index lives.
-#[derive(Clone, Debug)]
-pub struct SearchConfig {
-    /// The tantivy index directory (by default `.shuyuan/index` under the site root; not published).
-    pub index_dir: PathBuf,
-}
-
 /// A search request from the CLI or the dev server. Build it with `..SearchQuery::default()`
 /// so that filters added later leave callers untouched.
 #[derive(Clone, Debug, Default)]
@@ -90,6 +84,22 @@ pub struct SearchQuery {
     pub limit: usize,
 }
 
+impl SearchQuery {
+    /// Whether any facet filter is set.
+    pub fn has_filters(&self) -> bool {
+        [
+            &self.kind,
+            &self.tag,
+            &self.topic,
+            &self.region,
+            &self.year,
+            &self.status,
+        ]
+        .iter()
+        .any(|v| v.is_some())
+    }
+}
+
 /// One result.
 #[derive(Clone, Debug, Serialize)]
 pub struct SearchHit {
@@ -99,11 +109,13 @@ pub struct SearchHit {
     pub kind: String,
     pub kind_label: String,
     pub date: Option<String>,
+    /// Policy status, as on the page.
+    pub status: Option<String>,
     pub breadcrumbs: Vec<String>,
     /// Heading of the linked section (`""` for the page top).
     pub section: String,
-    /// Relevance within the hit's tier; hits are already in rank order.
-    pub score: f32,
+    /// The ranking score (ARCHITECTURE.md, "Ranking"); hits are already in rank order.
+    pub score: f64,
     /// True when every term occurs verbatim in the page.
     pub exact: bool,
     /// HTML excerpt: text escaped, matches in `<mark>`.
@@ -125,8 +137,6 @@ pub struct IndexStats {
     pub fragment_bytes: u64,
     /// Bytes of the facets file.
     pub facets_bytes: u64,
-    /// Bytes of the tantivy index directory.
-    pub index_bytes: u64,
 }
 
 /// Everything that can go wrong while building or querying the search indexes.
@@ -137,32 +147,24 @@ pub enum SearchError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// tantivy failed.
-    Index(tantivy::TantivyError),
     /// There is no index at the path (the site has not been built).
     NoIndex(PathBuf),
-    /// A directory we were asked to replace holds files we did not write.
-    NotOurs(PathBuf),
-    /// A stored document could not be read back.
+    /// An index file could not be read back.
     Corrupt(String),
 }
 
 impl fmt::Display for SearchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SearchError::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            SearchError::Index(e) => write!(f, "search index: {e}"),
+            SearchError::Io { path, source } => {
+                write!(f, "无法读写 {}（{source}）", path.display())
+            }
             SearchError::NoIndex(p) => write!(
                 f,
-                "no search index at {} (run `shuyuan build` first)",
+                "没有找到搜索索引 {}：请先运行 shuyuan build",
                 p.display()
             ),
-            SearchError::NotOurs(p) => write!(
-                f,
-                "{} exists and is not a search index; refusing to replace it",
-                p.display()
-            ),
-            SearchError::Corrupt(m) => write!(f, "search index is damaged: {m}"),
+            SearchError::Corrupt(m) => write!(f, "搜索索引已损坏，请重新运行 shuyuan build（{m}）"),
         }
     }
 }
@@ -171,15 +173,8 @@ impl std::error::Error for SearchError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SearchError::Io { source, .. } => Some(source),
-            SearchError::Index(e) => Some(e),
             _ => None,
         }
-    }
-}
-
-impl From<tantivy::TantivyError> for SearchError {
-    fn from(e: tantivy::TantivyError) -> Self {
-        SearchError::Index(e)
     }
 }
 
@@ -190,30 +185,19 @@ impl SearchError {
     }
 }
 
-/// Builds the tantivy index in `config.index_dir` and writes the static browser index into
-/// `out_dir/search/`. Both are rebuilt from scratch; pages are numbered in URL order so the
-/// output (and its build id) depends only on the content.
-pub fn build(
-    docs: &[SearchDoc],
-    config: &SearchConfig,
-    out_dir: &Path,
-) -> Result<IndexStats, SearchError> {
+/// Writes the static index of `docs` into `out_dir/search/`, replacing the previous build's
+/// files there. Pages are numbered in URL order so the output (and its build id) depends only
+/// on the content.
+pub fn build(docs: &[SearchDoc], out_dir: &Path) -> Result<IndexStats, SearchError> {
     let mut sorted: Vec<&SearchDoc> = docs.iter().collect();
     sorted.sort_by(|a, b| a.url.cmp(&b.url));
-    let (index_bytes, exported) = rayon::join(
-        || index::build(&sorted, &config.index_dir),
-        || export::write(&sorted, out_dir),
-    );
-    Ok(IndexStats {
-        index_bytes: index_bytes?,
-        ..exported?
-    })
+    export::write(&sorted, out_dir)
 }
 
-/// Searches the tantivy index in `index_dir` (for the CLI and `GET /api/search`).
-/// Opens the index on every call; a long-running server should keep a [`SearchIndex`].
-pub fn search(index_dir: &Path, query: &SearchQuery) -> Result<Vec<SearchHit>, SearchError> {
-    SearchIndex::open(index_dir)?.search(query)
+/// Searches the static index of the site built into `out_dir` (for the CLI). A long-running
+/// server should keep a [`StaticIndex`], which caches what it has read.
+pub fn search(out_dir: &Path, query: &SearchQuery) -> Result<Vec<SearchHit>, SearchError> {
+    StaticIndex::open(out_dir)?.search(query)
 }
 
 /// Writes hits for a terminal: rank, kind, title, date, URL and the snippet, with matches in

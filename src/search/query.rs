@@ -1,5 +1,5 @@
-//! Query syntax and query analysis, shared by the tantivy search and (mirrored line for line in
-//! `search.js`) the browser search.
+//! Query syntax, query analysis and the key plan, shared by `shuyuan search`, `/api/search` and
+//! (mirrored line for line in `search.js`) the site's search page.
 //!
 //! A query is split into terms: `"…"` (or `“…”`) quotes one term that must match in order,
 //! whitespace separates the rest. Each term is analysed with the index tokenizer into what a page
@@ -11,7 +11,7 @@
 //! - `boosts`: those edge words as whole tokens, which rank pages holding the whole word higher.
 //!
 //! Every page whose normalised text contains the term holds all of `exact` (at those offsets) and
-//! all of `grams`, so both indexes find a superset of the exact matches and then rank them first.
+//! all of `grams`, so the index finds a superset of the exact matches and ranks them first.
 
 use super::tokenizer::{Analysis, CharClass, GRAM_PREFIX, Span, pair_key};
 
@@ -129,50 +129,64 @@ fn analyse(text: &str, quoted: bool) -> Option<Term> {
     (!term.exact.is_empty() || !term.grams.is_empty()).then_some(term)
 }
 
-/// Most static-index keys a browser query loads (each may cost a shard file).
-pub const MAX_BROWSER_KEYS: usize = 12;
+/// Most keys a query loads: each costs about one shard file, so a pasted paragraph must not
+/// load hundreds (a typed question has forty or so).
+pub const MAX_KEYS: usize = 48;
+/// An unquoted term with more keys than this is ranked loosely ([`Plan::loose`]).
+pub const STRICT_MAX_KEYS: usize = 8;
 
-/// The static-index keys of each term that the browser loads and requires (pair keys, exact
-/// tokens no pair covers, grams with the `"\u{1}"` prefix), then the optional boost keys that
-/// still fit. While everything fits in [`MAX_BROWSER_KEYS`] every key is used; beyond that long
-/// terms keep every other unpaired token (plus their last), and then only their first keys.
-/// Dropping required keys only widens the candidate set, so it still holds every page containing
-/// the text: fewer shards, a little less precision.
-pub fn browser_keys(terms: &[Term]) -> (Vec<Vec<String>>, Vec<String>) {
-    let keys = |t: &Term, thin: bool| -> Vec<String> {
-        let unpaired: Vec<&String> = t
+/// The keys a query loads and ranks with: per term the keys a page must hold to hold the
+/// term, then optional boost keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub per_term: Vec<Vec<String>>,
+    /// Per term: whether it is loose, a typed sentence rather than a keyword. A loose term's
+    /// common keys may be left out (`rank::settle`), since they say little and cost much.
+    pub loose: Vec<bool>,
+    pub boosts: Vec<String>,
+}
+
+/// The static-index keys of each term (pair keys, exact tokens no pair covers, grams with the
+/// `"\u{1}"` prefix, each once), then the optional boost keys. While everything fits in
+/// [`MAX_KEYS`] every key is used; beyond that each term keeps an even share, spread evenly
+/// over its keys. Dropping keys only widens the candidate set, so it still holds every page
+/// containing the text.
+pub fn plan(terms: &[Term]) -> Plan {
+    let keys = |t: &Term| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let unpaired = t
             .exact
             .iter()
             .zip(&t.paired)
             .filter(|(_, paired)| !**paired)
-            .map(|((_, k), _)| k)
-            .collect();
-        let last = unpaired.len().saturating_sub(1);
-        t.pairs
-            .iter()
-            .cloned()
-            .chain(
-                unpaired
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(i, _)| !thin || i % 2 == 0 || *i == last)
-                    .map(|(_, k)| k.clone()),
-            )
-            .chain(t.grams.iter().map(|g| format!("{GRAM_PREFIX}{g}")))
-            .collect()
+            .map(|((_, k), _)| k.clone());
+        let grams = t.grams.iter().map(|g| format!("{GRAM_PREFIX}{g}"));
+        for key in t.pairs.iter().cloned().chain(unpaired).chain(grams) {
+            if !out.contains(&key) {
+                out.push(key);
+            }
+        }
+        out
     };
-    let mut per_term: Vec<Vec<String>> = terms.iter().map(|t| keys(t, false)).collect();
+    let mut per_term: Vec<Vec<String>> = terms.iter().map(keys).collect();
+    let loose = terms
+        .iter()
+        .zip(&per_term)
+        .map(|(t, k)| !t.quoted && k.len() > STRICT_MAX_KEYS)
+        .collect();
     let count = |p: &[Vec<String>]| p.iter().map(Vec::len).sum::<usize>();
-    if count(&per_term) > MAX_BROWSER_KEYS {
-        per_term = terms.iter().map(|t| keys(t, true)).collect();
-    }
-    if count(&per_term) > MAX_BROWSER_KEYS {
-        let share = MAX_BROWSER_KEYS.div_ceil(terms.len()).max(1);
+    if count(&per_term) > MAX_KEYS {
+        let share = (MAX_KEYS / terms.len()).max(1);
         for keys in &mut per_term {
-            keys.truncate(share);
+            if keys.len() > share {
+                let step = keys.len() as f64 / share as f64;
+                *keys = (0..share)
+                    .map(|i| keys[(i as f64 * step) as usize].clone())
+                    .collect();
+            }
         }
     }
-    let mut room = MAX_BROWSER_KEYS.saturating_sub(count(&per_term));
+    let mut room = MAX_KEYS.saturating_sub(count(&per_term));
     let mut boosts = Vec::new();
     for b in terms.iter().flat_map(|t| &t.boosts) {
         if room > 0 && !boosts.contains(b) {
@@ -180,7 +194,11 @@ pub fn browser_keys(terms: &[Term]) -> (Vec<Vec<String>>, Vec<String>) {
             room -= 1;
         }
     }
-    (per_term, boosts)
+    Plan {
+        per_term,
+        loose,
+        boosts,
+    }
 }
 
 #[cfg(test)]
@@ -214,7 +232,7 @@ mod tests {
         // Without positions, the browser keeps their order through a pair key instead.
         assert_eq!(t.pairs, ["\u{2}2021\u{2}16"]);
         assert_eq!(
-            browser_keys(&parse("国办发〔2021〕16号")).0[0],
+            plan(&parse("国办发〔2021〕16号")).per_term[0],
             [
                 "\u{2}办发\u{2}2021",
                 "\u{2}2021\u{2}16",
@@ -231,22 +249,32 @@ mod tests {
     }
 
     #[test]
-    fn long_questions_load_a_bounded_key_set() {
+    fn questions_keep_their_keys_up_to_the_bound() {
         let terms = parse("物业公司中标以后还要和每位业主签合同吗");
-        let (keys, boosts) = browser_keys(&terms);
-        assert_eq!(keys[0].len(), 10);
-        assert_eq!(keys[0][..3], ["物业", "公司", "中标"]);
-        assert_eq!(keys[0].last().map(String::as_str), Some("同吗"));
-        assert!(boosts.is_empty());
-        let (keys, boosts) = browser_keys(&parse("covid 党"));
+        let p = plan(&terms);
+        assert_eq!(p.per_term[0].len(), 18, "every bigram, once");
+        assert_eq!(p.per_term[0][..3], ["物业", "业公", "公司"]);
+        assert_eq!(p.loose, [true]);
+        assert!(p.boosts.is_empty());
+        let long = "业主".repeat(40) + &"物业公司服务合同签订以后还要交费吗".repeat(5);
+        let keys = &plan(&parse(&long)).per_term[0];
+        let mut distinct = keys.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), keys.len(), "each key once");
+        assert!(keys.len() < 25, "{} keys", keys.len());
+        let pasted: String = ('一'..='龥').step_by(7).take(200).collect();
+        assert_eq!(plan(&parse(&pasted)).per_term[0].len(), MAX_KEYS);
+        let p = plan(&parse("covid 党"));
         assert_eq!(
-            keys,
+            p.per_term,
             [
                 vec!["\u{1}co", "\u{1}ov", "\u{1}vi", "\u{1}id"],
                 vec!["\u{1}党"]
             ]
         );
-        assert_eq!(boosts, ["covid"]);
+        assert_eq!(p.loose, [false, false]);
+        assert_eq!(p.boosts, ["covid"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The one tokenizer definition, Rust side.
 //!
 //! Owns the character normalisation, the character classes and the two token namespaces that the
-//! tantivy index, the static browser index and the query planner all share. `search.js` carries
+//! static index and the query planner share. `search.js` carries
 //! the same rules for the browser; `tests/vectors/tokenizer.json` pins both to the same output.
 //!
 //! - **Terms** (`terms`): Han bigrams (a lone Han character stands for itself) and whole word runs
@@ -14,8 +14,6 @@
 //!   which is what makes substring recall exact; the touching pairs keep mixed text like `第3条`
 //!   precise without positions.
 
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-
 /// Word runs longer than this many characters are cut to their first `MAX_WORD_CHARS`.
 pub const MAX_WORD_CHARS: usize = 32;
 
@@ -24,11 +22,6 @@ pub const GRAM_PREFIX: char = '\u{1}';
 /// Marks pair keys (`"\u{2}" + a + "\u{2}" + b`) in the static index; see
 /// [`Analysis::forms_pair`].
 pub const PAIR_MARK: char = '\u{2}';
-
-/// Name under which [`TermTokenizer`] is registered with tantivy.
-pub const TERMS_TOKENIZER: &str = "shuyuan_terms";
-/// Name under which [`GramTokenizer`] is registered with tantivy.
-pub const GRAMS_TOKENIZER: &str = "shuyuan_grams";
 
 /// Normalises one character: full-width ASCII to half-width, the ideographic space to a space,
 /// then lowercase when that maps to exactly one character of the same UTF-16 length. The length
@@ -307,79 +300,6 @@ pub fn terms(text: &str) -> Vec<Tok> {
 pub fn grams(text: &str) -> Vec<Tok> {
     let a = Analysis::new(text);
     a.tokens(a.gram_spans())
-}
-
-/// tantivy adapter for the terms namespace (registered as [`TERMS_TOKENIZER`]).
-#[derive(Clone, Default)]
-pub struct TermTokenizer;
-
-/// tantivy adapter for the grams namespace (registered as [`GRAMS_TOKENIZER`]), less the Han
-/// characters: tantivy finds those in its terms dictionary instead (every Han character of a
-/// text is a lone-character term or the first or second character of a bigram term), and
-/// indexing each one again would be a third of all the tokens tantivy takes in.
-#[derive(Clone, Default)]
-pub struct GramTokenizer;
-
-/// Hands tantivy the spans of one analysed text, one token at a time, spelling each into the
-/// one reused [`Token`]: indexing a site emits tens of millions of tokens, and a `String` per
-/// token was a fifth of the indexing threads' work.
-pub struct SpanTokenStream {
-    analysis: Analysis,
-    spans: std::vec::IntoIter<Span>,
-    current: Token,
-}
-
-impl SpanTokenStream {
-    fn new(analysis: Analysis, spans: Vec<Span>) -> SpanTokenStream {
-        SpanTokenStream {
-            analysis,
-            spans: spans.into_iter(),
-            current: Token::default(),
-        }
-    }
-}
-
-impl TokenStream for SpanTokenStream {
-    fn advance(&mut self) -> bool {
-        let Some(span) = self.spans.next() else {
-            return false;
-        };
-        let token = &mut self.current;
-        token.text.clear();
-        token.text.push_str(self.analysis.span_text(&span));
-        token.offset_from = self.analysis.original[span.start];
-        token.offset_to = self.analysis.original[span.end];
-        token.position = span.position;
-        token.position_length = 1;
-        true
-    }
-
-    fn token(&self) -> &Token {
-        &self.current
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.current
-    }
-}
-
-impl Tokenizer for TermTokenizer {
-    type TokenStream<'a> = SpanTokenStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
-        let analysis = Analysis::new(text);
-        let spans = analysis.term_spans();
-        SpanTokenStream::new(analysis, spans)
-    }
-}
-
-impl Tokenizer for GramTokenizer {
-    type TokenStream<'a> = SpanTokenStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> SpanTokenStream {
-        let analysis = Analysis::new(text);
-        let mut spans = analysis.gram_spans();
-        spans.retain(|s| !(s.end - s.start == 1 && analysis.class_at(s.start) == CharClass::Han));
-        SpanTokenStream::new(analysis, spans)
-    }
 }
 
 #[cfg(test)]

@@ -126,8 +126,9 @@ pub(crate) struct Live {
     watching: bool,
     /// Differs between runs, so a page left open across a restart reloads.
     instance: String,
-    /// The site's tantivy index, answering `GET /api/search`.
-    index_dir: Option<std::path::PathBuf>,
+    /// The static index last read for `GET /api/search`, kept while its build is current
+    /// (it caches the shards and fragments it has read).
+    search: std::sync::Mutex<Option<Arc<crate::search::StaticIndex>>>,
 }
 
 impl Live {
@@ -147,7 +148,24 @@ impl Live {
             events: Broadcaster::default(),
             watching,
             instance,
-            index_dir: None,
+            search: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The static index of the current output, read again when the site was re-indexed.
+    fn search_index(
+        &self,
+        output: &std::path::Path,
+    ) -> Result<Arc<crate::search::StaticIndex>, crate::search::SearchError> {
+        let fresh = crate::search::StaticIndex::open(output)?;
+        let mut cached = self.search.lock().unwrap_or_else(|e| e.into_inner());
+        match cached.as_ref() {
+            Some(index) if index.build_id() == fresh.build_id() => Ok(Arc::clone(index)),
+            _ => {
+                let index = Arc::new(fresh);
+                *cached = Some(Arc::clone(&index));
+                Ok(index)
+            }
         }
     }
 
@@ -230,9 +248,7 @@ pub fn run(options: &Options) -> Result<(), ServeError> {
         return Err(ServeError::Build(diagnostics));
     }
     print_outcome(&first, "已构建", None);
-    let mut live = Live::new(options.watch);
-    live.index_dir = crate::config::Config::load(&root).ok().map(|c| c.index_dir);
-    let live = Arc::new(live);
+    let live = Arc::new(Live::new(options.watch));
     live.publish(&first);
     let addr = server.addr;
     let routed = Arc::clone(&live);

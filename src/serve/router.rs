@@ -94,7 +94,8 @@ fn send_file(status: u16, file: &Path, live: &Live, snapshot: &Snapshot) -> Resp
         .unwrap_or_else(|_| Response::text(500, "无法读取文件\n"))
 }
 
-/// `GET /api/search?q=…&kind=…&tag=…&limit=…`: ranked hits from the tantivy index as JSON.
+/// `GET /api/search?q=…&kind=…&tag=…&limit=…`: ranked hits as JSON, from the served build's
+/// static index and with the search page's ranking.
 fn api_search(query: &str, live: &Live) -> Response {
     let param = |name| {
         query_param(query, name).map(|v| crate::markdown::percent_decode(&v.replace('+', " ")))
@@ -102,8 +103,9 @@ fn api_search(query: &str, live: &Live) -> Response {
     let json = |status, value: serde_json::Value| {
         Response::bytes(status, "application/json; charset=utf-8", value.to_string())
     };
-    let Some(index_dir) = &live.index_dir else {
-        return json(503, serde_json::json!({ "error": "本站未建立全文索引" }));
+    let snapshot = live.snapshot();
+    let Some(output) = &snapshot.output else {
+        return json(503, serde_json::json!({ "error": "网站尚未生成" }));
     };
     let request = crate::search::SearchQuery {
         text: param("q").unwrap_or_default(),
@@ -118,7 +120,10 @@ fn api_search(query: &str, live: &Live) -> Response {
             .unwrap_or(20)
             .clamp(1, 100),
     };
-    match crate::search::search(index_dir, &request) {
+    match live
+        .search_index(output)
+        .and_then(|index| index.search(&request))
+    {
         Ok(hits) => json(
             200,
             serde_json::json!({ "query": request.text, "hits": hits }),

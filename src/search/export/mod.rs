@@ -4,13 +4,17 @@
 //! Layout, where `B` is the build id (a hash of what the files are made from, so files of two
 //! builds never mix):
 //! - `search/meta.js` (fixed name, the entry point):
-//!   `window.__shuyuan.meta({"v":1,"build":"B","shards":S,"docs":N})`
-//! - `search/B/s<k>.js`, `k < S`: `window.__shuyuan.shard("B",k,"KEY POSTINGS KEY POSTINGS …")`.
+//!   `window.__shuyuan.meta({"v":2,"build":"B","shards":S,"docs":N})`
+//! - `search/B/s<k>.js`, `k < S`: `window.__shuyuan.shard("B",k,"KEY VALUE KEY VALUE …")`.
 //!   Keys are terms-namespace tokens, `"\u0001"` + a grams-namespace piece, or a pair key
 //!   `"\u0002" + a + "\u0002" + b` for adjacent tokens across a run boundary where one is a word
 //!   (standing in for positions: `2021`,`16` in `〔2021〕16号`). A key lives in shard
 //!   `fnv1a32(UTF-16 code units of key) % S`; `S` grows with the index so a shard stays near
-//!   [`TARGET_SHARD_BYTES`] (a small site has one shard).
+//!   [`TARGET_SHARD_BYTES`] (a small site has one shard). A key's value is its postings, or,
+//!   for a key whose postings exceed [`HEAVY_BYTES`], a stub `~j.df`: the postings are in
+//!   `search/B/s<k>-<j>.js` (`window.__shuyuan.heavy("B",k,j,"POSTINGS")`) and `df` is their
+//!   document frequency. Shards stay small, so a question of forty keys loads forty small files,
+//!   and the ranking can leave out a common key knowing its frequency without loading it.
 //! - `search/B/p<d>.js`: one fragment per page `d` (pages are numbered in URL order), loaded only
 //!   for the results shown: `window.__shuyuan.page("B",d,{"t":title,"u":url,"k":kind,"l":label,
 //!   "d":date,"st":status,"b":[breadcrumbs],"s":[[anchor,heading,text],…]})`.
@@ -18,13 +22,13 @@
 //!   (see [`Facets`]).
 //!
 //! Postings: for each page holding the key, in page order, the number
-//! `((page - previous page - 1) << 4) | level` as a varint: base64url digits
+//! `((page - previous page - 1) << 5) | level` as a varint: base64url digits
 //! (`A–Z a–z 0–9 - _`), five payload bits each, least significant first, a digit ≥ 32 meaning
 //! more digits follow. So the document frequency is the count of digits below 32.
-//! `level` bits 0–2 are the BM25 term-frequency part (k1 = 1.2, b = 0.75, heading occurrences
-//! counted three times) quantised to 1–7, 0 when the key is only in the title; bit 3 is set when
-//! the key is in the title. The browser multiplies by the IDF it derives from the document
-//! frequency. The postings are built in bounded memory by [`postings`].
+//! `level` bits 0–3 are BM25's term-frequency part (k1 and b from [`super::rank`], heading
+//! occurrences counted three times) quantised to 1–15, 0 when the key is only in the title;
+//! bit 4 is set when the key is in the title. The ranking multiplies by the IDF it derives from
+//! the document frequency. The postings are built in bounded memory by [`postings`].
 
 mod postings;
 
@@ -35,17 +39,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
 use super::{IndexStats, SearchDoc, SearchError};
 
-/// Shard size the shard count aims at. A two-character query loads one shard, a four-character
-/// one three; with the script and ten fragments that keeps a query well under 300 KB.
-const TARGET_SHARD_BYTES: usize = 24 * 1024;
+/// Shard size the shard count aims at. Every key of a query costs about one shard, and a
+/// typed question has forty or more keys.
+const TARGET_SHARD_BYTES: usize = 4 * 1024;
+/// Postings longer than this go to a file of their own, with a stub in the shard.
+const HEAVY_BYTES: usize = 2 * 1024;
 /// Format version written to `meta.js`.
-const FORMAT_VERSION: u32 = 1;
-const BM25_K1: f64 = 1.2;
-const BM25_B: f64 = 0.75;
-/// Level bit set when the key occurs in the title.
-const TITLE_BIT: u64 = 8;
+const FORMAT_VERSION: u32 = 2;
 /// The postings are merged in at most this many partitions (each a work file at a time).
 const MAX_PARTITIONS: usize = 256;
 /// A partition spans at least this many shards, so rounding the shard count up to a multiple
@@ -64,7 +67,7 @@ fn push_varint(out: &mut String, mut v: u64) {
 }
 
 /// FNV-1a over the UTF-16 code units of `key` (what the browser can hash without encoding).
-fn key_hash(key: &str) -> u32 {
+pub(in crate::search) fn key_hash(key: &str) -> u32 {
     key.encode_utf16().fold(0x811c_9dc5u32, |h, u| {
         (h ^ u32::from(u)).wrapping_mul(0x0100_0193)
     })
@@ -84,14 +87,18 @@ pub(crate) fn fnv64(h: u64, bytes: &[u8]) -> u64 {
 /// length ratio `len_norm`.
 fn level(count: u32, len_norm: f64) -> u64 {
     let tf = f64::from(count >> 1);
-    // BM25's saturating tf part lies in [0, k1 + 1); spread it over levels 1..=7.
-    let part = tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * len_norm);
     let tf_level = if count >> 1 == 0 {
         0
     } else {
-        1 + ((part / (BM25_K1 + 1.0) * 7.0) as u64).min(6)
+        // BM25's saturating tf part, in [0, k1 + 1).
+        u64::from(tf_level(tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * len_norm)))
     };
-    tf_level | if count & 1 == 1 { TITLE_BIT } else { 0 }
+    tf_level
+        | if count & 1 == 1 {
+            u64::from(TITLE_BIT)
+        } else {
+            0
+        }
 }
 
 /// A page fragment as written to `p<d>.js`.
@@ -297,16 +304,16 @@ fn build_id(docs: &[&SearchDoc], shard_count: usize) -> String {
     format!("{:012x}", h & 0xffff_ffff_ffff)
 }
 
-/// Writes the static index for `docs` (already in page order) into `out_dir/search/`; the
-/// returned stats leave `index_bytes` (tantivy's) at 0.
+/// Writes the static index for `docs` (already in page order) into `out_dir/search/`.
 pub(super) fn write(docs: &[&SearchDoc], out_dir: &Path) -> Result<IndexStats, SearchError> {
-    write_in_partitions(docs, out_dir, partition_count(docs))
+    write_in_partitions(docs, out_dir, partition_count(docs), HEAVY_BYTES)
 }
 
 fn write_in_partitions(
     docs: &[&SearchDoc],
     out_dir: &Path,
     partitions: u32,
+    heavy_bytes: usize,
 ) -> Result<IndexStats, SearchError> {
     let search_dir = out_dir.join("search");
     clear_old_builds(&search_dir)?;
@@ -337,12 +344,26 @@ fn write_in_partitions(
         std::fs::write(&path, &body).map_err(SearchError::io(&path))?;
         Ok(body.len() as u64)
     };
-    let shard_bytes = postings::shards(&spilled, shard_count, &|k, data| {
-        file(
-            format!("s{k}.js"),
-            format!("window.__shuyuan.shard(\"{build}\",{k},{})\n", json(data)),
-        )
-    })?;
+    let shard_bytes = postings::shards(
+        &spilled,
+        shard_count,
+        heavy_bytes,
+        &|k, data| {
+            file(
+                format!("s{k}.js"),
+                format!("window.__shuyuan.shard(\"{build}\",{k},{})\n", json(data)),
+            )
+        },
+        &|k, j, data| {
+            file(
+                format!("s{k}-{j}.js"),
+                format!(
+                    "window.__shuyuan.heavy(\"{build}\",{k},{j},{})\n",
+                    json(data)
+                ),
+            )
+        },
+    )?;
     drop(spilled);
     let fragment_bytes = docs
         .par_iter()
@@ -390,7 +411,6 @@ fn write_in_partitions(
         shard_bytes,
         fragment_bytes,
         facets_bytes,
-        index_bytes: 0,
     })
 }
 
@@ -457,8 +477,8 @@ mod tests {
             .collect();
         let docs: Vec<&SearchDoc> = docs.iter().collect();
         let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let whole = write_in_partitions(&docs, one.path(), 1).unwrap();
-        let parted = write_in_partitions(&docs, four.path(), 4).unwrap();
+        let whole = write_in_partitions(&docs, one.path(), 1, usize::MAX).unwrap();
+        let parted = write_in_partitions(&docs, four.path(), 4, usize::MAX).unwrap();
         assert_eq!(parted.shards % 4, 0);
         let (whole_keys, parted_keys) = (
             shard_keys(one.path(), &whole),
@@ -487,5 +507,49 @@ mod tests {
             [parted.build_id.as_str(), "meta.js"],
             "nothing else in search/"
         );
+    }
+
+    #[test]
+    fn heavy_keys_read_back_as_the_same_postings() {
+        let docs: Vec<SearchDoc> = (0..60)
+            .map(|i| SearchDoc {
+                url: format!("p{i:02}.html"),
+                title: if i % 4 == 0 {
+                    "网格".into()
+                } else {
+                    format!("第{i}页")
+                },
+                sections: vec![super::super::SearchSection {
+                    text: "网格员走访 ".repeat(1 + i % 7) + &format!("编号{i}"),
+                    ..Default::default()
+                }],
+                ..SearchDoc::default()
+            })
+            .collect();
+        let docs: Vec<&SearchDoc> = docs.iter().collect();
+        let (light, heavy) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        write_in_partitions(&docs, light.path(), 1, usize::MAX).unwrap();
+        write_in_partitions(&docs, heavy.path(), 1, 8).unwrap();
+        let (light, heavy) = (
+            crate::search::StaticIndex::open(light.path()).unwrap(),
+            crate::search::StaticIndex::open(heavy.path()).unwrap(),
+        );
+        for query in ["网格员", "网格", "编号3", "网格员走访编号", "格"] {
+            let (_, a) = light.rank(query).unwrap();
+            let (_, b) = heavy.rank(query).unwrap();
+            assert!(!a.is_empty(), "{query}");
+            assert_eq!(a, b, "{query}");
+        }
+        let stubs = std::fs::read_dir(heavy.dir())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains('-')
+            })
+            .count();
+        assert!(stubs > 10, "{stubs} heavy files");
     }
 }

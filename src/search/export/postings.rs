@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::{key_hash, level};
-use crate::search::tokenizer::{Analysis, GRAM_PREFIX, pair_key};
+use crate::search::rank::LEVEL_BITS;
+use crate::search::tokenizer::{Analysis, CharClass, GRAM_PREFIX, pair_key};
 use crate::search::{SearchDoc, SearchError};
 
 /// Pages analysed per parallel batch: bounds the key counts held before they are spilled.
@@ -200,6 +201,23 @@ fn count_keys<'a>(counts: &mut Counts<'a>, a: &'a Analysis, add: Count, flag: Co
     terms.len()
 }
 
+/// The bigrams a title makes across the spaces or punctuation between two Han runs:
+/// `劳动合同法 第四十七条` is typed `劳动合同法第四十七条`, whose `法第` the title would
+/// otherwise lack. With these, such a title holds every bigram of its text typed without the
+/// separator, so a reader who types a page's name finds that page first.
+fn title_joins(title: &Analysis) -> Vec<String> {
+    title
+        .runs
+        .windows(2)
+        .filter(|w| w[0].class == CharClass::Han && w[1].class == CharClass::Han)
+        .map(|w| {
+            let mut pair = title.text(w[0].end - 1, w[0].end).to_string();
+            pair.push_str(title.text(w[1].start, w[1].start + 1));
+            pair
+        })
+        .collect()
+}
+
 /// One page's keys, ready to append: `records` holds `(key length, key, count)`
 /// entries grouped by partition, `parts` the byte range of each partition's group.
 struct PageRecords {
@@ -212,6 +230,7 @@ struct PageRecords {
 /// Counts every key of a page in one pass over its title, headings and text.
 fn page_records(doc: &SearchDoc, partitions: u32) -> PageRecords {
     let title = Analysis::new(&doc.title);
+    let joins = title_joins(&title);
     let sections: Vec<(Analysis, Analysis)> = doc
         .sections
         .iter()
@@ -224,6 +243,9 @@ fn page_records(doc: &SearchDoc, partitions: u32) -> PageRecords {
         long: KeyMap::default(),
     };
     count_keys(&mut counts, &title, 0, 1);
+    for pair in &joins {
+        counts.bump(Key::Term(pair), 0, 1);
+    }
     let mut len = 0;
     for (heading, text) in &sections {
         len += count_keys(&mut counts, heading, HEADING_TF << 1, 0);
@@ -456,19 +478,22 @@ fn encode_postings(list: &[(u32, Count)], len_norm: &[f64]) -> String {
     let mut next = 0u64;
     for &(page, count) in list {
         let lvl = level(count, len_norm[page as usize]);
-        super::push_varint(&mut out, ((u64::from(page) - next) << 4) | lvl);
+        super::push_varint(&mut out, ((u64::from(page) - next) << LEVEL_BITS) | lvl);
         next = u64::from(page) + 1;
     }
     out
 }
 
 /// Phase 3: hands `write_shard(k, data)` the text of every shard `k < shard_count` (keys in
-/// byte order, `"KEY POSTINGS KEY POSTINGS …"`); `shard_count` is a multiple of the partition
-/// count. Returns the sum of what `write_shard` returns.
+/// byte order, `"KEY POSTINGS KEY POSTINGS …"`), and `write_heavy(k, j, postings)` the postings
+/// longer than `heavy_bytes`, whose value in the shard is then the stub `~j.df` (the export
+/// module docs); `shard_count` is a multiple of the partition count. Returns the bytes written.
 pub(super) fn shards(
     spilled: &Spilled,
     shard_count: usize,
+    heavy_bytes: usize,
     write_shard: &(dyn Fn(usize, &str) -> Result<u64, SearchError> + Sync),
+    write_heavy: &(dyn Fn(usize, usize, &str) -> Result<u64, SearchError> + Sync),
 ) -> Result<u64, SearchError> {
     let partitions = spilled.partitions as usize;
     debug_assert_eq!(shard_count % partitions, 0);
@@ -490,19 +515,33 @@ pub(super) fn shards(
             }
             let mut bytes = 0;
             for (j, mut entries) in local.into_iter().enumerate() {
+                let k = part as usize + j * partitions;
                 // Keys are distinct: this is their byte order.
                 entries.sort_unstable();
                 let mut data = Vec::new();
+                let mut heavy = 0;
                 for (key, post) in entries {
                     if !data.is_empty() {
                         data.push(b' ');
                     }
                     data.extend_from_slice(key);
                     data.push(b' ');
-                    data.extend_from_slice(post);
+                    if post.len() > heavy_bytes {
+                        let text = std::str::from_utf8(post).map_err(|_| damaged())?;
+                        bytes += write_heavy(k, heavy, text)?;
+                        // Digits below 32 end a number: one per page.
+                        let df = post
+                            .iter()
+                            .filter(|d| matches!(d, b'A'..=b'Z' | b'a'..=b'f'))
+                            .count();
+                        data.extend_from_slice(format!("~{heavy}.{df}").as_bytes());
+                        heavy += 1;
+                    } else {
+                        data.extend_from_slice(post);
+                    }
                 }
                 let data = String::from_utf8(data).map_err(|_| damaged())?;
-                bytes += write_shard(part as usize + j * partitions, &data)?;
+                bytes += write_shard(k, &data)?;
             }
             Ok(bytes)
         })

@@ -112,7 +112,7 @@
 
   /* ------------------------------------------------------------- query analysis */
 
-  var MAX_BROWSER_KEYS = 12;
+  var MAX_KEYS = 48, STRICT_MAX_KEYS = 8;
   var PAIR = "\u0002";
 
   function isQuote(c) {
@@ -183,30 +183,38 @@
     return out;
   }
 
-  // Keys to load per term, and optional boost keys (mirrors query::browser_keys).
-  function browserKeys(ts) {
-    function keys(t, thin) {
-      var unpaired = t.exact.filter(function (e, i) { return !t.paired[i]; }), last = unpaired.length - 1;
-      return t.pairs.concat(
-        unpaired.filter(function (e, i) { return !thin || i % 2 === 0 || i === last; }).map(function (e) { return e[1]; }),
-        t.grams.map(function (g) { return GRAM + g; }));
+  // Keys to load per term, whether each term is loose, and optional boost keys
+  // (mirrors query::plan).
+  function plan(ts) {
+    function keys(t) {
+      var out = [];
+      var unpaired = t.exact.filter(function (e, i) { return !t.paired[i]; }).map(function (e) { return e[1]; });
+      t.pairs.concat(unpaired, t.grams.map(function (g) { return GRAM + g; })).forEach(function (k) {
+        if (out.indexOf(k) < 0) out.push(k);
+      });
+      return out;
     }
     function count(p) {
       return p.reduce(function (n, k) { return n + k.length; }, 0);
     }
-    var per = ts.map(function (t) { return keys(t, false); });
-    if (count(per) > MAX_BROWSER_KEYS) per = ts.map(function (t) { return keys(t, true); });
-    if (count(per) > MAX_BROWSER_KEYS) {
-      var share = Math.max(1, Math.ceil(MAX_BROWSER_KEYS / ts.length));
-      per = per.map(function (k) { return k.slice(0, share); });
+    var per = ts.map(keys);
+    var loose = ts.map(function (t, i) { return !t.quoted && per[i].length > STRICT_MAX_KEYS; });
+    if (count(per) > MAX_KEYS) {
+      var share = Math.max(1, Math.floor(MAX_KEYS / ts.length));
+      per = per.map(function (k) {
+        if (k.length <= share) return k;
+        var step = k.length / share, out = [];
+        for (var i = 0; i < share; i++) out.push(k[Math.floor(i * step)]);
+        return out;
+      });
     }
-    var room = MAX_BROWSER_KEYS - count(per), boosts = [];
+    var room = Math.max(0, MAX_KEYS - count(per)), boosts = [];
     ts.forEach(function (t) {
       t.boosts.forEach(function (b) {
         if (room > 0 && boosts.indexOf(b) < 0) { boosts.push(b); room--; }
       });
     });
-    return { per: per, boosts: boosts };
+    return { per: per, loose: loose, boosts: boosts };
   }
 
   /* --------------------------------------------------------------- index codec */
@@ -227,16 +235,22 @@
     return out;
   }
 
-  // A posting list as parallel arrays of pages and levels.
+  // A posting list as parallel arrays of pages and levels: (page gap << 5) | level.
   function postings(s) {
     var nums = varints(s), docs = new Int32Array(nums.length), levels = new Uint8Array(nums.length), next = 0;
     for (var i = 0; i < nums.length; i++) {
-      var page = next + Math.floor(nums[i] / 16);
+      var page = next + Math.floor(nums[i] / 32);
       docs[i] = page;
-      levels[i] = nums[i] % 16;
+      levels[i] = nums[i] % 32;
       next = page + 1;
     }
     return { docs: docs, levels: levels };
+  }
+
+  // A heavy key's stub "~j.df" in its shard: [file number j, document frequency], or null.
+  function heavyStub(v) {
+    var m = /^~(\d+)\.(\d+)$/.exec(v || "");
+    return m ? [Number(m[1]), Number(m[2])] : null;
   }
 
   function keyHash(s) {
@@ -253,7 +267,8 @@
   var state = {
     meta: null,        // {v, build, shards, docs}
     metaLoading: null, // Promise of the meta
-    shards: {},        // shard number -> {key: postings string}
+    shards: {},        // shard number -> {key: postings string or heavy stub}
+    heavy: {},         // "k-j" -> postings string of a heavy key
     decoded: {},       // key -> decoded postings
     pages: {},         // page number -> fragment
     facets: null,
@@ -267,6 +282,9 @@
     var map = Object.create(null), parts = data ? data.split(" ") : [];
     for (var i = 0; i + 1 < parts.length; i += 2) map[parts[i]] = parts[i + 1];
     state.shards[k] = map;
+  };
+  NS.heavy = function (build, k, j, data) {
+    if (state.meta && build === state.meta.build) state.heavy[k + "-" + j] = data;
   };
   NS.page = function (build, id, p) {
     if (state.meta && build === state.meta.build) state.pages[id] = p;
@@ -296,7 +314,7 @@
       var m = nextMeta;
       if (!m || !m.build) throw new Error("search/meta.js did not register");
       if (!state.meta || state.meta.build !== m.build) {
-        state = { meta: m, metaLoading: state.metaLoading, shards: {}, decoded: {}, pages: {}, facets: null, loading: {} };
+        state = { meta: m, metaLoading: state.metaLoading, shards: {}, heavy: {}, decoded: {}, pages: {}, facets: null, loading: {} };
       }
       return m;
     });
@@ -325,6 +343,17 @@
     }));
   }
 
+  // The files of the heavy keys among `keys` (their shards already loaded).
+  function needHeavy(keys) {
+    var n = state.meta.shards;
+    return Promise.all(keys.map(function (key) {
+      var k = keyHash(key) % n, stub = heavyStub(state.shards[k][key]);
+      if (!stub) return null;
+      var id = k + "-" + stub[0];
+      return need("s" + id + ".js", function () { return id in state.heavy; });
+    }));
+  }
+
   function needPages(ids) {
     return Promise.all(ids.map(function (id) {
       return need("p" + id + ".js", function () { return !!state.pages[id]; });
@@ -349,8 +378,9 @@
 
   function lookup(key) {
     if (!(key in state.decoded)) {
-      var shard = state.shards[keyHash(key) % state.meta.shards];
-      var s = shard && shard[key];
+      var k = keyHash(key) % state.meta.shards, shard = state.shards[k];
+      var s = shard && shard[key], stub = heavyStub(s);
+      if (stub) s = state.heavy[k + "-" + stub[0]];
       state.decoded[key] = s ? postings(s) : { docs: new Int32Array(0), levels: new Uint8Array(0) };
     }
     return state.decoded[key];
@@ -358,43 +388,69 @@
 
   /* ------------------------------------------------------------------ ranking */
 
-  var TITLE_BONUS = 3.0;   // level bit 3: the key is in the title
-  var TF_SCALE = 2.2;      // BM25 k1 + 1: the top of the quantised tf part
-  var WHOLE_TERM = 2.0;    // a page holding every key of a term counts this much more
-  var ADJACENT = 0.5;      // consecutive keys of a term both present: a longer shared run
+  // The ranking function, mirrored line for line from src/search/rank.rs (specified in
+  // ARCHITECTURE.md, "Ranking"; pinned by tests/vectors/ranking.json).
+  var BM25_K1 = 8.0, TF_LEVELS = 15, TITLE_BIT = 16;
+  var TITLE_BONUS = 1.0, WHOLE_TERM = 2.0, TITLE_TERM = 3.0, MAX_HEAVY_KEYS = 3;
 
-  function weight(level) {
-    return (level & 7) / 7 * TF_SCALE + (level & 8 ? TITLE_BONUS : 0);
+  // The middle of a level's range of BM25's term-frequency part (levels are square-root spaced).
+  function tfPart(level) {
+    var lv = level & 15;
+    if (!lv) return 0;
+    var x = (lv - 0.5) / TF_LEVELS;
+    return x * x * (BM25_K1 + 1.0);
   }
 
-  // Ranks every candidate page: pages holding all terms first, then by how many terms they hold,
-  // then by BM25 over the loaded keys with whole-term and adjacency boosts.
-  function rank(ts, plan) {
+  function weight(level) {
+    return tfPart(level) + (level & TITLE_BIT ? TITLE_BONUS : 0);
+  }
+
+  // Rounded to six decimals, so Math.log and Rust's ln give the same weights.
+  function idf(n, df) {
+    return Math.round(Math.log(1 + (n - df + 0.5) / (df + 0.5)) * 1e6) / 1e6;
+  }
+
+  // A loose term keeps its light keys and its MAX_HEAVY_KEYS rarest heavy ones (rank::settle).
+  function settle(p) {
+    var n = state.meta.shards;
+    var per = p.per.map(function (keys, t) {
+      if (!p.loose[t]) return keys;
+      var heavy = [];
+      keys.forEach(function (key, i) {
+        var stub = heavyStub(state.shards[keyHash(key) % n][key]);
+        if (stub) heavy.push([stub[1], i]);
+      });
+      heavy.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+      var dropped = heavy.slice(MAX_HEAVY_KEYS).map(function (h) { return h[1]; });
+      return keys.filter(function (k, i) { return dropped.indexOf(i) < 0; });
+    });
+    return { per: per, loose: p.loose, boosts: p.boosts };
+  }
+
+  // Ranks every candidate page: pages holding more terms whole first, then by score, then by page.
+  function rank(ts, p) {
     var n = state.meta.docs;
-    var score = new Float64Array(n), held = new Uint8Array(n), hit = new Uint8Array(n);
-    var excluded = new Uint8Array(n);
-    function idf(df) { return Math.log(1 + (n - df + 0.5) / (df + 0.5)); }
+    var score = new Float64Array(n), held = new Uint32Array(n), hit = new Uint8Array(n), excluded = new Uint8Array(n);
     ts.forEach(function (t, ti) {
-      var keys = plan.per[ti], count = new Uint8Array(n), exactScore = new Float64Array(n), gramScore = new Float64Array(n);
-      var prev = null;
+      var keys = p.per[ti], count = new Uint32Array(n), inTitle = new Uint32Array(n);
+      var termScore = new Float64Array(n), exactScore = new Float64Array(n), titleScore = new Float64Array(n);
       keys.forEach(function (key) {
-        var p = lookup(key), w = idf(p.docs.length), isGram = key.charAt(0) === GRAM;
-        var here = new Uint8Array(n);
-        for (var i = 0; i < p.docs.length; i++) {
-          var d = p.docs[i];
+        var post = lookup(key), w = idf(n, post.docs.length), isGram = key.charAt(0) === GRAM;
+        for (var i = 0; i < post.docs.length; i++) {
+          var d = post.docs[i], level = post.levels[i];
           count[d]++;
-          here[d] = 1;
-          if (isGram) gramScore[d] += w * weight(p.levels[i]);
-          else exactScore[d] += w * weight(p.levels[i]);
-          if (prev && prev.here[d]) exactScore[d] += ADJACENT * Math.min(w, prev.w);
+          var sc = w * weight(level);
+          termScore[d] += sc;
+          if (!isGram) exactScore[d] += sc;
+          if (level & TITLE_BIT) { inTitle[d]++; titleScore[d] += w; }
         }
-        prev = isGram ? null : { here: here, w: w };
       });
       for (var d = 0; d < n; d++) {
-        if (count[d] === keys.length) {
+        if (keys.length && count[d] === keys.length) {
           held[d]++;
           hit[d] = 1;
-          score[d] += WHOLE_TERM * (exactScore[d] + gramScore[d]);
+          score[d] += WHOLE_TERM * termScore[d];
+          if (inTitle[d] === count[d]) score[d] += TITLE_TERM * titleScore[d];
         } else {
           if (t.quoted) excluded[d] = 1;
           // Grams alone (shared characters or digits) do not make a partial answer.
@@ -402,9 +458,9 @@
         }
       }
     });
-    plan.boosts.forEach(function (key) {
-      var p = lookup(key), w = idf(p.docs.length);
-      for (var i = 0; i < p.docs.length; i++) if (hit[p.docs[i]]) score[p.docs[i]] += w * weight(p.levels[i]);
+    p.boosts.forEach(function (key) {
+      var post = lookup(key), w = idf(n, post.docs.length);
+      for (var i = 0; i < post.docs.length; i++) if (hit[post.docs[i]]) score[post.docs[i]] += w * weight(post.levels[i]);
     });
     var out = [];
     for (var d = 0; d < n; d++) if (hit[d] && !excluded[d]) out.push({ id: d, held: held[d], score: score[d] });
@@ -412,13 +468,20 @@
     return out;
   }
 
+  function allKeys(p) {
+    return p.per.reduce(function (a, k) { return a.concat(k); }, p.boosts);
+  }
+
   // All candidate pages for a query, ranked: [{id, held, score}], plus the analysed terms.
   function query(q) {
     var ts = parseQuery(q);
     if (!ts.length) return loadMeta(false).then(function () { return { terms: ts, results: [] }; });
-    var plan = browserKeys(ts), keys = plan.per.reduce(function (a, k) { return a.concat(k); }, plan.boosts);
+    var planned = plan(ts);
     return withIndex(function () {
-      return needShards(keys).then(function () { return { terms: ts, results: rank(ts, plan) }; });
+      return needShards(allKeys(planned)).then(function () {
+        var settled = settle(planned);
+        return needHeavy(allKeys(settled)).then(function () { return { terms: ts, results: rank(ts, settled) }; });
+      });
     });
   }
 
@@ -561,6 +624,17 @@
       var shown = res.results.slice(0, limit || 10);
       return needPages(shown.map(function (r) { return r.id; })).then(function () {
         return exactFirst(res.terms, shown).map(function (r) { return describe(r, res.terms, q); });
+      });
+    });
+  };
+
+  // Test hook for tests/vectors/ranking.json: the first `limit` pages of the ranking itself,
+  // before the shown results are reordered, as {url, held, score}.
+  NS.ranked = function (q, limit) {
+    return query(q).then(function (res) {
+      var top = res.results.slice(0, limit || 10);
+      return needPages(top.map(function (r) { return r.id; })).then(function () {
+        return top.map(function (r) { return { url: state.pages[r.id].u, held: r.held, score: r.score }; });
       });
     });
   };

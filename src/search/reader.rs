@@ -1,0 +1,303 @@
+//! Reads the static index that [`super::export`] wrote into an output folder, file by file as
+//! the browser loads it, and answers queries with [`super::rank`]: the CLI and `/api/search`
+//! therefore rank exactly as the site's search page does, from the same files.
+//!
+//! Each file is a script calling `window.__shuyuan.<name>(…)`; the arguments, put between
+//! brackets, are a JSON array. Shards and fragments are read only when a query needs them and
+//! kept for the next query of the same build.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Deserialize;
+
+use super::facets::Facets;
+use super::query::{self, Term};
+use super::rank::{self, KeyInfo, LEVEL_BITS, Postings, Ranked};
+use super::snippet::{best_section, holds_all, snippet};
+use super::{SearchError, SearchHit, SearchQuery};
+
+/// `search/meta.js`: which build is current and how it is laid out.
+#[derive(Clone, Debug, Deserialize)]
+struct Meta {
+    build: String,
+    shards: u32,
+    docs: u32,
+}
+
+/// A page fragment `p<d>.js` (see the export module docs for the field names).
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct Fragment {
+    pub t: String,
+    pub u: String,
+    pub k: String,
+    pub l: String,
+    pub d: Option<String>,
+    pub st: Option<String>,
+    pub b: Vec<String>,
+    pub s: Vec<[String; 3]>,
+}
+
+/// The static index of one output folder.
+pub struct StaticIndex {
+    dir: PathBuf,
+    meta: Meta,
+    /// Shard number → key → encoded postings.
+    shards: Mutex<HashMap<u32, HashMap<String, String>>>,
+    fragments: Mutex<HashMap<u32, Fragment>>,
+    facets: Mutex<Option<Facets>>,
+}
+
+/// The JSON array of a script's call arguments, checked against the expected call.
+fn call_arguments(path: &Path, call: &str) -> Result<serde_json::Value, SearchError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            SearchError::NoIndex(path.to_path_buf())
+        } else {
+            SearchError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
+    })?;
+    let corrupt = || SearchError::Corrupt(format!("{} 不是{call}文件", path.display()));
+    let args = text
+        .trim_end()
+        .strip_prefix(&format!("window.__shuyuan.{call}("))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .ok_or_else(corrupt)?;
+    serde_json::from_str(&format!("[{args}]")).map_err(|_| corrupt())
+}
+
+/// Decodes base64url varints: five payload bits a digit, least significant first, a digit of
+/// 32 or more continuing the number (the export module docs).
+pub(super) fn decode_varints(encoded: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let (mut value, mut shift) = (0u64, 0u32);
+    for b in encoded.bytes() {
+        let digit = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => continue,
+        };
+        value |= u64::from(digit & 31) << shift;
+        if digit < 32 {
+            out.push(value);
+            value = 0;
+            shift = 0;
+        } else {
+            shift += 5;
+        }
+    }
+    out
+}
+
+/// Decodes one key's postings: `(page gap << 4) | level` per page.
+pub(super) fn decode_postings(encoded: &str) -> Postings {
+    let numbers = decode_varints(encoded);
+    let mut out = Postings {
+        pages: Vec::with_capacity(numbers.len()),
+        levels: Vec::with_capacity(numbers.len()),
+    };
+    let mut next = 0u64;
+    for v in numbers {
+        let page = next + (v >> LEVEL_BITS);
+        out.pages.push(page as u32);
+        out.levels.push((v & ((1 << LEVEL_BITS) - 1)) as u8);
+        next = page + 1;
+    }
+    out
+}
+
+/// A heavy key's stub `~j.df`: its file number in the shard and its document frequency.
+fn heavy_stub(value: &str) -> Option<(usize, usize)> {
+    let (j, df) = value.strip_prefix('~')?.split_once('.')?;
+    Some((j.parse().ok()?, df.parse().ok()?))
+}
+
+impl StaticIndex {
+    /// Opens the static index under `out_dir/search/` (the site's output folder).
+    pub fn open(out_dir: &Path) -> Result<StaticIndex, SearchError> {
+        let dir = out_dir.join("search");
+        let args = call_arguments(&dir.join("meta.js"), "meta")?;
+        let meta: Meta = serde_json::from_value(args[0].clone())
+            .map_err(|e| SearchError::Corrupt(format!("meta.js：{e}")))?;
+        if meta.shards == 0 {
+            return Err(SearchError::Corrupt("meta.js：分片数为 0".into()));
+        }
+        Ok(StaticIndex {
+            dir: dir.join(&meta.build),
+            meta,
+            shards: Mutex::new(HashMap::new()),
+            fragments: Mutex::new(HashMap::new()),
+            facets: Mutex::new(None),
+        })
+    }
+
+    /// The folder of the current build's files.
+    #[cfg(test)]
+    pub(super) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The build this index belongs to (changes whenever the site is rebuilt).
+    pub fn build_id(&self) -> &str {
+        &self.meta.build
+    }
+
+    /// The shard value of every key (postings or a heavy stub), reading the shards they hash
+    /// to; `None` for a key in no page.
+    fn shard_values(&self, keys: &[&String]) -> Result<HashMap<String, String>, SearchError> {
+        let mut shards = self.shards.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = HashMap::new();
+        for key in keys {
+            let k = super::export::key_hash(key) % self.meta.shards;
+            if let std::collections::hash_map::Entry::Vacant(slot) = shards.entry(k) {
+                let args = call_arguments(&self.dir.join(format!("s{k}.js")), "shard")?;
+                let data = args[2].as_str().unwrap_or_default();
+                let words: Vec<&str> = data.split(' ').collect();
+                slot.insert(
+                    words
+                        .chunks_exact(2)
+                        .map(|w| (w[0].to_string(), w[1].to_string()))
+                        .collect(),
+                );
+            }
+            if let Some(value) = shards[&k].get(key.as_str()) {
+                out.insert(key.to_string(), value.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The decoded postings of `keys`, whose shard values are in `values`: inline, or read
+    /// from the key's own file for a heavy key.
+    fn postings(
+        &self,
+        keys: &[&String],
+        values: &HashMap<String, String>,
+    ) -> Result<HashMap<String, Postings>, SearchError> {
+        let mut out = HashMap::new();
+        for key in keys {
+            let Some(value) = values.get(key.as_str()) else {
+                continue;
+            };
+            let postings = match heavy_stub(value) {
+                Some((j, _)) => {
+                    let k = super::export::key_hash(key) % self.meta.shards;
+                    let path = self.dir.join(format!("s{k}-{j}.js"));
+                    let args = call_arguments(&path, "heavy")?;
+                    decode_postings(args[3].as_str().unwrap_or_default())
+                }
+                None => decode_postings(value),
+            };
+            out.insert(key.to_string(), postings);
+        }
+        Ok(out)
+    }
+
+    fn fragment(&self, page: u32) -> Result<Fragment, SearchError> {
+        let mut fragments = self.fragments.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(f) = fragments.get(&page) {
+            return Ok(f.clone());
+        }
+        let path = self.dir.join(format!("p{page}.js"));
+        let args = call_arguments(&path, "page")?;
+        let fragment: Fragment = serde_json::from_value(args[2].clone())
+            .map_err(|e| SearchError::Corrupt(format!("{}：{e}", path.display())))?;
+        fragments.insert(page, fragment.clone());
+        Ok(fragment)
+    }
+
+    fn with_facets<T>(&self, f: impl FnOnce(&Facets) -> T) -> Result<T, SearchError> {
+        let mut facets = self.facets.lock().unwrap_or_else(|e| e.into_inner());
+        if facets.is_none() {
+            let path = self.dir.join("facets.js");
+            let args = call_arguments(&path, "facets")?;
+            *facets = Some(Facets::decode(&args[1], self.meta.docs)?);
+        }
+        Ok(f(facets.as_ref().expect("facets were just loaded")))
+    }
+
+    /// The root-relative URL of page number `page`.
+    pub fn url_of(&self, page: u32) -> Result<String, SearchError> {
+        Ok(self.fragment(page)?.u)
+    }
+
+    /// Every page answering the query, ranked, before filters: exactly the page's list.
+    pub fn rank(&self, text: &str) -> Result<(Vec<Term>, Vec<Ranked>), SearchError> {
+        let terms = query::parse(text);
+        if terms.is_empty() {
+            return Ok((terms, Vec::new()));
+        }
+        let plan = query::plan(&terms);
+        let keys: Vec<&String> = plan.per_term.iter().flatten().chain(&plan.boosts).collect();
+        let values = self.shard_values(&keys)?;
+        let info = |key: &str| match values.get(key).and_then(|v| heavy_stub(v)) {
+            Some((_, df)) => KeyInfo::Heavy(df),
+            None => KeyInfo::Light,
+        };
+        let plan = rank::settle(&plan, &info);
+        let keys: Vec<&String> = plan.per_term.iter().flatten().chain(&plan.boosts).collect();
+        let postings = self.postings(&keys, &values)?;
+        let ranked = rank::rank(&terms, &plan, &postings, self.meta.docs);
+        Ok((terms, ranked))
+    }
+
+    /// Runs a query with its filters; at most `query.limit` (at least 1) hits, in the order
+    /// the search page shows them: ranked, and among those shown, pages holding every term
+    /// verbatim first.
+    pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, SearchError> {
+        let (terms, ranked) = self.rank(&query.text)?;
+        let filtered = if query.has_filters() {
+            self.with_facets(|f| {
+                ranked
+                    .into_iter()
+                    .filter(|r| f.passes(r.page, query))
+                    .collect::<Vec<_>>()
+            })?
+        } else {
+            ranked
+        };
+        let shown = &filtered[..filtered.len().min(query.limit.max(1))];
+        let mut hits = Vec::with_capacity(shown.len());
+        for r in shown {
+            let fragment = self.fragment(r.page)?;
+            hits.push((holds_all(&terms, &fragment), r, fragment));
+        }
+        // Stable: the rank order stays within each group.
+        hits.sort_by_key(|(exact, _, _)| !exact);
+        Ok(hits
+            .into_iter()
+            .map(|(exact, r, f)| describe(&terms, r, f, exact))
+            .collect())
+    }
+}
+
+/// A hit as the page shows it: the best section's anchor, heading and snippet.
+fn describe(terms: &[Term], r: &Ranked, f: Fragment, exact: bool) -> SearchHit {
+    let (best, marks) = best_section(terms, f.s.iter().map(|s| (s[1].as_str(), s[2].as_str())));
+    let section = f.s.get(best);
+    let anchor = section.map_or("", |s| s[0].as_str());
+    SearchHit {
+        url: if anchor.is_empty() {
+            f.u
+        } else {
+            format!("{}#{anchor}", f.u)
+        },
+        title: f.t,
+        kind: f.k,
+        kind_label: f.l,
+        date: f.d,
+        status: f.st,
+        breadcrumbs: f.b,
+        section: section.map_or(String::new(), |s| s[1].clone()),
+        score: r.score,
+        exact,
+        snippet: section.map_or(String::new(), |s| snippet(&s[2], &marks)),
+    }
+}

@@ -1,0 +1,73 @@
+//! The ranking vectors: `tests/vectors/ranking.json` holds queries over the fixture site
+//! `tests/fixtures/ranking` with the top ten pages, the number of terms each holds and its
+//! score. This test builds the fixture with the real binary and checks that `shuyuan search`'s
+//! ranking (the static index read back in Rust) gives exactly those; the browser check
+//! `tests/browser/checks/ranking.mjs` checks `search.js` against the same file. Together they
+//! keep the two implementations of the one ranking function the same.
+//!
+//! After a deliberate change of the ranking, regenerate the file with
+//! `SHUYUAN_UPDATE_VECTORS=1 cargo test --test search_vectors` and review the diff.
+
+mod common;
+
+use common::{TestSite, repo_root};
+use shuyuan::search::StaticIndex;
+
+const VECTORS: &str = "tests/vectors/ranking.json";
+/// Scores are sums of IEEE products computed in the same order on both sides; the tolerance
+/// only absorbs printing.
+const TOLERANCE: f64 = 1e-9;
+
+fn top_ten(index: &StaticIndex, query: &str) -> serde_json::Value {
+    let (_, ranked) = index.rank(query).unwrap();
+    ranked
+        .iter()
+        .take(10)
+        .map(|r| {
+            serde_json::json!({
+                "url": index.url_of(r.page).unwrap(),
+                "held": r.held,
+                "score": r.score,
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn the_rust_ranking_matches_the_vectors() {
+    let site = TestSite::fixture("ranking");
+    site.build_ok();
+    let index = StaticIndex::open(&site.out()).unwrap();
+    let path = repo_root().join(VECTORS);
+    let mut vectors: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let update = std::env::var_os("SHUYUAN_UPDATE_VECTORS").is_some();
+    let mut checked = 0;
+    for case in vectors["queries"].as_array_mut().unwrap() {
+        let query = case["q"].as_str().unwrap().to_string();
+        let got = top_ten(&index, &query);
+        if update {
+            case["top"] = got;
+            continue;
+        }
+        let want = case["top"].as_array().unwrap();
+        let got = got.as_array().unwrap();
+        assert_eq!(got.len(), want.len(), "{query}: number of results");
+        for (rank, (g, w)) in got.iter().zip(want).enumerate() {
+            assert_eq!(g["url"], w["url"], "{query}: page at rank {rank}");
+            assert_eq!(g["held"], w["held"], "{query}: terms held at rank {rank}");
+            let (gs, ws) = (g["score"].as_f64().unwrap(), w["score"].as_f64().unwrap());
+            assert!(
+                (gs - ws).abs() < TOLERANCE,
+                "{query}: score at rank {rank}: {gs} != {ws}"
+            );
+        }
+        checked += 1;
+    }
+    if update {
+        let text = serde_json::to_string_pretty(&vectors).unwrap();
+        std::fs::write(&path, text + "\n").unwrap();
+        return;
+    }
+    assert!(checked >= 15, "only {checked} queries");
+}
