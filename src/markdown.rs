@@ -5,7 +5,11 @@
 //! The parser is comrak with `cjk_friendly_emphasis`: CommonMark's flanking rules leave
 //! `这是**“重点”**内容` and `**《条例》**规定` unbolded, which Chinese editors write all the time.
 //! Internal links are replaced by placeholders here and filled in by [`crate::resolve`],
-//! once every page's URL and anchors are known.
+//! once every page's URL and anchors are known: in the HTML, an `href`/`src` value that is
+//! exactly the body's placeholder prefix and the link's number (a link showing its
+//! target's title is left empty, the title goes after its opening tag); in the plain text,
+//! a title slot. Plain text never carries the editor's control characters, so every
+//! slot in it is ours.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -53,7 +57,8 @@ pub struct TocEntry {
     pub title: String,
 }
 
-/// Plain text between two headings, for the search index.
+/// Plain text between two headings, for the search index. Until resolve fills them in, it
+/// may hold title slots (see [`TITLE_OPEN`]).
 #[derive(Debug, Clone, Default)]
 pub struct TextSection {
     pub anchor: String,
@@ -63,20 +68,27 @@ pub struct TextSection {
 
 #[derive(Debug, Default)]
 pub struct Rendered {
-    /// HTML with `sy-link-N` placeholders where internal links go.
+    /// HTML with placeholders (`{link_prefix}N`) as the `href` or `src` of internal links.
     pub html: String,
+    /// The start of every placeholder in this body: `sy-link-`, lengthened until the body
+    /// does not contain it, so that nothing the editor writes (raw HTML included) can pass
+    /// for one.
+    pub link_prefix: String,
     pub toc: Vec<TocEntry>,
     pub anchors: HashSet<String>,
     pub links: Vec<LinkRef>,
+    /// Plain text by heading, with title slots.
     pub sections: Vec<TextSection>,
-    pub char_count: usize,
+    /// The first paragraph's plain text, with title slots: the summary when the front matter
+    /// gives none.
     pub first_paragraph: String,
 }
 
-pub const PLACEHOLDER_PREFIX: &str = "sy-link-";
-/// Private-use characters around the index of a link whose text is its target's title.
-pub const TITLE_OPEN: char = '\u{E000}';
-pub const TITLE_CLOSE: char = '\u{E001}';
+/// In plain text, a link that shows its target's title is the link's number between these
+/// two control characters, until resolve puts the title there. The editor's control
+/// characters never reach plain text (see [`push_clean`]), so a slot is always ours.
+pub const TITLE_OPEN: char = '\u{1}';
+pub const TITLE_CLOSE: char = '\u{2}';
 
 pub fn options(allow_html: bool) -> Options<'static> {
     let mut options = Options::default();
@@ -99,18 +111,21 @@ pub fn options(allow_html: bool) -> Options<'static> {
 pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
     let arena = Arena::new();
     let root = comrak::parse_document(&arena, body, options);
-    let mut out = Rendered::default();
+    let mut out = Rendered {
+        link_prefix: link_prefix(body),
+        ..Rendered::default()
+    };
     let mut ids = Vec::new();
-    let mut used: HashMap<String, usize> = HashMap::new();
+    let mut used = UsedIds::default();
 
-    // Collected first: wiki links get new children below, and the tree walk forbids that.
+    // Collected first: wiki links lose their children below, and the tree walk forbids that.
     let nodes: Vec<Node> = root.descendants().collect();
     for node in nodes {
         let value = node.data().value.clone();
         match value {
             NodeValue::Heading(heading) => {
                 let (title, custom) = take_custom_id(node);
-                let id = unique_id(custom.unwrap_or_else(|| slugify(&title)), &mut used);
+                let id = used.unique(custom.unwrap_or_else(|| slugify(&title)));
                 if (2..=4).contains(&heading.level) {
                     out.toc.push(TocEntry {
                         level: heading.level,
@@ -127,7 +142,7 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
                     let index = out.links.len();
                     out.links.push(link_ref(target, &link.url, pos, false));
                     if let NodeValue::Link(l) = &mut node.data_mut().value {
-                        l.url = format!("{PLACEHOLDER_PREFIX}{index}");
+                        l.url = format!("{}{index}", out.link_prefix);
                     }
                 }
             }
@@ -137,13 +152,13 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
                     let index = out.links.len();
                     out.links.push(link_ref(target, &image.url, pos, false));
                     if let NodeValue::Image(i) = &mut node.data_mut().value {
-                        i.url = format!("{PLACEHOLDER_PREFIX}{index}");
+                        i.url = format!("{}{index}", out.link_prefix);
                     }
                 }
             }
             NodeValue::WikiLink(wiki) => {
                 let (slug, fragment) = split_fragment(wiki.url.trim());
-                let text = plain_text(node);
+                let text = plain_text(node, None);
                 let wants_title = text.trim() == wiki.url.trim();
                 let pos = node.data().sourcepos;
                 let index = out.links.len();
@@ -157,17 +172,14 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
                     wants_title,
                 ));
                 node.data_mut().value = NodeValue::Link(Box::new(comrak::nodes::NodeLink {
-                    url: format!("{PLACEHOLDER_PREFIX}{index}"),
+                    url: format!("{}{index}", out.link_prefix),
                     title: String::new(),
                 }));
+                // Empty: `<a href="…"></a>`, the title goes in once resolve knows it.
                 if wants_title {
                     for child in node.children().collect::<Vec<_>>() {
                         child.detach();
                     }
-                    let label = arena.alloc(comrak::nodes::AstNode::from(NodeValue::Text(
-                        format!("{TITLE_OPEN}{index}{TITLE_CLOSE}").into(),
-                    )));
-                    node.append(label);
                 }
             }
             NodeValue::Alert(_) => {
@@ -252,6 +264,7 @@ impl HeadingAdapter for AnchoredHeadings {
 }
 
 /// Removes a trailing `{#custom-id}` from a heading and returns the heading's text with it.
+/// Called before the links inside are replaced: a wiki link counts with what the editor wrote.
 fn take_custom_id<'a>(heading: Node<'a>) -> (String, Option<String>) {
     let mut custom = None;
     if let Some(last) = heading.last_child() {
@@ -269,22 +282,45 @@ fn take_custom_id<'a>(heading: Node<'a>) -> (String, Option<String>) {
             }
         }
     }
-    (plain_text(heading).trim().to_string(), custom)
+    (plain_text(heading, None).trim().to_string(), custom)
 }
 
-fn unique_id(base: String, used: &mut HashMap<String, usize>) -> String {
-    let count = used.entry(base.clone()).or_insert(0);
-    let id = if *count == 0 {
-        base.clone()
-    } else {
-        format!("{base}-{count}")
-    };
-    *count += 1;
-    // A generated `x-1` could collide with a heading literally called `x-1`.
-    if id != base {
-        used.entry(id.clone()).or_insert(1);
+/// The heading ids of one page so far.
+#[derive(Default)]
+struct UsedIds {
+    taken: HashSet<String>,
+    /// For each id asked for, the suffix to try next: many headings of one name stay linear.
+    next_suffix: HashMap<String, usize>,
+}
+
+impl UsedIds {
+    /// `base`, or `base-1`, `base-2` … whichever no earlier heading has — also when that
+    /// heading is literally called `base-1`.
+    fn unique(&mut self, base: String) -> String {
+        let mut id = base.clone();
+        if self.taken.contains(&id) {
+            let suffix = self.next_suffix.entry(base.clone()).or_insert(1);
+            loop {
+                id = format!("{base}-{suffix}");
+                *suffix += 1;
+                if !self.taken.contains(&id) {
+                    break;
+                }
+            }
+        }
+        self.taken.insert(id.clone());
+        id
     }
-    id
+}
+
+/// The placeholder prefix of one body: `sy-link-`, then `sy-link-x-` and so on, the first
+/// that the body does not contain.
+fn link_prefix(body: &str) -> String {
+    let mut prefix = String::from("sy-link-");
+    while body.contains(&prefix) {
+        prefix.push_str("x-");
+    }
+    prefix
 }
 
 /// Heading text to anchor: Chinese and other letters and digits stay readable, ASCII is
@@ -407,17 +443,43 @@ pub fn percent_decode(text: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
-fn plain_text<'a>(node: Node<'a>) -> String {
+/// The text of a subtree as a reader sees it. Once the links are replaced (`slots` given),
+/// each link that shows its target's title leaves a title slot.
+fn plain_text<'a>(node: Node<'a>, slots: Option<&Rendered>) -> String {
     let mut text = String::new();
     for d in node.descendants() {
         match &d.data().value {
-            NodeValue::Text(t) => text.push_str(t),
-            NodeValue::Code(c) => text.push_str(&c.literal),
+            NodeValue::Text(t) => push_clean(&mut text, t),
+            NodeValue::Code(c) => push_clean(&mut text, &c.literal),
             NodeValue::SoftBreak | NodeValue::LineBreak => text.push(' '),
+            NodeValue::Link(link) => {
+                let Some(rendered) = slots else { continue };
+                let index = link
+                    .url
+                    .strip_prefix(rendered.link_prefix.as_str())
+                    .and_then(|n| n.parse::<usize>().ok());
+                if let Some(index) = index
+                    && rendered.links.get(index).is_some_and(|l| l.wants_title)
+                {
+                    text.push(TITLE_OPEN);
+                    text.push_str(&index.to_string());
+                    text.push(TITLE_CLOSE);
+                }
+            }
             _ => {}
         }
     }
     text
+}
+
+/// Appends the editor's text without control characters (a NUL, a stray escape …) other
+/// than line breaks and tabs: plain text ends up in `<meta>` tags, summaries and search
+/// snippets, where they show as garbage or break the page.
+fn push_clean(out: &mut String, text: &str) {
+    out.extend(
+        text.chars()
+            .filter(|&c| !c.is_control() || c == '\n' || c == '\t'),
+    );
 }
 
 /// Walks the document once more for its plain text, cut into sections at headings.
@@ -428,6 +490,7 @@ fn collect_text<'a>(root: Node<'a>, ids: &[String], out: &mut Rendered) {
     for node in root.children() {
         walk_block(
             node,
+            out,
             ids,
             &mut heading_index,
             &mut sections,
@@ -435,10 +498,6 @@ fn collect_text<'a>(root: Node<'a>, ids: &[String], out: &mut Rendered) {
         );
     }
     sections.retain(|s| !s.text.trim().is_empty() || !s.heading.is_empty());
-    out.char_count = sections
-        .iter()
-        .map(|s| s.text.chars().filter(|c| !c.is_whitespace()).count())
-        .sum();
     out.first_paragraph = first_paragraph.unwrap_or_default();
     for section in &mut sections {
         section.text.shrink_to_fit();
@@ -448,6 +507,7 @@ fn collect_text<'a>(root: Node<'a>, ids: &[String], out: &mut Rendered) {
 
 fn walk_block<'a>(
     node: Node<'a>,
+    rendered: &Rendered,
     ids: &[String],
     heading_index: &mut usize,
     sections: &mut Vec<TextSection>,
@@ -456,7 +516,7 @@ fn walk_block<'a>(
     let value = node.data().value.clone();
     match value {
         NodeValue::Heading(_) => {
-            let heading = plain_text(node).trim().to_string();
+            let heading = plain_text(node, Some(rendered)).trim().to_string();
             let anchor = ids.get(*heading_index).cloned().unwrap_or_default();
             *heading_index += 1;
             sections.push(TextSection {
@@ -470,9 +530,13 @@ fn walk_block<'a>(
         | NodeValue::CodeBlock(_)
         | NodeValue::HtmlBlock(_) => {
             let text = match &value {
-                NodeValue::CodeBlock(code) => code.literal.clone(),
+                NodeValue::CodeBlock(code) => {
+                    let mut text = String::with_capacity(code.literal.len());
+                    push_clean(&mut text, &code.literal);
+                    text
+                }
                 NodeValue::HtmlBlock(_) => String::new(),
-                _ => plain_text(node),
+                _ => plain_text(node, Some(rendered)),
             };
             if first_paragraph.is_none()
                 && matches!(value, NodeValue::Paragraph)
@@ -489,7 +553,14 @@ fn walk_block<'a>(
         }
         _ => {
             for child in node.children() {
-                walk_block(child, ids, heading_index, sections, first_paragraph);
+                walk_block(
+                    child,
+                    rendered,
+                    ids,
+                    heading_index,
+                    sections,
+                    first_paragraph,
+                );
             }
         }
     }
@@ -520,6 +591,45 @@ mod tests {
         assert_eq!(ids, ["第三条-工作要求", "第三条-工作要求-1", "zongti"]);
         assert!(r.html.contains("<h2 id=\"第三条-工作要求\">"));
         assert_eq!(r.toc[2].title, "一、总体要求");
+    }
+
+    #[test]
+    fn a_generated_id_never_takes_one_a_heading_has() {
+        let r = render(
+            "## 步骤 1\n\n## 步骤\n\n## 步骤\n\n## 步骤-2\n\n## 步骤\n",
+            "a.md",
+            &options(false),
+        );
+        let ids: Vec<_> = r.toc.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["步骤-1", "步骤", "步骤-2", "步骤-2-1", "步骤-3"]);
+    }
+
+    #[test]
+    fn placeholders_use_a_prefix_the_body_does_not_hold() {
+        let r = render("写着 sy-link-0，见[[甲]]。", "a.md", &options(false));
+        assert_eq!(r.link_prefix, "sy-link-x-");
+        assert!(
+            r.html.contains("<a href=\"sy-link-x-0\"></a>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("写着 sy-link-0"));
+        assert_eq!(
+            render("见[[甲]]", "a.md", &options(false)).link_prefix,
+            "sy-link-"
+        );
+    }
+
+    #[test]
+    fn plain_text_holds_title_slots_and_no_control_characters() {
+        let r = render(
+            "依据[[甲]]和[[乙|新文件]]\0办\u{1b}理。\n\n## 对照[[丙]]\n\n`代\u{7}码`\n",
+            "a.md",
+            &options(false),
+        );
+        assert_eq!(r.first_paragraph, "依据\u{1}0\u{2}和新文件办理。");
+        assert_eq!(r.sections[1].heading, "对照\u{1}2\u{2}");
+        assert_eq!(r.sections[1].text, "代码");
     }
 
     #[test]

@@ -115,12 +115,14 @@ impl Document {
         }
     }
 
-    /// A diagnostic placed at the value of `field`, or at the top of the file.
-    pub fn error_at(&self, field: &str, code: Code, message: String) -> Diagnostic {
+    /// A diagnostic placed at the value of `field`, or at the top of the file, quoting its
+    /// line (read again from under the site `root` once the source is released).
+    pub fn error_at(&self, root: &Path, field: &str, code: Code, message: String) -> Diagnostic {
         let d = Diagnostic::error(code, &self.shown_path, message);
+        let source = self.source_text(root);
         match self.positions.get(field) {
-            Some(&(line, col)) => d.at(&self.source, line, col),
-            None => d.at(&self.source, 1, 1),
+            Some(&(line, col)) => d.at(&source, line, col),
+            None => d.at(&source, 1, 1),
         }
     }
 }
@@ -251,6 +253,7 @@ fn parse_one(
         match Kind::parse(&kind_name) {
             Some(kind) => document.kind = Some(kind),
             None => problems.push(document.error_at(
+                site_root,
                 "kind",
                 Code::UnknownKind,
                 format!("未知的内容类型 `{kind_name}`；可用类型：case（案例）、guide（操作指南）、policy（政策摘编）"),

@@ -602,6 +602,7 @@ pub fn check_outputs(site: &Site, training: &Training, diagnostics: &mut Diagnos
     for (alias, i) in &site.aliases {
         if let Some(&(_, "aliases")) = taken.get(alias.as_str()) {
             diagnostics.push(site.pages[*i].doc.error_at(
+                &site.config.root,
                 "aliases",
                 Code::DuplicateOutput,
                 format!("旧地址 {alias} 已被另一页用作旧地址"),
@@ -617,6 +618,7 @@ pub fn check_outputs(site: &Site, training: &Training, diagnostics: &mut Diagnos
     for (path, what) in generated {
         if let Some(&(page, field)) = taken.get(path.as_str()) {
             diagnostics.push(site.pages[page].doc.error_at(
+                &site.config.root,
                 field,
                 Code::DuplicateOutput,
                 format!("输出路径 {path} 与自动生成的{what}冲突；请换一个文件名、slug 或旧地址"),

@@ -13,9 +13,7 @@ use std::path::Path;
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::load::Asset;
-use crate::markdown::{
-    LinkTarget, PLACEHOLDER_PREFIX, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection, TocEntry,
-};
+use crate::markdown::{LinkTarget, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection, TocEntry};
 use crate::parse::{Document, Role};
 use crate::schema::{Date, FieldType, Kind};
 
@@ -49,6 +47,34 @@ pub struct Page {
 impl Page {
     pub fn status(&self) -> Option<&str> {
         self.doc.text("status")
+    }
+
+    /// Takes in the body's plain text once its links are filled in ([`Filled::titles`]):
+    /// the text by heading for search, the length, and the summary when the front matter
+    /// gives none.
+    pub(crate) fn take_text(
+        &mut self,
+        sections: Vec<TextSection>,
+        first_paragraph: &str,
+        titles: &[Option<String>],
+    ) {
+        self.text = sections
+            .into_iter()
+            .map(|section| TextSection {
+                heading: fill_titles(section.heading, titles),
+                text: fill_titles(section.text, titles),
+                anchor: section.anchor,
+            })
+            .collect();
+        self.char_count = self
+            .text
+            .iter()
+            .map(|s| s.text.chars().filter(|c| !c.is_whitespace()).count())
+            .sum();
+        self.summary = self.doc.text("summary").map(str::to_string).or_else(|| {
+            let first = fill_titles(first_paragraph.to_string(), titles);
+            (!first.is_empty()).then(|| excerpt(first.trim(), 120))
+        });
     }
 
     /// The date lists sort by: last update first, then publication.
@@ -263,20 +289,20 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     // Pages: identity, kind, output path.
     let mut pages: Vec<Page> = Vec::with_capacity(page_docs.len());
     let mut rendered_bodies = Vec::with_capacity(page_docs.len());
-    for (doc, mut rendered) in page_docs {
+    for (doc, rendered) in page_docs {
         let section = nearest_section(&page_dir(&doc), &section_by_dir);
         pages.push(new_page(
             &config,
             &sections,
             section,
             doc,
-            &mut rendered,
+            &rendered,
             diagnostics,
         ));
         rendered_bodies.push(rendered);
     }
 
-    let slug_index = index_unique(&pages, diagnostics, &sections);
+    let slug_index = index_unique(&config.root, &pages, diagnostics, &sections);
     let page_by_rel: HashMap<&str, usize> = pages
         .iter()
         .enumerate()
@@ -301,16 +327,19 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         assets: &asset_set,
         extra: &extra_links,
     };
-    let resolved: Vec<(String, Vec<Diagnostic>)> = {
+    let resolved: Vec<(Filled, Vec<TextSection>, String)> = {
         use rayon::prelude::*;
         // Consumed item by item, so each body's placeholder HTML is freed once it is filled.
         pages
             .par_iter()
             .zip(rendered_bodies.into_par_iter())
-            .map(|(page, rendered)| targets.fill_links(&page.url, &page.doc, &rendered))
+            .map(|(page, rendered)| {
+                let filled = targets.fill_links(&page.url, &page.doc, &rendered);
+                (filled, rendered.sections, rendered.first_paragraph)
+            })
             .collect()
     };
-    let intros: Vec<(usize, (String, Vec<Diagnostic>))> = section_intros
+    let intros: Vec<(usize, Filled)> = section_intros
         .iter()
         .map(|(i, doc, rendered)| (*i, targets.fill_links(&sections[*i].url, doc, rendered)))
         .collect();
@@ -318,24 +347,25 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     let home_intros: Vec<(usize, String)> = section_intros
         .iter()
         .filter(|(i, _, _)| sections[*i].parent == Some(0))
-        .map(|(i, doc, rendered)| (*i, targets.fill_links("index.html", doc, rendered).0))
+        .map(|(i, doc, rendered)| (*i, targets.fill_links("index.html", doc, rendered).html))
         .collect();
     let extra_html = input
         .extra_bodies
         .iter()
         .map(|(url, doc, rendered)| {
-            let (html, problems) = targets.fill_links(url, doc, rendered);
-            diagnostics.extend(problems);
-            html
+            let filled = targets.fill_links(url, doc, rendered);
+            diagnostics.extend(filled.problems);
+            filled.html
         })
         .collect();
-    for (page, (html, problems)) in pages.iter_mut().zip(resolved) {
-        page.html = html;
-        diagnostics.extend(problems);
+    for (page, (filled, text, first_paragraph)) in pages.iter_mut().zip(resolved) {
+        page.take_text(text, &first_paragraph, &filled.titles);
+        page.html = filled.html;
+        diagnostics.extend(filled.problems);
     }
-    for (i, (html, problems)) in intros {
-        sections[i].html = html;
-        diagnostics.extend(problems);
+    for (i, filled) in intros {
+        sections[i].html = filled.html;
+        diagnostics.extend(filled.problems);
     }
     for (i, html) in home_intros {
         sections[i].home_html = html;
@@ -344,7 +374,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     resolve_references(&config, &mut pages, &slug_index, diagnostics);
     order_sections(&mut sections, &mut pages);
     let taxonomies = build_taxonomies(&config, &pages);
-    let aliases = check_aliases(&pages, &sections, diagnostics);
+    let aliases = check_aliases(&config.root, &pages, &sections, diagnostics);
 
     Site {
         config,
@@ -358,15 +388,15 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     }
 }
 
-/// A page of `section` from its document and rendered body, links not yet filled in (its
-/// `html` is empty); the body's text sections move into the page. Reports fields the
-/// page's kind requires but it lacks.
+/// A page of `section` from its document and rendered body, links not yet filled in: its
+/// `html` and `text` are empty and its summary is only the front matter's until
+/// [`Page::take_text`]. Reports fields the page's kind requires but it lacks.
 pub(crate) fn new_page(
     config: &Config,
     sections: &[Section],
     section: usize,
     doc: Document,
-    rendered: &mut Rendered,
+    rendered: &Rendered,
     diagnostics: &mut Diagnostics,
 ) -> Page {
     let kind = doc.kind.or_else(|| inherited_kind(sections, section));
@@ -389,9 +419,7 @@ pub(crate) fn new_page(
         }
     }
     let title = doc.text("title").unwrap_or(&slug).to_string();
-    let summary = doc.text("summary").map(str::to_string).or_else(|| {
-        (!rendered.first_paragraph.is_empty()).then(|| excerpt(&rendered.first_paragraph, 120))
-    });
+    let summary = doc.text("summary").map(str::to_string);
     Page {
         slug,
         url,
@@ -404,8 +432,8 @@ pub(crate) fn new_page(
         html: String::new(),
         toc: rendered.toc.clone(),
         anchors: rendered.anchors.clone(),
-        text: std::mem::take(&mut rendered.sections),
-        char_count: rendered.char_count,
+        text: Vec::new(),
+        char_count: 0,
         cites: Vec::new(),
         cited_by: Vec::new(),
         superseded_by: None,
@@ -426,6 +454,7 @@ pub(crate) fn existing_section(sections: &[Section], doc: &Document) -> Option<u
 /// Old addresses that redirect to a page. Each must stay inside the site and must not
 /// replace a real page or section.
 fn check_aliases(
+    root: &Path,
     pages: &[Page],
     sections: &[Section],
     diagnostics: &mut Diagnostics,
@@ -440,12 +469,14 @@ fn check_aliases(
         for alias in page.doc.list("aliases") {
             match alias_path(alias) {
                 Some(path) if taken.contains(path.as_str()) => diagnostics.push(page.doc.error_at(
+                    root,
                     "aliases",
                     Code::DuplicateOutput,
                     format!("旧地址 `{alias}` 与现有页面 {path} 冲突，跳转页会覆盖它"),
                 )),
                 Some(path) => aliases.push((path, i)),
                 None => diagnostics.push(page.doc.error_at(
+                    root,
                     "aliases",
                     Code::FieldType,
                     format!("旧地址 `{alias}` 无效：应是站内的路径，如 cases/old-name.html，不能含 `..`、`\\` 或盘符"),
@@ -621,6 +652,7 @@ fn build_sections(
 
 /// Slug → page, reporting duplicate slugs and duplicate output paths.
 fn index_unique(
+    root: &Path,
     pages: &[Page],
     diagnostics: &mut Diagnostics,
     sections: &[Section],
@@ -633,6 +665,7 @@ fn index_unique(
     for (i, page) in pages.iter().enumerate() {
         if let Some(&first) = by_slug.get(&page.slug) {
             diagnostics.push(page.doc.error_at(
+                root,
                 "slug",
                 Code::DuplicateSlug,
                 format!(
@@ -646,6 +679,7 @@ fn index_unique(
         }
         if let Some(other) = by_url.get(page.url.as_str()) {
             diagnostics.push(page.doc.error_at(
+                root,
                 "slug",
                 Code::DuplicateOutput,
                 format!("输出路径 {} 与 {} 冲突", page.url, other),
@@ -676,12 +710,8 @@ fn section_index_files(sections: &[Section]) -> HashMap<String, usize> {
 }
 
 /// Fills the links of re-rendered bodies — (output URL, document, rendered body) — against
-/// the finished site, for a preview that updates pages in place. Returns per body the HTML
-/// and the links that lead nowhere.
-pub fn relink(
-    site: &Site,
-    bodies: &[(&str, &Document, &Rendered)],
-) -> Vec<(String, Vec<Diagnostic>)> {
+/// the finished site, for a preview that updates pages in place.
+pub fn relink(site: &Site, bodies: &[(&str, &Document, &Rendered)]) -> Vec<Filled> {
     let mut slug_index = HashMap::with_capacity(site.pages.len());
     for (i, page) in site.pages.iter().enumerate() {
         slug_index.entry(page.slug.clone()).or_insert(i);
@@ -724,11 +754,11 @@ pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
     for section in &mut site.sections {
         section.pages.clear();
     }
-    let slug_index = index_unique(&site.pages, diagnostics, &site.sections);
+    let slug_index = index_unique(&site.config.root, &site.pages, diagnostics, &site.sections);
     resolve_references(&site.config, &mut site.pages, &slug_index, diagnostics);
     order_sections(&mut site.sections, &mut site.pages);
     site.taxonomies = build_taxonomies(&site.config, &site.pages);
-    site.aliases = check_aliases(&site.pages, &site.sections, diagnostics);
+    site.aliases = check_aliases(&site.config.root, &site.pages, &site.sections, diagnostics);
 }
 
 struct LinkTargets<'a> {
@@ -744,15 +774,20 @@ struct LinkTargets<'a> {
     extra: &'a HashMap<String, String>,
 }
 
+/// A body with its links filled in.
+pub struct Filled {
+    pub html: String,
+    /// The links that lead nowhere.
+    pub problems: Vec<Diagnostic>,
+    /// Per link, the title it shows in place of text of its own (`[[slug]]`), for the
+    /// title slots of the body's plain text ([`Page::take_text`]).
+    pub titles: Vec<Option<String>>,
+}
+
 impl LinkTargets<'_> {
-    /// Replaces each placeholder in the page's HTML with a relative URL, and reports the
-    /// links that lead nowhere.
-    fn fill_links(
-        &self,
-        url: &str,
-        doc: &Document,
-        rendered: &Rendered,
-    ) -> (String, Vec<Diagnostic>) {
+    /// Replaces each placeholder in the page's HTML with a relative URL, puts in the titles
+    /// that links show, and reports the links that lead nowhere.
+    fn fill_links(&self, url: &str, doc: &Document, rendered: &Rendered) -> Filled {
         let prefix = root_prefix(url);
         let mut problems = Vec::new();
         let mut hrefs = Vec::with_capacity(rendered.links.len());
@@ -774,7 +809,7 @@ impl LinkTargets<'_> {
                             format!("本页没有标题锚点 `#{anchor}`"),
                         ));
                     }
-                    (format!("#{anchor}"), None)
+                    (format!("#{}", crate::html::escape(anchor)), None)
                 }
                 LinkTarget::Asset { path } => {
                     if !self.assets.contains(path.as_str()) {
@@ -861,7 +896,11 @@ impl LinkTargets<'_> {
             hrefs.push(href);
             titles.push(if link.wants_title { title } else { None });
         }
-        (substitute(&rendered.html, &hrefs, &titles), problems)
+        Filled {
+            html: substitute(&rendered.html, &rendered.link_prefix, &hrefs, &titles),
+            problems,
+            titles,
+        }
     }
 }
 
@@ -894,7 +933,9 @@ fn with_fragment(url: &str, fragment: &Option<String>) -> String {
     }
 }
 
-/// Percent-encodes only what would break an href; Chinese stays readable.
+/// Percent-encodes only what would break an href; Chinese stays readable. The result is
+/// safe as it is in HTML attributes, JSON and XML (no `&`), and templates may escape it
+/// again without changing it.
 pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for c in path.chars() {
@@ -906,54 +947,72 @@ pub fn encode_path(path: &str) -> String {
             '?' => out.push_str("%3F"),
             '<' => out.push_str("%3C"),
             '>' => out.push_str("%3E"),
-            '&' => out.push_str("&amp;"),
+            '&' => out.push_str("%26"),
             c => out.push(c),
         }
     }
     out
 }
 
-/// Fills `sy-link-N` placeholders (in href/src attributes) and title markers in one pass.
-fn substitute(html: &str, hrefs: &[String], titles: &[Option<String>]) -> String {
+/// Fills in the placeholders of one body: an `href` or `src` value that is exactly `prefix`
+/// and a link's number becomes that link's URL, and a link that shows its target's title
+/// (left empty by the Markdown stage) gets it after its opening tag. Text that merely
+/// reads like a placeholder is the editor's and stays.
+fn substitute(html: &str, prefix: &str, hrefs: &[String], titles: &[Option<String>]) -> String {
     let mut out = String::with_capacity(html.len() + hrefs.len() * 16);
     let mut rest = html;
-    loop {
-        let next_link = rest.find(PLACEHOLDER_PREFIX);
-        let next_title = rest.find(TITLE_OPEN);
-        let (at, is_title) = match (next_link, next_title) {
-            (None, None) => break,
-            (Some(l), Some(t)) if t < l => (t, true),
-            (Some(l), _) => (l, false),
-            (None, Some(t)) => (t, true),
+    while let Some(at) = rest.find(prefix) {
+        let (before, after) = (&rest[..at], &rest[at + prefix.len()..]);
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let is_href = before.ends_with("href=\"");
+        let is_value = (is_href || before.ends_with("src=\"")) && after[digits..].starts_with('"');
+        let index = after[..digits]
+            .parse::<usize>()
+            .ok()
+            .filter(|&i| is_value && i < hrefs.len());
+        let Some(index) = index else {
+            out.push_str(&rest[..at + prefix.len()]);
+            rest = after;
+            continue;
         };
-        out.push_str(&rest[..at]);
-        let after = if is_title {
-            &rest[at + TITLE_OPEN.len_utf8()..]
-        } else {
-            &rest[at + PLACEHOLDER_PREFIX.len()..]
-        };
-        let digits = after.chars().take_while(char::is_ascii_digit).count();
-        let index: Option<usize> = after[..digits].parse().ok();
-        match (is_title, index) {
-            (false, Some(i)) if i < hrefs.len() => {
-                out.push_str(&hrefs[i]);
-                rest = &after[digits..];
-            }
-            (true, Some(i)) if i < titles.len() => {
-                let title = titles[i].as_deref().unwrap_or("");
-                out.push_str(&crate::html::escape(title));
-                rest = after[digits..]
-                    .strip_prefix(TITLE_CLOSE)
-                    .unwrap_or(&after[digits..]);
-            }
-            _ => {
-                out.push_str(&rest[at..at + 1]);
-                rest = &rest[at + 1..];
-            }
+        out.push_str(before);
+        out.push_str(&hrefs[index]);
+        rest = &after[digits..];
+        if let Some(title) = titles[index].as_deref().filter(|_| is_href)
+            && let Some(tail) = rest.strip_prefix("\">")
+        {
+            out.push_str("\">");
+            crate::html::escape_into(title, &mut out);
+            rest = tail;
         }
     }
     out.push_str(rest);
     // Held until the site is written, for every page: no spare capacity.
+    out.shrink_to_fit();
+    out
+}
+
+/// Plain text with each title slot replaced by the title its link shows (nothing for a link
+/// that leads nowhere: the build fails on it anyway).
+fn fill_titles(text: String, titles: &[Option<String>]) -> String {
+    if !text.contains(TITLE_OPEN) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(TITLE_OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + TITLE_OPEN.len_utf8()..];
+        let end = after.find(TITLE_CLOSE).unwrap_or(after.len());
+        let title = after[..end]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| titles.get(i))
+            .and_then(Option::as_deref);
+        out.push_str(title.unwrap_or_default());
+        rest = after[end..].strip_prefix(TITLE_CLOSE).unwrap_or_default();
+    }
+    out.push_str(rest);
     out.shrink_to_fit();
     out
 }
@@ -985,6 +1044,7 @@ fn resolve_references(
             for slug in slugs {
                 let Some(&target) = slug_index.get(slug.trim()) else {
                     diagnostics.push(page.doc.error_at(
+                        &config.root,
                         field,
                         Code::MissingRef,
                         format!("字段 `{field}` 引用的页面 `{slug}` 不存在（按 slug 查找）"),
@@ -1005,9 +1065,73 @@ fn resolve_references(
             }
         }
     }
+    check_replacement_loops(&config.root, pages, &mut supersedes, diagnostics);
     for (page, (by, sup)) in pages.iter_mut().zip(cited_by.into_iter().zip(supersedes)) {
         page.cited_by = by;
         page.supersedes = sup;
+    }
+}
+
+/// A chain of `superseded_by` must end at a page nobody replaced: a page replaced by itself,
+/// or by a page that is in turn replaced by it (A → B → A), names no newer document. Every
+/// page of such a loop gets an error at its field and no replacement.
+fn check_replacement_loops(
+    root: &Path,
+    pages: &mut [Page],
+    supersedes: &mut [Vec<usize>],
+    diagnostics: &mut Diagnostics,
+) {
+    const UNSEEN: u8 = 0;
+    const ON_WALK: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![UNSEEN; pages.len()];
+    let mut loops = Vec::new();
+    for start in 0..pages.len() {
+        let mut walk = Vec::new();
+        let mut at = Some(start);
+        while let Some(i) = at.filter(|&i| state[i] == UNSEEN) {
+            state[i] = ON_WALK;
+            walk.push(i);
+            at = pages[i].superseded_by;
+        }
+        if let Some(i) = at.filter(|&i| state[i] == ON_WALK)
+            && let Some(from) = walk.iter().position(|&p| p == i)
+        {
+            loops.push(walk[from..].to_vec());
+        }
+        for i in walk {
+            state[i] = DONE;
+        }
+    }
+    for members in loops {
+        for (k, &i) in members.iter().enumerate() {
+            let message = if members.len() == 1 {
+                format!(
+                    "字段 `superseded_by` 指向本页自身（`{}`）：一份文件不能被自己替代，请填写替代本文件的新文件的 slug，或删除该字段",
+                    pages[i].slug
+                )
+            } else {
+                // The loop as seen from this page, back to it.
+                let chain: Vec<String> = (0..=members.len())
+                    .map(|step| format!("《{}》", pages[members[(k + step) % members.len()]].title))
+                    .collect();
+                format!(
+                    "字段 `superseded_by` 形成循环：{}。替代关系应从旧文件指向新文件，不能绕回本页，请检查这几份文件的 `superseded_by`",
+                    chain.join(" → ")
+                )
+            };
+            diagnostics.push(pages[i].doc.error_at(
+                root,
+                "superseded_by",
+                Code::SupersededLoop,
+                message,
+            ));
+        }
+        for &i in &members {
+            if let Some(newer) = pages[i].superseded_by.take() {
+                supersedes[newer].retain(|&older| older != i);
+            }
+        }
     }
 }
 
@@ -1123,16 +1247,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn placeholders_are_filled() {
-        let html = "<a href=\"sy-link-0\">\u{E000}1\u{E001}</a><a href=\"sy-link-1\">x</a>";
+    fn placeholders_are_filled_only_in_attributes() {
+        let html = "<a href=\"sy-link-1\"></a><a href=\"sy-link-0\">x</a> sy-link-0 <img src=\"sy-link-2\">";
         let out = substitute(
             html,
-            &["../a.html".into(), "b.html#甲".into()],
-            &[None, Some("标题<1>".into())],
+            "sy-link-",
+            &["../a.html".into(), "b.html#甲".into(), "c.png".into()],
+            &[None, Some("标题<1>".into()), None],
         );
         assert_eq!(
             out,
-            "<a href=\"../a.html\">标题&lt;1&gt;</a><a href=\"b.html#甲\">x</a>"
+            "<a href=\"b.html#甲\">标题&lt;1&gt;</a><a href=\"../a.html\">x</a> sy-link-0 <img src=\"c.png\">"
+        );
+    }
+
+    #[test]
+    fn title_slots_take_the_titles() {
+        let titles = [Some("甲".to_string()), None];
+        assert_eq!(
+            fill_titles("依据\u{1}0\u{2}和\u{1}1\u{2}。".into(), &titles),
+            "依据甲和。"
         );
     }
 

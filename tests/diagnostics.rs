@@ -117,6 +117,11 @@ fn every_problem_is_reported_at_once_with_positions() {
         stderr.contains(" 4 | weight: 很重"),
         "the offending line is shown:\n{stderr}"
     );
+    // So are the fields that name other pages, checked after the sources left memory.
+    assert!(
+        stderr.contains(" 4 | superseded_by: nowhere"),
+        "the reference's line is shown:\n{stderr}"
+    );
     assert!(!site.out().exists(), "nothing written");
 }
 
@@ -256,4 +261,58 @@ fn pages_and_aliases_may_not_replace_generated_files() {
     assert!(clashes.iter().any(|m| m.contains("404.html")));
     assert!(clashes.iter().any(|m| m.contains("tags/index.html")));
     assert!(clashes.iter().any(|m| m.contains("search.html")));
+}
+
+#[test]
+fn a_policy_may_not_replace_itself_or_be_replaced_in_a_loop() {
+    let site = minimal();
+    site.write(
+        "content/policies/ziji.md",
+        "---\ntitle: 自指文件\nissuer: 某机关\nstatus: 已修订\nsuperseded_by: ziji\n---\n\n正文。\n",
+    )
+    .write(
+        "content/policies/jia.md",
+        "---\ntitle: 甲文件\nissuer: 某机关\nsuperseded_by: yi\n---\n",
+    )
+    .write(
+        "content/policies/yi.md",
+        "---\ntitle: 乙文件\nissuer: 某机关\nsuperseded_by: jia\n---\n",
+    )
+    // Leads into the loop without being part of it.
+    .write(
+        "content/policies/bing.md",
+        "---\ntitle: 丙文件\nissuer: 某机关\nsuperseded_by: jia\n---\n",
+    );
+    for command in ["build", "check"] {
+        let out = site.run(&[command]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let found = diagnostics(&out);
+        assert!(
+            found.iter().all(|d| d.code == "superseded-loop"),
+            "{command}: {found:#?}"
+        );
+        let loops: Vec<(&str, &str)> = found
+            .iter()
+            .map(|d| (d.location.as_str(), d.message.as_str()))
+            .collect();
+        assert_eq!(loops.len(), 3, "{command}: {found:#?}");
+        assert_eq!(loops[0].0, "content/policies/jia.md:4:16");
+        assert!(
+            loops[0]
+                .1
+                .contains("形成循环：《甲文件》 → 《乙文件》 → 《甲文件》"),
+            "{}",
+            loops[0].1
+        );
+        assert_eq!(loops[1].0, "content/policies/yi.md:4:16");
+        assert!(loops[1].1.contains("《乙文件》 → 《甲文件》 → 《乙文件》"));
+        assert_eq!(loops[2].0, "content/policies/ziji.md:5:16");
+        assert!(loops[2].1.contains("指向本页自身"), "{}", loops[2].1);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(" 5 | superseded_by: ziji"),
+            "{command}: the field's line is shown:\n{stderr}"
+        );
+    }
+    assert!(!site.out().exists(), "nothing written");
 }

@@ -432,6 +432,43 @@ fn policy_sections_filter_by_status_and_replacements_link_both_ways() {
 }
 
 #[test]
+fn a_replaced_policy_says_how_by_its_status() {
+    let site = TestSite::fixture("training");
+    site.write(
+        "content/policies/fei-er.md",
+        "---\ntitle: 又一个废止的办法\ndate: 2018-01-01\nstatus: 已废止\nsuperseded_by: xin-zhengce\n---\n\n旧办法。\n",
+    )
+    .write(
+        "content/policies/maodun.md",
+        "---\ntitle: 仍标现行的旧文\ndate: 2017-01-01\nstatus: 现行有效\nsuperseded_by: xin-zhengce\n---\n\n旧文。\n",
+    );
+    site.build_ok();
+    let banner = |rel: &str| {
+        let html = site.read(rel);
+        between(&html, "<p class=\"sy-superseded-title\">", "</p>").to_string()
+    };
+    let title = "<p class=\"sy-superseded-title\">";
+    assert_eq!(
+        banner("policies/jiu-zhengce.html"),
+        format!("{title}本文件已被《新议事规则》修订")
+    );
+    assert_eq!(
+        banner("policies/fei-er.html"),
+        format!("{title}本文件已废止，由《新议事规则》替代")
+    );
+    assert_eq!(
+        banner("policies/maodun.html"),
+        format!("{title}本文件已被《新议事规则》替代")
+    );
+    assert!(
+        !site
+            .read("policies/fei-zhengce.html")
+            .contains("sy-superseded"),
+        "a policy nobody replaced has no banner"
+    );
+}
+
+#[test]
 fn generated_pages_may_not_overwrite_a_page() {
     let site = TestSite::fixture("training");
     site.write(

@@ -5,7 +5,6 @@ use std::path::Path;
 
 use super::{Edit, Session, fingerprint};
 use crate::diagnostics::Diagnostics;
-use crate::resolve::excerpt;
 
 /// Applies the edits; returns how many files were written. `Err` (a broken link, a template
 /// error) leaves the session and the output as they were.
@@ -26,10 +25,9 @@ pub(super) fn apply(
         })
         .collect();
     let mut diagnostics = Diagnostics::default();
-    let mut filled = Vec::with_capacity(edits.len());
-    for (html, problems) in crate::resolve::relink(site, &bodies) {
-        diagnostics.extend(problems);
-        filled.push(html);
+    let mut filled = crate::resolve::relink(site, &bodies);
+    for body in &mut filled {
+        diagnostics.extend(std::mem::take(&mut body.problems));
     }
     if diagnostics.has_errors() {
         diagnostics.sort();
@@ -37,23 +35,20 @@ pub(super) fn apply(
     }
 
     let mut files = 0;
-    for (edit, html) in edits.into_iter().zip(filled) {
+    for (edit, filled) in edits.into_iter().zip(filled) {
         let Edit {
             index,
             doc,
             rendered,
         } = edit;
         session.links.page_rendered(&doc.rel, &rendered);
-        let summary = doc.text("summary").map(str::to_string).or_else(|| {
-            (!rendered.first_paragraph.is_empty()).then(|| excerpt(&rendered.first_paragraph, 120))
-        });
         let page = &mut session.site.pages[index];
-        let listed_changed = page.summary != summary;
-        page.summary = summary;
-        page.html = html;
-        page.toc = rendered.toc;
-        page.char_count = rendered.char_count;
+        let summary_before = page.summary.take();
         page.doc = doc;
+        page.take_text(rendered.sections, &rendered.first_paragraph, &filled.titles);
+        let listed_changed = page.summary != summary_before;
+        page.html = filled.html;
+        page.toc = rendered.toc;
         if let Some(cards) = &mut session.cards {
             cards[index] = fingerprint::card(page);
         }
@@ -73,12 +68,9 @@ pub(super) fn apply(
             d
         })?;
         session.views_stale(index);
+        let text = std::mem::take(&mut session.site.pages[index].text);
         if let Some(doc) = session.search_docs.get_mut(index) {
-            *doc = crate::build::search_doc(
-                &session.site,
-                &session.site.pages[index],
-                rendered.sections,
-            );
+            *doc = crate::build::search_doc(&session.site, &session.site.pages[index], text);
         }
     }
     Ok(files)

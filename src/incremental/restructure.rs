@@ -112,7 +112,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     for edit in edited {
         let rel = edit.doc.rel.clone();
         let index = session.page_index(&rel)?;
-        let mut rendered = edit.rendered;
+        let rendered = edit.rendered;
         session.links.page_rendered(&rel, &rendered);
         let site = &session.site;
         let page = crate::resolve::new_page(
@@ -120,20 +120,22 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
             &site.sections,
             site.pages[index].section,
             edit.doc,
-            &mut rendered,
+            &rendered,
             &mut diagnostics,
         );
         session.site.pages[index] = page;
         changed_rels.push(rel.clone());
         bodies.push((rel, rendered));
     }
+    // Their summaries and search text may show the changed titles too.
     for rel in linking {
         let page = &session.site.pages[session.page_index(&rel)?];
         let rendered = crate::markdown::render(page.doc.body(), &page.doc.rel, &session.markdown);
+        changed_rels.push(rel.clone());
         bodies.push((rel, rendered));
     }
     crate::resolve::reconnect(&mut session.site, &mut diagnostics);
-    let mut rewritten = fill_links(session, &bodies, &mut diagnostics)?;
+    let mut rewritten = fill_links(session, bodies, &mut diagnostics)?;
     let changed: Vec<usize> = changed_rels
         .iter()
         .map(|rel| session.page_index(rel))
@@ -259,7 +261,7 @@ fn removable(session: &Session, removed: &[usize]) -> bool {
 fn new_pages(session: &Session, added: Vec<(Document, Rendered)>) -> Option<Vec<(Page, Rendered)>> {
     let site = &session.site;
     let mut pages = Vec::with_capacity(added.len());
-    for (doc, mut rendered) in added {
+    for (doc, rendered) in added {
         if doc.role != Role::Page || is_draft(session, &doc) {
             return None;
         }
@@ -270,7 +272,7 @@ fn new_pages(session: &Session, added: Vec<(Document, Rendered)>) -> Option<Vec<
             &site.sections,
             section,
             doc,
-            &mut rendered,
+            &rendered,
             &mut diagnostics,
         );
         let lookup = crate::paths::PageLookup::new(std::slice::from_ref(&page));
@@ -331,11 +333,12 @@ fn insert_page(session: &mut Session, page: Page) {
     }
 }
 
-/// Fills in the links of `bodies` (page file, rendered body) and marks their glossary
-/// terms. Returns the pages whose HTML changed, or `None` when a link is now broken.
+/// Fills in the links of `bodies` (page file, rendered body), takes in their plain text and
+/// marks their glossary terms. Returns the pages whose HTML changed, or `None` when a link
+/// is now broken.
 fn fill_links(
     session: &mut Session,
-    bodies: &[(String, Rendered)],
+    bodies: Vec<(String, Rendered)>,
     diagnostics: &mut Diagnostics,
 ) -> Option<HashSet<usize>> {
     let indices: Vec<usize> = bodies
@@ -345,14 +348,16 @@ fn fill_links(
     let site = &session.site;
     let to_fill: Vec<_> = indices
         .iter()
-        .zip(bodies)
+        .zip(&bodies)
         .map(|(&i, (_, rendered))| (site.pages[i].url.as_str(), &site.pages[i].doc, rendered))
         .collect();
     let filled = crate::resolve::relink(site, &to_fill);
     let mut rewritten = HashSet::new();
-    for (i, (html, problems)) in indices.into_iter().zip(filled) {
-        diagnostics.extend(problems);
-        let old = std::mem::replace(&mut session.site.pages[i].html, html);
+    for ((i, filled), (_, rendered)) in indices.into_iter().zip(filled).zip(bodies) {
+        diagnostics.extend(filled.problems);
+        let page = &mut session.site.pages[i];
+        page.take_text(rendered.sections, &rendered.first_paragraph, &filled.titles);
+        let old = std::mem::replace(&mut page.html, filled.html);
         session.training.page_edited(&mut session.site, i);
         if session.site.pages[i].html != old {
             rewritten.insert(i);

@@ -199,7 +199,7 @@ pub fn check_links(out: &std::path::Path) {
                 if path.is_empty() || value.contains(':') || value.starts_with("//") {
                     continue;
                 }
-                let path = path.replace("&amp;", "&").replace("%20", " ");
+                let path = href_path(path);
                 let target = entry.path().parent().unwrap().join(&path);
                 if path.ends_with('/') || !target.is_file() {
                     broken.push(format!(
@@ -211,4 +211,30 @@ pub fn check_links(out: &std::path::Path) {
         }
     }
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+/// The file an href names, as a browser reads it: entities undone, then percent-escapes.
+pub fn href_path(href: &str) -> String {
+    let unescaped = href
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let bytes = unescaped.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |at: usize| bytes.get(at).and_then(|&b| (b as char).to_digit(16));
+        if bytes[i] == b'%'
+            && let (Some(high), Some(low)) = (hex(i + 1), hex(i + 2))
+        {
+            out.push((high * 16 + low) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("an href decodes to UTF-8")
 }
