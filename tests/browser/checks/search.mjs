@@ -203,7 +203,8 @@ function pickPhrase(S, avoid) {
 async function waitList(page, ctx) {
   await page.waitForFunction(() => {
     const r = document.querySelector('#sy-search-page .sy-results');
-    return r && (r.querySelector('.sy-result-list') || /失败/.test(r.textContent));
+    const summary = document.querySelector('#sy-search-page .sy-summary');
+    return r && (r.querySelector('.sy-result-list') || /失败/.test(summary?.textContent));
   });
   const r = await readResults(page);
   ctx.assert(!/失败/.test(r.summary), `the search page says: ${r.summary}`);
@@ -228,7 +229,8 @@ async function readResults(page) {
         marks: snip ? [...snip.querySelectorAll('mark')].map((m) => m.textContent) : [],
       };
     });
-    return { summary: root.querySelector('.sy-summary')?.textContent || '', items, more: !!root.querySelector('.sy-more') };
+    const summary = document.querySelector('#sy-search-page .sy-summary')?.textContent || '';
+    return { summary, items, more: !!root.querySelector('.sy-more') };
   });
 }
 
@@ -241,7 +243,8 @@ async function rerender(page, action) {
   await action();
   await page.waitForFunction(() => {
     const r = document.querySelector('#sy-search-page .sy-results');
-    return r.firstElementChild !== r.__syOld && (r.querySelector('.sy-result-list') || /失败/.test(r.textContent));
+    const summary = document.querySelector('#sy-search-page .sy-summary');
+    return r.firstElementChild !== r.__syOld && (r.querySelector('.sy-result-list') || /失败/.test(summary?.textContent));
   });
 }
 
@@ -555,7 +558,8 @@ export default [
       ctx.assert(pick, 'no page has a 6–10 character Han phrase found on no other page');
       const { page: target, phrase } = pick;
       ctx.note(`phrase "${phrase}" from ${target.rel}${pick.section.id ? '#' + pick.section.id : ''}`);
-      for (const q of [phrase, `"${phrase}"`]) {
+      // Chinese quotes work as English ones do (the search page says so).
+      for (const q of [phrase, `"${phrase}"`, `“${phrase}”`]) {
         await ctx.goto(page, `search.html?q=${encodeURIComponent(q)}`);
         const r = await waitList(page, ctx);
         ctx.assert(r.items.length > 0, `no results for ${q}: ${r.summary}`);
@@ -783,3 +787,6 @@ export default [
     },
   },
 ];
+
+// Shared with search_ui.mjs (the search page's layout and typing), kept apart to stay readable.
+export { site, holding, pickTitleQuery, pickFacetQuery, waitList, readResults, rerender, relOf, summaryCount, sameSet };

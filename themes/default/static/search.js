@@ -651,6 +651,24 @@
     };
   }
 
+  // Calls `fn` once the reader pauses typing in `input`, but never while an input method is
+  // composing: the pinyin shown inline meanwhile (wang'ge) is not what the reader means to
+  // search. Chromium fires its last `input` before `compositionend`, so the chosen characters
+  // are searched from `compositionend`.
+  function onTyped(input, ms, fn) {
+    var composing = false;
+    var later = debounce(function () { if (!composing) fn(); }, ms);
+    input.addEventListener("compositionstart", function () { composing = true; });
+    input.addEventListener("compositionend", function () { composing = false; later(); });
+    input.addEventListener("input", function (e) { if (!composing && !e.isComposing) later(); });
+  }
+
+  // Keys pressed while an input method is composing belong to it (Enter commits, arrows pick a
+  // candidate, Escape cancels); keyCode 229 marks them in browsers that do not set isComposing.
+  function forComposition(e) {
+    return e.isComposing || e.keyCode === 229;
+  }
+
   function searchPageHref(q) {
     return ROOT + "search.html" + (q ? "?q=" + encodeURIComponent(q) : "");
   }
@@ -722,13 +740,13 @@
         if (mine === seq) show("<div class=\"sy-dd-empty\">搜索索引加载失败，请重新生成站点。</div>");
       });
     }
-    var later = debounce(run, DEBOUNCE_MS);
-    input.addEventListener("input", later);
+    onTyped(input, DEBOUNCE_MS, run);
     input.addEventListener("focus", function () {
       loadMeta(false).catch(function () {});
       if (trim(input.value) && box.hidden && box.innerHTML) { box.hidden = false; input.setAttribute("aria-expanded", "true"); }
     });
     input.addEventListener("keydown", function (e) {
+      if (forComposition(e)) return;
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
         if (box.hidden) { run(); return; }
         e.preventDefault();
@@ -810,6 +828,9 @@
     // `pending`: a query is loading; facet and sort clicks then only change `s`, and the
     // query renders with them when it arrives (rendering the old results would win the race).
     var s = readParams(), ranked = null, shown = PAGE_SIZE, seq = 0, pending = false;
+    // The summary is one lasting live region, so each new count is announced. The filters follow
+    // it; on narrow screens search.css folds them behind the "筛选" button under the summary,
+    // as they would otherwise push the first result off a phone's screen.
     el.innerHTML =
       "<form class=\"sy-sp-form\" role=\"search\">" +
       "<label for=\"sy-sp-q\" class=\"visually-hidden\">搜索</label>" +
@@ -817,14 +838,15 @@
       "<label class=\"sy-sort\">排序 <select id=\"sy-sp-sort\">" +
       "<option value=\"\">按相关度</option><option value=\"date\">按日期（新→旧）</option><option value=\"date-asc\">按日期（旧→新）</option>" +
       "</select></label></form>" +
-      "<div class=\"sy-sp-body\"><aside class=\"sy-facets\" aria-label=\"筛选\"></aside>" +
-      "<section class=\"sy-results\" aria-live=\"polite\"></section></div>";
+      "<div class=\"sy-sp-body\"><div class=\"sy-sp-status\"><p class=\"sy-summary\" role=\"status\"></p>" +
+      "<button type=\"button\" class=\"sy-filter-toggle\" aria-expanded=\"false\" aria-controls=\"sy-facets\" hidden>筛选</button></div>" +
+      "<aside id=\"sy-facets\" class=\"sy-facets\" aria-label=\"筛选\"></aside>" +
+      "<section class=\"sy-results\" aria-label=\"搜索结果\"></section></div>";
     var input = el.querySelector("#sy-sp-q"), sort = el.querySelector("#sy-sp-sort");
+    var summaryEl = el.querySelector(".sy-summary"), toggle = el.querySelector(".sy-filter-toggle");
     var facetsEl = el.querySelector(".sy-facets"), resultsEl = el.querySelector(".sy-results");
     input.value = s.q;
     sort.value = s.sort === "date" || s.sort === "date-asc" ? s.sort : "";
-    var header = document.getElementById("sy-q");
-    if (header && !header.value) header.value = s.q;
 
     function passes(F, d, skip) {
       return DIMENSIONS.every(function (dim) {
@@ -832,22 +854,44 @@
       });
     }
 
-    function renderFacets(F, list) {
-      facetsEl.innerHTML = DIMENSIONS.map(function (dim) {
-        var counts = {};
+    function filtersOn() {
+      return DIMENSIONS.filter(function (dim) { return s[dim.param]; }).length;
+    }
+
+    // A chosen value keeps its button even when no result carries it (a bookmarked filter, or one
+    // the new query rules out), or it could not be unset. `matching`: results the filters leave.
+    function renderFacets(F, list, matching) {
+      var was = document.activeElement, refocus = facetsEl.contains(was) && was.getAttribute("data-param") ? was : null;
+      var groups = DIMENSIONS.map(function (dim) {
+        var counts = Object.create(null), chosen = s[dim.param];
         list.forEach(function (r) {
           if (passes(F, r.id, dim.param)) dim.values(F, r.id).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
         });
         var values = Object.keys(counts);
-        if (!values.length) return "";
         values.sort(dim.sort === "desc" ? function (a, b) { return b < a ? -1 : 1; } : function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); });
-        var buttons = values.slice(0, FACET_SHOWN).map(function (v) {
-          var on = s[dim.param] === v;
+        values = values.slice(0, FACET_SHOWN);
+        if (chosen && values.indexOf(chosen) < 0) values.push(chosen);
+        if (!values.length) return "";
+        var buttons = values.map(function (v) {
+          var on = chosen === v;
           return "<button type=\"button\" class=\"sy-facet" + (on ? " is-on" : "") + "\" aria-pressed=\"" + on + "\" data-param=\"" + dim.param +
-            "\" data-value=\"" + esc(v) + "\">" + esc(dim.name ? dim.name(F, v) : v) + " <span class=\"sy-count\">" + counts[v] + "</span></button>";
+            "\" data-value=\"" + esc(v) + "\">" + esc(dim.name ? dim.name(F, v) : v) + " <span class=\"sy-count\">" + (counts[v] || 0) + "</span></button>";
         }).join("");
         return "<div class=\"sy-facet-group\" role=\"group\" aria-label=\"" + dim.label + "\"><h3>" + dim.label + "</h3>" + buttons + "</div>";
       }).join("");
+      facetsEl.innerHTML = groups + (groups ? "<button type=\"button\" class=\"sy-filter-done\">查看 " + matching + " 条结果</button>" : "");
+      var n = filtersOn();
+      toggle.hidden = !groups;
+      toggle.textContent = n ? "筛选（已选 " + n + " 项）" : "筛选";
+      // Rebuilding the buttons drops keyboard focus; put it back on the button just pressed.
+      if (refocus) facetsEl.querySelectorAll("button[data-param]").forEach(function (b) {
+        if (b.getAttribute("data-param") === refocus.getAttribute("data-param") && b.getAttribute("data-value") === refocus.getAttribute("data-value")) b.focus();
+      });
+    }
+
+    function setFiltersOpen(open) {
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      facetsEl.classList.toggle("is-open", open);
     }
 
     function ordered(F, list) {
@@ -863,26 +907,36 @@
       return out;
     }
 
+    // The summary line for `count` results. An empty result suggests only what the reader did:
+    // filters when one is set, quotes when the query has them (a quoted phrase must occur as is).
+    function summary(count) {
+      if (count) return s.q ? "“" + s.q + "”共 " + count + " 条结果" : "共 " + count + " 篇";
+      if (!s.q) return "没有符合筛选条件的页面。";
+      var advice = filtersOn() ? "可以换个说法，或去掉筛选条件。" : /["“”＂]/.test(s.q) ? "可以换个说法，或去掉引号。" : "可以换个说法再试。";
+      return "没有找到“" + s.q + "”的结果。" + advice;
+    }
+
     function render() {
       var mine = ++seq, F = state.facets, list = ordered(F, ranked.results), page = list.slice(0, shown);
-      renderFacets(F, ranked.results);
+      renderFacets(F, ranked.results, list.length);
       needPages(page.map(function (r) { return r.id; })).then(function () {
         if (mine !== seq) return;
-        var summary = s.q ? "“" + esc(s.q) + "”共 " + list.length + " 条结果" : "共 " + list.length + " 篇";
-        if (!list.length) summary = s.q ? "没有找到“" + esc(s.q) + "”的结果。可以换个说法，或去掉筛选条件。" : "没有符合条件的页面。";
-        resultsEl.innerHTML = "<p class=\"sy-summary\">" + summary + "</p><ol class=\"sy-result-list\">" +
+        summaryEl.textContent = summary(list.length);
+        resultsEl.innerHTML = "<ol class=\"sy-result-list\">" +
           (s.sort ? page : exactFirst(ranked.terms, page)).map(function (r) {
             var x = describe(r, ranked.terms, s.q);
             return "<li class=\"sy-result\"><a class=\"sy-result-title\" href=\"" + esc(x.href) + "\">" + x.titleHtml + "</a>" +
               "<div class=\"sy-hit-meta\">" + metaHtml(x) + (x.section ? "<span class=\"sy-hit-section\">" + esc(x.section) + "</span>" : "") + "</div>" +
               (x.snippet ? "<p class=\"sy-hit-snippet\">" + x.snippet + "</p>" : "") + "</li>";
           }).join("") + "</ol>" +
-          (list.length > shown ? "<button type=\"button\" class=\"sy-more\">显示更多结果</button>" : "");
+          (list.length > shown ? "<button type=\"button\" class=\"sy-more\">显示更多结果</button>" : "") +
+          (!list.length && filtersOn() ? "<button type=\"button\" class=\"sy-clear-filters\">去掉筛选条件</button>" : "");
       }).catch(failed);
     }
 
     function failed() {
-      resultsEl.innerHTML = "<p class=\"sy-summary\">搜索索引加载失败，请重新生成站点。</p>";
+      summaryEl.textContent = "搜索索引加载失败，请重新生成站点。";
+      resultsEl.innerHTML = "";
     }
 
     function run() {
@@ -890,7 +944,8 @@
       pending = true;
       shown = PAGE_SIZE;
       writeParams(s);
-      resultsEl.innerHTML = "<p class=\"sy-summary\">正在搜索…</p>";
+      summaryEl.textContent = "正在搜索…";
+      resultsEl.innerHTML = "";
       withIndex(function () {
         return needFacets().then(function () { return s.q ? query(s.q) : null; });
       }).then(function (res) {
@@ -907,23 +962,34 @@
       });
     }
 
+    function refilter() {
+      shown = PAGE_SIZE;
+      writeParams(s);
+      if (!pending) render();
+    }
+
     el.addEventListener("submit", function (e) { e.preventDefault(); s.q = input.value; run(); });
-    input.addEventListener("input", debounce(function () { s.q = input.value; run(); }, DEBOUNCE_MS * 2));
+    onTyped(input, DEBOUNCE_MS * 2, function () { s.q = input.value; run(); });
     sort.addEventListener("change", function () { s.sort = sort.value; writeParams(s); if (ranked && !pending) render(); });
+    toggle.addEventListener("click", function () { setFiltersOpen(toggle.getAttribute("aria-expanded") !== "true"); });
     facetsEl.addEventListener("click", function (e) {
+      if (e.target.closest(".sy-filter-done")) { setFiltersOpen(false); toggle.focus(); return; }
       var b = e.target.closest("button[data-param]");
       if (!b || !ranked) return;
       var p = b.getAttribute("data-param"), v = b.getAttribute("data-value");
       s[p] = s[p] === v ? "" : v;
-      shown = PAGE_SIZE;
-      writeParams(s);
-      if (!pending) render();
+      refilter();
+    });
+    facetsEl.addEventListener("keydown", function (e) {
+      // Where the panel folds (the button is shown), Escape folds it and returns to the button.
+      if (e.key === "Escape" && toggle.offsetParent && facetsEl.classList.contains("is-open")) { setFiltersOpen(false); toggle.focus(); }
     });
     resultsEl.addEventListener("click", function (e) {
       if (e.target.closest(".sy-more")) { shown += PAGE_SIZE; render(); }
+      if (e.target.closest(".sy-clear-filters")) { DIMENSIONS.forEach(function (dim) { s[dim.param] = ""; }); refilter(); }
     });
-    if (s.q || DIMENSIONS.some(function (dim) { return s[dim.param]; })) run();
-    else resultsEl.innerHTML = "<p class=\"sy-summary\">输入关键词开始搜索；支持整句提问，用引号搜索完整短语。</p>";
+    if (s.q || filtersOn()) run();
+    else summaryEl.textContent = "输入关键词开始搜索；支持整句提问。要按原文顺序查找完整短语，请加引号：中文引号“…”和英文引号\"…\"都可以。";
   }
 
   /* ------------------------------------------------- highlight after arrival */

@@ -1,0 +1,292 @@
+// The search page and the header box as readers meet them on a phone and with a Chinese input
+// method: the first result on the first screen (filters folded behind "筛选" on narrow screens),
+// one search box on the search page, no search while an input method is still composing pinyin,
+// and messages that fit what the reader did (filters named only when one is set, both kinds of
+// quotes). Queries come from the built site, through the helpers of search.mjs.
+import { site, holding, pickTitleQuery, pickFacetQuery, waitList, readResults, rerender, summaryCount } from './search.mjs';
+
+const PHONE = { width: 390, height: 844 };
+const WIDE = { width: 1366, height: 768 };
+/** Index files only a query loads: shards, page fragments, facets. */
+const QUERY_FILE = /\/search\/[^/]+\/(?:s\d+|p\d+|facets)\.js(?:\?|$)/;
+/** What Microsoft Pinyin shows inline, step by step, while a word is spelled. */
+const PINYIN_STEPS = ['w', 'wang', "wang'g", "wang'ge"];
+/** Between composition steps: longer than either debounce (120 ms header, 240 ms page). */
+const STEP_MS = 350;
+
+/** Boxes (viewport coordinates) and states of the search page's parts; null for what is not shown. */
+async function layout(page) {
+  return page.evaluate(() => {
+    const box = (el) => {
+      if (!el) return null;
+      const r = el.getBoundingClientRect();
+      return r.width || r.height ? { top: r.top, bottom: r.bottom, left: r.left, right: r.right } : null;
+    };
+    const root = document.getElementById('sy-search-page');
+    const toggle = root.querySelector('.sy-filter-toggle');
+    const controls = toggle?.getAttribute('aria-controls') ?? null;
+    const panel = controls ? document.getElementById(controls) : root.querySelector('.sy-facets');
+    const active = document.activeElement;
+    return {
+      vh: innerHeight,
+      scrollY,
+      title: box(root.querySelector('.sy-result-title')),
+      summary: box(root.querySelector('.sy-summary')),
+      toggle: box(toggle),
+      toggleText: toggle?.textContent.trim() ?? null,
+      expanded: toggle?.getAttribute('aria-expanded') ?? null,
+      controls,
+      panel: box(panel),
+      panelIsFilters: !!panel?.querySelector('button[data-param]'),
+      facetsShown: [...root.querySelectorAll('button[data-param]')].filter((b) => box(b)).length,
+      searchBoxes: [...document.querySelectorAll('input[type=search]')].filter((i) => box(i)).map((i) => i.id),
+      focus: active ? { cls: active.className, param: active.getAttribute('data-param'), value: active.getAttribute('data-value') } : null,
+    };
+  });
+}
+
+const px = (b) => (b ? `${Math.round(b.top)}–${Math.round(b.bottom)}` : 'not shown');
+
+/** Records every text `selector` shows from now on (on each change of it or below it). */
+async function recordTexts(page, selector) {
+  await page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    window.__syShown = [];
+    new MutationObserver(() => window.__syShown.push(el.hidden ? '' : el.textContent)).observe(el, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+    });
+  }, selector);
+}
+
+/**
+ * Spells PINYIN_STEPS into the focused box through Chromium's real IME path (the DevTools
+ * protocol's Input.imeSetComposition: compositionstart/update and input with isComposing), pausing
+ * after each step, then presses `keys` (an IME's candidate keys, seen with isComposing); returns
+ * what happened meanwhile and a function that commits `text` as the IME does when the reader
+ * picks the characters (compositionend).
+ */
+async function composePinyin(page, boxId, keys = []) {
+  const loads = [];
+  page.on('request', (req) => {
+    if (QUERY_FILE.test(req.url())) loads.push(req.url());
+  });
+  const cdp = await page.context().newCDPSession(page);
+  for (const text of PINYIN_STEPS) {
+    await cdp.send('Input.imeSetComposition', { text, selectionStart: text.length, selectionEnd: text.length });
+    await page.waitForTimeout(STEP_MS);
+  }
+  for (const key of keys) await page.keyboard.press(key);
+  await page.waitForTimeout(STEP_MS);
+  const value = await page.inputValue(`#${boxId}`);
+  const shown = await page.evaluate(() => window.__syShown.filter(Boolean));
+  return {
+    value,
+    loads: [...loads],
+    shown,
+    loadsNow: () => loads.length,
+    commit: async (text) => {
+      await cdp.send('Input.insertText', { text });
+      await cdp.detach();
+    },
+  };
+}
+
+export default [
+  {
+    name: 'search page on a phone: the first result is on the first screen; filters fold behind 筛选',
+    viewport: PHONE,
+    async run(page, ctx) {
+      const S = site(ctx);
+      const pick = pickFacetQuery(S);
+      ctx.assert(pick, 'no two-character title word is held by pages of two kinds');
+      const { q, kind } = pick;
+      const wantKind = pick.pages.filter((p) => p.kind === kind).length;
+
+      // Other pages keep the header box; the search page shows only its own.
+      await ctx.goto(page, S.pages[0].rel);
+      ctx.assert(await page.locator('#sy-q').isVisible(), `no header search box on ${S.pages[0].rel} at 390px`);
+
+      await ctx.goto(page, `search.html?q=${encodeURIComponent(q)}`);
+      const r = await waitList(page, ctx);
+      ctx.equal(summaryCount(ctx, r.summary), pick.pages.length, `result count for "${q}"`);
+      let L = await layout(page);
+      ctx.note(`"${q}", ${pick.pages.length} results, 390×844: summary y=${px(L.summary)}, 筛选 y=${px(L.toggle)}, first title y=${px(L.title)}`);
+      ctx.assert(L.title && L.scrollY === 0 && L.title.bottom <= L.vh, `the first result's title is not on the first screen: y=${px(L.title)} in a ${L.vh}px viewport`);
+      ctx.equal(L.searchBoxes.join(' '), 'sy-sp-q', 'visible search boxes on search.html (ids)');
+      ctx.assert(L.toggle, 'no visible 筛选 button on a phone');
+      ctx.assert(/^筛选/.test(L.toggleText), `the filter button says "${L.toggleText}"`);
+      ctx.equal(L.expanded, 'false', 'aria-expanded of 筛选 at first');
+      ctx.assert(L.panelIsFilters, `aria-controls="${L.controls}" of 筛选 names no panel of filters`);
+      ctx.equal(L.facetsShown, 0, 'filter buttons shown before 筛选 is opened');
+      ctx.assert(L.toggle.top >= L.summary.bottom - 1 && L.toggle.bottom <= L.title.top, `筛选 (y=${px(L.toggle)}) is not between the result count (y=${px(L.summary)}) and the first result (y=${px(L.title)})`);
+
+      // The keyboard opens and closes it; the panel opens between the button and the results.
+      await page.locator('#sy-search-page .sy-filter-toggle').focus();
+      await page.keyboard.press('Enter');
+      L = await layout(page);
+      ctx.equal(L.expanded, 'true', 'aria-expanded after Enter on 筛选');
+      ctx.assert(L.facetsShown > 0 && L.panel, 'Enter on 筛选 showed no filters');
+      ctx.assert(L.panel.top >= L.toggle.bottom - 1 && L.title.top >= L.panel.bottom - 1, `the open panel (y=${px(L.panel)}) is not between 筛选 (y=${px(L.toggle)}) and the first result (y=${px(L.title)})`);
+      await page.keyboard.press('Space');
+      L = await layout(page);
+      ctx.equal(L.expanded, 'false', 'aria-expanded after Space on the open 筛选');
+      ctx.equal(L.facetsShown, 0, 'filter buttons shown after closing 筛选');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      L = await layout(page);
+      ctx.assert(L.focus?.param, `Tab from the open 筛选 lands on "${L.focus?.cls}", not on a filter`);
+      await page.keyboard.press('Escape');
+      L = await layout(page);
+      ctx.equal(L.expanded, 'false', 'aria-expanded after Escape in the panel');
+      ctx.equal(L.focus?.cls, 'sy-filter-toggle', 'focus after Escape in the panel');
+
+      // Choosing a filter: the panel stays open with the focus on the choice, counts update, and
+      // "查看 N 条结果" folds it away, leaving the first result on screen.
+      await page.keyboard.press('Enter');
+      const button = page.locator(`#sy-search-page button[data-param="kind"][data-value="${kind}"]`);
+      await rerender(page, () => button.click());
+      const f = await readResults(page);
+      ctx.equal(summaryCount(ctx, f.summary), wantKind, `result count after choosing kind=${kind}`);
+      L = await layout(page);
+      ctx.equal(L.expanded, 'true', 'aria-expanded right after choosing a filter');
+      ctx.assert(/已选\s*1\s*项/.test(L.toggleText), `筛选 does not say one filter is set: "${L.toggleText}"`);
+      ctx.assert(L.focus?.param === 'kind' && L.focus?.value === kind, `focus after choosing kind=${kind}: ${JSON.stringify(L.focus)}`);
+      const done = page.locator('#sy-search-page .sy-filter-done');
+      ctx.assert(await done.isVisible(), 'no visible button to close the panel and see the results');
+      const doneText = (await done.textContent()).trim();
+      ctx.assert(doneText.includes(`${wantKind} 条结果`), `the close button says "${doneText}", not ${wantKind} 条结果`);
+      await done.click();
+      L = await layout(page);
+      ctx.note(`after choosing kind=${kind} and "${doneText}": first title y=${px(L.title)}`);
+      ctx.equal(L.expanded, 'false', `aria-expanded after "${doneText}"`);
+      ctx.equal(L.focus?.cls, 'sy-filter-toggle', `focus after "${doneText}"`);
+      ctx.assert(L.title && L.title.top >= 0 && L.title.bottom <= L.vh, `after "${doneText}" the first result is off screen: y=${px(L.title)}`);
+      ctx.equal(new URL(page.url()).searchParams.get('kind'), kind, 'kind= in the URL');
+    },
+  },
+
+  {
+    name: 'search page on a wide screen: filters beside the results; the first result on the first screen',
+    viewport: WIDE,
+    async run(page, ctx) {
+      const S = site(ctx);
+      const pick = pickFacetQuery(S);
+      ctx.assert(pick, 'no two-character title word is held by pages of two kinds');
+      await ctx.goto(page, `search.html?q=${encodeURIComponent(pick.q)}`);
+      await waitList(page, ctx);
+      const L = await layout(page);
+      ctx.note(`"${pick.q}", 1366×768: first title y=${px(L.title)}, filters x≤${Math.round(L.panel?.right)}`);
+      ctx.assert(L.title && L.scrollY === 0 && L.title.bottom <= L.vh, `the first result's title is not on the first screen: y=${px(L.title)} in a ${L.vh}px viewport`);
+      ctx.equal(L.searchBoxes.join(' '), 'sy-sp-q', 'visible search boxes on search.html (ids)');
+      ctx.equal(L.toggle, null, 'the 筛选 button on a wide screen');
+      ctx.assert(L.facetsShown > 0, 'no filters shown on a wide screen');
+      ctx.assert(L.panel.right <= L.title.left, `the filters (right edge ${Math.round(L.panel.right)}) are not beside the results (left edge ${Math.round(L.title.left)})`);
+    },
+  },
+
+  {
+    name: 'search: with an input method the header box searches the chosen characters, not the pinyin',
+    async run(page, ctx) {
+      const S = site(ctx);
+      const pick = pickTitleQuery(S);
+      ctx.assert(pick, 'no page title has a 2–4 character Han word that also occurs in its text');
+      await ctx.goto(page, pick.page.rel);
+      await page.locator('#sy-q').focus();
+      await recordTexts(page, '#sy-dd');
+      // ArrowDown picks a candidate in the IME; outside composition it would open the dropdown.
+      const ime = await composePinyin(page, 'sy-q', ['ArrowDown']);
+      ctx.equal(ime.value, PINYIN_STEPS.at(-1), 'the header box while composing (the inline pinyin)');
+      ctx.assert(ime.loads.length === 0, `the header box searched while composing; loaded: ${ime.loads.map((u) => ctx.rel(u.split('?')[0])).join(', ')}`);
+      ctx.assert(ime.shown.length === 0, `the dropdown showed something while composing: ${JSON.stringify(ime.shown)}`);
+      ctx.equal(await page.evaluate(() => document.getElementById('sy-dd').hidden), true, 'dropdown hidden while composing');
+
+      await ime.commit(pick.q);
+      await page
+        .waitForFunction((q) => {
+          const more = document.querySelector('#sy-dd:not([hidden]) .sy-dd-more');
+          return more && new URL(more.href).searchParams.get('q') === q;
+        }, pick.q)
+        .catch(() => ctx.fail(`after committing "${pick.q}" (compositionend) the dropdown never listed its results`));
+      const after = await page.evaluate(() => ({ options: document.querySelectorAll('#sy-dd [role=option]').length, shown: window.__syShown.filter(Boolean) }));
+      ctx.note(`composed ${PINYIN_STEPS.join(' → ')}, committed "${pick.q}": ${after.options} options, ${ime.loadsNow()} index files loaded after the commit`);
+      ctx.assert(after.options > 0, `the dropdown lists nothing for the committed "${pick.q}"`);
+      ctx.assert(ime.loadsNow() > 0, 'no index file was seen loading after the commit (the request watch is blind)');
+      const stale = after.shown.filter((t) => /没有找到|wang/.test(t));
+      ctx.assert(stale.length === 0, `the dropdown showed the pinyin's search: ${JSON.stringify(stale)}`);
+    },
+  },
+
+  {
+    name: 'search: with an input method the search page searches the chosen characters, not the pinyin',
+    async run(page, ctx) {
+      const S = site(ctx);
+      const pick = pickTitleQuery(S);
+      ctx.assert(pick, 'no page title has a 2–4 character Han word that also occurs in its text');
+      await ctx.goto(page, 'search.html');
+      await page.waitForFunction(() => document.querySelector('#sy-search-page .sy-summary')?.textContent);
+      const hint = await page.locator('#sy-search-page .sy-summary').textContent();
+      await page.locator('#sy-sp-q').focus();
+      await recordTexts(page, '#sy-search-page .sy-sp-body');
+      const ime = await composePinyin(page, 'sy-sp-q');
+      ctx.equal(ime.value, PINYIN_STEPS.at(-1), 'the search page box while composing (the inline pinyin)');
+      ctx.assert(ime.loads.length === 0, `the search page searched while composing; loaded: ${ime.loads.map((u) => ctx.rel(u.split('?')[0])).join(', ')}`);
+      ctx.assert(ime.shown.length === 0, `the search page changed while composing: ${JSON.stringify(ime.shown.slice(0, 3))}`);
+      ctx.equal(await page.locator('#sy-search-page .sy-summary').textContent(), hint, 'the summary while composing');
+      ctx.equal(new URL(page.url()).searchParams.get('q'), null, 'q= in the URL while composing');
+
+      await ime.commit(pick.q);
+      await page
+        .waitForFunction(() => document.querySelector('#sy-search-page .sy-result-list'))
+        .catch(() => ctx.fail(`after committing "${pick.q}" (compositionend) the search page never listed results`));
+      const r = await waitList(page, ctx);
+      ctx.note(`composed ${PINYIN_STEPS.join(' → ')}, committed "${pick.q}": ${r.summary}`);
+      ctx.assert(r.items.length > 0 && r.summary.includes(`“${pick.q}”`), `no results for the committed "${pick.q}": ${r.summary}`);
+      ctx.equal(new URL(page.url()).searchParams.get('q'), pick.q, 'q= in the URL after the commit');
+      const stale = (await page.evaluate(() => window.__syShown)).filter((t) => /没有找到|wang/.test(t));
+      ctx.assert(stale.length === 0, `the search page showed the pinyin's search: ${JSON.stringify(stale.slice(0, 3))}`);
+    },
+  },
+
+  {
+    name: 'search page: filters are named only when set and can always be unset; both quotes are explained',
+    async run(page, ctx) {
+      const S = site(ctx);
+      const summaryText = () => page.locator('#sy-search-page .sy-summary').textContent();
+      await ctx.goto(page, 'search.html');
+      await page.waitForFunction(() => document.querySelector('#sy-search-page .sy-summary')?.textContent);
+      const hint = await summaryText();
+      ctx.assert(hint.includes('“…”') && hint.includes('"…"'), `the start hint does not show both Chinese and English quotes: "${hint}"`);
+
+      // Nothing found, no filter: the message must not tell the reader to remove filters.
+      const nothing = 'zqxjvk';
+      ctx.assert(holding(S, nothing).length === 0, `the site holds "${nothing}"; pick another word no page has`);
+      await ctx.goto(page, `search.html?q=${nothing}`);
+      let r = await waitList(page, ctx);
+      ctx.equal(r.items.length, 0, `results for "${nothing}"`);
+      ctx.assert(r.summary.includes(`没有找到“${nothing}”`), `the empty result says "${r.summary}"`);
+      ctx.assert(!/筛选/.test(r.summary), `no filter is set, yet the empty result says "${r.summary}"`);
+      ctx.equal(await page.locator('#sy-search-page .sy-clear-filters').count(), 0, '"去掉筛选条件" buttons without a filter');
+
+      // Nothing found with a filter set: the message names it, and both the chosen filter's own
+      // button (shown though no result has it) and "去掉筛选条件" unset it.
+      const kind = S.pages[0].kind;
+      const filtered = `search.html?q=${nothing}&kind=${encodeURIComponent(kind)}`;
+      for (const how of ['its button', '去掉筛选条件']) {
+        await ctx.goto(page, filtered);
+        r = await waitList(page, ctx);
+        ctx.assert(r.items.length === 0 && r.summary.includes('去掉筛选条件'), `with kind=${kind} the empty result says "${r.summary}"`);
+        const chosen = page.locator(`#sy-search-page button[data-param="kind"][data-value="${kind}"]`);
+        ctx.assert(await chosen.isVisible(), `the chosen kind=${kind} has no button when no result has it`);
+        ctx.equal(await chosen.getAttribute('aria-pressed'), 'true', `aria-pressed of the chosen kind=${kind}`);
+        ctx.equal((await chosen.locator('.sy-count').textContent()).trim(), '0', `count on the chosen kind=${kind}`);
+        await rerender(page, () => (how === 'its button' ? chosen.click() : page.locator('#sy-search-page .sy-clear-filters').click()));
+        ctx.equal(new URL(page.url()).searchParams.get('kind'), null, `kind= in the URL after unsetting it with ${how}`);
+        const now = await summaryText();
+        ctx.assert(!/筛选/.test(now), `after unsetting the filter with ${how} the summary says "${now}"`);
+      }
+    },
+  },
+];
