@@ -131,7 +131,7 @@ fn analyse(text: &str, quoted: bool) -> Option<Term> {
 
 /// Most keys a query loads: each costs about one shard file, so a pasted paragraph must not
 /// load hundreds (a typed question has forty or so).
-pub const MAX_KEYS: usize = 48;
+pub const MAX_KEYS: usize = 80;
 /// An unquoted term with more keys than this is ranked loosely ([`Plan::loose`]).
 pub const STRICT_MAX_KEYS: usize = 8;
 

@@ -88,11 +88,16 @@ fn weight(level: u8) -> f64 {
 /// What the shards say of a key before its postings are loaded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyInfo {
-    /// Postings inline in the shard (or none: the key is in no page).
-    Light,
+    /// Postings inline in the shard, with this document frequency (0: the key is in no page).
+    Light(usize),
     /// Postings in a file of their own, with this document frequency.
     Heavy(usize),
 }
+
+/// A loose term leaves out keys found in fewer pages than this: in a typed question they are
+/// mostly the pair of characters where two words meet, or a typing slip, and as the rarest
+/// keys they would weigh most.
+const LOOSE_MIN_DF: usize = 2;
 
 /// The plan with the keys it will rank with: a loose term keeps its light keys and at most
 /// [`MAX_HEAVY_KEYS`] heavy ones, those of lowest document frequency (earlier keys first on a
@@ -113,11 +118,15 @@ pub fn settle(plan: &Plan, info: &dyn Fn(&str) -> KeyInfo) -> Plan {
                 .enumerate()
                 .filter_map(|(i, k)| match info(k) {
                     KeyInfo::Heavy(df) => Some((df, i)),
-                    KeyInfo::Light => None,
+                    KeyInfo::Light(_) => None,
                 })
                 .collect();
             heavy.sort_unstable();
-            let dropped: Vec<usize> = heavy.iter().skip(MAX_HEAVY_KEYS).map(|h| h.1).collect();
+            let mut dropped: Vec<usize> =
+                heavy.iter().skip(MAX_HEAVY_KEYS).map(|h| h.1).collect();
+            dropped.extend(keys.iter().enumerate().filter_map(|(i, k)| {
+                matches!(info(k), KeyInfo::Light(df) if df < LOOSE_MIN_DF).then_some(i)
+            }));
             keys.iter()
                 .enumerate()
                 .filter(|(i, _)| !dropped.contains(i))
@@ -246,10 +255,11 @@ mod tests {
             "c" => KeyInfo::Heavy(100),
             "d" => KeyInfo::Heavy(500),
             "e" => KeyInfo::Heavy(500),
-            _ => KeyInfo::Light,
+            "f" => KeyInfo::Light(1),
+            _ => KeyInfo::Light(7),
         };
         let settled = settle(&plan, &df);
-        assert_eq!(settled.per_term[0], ["a", "c", "d", "e", "f"]);
+        assert_eq!(settled.per_term[0], ["a", "c", "d", "e"]);
         assert_eq!(
             settled.per_term[1],
             ["b", "c"],

@@ -237,9 +237,13 @@ impl StaticIndex {
         let plan = query::plan(&terms);
         let keys: Vec<&String> = plan.per_term.iter().flatten().chain(&plan.boosts).collect();
         let values = self.shard_values(&keys)?;
-        let info = |key: &str| match values.get(key).and_then(|v| heavy_stub(v)) {
-            Some((_, df)) => KeyInfo::Heavy(df),
-            None => KeyInfo::Light,
+        let info = |key: &str| match values.get(key) {
+            None => KeyInfo::Light(0),
+            Some(value) => match heavy_stub(value) {
+                Some((_, df)) => KeyInfo::Heavy(df),
+                // Every posting ends with one digit below 32 (`A`–`Z`, `a`–`f`).
+                None => KeyInfo::Light(value.bytes().filter(|b| matches!(b, b'A'..=b'Z' | b'a'..=b'f')).count()),
+            },
         };
         let plan = rank::settle(&plan, &info);
         let keys: Vec<&String> = plan.per_term.iter().flatten().chain(&plan.boosts).collect();
