@@ -15,8 +15,9 @@ repository's current theme into it, then:
   medians of wall time, user+sys CPU and peak RSS;
 - measures the output (bytes and files), the static search index (public/search) and the
   tantivy index (.shuyuan/index);
-- runs bench/query_bytes.js (Node) on the output: bytes a browser loads per query, through the
-  site's own search.js;
+- runs bench/search_page.mjs (Node, Chromium) on the output: bytes the full search page
+  (search.html?q=…) loads per query over HTTP, in a fresh browser context each, until its
+  results show;
 - runs bench/serve_latency.py twice through `shuyuan serve`: write-to-reload latency of EDITS
   one-page body edits, then of EDITS title (front-matter) edits.
 Prints one Markdown table, one row per size; --json FILE writes every figure as JSON.
@@ -155,11 +156,16 @@ def measure(binary, pages, mix, edits, runs, site, walls, cpus, rss):
         "shards": len(shards), "shard_bytes": sum(shards),
     }
     print(f"{pages} pages ({mix}): queries", file=sys.stderr, flush=True)
-    measured = subprocess.run(["node", os.path.join(BENCH, "query_bytes.js"), public, *QUERIES.values()],
-                              check=True, capture_output=True, text=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as listed:
+        json.dump(list(QUERIES.values()), listed, ensure_ascii=False)
+        listed.flush()
+        measured = subprocess.run(["node", os.path.join(BENCH, "search_page.mjs"), "bytes", public, listed.name],
+                                  check=True, capture_output=True, text=True)
     row["queries"] = {}
     for name, line in zip(QUERIES, measured.stdout.splitlines()):
         q = json.loads(line)
+        if q["bytes"] is None:
+            sys.exit(f"bench/search_page.mjs: {q['query']}: {q['error']}")
         row["queries"][name] = {k: q[k] for k in ("query", "bytes", "shards", "fragments", "top")}
         row[f"query_{name}_kb"] = round(q["bytes"] / 1024, 1)
     for kind, prefix in (("body", ""), ("title", "title_")) if edits else ():
@@ -207,7 +213,7 @@ def main():
     args = ap.parse_args()
     if args.runs < 1 or args.edits < 0:
         ap.error("--runs must be at least 1 and --edits at least 0 (0: no edits through serve)")
-    for tool in ("node", "/usr/bin/time"):
+    for tool in ("node", "/usr/bin/time", os.environ.get("SHUYUAN_CHROMIUM", "/usr/bin/chromium")):
         if not shutil.which(tool):
             sys.exit(f"bench/run.py needs {tool}")
     binary = release_binary()
@@ -230,7 +236,8 @@ def main():
             with open(EMPTIED, "w", encoding="utf-8"):
                 pass
     print(table(rows))
-    print("\nKB per query = search.js + meta.js + shards + the fragments of the first 10 results; "
+    print("\nKB per query = every response of search.html?q=… over HTTP in a fresh browser context until "
+          "its results show (HTML, CSS, scripts, meta.js, facets, shards, the first 10 results' fragments); "
           + ", ".join(f"{k}: {v}" for k, v in QUERIES.items()) + " (all in --json)")
 
 
