@@ -13,8 +13,7 @@ repository's current theme into it, then:
 - runs RUNS clean release builds (public/ and .shuyuan/ moved aside first, deleted at the
   end) under /usr/bin/time:
   medians of wall time, user+sys CPU and peak RSS;
-- measures the output (bytes and files), the static search index (public/search) and the
-  tantivy index (.shuyuan/index);
+- measures the output (bytes and files) and the static search index (public/search);
 - runs bench/search_page.mjs (Node, Chromium) on the output: bytes the full search page
   (search.html?q=…) loads per query over HTTP, in a fresh browser context each, until its
   results show;
@@ -49,7 +48,7 @@ QUERIES = {
 COLUMNS = [
     ("pages", "pages"), ("mix", "mix"), ("runs", "runs"), ("wall s", "wall_s"),
     ("user+sys s", "cpu_s"), ("peak RSS MB", "peak_rss_mb"), ("output MB", "output_mb"),
-    ("files", "files"), ("static index MB", "static_index_mb"), ("tantivy MB", "tantivy_mb"),
+    ("files", "files"), ("static index MB", "static_index_mb"),
     ("2-char KB", "query_2-char_kb"), ("4-char KB", "query_4-char_kb"),
     ("two-term KB", "query_two-term_kb"), ("question KB", "query_question_kb"),
     ("edit median ms", "edit_median_ms"), ("edit worst ms", "edit_worst_ms"),
@@ -140,7 +139,6 @@ def measure(binary, pages, mix, edits, runs, site, walls, cpus, rss):
     public = os.path.join(site, "public")
     output, files = tree(public)
     static_index, _ = tree(os.path.join(public, "search"))
-    tantivy, _ = tree(os.path.join(site, ".shuyuan", "index"))
     with open(os.path.join(public, "search", "meta.js"), encoding="utf-8") as f:
         build = json.loads(f.read().split("(", 1)[1].rsplit(")", 1)[0])["build"]
     folder = os.path.join(public, "search", build)
@@ -152,7 +150,6 @@ def measure(binary, pages, mix, edits, runs, site, walls, cpus, rss):
         "walls_s": walls, "cpus_s": [round(c, 2) for c in cpus], "peak_rss_kb": rss,
         "output_bytes": output, "output_mb": round(output / MB, 1), "files": files,
         "static_index_bytes": static_index, "static_index_mb": round(static_index / MB, 1),
-        "tantivy_bytes": tantivy, "tantivy_mb": round(tantivy / MB, 1),
         "shards": len(shards), "shard_bytes": sum(shards),
     }
     print(f"{pages} pages ({mix}): queries", file=sys.stderr, flush=True)

@@ -500,7 +500,10 @@ export default [
         ctx.equal(squash(it.kindLabel), p.kindLabel, `kind badge of the result for ${p.rel}`);
       }
 
-      // The kind facet: shows the right count, narrows the results, and lands in the URL.
+      // The kind facet: loaded on request, shows the right count, narrows the results, and
+      // lands in the URL.
+      await page.locator('#sy-search-page .sy-load-facets').click();
+      await page.waitForSelector('#sy-search-page button[data-param]');
       const button = page.locator(`#sy-search-page button[data-param="kind"][data-value="${kind}"]`);
       ctx.assert((await button.count()) === 1, `no facet button for kind=${kind}`);
       const label = squash(await button.textContent());
@@ -743,9 +746,14 @@ export default [
       page.on('request', (req) => {
         if (req.url().startsWith(searchBase)) seen.push({ url: req.url(), type: req.resourceType() });
       });
-      // The search page (meta, facets, shards, fragments), then the header dropdown on a content page.
+      // The search page (meta, shards, fragments; the facets only once the reader asks for
+      // filters), then the header dropdown on a content page.
       await ctx.goto(page, `search.html?q=${encodeURIComponent(pick.q)}`);
       await waitList(page, ctx);
+      const beforeFilters = seen.map((s) => s.url).filter((u) => /\/facets\.js/.test(u));
+      ctx.assert(beforeFilters.length === 0, `facets.js was loaded before the filters were asked for: ${beforeFilters.join(', ')}`);
+      await page.locator('#sy-search-page .sy-load-facets').click();
+      await page.waitForSelector('#sy-search-page button[data-param]');
       const perf = await page.evaluate((base) => performance.getEntriesByType('resource').filter((e) => e.name.startsWith(base)).map((e) => ({ url: e.name, type: e.initiatorType })), searchBase);
       const net = await page.evaluate(() => window.__syNet);
       await ctx.goto(page, S.pages[0].rel);

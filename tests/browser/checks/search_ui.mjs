@@ -126,6 +126,8 @@ export default [
       // The keyboard opens and closes it; the panel opens between the button and the results.
       await page.locator('#sy-search-page .sy-filter-toggle').focus();
       await page.keyboard.press('Enter');
+      // The first opening loads the facet data.
+      await page.waitForSelector('#sy-search-page button[data-param]');
       L = await layout(page);
       ctx.equal(L.expanded, 'true', 'aria-expanded after Enter on 筛选');
       ctx.assert(L.facetsShown > 0 && L.panel, 'Enter on 筛选 showed no filters');
@@ -177,6 +179,9 @@ export default [
       ctx.assert(pick, 'no two-character title word is held by pages of two kinds');
       await ctx.goto(page, `search.html?q=${encodeURIComponent(pick.q)}`);
       await waitList(page, ctx);
+      // The filter column offers the filters; asking loads the facet data.
+      await page.locator('#sy-search-page .sy-load-facets').click();
+      await page.waitForSelector('#sy-search-page button[data-param]');
       const L = await layout(page);
       ctx.note(`"${pick.q}", 1366×768: first title y=${px(L.title)}, filters x≤${Math.round(L.panel?.right)}`);
       ctx.assert(L.title && L.scrollY === 0 && L.title.bottom <= L.vh, `the first result's title is not on the first screen: y=${px(L.title)} in a ${L.vh}px viewport`);

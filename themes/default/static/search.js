@@ -828,6 +828,9 @@
     // `pending`: a query is loading; facet and sort clicks then only change `s`, and the
     // query renders with them when it arrives (rendering the old results would win the race).
     var s = readParams(), ranked = null, shown = PAGE_SIZE, seq = 0, pending = false;
+    // The facet data (facets.js) grows with the site, so a query loads it only when the reader
+    // asks for filters, sorts by date, browses without a query or arrives with a filter set.
+    var facetsAsked = false;
     // The summary is one lasting live region, so each new count is announced. The filters follow
     // it; on narrow screens search.css folds them behind the "筛选" button under the summary,
     // as they would otherwise push the first result off a phone's screen.
@@ -889,6 +892,24 @@
       });
     }
 
+    function facetsNeeded() {
+      return facetsAsked || filtersOn() > 0 || !s.q || !!s.sort;
+    }
+
+    // Until the facet data is asked for, the filters are one button that loads them.
+    function renderFacetsOffer() {
+      facetsEl.innerHTML = "<button type=\"button\" class=\"sy-facet sy-load-facets\">按类型、年份、标签等筛选</button>";
+      toggle.hidden = false;
+      toggle.textContent = "筛选";
+    }
+
+    function loadFacets() {
+      facetsAsked = true;
+      if (state.facets) return;
+      facetsEl.innerHTML = "<p class=\"sy-facets-loading\">正在统计…</p>";
+      withIndex(needFacets).then(function () { if (ranked && !pending) render(); }).catch(failed);
+    }
+
     function setFiltersOpen(open) {
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
       facetsEl.classList.toggle("is-open", open);
@@ -917,8 +938,9 @@
     }
 
     function render() {
-      var mine = ++seq, F = state.facets, list = ordered(F, ranked.results), page = list.slice(0, shown);
-      renderFacets(F, ranked.results, list.length);
+      var mine = ++seq, F = state.facets, list = F ? ordered(F, ranked.results) : ranked.results, page = list.slice(0, shown);
+      if (F) renderFacets(F, ranked.results, list.length);
+      else renderFacetsOffer();
       needPages(page.map(function (r) { return r.id; })).then(function () {
         if (mine !== seq) return;
         summaryEl.textContent = summary(list.length);
@@ -947,7 +969,7 @@
       summaryEl.textContent = "正在搜索…";
       resultsEl.innerHTML = "";
       withIndex(function () {
-        return needFacets().then(function () { return s.q ? query(s.q) : null; });
+        return (facetsNeeded() ? needFacets() : Promise.resolve()).then(function () { return s.q ? query(s.q) : null; });
       }).then(function (res) {
         if (mine !== seq) return;
         pending = false;
@@ -970,9 +992,19 @@
 
     el.addEventListener("submit", function (e) { e.preventDefault(); s.q = input.value; run(); });
     onTyped(input, DEBOUNCE_MS * 2, function () { s.q = input.value; run(); });
-    sort.addEventListener("change", function () { s.sort = sort.value; writeParams(s); if (ranked && !pending) render(); });
-    toggle.addEventListener("click", function () { setFiltersOpen(toggle.getAttribute("aria-expanded") !== "true"); });
+    sort.addEventListener("change", function () {
+      s.sort = sort.value;
+      writeParams(s);
+      if (s.sort && !state.facets) loadFacets();
+      else if (ranked && !pending) render();
+    });
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      setFiltersOpen(open);
+      if (open) loadFacets();
+    });
     facetsEl.addEventListener("click", function (e) {
+      if (e.target.closest(".sy-load-facets")) { loadFacets(); return; }
       if (e.target.closest(".sy-filter-done")) { setFiltersOpen(false); toggle.focus(); return; }
       var b = e.target.closest("button[data-param]");
       if (!b || !ranked) return;
