@@ -301,7 +301,14 @@ pub(crate) fn search_doc(
         .map_or(("page", "文章"), |k| (k.as_str(), k.label()));
     // What a reader sees above the body — the summary and the information panel (文号,
     // 发文机关 …) — must be findable too: people search a policy by its document number.
-    let mut lines: Vec<String> = page.summary.iter().cloned().collect();
+    // Only a written summary: the automatic one is the body's first paragraph, and indexing it
+    // twice would count its words twice.
+    let mut lines: Vec<String> = page
+        .doc
+        .text("summary")
+        .map(str::to_string)
+        .into_iter()
+        .collect();
     lines.extend(
         site.panel(page)
             .into_iter()

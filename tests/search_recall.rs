@@ -179,9 +179,9 @@ fn decode(postings: &str) -> BTreeSet<usize> {
         v |= (d & 31) << shift;
         shift += 5;
         if d < 32 {
-            let page = next + (v >> 4);
-            // A page holds the key in its title (bit 3) or its text (level 1–7).
-            assert_ne!(v & 15, 0, "posting with an empty level");
+            let page = next + (v >> 5);
+            // A page holds the key in its title (bit 4) or its text (level 1–15).
+            assert_ne!(v & 31, 0, "posting with an empty level");
             pages.insert(page as usize);
             next = page + 1;
             v = 0;
@@ -220,7 +220,16 @@ impl StaticIndex {
                     "key {:?} in the wrong shard",
                     pair[0]
                 );
-                keys.insert(pair[0].to_string(), pair[1].to_string());
+                // A heavy key's postings are in a file of its own, named by its stub `~j.df`.
+                let postings = match pair[1].strip_prefix('~') {
+                    Some(stub) => {
+                        let j = stub.split('.').next().unwrap();
+                        let args = call_args(&dir.join(format!("s{k}-{j}.js")), "heavy");
+                        args[3].as_str().unwrap().to_string()
+                    }
+                    None => pair[1].to_string(),
+                };
+                keys.insert(pair[0].to_string(), postings);
             }
         }
         StaticIndex { shards, keys }

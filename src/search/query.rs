@@ -131,9 +131,9 @@ fn analyse(text: &str, quoted: bool) -> Option<Term> {
 
 /// Most keys a query loads: each costs about one shard file, so a pasted paragraph must not
 /// load hundreds (a typed question has forty or so).
-pub const MAX_KEYS: usize = 80;
+pub const MAX_KEYS: usize = 64;
 /// An unquoted term with more keys than this is ranked loosely ([`Plan::loose`]).
-pub const STRICT_MAX_KEYS: usize = 8;
+pub const STRICT_MAX_KEYS: usize = 16;
 
 /// The keys a query loads and ranks with: per term the keys a page must hold to hold the
 /// term, then optional boost keys.

@@ -37,7 +37,7 @@ async function layout(page) {
       expanded: toggle?.getAttribute('aria-expanded') ?? null,
       controls,
       panel: box(panel),
-      panelIsFilters: !!panel?.querySelector('button[data-param]'),
+      panelIsFilters: !!panel?.querySelector('button[data-param], .sy-load-facets'),
       facetsShown: [...root.querySelectorAll('button[data-param]')].filter((b) => box(b)).length,
       searchBoxes: [...document.querySelectorAll('input[type=search]')].filter((i) => box(i)).map((i) => i.id),
       focus: active ? { cls: active.className, param: active.getAttribute('data-param'), value: active.getAttribute('data-value') } : null,
