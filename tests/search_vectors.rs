@@ -12,6 +12,11 @@ mod common;
 
 use common::{TestSite, repo_root};
 use shuyuan::search::StaticIndex;
+use shuyuan::search::query::{MAX_KEYS, STRICT_MAX_KEYS};
+use shuyuan::search::rank::{
+    BM25_K1, LOOSE_MIN_DF, MAX_HEAVY_KEYS, TF_LEVELS, TITLE_BIT, TITLE_BONUS, TITLE_TERM,
+    WHOLE_TERM,
+};
 
 const VECTORS: &str = "tests/vectors/ranking.json";
 /// Scores are sums of IEEE products computed in the same order on both sides; the tolerance
@@ -42,6 +47,27 @@ fn the_rust_ranking_matches_the_vectors() {
     let mut vectors: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let update = std::env::var_os("SHUYUAN_UPDATE_VECTORS").is_some();
+    // The constants search.js must carry too (the browser check compares its own with these).
+    let constants = serde_json::json!({
+        "MAX_KEYS": MAX_KEYS,
+        "STRICT_MAX_KEYS": STRICT_MAX_KEYS,
+        "BM25_K1": BM25_K1,
+        "TF_LEVELS": TF_LEVELS,
+        "TITLE_BIT": TITLE_BIT,
+        "TITLE_BONUS": TITLE_BONUS,
+        "WHOLE_TERM": WHOLE_TERM,
+        "TITLE_TERM": TITLE_TERM,
+        "MAX_HEAVY_KEYS": MAX_HEAVY_KEYS,
+        "LOOSE_MIN_DF": LOOSE_MIN_DF,
+    });
+    if update {
+        vectors["constants"] = constants;
+    } else {
+        assert_eq!(
+            vectors["constants"], constants,
+            "the ranking's constants changed"
+        );
+    }
     let mut checked = 0;
     for case in vectors["queries"].as_array_mut().unwrap() {
         let query = case["q"].as_str().unwrap().to_string();

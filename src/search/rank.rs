@@ -25,15 +25,15 @@ pub const TF_LEVELS: u32 = 15;
 /// Level bit set when the key occurs in the page title.
 pub const TITLE_BIT: u8 = 16;
 /// Added to a key's term-frequency part when the key is in the page title.
-const TITLE_BONUS: f64 = 1.0;
+pub const TITLE_BONUS: f64 = 1.0;
 /// A page holding every settled key of a term counts that term this many times.
-const WHOLE_TERM: f64 = 2.0;
+pub const WHOLE_TERM: f64 = 2.0;
 /// A page whose title holds every key of a term gets the term's key weights this many times
 /// more: a keyword that names a page finds that page first.
-const TITLE_TERM: f64 = 3.0;
+pub const TITLE_TERM: f64 = 3.0;
 /// A loose term loads at most this many heavy keys (those whose postings have a file of their
 /// own), the rarest first.
-const MAX_HEAVY_KEYS: usize = 3;
+pub const MAX_HEAVY_KEYS: usize = 3;
 
 /// One key's postings: pages in ascending order and each page's level.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -97,7 +97,7 @@ pub enum KeyInfo {
 /// A loose term leaves out keys found in fewer pages than this: in a typed question they are
 /// mostly the pair of characters where two words meet, or a typing slip, and as the rarest
 /// keys they would weigh most.
-const LOOSE_MIN_DF: usize = 2;
+pub const LOOSE_MIN_DF: usize = 2;
 
 /// The plan with the keys it will rank with: a loose term keeps its light keys and at most
 /// [`MAX_HEAVY_KEYS`] heavy ones, those of lowest document frequency (earlier keys first on a

@@ -18,6 +18,11 @@ export default [
       ctx.assert(dir, 'SHUYUAN_RANKING_SITE is not set: run through `cargo test --test browser`, or build tests/fixtures/ranking and set it to the output folder');
       const vectors = JSON.parse(fs.readFileSync(VECTORS, 'utf8'));
       await ctx.goto(page, pathToFileURL(path.join(dir, 'index.html')).href);
+      const constants = await page.evaluate(() => window.__shuyuan.rankingConstants);
+      for (const [name, value] of Object.entries(vectors.constants)) {
+        ctx.assert(constants[name] === value, `search.js has ${name} = ${constants[name]}, Rust has ${value}`);
+      }
+      ctx.assert(Object.keys(constants).length === Object.keys(vectors.constants).length, `search.js names other constants: ${Object.keys(constants).join(', ')}`);
       const got = await page.evaluate(async (queries) => {
         const out = [];
         for (const q of queries) out.push(await window.__shuyuan.ranked(q, 10));

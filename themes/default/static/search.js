@@ -5,7 +5,7 @@
  * classic <script> tags (no fetch, modules, WebAssembly or workers, so it works from file:// and
  * under any sub-path), ranking, snippets, the header dropdown on #sy-q, the full search page in
  * #sy-search-page, and highlighting ?hl= terms inside article.sy-content after navigation.
- * The index format is described in src/search/export.rs.
+ * The index format is described in src/search/export/mod.rs.
  * Exposes window.__shuyuan.tokenize(text) and window.__shuyuan.search(query) for tests.
  */
 (function () {
@@ -112,7 +112,7 @@
 
   /* ------------------------------------------------------------- query analysis */
 
-  var MAX_KEYS = 48, STRICT_MAX_KEYS = 8;
+  var MAX_KEYS = 64, STRICT_MAX_KEYS = 16;
   var PAIR = "\u0002";
 
   function isQuote(c) {
@@ -391,7 +391,7 @@
   // The ranking function, mirrored line for line from src/search/rank.rs (specified in
   // ARCHITECTURE.md, "Ranking"; pinned by tests/vectors/ranking.json).
   var BM25_K1 = 8.0, TF_LEVELS = 15, TITLE_BIT = 16;
-  var TITLE_BONUS = 1.0, WHOLE_TERM = 2.0, TITLE_TERM = 3.0, MAX_HEAVY_KEYS = 3;
+  var TITLE_BONUS = 1.0, WHOLE_TERM = 2.0, TITLE_TERM = 3.0, MAX_HEAVY_KEYS = 3, LOOSE_MIN_DF = 2;
 
   // The middle of a level's range of BM25's term-frequency part (levels are square-root spaced).
   function tfPart(level) {
@@ -410,21 +410,30 @@
     return Math.round(Math.log(1 + (n - df + 0.5) / (df + 0.5)) * 1e6) / 1e6;
   }
 
-  // A loose term keeps its light keys and its MAX_HEAVY_KEYS rarest heavy ones (rank::settle).
+  // A loose term keeps its light keys found in at least LOOSE_MIN_DF pages and its
+  // MAX_HEAVY_KEYS rarest heavy ones (rank::settle).
   function settle(p) {
     var n = state.meta.shards;
     var per = p.per.map(function (keys, t) {
       if (!p.loose[t]) return keys;
-      var heavy = [];
+      var heavy = [], dropped = [];
       keys.forEach(function (key, i) {
-        var stub = heavyStub(state.shards[keyHash(key) % n][key]);
+        var v = state.shards[keyHash(key) % n][key], stub = heavyStub(v);
         if (stub) heavy.push([stub[1], i]);
+        else if (lightDf(v) < LOOSE_MIN_DF) dropped.push(i);
       });
       heavy.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
-      var dropped = heavy.slice(MAX_HEAVY_KEYS).map(function (h) { return h[1]; });
+      heavy.slice(MAX_HEAVY_KEYS).forEach(function (h) { dropped.push(h[1]); });
       return keys.filter(function (k, i) { return dropped.indexOf(i) < 0; });
     });
     return { per: per, loose: p.loose, boosts: p.boosts };
+  }
+
+  // The document frequency of inline postings: every posting ends with a digit below 32.
+  function lightDf(v) {
+    var df = 0;
+    for (var i = 0; v && i < v.length; i++) if (DIGIT[v.charCodeAt(i)] < 32) df++;
+    return df;
   }
 
   // Ranks every candidate page: pages holding more terms whole first, then by score, then by page.
@@ -626,6 +635,13 @@
         return exactFirst(res.terms, shown).map(function (r) { return describe(r, res.terms, q); });
       });
     });
+  };
+
+  // Test hook for tests/vectors/ranking.json: the ranking's constants, compared with Rust's.
+  NS.rankingConstants = {
+    MAX_KEYS: MAX_KEYS, STRICT_MAX_KEYS: STRICT_MAX_KEYS, BM25_K1: BM25_K1, TF_LEVELS: TF_LEVELS,
+    TITLE_BIT: TITLE_BIT, TITLE_BONUS: TITLE_BONUS, WHOLE_TERM: WHOLE_TERM, TITLE_TERM: TITLE_TERM,
+    MAX_HEAVY_KEYS: MAX_HEAVY_KEYS, LOOSE_MIN_DF: LOOSE_MIN_DF
   };
 
   // Test hook for tests/vectors/ranking.json: the first `limit` pages of the ranking itself,
