@@ -248,6 +248,7 @@ fn parse_one(
         kind: None,
         released: false,
     };
+    problems.extend(crate::nesting::check(&document));
 
     if let Some(kind_name) = document.text("kind").map(str::to_string) {
         match Kind::parse(&kind_name) {

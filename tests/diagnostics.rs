@@ -316,3 +316,57 @@ fn a_policy_may_not_replace_itself_or_be_replaced_in_a_loop() {
     }
     assert!(!site.out().exists(), "nothing written");
 }
+
+/// Every file under `dir` with its bytes, for comparing a whole output before and after.
+fn snapshot_dir(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn deep_nesting_is_an_error_at_its_position_not_a_crash() {
+    let site = minimal();
+    site.build_ok();
+    let before = snapshot_dir(&site.out());
+    // 12 KB of `>`: comrak recursed once per level and overflowed the stack.
+    site.write(
+        "content/policies/deep.md",
+        &format!(
+            "---\ntitle: 深\nissuer: 某机关\n---\n\n正文。\n\n{} 引文\n",
+            ">".repeat(12_000)
+        ),
+    )
+    .write(
+        "content/policies/list.md",
+        &format!(
+            "---\ntitle: 列表\nissuer: 某机关\n---\n{}",
+            (0..100)
+                .map(|level| format!("{}- 第{level}层\n", "  ".repeat(level)))
+                .collect::<String>()
+        ),
+    );
+    for command in ["build", "check"] {
+        let out = site.run(&[command]);
+        assert_eq!(out.status.code(), Some(1), "{command}: {out:?}");
+        let found = diagnostics(&out);
+        let deep: Vec<_> = found
+            .iter()
+            .filter(|d| d.code == "nesting-too-deep")
+            .collect();
+        assert_eq!(deep.len(), 2, "{command}: {found:#?}");
+        assert_eq!(deep[0].location, "content/policies/deep.md:8:65");
+        assert!(deep[0].message.contains("嵌套超过 64 层"), "{:?}", deep[0]);
+        assert_eq!(deep[1].location, "content/policies/list.md:69:129");
+    }
+    assert_eq!(
+        snapshot_dir(&site.out()),
+        before,
+        "the last good output stays"
+    );
+}
