@@ -370,3 +370,20 @@ fn deep_nesting_is_an_error_at_its_position_not_a_crash() {
         "the last good output stays"
     );
 }
+
+#[test]
+fn an_empty_required_field_is_missing_where_it_is_written() {
+    let site = minimal();
+    site.write(
+        "content/policies/blank.md",
+        "---\ntitle: 空\nissuer: \"  \"\n---\n",
+    );
+    for command in ["build", "check"] {
+        let out = site.run(&[command]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let found = diagnostics(&out);
+        let d = find(&found, "missing-field");
+        assert_eq!(d.location, "content/policies/blank.md:3:9", "{command}");
+        assert!(d.message.contains("issuer") && d.message.contains("没有填写"));
+    }
+}
