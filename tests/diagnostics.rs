@@ -387,3 +387,33 @@ fn an_empty_required_field_is_missing_where_it_is_written() {
         assert!(d.message.contains("issuer") && d.message.contains("没有填写"));
     }
 }
+
+#[test]
+fn full_width_punctuation_in_front_matter_is_pointed_at() {
+    let site = minimal();
+    site.write(
+        "content/policies/comma.md",
+        "---\ntitle: 逗号\nissuer: 某机关\ntags: [议事会，停车管理]\n---\n",
+    );
+    let out = site.build_ok();
+    let found = diagnostics(&out);
+    let d = find(&found, "full-width-comma");
+    assert_eq!(d.location, "content/policies/comma.md:4:11");
+    assert!(d.message.contains("[议事会, 停车管理]"), "{d:?}");
+
+    site.write(
+        "content/policies/colon.md",
+        "---\ntitle: 冒号\nissuer: 某机关\nregion：江北区\nsummary: |\n  会议：纪要\n---\n",
+    );
+    let out = site.build();
+    assert_eq!(out.status.code(), Some(1));
+    let found = diagnostics(&out);
+    let colon: Vec<_> = found
+        .iter()
+        .filter(|d| d.location.starts_with("content/policies/colon.md"))
+        .collect();
+    assert_eq!(colon.len(), 1, "one error for the colon: {found:#?}");
+    assert_eq!(colon[0].code, "front-matter-syntax");
+    assert_eq!(colon[0].location, "content/policies/colon.md:4:7");
+    assert!(colon[0].message.contains("全角冒号"), "{:?}", colon[0]);
+}
