@@ -417,3 +417,50 @@ fn full_width_punctuation_in_front_matter_is_pointed_at() {
     assert_eq!(colon[0].location, "content/policies/colon.md:4:7");
     assert!(colon[0].message.contains("全角冒号"), "{:?}", colon[0]);
 }
+
+#[test]
+fn a_long_line_is_quoted_around_the_column_only() {
+    let site = minimal();
+    let line = format!(
+        "{}[缺失](none.md){}",
+        "很长的正文。".repeat(35_000),
+        "后文".repeat(100)
+    );
+    site.write(
+        "content/policies/long.md",
+        &format!("---\ntitle: 长\nissuer: 某机关\n---\n\n{line}\n"),
+    );
+    let out = site.build();
+    let found = diagnostics(&out);
+    assert_eq!(
+        find(&found, "broken-link").location,
+        "content/policies/long.md:6:210001"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.len() < 2_000, "{} bytes of stderr", stderr.len());
+    let quoted = stderr
+        .lines()
+        .find(|l| l.starts_with(" 6 | "))
+        .expect("the line is quoted");
+    assert!(
+        quoted.starts_with(" 6 | …") && quoted.ends_with('…') && quoted.contains("[缺失](none.md)"),
+        "{quoted}"
+    );
+    // The caret still sits under the `[`: as many cells in as the quoted text before it.
+    let caret = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with(" 6 | "))
+        .nth(1)
+        .unwrap();
+    let before = &quoted[..quoted.find("[缺失]").unwrap()];
+    let pad = &caret[..caret.find('^').unwrap()];
+    assert_eq!(
+        pad.chars()
+            .map(|c| if c == '\u{3000}' { 2 } else { 1 })
+            .sum::<usize>(),
+        before
+            .chars()
+            .map(|c| if c == '…' || c.is_ascii() { 1 } else { 2 })
+            .sum::<usize>()
+    );
+}
