@@ -36,6 +36,8 @@ pub enum Code {
     BrokenAnchor,
     MissingRef,
     SupersededLoop,
+    NestingTooDeep,
+    FullWidthComma,
     DuplicateStep,
     DuplicateTerm,
     TemplateSyntax,
@@ -68,6 +70,8 @@ impl Code {
             Code::BrokenAnchor => "broken-anchor",
             Code::MissingRef => "missing-ref",
             Code::SupersededLoop => "superseded-loop",
+            Code::NestingTooDeep => "nesting-too-deep",
+            Code::FullWidthComma => "full-width-comma",
             Code::DuplicateStep => "duplicate-step",
             Code::DuplicateTerm => "duplicate-term",
             Code::TemplateSyntax => "template-syntax",
@@ -163,9 +167,10 @@ impl fmt::Display for Diagnostic {
         if let Some(source_line) = &self.source_line {
             let number = self.line.to_string();
             let gutter = " ".repeat(number.len());
+            let (source_line, column) = window(source_line, self.column);
             let caret_pad: String = source_line
                 .chars()
-                .take(self.column.saturating_sub(1))
+                .take(column.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { display_pad(c) })
                 .collect();
             write!(
@@ -175,6 +180,32 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// Characters of a quoted source line shown on each side of the column.
+const WINDOW_HALF: usize = 40;
+
+/// A long source line (a 200 KB paragraph is one line) cut to the characters around
+/// `column`, with `…` where it was cut; returns the text and the column within it.
+fn window(line: &str, column: usize) -> (String, usize) {
+    let column = column.max(1);
+    let length = line.chars().count();
+    if length <= WINDOW_HALF * 2 {
+        return (line.to_string(), column);
+    }
+    let start = column.saturating_sub(1).saturating_sub(WINDOW_HALF);
+    let end = (start + WINDOW_HALF * 2).min(length);
+    let mut text = String::new();
+    let mut shifted = column - start;
+    if start > 0 {
+        text.push('…');
+        shifted += 1;
+    }
+    text.extend(line.chars().skip(start).take(end - start));
+    if end < length {
+        text.push('…');
+    }
+    (text, shifted)
 }
 
 /// Wide (CJK) characters take two terminal cells, so the caret needs two spaces for them.

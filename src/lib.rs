@@ -14,6 +14,7 @@ pub mod html;
 pub mod incremental;
 pub mod load;
 pub mod markdown;
+pub mod nesting;
 pub mod pack;
 pub mod parse;
 pub mod paths;

@@ -193,8 +193,13 @@ fn main() -> ExitCode {
             };
             match shuyuan::scaffold::new_page(&root, &config, kind.into(), &path, title.as_deref())
             {
-                Ok(path) => {
-                    println!("已创建 {}", path.display());
+                Ok(created) => {
+                    println!("已创建 {}", created.path.display());
+                    if created.draft {
+                        println!(
+                            "这是草稿：请填写标着“必填”的字段，再删去 `draft: true` 一行；`shuyuan check --drafts` 会指出还没填写的字段"
+                        );
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

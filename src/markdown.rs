@@ -108,7 +108,14 @@ pub fn options(allow_html: bool) -> Options<'static> {
 
 /// Renders one body. `rel` is the file's path relative to `content/`, used to resolve
 /// relative links.
+/// A body that nests too deep (see [`crate::nesting`]) renders as nothing: parsing it could
+/// overflow the stack, and the parse stage has already reported it as an error.
 pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
+    let body = if crate::nesting::too_deep(body).is_some() {
+        ""
+    } else {
+        body
+    };
     let arena = Arena::new();
     let root = comrak::parse_document(&arena, body, options);
     let mut out = Rendered {

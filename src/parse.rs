@@ -182,6 +182,10 @@ fn parse_one(
         }
     };
 
+    if let Some(d) = full_width_colon(&shown_path, &source, yaml, yaml_line) {
+        problems.push(d);
+        return (None, problems);
+    }
     let mut raw: BTreeMap<String, Spanned<serde_json::Value>> = BTreeMap::new();
     if !yaml.trim().is_empty() {
         let options = serde_saphyr::options! { strict_booleans: true };
@@ -221,6 +225,13 @@ fn parse_one(
         }
         match schema.check(&name, &spanned.value) {
             Ok(Some(value)) => {
+                problems.extend(full_width_comma(
+                    &shown_path,
+                    &source,
+                    &name,
+                    &value,
+                    position,
+                ));
                 fields.insert(name, value);
             }
             Ok(None) => {}
@@ -248,6 +259,7 @@ fn parse_one(
         kind: None,
         released: false,
     };
+    problems.extend(crate::nesting::check(&document));
 
     if let Some(kind_name) = document.text("kind").map(str::to_string) {
         match Kind::parse(&kind_name) {
@@ -276,6 +288,69 @@ fn check_section_field(name: &str, value: &serde_json::Value) -> Result<FieldVal
         }
         _ => Err("应为正整数（每页显示的条数）".into()),
     }
+}
+
+/// `region：江北区` — a full-width colon right after a key, as a Chinese IME types it.
+/// YAML reads the line as plain text and then fails somewhere else in English; one error
+/// at the colon says what to change.
+fn full_width_colon(
+    shown_path: &Path,
+    source: &str,
+    yaml: &str,
+    yaml_line: usize,
+) -> Option<Diagnostic> {
+    yaml.lines().enumerate().find_map(|(index, line)| {
+        // Top-level keys only: an indented line may continue a multi-line value.
+        let (key, _) = line.split_once('：')?;
+        let plausible_key = !key.is_empty()
+            && !key.contains([':', '#', ' ', '\t', '"', '\'', '[', '{'])
+            && !key.starts_with('-');
+        if !plausible_key {
+            return None;
+        }
+        let column = key.chars().count() + 1;
+        Some(
+            Diagnostic::error(
+                Code::FrontMatterSyntax,
+                shown_path,
+                format!(
+                    "字段名 `{key}` 后面是全角冒号 `：`，前置元数据只认半角冒号 `:`；请改成 `{key}: …`（冒号后留一个空格）"
+                ),
+            )
+            .at(source, yaml_line + index, column),
+        )
+    })
+}
+
+/// `tags: [议事会，停车管理]` — a full-width comma inside a list item: YAML reads one item,
+/// the editor almost certainly meant two. A warning at the comma, since a title with a
+/// comma in it is a real item.
+fn full_width_comma(
+    shown_path: &Path,
+    source: &str,
+    name: &str,
+    value: &FieldValue,
+    (line, column): Position,
+) -> Option<Diagnostic> {
+    let item = value.as_list().iter().find(|item| item.contains('，'))?;
+    let source_line = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let comma_column = source_line
+        .chars()
+        .enumerate()
+        .skip(column.saturating_sub(1))
+        .find(|&(_, c)| c == '，')
+        .map_or(column, |(at, _)| at + 1);
+    let split = item.replace('，', ", ");
+    Some(
+        Diagnostic::warning(
+            Code::FullWidthComma,
+            shown_path,
+            format!(
+                "字段 `{name}` 的一项「{item}」含全角逗号 `，`，会被当成一项；如果是多项，请用半角逗号分隔：[{split}]"
+            ),
+        )
+        .at(source, line, comma_column),
+    )
 }
 
 fn yaml_error(
@@ -400,6 +475,9 @@ pub fn front_matter<T: serde::de::DeserializeOwned + Default>(
         )
         .at(source, line, 1)
     })?;
+    if let Some(d) = full_width_colon(shown_path, source, yaml, yaml_line) {
+        return Err(d);
+    }
     let value = if yaml.trim().is_empty() {
         T::default()
     } else {

@@ -406,8 +406,15 @@ pub(crate) fn new_page(
         .unwrap_or_else(|| default_slug(&doc));
     let url = output_path(&doc, doc.text("slug"));
     for field in config.schema.required(kind) {
-        if !doc.fields.contains_key(field) {
-            let kind_note = kind.map_or(String::new(), |k| format!("（{}）", k.label()));
+        let kind_note = kind.map_or(String::new(), |k| format!("（{}）", k.label()));
+        let written = doc.positions.contains_key(field);
+        let blank = match doc.fields.get(field) {
+            Some(value) => value.is_blank(),
+            // A declared field's value was refused with its own error already; an undeclared
+            // one is dropped only when it is empty (`doc_number:`).
+            None => written && config.schema.field(field).is_none(),
+        };
+        if !written {
             diagnostics.push(
                 Diagnostic::error(
                     Code::MissingField,
@@ -416,6 +423,14 @@ pub(crate) fn new_page(
                 )
                 .at(&doc.source_text(&config.root), 1, 1),
             );
+        } else if blank {
+            // Written but left empty (`issuer: ""`): pointed at where the editor fills it in.
+            diagnostics.push(doc.error_at(
+                &config.root,
+                field,
+                Code::MissingField,
+                format!("必填字段 `{field}`{kind_note}没有填写内容"),
+            ));
         }
     }
     let title = doc.text("title").unwrap_or(&slug).to_string();

@@ -3,7 +3,7 @@
 //! in the binary, so it works without this repository).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::config::Config;
 use crate::schema::{Date, FieldType, Kind};
@@ -41,7 +41,10 @@ pub fn civil_date(days: i64) -> Date {
     Date { year, month, day }
 }
 
-/// The front matter and body skeleton of a new page of `kind`.
+/// The front matter and body skeleton of a new page of `kind`. A required field the
+/// editor has to fill in is written empty (`issuer: ""`), which `check` reports at that line
+/// until it is filled; while any is empty the page is a draft, so it cannot be published
+/// half-written by accident.
 pub fn page_template(config: &Config, kind: Kind, title: &str) -> String {
     let schema = &config.schema;
     let mut lines = vec![format!("title: {}", yaml_text(title))];
@@ -50,11 +53,13 @@ pub fn page_template(config: &Config, kind: Kind, title: &str) -> String {
     lines.push(format!("date: {}", today()));
     lines.push("tags: []".into());
     lines.push("topics: []".into());
+    let required = schema.required(Some(kind));
     let mut wanted: Vec<&str> = kind.panel_fields().to_vec();
-    wanted.extend(schema.required(Some(kind)));
+    wanted.extend(&required);
     if kind == Kind::Case {
         wanted.push("cites");
     }
+    let mut unfilled = false;
     for name in wanted {
         if lines.iter().any(|l| l.starts_with(&format!("{name}:"))) {
             continue;
@@ -68,7 +73,16 @@ pub fn page_template(config: &Config, kind: Kind, title: &str) -> String {
             _ => "\"\"".into(),
         };
         let label = schema.field(name).map_or(name, |f| f.label.as_str());
-        lines.push(format!("{name}: {placeholder}  # {label}"));
+        let note = if required.contains(&name) && matches!(placeholder.as_str(), "\"\"" | "[]") {
+            unfilled = true;
+            "（必填，请填写）"
+        } else {
+            ""
+        };
+        lines.push(format!("{name}: {placeholder}  # {label}{note}"));
+    }
+    if unfilled {
+        lines.push("draft: true  # 草稿：必填字段都填好后删去这一行".into());
     }
     let body = match kind {
         Kind::Case => "## 背景\n\n## 做法\n\n## 成效\n\n## 启示\n",
@@ -78,8 +92,44 @@ pub fn page_template(config: &Config, kind: Kind, title: &str) -> String {
     format!("---\n{}\n---\n\n{body}", lines.join("\n"))
 }
 
+/// A double-quoted YAML scalar; the title has no control characters (see [`check_title`]).
 fn yaml_text(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A title is one line of text: a line break would end the front matter early.
+fn check_title(title: &str) -> Result<&str, ScaffoldError> {
+    if title.chars().any(char::is_control) {
+        return Err(ScaffoldError(
+            "标题不能包含换行、制表符或其他控制字符：请把标题写在一行之内".into(),
+        ));
+    }
+    if title.trim().is_empty() {
+        return Err(ScaffoldError("标题不能为空".into()));
+    }
+    Ok(title)
+}
+
+/// `path` relative to `content/`, refused when it would land outside it.
+fn content_relative(path: &Path) -> Result<PathBuf, ScaffoldError> {
+    let rel = path.strip_prefix("content").unwrap_or(path);
+    let inside = rel
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if !inside || rel.file_name().is_none() {
+        return Err(ScaffoldError(format!(
+            "路径 `{}` 不在 content/ 目录之内：请写 content/ 下的相对路径，例如 cases/xin-anli.md（不能以 / 开头，也不能含 `..`）",
+            path.display()
+        )));
+    }
+    Ok(rel.to_path_buf())
+}
+
+/// A page `shuyuan new` wrote.
+pub struct Created {
+    pub path: PathBuf,
+    /// Written as a draft: required fields are still empty.
+    pub draft: bool,
 }
 
 /// Writes a new page at `path` (relative to `content/` unless it already starts there).
@@ -89,11 +139,12 @@ pub fn new_page(
     kind: Kind,
     path: &Path,
     title: Option<&str>,
-) -> Result<PathBuf, ScaffoldError> {
-    let mut rel = path.strip_prefix("content").unwrap_or(path).to_path_buf();
+) -> Result<Created, ScaffoldError> {
+    let mut rel = content_relative(path)?;
     if rel.extension().is_none() {
         rel.set_extension("md");
     }
+    let title = title.map(check_title).transpose()?;
     let target = config.content_dir().join(&rel);
     if target.exists() {
         return Err(ScaffoldError(format!(
@@ -109,9 +160,12 @@ pub fn new_page(
         fs::create_dir_all(parent)
             .map_err(|e| ScaffoldError(format!("无法创建目录 {}：{e}", parent.display())))?;
     }
-    fs::write(&target, text)
+    fs::write(&target, &text)
         .map_err(|e| ScaffoldError(format!("无法写入 {}：{e}", target.display())))?;
-    Ok(target)
+    Ok(Created {
+        path: target,
+        draft: text.contains("\ndraft: true"),
+    })
 }
 
 const STARTER: &[(&str, &str)] = &[

@@ -168,6 +168,16 @@ impl FieldValue {
         }
     }
 
+    /// Written but empty: `""`, spaces only, or a list with nothing in it. Such a value
+    /// does not fill a required field.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            FieldValue::Text(s) => s.trim().is_empty(),
+            FieldValue::List(items) => items.iter().all(|item| item.trim().is_empty()),
+            _ => false,
+        }
+    }
+
     /// The value as one line of text for the metadata panel.
     pub fn display(&self) -> String {
         match self {

@@ -94,9 +94,10 @@ pub fn parse(
             .unwrap_or(&file.path)
             .to_path_buf()
     };
-    let body = |file: SourceFile, url: String, body_start: usize| {
+    let body = |file: SourceFile, url: String, body_start: usize, diagnostics: &mut Diagnostics| {
         let shown_path = shown(&file);
         let doc = Document::data_file(file.rel, shown_path, file.text, body_start);
+        diagnostics.extend(crate::nesting::check(&doc));
         let rendered = crate::markdown::render(doc.body(), &doc.rel, options);
         (url, doc, rendered)
     };
@@ -109,7 +110,9 @@ pub fn parse(
             include_drafts,
             diagnostics,
         ) {
-            parsed.bodies.push(body(file, path.url(), body_start));
+            parsed
+                .bodies
+                .push(body(file, path.url(), body_start, diagnostics));
             parsed.paths.push(path);
         }
     }
@@ -119,18 +122,24 @@ pub fn parse(
     {
         parsed.index_title = title;
         parsed.has_index = true;
-        parsed
-            .bodies
-            .push(body(file, crate::paths::INDEX_URL.to_string(), body_start));
+        parsed.bodies.push(body(
+            file,
+            crate::paths::INDEX_URL.to_string(),
+            body_start,
+            diagnostics,
+        ));
     }
     if let Some(file) = sources.glossary
         && let Some((glossary, body_start)) =
             crate::glossary::parse(&shown(&file), &file.text, diagnostics)
     {
         parsed.glossary = Some(glossary);
-        parsed
-            .bodies
-            .push(body(file, crate::glossary::URL.to_string(), body_start));
+        parsed.bodies.push(body(
+            file,
+            crate::glossary::URL.to_string(),
+            body_start,
+            diagnostics,
+        ));
     }
     parsed
 }

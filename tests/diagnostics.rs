@@ -316,3 +316,151 @@ fn a_policy_may_not_replace_itself_or_be_replaced_in_a_loop() {
     }
     assert!(!site.out().exists(), "nothing written");
 }
+
+/// Every file under `dir` with its bytes, for comparing a whole output before and after.
+fn snapshot_dir(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), std::fs::read(e.path()).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn deep_nesting_is_an_error_at_its_position_not_a_crash() {
+    let site = minimal();
+    site.build_ok();
+    let before = snapshot_dir(&site.out());
+    // 12 KB of `>`: comrak recursed once per level and overflowed the stack.
+    site.write(
+        "content/policies/deep.md",
+        &format!(
+            "---\ntitle: 深\nissuer: 某机关\n---\n\n正文。\n\n{} 引文\n",
+            ">".repeat(12_000)
+        ),
+    )
+    .write(
+        "content/policies/list.md",
+        &format!(
+            "---\ntitle: 列表\nissuer: 某机关\n---\n{}",
+            (0..100)
+                .map(|level| format!("{}- 第{level}层\n", "  ".repeat(level)))
+                .collect::<String>()
+        ),
+    );
+    for command in ["build", "check"] {
+        let out = site.run(&[command]);
+        assert_eq!(out.status.code(), Some(1), "{command}: {out:?}");
+        let found = diagnostics(&out);
+        let deep: Vec<_> = found
+            .iter()
+            .filter(|d| d.code == "nesting-too-deep")
+            .collect();
+        assert_eq!(deep.len(), 2, "{command}: {found:#?}");
+        assert_eq!(deep[0].location, "content/policies/deep.md:8:65");
+        assert!(deep[0].message.contains("嵌套超过 64 层"), "{:?}", deep[0]);
+        assert_eq!(deep[1].location, "content/policies/list.md:69:129");
+    }
+    assert_eq!(
+        snapshot_dir(&site.out()),
+        before,
+        "the last good output stays"
+    );
+}
+
+#[test]
+fn an_empty_required_field_is_missing_where_it_is_written() {
+    let site = minimal();
+    site.write(
+        "content/policies/blank.md",
+        "---\ntitle: 空\nissuer: \"  \"\n---\n",
+    );
+    for command in ["build", "check"] {
+        let out = site.run(&[command]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let found = diagnostics(&out);
+        let d = find(&found, "missing-field");
+        assert_eq!(d.location, "content/policies/blank.md:3:9", "{command}");
+        assert!(d.message.contains("issuer") && d.message.contains("没有填写"));
+    }
+}
+
+#[test]
+fn full_width_punctuation_in_front_matter_is_pointed_at() {
+    let site = minimal();
+    site.write(
+        "content/policies/comma.md",
+        "---\ntitle: 逗号\nissuer: 某机关\ntags: [议事会，停车管理]\n---\n",
+    );
+    let out = site.build_ok();
+    let found = diagnostics(&out);
+    let d = find(&found, "full-width-comma");
+    assert_eq!(d.location, "content/policies/comma.md:4:11");
+    assert!(d.message.contains("[议事会, 停车管理]"), "{d:?}");
+
+    site.write(
+        "content/policies/colon.md",
+        "---\ntitle: 冒号\nissuer: 某机关\nregion：江北区\nsummary: |\n  会议：纪要\n---\n",
+    );
+    let out = site.build();
+    assert_eq!(out.status.code(), Some(1));
+    let found = diagnostics(&out);
+    let colon: Vec<_> = found
+        .iter()
+        .filter(|d| d.location.starts_with("content/policies/colon.md"))
+        .collect();
+    assert_eq!(colon.len(), 1, "one error for the colon: {found:#?}");
+    assert_eq!(colon[0].code, "front-matter-syntax");
+    assert_eq!(colon[0].location, "content/policies/colon.md:4:7");
+    assert!(colon[0].message.contains("全角冒号"), "{:?}", colon[0]);
+}
+
+#[test]
+fn a_long_line_is_quoted_around_the_column_only() {
+    let site = minimal();
+    let line = format!(
+        "{}[缺失](none.md){}",
+        "很长的正文。".repeat(35_000),
+        "后文".repeat(100)
+    );
+    site.write(
+        "content/policies/long.md",
+        &format!("---\ntitle: 长\nissuer: 某机关\n---\n\n{line}\n"),
+    );
+    let out = site.build();
+    let found = diagnostics(&out);
+    assert_eq!(
+        find(&found, "broken-link").location,
+        "content/policies/long.md:6:210001"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.len() < 2_000, "{} bytes of stderr", stderr.len());
+    let quoted = stderr
+        .lines()
+        .find(|l| l.starts_with(" 6 | "))
+        .expect("the line is quoted");
+    assert!(
+        quoted.starts_with(" 6 | …") && quoted.ends_with('…') && quoted.contains("[缺失](none.md)"),
+        "{quoted}"
+    );
+    // The caret still sits under the `[`: as many cells in as the quoted text before it.
+    let caret = stderr
+        .lines()
+        .skip_while(|l| !l.starts_with(" 6 | "))
+        .nth(1)
+        .unwrap();
+    let before = &quoted[..quoted.find("[缺失]").unwrap()];
+    let pad = &caret[..caret.find('^').unwrap()];
+    assert_eq!(
+        pad.chars()
+            .map(|c| if c == '\u{3000}' { 2 } else { 1 })
+            .sum::<usize>(),
+        before
+            .chars()
+            .map(|c| if c == '…' || c.is_ascii() { 1 } else { 2 })
+            .sum::<usize>()
+    );
+}

@@ -288,13 +288,51 @@ fn new_and_init_produce_buildable_sites() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = std::fs::read_to_string(kb.join("content/policies/xin-wenjian.md")).unwrap();
+    let page = kb.join("content/policies/xin-wenjian.md");
+    let text = std::fs::read_to_string(&page).unwrap();
     assert!(
         text.contains("title: \"新文件\"")
-            && text.contains("issuer:")
-            && text.contains("status: 现行有效"),
+            && text.contains("issuer: \"\"")
+            && text.contains("status: 现行有效")
+            && text.contains("\ndraft: true"),
         "{text}"
     );
+    // Unfinished, the page is a draft: `check` passes, `check --drafts` points at each
+    // required field still empty.
+    assert!(run(&["check"]).status.success());
+    let out = run(&["check", "--drafts"]);
+    assert_eq!(out.status.code(), Some(1));
+    let line_of = |field: &str| {
+        1 + text
+            .lines()
+            .position(|l| l.starts_with(&format!("{field}:")))
+            .unwrap()
+    };
+    let missing: Vec<String> = common::diagnostics(&out)
+        .into_iter()
+        .filter(|d| d.code == "missing-field")
+        .map(|d| d.location)
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            format!("content/policies/xin-wenjian.md:{}:9", line_of("issuer")),
+            format!(
+                "content/policies/xin-wenjian.md:{}:13",
+                line_of("doc_number")
+            ),
+        ],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let filled = text
+        .replace("issuer: \"\"", "issuer: 某机关")
+        .replace("doc_number: \"\"", "doc_number: 某发〔2024〕2号")
+        .lines()
+        .filter(|l| !l.starts_with("draft:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&page, filled).unwrap();
     let out = run(&["build"]);
     assert!(
         out.status.success(),
@@ -303,6 +341,51 @@ fn new_and_init_produce_buildable_sites() {
     );
     assert!(kb.join("public/policies/xin-wenjian.html").is_file());
     check_links(&kb.join("public"));
+}
+
+#[test]
+fn new_writes_only_inside_content_and_only_pages_that_parse() {
+    let site = TestSite::new();
+    assert!(site.run(&["init", "kb"]).status.success());
+    let kb = site.root().join("kb");
+    let run = |args: &[&str]| {
+        std::process::Command::new(common::BIN)
+            .args(args)
+            .current_dir(&kb)
+            .output()
+            .unwrap()
+    };
+    let outside = site.root().join("outside");
+    for path in [
+        "../../outside/x".to_string(),
+        "cases/../../../outside/y.md".to_string(),
+        "content/../z.md".to_string(),
+        outside.join("abs.md").display().to_string(),
+    ] {
+        let out = run(&["new", "case", &path]);
+        assert_eq!(out.status.code(), Some(1), "{path}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("不在 content/ 目录之内"),
+            "{path}: {stderr}"
+        );
+    }
+    assert!(!outside.exists() && !kb.join("z.md").exists());
+
+    let out = run(&["new", "case", "cases/two-lines.md", "--title", "a\n---"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("标题不能包含换行"));
+    assert!(!kb.join("content/cases/two-lines.md").exists());
+
+    let title = "“引号”\"双引号\"、反斜杠\\与冒号: # 井号";
+    let out = run(&["new", "case", "cases/odd.md", "--title", title]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(run(&["build"]).status.success());
+    let html = std::fs::read_to_string(kb.join("public/cases/odd.html")).unwrap();
+    assert!(
+        html.contains(&format!("<title>{}", shuyuan::html::escape(title))),
+        "the title is exactly what was typed"
+    );
 }
 
 #[test]
