@@ -122,8 +122,7 @@ pub fn settle(plan: &Plan, info: &dyn Fn(&str) -> KeyInfo) -> Plan {
                 })
                 .collect();
             heavy.sort_unstable();
-            let mut dropped: Vec<usize> =
-                heavy.iter().skip(MAX_HEAVY_KEYS).map(|h| h.1).collect();
+            let mut dropped: Vec<usize> = heavy.iter().skip(MAX_HEAVY_KEYS).map(|h| h.1).collect();
             dropped.extend(keys.iter().enumerate().filter_map(|(i, k)| {
                 matches!(info(k), KeyInfo::Light(df) if df < LOOSE_MIN_DF).then_some(i)
             }));
