@@ -269,6 +269,7 @@ fn write_site(
             )
             .map(|_| 1),
     );
+    record(write_search_script(theme, output));
     for dir in &theme.static_dirs {
         record(output.copy_tree(dir, "static"));
     }
@@ -281,6 +282,28 @@ fn write_site(
         record(result);
     }
     files
+}
+
+/// Writes `static/search.js` (the site's own copy first, else the theme's) with the search
+/// analysis's folding table in its slot, before the static folders are copied (which keeps it).
+/// A script without the slot is left for the copy.
+fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<usize, Diagnostic> {
+    let Some(path) = theme
+        .static_dirs
+        .iter()
+        .map(|dir| dir.join("search.js"))
+        .find(|path| path.is_file())
+    else {
+        return Ok(0);
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Diagnostic::error(Code::Io, &path, format!("无法读取：{e}")))?;
+    match crate::search::tokenizer::with_fold_table(&text) {
+        Some(script) => output
+            .write("static/search.js", script.as_bytes())
+            .map(|_| 1),
+        None => Ok(0),
+    }
 }
 
 /// The page as the search index sees it: plain text cut at headings, plus its facets.

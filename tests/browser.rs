@@ -213,8 +213,10 @@ fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
     // 2. Pack it as a reader receives it, and unzip the pack.
     let packed = unpack(&tmp.path().join("pack"));
 
-    // 3. The ranking vectors' fixture, for checks/ranking.mjs.
-    let ranking = build_ranking_fixture(tmp.path());
+    // 3. The ranking vectors' fixture, for checks/ranking.mjs, and the traditional/simplified
+    //    one, for checks/fold.mjs.
+    let ranking = build_fixture(tmp.path(), "ranking");
+    let fold = build_fixture(tmp.path(), "fold");
 
     // 4. Run every browser check against it.
     let mut node = Command::new("node");
@@ -223,7 +225,8 @@ fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
         .current_dir(repo_root())
         .env("SHUYUAN_CHROMIUM", &chromium)
         .env("SHUYUAN_PACKED_SITE", &packed)
-        .env("SHUYUAN_RANKING_SITE", &ranking);
+        .env("SHUYUAN_RANKING_SITE", &ranking)
+        .env("SHUYUAN_FOLD_SITE", &fold);
     let (ok, log) = run_logged(node, &tmp.path().join("node.log"), NODE_TIMEOUT);
     println!("{log}");
     if !ok {
@@ -277,10 +280,10 @@ fn an_open_page_reloads_itself_after_an_edit() {
     assert!(ok, "live reload in Chromium failed:\n{log}");
 }
 
-/// Builds `tests/fixtures/ranking` (with the default theme) into `<tmp>/ranking/public`.
-fn build_ranking_fixture(tmp: &Path) -> PathBuf {
-    let root = tmp.join("ranking");
-    common::copy_dir(&repo_root().join("tests/fixtures/ranking"), &root);
+/// Builds `tests/fixtures/<name>` (with the default theme) into `<tmp>/<name>/public`.
+fn build_fixture(tmp: &Path, name: &str) -> PathBuf {
+    let root = tmp.join(name);
+    common::copy_dir(&repo_root().join("tests/fixtures").join(name), &root);
     common::copy_dir(
         &repo_root().join("themes/default"),
         &root.join("themes/default"),
@@ -294,7 +297,7 @@ fn build_ranking_fixture(tmp: &Path) -> PathBuf {
         .expect("run shuyuan build");
     assert!(
         build.status.success(),
-        "shuyuan build of tests/fixtures/ranking failed:\n{}",
+        "shuyuan build of tests/fixtures/{name} failed:\n{}",
         String::from_utf8_lossy(&build.stderr)
     );
     out

@@ -3,6 +3,9 @@
 //! Owns the character normalisation, the character classes and the two token namespaces that the
 //! static index and the query planner share. `search.js` carries
 //! the same rules for the browser; `tests/vectors/tokenizer.json` pins both to the same output.
+//! Normalisation folds traditional characters to simplified with a table that `build.rs` derives
+//! from OpenCC's `TSCharacters`; the browser gets the same table written into `search.js`
+//! ([`with_fold_table`]).
 //!
 //! - **Terms** (`terms`): Han bigrams (a lone Han character stands for itself) and whole word runs
 //!   (Latin, digits, other scripts), lowercased and cut to [`MAX_WORD_CHARS`]. Positions count
@@ -23,9 +26,45 @@ pub const GRAM_PREFIX: char = '\u{1}';
 /// [`Analysis::forms_pair`].
 pub const PAIR_MARK: char = '\u{2}';
 
+include!(concat!(env!("OUT_DIR"), "/fold_table.rs"));
+
+/// The simplified form of a traditional character (OpenCC's first candidate, kept only when it
+/// is one character of the same UTF-16 length); any other character is returned as it is.
+pub fn fold_to_simplified(c: char) -> char {
+    let code = c as u32;
+    if code < 0x10000 {
+        let folded = code
+            .checked_sub(FOLD_BMP_FIRST)
+            .and_then(|i| FOLD_BMP.get(i as usize))
+            .copied()
+            .unwrap_or(0);
+        return if folded == 0 {
+            c
+        } else {
+            char::from_u32(u32::from(folded)).unwrap_or(c)
+        };
+    }
+    match FOLD_ASTRAL.binary_search_by_key(&c, |&(from, _)| from) {
+        Ok(i) => FOLD_ASTRAL[i].1,
+        Err(_) => c,
+    }
+}
+
+/// Marks where `search.js` takes the folding table: `/*shuyuan:fold*/""`.
+const FOLD_SLOT: &str = "/*shuyuan:fold*/\"\"";
+
+/// `search.js` with [`FOLD_PAIRS`] written into its slot, or `None` when the file has no slot
+/// (a site's own script that does not fold).
+pub fn with_fold_table(search_js: &str) -> Option<String> {
+    search_js
+        .contains(FOLD_SLOT)
+        .then(|| search_js.replacen(FOLD_SLOT, &format!("/*shuyuan:fold*/\"{FOLD_PAIRS}\""), 1))
+}
+
 /// Normalises one character: full-width ASCII to half-width, the ideographic space to a space,
-/// then lowercase when that maps to exactly one character of the same UTF-16 length. The length
-/// rule keeps character offsets identical in Rust and in the browser's UTF-16 strings.
+/// traditional characters to simplified ([`fold_to_simplified`]), then lowercase when that maps
+/// to exactly one character of the same UTF-16 length. The length rules keep character offsets
+/// identical in Rust and in the browser's UTF-16 strings.
 pub fn normalize_char(c: char) -> char {
     let c = match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -35,6 +74,7 @@ pub fn normalize_char(c: char) -> char {
     if c.is_ascii() {
         return c.to_ascii_lowercase();
     }
+    let c = fold_to_simplified(c);
     // CJK punctuation, kana and ideographs have no case; skipping the case tables for them
     // speeds up indexing Chinese text without changing any result.
     if ('\u{3000}'..='\u{9FFF}').contains(&c) {
@@ -329,6 +369,74 @@ mod tests {
             let mut lower = c.to_lowercase();
             assert_eq!((lower.next(), lower.next()), (Some(c), None), "{c:?}");
         }
+    }
+
+    #[test]
+    fn traditional_characters_fold_to_simplified() {
+        assert_eq!(normalize("網格員、國務院辦公廳"), "网格员、国务院办公厅");
+        // OpenCC's first candidate; characters shared by both scripts stay.
+        assert_eq!(normalize("乾著"), "干著");
+        // 㑮's simplified form lies outside the BMP: folding it would move UTF-16 offsets.
+        assert_eq!(normalize("㑮"), "㑮");
+    }
+
+    fn han_chars() -> impl Iterator<Item = char> {
+        ('\u{3400}'..='\u{9FFF}')
+            .chain('\u{F900}'..='\u{FAFF}')
+            .chain('\u{20000}'..='\u{2FFFF}')
+    }
+
+    #[test]
+    fn folding_keeps_utf16_length_and_is_idempotent() {
+        let mut folded = 0;
+        for c in han_chars() {
+            let once = normalize_char(c);
+            assert_eq!(once.len_utf16(), c.len_utf16(), "{c:?}");
+            assert_eq!(
+                normalize_char(once),
+                once,
+                "{c:?} folds to {once:?}, which folds again"
+            );
+            folded += usize::from(once != c);
+        }
+        assert_eq!(folded, FOLD_COUNT);
+    }
+
+    /// Reads [`FOLD_PAIRS`] the way `search.js` does.
+    fn browser_table() -> std::collections::HashMap<char, char> {
+        let (mut table, mut code, mut gap) = (std::collections::HashMap::new(), 0u32, 0u32);
+        for c in FOLD_PAIRS.chars() {
+            if let Some(d) = c.to_digit(10) {
+                gap = gap * 10 + d;
+                continue;
+            }
+            code += if gap == 0 { 1 } else { gap };
+            gap = 0;
+            table.insert(char::from_u32(code).expect("a character"), c);
+        }
+        table
+    }
+
+    #[test]
+    fn the_browser_table_folds_exactly_like_rust() {
+        let table = browser_table();
+        assert_eq!(table.len(), FOLD_COUNT);
+        for c in han_chars() {
+            assert_eq!(
+                table.get(&c).copied().unwrap_or(c),
+                fold_to_simplified(c),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_theme_script_receives_the_table() {
+        let theme = include_str!("../../themes/default/static/search.js");
+        let script = with_fold_table(theme).expect("search.js has the fold slot");
+        assert!(script.contains(&format!("/*shuyuan:fold*/\"{FOLD_PAIRS}\"")));
+        assert_eq!(script.len(), theme.len() + FOLD_PAIRS.len());
+        assert!(with_fold_table("function normChar(ch) {}").is_none());
     }
 
     #[test]

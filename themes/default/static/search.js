@@ -23,8 +23,33 @@
   var ALNUM = /[\p{Alphabetic}\p{N}]/u;
   var SPACE = /\p{White_Space}/u;
 
-  // Full-width ASCII to half-width, ideographic space to space, then lowercase when that gives
-  // one character of the same UTF-16 length (so offsets stay put), exactly as in Rust.
+  // Traditional characters folded to simplified, the table Rust uses (OpenCC's TSCharacters,
+  // derived by build.rs): for each pair in code point order, the distance from the previous
+  // traditional character in decimal (left out when 1), then the simplified character. shuyuan
+  // writes it into the slot below when it copies this file; an empty slot folds nothing. Read on
+  // first use, so pages where nobody searches skip it.
+  var FOLD_PAIRS = /*shuyuan:fold*/"";
+  var fold = null;
+
+  function foldTable() {
+    if (fold) return fold;
+    var cp = 0, gap = "";
+    fold = new Map();
+    for (var ch of FOLD_PAIRS) {
+      if (ch >= "0" && ch <= "9") {
+        gap += ch;
+        continue;
+      }
+      cp += gap ? Number(gap) : 1;
+      gap = "";
+      fold.set(String.fromCodePoint(cp), ch);
+    }
+    return fold;
+  }
+
+  // Full-width ASCII to half-width, ideographic space to space, traditional to simplified, then
+  // lowercase when that gives one character of the same UTF-16 length (so offsets stay put),
+  // exactly as in Rust.
   function normChar(ch) {
     var cp = ch.codePointAt(0);
     if (cp >= 0xff01 && cp <= 0xff5e) {
@@ -34,6 +59,8 @@
       return " ";
     }
     if (cp < 128) return ch.toLowerCase();
+    var simplified = foldTable().get(ch);
+    if (simplified !== undefined) return simplified;
     var l = ch.toLowerCase();
     if (l.length === ch.length && (l.length === 1 || l.codePointAt(0) > 0xffff)) return l;
     return ch;
