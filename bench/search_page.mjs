@@ -19,24 +19,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CHROMIUM, LAUNCH_ARGS } from '../tests/browser/lib/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BROWSER_TESTS = path.join(HERE, '..', 'tests', 'browser');
-const CHROMIUM = process.env.SHUYUAN_CHROMIUM || '/usr/bin/chromium';
-// The flags of tests/browser/run.mjs: headless, no background traffic, and no host name but
-// 127.0.0.1 resolves, so nothing leaves the machine.
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-];
 const SHOWN = 10; // the search page shows ten results before "显示更多结果"
 const LOADING = '正在搜索…';
 const WAIT_MS = 60_000; // one query on a large site from a cold cache stays well under this

@@ -15,14 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { spawn } from 'node:child_process';
+import { CHROMIUM, LAUNCH_ARGS } from './lib/chromium.mjs';
 
-const CHROMIUM = process.env.SHUYUAN_CHROMIUM || '/usr/bin/chromium';
 const STARTUP_MS = 120_000;
 const CHANGE_MS = 30_000;
-const LAUNCH_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage',
-];
 
 const [bin, siteDir, pagePath, sourceRel] = process.argv.slice(2);
 if (!sourceRel) {

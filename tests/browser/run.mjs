@@ -13,28 +13,13 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startServer } from './lib/server.mjs';
 import { Monitor, makeCtx, CheckFailure } from './lib/harness.mjs';
+import { CHROMIUM, LAUNCH_ARGS } from './lib/chromium.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHROMIUM = process.env.SHUYUAN_CHROMIUM || '/usr/bin/chromium';
 const PREFIX = '/kb/training/';
 const CHECK_TIMEOUT_MS = 90_000;
 const WATCHDOG_MS = 15 * 60_000;
 
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-  // Belt and braces for "zero outside requests": names other than 127.0.0.1 never resolve, so
-  // even a request the monitor reports can't leave the machine. (IP literals are aborted by the
-  // route below.)
-  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-];
 
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);

@@ -3,10 +3,13 @@
  * Owns: the tokenizer and query analysis (mirroring src/search/tokenizer.rs and query.rs, pinned
  * by tests/vectors/tokenizer.json), loading the static index from <root>search/ by inserting
  * classic <script> tags (no fetch, modules, WebAssembly or workers, so it works from file:// and
- * under any sub-path), ranking, snippets, the header dropdown on #sy-q, the full search page in
- * #sy-search-page, and highlighting ?hl= terms inside article.sy-content after navigation.
+ * under any sub-path), the ranking (mirroring src/search/rank.rs line for line, pinned by
+ * tests/vectors/ranking.json; `shuyuan search` and /api/search rank the same files with it),
+ * snippets, the header dropdown on #sy-q, the full search page in #sy-search-page, and
+ * highlighting ?hl= terms inside article.sy-content after navigation.
  * The index format is described in src/search/export/mod.rs.
- * Exposes window.__shuyuan.tokenize(text) and window.__shuyuan.search(query) for tests.
+ * Exposes window.__shuyuan.tokenize(text), .search(query), .ranked(query) and
+ * .rankingConstants for tests.
  */
 (function () {
   "use strict";
