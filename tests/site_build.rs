@@ -534,3 +534,26 @@ fn term_file_names_never_collide_or_leave_their_folder() {
     assert!(site.read("tags/重复.html").contains("共 1 篇相关内容"));
     common::check_links(&site.out());
 }
+
+/// `[search] index_dir` once named where a second index was swapped in, and a build given
+/// `index_dir = "content"` replaced the site's content with index files. The setting is still
+/// accepted (old `site.toml` files keep building) but names nothing we write.
+#[test]
+fn an_old_index_dir_setting_touches_nothing() {
+    let site = TestSite::fixture("basic");
+    let config = std::fs::read_to_string(site.root().join("site.toml")).unwrap();
+    site.write(
+        "site.toml",
+        &format!("{config}\n[search]\nindex_dir = \"content\"\n"),
+    );
+    let before = std::fs::read_to_string(site.root().join("content/cases/qinghe.md")).unwrap();
+    site.build_ok();
+    assert_eq!(
+        std::fs::read_to_string(site.root().join("content/cases/qinghe.md")).unwrap(),
+        before
+    );
+    assert!(site.root().join("content/cases/_index.md").is_file());
+    let found = site.run(&["search", "--json", "网格"]);
+    assert!(found.status.success(), "{found:?}");
+    assert!(String::from_utf8_lossy(&found.stdout).contains("cases/qinghe.html"));
+}
