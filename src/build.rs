@@ -91,6 +91,9 @@ fn run(
 
     progress("读取内容");
     let mut loaded = crate::load::load(&options.root, &config.content_dir(), &mut diagnostics);
+    let synonyms = crate::synonyms::take(&mut loaded.markdown)
+        .map(|file| crate::synonyms::parse(&file, &mut diagnostics))
+        .unwrap_or_default();
     let training_sources = crate::training::take_sources(&mut loaded.markdown);
     progress("解析前置元数据");
     let documents = crate::parse::parse_all(
@@ -145,6 +148,7 @@ fn run(
         },
         &mut diagnostics,
     );
+    site.synonyms = synonyms;
     progress("整理学习路径、讲义与术语");
     let training = crate::training::assemble(&mut site, training, &mut diagnostics);
     crate::render::check_outputs(&site, &training, &mut diagnostics);
@@ -233,7 +237,12 @@ impl Written<'_> {
         if self.site.config.search_enabled && !diagnostics.has_errors() {
             progress("建立全文索引");
             search_docs = take_search_docs(self.site);
-            files += index_for_search(&search_docs, output.staging(), diagnostics);
+            files += index_for_search(
+                &search_docs,
+                &self.site.synonyms,
+                output.staging(),
+                diagnostics,
+            );
         }
         if diagnostics.has_errors() {
             output.abandon();
@@ -387,10 +396,11 @@ fn take_search_docs(site: &mut Site) -> Vec<SearchDoc> {
 /// files written (none when it failed, which is an error of the build).
 pub(crate) fn index_for_search(
     docs: &[SearchDoc],
+    synonyms: &[Vec<String>],
     out_dir: &Path,
     diagnostics: &mut Diagnostics,
 ) -> usize {
-    match crate::search::build(docs, out_dir) {
+    match crate::search::build(docs, synonyms, out_dir) {
         Ok(stats) => stats.shards + stats.docs + 2,
         Err(e) => {
             diagnostics.push(Diagnostic::error(

@@ -44,6 +44,7 @@ pub enum Code {
     TemplateRender,
     ExternalAsset,
     Search,
+    Synonyms,
 }
 
 impl Code {
@@ -78,6 +79,7 @@ impl Code {
             Code::TemplateRender => "template-render",
             Code::ExternalAsset => "external-asset",
             Code::Search => "search",
+            Code::Synonyms => "synonyms",
         }
     }
 }

@@ -25,5 +25,6 @@ pub mod scaffold;
 pub mod schema;
 pub mod search;
 pub mod serve;
+pub mod synonyms;
 pub mod training;
 pub mod write;

@@ -10,9 +10,6 @@
 //! errs towards counting more than CommonMark would, never fewer. Lines inside a fenced
 //! code block at the top level are skipped: their `>` and `-` are text.
 
-use crate::diagnostics::{Code, Diagnostic};
-use crate::parse::Document;
-
 /// The deepest nesting of blockquotes and lists a body may have.
 pub const MAX_DEPTH: usize = 64;
 
@@ -45,25 +42,6 @@ pub fn too_deep(body: &str) -> Option<TooDeep> {
         }
     }
     None
-}
-
-/// The diagnostic for a document whose body nests too deep, placed in the file.
-pub fn check(doc: &Document) -> Option<Diagnostic> {
-    let found = too_deep(doc.body())?;
-    Some(
-        Diagnostic::error(
-            Code::NestingTooDeep,
-            &doc.shown_path,
-            format!(
-                "引用（`>`）或列表嵌套超过 {MAX_DEPTH} 层，无法排版；请减少嵌套层数，正文里的 `>` 或 `-` 如果不是引用或列表，请在前面加 `\\`"
-            ),
-        )
-        .at(
-            &doc.source,
-            doc.body_line + found.line - 1,
-            found.column,
-        ),
-    )
 }
 
 /// The 1-based character column at which `line`'s estimated depth passes the limit.

@@ -259,7 +259,7 @@ fn parse_one(
         kind: None,
         released: false,
     };
-    problems.extend(crate::nesting::check(&document));
+    problems.extend(nesting_problem(&document));
 
     if let Some(kind_name) = document.text("kind").map(str::to_string) {
         match Kind::parse(&kind_name) {
@@ -490,6 +490,26 @@ pub fn front_matter<T: serde::de::DeserializeOwned + Default>(
         yaml_line,
         body_start,
     })
+}
+
+/// The diagnostic for a document whose body nests too deep, placed in the file.
+pub fn nesting_problem(doc: &Document) -> Option<Diagnostic> {
+    let found = crate::nesting::too_deep(doc.body())?;
+    Some(
+        Diagnostic::error(
+            Code::NestingTooDeep,
+            &doc.shown_path,
+            format!(
+                "引用（`>`）或列表嵌套超过 {} 层，无法排版；请减少嵌套层数，正文里的 `>` 或 `-` 如果不是引用或列表，请在前面加 `\\`",
+                crate::nesting::MAX_DEPTH
+            ),
+        )
+        .at(
+            &doc.source,
+            doc.body_line + found.line - 1,
+            found.column,
+        ),
+    )
 }
 
 #[cfg(test)]

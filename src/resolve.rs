@@ -155,6 +155,8 @@ pub struct Site {
     pub extra_html: Vec<String>,
     /// Where links to those files lead: file relative to `content/` → output URL.
     pub extra_links: HashMap<String, String>,
+    /// The search synonyms of `content/_synonyms.md` (see [`crate::synonyms`]).
+    pub synonyms: Vec<Vec<String>>,
 }
 
 /// One row of a page's information panel (发文机关, 文号 …), also indexed for search.
@@ -385,6 +387,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         aliases,
         extra_html,
         extra_links,
+        synonyms: Vec::new(),
     }
 }
 

@@ -97,7 +97,7 @@ pub fn parse(
     let body = |file: SourceFile, url: String, body_start: usize, diagnostics: &mut Diagnostics| {
         let shown_path = shown(&file);
         let doc = Document::data_file(file.rel, shown_path, file.text, body_start);
-        diagnostics.extend(crate::nesting::check(&doc));
+        diagnostics.extend(crate::parse::nesting_problem(&doc));
         let rendered = crate::markdown::render(doc.body(), &doc.rel, options);
         (url, doc, rendered)
     };

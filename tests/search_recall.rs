@@ -62,7 +62,7 @@ fn every_page_containing_a_substring_is_found() {
     let docs = corpus::pages(7, 50, 300..1500);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    let stats = build(&docs, &out).unwrap();
+    let stats = build(&docs, &[], &out).unwrap();
     assert_eq!(stats.docs, 50);
 
     let normalised: Vec<Vec<String>> = docs.iter().map(texts).collect();
@@ -243,7 +243,7 @@ impl StaticIndex {
     /// Pages holding every key the browser requires for every term (what it ranks first).
     fn candidates(&self, query: &str) -> BTreeSet<usize> {
         let mut result: Option<BTreeSet<usize>> = None;
-        for keys in plan(&parse(query)).per_term {
+        for keys in plan(&parse(query), &[]).per_term {
             for key in keys {
                 let pages = self.pages(&key);
                 result = Some(match result {

@@ -12,9 +12,9 @@ mod common;
 
 use common::{TestSite, repo_root};
 use shuyuan::search::StaticIndex;
-use shuyuan::search::query::{MAX_KEYS, STRICT_MAX_KEYS};
+use shuyuan::search::query::{MAX_ALTERNATIVES, MAX_KEYS, STRICT_MAX_KEYS};
 use shuyuan::search::rank::{
-    BM25_K1, LOOSE_MIN_DF, MAX_HEAVY_KEYS, TF_LEVELS, TITLE_BIT, TITLE_BONUS, TITLE_TERM,
+    BM25_K1, LOOSE_MIN_DF, MAX_HEAVY_KEYS, SYNONYM, TF_LEVELS, TITLE_BIT, TITLE_BONUS, TITLE_TERM,
     WHOLE_TERM,
 };
 
@@ -59,6 +59,8 @@ fn the_rust_ranking_matches_the_vectors() {
         "TITLE_TERM": TITLE_TERM,
         "MAX_HEAVY_KEYS": MAX_HEAVY_KEYS,
         "LOOSE_MIN_DF": LOOSE_MIN_DF,
+        "SYNONYM": SYNONYM,
+        "MAX_ALTERNATIVES": MAX_ALTERNATIVES,
     });
     if update {
         vectors["constants"] = constants;

@@ -179,6 +179,7 @@ impl Session {
             // The build skips hidden files and folders.
             if rel.split('/').any(|part| part.starts_with('.'))
                 || crate::training::is_training_file(&rel)
+                || rel == crate::synonyms::FILE
             {
                 return None;
             }
@@ -299,6 +300,7 @@ impl Session {
         let wanted = Arc::clone(&self.reindex_wanted);
         let running = Arc::clone(&self.reindex_running);
         let docs = self.search_docs.clone();
+        let synonyms = self.site.synonyms.clone();
         let output = output.to_path_buf();
         std::thread::spawn(move || {
             let _running = running.lock().unwrap_or_else(|e| e.into_inner());
@@ -311,7 +313,7 @@ impl Session {
             };
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
-                crate::build::index_for_search(&docs, &output, &mut diagnostics);
+                crate::build::index_for_search(&docs, &synonyms, &output, &mut diagnostics);
             });
         });
     }

@@ -185,13 +185,17 @@ impl SearchError {
     }
 }
 
-/// Writes the static index of `docs` into `out_dir/search/`, replacing the previous build's
-/// files there. Pages are numbered in URL order so the output (and its build id) depends only
+/// Writes the static index of `docs` into `out_dir/search/`, with the synonym groups that
+/// queries are expanded with, replacing the previous build's files there. Pages are numbered in URL order so the output (and its build id) depends only
 /// on the content.
-pub fn build(docs: &[SearchDoc], out_dir: &Path) -> Result<IndexStats, SearchError> {
+pub fn build(
+    docs: &[SearchDoc],
+    synonyms: &[Vec<String>],
+    out_dir: &Path,
+) -> Result<IndexStats, SearchError> {
     let mut sorted: Vec<&SearchDoc> = docs.iter().collect();
     sorted.sort_by(|a, b| a.url.cmp(&b.url));
-    export::write(&sorted, out_dir)
+    export::write(&sorted, synonyms, out_dir)
 }
 
 /// Searches the static index of the site built into `out_dir` (for the CLI). A long-running

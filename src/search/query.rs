@@ -135,11 +135,51 @@ pub const MAX_KEYS: usize = 64;
 /// An unquoted term with more keys than this is ranked loosely ([`Plan::loose`]).
 pub const STRICT_MAX_KEYS: usize = 16;
 
+/// Most synonym alternatives one term gets.
+pub const MAX_ALTERNATIVES: usize = 8;
+
+/// Per term, the terms a page may hold instead, through the site's synonym groups (`groups`:
+/// each the typed word first, then its synonyms, normalised): a term that is or holds a
+/// group's word gets its synonyms, a term that is or holds a synonym gets the word. A word is
+/// looked for inside a term only from two characters on; quoted terms mean exactly what they
+/// say and get none.
+pub fn expand(terms: &[Term], groups: &[Vec<String>]) -> Vec<Vec<Term>> {
+    let holds = |t: &Term, w: &str| t.text == w || (w.chars().count() >= 2 && t.text.contains(w));
+    terms
+        .iter()
+        .map(|t| {
+            let mut words: Vec<&str> = Vec::new();
+            for group in groups.iter().filter(|_| !t.quoted) {
+                let (word, synonyms) = (group[0].as_str(), &group[1..]);
+                if holds(t, word) {
+                    words.extend(synonyms.iter().map(String::as_str));
+                }
+                if synonyms.iter().any(|s| holds(t, s)) {
+                    words.push(word);
+                }
+            }
+            let mut alternatives: Vec<Term> = Vec::new();
+            for w in words {
+                if alternatives.len() < MAX_ALTERNATIVES
+                    && w != t.text
+                    && !alternatives.iter().any(|a| a.text == w)
+                    && let Some(a) = analyse(w, false)
+                {
+                    alternatives.push(a);
+                }
+            }
+            alternatives
+        })
+        .collect()
+}
+
 /// The keys a query loads and ranks with: per term the keys a page must hold to hold the
-/// term, then optional boost keys.
+/// term, the keys of each of its synonym alternatives, then optional boost keys.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plan {
     pub per_term: Vec<Vec<String>>,
+    /// Per term, per synonym alternative (see [`expand`]), its keys.
+    pub alternatives: Vec<Vec<Vec<String>>>,
     /// Per term: whether it is loose, a typed sentence rather than a keyword. A loose term's
     /// common keys may be left out (`rank::settle`), since they say little and cost much.
     pub loose: Vec<bool>,
@@ -147,11 +187,12 @@ pub struct Plan {
 }
 
 /// The static-index keys of each term (pair keys, exact tokens no pair covers, grams with the
-/// `"\u{1}"` prefix, each once), then the optional boost keys. While everything fits in
-/// [`MAX_KEYS`] every key is used; beyond that each term keeps an even share, spread evenly
-/// over its keys. Dropping keys only widens the candidate set, so it still holds every page
-/// containing the text.
-pub fn plan(terms: &[Term]) -> Plan {
+/// `"\u{1}"` prefix, each once), then of its synonym alternatives, then the optional boost keys.
+/// While the terms fit in [`MAX_KEYS`] every key is used; beyond that each term keeps an even
+/// share, spread evenly over its keys (dropping keys only widens the candidate set, so it still
+/// holds every page containing the text). Alternatives and boosts come whole, while room is
+/// left.
+pub fn plan(terms: &[Term], alternatives: &[Vec<Term>]) -> Plan {
     let keys = |t: &Term| -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         let unpaired = t
@@ -187,6 +228,16 @@ pub fn plan(terms: &[Term]) -> Plan {
         }
     }
     let mut room = MAX_KEYS.saturating_sub(count(&per_term));
+    let mut alternative_keys: Vec<Vec<Vec<String>>> = vec![Vec::new(); terms.len()];
+    for (t, alts) in alternatives.iter().enumerate().take(terms.len()) {
+        for alt in alts {
+            let k = keys(alt);
+            if k.len() <= room {
+                room -= k.len();
+                alternative_keys[t].push(k);
+            }
+        }
+    }
     let mut boosts = Vec::new();
     for b in terms.iter().flat_map(|t| &t.boosts) {
         if room > 0 && !boosts.contains(b) {
@@ -196,6 +247,7 @@ pub fn plan(terms: &[Term]) -> Plan {
     }
     Plan {
         per_term,
+        alternatives: alternative_keys,
         loose,
         boosts,
     }
@@ -232,7 +284,7 @@ mod tests {
         // Without positions, the browser keeps their order through a pair key instead.
         assert_eq!(t.pairs, ["\u{2}2021\u{2}16"]);
         assert_eq!(
-            plan(&parse("国办发〔2021〕16号")).per_term[0],
+            plan(&parse("国办发〔2021〕16号"), &[]).per_term[0],
             [
                 "\u{2}办发\u{2}2021",
                 "\u{2}2021\u{2}16",
@@ -251,21 +303,21 @@ mod tests {
     #[test]
     fn questions_keep_their_keys_up_to_the_bound() {
         let terms = parse("物业公司中标以后还要和每位业主签合同吗");
-        let p = plan(&terms);
+        let p = plan(&terms, &[]);
         assert_eq!(p.per_term[0].len(), 18, "every bigram, once");
         assert_eq!(p.per_term[0][..3], ["物业", "业公", "公司"]);
         assert_eq!(p.loose, [true]);
         assert!(p.boosts.is_empty());
         let long = "业主".repeat(40) + &"物业公司服务合同签订以后还要交费吗".repeat(5);
-        let keys = &plan(&parse(&long)).per_term[0];
+        let keys = &plan(&parse(&long), &[]).per_term[0];
         let mut distinct = keys.clone();
         distinct.sort();
         distinct.dedup();
         assert_eq!(distinct.len(), keys.len(), "each key once");
         assert!(keys.len() < 25, "{} keys", keys.len());
         let pasted: String = ('一'..='龥').step_by(7).take(200).collect();
-        assert_eq!(plan(&parse(&pasted)).per_term[0].len(), MAX_KEYS);
-        let p = plan(&parse("covid 党"));
+        assert_eq!(plan(&parse(&pasted), &[]).per_term[0].len(), MAX_KEYS);
+        let p = plan(&parse("covid 党"), &[]);
         assert_eq!(
             p.per_term,
             [
@@ -284,5 +336,47 @@ mod tests {
         assert_eq!(texts, [("社区", false), ("居委 会", true), ("业主", true)]);
         assert_eq!(exact(&terms[1]), [(0, "居委")]);
         assert_eq!(terms[1].grams, ["会"]);
+    }
+
+    #[test]
+    fn synonyms_expand_words_both_ways_and_never_quoted_terms() {
+        let groups = vec![
+            vec!["低保".to_string(), "最低生活保障".to_string()],
+            vec![
+                "两委".to_string(),
+                "村民委员会".to_string(),
+                "村党组织委员会".to_string(),
+            ],
+            vec!["党".to_string(), "中国共产党".to_string()],
+        ];
+        let texts = |q: &str| -> Vec<Vec<String>> {
+            expand(&parse(q), &groups)
+                .into_iter()
+                .map(|alts| alts.into_iter().map(|a| a.text).collect())
+                .collect()
+        };
+        assert_eq!(texts("低保"), [vec!["最低生活保障"]]);
+        assert_eq!(texts("最低生活保障"), [vec!["低保"]]);
+        assert_eq!(
+            texts("两委 换届"),
+            [vec!["村民委员会", "村党组织委员会"], vec![]]
+        );
+        assert_eq!(
+            texts("怎么申请低保"),
+            [vec!["最低生活保障"]],
+            "inside a question"
+        );
+        assert_eq!(
+            texts("党建"),
+            [Vec::<String>::new()],
+            "one character only as a whole term"
+        );
+        assert_eq!(texts("党"), [vec!["中国共产党"]]);
+        assert_eq!(texts("\"低保\""), [Vec::<String>::new()]);
+        let p = plan(&parse("低保"), &expand(&parse("低保"), &groups));
+        assert_eq!(
+            p.alternatives,
+            [vec![vec!["最低", "低生", "生活", "活保", "保障"]]]
+        );
     }
 }

@@ -31,6 +31,9 @@ pub const WHOLE_TERM: f64 = 2.0;
 /// A page whose title holds every key of a term gets the term's key weights this many times
 /// more: a keyword that names a page finds that page first.
 pub const TITLE_TERM: f64 = 3.0;
+/// What a page holding a term only through a synonym gets of what holding it would give:
+/// less, so that a literal hit ranks first.
+pub const SYNONYM: f64 = 0.5;
 /// A loose term loads at most this many heavy keys (those whose postings have a file of their
 /// own), the rarest first.
 pub const MAX_HEAVY_KEYS: usize = 3;
@@ -135,6 +138,7 @@ pub fn settle(plan: &Plan, info: &dyn Fn(&str) -> KeyInfo) -> Plan {
         .collect();
     Plan {
         per_term,
+        alternatives: plan.alternatives.clone(),
         loose: plan.loose.clone(),
         boosts: plan.boosts.clone(),
     }
@@ -156,7 +160,8 @@ pub fn rank(
     let mut held = vec![0u32; n];
     let mut hit = vec![false; n];
     let mut excluded = vec![false; n];
-    for (term, keys) in terms.iter().zip(&plan.per_term) {
+    for (t, (term, keys)) in terms.iter().zip(&plan.per_term).enumerate() {
+        let synonym_score = synonym_scores(plan.alternatives.get(t), &get, docs);
         let mut count = vec![0u32; n];
         let mut in_title = vec![0u32; n];
         let mut term_score = vec![0.0f64; n];
@@ -193,9 +198,9 @@ pub fn rank(
                     excluded[d] = true;
                 }
                 // Grams alone (shared characters or digits) do not make a partial answer.
-                if exact_score[d] > 0.0 {
+                if exact_score[d] > 0.0 || synonym_score[d] > 0.0 {
                     hit[d] = true;
-                    score[d] += exact_score[d];
+                    score[d] += exact_score[d] + SYNONYM * synonym_score[d];
                 }
             }
         }
@@ -226,6 +231,36 @@ pub fn rank(
     out
 }
 
+/// Per page, what a term's synonym alternatives give it: for each alternative the page holds
+/// whole (every key), twice its postings' sum. A page sharing only pieces of a synonym is not
+/// a hit through it.
+fn synonym_scores<'a>(
+    alternatives: Option<&Vec<Vec<String>>>,
+    get: &dyn Fn(&str) -> &'a Postings,
+    docs: u32,
+) -> Vec<f64> {
+    let n = docs as usize;
+    let mut out = vec![0.0f64; n];
+    for keys in alternatives.into_iter().flatten() {
+        let mut count = vec![0u32; n];
+        let mut all = vec![0.0f64; n];
+        for key in keys {
+            let p = get(key);
+            let w = idf(docs, p.pages.len());
+            for (&page, &level) in p.pages.iter().zip(&p.levels) {
+                count[page as usize] += 1;
+                all[page as usize] += w * weight(level);
+            }
+        }
+        for d in 0..n {
+            if !keys.is_empty() && count[d] as usize == keys.len() {
+                out[d] += WHOLE_TERM * all[d];
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +277,7 @@ mod tests {
     #[test]
     fn loose_terms_keep_only_their_rarest_heavy_keys() {
         let plan = Plan {
+            alternatives: Vec::new(),
             per_term: vec![
                 ["a", "b", "c", "d", "e", "f"].map(String::from).to_vec(),
                 ["b", "c"].map(String::from).to_vec(),

@@ -18,12 +18,14 @@ use super::rank::{self, KeyInfo, LEVEL_BITS, Postings, Ranked};
 use super::snippet::{best_section, holds_all, snippet};
 use super::{SearchError, SearchHit, SearchQuery};
 
-/// `search/meta.js`: which build is current and how it is laid out.
+/// `search/meta.js`: which build is current, how it is laid out, and the synonym groups.
 #[derive(Clone, Debug, Deserialize)]
 struct Meta {
     build: String,
     shards: u32,
     docs: u32,
+    #[serde(default)]
+    syn: Vec<Vec<String>>,
 }
 
 /// A page fragment `p<d>.js` (see the export module docs for the field names).
@@ -37,6 +39,13 @@ pub(super) struct Fragment {
     pub st: Option<String>,
     pub b: Vec<String>,
     pub s: Vec<[String; 3]>,
+}
+
+/// A query's terms, their synonym alternatives and the pages ranked.
+struct Expanded {
+    terms: Vec<Term>,
+    alternatives: Vec<Vec<Term>>,
+    ranked: Vec<Ranked>,
 }
 
 /// The static index of one output folder.
@@ -111,6 +120,16 @@ pub(super) fn decode_postings(encoded: &str) -> Postings {
         next = page + 1;
     }
     out
+}
+
+/// Every key a plan loads: the terms', their alternatives', the boosts.
+fn plan_keys(plan: &query::Plan) -> Vec<&String> {
+    plan.per_term
+        .iter()
+        .flatten()
+        .chain(plan.alternatives.iter().flatten().flatten())
+        .chain(&plan.boosts)
+        .collect()
 }
 
 /// A heavy key's stub `~j.df`: its file number in the shard and its document frequency.
@@ -228,14 +247,25 @@ impl StaticIndex {
         Ok(self.fragment(page)?.u)
     }
 
-    /// Every page answering the query, ranked, before filters: exactly the page's list.
+    /// Every page answering the query, ranked, before filters: exactly the page's list, with
+    /// the analysed terms and their synonym alternatives.
     pub fn rank(&self, text: &str) -> Result<(Vec<Term>, Vec<Ranked>), SearchError> {
+        let expanded = self.rank_expanded(text)?;
+        Ok((expanded.terms, expanded.ranked))
+    }
+
+    fn rank_expanded(&self, text: &str) -> Result<Expanded, SearchError> {
         let terms = query::parse(text);
         if terms.is_empty() {
-            return Ok((terms, Vec::new()));
+            return Ok(Expanded {
+                terms,
+                alternatives: Vec::new(),
+                ranked: Vec::new(),
+            });
         }
-        let plan = query::plan(&terms);
-        let keys: Vec<&String> = plan.per_term.iter().flatten().chain(&plan.boosts).collect();
+        let alternatives = query::expand(&terms, &self.meta.syn);
+        let plan = query::plan(&terms, &alternatives);
+        let keys = plan_keys(&plan);
         let values = self.shard_values(&keys)?;
         let info = |key: &str| match values.get(key) {
             None => KeyInfo::Light(0),
@@ -251,17 +281,34 @@ impl StaticIndex {
             },
         };
         let plan = rank::settle(&plan, &info);
-        let keys: Vec<&String> = plan.per_term.iter().flatten().chain(&plan.boosts).collect();
+        let keys = plan_keys(&plan);
         let postings = self.postings(&keys, &values)?;
         let ranked = rank::rank(&terms, &plan, &postings, self.meta.docs);
-        Ok((terms, ranked))
+        Ok(Expanded {
+            terms,
+            alternatives,
+            ranked,
+        })
     }
 
     /// Runs a query with its filters; at most `query.limit` (at least 1) hits, in the order
     /// the search page shows them: ranked, and among those shown, pages holding every term
     /// verbatim first.
     pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, SearchError> {
-        let (terms, ranked) = self.rank(&query.text)?;
+        let Expanded {
+            terms,
+            alternatives,
+            ranked,
+        } = self.rank_expanded(&query.text)?;
+        // Snippets mark what a synonym found too; "holds every term" stays literal.
+        let marked: Vec<Term> = terms
+            .iter()
+            .cloned()
+            .chain(alternatives.iter().flatten().map(|a| Term {
+                quoted: true,
+                ..a.clone()
+            }))
+            .collect();
         let filtered = if query.has_filters() {
             self.with_facets(|f| {
                 ranked
@@ -282,7 +329,7 @@ impl StaticIndex {
         hits.sort_by_key(|(exact, _, _)| !exact);
         Ok(hits
             .into_iter()
-            .map(|(exact, r, f)| describe(&terms, r, f, exact))
+            .map(|(exact, r, f)| describe(&marked, r, f, exact))
             .collect())
     }
 }

@@ -48,6 +48,10 @@ pub fn mark(terms: &[Term], text: &str) -> Marks {
             marks.weight += 1000;
             continue;
         }
+        // A quoted term (or a synonym) means its whole text: its pieces are not marked.
+        if term.quoted {
+            continue;
+        }
         let chars: Vec<char> = term.text.chars().take(MAX_TERM_CHARS).collect();
         let mut i = 0;
         while i + 1 < chars.len() {

@@ -4,7 +4,9 @@
 //! Layout, where `B` is the build id (a hash of what the files are made from, so files of two
 //! builds never mix):
 //! - `search/meta.js` (fixed name, the entry point):
-//!   `window.__shuyuan.meta({"v":2,"build":"B","shards":S,"docs":N})`
+//!   `window.__shuyuan.meta({"v":2,"build":"B","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
+//!   `syn` (the site's synonym groups, normalised; left out when there are none) expanding
+//!   queries in every engine.
 //! - `search/B/s<k>.js`, `k < S`: `window.__shuyuan.shard("B",k,"KEY VALUE KEY VALUE …")`.
 //!   Keys are terms-namespace tokens, `"\u0001"` + a grams-namespace piece, or a pair key
 //!   `"\u0002" + a + "\u0002" + b` for adjacent tokens across a run boundary where one is a word
@@ -305,12 +307,17 @@ fn build_id(docs: &[&SearchDoc], shard_count: usize) -> String {
 }
 
 /// Writes the static index for `docs` (already in page order) into `out_dir/search/`.
-pub(super) fn write(docs: &[&SearchDoc], out_dir: &Path) -> Result<IndexStats, SearchError> {
-    write_in_partitions(docs, out_dir, partition_count(docs), HEAVY_BYTES)
+pub(super) fn write(
+    docs: &[&SearchDoc],
+    synonyms: &[Vec<String>],
+    out_dir: &Path,
+) -> Result<IndexStats, SearchError> {
+    write_in_partitions(docs, synonyms, out_dir, partition_count(docs), HEAVY_BYTES)
 }
 
 fn write_in_partitions(
     docs: &[&SearchDoc],
+    synonyms: &[Vec<String>],
     out_dir: &Path,
     partitions: u32,
     heavy_bytes: usize,
@@ -397,10 +404,16 @@ fn write_in_partitions(
         ),
     )?;
     // meta.js goes last: until it names the new build, readers keep using the old one.
-    let meta = format!(
-        "window.__shuyuan.meta({{\"v\":{FORMAT_VERSION},\"build\":\"{build}\",\"shards\":{shard_count},\"docs\":{}}})\n",
-        docs.len()
-    );
+    let mut meta = serde_json::json!({
+        "v": FORMAT_VERSION,
+        "build": build,
+        "shards": shard_count,
+        "docs": docs.len(),
+    });
+    if !synonyms.is_empty() {
+        meta["syn"] = serde_json::json!(synonyms);
+    }
+    let meta = format!("window.__shuyuan.meta({})\n", json(&meta));
     let meta_path = search_dir.join("meta.js");
     std::fs::write(&meta_path, meta).map_err(SearchError::io(&meta_path))?;
     Ok(IndexStats {
@@ -477,8 +490,8 @@ mod tests {
             .collect();
         let docs: Vec<&SearchDoc> = docs.iter().collect();
         let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let whole = write_in_partitions(&docs, one.path(), 1, usize::MAX).unwrap();
-        let parted = write_in_partitions(&docs, four.path(), 4, usize::MAX).unwrap();
+        let whole = write_in_partitions(&docs, &[], one.path(), 1, usize::MAX).unwrap();
+        let parted = write_in_partitions(&docs, &[], four.path(), 4, usize::MAX).unwrap();
         assert_eq!(parted.shards % 4, 0);
         let (whole_keys, parted_keys) = (
             shard_keys(one.path(), &whole),
@@ -528,8 +541,8 @@ mod tests {
             .collect();
         let docs: Vec<&SearchDoc> = docs.iter().collect();
         let (light, heavy) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        write_in_partitions(&docs, light.path(), 1, usize::MAX).unwrap();
-        write_in_partitions(&docs, heavy.path(), 1, 8).unwrap();
+        write_in_partitions(&docs, &[], light.path(), 1, usize::MAX).unwrap();
+        write_in_partitions(&docs, &[], heavy.path(), 1, 8).unwrap();
         let (light, heavy) = (
             crate::search::StaticIndex::open(light.path()).unwrap(),
             crate::search::StaticIndex::open(heavy.path()).unwrap(),

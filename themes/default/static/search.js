@@ -213,9 +213,34 @@
     return out;
   }
 
-  // Keys to load per term, whether each term is loose, and optional boost keys
-  // (mirrors query::plan).
-  function plan(ts) {
+  var MAX_ALTERNATIVES = 8;
+
+  // Per term, the terms a page may hold instead through the site's synonym groups (meta "syn":
+  // the typed word first, then its synonyms); mirrors query::expand.
+  function expand(ts, groups) {
+    function holds(t, w) {
+      return t.text === w || (Array.from(w).length >= 2 && t.text.indexOf(w) >= 0);
+    }
+    return ts.map(function (t) {
+      var words = [], out = [];
+      if (!t.quoted) groups.forEach(function (g) {
+        var synonyms = g.slice(1);
+        if (holds(t, g[0])) words = words.concat(synonyms);
+        if (synonyms.some(function (s) { return holds(t, s); })) words.push(g[0]);
+      });
+      words.forEach(function (w) {
+        if (out.length < MAX_ALTERNATIVES && w !== t.text && !out.some(function (a) { return a.text === w; })) {
+          var a = analyseTerm(w, false);
+          if (a) out.push(a);
+        }
+      });
+      return out;
+    });
+  }
+
+  // Keys to load per term and per synonym alternative, whether each term is loose, and
+  // optional boost keys (mirrors query::plan).
+  function plan(ts, alts) {
     function keys(t) {
       var out = [];
       var unpaired = t.exact.filter(function (e, i) { return !t.paired[i]; }).map(function (e) { return e[1]; });
@@ -239,12 +264,20 @@
       });
     }
     var room = Math.max(0, MAX_KEYS - count(per)), boosts = [];
+    var alternatives = ts.map(function (t, i) {
+      var out = [];
+      (alts[i] || []).forEach(function (a) {
+        var k = keys(a);
+        if (k.length <= room) { room -= k.length; out.push(k); }
+      });
+      return out;
+    });
     ts.forEach(function (t) {
       t.boosts.forEach(function (b) {
         if (room > 0 && boosts.indexOf(b) < 0) { boosts.push(b); room--; }
       });
     });
-    return { per: per, loose: loose, boosts: boosts };
+    return { per: per, alternatives: alternatives, loose: loose, boosts: boosts };
   }
 
   /* --------------------------------------------------------------- index codec */
@@ -421,7 +454,7 @@
   // The ranking function, mirrored line for line from src/search/rank.rs (specified in
   // ARCHITECTURE.md, "Ranking"; pinned by tests/vectors/ranking.json).
   var BM25_K1 = 8.0, TF_LEVELS = 15, TITLE_BIT = 16;
-  var TITLE_BONUS = 1.0, WHOLE_TERM = 2.0, TITLE_TERM = 3.0, MAX_HEAVY_KEYS = 3, LOOSE_MIN_DF = 2;
+  var TITLE_BONUS = 1.0, WHOLE_TERM = 2.0, TITLE_TERM = 3.0, MAX_HEAVY_KEYS = 3, LOOSE_MIN_DF = 2, SYNONYM = 0.5;
 
   // The middle of a level's range of BM25's term-frequency part (levels are square-root spaced).
   function tfPart(level) {
@@ -456,7 +489,7 @@
       heavy.slice(MAX_HEAVY_KEYS).forEach(function (h) { dropped.push(h[1]); });
       return keys.filter(function (k, i) { return dropped.indexOf(i) < 0; });
     });
-    return { per: per, loose: p.loose, boosts: p.boosts };
+    return { per: per, alternatives: p.alternatives, loose: p.loose, boosts: p.boosts };
   }
 
   // The document frequency of inline postings: every posting ends with a digit below 32.
@@ -471,6 +504,7 @@
     var n = state.meta.docs;
     var score = new Float64Array(n), held = new Uint32Array(n), hit = new Uint8Array(n), excluded = new Uint8Array(n);
     ts.forEach(function (t, ti) {
+      var synonymScore = synonymScores(p.alternatives[ti] || [], n);
       var keys = p.per[ti], count = new Uint32Array(n), inTitle = new Uint32Array(n);
       var termScore = new Float64Array(n), exactScore = new Float64Array(n), titleScore = new Float64Array(n);
       keys.forEach(function (key) {
@@ -493,7 +527,7 @@
         } else {
           if (t.quoted) excluded[d] = 1;
           // Grams alone (shared characters or digits) do not make a partial answer.
-          if (exactScore[d] > 0) { hit[d] = 1; score[d] += exactScore[d]; }
+          if (exactScore[d] > 0 || synonymScore[d] > 0) { hit[d] = 1; score[d] += exactScore[d] + SYNONYM * synonymScore[d]; }
         }
       }
     });
@@ -507,19 +541,41 @@
     return out;
   }
 
-  function allKeys(p) {
-    return p.per.reduce(function (a, k) { return a.concat(k); }, p.boosts);
+  // Per page, what a term's synonym alternatives held whole give it (rank::synonym_scores).
+  function synonymScores(alternatives, n) {
+    var out = new Float64Array(n);
+    alternatives.forEach(function (keys) {
+      var count = new Uint32Array(n), all = new Float64Array(n);
+      keys.forEach(function (key) {
+        var post = lookup(key), w = idf(n, post.docs.length);
+        for (var i = 0; i < post.docs.length; i++) {
+          count[post.docs[i]]++;
+          all[post.docs[i]] += w * weight(post.levels[i]);
+        }
+      });
+      for (var d = 0; d < n; d++) if (keys.length && count[d] === keys.length) out[d] += WHOLE_TERM * all[d];
+    });
+    return out;
   }
 
-  // All candidate pages for a query, ranked: [{id, held, score}], plus the analysed terms.
+  function allKeys(p) {
+    var alt = p.alternatives.reduce(function (a, ks) { return ks.reduce(function (b, k) { return b.concat(k); }, a); }, []);
+    return p.per.reduce(function (a, k) { return a.concat(k); }, []).concat(alt, p.boosts);
+  }
+
+  // All candidate pages for a query, ranked: [{id, held, score}], plus the analysed terms and,
+  // for marking snippets, the terms with their synonym alternatives.
   function query(q) {
     var ts = parseQuery(q);
-    if (!ts.length) return loadMeta(false).then(function () { return { terms: ts, results: [] }; });
-    var planned = plan(ts);
+    if (!ts.length) return loadMeta(false).then(function () { return { terms: ts, marked: ts, results: [] }; });
     return withIndex(function () {
+      var alts = expand(ts, state.meta.syn || []), planned = plan(ts, alts);
+      var marked = ts.concat.apply(ts, alts.map(function (as) {
+        return as.map(function (a) { return Object.assign({}, a, { quoted: true }); });
+      }));
       return needShards(allKeys(planned)).then(function () {
         var settled = settle(planned);
-        return needHeavy(allKeys(settled)).then(function () { return { terms: ts, results: rank(ts, settled) }; });
+        return needHeavy(allKeys(settled)).then(function () { return { terms: ts, marked: marked, results: rank(ts, settled) }; });
       });
     });
   }
@@ -541,6 +597,8 @@
     }
     ts.forEach(function (t) {
       if (markAll(t.text)) { score += 1000; return; }
+      // A quoted term (or a synonym) means its whole text: its pieces are not marked.
+      if (t.quoted) return;
       var chars = Array.from(t.text).slice(0, MAX_TERM_CHARS);
       for (var i = 0; i + 1 < chars.length;) {
         var found = 0;
@@ -662,7 +720,7 @@
     return query(q).then(function (res) {
       var shown = res.results.slice(0, limit || 10);
       return needPages(shown.map(function (r) { return r.id; })).then(function () {
-        return exactFirst(res.terms, shown).map(function (r) { return describe(r, res.terms, q); });
+        return exactFirst(res.terms, shown).map(function (r) { return describe(r, res.marked, q); });
       });
     });
   };
@@ -671,7 +729,8 @@
   NS.rankingConstants = {
     MAX_KEYS: MAX_KEYS, STRICT_MAX_KEYS: STRICT_MAX_KEYS, BM25_K1: BM25_K1, TF_LEVELS: TF_LEVELS,
     TITLE_BIT: TITLE_BIT, TITLE_BONUS: TITLE_BONUS, WHOLE_TERM: WHOLE_TERM, TITLE_TERM: TITLE_TERM,
-    MAX_HEAVY_KEYS: MAX_HEAVY_KEYS, LOOSE_MIN_DF: LOOSE_MIN_DF
+    MAX_HEAVY_KEYS: MAX_HEAVY_KEYS, LOOSE_MIN_DF: LOOSE_MIN_DF, SYNONYM: SYNONYM,
+    MAX_ALTERNATIVES: MAX_ALTERNATIVES
   };
 
   // Test hook for tests/vectors/ranking.json: the first `limit` pages of the ranking itself,
@@ -773,7 +832,7 @@
             return;
           }
           var html = exactFirst(res.terms, shown).map(function (r, i) {
-            var x = describe(r, res.terms, q);
+            var x = describe(r, res.marked, q);
             return "<a class=\"sy-dd-item\" role=\"option\" aria-selected=\"false\" id=\"sy-dd-" + i + "\" href=\"" + esc(x.href) + "\">" +
               "<span class=\"sy-dd-title\">" + x.titleHtml + "</span>" +
               "<span class=\"sy-hit-meta\">" + metaHtml(x) + "</span>" +
@@ -992,7 +1051,7 @@
         summaryEl.textContent = summary(list.length);
         resultsEl.innerHTML = "<ol class=\"sy-result-list\">" +
           (s.sort ? page : exactFirst(ranked.terms, page)).map(function (r) {
-            var x = describe(r, ranked.terms, s.q);
+            var x = describe(r, ranked.marked, s.q);
             return "<li class=\"sy-result\"><a class=\"sy-result-title\" href=\"" + esc(x.href) + "\">" + x.titleHtml + "</a>" +
               "<div class=\"sy-hit-meta\">" + metaHtml(x) + (x.section ? "<span class=\"sy-hit-section\">" + esc(x.section) + "</span>" : "") + "</div>" +
               (x.snippet ? "<p class=\"sy-hit-snippet\">" + x.snippet + "</p>" : "") + "</li>";
@@ -1021,7 +1080,7 @@
         pending = false;
         var all = [];
         if (!res) for (var d = 0; d < state.meta.docs; d++) all.push({ id: d, held: 0, score: 0 });
-        ranked = res || { terms: [], results: all };
+        ranked = res || { terms: [], marked: [], results: all };
         render();
       }).catch(function () {
         if (mine !== seq) return;
