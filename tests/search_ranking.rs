@@ -373,7 +373,7 @@ fn static_index_is_sharded_by_size_and_replaces_the_old_build() {
     std::fs::create_dir_all(out.join("search")).unwrap();
     std::fs::write(out.join("search/keep.txt"), "not ours").unwrap();
 
-    let small = corpus::pages(1, 2, 60..120);
+    let small = corpus::pages(1, 1, 20..40);
     let first = build(&small, &[], &out).unwrap();
     assert_eq!(first.shards, 1, "a small site has one shard");
     assert!(meta(&out).contains(&first.build_id));
