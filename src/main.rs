@@ -2,6 +2,7 @@
 //! chooses the exit code (0 success, 1 content errors, 2 usage errors).
 
 use std::io::IsTerminal;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -378,7 +379,8 @@ fn run_search(
     match shuyuan::search::search(output, &query) {
         Ok(hits) if json => match serde_json::to_string_pretty(&hits) {
             Ok(text) => {
-                println!("{text}");
+                // A reader piping into `head` closes the pipe early: that is no error.
+                let _ = writeln!(std::io::stdout().lock(), "{text}");
                 ExitCode::SUCCESS
             }
             Err(e) => {

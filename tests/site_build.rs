@@ -557,3 +557,26 @@ fn an_old_index_dir_setting_touches_nothing() {
     assert!(found.status.success(), "{found:?}");
     assert!(String::from_utf8_lossy(&found.stdout).contains("cases/qinghe.html"));
 }
+
+/// `shuyuan search … | head` closes the pipe after a few lines: the search must end quietly.
+#[test]
+fn search_output_cut_short_by_its_reader_is_no_crash() {
+    use std::process::{Command, Stdio};
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    for args in [&["search", "--json", "网格"][..], &["search", "网格"][..]] {
+        let mut child = Command::new(common::BIN)
+            .args(args)
+            .current_dir(site.root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before the search has printed anything, as with `| head -0`.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.status.success(), "{args:?}: {:?}", out.status);
+    }
+}
