@@ -4,7 +4,7 @@
 //! Owns the scoring constants (the exporter quantises term frequencies with them) and two
 //! steps: [`settle`] decides, once the shards have told each key's document frequency, which
 //! keys of a loose term are worth loading; [`rank`] scores every candidate page from the
-//! postings of the settled keys. The specification, with its reasons and measurements, is
+//! postings of the settled keys and of the terms' synonym alternatives. The specification, with its reasons and measurements, is
 //! ARCHITECTURE.md's "Ranking"; `tests/vectors/ranking.json` pins both implementations to the
 //! same top ten with the same scores.
 
@@ -145,8 +145,10 @@ pub fn settle(plan: &Plan, info: &dyn Fn(&str) -> KeyInfo) -> Plan {
 }
 
 /// Ranks every page that answers the settled plan: pages holding more terms whole come first,
-/// then higher scores, then lower page numbers. `postings` must hold every settled key (a key
-/// in no page may be missing or empty).
+/// then higher scores, then lower page numbers. A page holding a term only through a synonym
+/// alternative is found with [`SYNONYM`] of that alternative's score and does not count as
+/// holding the term. `postings` must hold every settled key (a key in no page may be missing
+/// or empty).
 pub fn rank(
     terms: &[Term],
     plan: &Plan,
