@@ -378,7 +378,7 @@ pub(crate) fn render_jobs(
         .filter_map(|job| {
             let mut context = tera::Context::new();
             let root = if job.template == "404.html" {
-                String::new()
+                not_found_root(site.config.base_url.as_deref())
             } else {
                 root_prefix(&job.path)
             };
@@ -819,6 +819,25 @@ impl Contexts<'_> {
             },
             "paginator": paginator(number, total, url),
         })
+    }
+}
+
+/// The root the 404 page links from. A server shows that page for a missing address in any
+/// folder, where links relative to the site root would break, so with a `base_url` it links
+/// from that address's path (`https://host/kb/` → `/kb/`); without one, relatively (right at
+/// the site root only).
+fn not_found_root(base_url: Option<&str>) -> String {
+    let Some(base) = base_url else {
+        return String::new();
+    };
+    let path = match base.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |at| &rest[at..]),
+        None => base,
+    };
+    if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
     }
 }
 

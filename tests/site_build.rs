@@ -580,3 +580,34 @@ fn search_output_cut_short_by_its_reader_is_no_crash() {
         assert!(out.status.success(), "{args:?}: {:?}", out.status);
     }
 }
+
+/// A server shows `404.html` for a missing address in any folder (`/kb/cases/sub/x.html`),
+/// where links relative to the site root break; with `base_url` its links start from that
+/// address's path, and without one they stay relative (the page is then right at the root).
+#[test]
+fn the_404_page_links_from_the_base_url_path() {
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    let relative = site.read("404.html");
+    assert!(relative.contains("href=\"static/style.css\""), "{relative}");
+
+    let config = std::fs::read_to_string(site.root().join("site.toml")).unwrap();
+    site.write(
+        "site.toml",
+        &format!("base_url = \"http://intranet.example/kb/training\"\n{config}"),
+    );
+    site.build_ok();
+    let rooted = site.read("404.html");
+    for link in [
+        "href=\"/kb/training/static/style.css\"",
+        "href=\"/kb/training/index.html\"",
+        "src=\"/kb/training/static/search.js\"",
+    ] {
+        assert!(rooted.contains(link), "{link} missing in:\n{rooted}");
+    }
+    // Every other page stays relative, so the output still works from file://.
+    assert!(
+        site.read("index.html")
+            .contains("href=\"static/style.css\"")
+    );
+}
