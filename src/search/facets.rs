@@ -75,7 +75,7 @@ impl Facets {
         let year = column("date")?
             .iter()
             .take(n)
-            .map(|&v| (v > 0).then(|| ((v - 1) / 372 + 1000).to_string()))
+            .map(|&v| super::export::date_code_year(v).map(|y| y.to_string()))
             .collect();
         Ok(Facets {
             kind: column("kind")?,

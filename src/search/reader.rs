@@ -271,13 +271,7 @@ impl StaticIndex {
             None => KeyInfo::Light(0),
             Some(value) => match heavy_stub(value) {
                 Some((_, df)) => KeyInfo::Heavy(df),
-                // Every posting ends with one digit below 32 (`A`–`Z`, `a`–`f`).
-                None => KeyInfo::Light(
-                    value
-                        .bytes()
-                        .filter(|b| matches!(b, b'A'..=b'Z' | b'a'..=b'f'))
-                        .count(),
-                ),
+                None => KeyInfo::Light(super::export::posting_count(value.as_bytes())),
             },
         };
         let plan = rank::settle(&plan, &info);

@@ -150,6 +150,20 @@ fn value_list<'a>(
     (list.into_iter().map(String::from).collect(), index)
 }
 
+/// The number of pages in encoded postings: every posting ends with one digit below 32
+/// (`A`–`Z`, `a`–`f`).
+pub(in crate::search) fn posting_count(encoded: &[u8]) -> usize {
+    encoded
+        .iter()
+        .filter(|d| matches!(d, b'A'..=b'Z' | b'a'..=b'f'))
+        .count()
+}
+
+/// The year of a [`date_code`] (0 for a page without a date).
+pub(in crate::search) fn date_code_year(code: u64) -> Option<u64> {
+    (code > 0).then(|| (code - 1) / (12 * 31) + 1000)
+}
+
 /// Packs `YYYY-MM-DD` (or a prefix of it) as described on [`Facets`]; `None` when unreadable.
 fn date_code(date: &str) -> Option<u64> {
     let part = |r: std::ops::Range<usize>| date.get(r).and_then(|s| s.parse::<u64>().ok());
@@ -446,6 +460,15 @@ mod tests {
         assert!(date_code("2023-12-31") < date_code("2024-01-01"));
         assert_eq!(date_code("2024"), date_code("2024-01-01"));
         assert_eq!(date_code("soon"), None);
+        for date in ["1000-01-01", "2024-12-31", "2024-01-01", "4000-06-15"] {
+            let year: u64 = date[..4].parse().unwrap();
+            assert_eq!(
+                date_code_year(date_code(date).unwrap()),
+                Some(year),
+                "{date}"
+            );
+        }
+        assert_eq!(date_code_year(0), None);
     }
 
     /// Every key of every shard file, with its postings and the shard it was found in.

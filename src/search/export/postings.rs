@@ -529,11 +529,7 @@ pub(super) fn shards(
                     if post.len() > heavy_bytes {
                         let text = std::str::from_utf8(post).map_err(|_| damaged())?;
                         bytes += write_heavy(k, heavy, text)?;
-                        // Digits below 32 end a number: one per page.
-                        let df = post
-                            .iter()
-                            .filter(|d| matches!(d, b'A'..=b'Z' | b'a'..=b'f'))
-                            .count();
+                        let df = super::posting_count(post);
                         data.extend_from_slice(format!("~{heavy}.{df}").as_bytes());
                         heavy += 1;
                     } else {
