@@ -186,14 +186,6 @@ impl Analysis {
         }
     }
 
-    /// The class of character `i`.
-    pub fn class_at(&self, i: usize) -> CharClass {
-        self.text(i, i + 1)
-            .chars()
-            .next()
-            .map_or(CharClass::Separator, classify)
-    }
-
     /// Number of characters.
     pub fn len(&self) -> usize {
         self.offsets.len() - 1
