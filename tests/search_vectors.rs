@@ -14,8 +14,8 @@ use common::{TestSite, repo_root};
 use shuyuan::search::StaticIndex;
 use shuyuan::search::query::{MAX_ALTERNATIVES, MAX_KEYS, STRICT_MAX_KEYS};
 use shuyuan::search::rank::{
-    BM25_K1, LOOSE_MIN_DF, MAX_HEAVY_KEYS, SYNONYM, TF_LEVELS, TITLE_BIT, TITLE_BONUS, TITLE_TERM,
-    WHOLE_TERM,
+    BM25_K1, LOOSE_MIN_DF, MAX_HEAVY_KEYS, SERIES_TOP, SERIES_WEIGHT, SYNONYM, TF_LEVELS,
+    TITLE_BIT, TITLE_BONUS, TITLE_TERM, WHOLE_TERM,
 };
 
 const VECTORS: &str = "tests/vectors/ranking.json";
@@ -61,6 +61,8 @@ fn the_rust_ranking_matches_the_vectors() {
         "LOOSE_MIN_DF": LOOSE_MIN_DF,
         "SYNONYM": SYNONYM,
         "MAX_ALTERNATIVES": MAX_ALTERNATIVES,
+        "SERIES_TOP": SERIES_TOP,
+        "SERIES_WEIGHT": SERIES_WEIGHT,
     });
     if update {
         vectors["constants"] = constants;

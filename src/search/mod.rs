@@ -8,6 +8,7 @@
 //! - [`tokenizer`]: normalisation, character classes, tokens.
 //! - [`query`]: query syntax, what a page must hold to contain each term, and the key plan.
 //! - `rank`: the ranking function (ARCHITECTURE.md, "Ranking").
+//! - `series`: pages that are numbered parts of one document (articles of one law).
 //! - `snippet`: match marking, excerpts with `<mark>`, best section to link to.
 //! - `export`: writes the static index (format documented there).
 //! - `reader` and `facets`: read it back for the CLI and the dev server.
@@ -17,6 +18,7 @@ mod facets;
 pub mod query;
 pub mod rank;
 mod reader;
+mod series;
 mod snippet;
 pub mod tokenizer;
 

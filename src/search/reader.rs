@@ -26,6 +26,9 @@ struct Meta {
     docs: u32,
     #[serde(default)]
     syn: Vec<Vec<String>>,
+    /// Series runs (`series::runs`).
+    #[serde(default)]
+    series: Vec<u32>,
 }
 
 /// A page fragment `p<d>.js` (see the export module docs for the field names).
@@ -52,6 +55,8 @@ struct Expanded {
 pub struct StaticIndex {
     dir: PathBuf,
     meta: Meta,
+    /// Each page's series number (`series::per_page`).
+    series: Vec<u32>,
     /// Shard number → key → encoded postings.
     shards: Mutex<HashMap<u32, HashMap<String, String>>>,
     fragments: Mutex<HashMap<u32, Fragment>>,
@@ -150,6 +155,7 @@ impl StaticIndex {
         }
         Ok(StaticIndex {
             dir: dir.join(&meta.build),
+            series: super::series::per_page(&meta.series, meta.docs),
             meta,
             shards: Mutex::new(HashMap::new()),
             fragments: Mutex::new(HashMap::new()),
@@ -277,7 +283,7 @@ impl StaticIndex {
         let plan = rank::settle(&plan, &info);
         let keys = plan_keys(&plan);
         let postings = self.postings(&keys, &values)?;
-        let ranked = rank::rank(&terms, &plan, &postings, self.meta.docs);
+        let ranked = rank::rank(&terms, &plan, &postings, self.meta.docs, &self.series);
         Ok(Expanded {
             terms,
             alternatives,

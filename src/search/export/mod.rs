@@ -6,7 +6,8 @@
 //! - `search/meta.js` (fixed name, the entry point):
 //!   `window.__shuyuan.meta({"v":2,"build":"B","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
 //!   `syn` (the site's synonym groups, normalised; left out when there are none) expanding
-//!   queries in every engine.
+//!   queries in every engine, and `"series":[gap,length,…]` (left out when empty): the runs of
+//!   neighbouring pages that are numbered parts of one document (`super::series`).
 //! - `search/B/s<k>.js`, `k < S`: `window.__shuyuan.shard("B",k,"KEY VALUE KEY VALUE …")`.
 //!   Keys are terms-namespace tokens, `"\u0001"` + a grams-namespace piece, or a pair key
 //!   `"\u0002" + a + "\u0002" + b` for adjacent tokens across a run boundary where one is a word
@@ -426,6 +427,10 @@ fn write_in_partitions(
     });
     if !synonyms.is_empty() {
         meta["syn"] = serde_json::json!(synonyms);
+    }
+    let series = super::series::runs(docs.iter().map(|d| d.title.as_str()));
+    if !series.is_empty() {
+        meta["series"] = serde_json::json!(series);
     }
     let meta = format!("window.__shuyuan.meta({})\n", json(&meta));
     let meta_path = search_dir.join("meta.js");

@@ -455,6 +455,7 @@
   // ARCHITECTURE.md, "Ranking"; pinned by tests/vectors/ranking.json).
   var BM25_K1 = 8.0, TF_LEVELS = 15, TITLE_BIT = 16;
   var TITLE_BONUS = 1.0, WHOLE_TERM = 2.0, TITLE_TERM = 3.0, MAX_HEAVY_KEYS = 3, LOOSE_MIN_DF = 2, SYNONYM = 0.5;
+  var SERIES_TOP = 20, SERIES_WEIGHT = 1.0;
 
   // The middle of a level's range of BM25's term-frequency part (levels are square-root spaced).
   function tfPart(level) {
@@ -537,8 +538,45 @@
     });
     var out = [];
     for (var d = 0; d < n; d++) if (hit[d] && !excluded[d]) out.push({ id: d, held: held[d], score: score[d] });
-    out.sort(function (a, b) { return b.held - a.held || b.score - a.score || a.id - b.id; });
+    out.sort(byRank);
+    liftSeries(out);
     return out;
+  }
+
+  function byRank(a, b) { return b.held - a.held || b.score - a.score || a.id - b.id; }
+
+  // The series vote (rank::lift_series): the SERIES_TOP best pages lift the other pages of
+  // their series (articles of one law) by the share of the best score they hold.
+  function liftSeries(out) {
+    var series = seriesOfPages();
+    if (!series) return;
+    var top = out.slice(0, SERIES_TOP), best = 0, votes = Object.create(null), any = false;
+    top.forEach(function (r) { best = Math.max(best, r.score); });
+    if (!(best > 0)) return;
+    top.forEach(function (r) {
+      var s = series[r.id];
+      if (s) { votes[s] = (votes[s] || 0) + r.score / best; any = true; }
+    });
+    if (!any) return;
+    out.forEach(function (r) {
+      var v = votes[series[r.id]];
+      if (v !== undefined) r.score += SERIES_WEIGHT * best * v / SERIES_TOP;
+    });
+    out.sort(byRank);
+  }
+
+  // One series number per page from meta.js's runs (series::per_page), decoded once a build.
+  function seriesOfPages() {
+    var runs = state.meta.series;
+    if (!runs || !runs.length) return null;
+    if (state.series) return state.series;
+    var n = state.meta.docs, out = new Uint32Array(n), at = 0;
+    for (var i = 0; i + 1 < runs.length; i += 2) {
+      var start = Math.min(at + runs[i], n), end = Math.min(start + runs[i + 1], n);
+      for (var d = start; d < end; d++) out[d] = i / 2 + 1;
+      at = end;
+    }
+    return (state.series = out);
   }
 
   // Per page, what a term's synonym alternatives held whole give it (rank::synonym_scores).
@@ -730,7 +768,7 @@
     MAX_KEYS: MAX_KEYS, STRICT_MAX_KEYS: STRICT_MAX_KEYS, BM25_K1: BM25_K1, TF_LEVELS: TF_LEVELS,
     TITLE_BIT: TITLE_BIT, TITLE_BONUS: TITLE_BONUS, WHOLE_TERM: WHOLE_TERM, TITLE_TERM: TITLE_TERM,
     MAX_HEAVY_KEYS: MAX_HEAVY_KEYS, LOOSE_MIN_DF: LOOSE_MIN_DF, SYNONYM: SYNONYM,
-    MAX_ALTERNATIVES: MAX_ALTERNATIVES
+    MAX_ALTERNATIVES: MAX_ALTERNATIVES, SERIES_TOP: SERIES_TOP, SERIES_WEIGHT: SERIES_WEIGHT
   };
 
   // Test hook for tests/vectors/ranking.json: the first `limit` pages of the ranking itself,
