@@ -40,21 +40,32 @@ fn is_quote(c: char) -> bool {
 }
 
 /// Splits a query into analysed terms. Terms without any token (pure punctuation) are dropped.
+/// A quote without a closing one separates terms like a space: in a typed question it is a
+/// slip, and taking the rest of the question as one exact phrase would find nothing.
 pub fn parse(query: &str) -> Vec<Term> {
     let mut terms = Vec::new();
-    let mut chars = query.chars().map(super::tokenizer::normalize_char);
+    let chars: Vec<char> = query
+        .chars()
+        .map(super::tokenizer::normalize_char)
+        .collect();
     let mut current = String::new();
     let push = |text: &str, quoted: bool, terms: &mut Vec<Term>| {
         if let Some(t) = analyse(text.trim(), quoted) {
             terms.push(t);
         }
     };
-    while let Some(c) = chars.next() {
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
         if is_quote(c) {
             push(&current, false, &mut terms);
             current.clear();
-            let quoted: String = chars.by_ref().take_while(|&c| !is_quote(c)).collect();
-            push(&quoted, true, &mut terms);
+            if let Some(len) = chars[i..].iter().position(|&c| is_quote(c)) {
+                let quoted: String = chars[i..i + len].iter().collect();
+                push(&quoted, true, &mut terms);
+                i += len + 1;
+            }
         } else if c.is_whitespace() {
             push(&current, false, &mut terms);
             current.clear();
@@ -336,6 +347,16 @@ mod tests {
         assert_eq!(texts, [("社区", false), ("居委 会", true), ("业主", true)]);
         assert_eq!(exact(&terms[1]), [(0, "居委")]);
         assert_eq!(terms[1].grams, ["会"]);
+        let unclosed = parse("要这笔借款吗“关键是 血糖");
+        let texts: Vec<(&str, bool)> = unclosed
+            .iter()
+            .map(|t| (t.text.as_str(), t.quoted))
+            .collect();
+        assert_eq!(
+            texts,
+            [("要这笔借款吗", false), ("关键是", false), ("血糖", false)],
+            "an unclosed quote separates like a space"
+        );
     }
 
     #[test]

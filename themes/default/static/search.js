@@ -199,9 +199,13 @@
       if (isQuote(c)) {
         push(cur, false);
         cur = "";
-        var quoted = "";
-        for (i++; i < chars.length && !isQuote(chars[i]); i++) quoted += chars[i];
-        push(quoted, true);
+        // A quote without a closing one separates like a space (query::parse).
+        var close = i + 1;
+        while (close < chars.length && !isQuote(chars[close])) close++;
+        if (close < chars.length) {
+          push(chars.slice(i + 1, close).join(""), true);
+          i = close;
+        }
       } else if (SPACE.test(c)) {
         push(cur, false);
         cur = "";
