@@ -1,7 +1,7 @@
 //! Embeds the default theme into the binary, so `shuyuan init` works without this repo, and
 //! derives the search analysis's traditional-to-simplified folding table from OpenCC's
 //! `TSCharacters` (through the `ferrous-opencc` build dependency), once for Rust and once as the
-//! compact string that `search.js` receives, so both languages fold from one source.
+//! compact string that `search-core.js` receives, so both languages fold from one source.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -148,7 +148,7 @@ fn write_fold_table(out: &Path) {
     }
     let _ = writeln!(
         code,
-        "/// The same pairs as `search.js` reads them (see `with_fold_table`)."
+        "/// The same pairs as `search-core.js` reads them (see `with_fold_table`)."
     );
     let _ = writeln!(code, "pub const FOLD_PAIRS: &str = {compact:?};");
     let _ = writeln!(code, "/// Number of folded characters.");

@@ -293,14 +293,14 @@ fn write_site(
     files
 }
 
-/// Writes `static/search.js` (the site's own copy first, else the theme's) with the search
-/// analysis's folding table in its slot, before the static folders are copied (which keeps it).
-/// A script without the slot is left for the copy.
+/// Writes `static/search-core.js` (the site's own copy first, else the theme's) with the
+/// search analysis's folding table in its slot, before the static folders are copied (which
+/// keeps it). A script without the slot is left for the copy.
 fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<usize, Diagnostic> {
     let Some(path) = theme
         .static_dirs
         .iter()
-        .map(|dir| dir.join("search.js"))
+        .map(|dir| dir.join(SEARCH_CORE))
         .find(|path| path.is_file())
     else {
         return Ok(0);
@@ -309,11 +309,14 @@ fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<usize, Dia
         .map_err(|e| Diagnostic::error(Code::Io, &path, format!("无法读取：{e}")))?;
     match crate::search::tokenizer::with_fold_table(&text) {
         Some(script) => output
-            .write("static/search.js", script.as_bytes())
+            .write(&format!("static/{SEARCH_CORE}"), script.as_bytes())
             .map(|_| 1),
         None => Ok(0),
     }
 }
+
+/// The theme script that carries the search analysis (and so the folding table).
+const SEARCH_CORE: &str = "search-core.js";
 
 /// The page as the search index sees it: plain text cut at headings, plus its facets.
 pub(crate) fn search_doc(

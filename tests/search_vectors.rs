@@ -2,7 +2,8 @@
 //! `tests/fixtures/ranking` with the top ten pages, the number of terms each holds and its
 //! score. This test builds the fixture with the real binary and checks that `shuyuan search`'s
 //! ranking (the static index read back in Rust) gives exactly those; the browser check
-//! `tests/browser/checks/ranking.mjs` checks `search.js` against the same file. Together they
+//! `tests/browser/checks/ranking.mjs` checks `search.js` in Chromium and
+//! `tests/node/core_vectors.js` checks `search-core.js` under Node against the same file. Together they
 //! keep the two implementations of the one ranking function the same.
 //!
 //! After a deliberate change of the ranking, regenerate the file with
@@ -47,7 +48,7 @@ fn the_rust_ranking_matches_the_vectors() {
     let mut vectors: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let update = std::env::var_os("SHUYUAN_UPDATE_VECTORS").is_some();
-    // The constants search.js must carry too (the browser check compares its own with these).
+    // The constants search-core.js must carry too (the browser check compares its own with these).
     let constants = serde_json::json!({
         "MAX_KEYS": MAX_KEYS,
         "STRICT_MAX_KEYS": STRICT_MAX_KEYS,
@@ -100,4 +101,25 @@ fn the_rust_ranking_matches_the_vectors() {
         return;
     }
     assert!(checked >= 15, "only {checked} queries");
+}
+
+/// The same vectors (and the tokenizer's) under Node, against the `search-core.js` the fixture's
+/// build wrote: the browser's ranking checked without a browser (`tests/node/core_vectors.js`).
+#[test]
+fn the_javascript_core_matches_the_vectors_under_node() {
+    let site = TestSite::fixture("ranking");
+    site.build_ok();
+    let script = repo_root().join("tests/node/core_vectors.js");
+    let run = std::process::Command::new("node")
+        .arg(&script)
+        .arg(site.out())
+        .output()
+        .expect("node runs (CI installs it; see .ci/run)");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "search-core.js differs from the vectors:\n{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("ranking vectors"), "{stdout}");
 }

@@ -1,5 +1,5 @@
 //! Query syntax, query analysis and the key plan, shared by `shuyuan search`, `/api/search` and
-//! (mirrored line for line in `search.js`) the site's search page.
+//! (mirrored line for line in `search-core.js`) the site's search page.
 //!
 //! A query is split into terms: `"…"` (or `“…”`) quotes one term that must match in order,
 //! whitespace separates the rest. Each term is analysed with the index tokenizer into what a page

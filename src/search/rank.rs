@@ -1,5 +1,5 @@
 //! The ranking function, Rust side: the one scoring that `shuyuan search`, `/api/search` and
-//! the site's search page (`search.js`, which carries the same function line for line) all use.
+//! the site's search page (`search-core.js`, which carries the same function line for line) all use.
 //!
 //! Owns the scoring constants (the exporter quantises term frequencies with them) and two
 //! steps: [`settle`] decides, once the shards have told each key's document frequency, which

@@ -1,4 +1,4 @@
-//! Match marking and snippets (mirrored in `search.js`).
+//! Match marking and snippets (mirrored in `search-core.js`).
 //!
 //! Takes analysed query terms and a piece of page text; finds which characters answer the query
 //! (every occurrence of a term's exact text, or, when the term does not occur as a whole, the

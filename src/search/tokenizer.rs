@@ -1,10 +1,10 @@
 //! The one tokenizer definition, Rust side.
 //!
 //! Owns the character normalisation, the character classes and the two token namespaces that the
-//! static index and the query planner share. `search.js` carries
+//! static index and the query planner share. `search-core.js` carries
 //! the same rules for the browser; `tests/vectors/tokenizer.json` pins both to the same output.
 //! Normalisation folds traditional characters to simplified with a table that `build.rs` derives
-//! from OpenCC's `TSCharacters`; the browser gets the same table written into `search.js`
+//! from OpenCC's `TSCharacters`; the browser gets the same table written into `search-core.js`
 //! ([`with_fold_table`]).
 //!
 //! - **Terms** (`terms`): Han bigrams (a lone Han character stands for itself) and whole word runs
@@ -50,15 +50,15 @@ pub fn fold_to_simplified(c: char) -> char {
     }
 }
 
-/// Marks where `search.js` takes the folding table: `/*shuyuan:fold*/""`.
+/// Marks where `search-core.js` takes the folding table: `/*shuyuan:fold*/""`.
 const FOLD_SLOT: &str = "/*shuyuan:fold*/\"\"";
 
-/// `search.js` with [`FOLD_PAIRS`] written into its slot, or `None` when the file has no slot
+/// `search-core.js` with [`FOLD_PAIRS`] written into its slot, or `None` when the file has no slot
 /// (a site's own script that does not fold).
-pub fn with_fold_table(search_js: &str) -> Option<String> {
-    search_js
+pub fn with_fold_table(script: &str) -> Option<String> {
+    script
         .contains(FOLD_SLOT)
-        .then(|| search_js.replacen(FOLD_SLOT, &format!("/*shuyuan:fold*/\"{FOLD_PAIRS}\""), 1))
+        .then(|| script.replacen(FOLD_SLOT, &format!("/*shuyuan:fold*/\"{FOLD_PAIRS}\""), 1))
 }
 
 /// Normalises one character: full-width ASCII to half-width, the ideographic space to a space,
@@ -394,7 +394,7 @@ mod tests {
         assert_eq!(folded, FOLD_COUNT);
     }
 
-    /// Reads [`FOLD_PAIRS`] the way `search.js` does.
+    /// Reads [`FOLD_PAIRS`] the way `search-core.js` does.
     fn browser_table() -> std::collections::HashMap<char, char> {
         let (mut table, mut code, mut gap) = (std::collections::HashMap::new(), 0u32, 0u32);
         for c in FOLD_PAIRS.chars() {
@@ -424,8 +424,8 @@ mod tests {
 
     #[test]
     fn the_theme_script_receives_the_table() {
-        let theme = include_str!("../../themes/default/static/search.js");
-        let script = with_fold_table(theme).expect("search.js has the fold slot");
+        let theme = include_str!("../../themes/default/static/search-core.js");
+        let script = with_fold_table(theme).expect("search-core.js has the fold slot");
         assert!(script.contains(&format!("/*shuyuan:fold*/\"{FOLD_PAIRS}\"")));
         assert_eq!(script.len(), theme.len() + FOLD_PAIRS.len());
         assert!(with_fold_table("function normChar(ch) {}").is_none());

@@ -147,9 +147,8 @@
 
   var terms = all("abbr.sy-term");
   if (terms.length) {
-    // The glossary sits at the site root, which is where this script's folder is.
-    var me = document.querySelector('script[src$="static/training.js"]');
-    var root = me ? me.getAttribute("src").replace(/static\/training\.js$/, "") : "";
+    // The glossary sits at the site root, which every page names for its scripts (base.html).
+    var root = typeof window.__shuyuanRoot === "string" ? window.__shuyuanRoot : "";
     var pop = document.createElement("div");
     pop.className = "sy-term-pop";
     pop.id = "sy-term-pop";

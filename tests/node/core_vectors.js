@@ -1,0 +1,96 @@
+// The search core (search-core.js, as a built site carries it) against the shared vectors,
+// under Node and without a browser: tests/vectors/tokenizer.json, and tests/vectors/ranking.json
+// over the built fixture site tests/fixtures/ranking, read from its search/ folder the way the
+// page reads it. Run by tests/search_vectors.rs:
+//
+//     node tests/node/core_vectors.js <built fixture output folder>
+//
+// Prints one line per mismatch and exits 1 if there is any.
+"use strict";
+
+const fs = require("fs");
+const path = require("path");
+const vm = require("vm");
+
+const out = path.resolve(process.argv[2] || "");
+const vectors = path.resolve(__dirname, "../vectors");
+const core = require(path.join(out, "static/search-core.js"));
+const TOLERANCE = 1e-9;
+const failures = [];
+
+// Runs one index file (`window.__shuyuan.<kind>(…)`) and returns the arguments it passed.
+function call(file) {
+  let args = null;
+  const record = function () { args = Array.from(arguments); };
+  const sandbox = { window: { __shuyuan: { meta: record, shard: record, heavy: record, page: record } } };
+  vm.runInNewContext(fs.readFileSync(file, "utf8"), sandbox, { filename: file });
+  if (!args) throw new Error(file + " did not register");
+  return args;
+}
+
+const meta = call(path.join(out, "search/meta.js"))[0];
+const build = path.join(out, "search", meta.build);
+const shards = new Map();
+
+function shard(k) {
+  if (!shards.has(k)) {
+    const map = Object.create(null), data = call(path.join(build, "s" + k + ".js"))[2];
+    const parts = data ? data.split(" ") : [];
+    for (let i = 0; i + 1 < parts.length; i += 2) map[parts[i]] = parts[i + 1];
+    shards.set(k, map);
+  }
+  return shards.get(k);
+}
+
+function shardValue(key) {
+  return shard(core.keyHash(key) % meta.shards)[key];
+}
+
+function lookup(key) {
+  const k = core.keyHash(key) % meta.shards;
+  let value = shard(k)[key];
+  const stub = core.heavyStub(value);
+  if (stub) value = call(path.join(build, "s" + k + "-" + stub[0] + ".js"))[3];
+  return value ? core.postings(value) : { docs: new Int32Array(0), levels: new Uint8Array(0) };
+}
+
+const series = core.seriesOfPages(meta.series, meta.docs);
+
+function topTen(q) {
+  const ts = core.parseQuery(q);
+  if (!ts.length) return [];
+  const settled = core.settle(core.plan(ts, core.expand(ts, meta.syn || [])), shardValue);
+  return core.rank(ts, settled, lookup, meta.docs, series).slice(0, 10).map(function (r) {
+    return { url: call(path.join(build, "p" + r.id + ".js"))[2].u, held: r.held, score: r.score };
+  });
+}
+
+const tokenizer = JSON.parse(fs.readFileSync(path.join(vectors, "tokenizer.json"), "utf8"));
+for (const v of tokenizer) {
+  const got = core.tokenize(v.text);
+  if (JSON.stringify(got) !== JSON.stringify(v.tokens)) {
+    failures.push("tokenize " + JSON.stringify(v.text) + ": " + JSON.stringify(got) + ", vectors say " + JSON.stringify(v.tokens));
+  }
+}
+
+const ranking = JSON.parse(fs.readFileSync(path.join(vectors, "ranking.json"), "utf8"));
+for (const [name, value] of Object.entries(ranking.constants)) {
+  if (core.constants[name] !== value) failures.push("constant " + name + ": " + core.constants[name] + ", Rust has " + value);
+}
+if (Object.keys(core.constants).length !== Object.keys(ranking.constants).length) {
+  failures.push("search-core.js names other constants: " + Object.keys(core.constants).join(", "));
+}
+for (const v of ranking.queries) {
+  const got = topTen(v.q);
+  const same = got.length === v.top.length && got.every(function (r, i) {
+    const want = v.top[i];
+    return r.url === want.url && r.held === want.held && Math.abs(r.score - want.score) <= TOLERANCE;
+  });
+  if (!same) failures.push("rank " + JSON.stringify(v.q) + ": " + JSON.stringify(got) + ", vectors say " + JSON.stringify(v.top));
+}
+
+if (failures.length) {
+  console.log(failures.join("\n"));
+  process.exit(1);
+}
+console.log("search-core.js matches " + tokenizer.length + " tokenizer and " + ranking.queries.length + " ranking vectors");
