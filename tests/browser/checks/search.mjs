@@ -794,6 +794,21 @@ export default [
       ctx.equal(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName), 'sy-q', 'element focused after pressing "/"');
     },
   },
+  {
+    name: 'search: a highlighted arrival marks synonyms too',
+    async run(page, ctx) {
+      const S = site(ctx);
+      // The sample's content/_synonyms.md has 业委会 = 业主委员会: a page that says only the
+      // full name, opened from a search for the short one, marks the full name.
+      const [word, synonym] = ['业委会', '业主委员会'];
+      const target = S.pages.find((p) => p.norm.includes(synonym) && !p.norm.includes(word));
+      ctx.assert(target, `no page holds ${synonym} without ${word}`);
+      await ctx.goto(page, `${target.rel}?hl=${encodeURIComponent(word)}`);
+      await page.waitForFunction(() => document.querySelector('article.sy-content mark.sy-hl'), null, { timeout: 5000 }).catch(() => {});
+      const marked = await page.evaluate(() => [...document.querySelectorAll('article.sy-content mark.sy-hl')].map((m) => m.textContent));
+      ctx.assert(marked.includes(synonym), `?hl=${word} on ${target.rel} marked ${JSON.stringify(marked)}, not ${synonym}`);
+    },
+  },
 ];
 
 // Shared with search_ui.mjs (the search page's layout and typing), kept apart to stay readable.

@@ -163,16 +163,21 @@
     return state.series;
   }
 
+  // What snippets and highlights mark: the terms, then each synonym alternative whole (quoted,
+  // so its pieces are not marked).
+  function markedTerms(ts, alts) {
+    return ts.concat.apply(ts, alts.map(function (as) {
+      return as.map(function (a) { return Object.assign({}, a, { quoted: true }); });
+    }));
+  }
+
   // All candidate pages for a query, ranked: [{id, held, score}], plus the analysed terms and,
   // for marking snippets, the terms with their synonym alternatives.
   function query(q) {
     var ts = parseQuery(q);
     if (!ts.length) return loadMeta(false).then(function () { return { terms: ts, marked: ts, results: [] }; });
     return withIndex(function () {
-      var alts = expand(ts, state.meta.syn || []), planned = plan(ts, alts);
-      var marked = ts.concat.apply(ts, alts.map(function (as) {
-        return as.map(function (a) { return Object.assign({}, a, { quoted: true }); });
-      }));
+      var alts = expand(ts, state.meta.syn || []), planned = plan(ts, alts), marked = markedTerms(ts, alts);
       return needShards(allKeys(planned)).then(function () {
         var settled = C.settle(planned, shardValue);
         return needHeavy(allKeys(settled)).then(function () {
@@ -643,6 +648,18 @@
     if (!hl || !article) return;
     var ts = parseQuery(hl);
     if (!ts.length) return;
+    // The synonym groups are in meta.js; without it (a broken index) the terms alone are marked.
+    loadMeta(false).then(function (m) {
+      return markedTerms(ts, expand(ts, m.syn || []));
+    }, function (err) {
+      logFailure(err);
+      return ts;
+    }).then(function (marked) { highlightTerms(article, marked); });
+  }
+
+  // Wraps what `ts` marks in the article's text in <mark class="sy-hl"> and scrolls to the
+  // first mark after the #fragment's heading.
+  function highlightTerms(article, ts) {
     var nodes = [], text = "";
     var walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT, {
       acceptNode: function (n) {
