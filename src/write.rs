@@ -75,16 +75,30 @@ impl Output {
         write_new(&path, bytes).map_err(|e| io_error(&previous, "写入", e))
     }
 
-    /// Copies a file into the output at `rel`.
+    /// Copies a file into the output at `rel`, with the source's modification time. When the
+    /// previous output holds a file of the same length and modification time (what rsync
+    /// compares), it is that copy: it is hard-linked instead, so it keeps its time and
+    /// attachments are not copied again on every build.
     pub fn copy(&self, from: &Path, rel: &str) -> Result<(), Diagnostic> {
         let path = self.staging.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
         }
         unlink_if_present(&path).map_err(|e| io_error(&path, "写入", e))?;
-        fs::copy(from, &path)
-            .map(|_| ())
-            .map_err(|e| io_error(from, "复制", e))
+        let source = fs::metadata(from).map_err(|e| io_error(from, "读取", e))?;
+        let previous = self.target.join(rel);
+        if same_file_stamp(&source, &previous) && fs::hard_link(&previous, &path).is_ok() {
+            return Ok(());
+        }
+        fs::copy(from, &path).map_err(|e| io_error(from, "复制", e))?;
+        if let Ok(modified) = source.modified() {
+            // Best effort: a file system without settable times still gets a correct copy.
+            let _ = fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(modified));
+        }
+        Ok(())
     }
 
     /// Copies every file under `dir` into `rel_base`, keeping existing files (so the first
@@ -179,6 +193,16 @@ fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
         other => other?,
     };
     file.write_all(bytes)
+}
+
+/// Whether `previous` is a regular file of the source's length and modification time.
+fn same_file_stamp(source: &fs::Metadata, previous: &Path) -> bool {
+    let Ok(old) = fs::symlink_metadata(previous) else {
+        return false;
+    };
+    old.is_file()
+        && old.len() == source.len()
+        && matches!((old.modified(), source.modified()), (Ok(a), Ok(b)) if a == b)
 }
 
 fn unlink_if_present(path: &Path) -> io::Result<()> {

@@ -452,6 +452,16 @@ fn a_rebuild_keeps_unchanged_files_and_replaces_changed_ones() {
     let inode = |rel: &str| std::fs::metadata(site.out().join(rel)).unwrap().ino();
     let (kept, edited) = ("policies/xiachen-2021.html", "cases/qinghe.html");
     let before = (inode(kept), inode(edited));
+    // Copied files (an attachment, a theme asset) carry their source's time and are not
+    // copied again: rsync sees them unchanged.
+    let (attachment, asset) = ("guides/bundle/form.pdf", "static/style.css");
+    let copied = (inode(attachment), inode(asset));
+    let modified = |path: &std::path::Path| std::fs::metadata(path).unwrap().modified().unwrap();
+    assert_eq!(
+        modified(&site.out().join(attachment)),
+        modified(&site.root().join("content").join(attachment)),
+        "an attachment keeps its source's modification time"
+    );
     let source = site.root().join("content/cases/qinghe.md");
     let text = std::fs::read_to_string(&source).unwrap();
     site.write(
@@ -461,6 +471,11 @@ fn a_rebuild_keeps_unchanged_files_and_replaces_changed_ones() {
     site.build_ok();
     assert_eq!(inode(kept), before.0, "an unchanged page keeps its file");
     assert_ne!(inode(edited), before.1, "a changed page gets a new file");
+    assert_eq!(
+        (inode(attachment), inode(asset)),
+        copied,
+        "unchanged copied files are not copied again"
+    );
     let html = std::fs::read_to_string(site.out().join(edited)).unwrap();
     assert!(html.contains("改过的一段"));
     // A failed build after linking leaves the previous files as they were.
