@@ -324,7 +324,8 @@ fn full_width_colon(
 
 /// `tags: [议事会，停车管理]` — a full-width comma inside a list item: YAML reads one item,
 /// the editor almost certainly meant two. A warning at the comma, since a title with a
-/// comma in it is a real item.
+/// comma in it is a real item; none for a quoted item (`"调整大小，另请参见缩放"`), whose
+/// quotes say the comma is meant.
 fn full_width_comma(
     shown_path: &Path,
     source: &str,
@@ -332,7 +333,22 @@ fn full_width_comma(
     value: &FieldValue,
     (line, column): Position,
 ) -> Option<Diagnostic> {
-    let item = value.as_list().iter().find(|item| item.contains('，'))?;
+    let field_start: usize = source
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let from_field = &source[field_start..];
+    let quoted = |item: &str| {
+        from_field
+            .find(item)
+            .and_then(|at| from_field[..at].chars().next_back())
+            .is_some_and(|c| c == '"' || c == '\'')
+    };
+    let item = value
+        .as_list()
+        .iter()
+        .find(|item| item.contains('，') && !quoted(item))?;
     let source_line = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
     let comma_column = source_line
         .chars()

@@ -401,6 +401,18 @@ fn full_width_punctuation_in_front_matter_is_pointed_at() {
     assert_eq!(d.location, "content/policies/comma.md:4:11");
     assert!(d.message.contains("[议事会, 停车管理]"), "{d:?}");
 
+    // Quotes say the comma is meant: no warning for a quoted item.
+    site.write(
+        "content/policies/comma.md",
+        "---\ntitle: 逗号\nissuer: 某机关\ntags: [\"调整大小，另请参见缩放\", '议事会，停车']\n---\n",
+    );
+    let out = site.build_ok();
+    let found = diagnostics(&out);
+    assert!(
+        found.iter().all(|d| d.code != "full-width-comma"),
+        "{found:?}"
+    );
+
     site.write(
         "content/policies/colon.md",
         "---\ntitle: 冒号\nissuer: 某机关\nregion：江北区\nsummary: |\n  会议：纪要\n---\n",
