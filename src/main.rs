@@ -377,8 +377,11 @@ fn run_search(
         ..Default::default()
     };
     match shuyuan::search::search(output, &query) {
-        Ok(hits) if json => match serde_json::to_string_pretty(&hits) {
+        Ok(found) if json => match serde_json::to_string_pretty(&found.hits) {
             Ok(text) => {
+                if found.relaxed {
+                    eprintln!("{}", shuyuan::search::RELAXED_NOTE);
+                }
                 // A reader piping into `head` closes the pipe early: that is no error.
                 let _ = writeln!(std::io::stdout().lock(), "{text}");
                 ExitCode::SUCCESS
@@ -388,9 +391,13 @@ fn run_search(
                 ExitCode::from(1)
             }
         },
-        Ok(hits) => {
+        Ok(found) => {
             let color = std::io::stdout().is_terminal();
-            let _ = shuyuan::search::print_hits(&mut std::io::stdout().lock(), &hits, color);
+            let mut out = std::io::stdout().lock();
+            if found.relaxed {
+                let _ = writeln!(out, "{}", shuyuan::search::RELAXED_NOTE);
+            }
+            let _ = shuyuan::search::print_hits(&mut out, &found.hits, color);
             ExitCode::SUCCESS
         }
         Err(e) => {

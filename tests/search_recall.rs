@@ -94,7 +94,8 @@ fn every_page_containing_a_substring_is_found() {
                 limit: 1000,
                 ..SearchQuery::default()
             })
-            .unwrap();
+            .unwrap()
+            .hits;
         let urls: Vec<&str> = hits
             .iter()
             .map(|h| h.url.split('#').next().unwrap())

@@ -200,9 +200,21 @@ pub fn build(
     export::write(&sorted, synonyms, out_dir)
 }
 
+/// What a search found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Found {
+    /// At most the query's limit, in the order the search page shows them.
+    pub hits: Vec<SearchHit>,
+    /// The query's quotes were taken out because the quoted query found nothing.
+    pub relaxed: bool,
+}
+
+/// What a reader is told when [`Found::relaxed`] is set (the page says the same).
+pub const RELAXED_NOTE: &str = "没有完全符合引号内容的结果，以下是去掉引号后的结果。";
+
 /// Searches the static index of the site built into `out_dir` (for the CLI). A long-running
 /// server should keep a [`StaticIndex`], which caches what it has read.
-pub fn search(out_dir: &Path, query: &SearchQuery) -> Result<Vec<SearchHit>, SearchError> {
+pub fn search(out_dir: &Path, query: &SearchQuery) -> Result<Found, SearchError> {
     StaticIndex::open(out_dir)?.search(query)
 }
 

@@ -77,6 +77,15 @@ pub fn parse(query: &str) -> Vec<Term> {
     terms
 }
 
+/// The query with its quotes taken out: what runs when the quoted query finds nothing.
+pub fn without_quotes(query: &str) -> String {
+    query
+        .chars()
+        .map(super::tokenizer::normalize_char)
+        .map(|c| if is_quote(c) { ' ' } else { c })
+        .collect()
+}
+
 /// Analyses one term's text (already normalised) into what a matching page must hold.
 fn analyse(text: &str, quoted: bool) -> Option<Term> {
     let analysis = Analysis::new(text);

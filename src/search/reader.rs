@@ -16,7 +16,7 @@ use super::facets::Facets;
 use super::query::{self, Term};
 use super::rank::{self, KeyInfo, LEVEL_BITS, Postings, Ranked};
 use super::snippet::{best_section, holds_all, snippet};
-use super::{SearchError, SearchHit, SearchQuery};
+use super::{Found, SearchError, SearchHit, SearchQuery};
 
 /// `search/meta.js`: which build is current, how it is laid out, and the synonym groups.
 #[derive(Clone, Debug, Deserialize)]
@@ -49,6 +49,8 @@ struct Expanded {
     terms: Vec<Term>,
     alternatives: Vec<Vec<Term>>,
     ranked: Vec<Ranked>,
+    /// The quoted query found nothing, so these are the results without its quotes.
+    relaxed: bool,
 }
 
 /// The static index of one output folder.
@@ -254,19 +256,32 @@ impl StaticIndex {
     }
 
     /// Every page answering the query, ranked, before filters: exactly the page's list, with
-    /// the analysed terms and their synonym alternatives.
+    /// the analysed terms and their synonym alternatives. A query with quotes that finds
+    /// nothing is run again without them (ARCHITECTURE.md, "Ranking", step 1).
     pub fn rank(&self, text: &str) -> Result<(Vec<Term>, Vec<Ranked>), SearchError> {
         let expanded = self.rank_expanded(text)?;
         Ok((expanded.terms, expanded.ranked))
     }
 
     fn rank_expanded(&self, text: &str) -> Result<Expanded, SearchError> {
-        let terms = query::parse(text);
+        let quoted = self.rank_terms(query::parse(text))?;
+        if !quoted.ranked.is_empty() || !quoted.terms.iter().any(|t| t.quoted) {
+            return Ok(quoted);
+        }
+        let relaxed = self.rank_terms(query::parse(&query::without_quotes(text)))?;
+        Ok(Expanded {
+            relaxed: true,
+            ..relaxed
+        })
+    }
+
+    fn rank_terms(&self, terms: Vec<Term>) -> Result<Expanded, SearchError> {
         if terms.is_empty() {
             return Ok(Expanded {
                 terms,
                 alternatives: Vec::new(),
                 ranked: Vec::new(),
+                relaxed: false,
             });
         }
         let alternatives = query::expand(&terms, &self.meta.syn);
@@ -288,17 +303,19 @@ impl StaticIndex {
             terms,
             alternatives,
             ranked,
+            relaxed: false,
         })
     }
 
     /// Runs a query with its filters; at most `query.limit` (at least 1) hits, in the order
     /// the search page shows them: ranked, and among those shown, pages holding every term
     /// verbatim first.
-    pub fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, SearchError> {
+    pub fn search(&self, query: &SearchQuery) -> Result<Found, SearchError> {
         let Expanded {
             terms,
             alternatives,
             ranked,
+            relaxed,
         } = self.rank_expanded(&query.text)?;
         // Snippets mark what a synonym found too; "holds every term" stays literal.
         let marked: Vec<Term> = terms
@@ -327,10 +344,13 @@ impl StaticIndex {
         }
         // Stable: the rank order stays within each group.
         hits.sort_by_key(|(exact, _, _)| !exact);
-        Ok(hits
-            .into_iter()
-            .map(|(exact, r, f)| describe(&marked, r, f, exact))
-            .collect())
+        Ok(Found {
+            hits: hits
+                .into_iter()
+                .map(|(exact, r, f)| describe(&marked, r, f, exact))
+                .collect(),
+            relaxed,
+        })
     }
 }
 

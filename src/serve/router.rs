@@ -124,9 +124,9 @@ fn api_search(query: &str, live: &Live) -> Response {
         .search_index(output)
         .and_then(|index| index.search(&request))
     {
-        Ok(hits) => json(
+        Ok(found) => json(
             200,
-            serde_json::json!({ "query": request.text, "hits": hits }),
+            serde_json::json!({ "query": request.text, "hits": found.hits, "relaxed": found.relaxed }),
         ),
         Err(e) => json(503, serde_json::json!({ "error": e.to_string() })),
     }

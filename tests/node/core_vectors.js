@@ -56,11 +56,18 @@ function lookup(key) {
 
 const series = core.seriesOfPages(meta.series, meta.docs);
 
-function topTen(q) {
-  const ts = core.parseQuery(q);
+function ranked(ts) {
   if (!ts.length) return [];
   const settled = core.settle(core.plan(ts, core.expand(ts, meta.syn || [])), shardValue);
-  return core.rank(ts, settled, lookup, meta.docs, series).slice(0, 10).map(function (r) {
+  return core.rank(ts, settled, lookup, meta.docs, series);
+}
+
+// As search.js's query(): a quoted query that finds nothing runs again without its quotes.
+function topTen(q) {
+  const ts = core.parseQuery(q);
+  let results = ranked(ts);
+  if (!results.length && ts.some(function (t) { return t.quoted; })) results = ranked(core.parseQuery(core.withoutQuotes(q)));
+  return results.slice(0, 10).map(function (r) {
     return { url: call(path.join(build, "p" + r.id + ".js"))[2].u, held: r.held, score: r.score };
   });
 }

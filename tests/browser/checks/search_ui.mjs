@@ -275,6 +275,16 @@ export default [
       ctx.assert(!/筛选/.test(r.summary), `no filter is set, yet the empty result says "${r.summary}"`);
       ctx.equal(await page.locator('#sy-search-page .sy-clear-filters').count(), 0, '"去掉筛选条件" buttons without a filter');
 
+      // A quoted phrase no page holds, made of two words pages do hold: the page runs it again
+      // without the quotes and says so.
+      const title = S.pages.find((p) => /^\p{Script=Han}{4,}/u.test(p.title)).title;
+      const phrase = [...title].slice(2, 4).join('') + [...title].slice(0, 2).join('');
+      ctx.assert(holding(S, phrase).length === 0, `the site holds "${phrase}"; the check needs a phrase no page has`);
+      await ctx.goto(page, `search.html?q=${encodeURIComponent(`“${phrase}”`)}`);
+      r = await waitList(page, ctx);
+      ctx.assert(r.items.length > 0, `no results for “${phrase}” without its quotes: ${r.summary}`);
+      ctx.assert(r.summary.includes('去掉引号后的结果'), `the relaxed result does not say so: "${r.summary}"`);
+
       // Nothing found with a filter set: the message names it, and both the chosen filter's own
       // button (shown though no result has it) and "去掉筛选条件" unset it.
       const kind = S.pages[0].kind;

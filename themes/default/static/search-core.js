@@ -181,6 +181,11 @@
     return term.exact.length || term.grams.length ? term : null;
   }
 
+  // The query with its quotes taken out (query::without_quotes).
+  function withoutQuotes(q) {
+    return Array.from(String(q), normChar).map(function (c) { return isQuote(c) ? " " : c; }).join("");
+  }
+
   function parseQuery(q) {
     var chars = Array.from(String(q), normChar), out = [], cur = "";
     function push(text, quoted) {
@@ -571,7 +576,7 @@
   /* ------------------------------------------------------------------ exports */
 
   var core = {
-    tokenize: tokenize, parseQuery: parseQuery, expand: expand, plan: plan, trim: trim,
+    tokenize: tokenize, parseQuery: parseQuery, withoutQuotes: withoutQuotes, expand: expand, plan: plan, trim: trim,
     varints: varints, postings: postings, heavyStub: heavyStub, keyHash: keyHash,
     settle: settle, rank: rank, allKeys: allKeys, seriesOfPages: seriesOfPages,
     mark: mark, esc: esc, markedHtml: markedHtml, snippet: snippet, bestSection: bestSection, holdsAll: holdsAll,

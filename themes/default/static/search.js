@@ -173,8 +173,19 @@
 
   // All candidate pages for a query, ranked: [{id, held, score}], plus the analysed terms and,
   // for marking snippets, the terms with their synonym alternatives.
+  // A query with quotes that finds nothing runs again without them, marked `relaxed`
+  // (StaticIndex::rank does the same).
   function query(q) {
-    var ts = parseQuery(q);
+    return queryTerms(parseQuery(q)).then(function (res) {
+      if (res.results.length || !res.terms.some(function (t) { return t.quoted; })) return res;
+      return queryTerms(parseQuery(C.withoutQuotes(q))).then(function (relaxed) {
+        relaxed.relaxed = true;
+        return relaxed;
+      });
+    });
+  }
+
+  function queryTerms(ts) {
     if (!ts.length) return loadMeta(false).then(function () { return { terms: ts, marked: ts, results: [] }; });
     return withIndex(function () {
       var alts = expand(ts, state.meta.syn || []), planned = plan(ts, alts), marked = markedTerms(ts, alts);
@@ -340,7 +351,7 @@
             show("<div class=\"sy-dd-empty\">没有找到“" + esc(q) + "”的结果</div>");
             return;
           }
-          var html = exactFirst(res.terms, shown).map(function (r, i) {
+          var html = (res.relaxed ? "<div class=\"sy-dd-empty\">" + RELAXED_NOTE + "</div>" : "") + exactFirst(res.terms, shown).map(function (r, i) {
             var x = describe(r, res.marked, q);
             return "<a class=\"sy-dd-item\" role=\"option\" aria-selected=\"false\" id=\"sy-dd-" + i + "\" href=\"" + esc(x.href) + "\">" +
               "<span class=\"sy-dd-title\">" + x.titleHtml + "</span>" +
@@ -419,6 +430,8 @@
   /* --------------------------------------------------------------- full page */
 
   var PAGE_SIZE = 10, FACET_SHOWN = 12;
+  // The same words as search::RELAXED_NOTE.
+  var RELAXED_NOTE = "没有完全符合引号内容的结果，以下是去掉引号后的结果。";
 
   function readParams() {
     var p = new URLSearchParams(location.search), out = { q: p.get("q") || "", sort: p.get("sort") || "" };
@@ -546,6 +559,7 @@
     // The summary line for `count` results. An empty result suggests only what the reader did:
     // filters when one is set, quotes when the query has them (a quoted phrase must occur as is).
     function summary(count) {
+      if (count && ranked.relaxed) return RELAXED_NOTE + "共 " + count + " 条。";
       if (count) return s.q ? "“" + s.q + "”共 " + count + " 条结果" : "共 " + count + " 篇";
       if (!s.q) return "没有符合筛选条件的页面。";
       var advice = filtersOn() ? "可以换个说法，或去掉筛选条件。" : /["“”＂]/.test(s.q) ? "可以换个说法，或去掉引号。" : "可以换个说法再试。";
