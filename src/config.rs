@@ -7,14 +7,41 @@
 //! declaration from the file.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::schema::{FieldSpec, FieldType, Kind, Schema};
+use crate::theme::DEFAULT_THEME_NAME;
 
 pub const CONFIG_FILE: &str = "site.toml";
+
+/// The site's title when `site.toml` gives none.
+pub const DEFAULT_TITLE: &str = "书院知识库";
+
+/// What a folder given as a site root holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteFolder {
+    /// `site.toml` is there.
+    Configured,
+    /// `content/` without `site.toml`: a folder of Markdown, built with the defaults.
+    ContentOnly,
+    /// Neither: most likely the command was run in the wrong folder.
+    NotASite,
+}
+
+impl SiteFolder {
+    pub fn of(root: &Path) -> SiteFolder {
+        if root.join(CONFIG_FILE).exists() {
+            SiteFolder::Configured
+        } else if root.join("content").is_dir() {
+            SiteFolder::ContentOnly
+        } else {
+            SiteFolder::NotASite
+        }
+    }
+}
 
 /// `site.toml` exactly as written.
 #[derive(Debug, Default, Deserialize)]
@@ -244,15 +271,36 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
         }
     }
 
+    let theme = raw.theme.unwrap_or_else(|| DEFAULT_THEME_NAME.to_string());
+    let plain_name = Path::new(&theme)
+        .components()
+        .map(|c| matches!(c, Component::Normal(_)))
+        .eq([true]);
+    if !plain_name {
+        problem(
+            "theme",
+            format!(
+                "主题名称 `{theme}` 无效：应是 themes/ 下的一个文件夹名，例如 theme = \"default\""
+            ),
+        );
+    } else if theme != DEFAULT_THEME_NAME && !root.join("themes").join(&theme).is_dir() {
+        problem(
+            "theme",
+            format!(
+                "主题不存在：theme = \"{theme}\" 指定的文件夹 themes/{theme}/ 找不到；请检查名称，或删去这一行，使用内置的默认主题"
+            ),
+        );
+    }
+
     Config {
         root: root.to_path_buf(),
-        title: raw.title.unwrap_or_else(|| "书院知识库".to_string()),
+        title: raw.title.unwrap_or_else(|| DEFAULT_TITLE.to_string()),
         description: raw.description.unwrap_or_default(),
         language: raw.language.unwrap_or_else(|| "zh-CN".to_string()),
         base_url: raw
             .base_url
             .map(|u| if u.ends_with('/') { u } else { format!("{u}/") }),
-        theme: raw.theme.unwrap_or_else(|| "default".to_string()),
+        theme,
         taxonomies,
         search_enabled: raw.search.enabled.unwrap_or(true),
         allow_html: raw.markdown.allow_html.unwrap_or(false),

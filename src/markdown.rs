@@ -373,6 +373,10 @@ fn classify(url: &str, rel: &str) -> Option<LinkTarget> {
     if url.is_empty() || has_scheme(url) || url.starts_with("//") {
         return None;
     }
+    // `#` alone is the top of the page (a “回到顶部” link): no anchor to check.
+    if url == "#" {
+        return None;
+    }
     if let Some(anchor) = url.strip_prefix('#') {
         return Some(LinkTarget::Anchor(percent_decode(anchor)));
     }
