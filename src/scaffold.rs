@@ -212,7 +212,19 @@ const STARTER: &[(&str, &str)] = &[
     ),
     (
         "content/guides/shili-zhinan.md",
-        "---\ntitle: 示例指南\nweight: 1\naudience: [网格员]\n---\n\n## 操作步骤\n\n1. 登记\n2. 核实\n\n> [!TIP]\n> 参见[示例案例](../cases/shili-anli.md)。\n",
+        "---\ntitle: 示例指南\nweight: 1\naudience: [网格员]\n---\n\n网格员接到居民反映的问题后，按下面两步办理。\n\n## 操作步骤\n\n1. 登记\n2. 核实\n\n> [!TIP]\n> 参见[示例案例](../cases/shili-anli.md)。\n",
+    ),
+    (
+        "content/paths/shili-lujing.md",
+        "---\ntitle: 示例学习路径\nsummary: 先读政策，再看案例，最后照着指南动手：把三篇示例串成一门小课。\naudience: [新任网格员]\nhours: 1\nsteps:\n  - shili-zhengce\n  - page: shili-anli\n    note: 留意社区怎样依据政策开展“四议两公开”。\n  - guides/shili-zhinan.md\n---\n\n学习路径把现有页面按学习顺序串起来。把 steps 下的三篇示例换成你自己的页面，就是一门新课。\n",
+    ),
+    (
+        "content/_glossary.md",
+        "---\ntitle: 术语表\nterms:\n  - term: 四议两公开\n    definition: 重大事项先经党组织提议、“两委”会议商议、党员大会审议、居民会议决议，决议和实施结果都要公开。\n    see: shili-anli\n  - term: 网格员\n    definition: 在划定的网格内负责巡查走访、信息采集和矛盾排查的工作人员。\n---\n\n正文里第一次出现的术语会加上虚线，鼠标移上去或点一下就能看到解释。在 terms 下照样添加你自己的术语。\n",
+    ),
+    (
+        "content/_synonyms.md",
+        "# 搜索同义词\n\n> 每行一组：读者可能输入的词 = 页面上可能出现的说法，用逗号分隔。本文件不会生成页面。\n\n两委 = 党组织委员会, 居民委员会\n",
     ),
 ];
 
