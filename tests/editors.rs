@@ -423,3 +423,17 @@ fn a_link_to_the_top_of_the_page_is_no_broken_anchor() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].code, "broken-anchor");
 }
+
+#[test]
+fn an_unclosed_wiki_link_is_pointed_at_its_brackets() {
+    let site = TestSite::fixture("basic");
+    site.write(
+        "content/cases/open.md",
+        "---\ntitle: 未闭合\n---\n\n第一段。\n\n依据[[xiachen-2024 开展工作。\n",
+    );
+    let out = site.build_ok();
+    let found = diagnostics(&out);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].code, "unclosed-wiki-link");
+    assert_eq!(found[0].location, "content/cases/open.md:7:3");
+}
