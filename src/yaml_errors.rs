@@ -146,9 +146,10 @@ impl Scanner {
         while at < chars.len() {
             let c = chars[at];
             if let Some(quote) = self.quote {
-                if c == '\\' && quote == '"' {
-                    at += 1;
-                } else if c == quote && quote == '\'' && chars.get(at + 1) == Some(&'\'') {
+                // `\"` inside double quotes and `''` inside single quotes do not end them.
+                let escaped = (c == '\\' && quote == '"')
+                    || (c == quote && quote == '\'' && chars.get(at + 1) == Some(&'\''));
+                if escaped {
                     at += 1;
                 } else if c == quote {
                     self.quote = None;
