@@ -50,7 +50,7 @@ pub fn load_templates(
             (
                 name.to_string(),
                 String::from_utf8_lossy(bytes).into_owned(),
-                files.shown_path("templates", name),
+                files.template_path(name),
             )
         })
         .collect();
@@ -82,7 +82,7 @@ pub fn load_templates(
         if !sources.iter().any(|(n, _, _)| n == required) {
             diagnostics.push(Diagnostic::error(
                 Code::TemplateSyntax,
-                shown(root, &files.shown_path("templates", required)),
+                shown(root, &files.template_path(required)),
                 format!("主题缺少模板 {required}"),
             ));
         }
@@ -98,7 +98,7 @@ pub fn load_templates(
         let path = sources
             .iter()
             .find(|(n, _, _)| name.contains(n.as_str()))
-            .map_or_else(|| files.shown_path("templates", ""), |(_, _, p)| p.clone());
+            .map_or_else(|| files.template_path(""), |(_, _, p)| p.clone());
         diagnostics.push(Diagnostic::error(
             Code::TemplateSyntax,
             shown(root, &path),

@@ -49,15 +49,14 @@ impl ThemeFiles {
             .filter_map(move |(path, bytes)| Some((path.strip_prefix(prefix.as_str())?, *bytes)))
     }
 
-    /// Where a theme file would be for messages: in the theme folder, or where `init` would
-    /// write the embedded one.
-    pub fn shown_path(&self, folder: &str, name: &str) -> PathBuf {
-        match (self.embedded, folder) {
-            (false, "templates") => self.template_dirs[1].join(name),
-            (false, _) => self.static_dirs[1].join(name),
-            (true, _) => Path::new("themes")
+    /// Where template `name` would be, for messages: in the theme folder, or where `init`
+    /// writes the embedded one.
+    pub fn template_path(&self, name: &str) -> PathBuf {
+        match self.template_dirs.get(1) {
+            Some(theme_templates) => theme_templates.join(name),
+            None => Path::new("themes")
                 .join(DEFAULT_THEME_NAME)
-                .join(folder)
+                .join("templates")
                 .join(name),
         }
     }
