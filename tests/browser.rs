@@ -7,7 +7,9 @@
 //! `node tests/browser/run.mjs <site>`, failing with node's output if any check fails. It also
 //! packs the site with `shuyuan pack` and unzips it, for the checks that open the unpacked folder
 //! (`SHUYUAN_PACKED_SITE`). A second test runs `tests/browser/live.mjs`: `shuyuan serve` on a copy
-//! of a fixture, a page open in Chromium, and real edits of its source.
+//! of a fixture, a page open in Chromium, and real edits of its source. A third builds a folder
+//! holding only `content/` (the default theme built into the program) and runs the core checks
+//! and the search dropdown on it.
 //!
 //! Nothing here is skipped: without Chromium, node or npm the test fails and says what to install.
 
