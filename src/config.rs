@@ -167,7 +167,11 @@ impl Config {
                 let mut d = Diagnostic::error(
                     Code::ConfigSyntax,
                     CONFIG_FILE,
-                    format!("站点配置 site.toml 有误：{}", e.message()),
+                    format!(
+                        "站点配置 site.toml 有误：{}（TOML 解析库原文：{}）",
+                        toml_in_chinese(e.message()),
+                        e.message().replace('\n', " ")
+                    ),
                 );
                 if let Some(span) = e.span() {
                     let (line, col) = line_col(text, span.start);
@@ -316,6 +320,35 @@ fn default_taxonomies() -> Vec<Taxonomy> {
             label: label.to_string(),
         })
         .collect()
+}
+
+/// The TOML library's English message as a Chinese sentence an editor can act on.
+fn toml_in_chinese(message: &str) -> String {
+    let named = |prefix: &str| {
+        message
+            .split_once(prefix)
+            .and_then(|(_, rest)| rest.split('`').next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    if message.contains("unknown field") {
+        format!(
+            "不认识的设置 `{}`：请检查拼写（设置名都是英文小写）",
+            named("unknown field `")
+        )
+    } else if message.contains("must be quoted") || message.contains("invalid basic string") {
+        "文字要放在一对英文双引号里，例如 title = \"我的知识库\"".into()
+    } else if message.contains("duplicate key") {
+        "这项设置写了两次：请删去其中一行".into()
+    } else if message.contains("unclosed table") {
+        "方括号没有闭合：表头要写成 [search] 这样，一行之内".into()
+    } else if message.contains("expected a boolean") {
+        "这项设置只能写 true（是）或 false（否），不加引号".into()
+    } else if message.contains("invalid type") {
+        "这项设置的值类型不对：文字加英文双引号，数字和 true/false 不加".into()
+    } else {
+        "格式有误：每行写成 设置名 = 值，文字加英文双引号".into()
+    }
 }
 
 /// 1-based line and character column of a byte offset.

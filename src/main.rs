@@ -273,7 +273,7 @@ fn check_site_folder(root: &Path) -> Result<(), ExitCode> {
         SiteFolder::Configured => Ok(()),
         SiteFolder::ContentOnly => {
             eprintln!(
-                "提示：{shown}没有 site.toml，按默认设置构建（站点标题“{}”）；要改标题等设置，请新建 site.toml",
+                "提示：{shown}没有 site.toml，使用默认设置（站点标题“{}”）；要改标题等设置，请新建 site.toml",
                 shuyuan::config::DEFAULT_TITLE
             );
             Ok(())

@@ -437,3 +437,37 @@ fn an_unclosed_wiki_link_is_pointed_at_its_brackets() {
     assert_eq!(found[0].code, "unclosed-wiki-link");
     assert_eq!(found[0].location, "content/cases/open.md:7:3");
 }
+
+#[test]
+fn site_toml_mistakes_are_explained_in_chinese() {
+    let site = TestSite::fixture("basic");
+    for (config, location, sentence) in [
+        (
+            "title = 我的知识库\n",
+            "site.toml:1:9",
+            "文字要放在一对英文双引号里",
+        ),
+        (
+            "titel = \"知识库\"\n",
+            "site.toml:1:1",
+            "不认识的设置 `titel`",
+        ),
+        (
+            "[search]\nenabled = \"yes\"\n",
+            "site.toml:2:11",
+            "这项设置只能写 true（是）或 false（否）",
+        ),
+    ] {
+        site.write("site.toml", config);
+        let found = diagnostics(&site.build());
+        assert_eq!(found.len(), 1, "{config}: {found:#?}");
+        assert_eq!(found[0].code, "config-syntax");
+        assert_eq!(found[0].location, location, "{config}");
+        let message = &found[0].message;
+        assert!(
+            message.starts_with(&format!("站点配置 site.toml 有误：{sentence}"))
+                && message.contains("（TOML 解析库原文："),
+            "{config}: {message}"
+        );
+    }
+}
