@@ -24,6 +24,7 @@ pub fn today() -> Date {
     date_of(chrono::Local::now().date_naive())
 }
 
+/// A calendar day as the schema holds dates.
 pub fn date_of(day: chrono::NaiveDate) -> Date {
     use chrono::Datelike;
     Date {
