@@ -12,9 +12,9 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::incremental::Session;
-use crate::render::ThemeFiles;
 use crate::resolve::{ResolveInput, Site};
 use crate::search::{SearchDoc, SearchSection};
+use crate::theme::ThemeFiles;
 use crate::training::Training;
 use crate::write::Output;
 
@@ -152,7 +152,7 @@ fn run(
     progress("整理学习路径、讲义与术语");
     let training = crate::training::assemble(&mut site, training, &mut diagnostics);
     crate::render::check_outputs(&site, &training, &mut diagnostics);
-    let theme = ThemeFiles::for_site(&options.root, &site.config.theme_dir());
+    let theme = ThemeFiles::for_site(&options.root, &site.config);
     let tera = crate::render::load_templates(&options.root, &theme, &mut diagnostics);
     check_static_files(&options.root, &theme, &mut diagnostics);
 
@@ -282,6 +282,7 @@ fn write_site(
     for dir in &theme.static_dirs {
         record(output.copy_tree(dir, "static"));
     }
+    record(copy_embedded_static(theme, output));
     let copied: Vec<Result<usize, Diagnostic>> = site
         .assets
         .par_iter()
@@ -293,20 +294,39 @@ fn write_site(
     files
 }
 
-/// Writes `static/search-core.js` (the site's own copy first, else the theme's) with the
-/// search analysis's folding table in its slot, before the static folders are copied (which
-/// keeps it). A script without the slot is left for the copy.
+/// The embedded theme's static files that no folder copied before them provides.
+fn copy_embedded_static(theme: &ThemeFiles, output: &Output) -> Result<usize, Diagnostic> {
+    let mut count = 0;
+    for (name, bytes) in theme.embedded_files("static") {
+        let rel = format!("static/{name}");
+        if !output.staging().join(&rel).exists() {
+            output.write(&rel, bytes)?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Writes `static/search-core.js` (the site's own copy first, else the theme's, else the
+/// embedded theme's) with the search analysis's folding table in its slot, before the static
+/// folders are copied (which keeps it). A script without the slot is left for the copy.
 fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<usize, Diagnostic> {
-    let Some(path) = theme
+    let on_disk = theme
         .static_dirs
         .iter()
         .map(|dir| dir.join(SEARCH_CORE))
-        .find(|path| path.is_file())
-    else {
-        return Ok(0);
+        .find(|path| path.is_file());
+    let text = match on_disk {
+        Some(path) => std::fs::read_to_string(&path)
+            .map_err(|e| Diagnostic::error(Code::Io, &path, format!("无法读取：{e}")))?,
+        None => match theme
+            .embedded_files("static")
+            .find(|(name, _)| *name == SEARCH_CORE)
+        {
+            Some((_, bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+            None => return Ok(0),
+        },
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Diagnostic::error(Code::Io, &path, format!("无法读取：{e}")))?;
     match crate::search::tokenizer::with_fold_table(&text) {
         Some(script) => output
             .write(&format!("static/{SEARCH_CORE}"), script.as_bytes())

@@ -7,14 +7,41 @@
 //! declaration from the file.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::schema::{FieldSpec, FieldType, Kind, Schema};
+use crate::theme::DEFAULT_THEME_NAME;
 
 pub const CONFIG_FILE: &str = "site.toml";
+
+/// The site's title when `site.toml` gives none.
+pub const DEFAULT_TITLE: &str = "书院知识库";
+
+/// What a folder given as a site root holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteFolder {
+    /// `site.toml` is there.
+    Configured,
+    /// `content/` without `site.toml`: a folder of Markdown, built with the defaults.
+    ContentOnly,
+    /// Neither: most likely the command was run in the wrong folder.
+    NotASite,
+}
+
+impl SiteFolder {
+    pub fn of(root: &Path) -> SiteFolder {
+        if root.join(CONFIG_FILE).exists() {
+            SiteFolder::Configured
+        } else if root.join("content").is_dir() {
+            SiteFolder::ContentOnly
+        } else {
+            SiteFolder::NotASite
+        }
+    }
+}
 
 /// `site.toml` exactly as written.
 #[derive(Debug, Default, Deserialize)]
@@ -140,7 +167,11 @@ impl Config {
                 let mut d = Diagnostic::error(
                     Code::ConfigSyntax,
                     CONFIG_FILE,
-                    format!("站点配置 site.toml 有误：{}", e.message()),
+                    format!(
+                        "站点配置 site.toml 有误：{}（TOML 解析库原文：{}）",
+                        toml_in_chinese(e.message()),
+                        e.message().replace('\n', " ")
+                    ),
                 );
                 if let Some(span) = e.span() {
                     let (line, col) = line_col(text, span.start);
@@ -244,15 +275,36 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
         }
     }
 
+    let theme = raw.theme.unwrap_or_else(|| DEFAULT_THEME_NAME.to_string());
+    let plain_name = Path::new(&theme)
+        .components()
+        .map(|c| matches!(c, Component::Normal(_)))
+        .eq([true]);
+    if !plain_name {
+        problem(
+            "theme",
+            format!(
+                "主题名称 `{theme}` 无效：应是 themes/ 下的一个文件夹名，例如 theme = \"default\""
+            ),
+        );
+    } else if theme != DEFAULT_THEME_NAME && !root.join("themes").join(&theme).is_dir() {
+        problem(
+            "theme",
+            format!(
+                "主题不存在：theme = \"{theme}\" 指定的文件夹 themes/{theme}/ 找不到；请检查名称，或删去这一行，使用内置的默认主题"
+            ),
+        );
+    }
+
     Config {
         root: root.to_path_buf(),
-        title: raw.title.unwrap_or_else(|| "书院知识库".to_string()),
+        title: raw.title.unwrap_or_else(|| DEFAULT_TITLE.to_string()),
         description: raw.description.unwrap_or_default(),
         language: raw.language.unwrap_or_else(|| "zh-CN".to_string()),
         base_url: raw
             .base_url
             .map(|u| if u.ends_with('/') { u } else { format!("{u}/") }),
-        theme: raw.theme.unwrap_or_else(|| "default".to_string()),
+        theme,
         taxonomies,
         search_enabled: raw.search.enabled.unwrap_or(true),
         allow_html: raw.markdown.allow_html.unwrap_or(false),
@@ -268,6 +320,35 @@ fn default_taxonomies() -> Vec<Taxonomy> {
             label: label.to_string(),
         })
         .collect()
+}
+
+/// The TOML library's English message as a Chinese sentence an editor can act on.
+fn toml_in_chinese(message: &str) -> String {
+    let named = |prefix: &str| {
+        message
+            .split_once(prefix)
+            .and_then(|(_, rest)| rest.split('`').next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    if message.contains("unknown field") {
+        format!(
+            "不认识的设置 `{}`：请检查拼写（设置名都是英文小写）",
+            named("unknown field `")
+        )
+    } else if message.contains("must be quoted") || message.contains("invalid basic string") {
+        "文字要放在一对英文双引号里，例如 title = \"我的知识库\"".into()
+    } else if message.contains("duplicate key") {
+        "这项设置写了两次：请删去其中一行".into()
+    } else if message.contains("unclosed table") {
+        "方括号没有闭合：表头要写成 [search] 这样，一行之内".into()
+    } else if message.contains("expected a boolean") {
+        "这项设置只能写 true（是）或 false（否），不加引号".into()
+    } else if message.contains("invalid type") {
+        "这项设置的值类型不对：文字加英文双引号，数字和 true/false 不加".into()
+    } else {
+        "格式有误：每行写成 设置名 = 值，文字加英文双引号".into()
+    }
 }
 
 /// 1-based line and character column of a byte offset.

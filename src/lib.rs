@@ -26,5 +26,7 @@ pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod synonyms;
+pub mod theme;
 pub mod training;
 pub mod write;
+pub mod yaml_errors;

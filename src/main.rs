@@ -6,10 +6,10 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use shuyuan::build::{BuildOptions, build};
-use shuyuan::config::Config;
+use shuyuan::config::{Config, SiteFolder};
 use shuyuan::diagnostics::Diagnostics;
 use shuyuan::schema::Kind;
 
@@ -17,6 +17,8 @@ use shuyuan::schema::Kind;
 /// rayon's threads; mimalloc's per-thread heaps remove most of that.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+mod cli_chinese;
 
 #[derive(Parser)]
 #[command(
@@ -34,10 +36,10 @@ enum Command {
     /// 构建站点（默认输出到 public/）
     Build {
         /// 站点根目录（含 site.toml 与 content/）
-        #[arg(long, default_value = ".")]
+        #[arg(long, default_value = ".", value_name = "目录")]
         root: PathBuf,
         /// 输出目录（默认为根目录下的 public/）
-        #[arg(long)]
+        #[arg(long, value_name = "目录")]
         output: Option<PathBuf>,
         /// 同时构建草稿（draft: true）
         #[arg(long)]
@@ -52,7 +54,7 @@ enum Command {
     /// 检查全部内容与配置，不写任何文件
     Check {
         /// 站点根目录（含 site.toml 与 content/）
-        #[arg(long, default_value = ".")]
+        #[arg(long, default_value = ".", value_name = "目录")]
         root: PathBuf,
         /// 同时检查草稿（draft: true）
         #[arg(long)]
@@ -61,51 +63,55 @@ enum Command {
     /// 构建站点并打包成一个 zip，便于拷到U盘或共享目录离线使用
     Pack {
         /// 站点根目录（含 site.toml 与 content/）
-        #[arg(long, default_value = ".")]
+        #[arg(long, default_value = ".", value_name = "目录")]
         root: PathBuf,
         /// zip 文件路径（默认为根目录下的“站点标题.zip”）
-        #[arg(long)]
+        #[arg(long, value_name = "文件")]
         output: Option<PathBuf>,
     },
     /// 新建一个页面，按类型预填前置元数据
     New {
         /// 类型：case（案例）、guide（操作指南）、policy（政策摘编）
+        #[arg(value_name = "类型")]
         kind: KindArg,
         /// 相对 content/ 的路径，如 cases/xin-anli.md
+        #[arg(value_name = "路径")]
         path: PathBuf,
         /// 标题（默认取文件名）
-        #[arg(long)]
+        #[arg(long, value_name = "标题")]
         title: Option<String>,
         /// 站点根目录（含 site.toml 与 content/）
-        #[arg(long, default_value = ".")]
+        #[arg(long, default_value = ".", value_name = "目录")]
         root: PathBuf,
     },
     /// 在已构建站点的全文索引中搜索（与网站搜索页的结果和排序相同）
     Search {
         /// 查询词：空格分隔多个词，用 "…" 表示精确短语
+        #[arg(value_name = "查询词")]
         query: String,
         /// 只看某一类型：case、guide、policy
-        #[arg(long)]
+        #[arg(long, value_name = "类型")]
         kind: Option<KindArg>,
         /// 只看带有该标签的页面
-        #[arg(long)]
+        #[arg(long, value_name = "标签")]
         tag: Option<String>,
         /// 最多显示的结果数
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_name = "条数")]
         limit: usize,
         /// 以 JSON 输出
         #[arg(long)]
         json: bool,
         /// 站点根目录（含 site.toml 与 content/）
-        #[arg(long, default_value = ".")]
+        #[arg(long, default_value = ".", value_name = "目录")]
         root: PathBuf,
         /// 已构建站点的目录（默认为根目录下的 public/）
-        #[arg(long)]
+        #[arg(long, value_name = "目录")]
         output: Option<PathBuf>,
     },
     /// 新建一个站点（含示例内容与默认主题）
     Init {
         /// 新站点所在目录
+        #[arg(value_name = "目录")]
         dir: PathBuf,
     },
     /// 本地预览：构建后在浏览器中查看，保存文件后页面自动刷新
@@ -115,13 +121,13 @@ enum Command {
 #[derive(Args)]
 struct ServeArgs {
     /// 站点根目录（含 site.toml 与 content/）
-    #[arg(long, default_value = ".")]
+    #[arg(long, default_value = ".", value_name = "目录")]
     root: PathBuf,
-    /// 监听地址（默认只允许本机访问）
-    #[arg(long, default_value = "127.0.0.1")]
+    /// 监听地址（127.0.0.1 只允许本机访问）
+    #[arg(long, default_value = "127.0.0.1", value_name = "地址")]
     bind: std::net::IpAddr,
     /// 端口（0 表示由系统挑一个空闲端口）
-    #[arg(long, default_value_t = 1111)]
+    #[arg(long, default_value_t = 1111, value_name = "端口")]
     port: u16,
     /// 启动后用默认浏览器打开
     #[arg(long)]
@@ -155,7 +161,10 @@ impl From<KindArg> for Kind {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli_chinese::localize(Cli::command())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+        .unwrap_or_else(|e| e.apply::<cli_chinese::ChineseErrors>().exit());
     match cli.command {
         Command::Build {
             root,
@@ -164,6 +173,9 @@ fn main() -> ExitCode {
             open,
             timings,
         } => {
+            if let Err(code) = check_site_folder(&root) {
+                return code;
+            }
             let mut options = BuildOptions::new(&root);
             if let Some(output) = output {
                 options.output = output;
@@ -176,18 +188,27 @@ fn main() -> ExitCode {
             code
         }
         Command::Check { root, drafts } => {
+            if let Err(code) = check_site_folder(&root) {
+                return code;
+            }
             let mut options = BuildOptions::new(&root);
             options.include_drafts = drafts;
             options.write = false;
             run_build(&options, false)
         }
-        Command::Pack { root, output } => run_pack(&root, output.as_deref()),
+        Command::Pack { root, output } => match check_site_folder(&root) {
+            Ok(()) => run_pack(&root, output.as_deref()),
+            Err(code) => code,
+        },
         Command::New {
             kind,
             path,
             title,
             root,
         } => {
+            if let Err(code) = check_site_folder(&root) {
+                return code;
+            }
             let config = match Config::load(&root) {
                 Ok(config) => config,
                 Err(diagnostics) => return report_failure(&diagnostics),
@@ -239,7 +260,37 @@ fn main() -> ExitCode {
     }
 }
 
+/// A folder that is no site is refused in one line (most likely the command was run in the
+/// wrong folder); a folder of Markdown without `site.toml` builds with the defaults, which
+/// one line says.
+fn check_site_folder(root: &Path) -> Result<(), ExitCode> {
+    let shown = if root == Path::new(".") {
+        "当前文件夹".to_string()
+    } else {
+        format!("文件夹 {} ", display(root))
+    };
+    match SiteFolder::of(root) {
+        SiteFolder::Configured => Ok(()),
+        SiteFolder::ContentOnly => {
+            eprintln!(
+                "提示：{shown}没有 site.toml，使用默认设置（站点标题“{}”）；要改标题等设置，请新建 site.toml",
+                shuyuan::config::DEFAULT_TITLE
+            );
+            Ok(())
+        }
+        SiteFolder::NotASite => {
+            eprintln!(
+                "错误：{shown}不是书院站点（既没有 site.toml，也没有 content/ 文件夹）：请进入站点文件夹再运行，或用 --root 指定站点文件夹；新建站点请用 shuyuan init 目录"
+            );
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 fn run_serve(args: ServeArgs) -> ExitCode {
+    if let Err(code) = check_site_folder(&args.root) {
+        return code;
+    }
     let options = shuyuan::serve::Options {
         root: args.root,
         bind: args.bind,

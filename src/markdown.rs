@@ -82,6 +82,9 @@ pub struct Rendered {
     /// The first paragraph's plain text, with title slots: the summary when the front matter
     /// gives none.
     pub first_paragraph: String,
+    /// Line and column (in the body) of each `[[` that no `]]` closes: the parser leaves it
+    /// as text, and the editor almost certainly meant a link.
+    pub unclosed_wiki_links: Vec<(usize, usize)>,
 }
 
 /// In plain text, a link that shows its target's title is the link's number between these
@@ -188,6 +191,13 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
                         child.detach();
                     }
                 }
+            }
+            NodeValue::Text(text) if text.contains("[[") => {
+                let start = node.data().sourcepos.start;
+                out.unclosed_wiki_links.extend(
+                    text.match_indices("[[")
+                        .map(|(at, _)| (start.line, start.column + text[..at].chars().count())),
+                );
             }
             NodeValue::Alert(_) => {
                 if let NodeValue::Alert(alert) = &mut node.data_mut().value {
@@ -371,6 +381,10 @@ fn has_scheme(url: &str) -> bool {
 fn classify(url: &str, rel: &str) -> Option<LinkTarget> {
     let url = url.trim();
     if url.is_empty() || has_scheme(url) || url.starts_with("//") {
+        return None;
+    }
+    // `#` alone is the top of the page (a “回到顶部” link): no anchor to check.
+    if url == "#" {
         return None;
     }
     if let Some(anchor) = url.strip_prefix('#') {
@@ -665,6 +679,16 @@ mod tests {
             ]
         );
         assert!(r.html.contains("https://example.org"));
+    }
+
+    #[test]
+    fn an_unclosed_wiki_link_is_found_at_its_brackets() {
+        let r = render(
+            "正文 [[甲]] 与 [[乙 和\n\n次段 [[丙\n\n`[[代码` [[丁\n戊]]",
+            "a.md",
+            &options(false),
+        );
+        assert_eq!(r.unclosed_wiki_links, [(1, 12), (3, 4)]);
     }
 
     #[test]

@@ -179,21 +179,19 @@ fn write_entries(site: &Path, to: &Path, folder: &str, build: &BuildReport) -> i
     Ok(files + 1)
 }
 
-/// The current time as a date for people and as a zip timestamp (UTC: the zip format has
-/// no time zone, and the binary carries no time-zone database).
+/// The current local time as a date for people and as a zip timestamp (a zip stores no
+/// time zone; unzip tools show its times as local time).
 fn now() -> (String, DateTime) {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let date = crate::scaffold::civil_date((secs / 86_400) as i64);
-    let time = secs % 86_400;
+    use chrono::Timelike;
+    let now = chrono::Local::now().naive_local();
+    let date = crate::scaffold::date_of(now.date());
     let stamp = DateTime::from_date_and_time(
         date.year,
         date.month,
         date.day,
-        (time / 3600) as u8,
-        (time / 60 % 60) as u8,
-        (time % 60) as u8,
+        now.hour() as u8,
+        now.minute() as u8,
+        now.second() as u8,
     )
     .unwrap_or_default();
     (date.to_string(), stamp)

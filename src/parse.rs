@@ -192,7 +192,7 @@ fn parse_one(
         match serde_saphyr::from_str_with_options(yaml, options) {
             Ok(map) => raw = map,
             Err(e) => {
-                problems.push(yaml_error(&shown_path, &source, yaml_line, &e));
+                problems.push(yaml_error(&shown_path, &source, yaml, yaml_line, &e));
                 return (None, problems);
             }
         }
@@ -372,28 +372,17 @@ fn full_width_comma(
 fn yaml_error(
     shown_path: &Path,
     source: &str,
+    yaml: &str,
     yaml_line: usize,
     error: &serde_saphyr::Error,
 ) -> Diagnostic {
-    let message = error.without_snippet().to_string();
-    let message = message
-        .split_once(": ")
-        .filter(|(head, _)| head.starts_with("line "))
-        .map_or(message.as_str(), |(_, rest)| rest)
-        .to_string();
-    let d = Diagnostic::error(
+    let explained = crate::yaml_errors::explain(yaml, error);
+    Diagnostic::error(
         Code::FrontMatterSyntax,
         shown_path,
-        format!("前置元数据（YAML）格式错误：{message}"),
-    );
-    match error.location() {
-        Some(location) if location.line() > 0 => d.at(
-            source,
-            yaml_line + location.line() as usize - 1,
-            location.column() as usize,
-        ),
-        _ => d.at(source, yaml_line, 1),
-    }
+        format!("前置元数据（YAML）格式错误：{}", explained.message),
+    )
+    .at(source, yaml_line + explained.line - 1, explained.column)
 }
 
 /// Returns the YAML text, the 1-based line it starts on, and the byte offset of the body.
@@ -499,7 +488,7 @@ pub fn front_matter<T: serde::de::DeserializeOwned + Default>(
     } else {
         let options = serde_saphyr::options! { strict_booleans: true };
         serde_saphyr::from_str_with_options(yaml, options)
-            .map_err(|e| yaml_error(shown_path, source, yaml_line, &e))?
+            .map_err(|e| yaml_error(shown_path, source, yaml, yaml_line, &e))?
     };
     Ok(FrontMatter {
         value,

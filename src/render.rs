@@ -2,8 +2,8 @@
 //! to the [`Output`] sink as soon as it is rendered, so a large site is never held in
 //! memory as HTML all at once.
 //!
-//! Templates come from `themes/<theme>/templates/`, overridden file by file by the site's
-//! own `templates/`. What is the same for every page (site, navigation, taxonomies) goes
+//! Templates come from the theme (see [`crate::theme`]), overridden file by file by the
+//! site's own `templates/`. What is the same for every page (site, navigation, taxonomies) goes
 //! into Tera's global context once; per page only `root`, `current_url` and the page's own
 //! data are built. Every URL in a context is root-relative; templates prefix `root`, which
 //! is what keeps the output working from file:// and under any sub-path.
@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::resolve::{Page, Site, encode_path, root_prefix};
 use crate::schema::Kind;
+use crate::theme::ThemeFiles;
 use crate::training::{Training, View};
 use crate::write::Output;
 
@@ -36,28 +37,23 @@ pub const TEMPLATES: [&str; 13] = [
     "changes.html",
 ];
 
-/// The theme's and the site's template and static folders, overrides first.
-pub struct ThemeFiles {
-    pub template_dirs: Vec<PathBuf>,
-    pub static_dirs: Vec<PathBuf>,
-}
-
-impl ThemeFiles {
-    pub fn for_site(root: &Path, theme_dir: &Path) -> ThemeFiles {
-        ThemeFiles {
-            template_dirs: vec![root.join("templates"), theme_dir.join("templates")],
-            static_dirs: vec![root.join("static"), theme_dir.join("static")],
-        }
-    }
-}
-
 /// Loads templates (site overrides first) into Tera, reporting syntax errors by file.
 pub fn load_templates(
     root: &Path,
     files: &ThemeFiles,
     diagnostics: &mut Diagnostics,
 ) -> Option<tera::Tera> {
-    let mut sources: Vec<(String, String, PathBuf)> = Vec::new();
+    let mut sources: Vec<(String, String, PathBuf)> = files
+        .embedded_files("templates")
+        .filter(|(name, _)| name.ends_with(".html") || name.ends_with(".xml"))
+        .map(|(name, bytes)| {
+            (
+                name.to_string(),
+                String::from_utf8_lossy(bytes).into_owned(),
+                files.template_path(name),
+            )
+        })
+        .collect();
     for dir in files.template_dirs.iter().rev() {
         let entries = walkdir::WalkDir::new(dir)
             .sort_by_file_name()
@@ -86,7 +82,7 @@ pub fn load_templates(
         if !sources.iter().any(|(n, _, _)| n == required) {
             diagnostics.push(Diagnostic::error(
                 Code::TemplateSyntax,
-                shown(root, &files.template_dirs[1].join(required)),
+                shown(root, &files.template_path(required)),
                 format!("主题缺少模板 {required}"),
             ));
         }
@@ -102,7 +98,7 @@ pub fn load_templates(
         let path = sources
             .iter()
             .find(|(n, _, _)| name.contains(n.as_str()))
-            .map_or_else(|| files.template_dirs[1].clone(), |(_, _, p)| p.clone());
+            .map_or_else(|| files.template_path(""), |(_, _, p)| p.clone());
         diagnostics.push(Diagnostic::error(
             Code::TemplateSyntax,
             shown(root, &path),

@@ -810,6 +810,20 @@ impl LinkTargets<'_> {
         let mut problems = Vec::new();
         let mut hrefs = Vec::with_capacity(rendered.links.len());
         let mut titles = Vec::with_capacity(rendered.links.len());
+        for &(line, column) in &rendered.unclosed_wiki_links {
+            problems.push(
+                Diagnostic::warning(
+                    Code::UnclosedWikiLink,
+                    &doc.shown_path,
+                    "这里的 `[[` 没有对应的 `]]`，不会成为链接：链接到其他页面请写成 [[页面slug]]，两边各两个半角方括号",
+                )
+                .at(
+                    &doc.source_text(self.root),
+                    doc.body_line + line - 1,
+                    column,
+                ),
+            );
+        }
         for link in &rendered.links {
             let line = doc.body_line + link.line - 1;
             let fail = |code: Code, message: String| {

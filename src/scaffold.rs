@@ -1,14 +1,13 @@
 //! Scaffolding for editors: `shuyuan new` writes a page pre-filled from its kind's schema,
 //! `shuyuan init` writes a new site with starter content and the default theme (embedded
-//! in the binary, so it works without this repository).
+//! in the binary, see [`crate::theme`], so it works without this repository).
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use crate::config::Config;
 use crate::schema::{Date, FieldType, Kind};
-
-include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
+use crate::theme::{DEFAULT_THEME, DEFAULT_THEME_NAME};
 
 #[derive(Debug)]
 pub struct ScaffoldError(pub String);
@@ -19,49 +18,47 @@ impl std::fmt::Display for ScaffoldError {
     }
 }
 
-/// Today's date in UTC, from the system clock.
+/// Today's date where the editor is: the system's local time zone (`TZ` when set). UTC
+/// would date a page made in China before 08:00 the day before.
 pub fn today() -> Date {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
-    civil_date(days)
+    date_of(chrono::Local::now().date_naive())
 }
 
-/// The calendar date `days` days after 1970-01-01.
-pub fn civil_date(days: i64) -> Date {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
-    Date { year, month, day }
+/// A calendar day as the schema holds dates.
+pub fn date_of(day: chrono::NaiveDate) -> Date {
+    use chrono::Datelike;
+    Date {
+        year: u16::try_from(day.year()).unwrap_or_default(),
+        month: day.month() as u8,
+        day: day.day() as u8,
+    }
 }
 
-/// The front matter and body skeleton of a new page of `kind`. A required field the
-/// editor has to fill in is written empty (`issuer: ""`), which `check` reports at that line
-/// until it is filled; while any is empty the page is a draft, so it cannot be published
-/// half-written by accident.
+/// The front matter and body skeleton of a new page of `kind`. Only what the editor must
+/// fill is written as a value: a required field still to be filled in is empty
+/// (`issuer: ""`), which `check --drafts` reports at that line, and while any is empty the
+/// page is a draft, so it cannot be published half-written by accident. The optional
+/// fields follow as comments: an empty `summary` would hide the automatic summary, and an
+/// empty `region` would show as an empty label.
 pub fn page_template(config: &Config, kind: Kind, title: &str) -> String {
     let schema = &config.schema;
-    let mut lines = vec![format!("title: {}", yaml_text(title))];
-    lines.push(format!("kind: {}", kind.as_str()));
-    lines.push("summary: \"\"".into());
-    lines.push(format!("date: {}", today()));
-    lines.push("tags: []".into());
-    lines.push("topics: []".into());
+    let mut lines = vec![
+        format!("title: {}", yaml_text(title)),
+        format!("kind: {}", kind.as_str()),
+        format!("date: {}", today()),
+    ];
     let required = schema.required(Some(kind));
-    let mut wanted: Vec<&str> = kind.panel_fields().to_vec();
+    let mut optional = Vec::new();
+    let mut unfilled = false;
+    let mut wanted = vec!["summary", "tags", "topics"];
+    wanted.extend(kind.panel_fields());
     wanted.extend(&required);
     if kind == Kind::Case {
         wanted.push("cites");
     }
-    let mut unfilled = false;
     for name in wanted {
-        if lines.iter().any(|l| l.starts_with(&format!("{name}:"))) {
+        let written = |line: &String| line.starts_with(&format!("{name}:"));
+        if lines.iter().any(written) || optional.iter().any(written) {
             continue;
         }
         let placeholder = match schema.field(name).map(|f| &f.ty) {
@@ -72,8 +69,21 @@ pub fn page_template(config: &Config, kind: Kind, title: &str) -> String {
             Some(FieldType::Bool) => "false".into(),
             _ => "\"\"".into(),
         };
-        let label = schema.field(name).map_or(name, |f| f.label.as_str());
-        let note = if required.contains(&name) && matches!(placeholder.as_str(), "\"\"" | "[]") {
+        let label = match name {
+            "summary" => "摘要（不写则取正文第一段）",
+            _ => schema.field(name).map_or(name, |f| f.label.as_str()),
+        };
+        if !required.contains(&name) {
+            // Quotes would be in the way of what the editor types after the colon.
+            let example = if placeholder == "\"\"" {
+                ""
+            } else {
+                &placeholder
+            };
+            optional.push(format!("{name}: {example}  # {label}"));
+            continue;
+        }
+        let note = if matches!(placeholder.as_str(), "\"\"" | "[]") {
             unfilled = true;
             "（必填，请填写）"
         } else {
@@ -83,6 +93,10 @@ pub fn page_template(config: &Config, kind: Kind, title: &str) -> String {
     }
     if unfilled {
         lines.push("draft: true  # 草稿：必填字段都填好后删去这一行".into());
+    }
+    if !optional.is_empty() {
+        lines.push("# 以下字段可以不填；要填时删去行首的“# ”，在冒号后写上内容".into());
+        lines.extend(optional.iter().map(|line| format!("# {line}")));
     }
     let body = match kind {
         Kind::Case => "## 背景\n\n## 做法\n\n## 成效\n\n## 启示\n",
@@ -199,7 +213,19 @@ const STARTER: &[(&str, &str)] = &[
     ),
     (
         "content/guides/shili-zhinan.md",
-        "---\ntitle: 示例指南\nweight: 1\naudience: [网格员]\n---\n\n## 操作步骤\n\n1. 登记\n2. 核实\n\n> [!TIP]\n> 参见[示例案例](../cases/shili-anli.md)。\n",
+        "---\ntitle: 示例指南\nweight: 1\naudience: [网格员]\n---\n\n网格员接到居民反映的问题后，按下面两步办理。\n\n## 操作步骤\n\n1. 登记\n2. 核实\n\n> [!TIP]\n> 参见[示例案例](../cases/shili-anli.md)。\n",
+    ),
+    (
+        "content/paths/shili-lujing.md",
+        "---\ntitle: 示例学习路径\nsummary: 先读政策，再看案例，最后照着指南动手：把三篇示例串成一门小课。\naudience: [新任网格员]\nhours: 1\nsteps:\n  - shili-zhengce\n  - page: shili-anli\n    note: 留意社区怎样依据政策开展“四议两公开”。\n  - guides/shili-zhinan.md\n---\n\n学习路径把现有页面按学习顺序串起来。把 steps 下的三篇示例换成你自己的页面，就是一门新课。\n",
+    ),
+    (
+        "content/_glossary.md",
+        "---\ntitle: 术语表\nterms:\n  - term: 四议两公开\n    definition: 重大事项先经党组织提议、“两委”会议商议、党员大会审议、居民会议决议，决议和实施结果都要公开。\n    see: shili-anli\n  - term: 网格员\n    definition: 在划定的网格内负责巡查走访、信息采集和矛盾排查的工作人员。\n---\n\n正文里第一次出现的术语会加上虚线，鼠标移上去或点一下就能看到解释。在 terms 下照样添加你自己的术语。\n",
+    ),
+    (
+        "content/_synonyms.md",
+        "# 搜索同义词\n\n> 每行一组：读者可能输入的词 = 页面上可能出现的说法，用逗号分隔。本文件不会生成页面。\n\n两委 = 党组织委员会, 居民委员会\n",
     ),
 ];
 
@@ -218,7 +244,7 @@ pub fn init_site(dir: &Path) -> Result<usize, ScaffoldError> {
         .chain(
             DEFAULT_THEME
                 .iter()
-                .map(|(p, b)| (Path::new("themes/default").join(p), *b)),
+                .map(|(p, b)| (Path::new("themes").join(DEFAULT_THEME_NAME).join(p), *b)),
         );
     for (rel, bytes) in files {
         let path = dir.join(rel);

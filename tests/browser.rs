@@ -7,7 +7,9 @@
 //! `node tests/browser/run.mjs <site>`, failing with node's output if any check fails. It also
 //! packs the site with `shuyuan pack` and unzips it, for the checks that open the unpacked folder
 //! (`SHUYUAN_PACKED_SITE`). A second test runs `tests/browser/live.mjs`: `shuyuan serve` on a copy
-//! of a fixture, a page open in Chromium, and real edits of its source.
+//! of a fixture, a page open in Chromium, and real edits of its source. A third builds a folder
+//! holding only `content/` (the default theme built into the program) and runs the core checks
+//! and the search dropdown on it.
 //!
 //! Nothing here is skipped: without Chromium, node or npm the test fails and says what to install.
 
@@ -301,4 +303,56 @@ fn build_fixture(tmp: &Path, name: &str) -> PathBuf {
         String::from_utf8_lossy(&build.stderr)
     );
     out
+}
+
+/// A folder holding only `content/` — no `site.toml`, no `themes/` — built as it is, with the
+/// default theme built into the program: styled, navigable and searchable in Chromium from
+/// file:// and over HTTP, with no outside request (#13.8).
+#[test]
+fn a_bare_folder_of_markdown_works_in_chromium() {
+    assert!(
+        chromium_path().is_file(),
+        "{} not found: apt-get install -y chromium fonts-noto-cjk",
+        chromium_path().display()
+    );
+    require_tool(
+        "node",
+        "the browser tests need Node.js 20 or newer (`node` on the PATH)",
+    );
+    ensure_node_modules();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    common::copy_dir(
+        &repo_root().join("tests/fixtures/basic/content"),
+        &tmp.path().join("content"),
+    );
+    let build = Command::new(BIN)
+        .arg("build")
+        .current_dir(tmp.path())
+        .output()
+        .expect("run shuyuan build");
+    assert!(
+        build.status.success(),
+        "a bare folder of Markdown does not build:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let mut node = Command::new("node");
+    node.arg(harness_dir().join("run.mjs"))
+        .arg(tmp.path().join("public"))
+        .current_dir(repo_root())
+        .env("SHUYUAN_CHROMIUM", chromium_path());
+    for check in [
+        "home page has a title",
+        "stylesheets load",
+        "nav links reach their sections",
+        "404 page renders with the site style",
+        "crawl: every page loads",
+        "search: header dropdown",
+        "zero outside requests",
+    ] {
+        node.arg("--grep").arg(check);
+    }
+    let logs = tempfile::tempdir().expect("temp dir");
+    let (ok, log) = run_logged(node, &logs.path().join("bare.log"), NODE_TIMEOUT);
+    println!("{log}");
+    assert!(ok, "the bare folder's site fails in Chromium:\n{log}");
 }
