@@ -296,7 +296,7 @@ impl Connections {
             // that one is slow to go.
             let none_closing = !open.values().any(|c| c.closing);
             if (none_closing || last_closed.is_some_and(|t| now.duration_since(t) > SLOW))
-                && let Some(victim) = idlest(&mut open, now)
+                && let Some(victim) = idlest(&open, now).and_then(|id| open.get_mut(&id))
             {
                 victim.closing = true;
                 let _ = victim.socket.shutdown(Shutdown::Both);
@@ -330,7 +330,7 @@ impl Connections {
 
 /// The connection to close for a new one: the longest idle between requests, else the one
 /// that has waited longest for, or in the middle of, a request head beyond [`SLOW`].
-fn idlest(open: &mut HashMap<u64, Open>, now: Instant) -> Option<&mut Open> {
+fn idlest(open: &HashMap<u64, Open>, now: Instant) -> Option<u64> {
     let rank = |state: State| match state {
         State::Waiting { since, kept: true } => Some((0, since)),
         State::Waiting { since, kept: false } | State::Reading { since }
@@ -340,11 +340,11 @@ fn idlest(open: &mut HashMap<u64, Open>, now: Instant) -> Option<&mut Open> {
         }
         _ => None,
     };
-    open.values_mut()
-        .filter(|c| !c.closing)
-        .filter_map(|c| Some((rank(c.state)?, c)))
-        .min_by_key(|(rank, _)| *rank)
-        .map(|(_, c)| c)
+    open.iter()
+        .filter(|(_, c)| !c.closing)
+        .filter_map(|(id, c)| Some((rank(c.state)?, *id)))
+        .min()
+        .map(|(_, id)| id)
 }
 
 impl Place {
@@ -543,6 +543,54 @@ mod tests {
             panic!()
         };
         assert!(!request.keep_alive, "a body is never read");
+    }
+
+    #[test]
+    fn the_connection_closed_for_a_new_one_is_the_idlest() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let now = Instant::now();
+        let ago = |ms| now - Duration::from_millis(ms);
+        let states = [
+            State::Answering,
+            State::Streaming { since: ago(60_000) },
+            State::Reading { since: ago(500) },
+            State::Waiting {
+                since: ago(2_000),
+                kept: false,
+            },
+            State::Reading { since: ago(3_000) },
+            State::Waiting {
+                since: ago(10),
+                kept: true,
+            },
+        ];
+        let mut open: HashMap<u64, Open> = states
+            .into_iter()
+            .enumerate()
+            .map(|(id, state)| {
+                let socket = TcpStream::connect(addr).unwrap();
+                let closing = false;
+                (
+                    id as u64,
+                    Open {
+                        socket,
+                        state,
+                        closing,
+                    },
+                )
+            })
+            .collect();
+        let mut closed = Vec::new();
+        while let Some(id) = idlest(&open, now) {
+            open.get_mut(&id).unwrap().closing = true;
+            closed.push(id);
+        }
+        assert_eq!(
+            closed,
+            [5, 4, 3],
+            "kept-alive idle first, then the slowest heads; never one answering, streaming or young"
+        );
     }
 
     #[test]
