@@ -150,10 +150,11 @@ impl SiteLock {
             Err(TryLockError::WouldBlock) => {
                 return Err(LockError::Held(read_holder_patiently(root)));
             }
-            Err(TryLockError::Error(e)) if e.kind() == io::ErrorKind::Unsupported => notes.push(
-                "这个文件系统不支持文件锁，无法阻止同一站点的两次运行同时进行；请勿同时运行".into(),
-            ),
-            Err(TryLockError::Error(e)) => return Err(io_error(&guard_path)(e)),
+            // Some network drives cannot lock files: the run goes on, the editor warned.
+            Err(TryLockError::Error(e)) => notes.push(format!(
+                "无法锁定 {}（{e}），所在的磁盘可能不支持文件锁：请勿同时对这个站点运行 build、pack 或 serve",
+                guard_path.display()
+            )),
         }
         let holder_path = dir.join(HOLDER_FILE);
         if let Some(stale) = read_holder(&holder_path) {
