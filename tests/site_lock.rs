@@ -145,6 +145,10 @@ fn a_second_run_is_refused_and_told_who_holds_the_site() {
         "refused at once"
     );
     assert_eq!(tree(&site.out()), before, "the refused build wrote nothing");
+    assert!(
+        site.root().join(".shuyuan/lock").is_file(),
+        "a refused run leaves the holder's note alone"
+    );
 
     // Ctrl-C ends the preview and releases the lock: the next build finds nothing stale.
     Command::new("kill")
@@ -265,6 +269,10 @@ fn a_run_killed_while_swapping_outputs_gets_the_previous_output_back() {
         stderr(&out).contains("已把原来的内容放回"),
         "{}",
         stderr(&out)
+    );
+    assert!(
+        !site.root().join(".shuyuan/lock").exists(),
+        "released after an error"
     );
     assert_eq!(tree(&site.out()), before, "the previous output is back");
     let left: Vec<String> = names(site.root())
