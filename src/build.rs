@@ -162,6 +162,7 @@ fn run(
     };
     let (files, search_docs) = if options.write {
         let mut written = Written {
+            root: &options.root,
             site: &mut site,
             training: &training,
             tera: &mut tera,
@@ -199,6 +200,7 @@ fn run(
 
 /// What the write and search stages need from a resolved, checked site.
 struct Written<'a> {
+    root: &'a Path,
     site: &'a mut Site,
     training: &'a Training,
     tera: &'a mut tera::Tera,
@@ -241,6 +243,7 @@ impl Written<'_> {
                 &search_docs,
                 &self.site.synonyms,
                 output.staging(),
+                self.root,
                 diagnostics,
             );
         }
@@ -248,9 +251,12 @@ impl Written<'_> {
             output.abandon();
             return None;
         }
-        if let Err(d) = output.commit() {
-            diagnostics.push(d);
-            return None;
+        match output.commit() {
+            Ok(warning) => diagnostics.extend(warning),
+            Err(d) => {
+                diagnostics.push(d);
+                return None;
+            }
         }
         Some((files, search_docs))
     }
@@ -415,15 +421,19 @@ fn take_search_docs(site: &mut Site) -> Vec<SearchDoc> {
         .collect()
 }
 
-/// Writes the static search index of `docs` under `out_dir/search/`; returns the number of
-/// files written (none when it failed, which is an error of the build).
+/// Writes the static search index of `docs` under `out_dir/search/`, with its work files in
+/// the site's scratch folder; returns the number of files written (none when it failed,
+/// which is an error of the build).
 pub(crate) fn index_for_search(
     docs: &[SearchDoc],
     synonyms: &[Vec<String>],
     out_dir: &Path,
+    root: &Path,
     diagnostics: &mut Diagnostics,
 ) -> usize {
-    match crate::search::build(docs, synonyms, out_dir) {
+    let work = crate::lock::work_folder(root, "postings");
+    let _writing = crate::write::writing();
+    match crate::search::build(docs, synonyms, out_dir, work) {
         Ok(stats) => stats.shards + stats.docs + 2,
         Err(e) => {
             diagnostics.push(Diagnostic::error(

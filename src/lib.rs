@@ -2,8 +2,8 @@
 //!
 //! The pipeline runs in data-flow order: [`config`] → [`load`] → [`parse`] →
 //! [`markdown`] → [`resolve`] → [`training`] → [`render`] → [`write`], then [`search`],
-//! with [`build`] driving it; [`pack`] zips a build for offline use. See ARCHITECTURE.md
-//! for the tour.
+//! with [`build`] driving it; [`pack`] zips a build for offline use; [`lock`] lets one run
+//! at a time build, pack or serve a site. See ARCHITECTURE.md for the tour.
 
 pub mod build;
 pub mod config;
@@ -13,6 +13,7 @@ pub mod handout;
 pub mod html;
 pub mod incremental;
 pub mod load;
+pub mod lock;
 pub mod markdown;
 pub mod nesting;
 pub mod pack;

@@ -11,6 +11,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use shuyuan::build::{BuildOptions, build};
 use shuyuan::config::{Config, SiteFolder};
 use shuyuan::diagnostics::Diagnostics;
+use shuyuan::lock::SiteLock;
 use shuyuan::schema::Kind;
 
 /// glibc's allocator spent over a quarter of a 10,000-page build in malloc and free across
@@ -291,6 +292,10 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     if let Err(code) = check_site_folder(&args.root) {
         return code;
     }
+    let _lock = match lock_site(&args.root, "serve") {
+        Ok(lock) => lock,
+        Err(code) => return code,
+    };
     let options = shuyuan::serve::Options {
         root: args.root,
         bind: args.bind,
@@ -359,7 +364,53 @@ fn memory_in_use() -> String {
     }
 }
 
+/// Takes the site's lock for `command` (see `shuyuan::lock`) and prints its notes; a folder
+/// that is no site (no `site.toml`) gets none, and its build fails on the missing file.
+fn lock_site(root: &Path, command: &str) -> Result<Option<SiteLock>, ExitCode> {
+    // A folder that is no site gets no `.shuyuan/` made in it (a mistyped --root).
+    if matches!(SiteFolder::of(root), SiteFolder::NotASite) {
+        return Ok(None);
+    }
+    match SiteLock::acquire(root, command) {
+        Ok((lock, notes)) => {
+            print_notes(&notes);
+            Ok(Some(lock))
+        }
+        Err(e) => {
+            eprintln!("错误：{e}");
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+/// For `build` and `pack`: clears what killed runs left beside `target`, and on Ctrl-C or
+/// SIGTERM removes what this run has made so far before it ends.
+fn guard_target(lock: Option<&SiteLock>, target: &Path) {
+    let Some(lock) = lock else {
+        return;
+    };
+    print_notes(&lock.clear_beside(target));
+    if let Err(e) = lock.release_on_interrupt(vec![target.to_path_buf()]) {
+        eprintln!("提示：无法接管 Ctrl-C（{e}），中断时临时文件要等下次运行才清理");
+    }
+}
+
+fn print_notes(notes: &[String]) {
+    for note in notes {
+        eprintln!("提示：{note}");
+    }
+}
+
 fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
+    let lock = if options.write {
+        match lock_site(&options.root, "build") {
+            Ok(lock) => lock,
+            Err(code) => return code,
+        }
+    } else {
+        None
+    };
+    guard_target(lock.as_ref(), &options.output);
     let progress = progress(timings);
     let result = build(options, &progress);
     if timings {
@@ -391,7 +442,19 @@ fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
 }
 
 fn run_pack(root: &Path, output: Option<&Path>) -> ExitCode {
-    match shuyuan::pack::pack(root, output, &progress(false)) {
+    let lock = match lock_site(root, "pack") {
+        Ok(lock) => lock,
+        Err(code) => return code,
+    };
+    let zip = match output {
+        Some(zip) => zip.to_path_buf(),
+        None => match Config::load(root) {
+            Ok(config) => shuyuan::pack::default_zip(root, &config),
+            Err(diagnostics) => return report_failure(&diagnostics),
+        },
+    };
+    guard_target(lock.as_ref(), &zip);
+    match shuyuan::pack::pack(root, Some(&zip), &progress(false)) {
         Ok(report) => {
             print_diagnostics(&report.build.diagnostics);
             println!(

@@ -1,16 +1,17 @@
-//! Pack: `shuyuan pack` builds the site into a private temporary folder and writes it as a
+//! Pack: `shuyuan pack` builds the site into a work folder of its own and writes it as a
 //! zip for distribution on USB sticks and shared drives — one top-level folder named after
 //! the site, holding the site and a short `使用说明.txt` on opening it offline.
 //!
 //! Entry names are UTF-8 with the language-encoding flag set (the zip crate sets it for
 //! every non-ASCII name), so Chinese file names survive Windows' built-in unzip. The zip is
-//! written beside its destination and renamed into place, so a failed pack leaves an
-//! earlier zip as it was, as a failed build leaves `public/`.
+//! written beside its destination as `.<name>.staging-<pid>` and renamed into place, so a
+//! failed pack leaves an earlier zip as it was, as a failed build leaves `public/`. The
+//! caller holds the site lock (see [`crate::lock`]), which also clears what a killed pack
+//! left: its work folder under `.shuyuan/tmp/` and a half-written zip.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
@@ -45,6 +46,11 @@ pub fn folder_name(config: &Config) -> String {
     }
 }
 
+/// Where `pack` writes for the site at `root` when not told: `<root>/<site title>.zip`.
+pub fn default_zip(root: &Path, config: &Config) -> PathBuf {
+    root.join(format!("{}.zip", folder_name(config)))
+}
+
 /// Builds the site under `root` and zips it to `zip` (default `<root>/<site title>.zip`).
 pub fn pack(
     root: &Path,
@@ -53,11 +59,8 @@ pub fn pack(
 ) -> Result<PackReport, Diagnostics> {
     let config = Config::load(root)?;
     let folder = folder_name(&config);
-    let zip = zip.map_or_else(|| root.join(format!("{folder}.zip")), Path::to_path_buf);
-    let stamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let scratch = std::env::temp_dir().join(format!("shuyuan-pack-{}-{stamp}", std::process::id()));
+    let zip = zip.map_or_else(|| default_zip(root, &config), Path::to_path_buf);
+    let scratch = crate::lock::work_folder(root, "pack");
     let mut options = BuildOptions::new(root);
     options.output = scratch.join("site");
     let result = build(&options, progress).and_then(|build| {
@@ -77,7 +80,7 @@ pub fn pack(
             bytes,
         })
     });
-    let _ = fs::remove_dir_all(&scratch);
+    let _ = crate::write::remove_tree(&scratch);
     result
 }
 
@@ -119,12 +122,14 @@ fn write_zip(
     folder: &str,
     build: &BuildReport,
 ) -> io::Result<(usize, u64)> {
+    let _writing = crate::write::writing();
     if let Some(parent) = zip.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent)?;
     }
     let partial = zip.with_file_name(format!(
-        ".{}.partial",
-        zip.file_name().unwrap_or_default().to_string_lossy()
+        ".{}.staging-{}",
+        zip.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
     ));
     let written = write_entries(site, &partial, folder, build);
     match written {

@@ -8,10 +8,39 @@
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Code, Diagnostic};
 
 pub const MARKER: &str = ".shuyuan-output";
+
+/// Held for reading by everything that creates files or folders in a staging folder;
+/// an interrupted run takes it for writing before it removes its staging (see
+/// [`crate::lock`]), so no write still under way puts back what is being removed.
+static WRITING: RwLock<()> = RwLock::new(());
+
+/// Lets the caller write into a staging folder until the guard is dropped.
+pub fn writing() -> RwLockReadGuard<'static, ()> {
+    WRITING.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Stops every write into staging folders for good, once those under way are done, or
+/// after `patience` at the latest (`None`: something is still writing). Tries rather than
+/// waits, so that writers taking the lock again inside a write never deadlock.
+pub fn stop_writing(patience: Duration) -> Option<RwLockWriteGuard<'static, ()>> {
+    let deadline = Instant::now() + patience;
+    loop {
+        match WRITING.try_write() {
+            Ok(guard) => return Some(guard),
+            Err(std::sync::TryLockError::Poisoned(e)) => return Some(e.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        }
+    }
+}
 
 /// The staging folder that receives a build's files.
 pub struct Output {
@@ -26,6 +55,7 @@ fn io_error(path: &Path, action: &str, e: io::Error) -> Diagnostic {
 impl Output {
     /// Prepares an empty staging folder next to `target`.
     pub fn begin(target: &Path) -> Result<Output, Diagnostic> {
+        let _writing = writing();
         if target.exists() && !is_replaceable(target) {
             return Err(Diagnostic::error(
                 Code::Io,
@@ -42,9 +72,8 @@ impl Output {
             .file_name()
             .map_or_else(|| "public".into(), |n| n.to_string_lossy().to_string());
         let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(|e| io_error(&staging, "清理临时目录", e))?;
-        }
+        // Left by an earlier process that had this id; others' are cleared under the site lock.
+        remove_tree(&staging).map_err(|e| io_error(&staging, "清理临时目录", e))?;
         fs::create_dir_all(&staging).map_err(|e| io_error(&staging, "创建临时目录", e))?;
         fs::write(staging.join(MARKER), b"built by shuyuan\n")
             .map_err(|e| io_error(&staging, "写入", e))?;
@@ -64,6 +93,7 @@ impl Output {
     /// instead: an unchanged file keeps its modification time (so copying the site to a server
     /// with rsync or robocopy sends only what changed) and a rebuild writes only what changed.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let _writing = writing();
         let path = self.staging.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
@@ -80,6 +110,7 @@ impl Output {
     /// compares), it is that copy: it is hard-linked instead, so it keeps its time and
     /// attachments are not copied again on every build.
     pub fn copy(&self, from: &Path, rel: &str) -> Result<(), Diagnostic> {
+        let _writing = writing();
         let path = self.staging.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
@@ -128,8 +159,11 @@ impl Output {
         Ok(count)
     }
 
-    /// Swaps the staging folder in for the output folder.
-    pub fn commit(self) -> Result<(), Diagnostic> {
+    /// Swaps the staging folder in for the output folder. The previous output is moved aside
+    /// first and removed last; should it resist removal, a warning names it (the next run
+    /// holding the site lock tries again).
+    pub fn commit(self) -> Result<Option<Diagnostic>, Diagnostic> {
+        let _writing = writing();
         let old = self.staging.with_file_name(format!(
             "{}.old",
             self.staging
@@ -148,15 +182,19 @@ impl Output {
             }
             return Err(io_error(&self.target, "写入输出目录", e));
         }
-        if had_previous {
-            let _ = fs::remove_dir_all(&old);
+        if had_previous && let Err(e) = remove_tree(&old) {
+            return Ok(Some(Diagnostic::warning(
+                Code::Io,
+                &old,
+                format!("新的输出已就位，但无法删除换下的旧输出目录：{e}"),
+            )));
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Throws the staging folder away; the output folder is untouched.
     pub fn abandon(self) {
-        let _ = fs::remove_dir_all(&self.staging);
+        let _ = remove_tree(&self.staging);
     }
 }
 
@@ -237,6 +275,57 @@ pub fn remove_file(dir: &Path, rel: &str) -> Result<(), Diagnostic> {
         folder = current.parent();
     }
     Ok(())
+}
+
+/// Removes a file or a folder tree that we made. A folder that refuses because folders in it
+/// are read-only (`chmod -R a-w`, or files copied from a CD on Windows) is made writable and
+/// removed again, so a read-only output never stays behind as litter.
+pub fn remove_tree(path: &Path) -> io::Result<()> {
+    let removed = match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+    };
+    match removed {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            make_writable(path);
+            if fs::symlink_metadata(path)?.is_dir() {
+                fs::remove_dir_all(path)
+            } else {
+                fs::remove_file(path)
+            }
+        }
+        other => other,
+    }
+}
+
+/// What removing needs: on Unix, writable folders; on Windows, files without the read-only
+/// attribute. Best effort: whatever still refuses is reported by the removal that follows.
+fn make_writable(path: &Path) {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return;
+    };
+    let mut permissions = meta.permissions();
+    #[cfg(unix)]
+    if meta.is_dir() {
+        use std::os::unix::fs::PermissionsExt as _;
+        permissions.set_mode(permissions.mode() | 0o700);
+        let _ = fs::set_permissions(path, permissions);
+    }
+    #[cfg(windows)]
+    if permissions.readonly() {
+        permissions.set_readonly(false);
+        let _ = fs::set_permissions(path, permissions);
+    }
+    #[cfg(not(any(unix, windows)))]
+    let _ = permissions;
+    // The folder is made readable before its entries are listed.
+    if meta.is_dir() {
+        for entry in fs::read_dir(path).into_iter().flatten().flatten() {
+            make_writable(&entry.path());
+        }
+    }
 }
 
 fn is_replaceable(target: &Path) -> bool {

@@ -50,7 +50,7 @@ struct Site {
 fn site(docs: &[SearchDoc]) -> Site {
     let tmp = tempfile::tempdir().unwrap();
     let index = tmp.path().join("public");
-    build(docs, &[], &index).unwrap();
+    build(docs, &[], &index, tmp.path().join("work")).unwrap();
     Site { _tmp: tmp, index }
 }
 
@@ -391,7 +391,7 @@ fn static_index_is_sharded_by_size_and_replaces_the_old_build() {
     std::fs::write(out.join("search/keep.txt"), "not ours").unwrap();
 
     let small = corpus::pages(1, 1, 20..40);
-    let first = build(&small, &[], &out).unwrap();
+    let first = build(&small, &[], &out, tmp.path().join("work")).unwrap();
     assert_eq!(first.shards, 1, "a small site has one shard");
     assert!(meta(&out).contains(&first.build_id));
     assert!(
@@ -402,11 +402,11 @@ fn static_index_is_sharded_by_size_and_replaces_the_old_build() {
     );
 
     // Same content, same build id: the id is a content hash.
-    let again = build(&small, &[], &out).unwrap();
+    let again = build(&small, &[], &out, tmp.path().join("work")).unwrap();
     assert_eq!(again.build_id, first.build_id);
 
     let large = corpus::pages(2, 200, 1500..2500);
-    let second = build(&large, &[], &out).unwrap();
+    let second = build(&large, &[], &out, tmp.path().join("work")).unwrap();
     assert_ne!(second.build_id, first.build_id);
     assert!(second.shards > 4, "{} shards", second.shards);
     let avg = second.shard_bytes / second.shards as u64;

@@ -62,7 +62,7 @@ fn every_page_containing_a_substring_is_found() {
     let docs = corpus::pages(7, 50, 300..1500);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");
-    let stats = build(&docs, &[], &out).unwrap();
+    let stats = build(&docs, &[], &out, tmp.path().join("work")).unwrap();
     assert_eq!(stats.docs, 50);
 
     let normalised: Vec<Vec<String>> = docs.iter().map(texts).collect();

@@ -25,8 +25,10 @@ struct Server {
     port: u16,
     stdout: Receiver<String>,
     stderr: Arc<Mutex<String>>,
-    /// The server's temp folder (`TMPDIR`), where its builds go.
+    /// The server's temp folder (`TMPDIR`): it must stay empty.
     tmp: tempfile::TempDir,
+    /// The site's scratch folder, where the server's builds go.
+    scratch: std::path::PathBuf,
 }
 
 impl Server {
@@ -65,6 +67,7 @@ impl Server {
             stdout,
             stderr,
             tmp,
+            scratch: site.root().join(".shuyuan/tmp"),
         };
         let line = server.wait_line("正在预览：");
         let url = line.trim_start_matches("正在预览：");
@@ -115,15 +118,15 @@ impl Server {
         line
     }
 
-    /// The folder the server serves from: the newest build in its temp folder.
+    /// The folder the server serves from: the newest build in its work folder.
     fn output(&self) -> std::path::PathBuf {
-        let work = std::fs::read_dir(self.tmp.path())
+        let work = std::fs::read_dir(&self.scratch)
             .unwrap()
             .map(|e| e.unwrap().path())
             .find(|p| {
                 p.is_dir()
                     && p.file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with("shuyuan-serve-"))
+                        .is_some_and(|n| n.to_string_lossy().starts_with("serve-"))
             })
             .expect("the server's work folder");
         std::fs::read_dir(work)
@@ -1012,8 +1015,9 @@ fn served_pages_equal_the_build_output_and_public_is_left_alone() {
         before,
         "public/ is the last real build"
     );
-    let builds: Vec<_> = std::fs::read_dir(server.tmp.path()).unwrap().collect();
-    assert_eq!(builds.len(), 1, "serve builds into its own temp folder");
+    let builds: Vec<_> = std::fs::read_dir(&server.scratch).unwrap().collect();
+    assert_eq!(builds.len(), 1, "serve builds into its own work folder");
+    assert_eq!(std::fs::read_dir(server.tmp.path()).unwrap().count(), 0);
 }
 
 #[test]
@@ -1247,7 +1251,7 @@ fn a_busy_port_is_reported() {
 fn ctrl_c_stops_the_server_and_removes_its_builds() {
     let site = TestSite::fixture("basic");
     let mut server = Server::start(&site, &[]);
-    assert_eq!(std::fs::read_dir(server.tmp.path()).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(&server.scratch).unwrap().count(), 1);
     let status = Command::new("kill")
         .args(["-INT", &server.child.id().to_string()])
         .status()
@@ -1264,9 +1268,13 @@ fn ctrl_c_stops_the_server_and_removes_its_builds() {
     };
     assert!(exit.success(), "{exit:?}");
     assert_eq!(
-        std::fs::read_dir(server.tmp.path()).unwrap().count(),
+        std::fs::read_dir(&server.scratch).unwrap().count(),
         0,
         "build folders removed"
+    );
+    assert!(
+        !site.root().join(".shuyuan/lock").exists(),
+        "the lock is released"
     );
 }
 

@@ -302,6 +302,7 @@ impl Session {
         let docs = self.search_docs.clone();
         let synonyms = self.site.synonyms.clone();
         let output = output.to_path_buf();
+        let root = self.options.root.clone();
         std::thread::spawn(move || {
             let _running = running.lock().unwrap_or_else(|e| e.into_inner());
             if wanted.load(Ordering::SeqCst) != generation {
@@ -313,7 +314,7 @@ impl Session {
             };
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
-                crate::build::index_for_search(&docs, &synonyms, &output, &mut diagnostics);
+                crate::build::index_for_search(&docs, &synonyms, &output, &root, &mut diagnostics);
             });
         });
     }

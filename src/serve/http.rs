@@ -1,4 +1,5 @@
-//! HTTP: a small HTTP/1.1 server on `std::net`, one thread per connection.
+//! HTTP: a small HTTP/1.1 server on `std::net`, one thread per connection, a bounded
+//! number of connections.
 //!
 //! Only what a preview needs: `GET` and `HEAD` without request bodies, keep-alive, a
 //! `Content-Length` on every response, and handing a connection over for good (the
@@ -10,23 +11,45 @@
 //! minutes, so a page load could hang with a stylesheet never answered (seen in Chromium
 //! about one start in three). It also drops a response's own `Connection` header, so
 //! this cannot be worked around from outside. A thread per connection has no such queue.
+//!
+//! Under load the server keeps answering new clients instead of refusing them: at most
+//! [`MAX_CONNECTIONS`] are open (each with its thread); when all are taken, a new one takes
+//! the place of a connection that is only waiting — idle between requests, or slow to send
+//! its request — and closes it (HTTP lets a server close an idle connection at any time; a
+//! browser sends its request again). A request head must arrive whole within
+//! [`HEAD_TIMEOUT`] however slowly its bytes trickle in, and event streams may hold at most
+//! [`MAX_STREAMS`] of the connections.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::ServeError;
 
+/// Open connections, event streams included; each has a thread, so this bounds the threads.
+const MAX_CONNECTIONS: usize = 256;
+/// Event streams among them: every open page of a preview holds one; beyond this the
+/// oldest is closed (its page connects again when it is looked at).
+const MAX_STREAMS: usize = 64;
+/// A request head must be complete this long after its first byte (and a new connection
+/// must start one within this long): a client sending its head byte by byte is cut off.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// An idle keep-alive connection is closed after this long, so a browser that forgot a
 /// connection does not hold a thread forever; a stalled write gives up after it too.
 const IDLE: Duration = Duration::from_secs(30);
+/// When every connection is taken, one waiting this long for its request's first bytes, or
+/// still reading its head after this long, may be closed for a new one. Browsers send a
+/// head in one packet; kept-alive connections between requests may be closed at once.
+const SLOW: Duration = Duration::from_secs(1);
+/// A new connection waits at most this long for a place, then gets 503: only when every
+/// connection is busy answering.
+const ADMIT_PATIENCE: Duration = Duration::from_secs(10);
 /// Request heads are a few hundred bytes; anything much larger is not a browser.
 const MAX_HEAD: u64 = 16 * 1024;
-/// A bound on threads: beyond it new connections get 503 and are closed.
-const MAX_CONNECTIONS: usize = 256;
 
 /// One request: the parts the router looks at.
 pub struct Request {
@@ -177,7 +200,7 @@ impl Server {
         F: Fn(&Request) -> Answer + Send + Sync + 'static,
     {
         let router = Arc::new(router);
-        let open = Arc::new(AtomicUsize::new(0));
+        let connections = Arc::new(Connections::default());
         let accept = move || {
             for stream in self.listener.incoming() {
                 let Ok(mut stream) = stream else {
@@ -185,23 +208,21 @@ impl Server {
                     std::thread::sleep(Duration::from_millis(50));
                     continue;
                 };
-                let guard = Open::count(&open);
-                if guard.0.load(Ordering::Relaxed) > MAX_CONNECTIONS {
+                let Some(place) = Connections::admit(&connections, &stream) else {
+                    let _ = stream.set_write_timeout(Some(SLOW));
                     let _ = Response::text(503, "连接过多，请稍后再试\n").write_to(
                         &mut stream,
                         false,
                         false,
                     );
                     continue;
-                }
+                };
                 let router = Arc::clone(&router);
-                // Without a thread the connection is dropped, which closes it.
+                // Without a thread the connection is dropped, which closes it (and the
+                // place is given back).
                 let _ = std::thread::Builder::new()
                     .name("shuyuan-http".into())
-                    .spawn(move || {
-                        let _guard = guard;
-                        connection(stream, &*router);
-                    });
+                    .spawn(move || connection(stream, &place, &*router));
             }
         };
         std::thread::Builder::new()
@@ -212,33 +233,194 @@ impl Server {
     }
 }
 
-/// Counts open connections while it lives.
-struct Open(Arc<AtomicUsize>);
+/// What an open connection is doing, for choosing one to close when all are taken.
+#[derive(Clone, Copy)]
+enum State {
+    /// Waiting for a request; `kept` once it has had a response (kept alive).
+    Waiting {
+        since: Instant,
+        kept: bool,
+    },
+    /// Reading a request head that has begun.
+    Reading {
+        since: Instant,
+    },
+    Answering,
+    /// Handed over to the event stream.
+    Streaming {
+        since: Instant,
+    },
+}
 
-impl Open {
-    fn count(open: &Arc<AtomicUsize>) -> Open {
-        open.fetch_add(1, Ordering::Relaxed);
-        Open(Arc::clone(open))
+struct Open {
+    /// A handle on the socket to close it from another thread: a thread blocked reading
+    /// from it then sees the end of the stream.
+    socket: TcpStream,
+    state: State,
+    closing: bool,
+}
+
+/// The open connections, shared by the accepting thread and the connections' own.
+#[derive(Default)]
+struct Connections {
+    open: Mutex<HashMap<u64, Open>>,
+    /// Signalled whenever a connection ends.
+    ended: Condvar,
+    next_id: AtomicU64,
+}
+
+/// A connection's place among the open ones; given back when dropped.
+struct Place {
+    connections: Arc<Connections>,
+    id: u64,
+}
+
+impl Connections {
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Open>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A place for a new connection: at once if there is room, else once a connection
+    /// that is only waiting has been closed for it; `None` after [`ADMIT_PATIENCE`].
+    fn admit(connections: &Arc<Connections>, stream: &TcpStream) -> Option<Place> {
+        let socket = stream.try_clone().ok()?;
+        let started = Instant::now();
+        let mut open = connections.lock();
+        let mut last_closed: Option<Instant> = None;
+        while open.len() >= MAX_CONNECTIONS {
+            let now = Instant::now();
+            if now.duration_since(started) > ADMIT_PATIENCE {
+                return None;
+            }
+            // One closing at a time is enough for one place; another is picked only if
+            // that one is slow to go.
+            let none_closing = !open.values().any(|c| c.closing);
+            if (none_closing || last_closed.is_some_and(|t| now.duration_since(t) > SLOW))
+                && let Some(victim) = idlest(&open, now).and_then(|id| open.get_mut(&id))
+            {
+                victim.closing = true;
+                let _ = victim.socket.shutdown(Shutdown::Both);
+                last_closed = Some(now);
+            }
+            open = connections
+                .ended
+                .wait_timeout(open, Duration::from_millis(20))
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        let id = connections.next_id.fetch_add(1, Ordering::Relaxed);
+        let state = State::Waiting {
+            since: Instant::now(),
+            kept: false,
+        };
+        open.insert(
+            id,
+            Open {
+                socket,
+                state,
+                closing: false,
+            },
+        );
+        Some(Place {
+            connections: Arc::clone(connections),
+            id,
+        })
     }
 }
 
-impl Drop for Open {
+/// The connection to close for a new one: the longest idle between requests, else the one
+/// that has waited longest for, or in the middle of, a request head beyond [`SLOW`].
+fn idlest(open: &HashMap<u64, Open>, now: Instant) -> Option<u64> {
+    let rank = |state: State| match state {
+        State::Waiting { since, kept: true } => Some((0, since)),
+        State::Waiting { since, kept: false } | State::Reading { since }
+            if now.duration_since(since) >= SLOW =>
+        {
+            Some((1, since))
+        }
+        _ => None,
+    };
+    open.iter()
+        .filter(|(_, c)| !c.closing)
+        .filter_map(|(id, c)| Some((rank(c.state)?, *id)))
+        .min()
+        .map(|(_, id)| id)
+}
+
+impl Place {
+    fn set(&self, state: State) {
+        let mut open = self.connections.lock();
+        if let Some(me) = open.get_mut(&self.id) {
+            me.state = state;
+        }
+        if matches!(state, State::Streaming { .. }) {
+            let mut streams: Vec<(Instant, u64)> = open
+                .iter()
+                .filter(|(_, c)| !c.closing)
+                .filter_map(|(id, c)| match c.state {
+                    State::Streaming { since } => Some((since, *id)),
+                    _ => None,
+                })
+                .collect();
+            streams.sort();
+            let excess = streams.len().saturating_sub(MAX_STREAMS);
+            for (_, id) in &streams[..excess] {
+                if let Some(oldest) = open.get_mut(id) {
+                    oldest.closing = true;
+                    let _ = oldest.socket.shutdown(Shutdown::Both);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Place {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.connections.lock().remove(&self.id);
+        self.connections.ended.notify_all();
     }
 }
 
-fn connection(stream: TcpStream, router: &dyn Fn(&Request) -> Answer) {
+/// Reads from a connection, giving up once `deadline` has passed however the bytes trickle in.
+struct Timed {
+    stream: TcpStream,
+    deadline: Instant,
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.read(buf)
+    }
+}
+
+fn connection(stream: TcpStream, place: &Place, router: &dyn Fn(&Request) -> Answer) {
     // Heads and small bodies go out in one write; without this a second response on a
     // kept-alive connection can wait 40 ms for the previous one's acknowledgement.
     let _ = stream.set_nodelay(true);
-    let _ = stream.set_read_timeout(Some(IDLE));
     let _ = stream.set_write_timeout(Some(IDLE));
     let (Ok(reader), mut writer) = (stream.try_clone(), stream) else {
         return;
     };
-    let mut reader = BufReader::new(reader);
+    let mut reader = BufReader::new(Timed {
+        stream: reader,
+        deadline: Instant::now(),
+    });
+    let mut kept = false;
     loop {
+        let now = Instant::now();
+        place.set(State::Waiting { since: now, kept });
+        reader.get_mut().deadline = now + if kept { IDLE } else { HEAD_TIMEOUT };
+        if !reader.fill_buf().is_ok_and(|bytes| !bytes.is_empty()) {
+            return;
+        }
+        let now = Instant::now();
+        place.set(State::Reading { since: now });
+        reader.get_mut().deadline = now + HEAD_TIMEOUT;
         let request = match read_request(&mut reader) {
             Ok(request) => request,
             Err(ReadError::Closed) => return,
@@ -247,6 +429,7 @@ fn connection(stream: TcpStream, router: &dyn Fn(&Request) -> Answer) {
                 return;
             }
         };
+        place.set(State::Answering);
         match router(&request) {
             Answer::Response(response) => {
                 let head_only = request.method == "HEAD";
@@ -258,8 +441,14 @@ fn connection(stream: TcpStream, router: &dyn Fn(&Request) -> Answer) {
                     return;
                 }
             }
-            Answer::Stream(stream) => return stream(writer),
+            Answer::Stream(stream) => {
+                place.set(State::Streaming {
+                    since: Instant::now(),
+                });
+                return stream(writer);
+            }
         }
+        kept = true;
     }
 }
 
@@ -354,6 +543,54 @@ mod tests {
             panic!()
         };
         assert!(!request.keep_alive, "a body is never read");
+    }
+
+    #[test]
+    fn the_connection_closed_for_a_new_one_is_the_idlest() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let now = Instant::now();
+        let ago = |ms| now - Duration::from_millis(ms);
+        let states = [
+            State::Answering,
+            State::Streaming { since: ago(60_000) },
+            State::Reading { since: ago(500) },
+            State::Waiting {
+                since: ago(2_000),
+                kept: false,
+            },
+            State::Reading { since: ago(3_000) },
+            State::Waiting {
+                since: ago(10),
+                kept: true,
+            },
+        ];
+        let mut open: HashMap<u64, Open> = states
+            .into_iter()
+            .enumerate()
+            .map(|(id, state)| {
+                let socket = TcpStream::connect(addr).unwrap();
+                let closing = false;
+                (
+                    id as u64,
+                    Open {
+                        socket,
+                        state,
+                        closing,
+                    },
+                )
+            })
+            .collect();
+        let mut closed = Vec::new();
+        while let Some(id) = idlest(&open, now) {
+            open.get_mut(&id).unwrap().closing = true;
+            closed.push(id);
+        }
+        assert_eq!(
+            closed,
+            [5, 4, 3],
+            "kept-alive idle first, then the slowest heads; never one answering, streaming or young"
+        );
     }
 
     #[test]

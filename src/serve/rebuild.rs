@@ -1,7 +1,7 @@
 //! Rebuild: runs the ordinary build into a private folder, one fresh folder per build.
 //!
 //! `serve` never writes `public/`: that stays the editor's last real build. Each build
-//! goes to `<temp>/shuyuan-serve-<pid>-<k>/<n>/` through the same staging and swap as
+//! goes to `.shuyuan/tmp/serve-<pid>-<k>/<n>/` in the site through the same staging and swap as
 //! `shuyuan build`, so what is served equals what `build` writes. A new folder per build
 //! (rather than swapping one folder in place) means the server switches from one
 //! complete build to the next in a single pointer change, with no moment where the
@@ -16,7 +16,6 @@
 use std::collections::VecDeque;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::build::{BuildOptions, BuildReport, build_session};
 use crate::diagnostics::Diagnostics;
@@ -50,18 +49,14 @@ pub struct Builder {
 
 impl Builder {
     pub fn new(root: &Path, drafts: bool) -> io::Result<Builder> {
-        // Process id and a counter: unique among running servers and among builders in one
-        // process (the tests make several).
-        static BUILDERS: AtomicUsize = AtomicUsize::new(0);
-        let n = BUILDERS.fetch_add(1, Ordering::Relaxed);
-        let work = std::env::temp_dir().join(format!("shuyuan-serve-{}-{n}", std::process::id()));
+        // Process id and a counter: unique among builders in one process (the tests make
+        // several). A killed server's folder is cleared by the next run that takes the lock.
+        let work = crate::lock::work_folder(root, "serve");
         // Left over only by an earlier process that had the same id and was killed.
-        if work.exists() {
-            std::fs::remove_dir_all(&work)?;
-        }
+        crate::write::remove_tree(&work)?;
         std::fs::create_dir_all(&work)?;
         // Canonical, so the server's "is this file inside the output" check compares like
-        // with like (the temp folder is behind a symlink on macOS).
+        // with like (the site may lie behind a symlink).
         let work = std::fs::canonicalize(&work)?;
         Ok(Builder {
             root: root.to_path_buf(),

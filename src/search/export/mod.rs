@@ -37,7 +37,6 @@ mod postings;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -254,10 +253,6 @@ fn is_build_id(name: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
-/// Work folders for the postings, `shuyuan-postings-<process>-<n>` in the temporary folder:
-/// never inside the output, which a preview serves while it re-indexes.
-static WORK_FOLDERS: AtomicU64 = AtomicU64::new(0);
-
 /// How many partitions the postings are merged in: enough that one partition stays small,
 /// few enough that each spans [`SHARDS_PER_PARTITION`] shards. The shard count is not known
 /// before the merge, so it is guessed low from the text size (the index is 30–60 % of it).
@@ -321,29 +316,34 @@ fn build_id(docs: &[&SearchDoc], shard_count: usize) -> String {
     format!("{:012x}", h & 0xffff_ffff_ffff)
 }
 
-/// Writes the static index for `docs` (already in page order) into `out_dir/search/`.
+/// Writes the static index for `docs` (already in page order) into `out_dir/search/`, the
+/// postings' work files into the new folder `work` (removed when done).
 pub(super) fn write(
     docs: &[&SearchDoc],
     synonyms: &[Vec<String>],
     out_dir: &Path,
+    work: PathBuf,
 ) -> Result<IndexStats, SearchError> {
-    write_in_partitions(docs, synonyms, out_dir, partition_count(docs), HEAVY_BYTES)
+    write_in_partitions(
+        docs,
+        synonyms,
+        out_dir,
+        work,
+        partition_count(docs),
+        HEAVY_BYTES,
+    )
 }
 
 fn write_in_partitions(
     docs: &[&SearchDoc],
     synonyms: &[Vec<String>],
     out_dir: &Path,
+    work: PathBuf,
     partitions: u32,
     heavy_bytes: usize,
 ) -> Result<IndexStats, SearchError> {
     let search_dir = out_dir.join("search");
     clear_old_builds(&search_dir)?;
-    let work = std::env::temp_dir().join(format!(
-        "shuyuan-postings-{}-{}",
-        std::process::id(),
-        WORK_FOLDERS.fetch_add(1, Ordering::Relaxed)
-    ));
     let spilled = postings::spill(docs, work, partitions)?;
     let lens = &spilled.lens;
     let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
@@ -518,8 +518,8 @@ mod tests {
             .collect();
         let docs: Vec<&SearchDoc> = docs.iter().collect();
         let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let whole = write_in_partitions(&docs, &[], one.path(), 1, usize::MAX).unwrap();
-        let parted = write_in_partitions(&docs, &[], four.path(), 4, usize::MAX).unwrap();
+        let whole = write_in_partitions(&docs, &[], one.path(), work(), 1, usize::MAX).unwrap();
+        let parted = write_in_partitions(&docs, &[], four.path(), work(), 4, usize::MAX).unwrap();
         assert_eq!(parted.shards % 4, 0);
         let (whole_keys, parted_keys) = (
             shard_keys(one.path(), &whole),
@@ -550,6 +550,11 @@ mod tests {
         );
     }
 
+    /// A work folder outside the outputs compared (removed by the index when done).
+    fn work() -> PathBuf {
+        tempfile::tempdir().unwrap().keep()
+    }
+
     #[test]
     fn heavy_keys_read_back_as_the_same_postings() {
         let docs: Vec<SearchDoc> = (0..60)
@@ -569,8 +574,8 @@ mod tests {
             .collect();
         let docs: Vec<&SearchDoc> = docs.iter().collect();
         let (light, heavy) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        write_in_partitions(&docs, &[], light.path(), 1, usize::MAX).unwrap();
-        write_in_partitions(&docs, &[], heavy.path(), 1, 8).unwrap();
+        write_in_partitions(&docs, &[], light.path(), work(), 1, usize::MAX).unwrap();
+        write_in_partitions(&docs, &[], heavy.path(), work(), 1, 8).unwrap();
         let (light, heavy) = (
             crate::search::StaticIndex::open(light.path()).unwrap(),
             crate::search::StaticIndex::open(heavy.path()).unwrap(),
