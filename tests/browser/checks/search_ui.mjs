@@ -194,6 +194,8 @@ export default [
 
   {
     name: 'search: with an input method the header box searches the chosen characters, not the pinyin',
+    // Composition is driven over the DevTools protocol, which Firefox does not speak.
+    engines: ['chromium'],
     async run(page, ctx) {
       const S = site(ctx);
       const pick = pickTitleQuery(S);
@@ -226,6 +228,8 @@ export default [
 
   {
     name: 'search: with an input method the search page searches the chosen characters, not the pinyin',
+    // Composition is driven over the DevTools protocol, which Firefox does not speak.
+    engines: ['chromium'],
     async run(page, ctx) {
       const S = site(ctx);
       const pick = pickTitleQuery(S);

@@ -137,11 +137,13 @@ export class Monitor {
 
 /**
  * Build the ctx for one mode.
- * @param {{mode:'file'|'http', base:string, siteDir:string, origin?:string, prefix?:string, monitor:Monitor, state:object}} o
+ * @param {{engine:'chromium'|'firefox', mode:'file'|'http', base:string, siteDir:string, origin?:string, prefix?:string, monitor:Monitor, state:object}} o
  */
 export function makeCtx(o) {
   const notes = [];
   const ctx = {
+    /** `'chromium'` or `'firefox'`. */
+    engine: o.engine,
     mode: o.mode,
     /** Site root URL, ending in `/` (file:///…/site/ or http://127.0.0.1:PORT/kb/training/). */
     base: o.base,
