@@ -14,6 +14,31 @@
 (function () {
   "use strict";
 
+  // The tokenizer needs Unicode property classes (\p{…}), which browsers before 2018–2020 cannot
+  // read. They are built with new RegExp below, never written as literals, so such a browser
+  // gets here instead of stopping at a syntax error, and the search page tells the reader why.
+  var UNICODE_CLASSES = (function () {
+    try {
+      return new RegExp("\\p{L}", "u").test("书");
+    } catch (e) {
+      return false;
+    }
+  })();
+  if (!UNICODE_CLASSES) {
+    var tooOld = function () {
+      var page = document.getElementById("sy-search-page");
+      if (!page) return;
+      var note = document.createElement("div");
+      note.className = "sy-noscript";
+      note.setAttribute("role", "note");
+      note.textContent = "当前浏览器版本过旧，无法使用全文搜索。请换用新版的 Edge、Chrome、Firefox 或 360 安全浏览器（极速模式）打开本页；也可以通过栏目导航浏览全部内容。";
+      page.appendChild(note);
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", tooOld);
+    else tooOld();
+    return;
+  }
+
   var NS = (window.__shuyuan = window.__shuyuan || {});
   var ROOT = typeof window.__shuyuanRoot === "string" ? window.__shuyuanRoot : "";
   var BASE = ROOT + "search/";
@@ -23,8 +48,9 @@
   var HAN = 1, WORD = 2, SEP = 0;
   var MAX_WORD_CHARS = 32;
   var GRAM = "\u0001";
-  var ALNUM = /[\p{Alphabetic}\p{N}]/u;
-  var SPACE = /\p{White_Space}/u;
+  var ALNUM = new RegExp("[\\p{Alphabetic}\\p{N}]", "u");
+  var SPACE = new RegExp("\\p{White_Space}", "u");
+  var EDGE_SPACES = new RegExp("^\\p{White_Space}+|\\p{White_Space}+$", "gu");
 
   // Traditional characters folded to simplified, the table Rust uses (OpenCC's TSCharacters,
   // derived by build.rs): for each pair in code point order, the distance from the previous
@@ -150,7 +176,7 @@
   }
 
   function trim(s) {
-    return s.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, "");
+    return s.replace(EDGE_SPACES, "");
   }
 
   // What a page must hold for the term's text to occur in it (see src/search/query.rs).
