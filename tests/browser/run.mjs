@@ -22,6 +22,8 @@ const PREFIX = '/kb/training/';
 const CHECK_TIMEOUT_MS = 90_000;
 const WATCHDOG_MS = 15 * 60_000;
 const ENGINES = ['chromium', 'firefox'];
+/** Fixture sites some checks open (named by tests/browser.rs), served under /kb/<name>/ too. */
+const FIXTURES = { xss: 'SHUYUAN_XSS_SITE' };
 const VIEWPORT = { width: 1280, height: 900 };
 
 
@@ -157,7 +159,8 @@ async function runMode(engine, mode, { checks, siteDir, server, opts, results })
       if (check.modes && !check.modes.includes(mode)) continue;
       if (!check.engines.includes(engine)) continue;
       monitor.reset();
-      const ctx = makeCtx({ engine, mode, base, siteDir, origin, prefix: mode === 'http' ? PREFIX : null, monitor, state });
+      const fixtures = Object.fromEntries(Object.entries(server.fixtures).map(([name, dir]) => [name, { dir, base: mode === 'file' ? pathToFileURL(dir).href + '/' : `${server.origin}/kb/${name}/` }]));
+      const ctx = makeCtx({ engine, mode, base, siteDir, origin, prefix: mode === 'http' ? PREFIX : null, monitor, state, fixtures });
       const page = await context.newPage();
       if (check.viewport) await page.setViewportSize(check.viewport);
       const t0 = Date.now();
@@ -243,10 +246,16 @@ async function main() {
   let checks = await loadChecks();
   if (opts.grep.length) checks = checks.filter((c) => opts.grep.some((g) => c.name.includes(g)));
   const pwVersion = JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules/playwright-core/package.json'), 'utf8')).version;
-  const ppVersion = JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules/puppeteer-core/package.json'), 'utf8')).version;
+  let ppVersion = 'missing';
+  try {
+    ppVersion = JSON.parse(fs.readFileSync(path.join(HERE, 'node_modules/puppeteer-core/package.json'), 'utf8')).version;
+  } catch {}
   console.log(`shuyuan browser tests: ${checks.length} checks, site ${siteDir}, playwright-core ${pwVersion} (${CHROMIUM}), puppeteer-core ${ppVersion} (${FIREFOX})`);
 
-  const server = await startServer(siteDir, PREFIX);
+  const fixtureDirs = {};
+  for (const [name, env] of Object.entries(FIXTURES)) if (process.env[env]) fixtureDirs[name] = fs.realpathSync(process.env[env]);
+  const server = await startServer(siteDir, PREFIX, Object.fromEntries(Object.entries(fixtureDirs).map(([name, dir]) => [`/kb/${name}/`, dir])));
+  server.fixtures = fixtureDirs;
   try {
     for (const engine of engines) {
       for (const mode of ['file', 'http']) {

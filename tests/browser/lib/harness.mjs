@@ -153,6 +153,8 @@ export function makeCtx(o) {
     monitor: o.monitor,
     /** Shared between the checks of one mode (e.g. discovered sections), reset per mode. */
     state: o.state,
+    /** Fixture sites named by the environment: { xss: { dir, base } }, `base` in this mode. */
+    fixtures: o.fixtures || {},
     notes,
     norm,
 
