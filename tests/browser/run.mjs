@@ -20,7 +20,7 @@ import { FIREFOX, launchFirefox } from './lib/firefox.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PREFIX = '/kb/training/';
 const CHECK_TIMEOUT_MS = 90_000;
-const WATCHDOG_MS = 15 * 60_000;
+const WATCHDOG_MS = 25 * 60_000;
 const ENGINES = ['chromium', 'firefox'];
 /** Fixture sites some checks open (named by tests/browser.rs), served under /kb/<name>/ too. */
 const FIXTURES = { xss: 'SHUYUAN_XSS_SITE' };
@@ -156,7 +156,9 @@ async function runMode(engine, mode, { checks, siteDir, server, opts, results })
   const state = {};
   try {
     for (const check of checks) {
-      if (check.modes && !check.modes.includes(mode)) continue;
+      // `modes` is a list, or a list per engine ({ firefox: ['file'] }; unnamed engines: both).
+      const modes = Array.isArray(check.modes) ? check.modes : check.modes?.[engine];
+      if (modes && !modes.includes(mode)) continue;
       if (!check.engines.includes(engine)) continue;
       monitor.reset();
       const fixtures = Object.fromEntries(Object.entries(server.fixtures).map(([name, dir]) => [name, { dir, base: mode === 'file' ? pathToFileURL(dir).href + '/' : `${server.origin}/kb/${name}/` }]));

@@ -13,8 +13,6 @@
 // Nothing leaves the machine: every http(s) request goes to a proxy on a closed port of
 // 127.0.0.1, except those to 127.0.0.1 itself (Firefox never proxies localhost), and the
 // monitor reports any such request as it does in Chromium.
-import puppeteer from 'puppeteer-core';
-
 export const FIREFOX = process.env.SHUYUAN_FIREFOX || '/usr/bin/firefox-esr';
 
 /** Firefox preferences for a quiet, offline, Chinese-speaking profile. */
@@ -43,6 +41,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A Playwright-like browser context over one headless Firefox. */
 export async function launchFirefox({ viewport, timeout = 60_000 }) {
+  let puppeteer;
+  try {
+    ({ default: puppeteer } = await import('puppeteer-core'));
+  } catch (e) {
+    throw new Error(`cannot load puppeteer-core (${e.message}): run  npm ci --prefix tests/browser`);
+  }
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
