@@ -533,9 +533,10 @@ pub(crate) fn redirect_page(site: &Site, alias: &str, target: usize) -> String {
     let page = &site.pages[target];
     let href = crate::html::escape(&format!("{}{}", root_prefix(alias), encode_path(&page.url)));
     let title = crate::html::escape(&page.title);
+    // The empty icon keeps Firefox from asking the server's root for /favicon.ico.
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <meta http-equiv=\"refresh\" content=\"0; url={href}\"><link rel=\"canonical\" href=\"{href}\"></head>\
+         <meta http-equiv=\"refresh\" content=\"0; url={href}\"><link rel=\"canonical\" href=\"{href}\"><link rel=\"icon\" href=\"data:,\"></head>\
          <body><p>本页已移至 <a href=\"{href}\">{title}</a>。</p></body></html>\n"
     )
 }

@@ -1,17 +1,19 @@
-//! Browser tests: the repository's sample site, built by the real binary, opened in Chromium
-//! from `file://` and from a strict HTTP server under a sub-path.
+//! Browser tests: the repository's sample site, built by the real binary, opened in Chromium and
+//! in Firefox from `file://` and from a strict HTTP server under a sub-path.
 //!
-//! The checks themselves live in `tests/browser/` (node + `playwright-core` driving Debian's
-//! `/usr/bin/chromium`); see `tests/browser/README.md`. This test builds the site once into a temp
-//! dir, installs the npm packages if they are missing (`npm ci --prefix tests/browser`) and runs
+//! The checks themselves live in `tests/browser/` (node, `playwright-core` driving Debian's
+//! `/usr/bin/chromium`, `puppeteer-core` driving `/usr/bin/firefox-esr` over WebDriver BiDi); see
+//! `tests/browser/README.md`. This test builds the site once into a temp dir, installs the npm
+//! packages if they are missing (`npm ci --prefix tests/browser`) and runs
 //! `node tests/browser/run.mjs <site>`, failing with node's output if any check fails. It also
 //! packs the site with `shuyuan pack` and unzips it, for the checks that open the unpacked folder
-//! (`SHUYUAN_PACKED_SITE`). A second test runs `tests/browser/live.mjs`: `shuyuan serve` on a copy
-//! of a fixture, a page open in Chromium, and real edits of its source. A third builds a folder
-//! holding only `content/` (the default theme built into the program) and runs the core checks
-//! and the search dropdown on it.
+//! (`SHUYUAN_PACKED_SITE`), and builds the ranking, folding and hostile (XSS) fixtures. A second
+//! test runs `tests/browser/live.mjs`: `shuyuan serve` on a copy of a fixture, a page open in
+//! Chromium, and real edits of its source. A third builds a folder holding only `content/` (the
+//! default theme built into the program) and runs the core checks and the search dropdown on it.
 //!
-//! Nothing here is skipped: without Chromium, node or npm the test fails and says what to install.
+//! Nothing here is skipped: without Chromium, Firefox, node or npm the test fails and says what
+//! to install.
 
 mod common;
 
@@ -22,8 +24,11 @@ use std::time::{Duration, Instant};
 
 use common::{BIN, repo_root};
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
-/// The whole node run (both modes, every check) must finish well inside CI's time.
-const NODE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+const DEFAULT_FIREFOX: &str = "/usr/bin/firefox-esr";
+/// The npm packages run.mjs needs, pinned in tests/browser/package.json.
+const NPM_PACKAGES: [&str; 2] = ["playwright-core", "puppeteer-core"];
+/// The whole node run (both engines, both modes, every check) must finish well inside CI's time.
+const NODE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 fn harness_dir() -> PathBuf {
     repo_root().join("tests/browser")
@@ -33,6 +38,12 @@ fn chromium_path() -> PathBuf {
     std::env::var_os("SHUYUAN_CHROMIUM")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(DEFAULT_CHROMIUM))
+}
+
+fn firefox_path() -> PathBuf {
+    std::env::var_os("SHUYUAN_FIREFOX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_FIREFOX))
 }
 
 /// Fail (not skip) with a message that says how to get the missing tool.
@@ -48,33 +59,35 @@ fn require_tool(program: &str, hint: &str) {
     }
 }
 
-/// The version pinned in tests/browser/package.json, e.g. "1.65.1".
-fn pinned_playwright_version(dir: &Path) -> String {
+/// The version of `package` pinned in tests/browser/package.json, e.g. "1.65.1".
+fn pinned_version(dir: &Path, package: &str) -> String {
     let text =
         std::fs::read_to_string(dir.join("package.json")).expect("read tests/browser/package.json");
     let json: serde_json::Value =
         serde_json::from_str(&text).expect("parse tests/browser/package.json");
-    json["dependencies"]["playwright-core"]
+    json["dependencies"][package]
         .as_str()
-        .expect("tests/browser/package.json pins playwright-core")
+        .unwrap_or_else(|| panic!("tests/browser/package.json pins {package}"))
         .to_string()
 }
 
-fn installed_playwright_version(dir: &Path) -> Option<String> {
-    let text =
-        std::fs::read_to_string(dir.join("node_modules/playwright-core/package.json")).ok()?;
+fn installed_version(dir: &Path, package: &str) -> Option<String> {
+    let manifest = dir.join("node_modules").join(package).join("package.json");
+    let text = std::fs::read_to_string(manifest).ok()?;
     let json: serde_json::Value = serde_json::from_str(&text).ok()?;
     json["version"].as_str().map(str::to_string)
 }
 
-/// Make sure tests/browser/node_modules holds the pinned playwright-core, running `npm ci` if not.
+/// Make sure tests/browser/node_modules holds the pinned packages, running `npm ci` if not.
 /// Both tests call it at once on a fresh clone: one installs while the other waits.
 fn ensure_node_modules() {
     static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = harness_dir();
-    let pinned = pinned_playwright_version(&dir);
-    if installed_playwright_version(&dir).as_deref() == Some(pinned.as_str()) {
+    let up_to_date = |package: &str| {
+        installed_version(&dir, package).as_deref() == Some(pinned_version(&dir, package).as_str())
+    };
+    if NPM_PACKAGES.iter().all(|p| up_to_date(p)) {
         return;
     }
     require_tool(
@@ -87,21 +100,24 @@ fn ensure_node_modules() {
         .args(["ci", "--no-audit", "--no-fund", "--prefix"])
         .arg(&dir)
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+        .env("PUPPETEER_SKIP_DOWNLOAD", "1")
         .output()
         .expect("run npm ci");
     assert!(
         out.status.success(),
-        "`npm ci --prefix tests/browser` failed ({}); the browser tests need playwright-core from the npm registry.\n\
+        "`npm ci --prefix tests/browser` failed ({}); the browser tests need playwright-core and puppeteer-core from the npm registry.\n\
          stdout:\n{}\nstderr:\n{}",
         out.status,
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        installed_playwright_version(&dir).as_deref(),
-        Some(pinned.as_str()),
-        "npm ci did not install playwright-core {pinned} into tests/browser/node_modules"
-    );
+    for package in NPM_PACKAGES {
+        assert!(
+            up_to_date(package),
+            "npm ci did not install {package} {} into tests/browser/node_modules",
+            pinned_version(&dir, package)
+        );
+    }
 }
 
 /// Run a command with its stdout and stderr going to `log`, killing it after `timeout`.
@@ -175,7 +191,7 @@ fn unpack(dir: &Path) -> PathBuf {
 }
 
 #[test]
-fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
+fn sample_site_works_in_chromium_and_firefox_from_file_and_from_a_sub_path() {
     let chromium = chromium_path();
     assert!(
         chromium.is_file(),
@@ -183,6 +199,14 @@ fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
          apt-get install -y chromium fonts-noto-cjk\n\
          (or point SHUYUAN_CHROMIUM at another Chromium binary)",
         chromium.display()
+    );
+    let firefox = firefox_path();
+    assert!(
+        firefox.is_file(),
+        "{} not found. The browser tests also run in Debian's Firefox ESR:\n    \
+         apt-get install -y firefox-esr\n\
+         (or point SHUYUAN_FIREFOX at another Firefox binary)",
+        firefox.display()
     );
     require_tool(
         "node",
@@ -219,6 +243,11 @@ fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
     //    one, for checks/fold.mjs.
     let ranking = build_fixture(tmp.path(), "ranking");
     let fold = build_fixture(tmp.path(), "fold");
+    //    And the hostile one, for checks/xss.mjs, with its attachment.
+    let xss = build_fixture_with(tmp.path(), "xss", |root| {
+        let attachment = root.join("content/guides/fujian").join(XSS_ATTACHMENT);
+        std::fs::write(&attachment, "附件\n").expect("write the hostile attachment");
+    });
 
     // 4. Run every browser check against it.
     let mut node = Command::new("node");
@@ -226,9 +255,11 @@ fn sample_site_works_in_chromium_from_file_and_from_a_sub_path() {
         .arg(&site)
         .current_dir(repo_root())
         .env("SHUYUAN_CHROMIUM", &chromium)
+        .env("SHUYUAN_FIREFOX", &firefox)
         .env("SHUYUAN_PACKED_SITE", &packed)
         .env("SHUYUAN_RANKING_SITE", &ranking)
-        .env("SHUYUAN_FOLD_SITE", &fold);
+        .env("SHUYUAN_FOLD_SITE", &fold)
+        .env("SHUYUAN_XSS_SITE", &xss);
     let (ok, log) = run_logged(node, &tmp.path().join("node.log"), NODE_TIMEOUT);
     println!("{log}");
     if !ok {
@@ -282,14 +313,24 @@ fn an_open_page_reloads_itself_after_an_edit() {
     assert!(ok, "live reload in Chromium failed:\n{log}");
 }
 
+/// The file name tests/fixtures/xss links as an attachment: written by the test, because a
+/// name with `<`, `>` and `"` cannot be checked out on Windows (`ATTACHMENT` in checks/xss.mjs).
+const XSS_ATTACHMENT: &str = "\"><img src=x onerror=__xss(20)>' autofocus onfocus='__xss(20)'.txt";
+
 /// Builds `tests/fixtures/<name>` (with the default theme) into `<tmp>/<name>/public`.
 fn build_fixture(tmp: &Path, name: &str) -> PathBuf {
+    build_fixture_with(tmp, name, |_| {})
+}
+
+/// [`build_fixture`], after `prepare` has added to the copied fixture.
+fn build_fixture_with(tmp: &Path, name: &str, prepare: impl FnOnce(&Path)) -> PathBuf {
     let root = tmp.join(name);
     common::copy_dir(&repo_root().join("tests/fixtures").join(name), &root);
     common::copy_dir(
         &repo_root().join("themes/default"),
         &root.join("themes/default"),
     );
+    prepare(&root);
     let out = root.join("public");
     let build = Command::new(BIN)
         .arg("build")

@@ -137,11 +137,13 @@ export class Monitor {
 
 /**
  * Build the ctx for one mode.
- * @param {{mode:'file'|'http', base:string, siteDir:string, origin?:string, prefix?:string, monitor:Monitor, state:object}} o
+ * @param {{engine:'chromium'|'firefox', mode:'file'|'http', base:string, siteDir:string, origin?:string, prefix?:string, monitor:Monitor, state:object}} o
  */
 export function makeCtx(o) {
   const notes = [];
   const ctx = {
+    /** `'chromium'` or `'firefox'`. */
+    engine: o.engine,
     mode: o.mode,
     /** Site root URL, ending in `/` (file:///…/site/ or http://127.0.0.1:PORT/kb/training/). */
     base: o.base,
@@ -151,6 +153,8 @@ export function makeCtx(o) {
     monitor: o.monitor,
     /** Shared between the checks of one mode (e.g. discovered sections), reset per mode. */
     state: o.state,
+    /** Fixture sites named by the environment: { xss: { dir, base } }, `base` in this mode. */
+    fixtures: o.fixtures || {},
     notes,
     norm,
 

@@ -74,9 +74,11 @@ export function resolveSitePath(siteDir, prefix, decodedPath) {
  * Start the server on 127.0.0.1 with a random free port.
  * Resolves to { origin, prefix, base, log, close() } where `base` is the site root URL
  * (ending in `/`) and `log` lists every request as { method, url, status }.
+ * `fixtures` ({ '/kb/xss/': dir, … }) serves more sites on the same origin under their own
+ * prefixes, so checks of a fixture site see the same origin rules as the main site.
  */
-export async function startServer(siteDir, prefix = '/kb/training/') {
-  siteDir = path.resolve(siteDir);
+export async function startServer(siteDir, prefix = '/kb/training/', fixtures = {}) {
+  const sites = [[prefix, path.resolve(siteDir)], ...Object.entries(fixtures).map(([p, d]) => [p, path.resolve(d)])];
   const log = [];
   const server = http.createServer((req, res) => {
     const send = (status, body, headers = {}) => {
@@ -92,7 +94,8 @@ export async function startServer(siteDir, prefix = '/kb/training/') {
     } catch {
       return send(400, 'bad request\n');
     }
-    const file = resolveSitePath(siteDir, prefix, decoded);
+    const [sitePrefix, dir] = sites.find(([p]) => decoded.startsWith(p)) || sites[0];
+    const file = resolveSitePath(dir, sitePrefix, decoded);
     if (!file) return send(404, `404 not found: ${decoded}\n`);
     let body;
     try {

@@ -11,13 +11,31 @@
 (function (global) {
   "use strict";
 
+  // The tokenizer needs Unicode property classes (\p{…}), which browsers before 2018–2020 cannot
+  // read. They are built with new RegExp below, never written as literals, so such a browser
+  // gets here instead of stopping at a syntax error; the core is then `false`, and search.js
+  // tells the reader why search does not work.
+  var UNICODE_CLASSES = (function () {
+    try {
+      return new RegExp("\\p{L}", "u").test("书");
+    } catch (e) {
+      return false;
+    }
+  })();
+  if (!UNICODE_CLASSES) {
+    if (typeof module === "object" && module.exports) module.exports = false;
+    else (global.__shuyuan = global.__shuyuan || {}).core = false;
+    return;
+  }
+
   /* ------------------------------------------------------------------ tokenizer */
 
   var HAN = 1, WORD = 2, SEP = 0;
   var MAX_WORD_CHARS = 32;
   var GRAM = "\u0001";
-  var ALNUM = /[\p{Alphabetic}\p{N}]/u;
-  var SPACE = /\p{White_Space}/u;
+  var ALNUM = new RegExp("[\\p{Alphabetic}\\p{N}]", "u");
+  var SPACE = new RegExp("\\p{White_Space}", "u");
+  var EDGE_SPACES = new RegExp("^\\p{White_Space}+|\\p{White_Space}+$", "gu");
 
   // Traditional characters folded to simplified, the table Rust uses (OpenCC's TSCharacters,
   // derived by build.rs): for each pair in code point order, the distance from the previous
@@ -143,7 +161,7 @@
   }
 
   function trim(s) {
-    return s.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, "");
+    return s.replace(EDGE_SPACES, "");
   }
 
   // What a page must hold for the term's text to occur in it (see src/search/query.rs).

@@ -16,6 +16,25 @@
   var ROOT = typeof window.__shuyuanRoot === "string" ? window.__shuyuanRoot : "";
   var BASE = ROOT + "search/";
   var C = NS.core;
+  // search-core.js sets the core to false in a browser that cannot read \p{…} regexes.
+  if (C === false) {
+    var tooOld = function () {
+      var page = document.getElementById("sy-search-page");
+      if (!page) return;
+      var note = document.createElement("div");
+      note.className = "sy-noscript";
+      note.setAttribute("role", "note");
+      note.textContent = "当前浏览器版本过旧，无法使用全文搜索。请换用新版的 Edge、Chrome、Firefox 或 360 安全浏览器（极速模式）打开本页；也可以通过栏目导航浏览全部内容。";
+      page.appendChild(note);
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", tooOld);
+    else tooOld();
+    return;
+  }
+  if (!C) {
+    if (window.console) console.error("书院搜索：static/search-core.js 没有加载，搜索不可用");
+    return;
+  }
   var parseQuery = C.parseQuery, expand = C.expand, plan = C.plan, trim = C.trim;
   var varints = C.varints, postings = C.postings, heavyStub = C.heavyStub, keyHash = C.keyHash;
   var allKeys = C.allKeys, mark = C.mark, esc = C.esc, markedHtml = C.markedHtml;
