@@ -795,11 +795,14 @@ impl Contexts<'_> {
                 &status.map_or_else(|| section_page_url(section, k), |v| views[v].page_url(k)),
             )
         };
+        let (intro_lead, intro_more) = crate::html::split_lead(&section.html, INTRO_LEAD_CHARS);
         json!({
             "section": {
                 "title": section.title,
                 "url": encode_path(&section.url),
                 "content": section.html,
+                "intro_lead": intro_lead,
+                "intro_more": intro_more,
                 "kind": kind,
                 "kind_label": kind_label,
                 "breadcrumbs": self.breadcrumbs(index, status.is_some()),
@@ -821,6 +824,10 @@ impl Contexts<'_> {
         })
     }
 }
+
+/// A section page shows at most this many characters of its introduction before its list;
+/// the rest folds behind “展开说明”, so the list starts on the first screen.
+const INTRO_LEAD_CHARS: usize = 120;
 
 /// The root the 404 page links from. A server shows that page for a missing address in any
 /// folder, where links relative to the site root would break, so with a `base_url` it links
