@@ -381,6 +381,9 @@ mod tests {
         assert_eq!(split_lead(html, 5), ("", html));
         let list_first = "<ul><li>甲</li></ul><p>乙丙</p>";
         assert_eq!(split_lead(list_first, 2), ("", list_first));
-        assert_eq!(split_lead("<p>只有一段</p>\n", 40), ("<p>只有一段</p>\n", ""));
+        assert_eq!(
+            split_lead("<p>只有一段</p>\n", 40),
+            ("<p>只有一段</p>\n", "")
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod incremental;
 pub mod load;
 pub mod markdown;
 pub mod nesting;
+pub mod not_found;
 pub mod pack;
 pub mod parse;
 pub mod paths;

@@ -378,7 +378,8 @@ pub(crate) fn render_jobs(
         .filter_map(|job| {
             let mut context = tera::Context::new();
             let root = if job.template == "404.html" {
-                not_found_root(site.config.base_url.as_deref())
+                context.insert("site_top_names", &crate::not_found::top_names(site));
+                crate::not_found::root(site.config.base_url.as_deref())
             } else {
                 root_prefix(&job.path)
             };
@@ -828,25 +829,6 @@ impl Contexts<'_> {
 /// A section page shows at most this many characters of its introduction before its list;
 /// the rest folds behind “展开说明”, so the list starts on the first screen.
 const INTRO_LEAD_CHARS: usize = 120;
-
-/// The root the 404 page links from. A server shows that page for a missing address in any
-/// folder, where links relative to the site root would break, so with a `base_url` it links
-/// from that address's path (`https://host/kb/` → `/kb/`); without one, relatively (right at
-/// the site root only).
-fn not_found_root(base_url: Option<&str>) -> String {
-    let Some(base) = base_url else {
-        return String::new();
-    };
-    let path = match base.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |at| &rest[at..]),
-        None => base,
-    };
-    if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("/{path}")
-    }
-}
 
 /// `sitemap.xml`: absolute when `base_url` is configured, otherwise root-relative.
 pub fn sitemap(site: &Site, training: &Training) -> String {

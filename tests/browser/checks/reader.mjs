@@ -36,6 +36,42 @@ function firstEntryBox(page) {
   });
 }
 
+
+/** What the 404 page shows at `url`: loaded stylesheets, body font, where its links lead. */
+async function notFoundLooks(page, url) {
+  const resp = await page.goto(url, { waitUntil: 'load' });
+  const r = await page.evaluate(() => ({
+    sheets: [...document.querySelectorAll('link[rel~="stylesheet"]')]
+      .filter((l) => !l.media || l.media === 'all' || matchMedia(l.media).matches)
+      .map((l) => ({ href: l.href, loaded: !!l.sheet })),
+    styled: getComputedStyle(document.body).display === 'flex',
+    h1: (document.querySelector('h1') || {}).textContent || '',
+    links: [...document.querySelectorAll('a[href]')].map((a) => ({ text: a.textContent.trim(), href: a.href, raw: a.getAttribute('href') })),
+  }));
+  return { status: resp ? resp.status() : 0, ...r };
+}
+
+/** Problems with the 404 page as shown at `url`: unstyled, or links that miss the site. */
+async function notFoundProblems(page, ctx, url) {
+  const r = await notFoundLooks(page, url);
+  const out = [];
+  if (!r.h1) out.push(`no heading (status ${r.status}): the server did not show the 404 page`);
+  if (!r.sheets.length || !r.sheets.every((s) => s.loaded)) out.push(`stylesheets not loaded: ${JSON.stringify(r.sheets)}`);
+  if (!r.styled) out.push('the page is unstyled');
+  const home = r.links.find((l) => l.text === '返回首页');
+  if (!home || home.href !== ctx.url('index.html')) out.push(`返回首页 leads to ${home ? home.href : 'nowhere'}, not ${ctx.url('index.html')}`);
+  for (const l of r.links) {
+    const target = l.href.split('#')[0];
+    if (target === url.split('#')[0]) continue; // a place on this page (跳到正文)
+    if (l.raw.startsWith('#')) {
+      out.push(`the in-page link ${l.raw} leads to ${l.href}`);
+    } else if (!ctx.fileFor(target)) {
+      out.push(`link "${l.text}" leads to ${l.href}, which is not a file of the site`);
+    }
+  }
+  return out;
+}
+
 export default [
   {
     name: 'section pages: the list starts on the first screen; a long introduction folds; the handout is a small link',
@@ -97,6 +133,62 @@ export default [
       }
       ctx.assert(withFold > 0, 'no section folds its introduction: the sample site has one long enough to fold');
       ctx.assert(withHandout > 0, 'no section links its handout (打印讲义)');
+    },
+  },
+
+  {
+    name: '404 page: keeps its style and links when shown below the root, without base_url',
+    async run(page, ctx) {
+      if (ctx.mode === 'file') {
+        const problems = await notFoundProblems(page, ctx, ctx.url('404.html'));
+        ctx.assert(problems.length === 0, () => `404.html from file://:\n${problems.join('\n')}`);
+        return;
+      }
+      // The server shows 404.html for a missing address at any depth (tests/browser/lib/server.mjs).
+      const sections = await sectionPaths(page, ctx);
+      await ctx.goto(page, 'index.html');
+      // Forget the root the site's pages record, to see what the address alone tells.
+      await page.evaluate(() => {
+        const site = document.querySelector('meta[name="shuyuan-site"]').content;
+        localStorage.removeItem('shuyuan:root:' + site);
+      });
+      const folder = sections[0].split('/')[0];
+      const cases = [
+        ctx.url('404.html'),
+        ctx.url('missing.html'),
+        ctx.url(`${folder}/missing.html`),
+        ctx.url(`${folder}/sub/deeper/missing.html`),
+      ];
+      for (const url of cases) {
+        if (!url.endsWith('/404.html')) ctx.expectMissing(url);
+        const problems = await notFoundProblems(page, ctx, url);
+        ctx.note(`${ctx.rel(url)}: ${problems.length ? problems.join('; ') : 'styled, links resolve'}`);
+        ctx.assert(problems.length === 0, () => `the 404 page shown at ${ctx.rel(url)}:\n${problems.join('\n')}`);
+      }
+      // A folder the site does not have says nothing about the root: the root an earlier page of
+      // the site recorded in this browser does.
+      await ctx.goto(page, sections[0]);
+      const unknown = ctx.url('no-such-folder/sub/missing.html');
+      ctx.expectMissing(unknown);
+      const problems = await notFoundProblems(page, ctx, unknown);
+      ctx.assert(problems.length === 0, () => `the 404 page shown at ${ctx.rel(unknown)} after a visit to ${sections[0]}:\n${problems.join('\n')}`);
+    },
+  },
+
+  {
+    name: 'search page: a quoted phrase is quoted once in the result summary',
+    async run(page, ctx) {
+      const sections = await sectionPaths(page, ctx);
+      await ctx.goto(page, sections[0]);
+      const title = await page.locator('main .sy-list .sy-item-title a').first().textContent();
+      const phrase = title.replace(/[^\p{Script=Han}]/gu, '').slice(0, 4);
+      for (const q of [`"${phrase}"`, `“${phrase}”`]) {
+        await ctx.goto(page, `search.html?q=${encodeURIComponent(q)}`);
+        await page.locator('#sy-search-page .sy-result').first().waitFor();
+        const summary = (await page.locator('#sy-search-page .sy-summary').textContent()).trim();
+        ctx.note(`${q}: ${summary}`);
+        ctx.assert(summary.startsWith(`“${phrase}”`) && !/““|””/.test(summary), `the summary for ${q} reads "${summary}"`);
+      }
     },
   },
 ];

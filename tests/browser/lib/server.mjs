@@ -8,6 +8,8 @@
 //   - `..` segments never escape the site directory;
 //   - every file gets its real MIME type and `X-Content-Type-Options: nosniff`, so a script or
 //     stylesheet with the wrong type is refused the way a strict host would refuse it.
+//   - a missing address under the prefix, in any folder, gets the site's own 404.html with
+//     status 404, as an intranet server configured for the site does (nginx `error_page`).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -93,7 +95,11 @@ export async function startServer(siteDir, prefix = '/kb/training/') {
       return send(400, 'bad request\n');
     }
     const file = resolveSitePath(siteDir, prefix, decoded);
-    if (!file) return send(404, `404 not found: ${decoded}\n`);
+    if (!file) {
+      const page = decoded.startsWith(prefix) ? resolveSitePath(siteDir, prefix, prefix + '404.html') : null;
+      if (!page) return send(404, `404 not found: ${decoded}\n`);
+      return send(404, fs.readFileSync(page), { 'Content-Type': mimeType(page), 'X-Content-Type-Options': 'nosniff' });
+    }
     let body;
     try {
       body = fs.readFileSync(file);

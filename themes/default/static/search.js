@@ -619,6 +619,13 @@
     return { ranges: merged, score: score };
   }
 
+  // A query as the page quotes it: in “…”, without doubling the quotes a phrase search already has
+  // (“"四议两公开"” read ““四议两公开””).
+  function quoted(q) {
+    var m = /^\s*["“”＂]([^"“”＂]*)["“”＂]\s*$/.exec(q);
+    return "“" + (m ? m[1] : q) + "”";
+  }
+
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c];
@@ -828,7 +835,7 @@
         return needPages(shown.map(function (r) { return r.id; })).then(function () {
           if (mine !== seq) return;
           if (!shown.length) {
-            show("<div class=\"sy-dd-empty\">没有找到“" + esc(q) + "”的结果</div>");
+            show("<div class=\"sy-dd-empty\">没有找到" + esc(quoted(q)) + "的结果</div>");
             return;
           }
           var html = exactFirst(res.terms, shown).map(function (r, i) {
@@ -1036,10 +1043,10 @@
     // The summary line for `count` results. An empty result suggests only what the reader did:
     // filters when one is set, quotes when the query has them (a quoted phrase must occur as is).
     function summary(count) {
-      if (count) return s.q ? "“" + s.q + "”共 " + count + " 条结果" : "共 " + count + " 篇";
+      if (count) return s.q ? quoted(s.q) + "共 " + count + " 条结果" : "共 " + count + " 篇";
       if (!s.q) return "没有符合筛选条件的页面。";
       var advice = filtersOn() ? "可以换个说法，或去掉筛选条件。" : /["“”＂]/.test(s.q) ? "可以换个说法，或去掉引号。" : "可以换个说法再试。";
-      return "没有找到“" + s.q + "”的结果。" + advice;
+      return "没有找到" + quoted(s.q) + "的结果。" + advice;
     }
 
     function render() {

@@ -2,6 +2,7 @@
  * Plain ES5, no modules, no network access: works when opened from file://.
  * 1. Highlights the table-of-contents entry of the section being read.
  * 2. Folds the table of contents on narrow screens (it stays open on wide ones).
+ * 3. Over HTTP, records where the site's root is, for the 404 page a server shows in any folder.
  */
 (function () {
   "use strict";
@@ -95,6 +96,20 @@
     update();
   }
 
+  // The 404 page (404.html) reads this when a server shows it below the root and the address
+  // does not say where the root is. The key names the site, as the learning progress does.
+  function recordRoot() {
+    if (!/^https?:$/.test(location.protocol) || /\bsy-404\b/.test(document.body.className)) { return; }
+    var sheet = document.querySelector('link[rel="stylesheet"][href$="static/style.css"]');
+    var site = document.querySelector('meta[name="shuyuan-site"]');
+    if (!sheet || !site) { return; }
+    var root = sheet.href.replace(/^[a-z]+:\/\/[^\/]*/i, "").replace(/static\/style\.css$/, "");
+    try {
+      window.localStorage.setItem("shuyuan:root:" + site.getAttribute("content"), root);
+    } catch (e) { /* no storage: the 404 page looks at its address alone */ }
+  }
+
+  recordRoot();
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", initToc, false);
   } else {
