@@ -244,7 +244,7 @@ export default [
       // Forget the root the site's pages record, to see what the address alone tells.
       await page.evaluate(() => {
         const site = document.querySelector('meta[name="shuyuan-site"]').content;
-        localStorage.removeItem('shuyuan:root:' + site);
+        localStorage.removeItem('shuyuan:base:' + site);
       });
       const folder = sections[0].split('/')[0];
       const cases = [

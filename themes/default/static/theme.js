@@ -107,7 +107,7 @@
     if (!sheet || !site) { return; }
     var root = sheet.href.replace(/^[a-z]+:\/\/[^\/]*/i, "").replace(/static\/style\.css$/, "");
     try {
-      window.localStorage.setItem("shuyuan:root:" + site.getAttribute("content"), root);
+      window.localStorage.setItem("shuyuan:base:" + site.getAttribute("content"), root);
     } catch (e) { /* no storage: the 404 page looks at its address alone */ }
   }
 
