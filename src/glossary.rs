@@ -54,7 +54,7 @@ pub struct Glossary {
     pub title: String,
     /// The introduction (the file's body), links resolved for [`URL`].
     pub intro_html: String,
-    /// Sorted by the term's characters.
+    /// In pinyin order (see [`index_letter`]).
     pub terms: Vec<Term>,
 }
 
@@ -280,7 +280,7 @@ impl GlossarySource {
                 ),
             }
         }
-        terms.sort_by(|a, b| a.term.cmp(&b.term));
+        terms.sort_by_cached_key(|t| sort_key(&t.term));
         let mut used: HashSet<String> = HashSet::new();
         for term in &mut terms {
             let base = crate::markdown::slugify(&term.term);
@@ -298,6 +298,44 @@ impl GlossarySource {
             terms,
         }
     }
+}
+
+/// The heading a term is listed under on the glossary page: the first letter of its pinyin
+/// (or of a Latin first letter), `#` for terms that start with anything else (`1+1+N`).
+pub fn index_letter(term: &str) -> char {
+    let Some(first) = term.chars().next() else {
+        return '#';
+    };
+    let latin = match pinyin::ToPinyin::to_pinyin(&first) {
+        Some(reading) => reading.plain().chars().next(),
+        None => Some(first),
+    };
+    match latin {
+        Some(c) if c.is_ascii_alphabetic() => c.to_ascii_uppercase(),
+        _ => '#',
+    }
+}
+
+/// Glossary order, as a Chinese dictionary sorts: by letter heading (`#` last), then syllable
+/// by syllable in pinyin with the tone deciding between equal spellings (ā before á), then by
+/// the characters. A character without a reading counts as itself, lowercased.
+fn sort_key(term: &str) -> (bool, Vec<String>, String) {
+    let syllables = term
+        .chars()
+        .map(|c| match pinyin::ToPinyin::to_pinyin(&c) {
+            Some(reading) => {
+                let spelled = reading.with_tone_num_end();
+                // The neutral tone has no digit: it sorts after the four tones.
+                if spelled.ends_with(|d: char| d.is_ascii_digit()) {
+                    spelled.to_string()
+                } else {
+                    format!("{spelled}5")
+                }
+            }
+            None => c.to_lowercase().collect(),
+        })
+        .collect();
+    (index_letter(term) == '#', syllables, term.to_string())
 }
 
 /// Elements whose text is never marked: links and headings already stand out, code is
@@ -511,5 +549,37 @@ mod tests {
         let g = glossary(&[("A&B", &[])]);
         let (out, _) = g.matcher().annotate("<p>见 A&amp;B 条</p>").unwrap();
         assert!(out.contains(">A&amp;B</abbr>"), "{out}");
+    }
+
+    #[test]
+    fn terms_sort_by_pinyin_under_letter_headings() {
+        let mut terms = [
+            "网格员",
+            "两委",
+            "安全",
+            "阿姨",
+            "1+1+N",
+            "APP",
+            "业委会",
+            "下沉干部",
+            "大党委",
+        ];
+        terms.sort_by_cached_key(|t| super::sort_key(t));
+        assert_eq!(
+            terms,
+            [
+                "APP",
+                "阿姨",
+                "安全",
+                "大党委",
+                "两委",
+                "网格员",
+                "下沉干部",
+                "业委会",
+                "1+1+N"
+            ]
+        );
+        let letters: Vec<char> = terms.iter().map(|t| super::index_letter(t)).collect();
+        assert_eq!(letters, ['A', 'A', 'A', 'D', 'L', 'W', 'X', 'Y', '#']);
     }
 }

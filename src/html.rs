@@ -252,6 +252,75 @@ fn scan_tag(rest: &str) -> Option<Tag<'_>> {
     None
 }
 
+/// An introduction cut into the lead a list page always shows and the rest it folds away
+/// (`(lead, rest)`, one of them possibly empty). The lead is the first top-level element when
+/// that is a paragraph of at most `max_chars` characters of text; an introduction of at most
+/// that many characters is all lead, and a longer one that does not open with such a
+/// paragraph folds whole.
+pub fn split_lead(html: &str, max_chars: usize) -> (&str, &str) {
+    if let Some(end) = lead_end(html, max_chars) {
+        return html.split_at(end);
+    }
+    let text_chars: usize = tokens(html)
+        .map(|t| match t {
+            Token::Text(s) => s.chars().count(),
+            _ => 0,
+        })
+        .sum();
+    if text_chars <= max_chars {
+        (html, "")
+    } else {
+        ("", html)
+    }
+}
+
+/// The end of the first top-level element when it is a paragraph of at most `max_chars`
+/// characters of text and something follows it.
+fn lead_end(html: &str, max_chars: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_lead = false;
+    let mut chars = 0usize;
+    let mut offset = 0usize;
+    for token in tokens(html) {
+        let len = match token {
+            Token::Text(s) | Token::Other(s) => s.len(),
+            Token::Tag(t) => t.raw.len(),
+        };
+        offset += len;
+        match token {
+            Token::Text(s) if in_lead => chars += s.chars().count(),
+            Token::Text(s) if depth == 0 && s.trim().is_empty() => {}
+            Token::Tag(t) if depth == 0 && !in_lead => {
+                if t.closing || !t.is("p") {
+                    return None;
+                }
+                in_lead = true;
+                depth = 1;
+            }
+            Token::Tag(t) if in_lead && !is_void(t.name) && !t.raw.ends_with("/>") => {
+                if t.closing {
+                    depth -= 1;
+                } else {
+                    depth += 1;
+                }
+                if depth == 0 {
+                    let rest_empty = html[offset..].trim().is_empty();
+                    return (chars <= max_chars && !rest_empty).then_some(offset);
+                }
+            }
+            Token::Text(_) | Token::Tag(_) | Token::Other(_) if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+fn is_void(name: &str) -> bool {
+    ["br", "img", "hr", "input", "wbr", "col", "area", "source"]
+        .iter()
+        .any(|v| name.eq_ignore_ascii_case(v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,5 +369,21 @@ mod tests {
             panic!("no tag");
         };
         assert_eq!(h.heading_level(), Some(3));
+    }
+
+    #[test]
+    fn a_short_first_paragraph_is_the_lead() {
+        let html = "<p>本栏目<strong>摘编</strong>政策。<br>二行</p>\n<ul>\n<li>甲</li>\n</ul>\n";
+        let (lead, rest) = split_lead(html, 40);
+        assert_eq!(lead, "<p>本栏目<strong>摘编</strong>政策。<br>二行</p>");
+        assert_eq!(rest, "\n<ul>\n<li>甲</li>\n</ul>\n");
+        // Too long a first paragraph, or none: everything folds. A short intro: all lead.
+        assert_eq!(split_lead(html, 5), ("", html));
+        let list_first = "<ul><li>甲</li></ul><p>乙丙</p>";
+        assert_eq!(split_lead(list_first, 2), ("", list_first));
+        assert_eq!(
+            split_lead("<p>只有一段</p>\n", 40),
+            ("<p>只有一段</p>\n", "")
+        );
     }
 }

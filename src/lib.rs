@@ -16,6 +16,7 @@ pub mod load;
 pub mod lock;
 pub mod markdown;
 pub mod nesting;
+pub mod not_found;
 pub mod pack;
 pub mod parse;
 pub mod paths;

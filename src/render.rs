@@ -374,7 +374,8 @@ pub(crate) fn render_jobs(
         .filter_map(|job| {
             let mut context = tera::Context::new();
             let root = if job.template == "404.html" {
-                not_found_root(site.config.base_url.as_deref())
+                context.insert("site_top_names", &crate::not_found::top_names(site));
+                crate::not_found::root(site.config.base_url.as_deref())
             } else {
                 root_prefix(&job.path)
             };
@@ -792,11 +793,14 @@ impl Contexts<'_> {
                 &status.map_or_else(|| section_page_url(section, k), |v| views[v].page_url(k)),
             )
         };
+        let (intro_lead, intro_more) = crate::html::split_lead(&section.html, INTRO_LEAD_CHARS);
         json!({
             "section": {
                 "title": section.title,
                 "url": encode_path(&section.url),
                 "content": section.html,
+                "intro_lead": intro_lead,
+                "intro_more": intro_more,
                 "kind": kind,
                 "kind_label": kind_label,
                 "breadcrumbs": self.breadcrumbs(index, status.is_some()),
@@ -819,24 +823,9 @@ impl Contexts<'_> {
     }
 }
 
-/// The root the 404 page links from. A server shows that page for a missing address in any
-/// folder, where links relative to the site root would break, so with a `base_url` it links
-/// from that address's path (`https://host/kb/` → `/kb/`); without one, relatively (right at
-/// the site root only).
-fn not_found_root(base_url: Option<&str>) -> String {
-    let Some(base) = base_url else {
-        return String::new();
-    };
-    let path = match base.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |at| &rest[at..]),
-        None => base,
-    };
-    if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("/{path}")
-    }
-}
+/// A section page shows at most this many characters of its introduction before its list;
+/// the rest folds behind “展开说明”, so the list starts on the first screen.
+const INTRO_LEAD_CHARS: usize = 120;
 
 /// `sitemap.xml`: absolute when `base_url` is configured, otherwise root-relative.
 pub fn sitemap(site: &Site, training: &Training) -> String {

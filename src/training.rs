@@ -682,11 +682,23 @@ impl Training {
                 })
             })
             .collect();
+        // Terms come in pinyin order, so each letter's terms are one run.
+        let mut groups: Vec<Value> = Vec::new();
+        for (term, value) in glossary.terms.iter().zip(&terms) {
+            let letter = crate::glossary::index_letter(&term.term).to_string();
+            if groups.last().is_none_or(|g| g["letter"] != letter.as_str()) {
+                groups.push(json!({ "letter": letter, "terms": [] }));
+            }
+            if let Some(Value::Array(list)) = groups.last_mut().map(|g| &mut g["terms"]) {
+                list.push(value.clone());
+            }
+        }
         json!({ "glossary": {
             "title": glossary.title,
             "url": crate::glossary::URL,
             "intro_html": glossary.intro_html,
             "terms": terms,
+            "groups": groups,
         }})
     }
 

@@ -71,7 +71,9 @@ fn fingerprint(site: &Site, training: &Training, cards: &[u64], what: &What) -> 
         What::Training(View::Changes) => shown(&mut h, &training.changes),
         // The home page lists the newest pages of the whole site: cheaper to render than to
         // work out, so it is always rendered (see `super::restructure`).
-        What::Home | What::Plain | What::Training(_) => {}
+        What::Home | What::Training(_) => {}
+        // The 404 page names what the root holds (a new root page or alias adds a name).
+        What::Plain => crate::not_found::top_names(site).hash(&mut h),
         What::Section(s, number, total) | What::Status(s, _, number, total) => {
             let section = &site.sections[s];
             let views = &training.statuses[s];

@@ -73,6 +73,48 @@ export default [
   },
 
   {
+    name: 'a learning-path page offers 开始学习, then 继续学习 at the first step not learned',
+    async run(page, ctx) {
+      const p = await firstPath(page, ctx);
+      await ctx.goto(page, p.url);
+      await page.evaluate(() => localStorage.clear());
+      await reload(page, ctx);
+      const go = page.locator('a.sy-path-go');
+      const button = async () => ({ text: (await go.textContent()).trim(), href: await go.evaluate((a) => a.href) });
+      ctx.equal(await go.count(), 1, 'start buttons on the path page');
+      let b = await button();
+      ctx.assert(b.text === '开始学习' && b.href === p.steps[0], `before any tick the button reads "${b.text}" -> ${b.href}, not 开始学习 -> ${p.steps[0]}`);
+
+      // Step 1 learned (ticked on its own page): continue at step 2.
+      await ctx.goto(page, p.steps[0]);
+      await page.locator(`input.sy-study-toggle[data-path="${p.slug}"]`).check();
+      await ctx.goto(page, p.url);
+      b = await button();
+      ctx.assert(b.text === '继续学习' && b.href === p.steps[1], `after step 1 the button reads "${b.text}" -> ${b.href}, not 继续学习 -> ${p.steps[1]}`);
+
+      // Steps 1 and 3 learned: still the first one not learned, step 2; ticking it here moves on.
+      const toggles = page.locator('.sy-step input.sy-study-toggle');
+      if (p.steps.length > 2) {
+        await toggles.nth(2).check();
+        b = await button();
+        ctx.equal(b.href, p.steps[1], 'the button after steps 1 and 3');
+      }
+      await toggles.nth(1).check();
+      b = await button();
+      const expected = p.steps.length > 3 ? p.steps[3] : p.steps[0];
+      ctx.equal(b.href, expected, 'the button right after ticking step 2 on the path page');
+
+      // Every step learned: back to step 1 for review.
+      for (let i = 0; i < p.steps.length; i++) if (!(await toggles.nth(i).isChecked())) await toggles.nth(i).check();
+      await reload(page, ctx);
+      b = await button();
+      ctx.assert(b.href === p.steps[0] && b.text !== '继续学习', `with every step learned the button reads "${b.text}" -> ${b.href}`);
+      ctx.note(`all learned: "${b.text}" — ${(await page.locator('.sy-path-go-step').textContent()).trim()}`);
+      await page.evaluate(() => localStorage.clear());
+    },
+  },
+
+  {
     name: 'resetting learning-path progress clears it',
     async run(page, ctx) {
       page.on('dialog', (dialog) => dialog.accept());

@@ -8,6 +8,8 @@
 //   - `..` segments never escape the site directory;
 //   - every file gets its real MIME type and `X-Content-Type-Options: nosniff`, so a script or
 //     stylesheet with the wrong type is refused the way a strict host would refuse it.
+//   - a missing address under the prefix, in any folder, gets the site's own 404.html with
+//     status 404, as an intranet server configured for the site does (nginx `error_page`).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -96,7 +98,12 @@ export async function startServer(siteDir, prefix = '/kb/training/', fixtures = 
     }
     const [sitePrefix, dir] = sites.find(([p]) => decoded.startsWith(p)) || sites[0];
     const file = resolveSitePath(dir, sitePrefix, decoded);
-    if (!file) return send(404, `404 not found: ${decoded}\n`);
+    if (!file) {
+      // As an intranet server would: a missing address inside a site gets that site's 404 page.
+      const page = decoded.startsWith(sitePrefix) ? resolveSitePath(dir, sitePrefix, sitePrefix + '404.html') : null;
+      if (!page) return send(404, `404 not found: ${decoded}\n`);
+      return send(404, fs.readFileSync(page), { 'Content-Type': mimeType(page), 'X-Content-Type-Options': 'nosniff' });
+    }
     let body;
     try {
       body = fs.readFileSync(file);

@@ -182,6 +182,13 @@
     return state.series;
   }
 
+  // A query as the page quotes it: in “…”, without doubling the quotes a phrase search already has
+  // (“"四议两公开"” read ““四议两公开””).
+  function quoted(q) {
+    var m = /^\s*["“”＂]([^"“”＂]*)["“”＂]\s*$/.exec(q);
+    return "“" + (m ? m[1] : q) + "”";
+  }
+
   // What snippets and highlights mark: the terms, then each synonym alternative whole (quoted,
   // so its pieces are not marked).
   function markedTerms(ts, alts) {
@@ -367,7 +374,7 @@
         return needPages(shown.map(function (r) { return r.id; })).then(function () {
           if (mine !== seq) return;
           if (!shown.length) {
-            show("<div class=\"sy-dd-empty\">没有找到“" + esc(q) + "”的结果</div>");
+            show("<div class=\"sy-dd-empty\">没有找到" + esc(quoted(q)) + "的结果</div>");
             return;
           }
           var html = (res.relaxed ? "<div class=\"sy-dd-empty\">" + RELAXED_NOTE + "</div>" : "") + exactFirst(res.terms, shown).map(function (r, i) {
@@ -579,10 +586,10 @@
     // filters when one is set, quotes when the query has them (a quoted phrase must occur as is).
     function summary(count) {
       if (count && ranked.relaxed) return RELAXED_NOTE + "共 " + count + " 条。";
-      if (count) return s.q ? "“" + s.q + "”共 " + count + " 条结果" : "共 " + count + " 篇";
+      if (count) return s.q ? quoted(s.q) + "共 " + count + " 条结果" : "共 " + count + " 篇";
       if (!s.q) return "没有符合筛选条件的页面。";
       var advice = filtersOn() ? "可以换个说法，或去掉筛选条件。" : /["“”＂]/.test(s.q) ? "可以换个说法，或去掉引号。" : "可以换个说法再试。";
-      return "没有找到“" + s.q + "”的结果。" + advice;
+      return "没有找到" + quoted(s.q) + "的结果。" + advice;
     }
 
     function render() {

@@ -2,6 +2,9 @@
  * Plain ES5, no modules, no network access: works when opened from file://.
  * 1. Highlights the table-of-contents entry of the section being read.
  * 2. Folds the table of contents on narrow screens (it stays open on wide ones).
+ * 3. Over HTTP, records where the site's root is, for the 404 page a server shows in any folder.
+ * 4. The “A+” button: text size in three steps, kept in localStorage (base.html applies it
+ *    before the first paint).
  */
 (function () {
   "use strict";
@@ -95,6 +98,52 @@
     update();
   }
 
+  // The 404 page (404.html) reads this when a server shows it below the root and the address
+  // does not say where the root is. The key names the site, as the learning progress does.
+  function recordRoot() {
+    if (!/^https?:$/.test(location.protocol) || /\bsy-404\b/.test(document.body.className)) { return; }
+    var sheet = document.querySelector('link[rel="stylesheet"][href$="static/style.css"]');
+    var site = document.querySelector('meta[name="shuyuan-site"]');
+    if (!sheet || !site) { return; }
+    var root = sheet.href.replace(/^[a-z]+:\/\/[^\/]*/i, "").replace(/static\/style\.css$/, "");
+    try {
+      window.localStorage.setItem("shuyuan:base:" + site.getAttribute("content"), root);
+    } catch (e) { /* no storage: the 404 page looks at its address alone */ }
+  }
+
+  var TEXT_SIZES = ["100", "115", "130"];
+  var TEXT_SIZE_NAMES = { "100": "标准", "115": "较大", "130": "最大" };
+
+  function initTextSize() {
+    var button = document.querySelector(".sy-text-size");
+    if (!button) { return; }
+    var html = document.documentElement;
+    var current = function () {
+      var size = html.getAttribute("data-sy-text");
+      return TEXT_SIZES.indexOf(size) >= 0 ? size : "100";
+    };
+    var label = function () {
+      var size = current();
+      var last = size === TEXT_SIZES[TEXT_SIZES.length - 1];
+      button.textContent = last ? "A−" : "A+";
+      var action = last ? "恢复标准字号" : "放大字号";
+      button.setAttribute("aria-label", action + "（当前" + TEXT_SIZE_NAMES[size] + "）");
+      button.title = action;
+    };
+    button.addEventListener("click", function () {
+      var next = TEXT_SIZES[(TEXT_SIZES.indexOf(current()) + 1) % TEXT_SIZES.length];
+      if (next === "100") { html.removeAttribute("data-sy-text"); } else { html.setAttribute("data-sy-text", next); }
+      try {
+        window.localStorage.setItem("shuyuan:text-size", next);
+      } catch (e) { /* no storage: the size holds on this page only */ }
+      label();
+    });
+    label();
+    button.hidden = false;
+  }
+
+  recordRoot();
+  initTextSize();
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", initToc, false);
   } else {

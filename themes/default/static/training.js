@@ -105,6 +105,33 @@
       if (reset) reset.disabled = count === 0;
       setClass(box, "sy-progress-complete", steps.length > 0 && count === steps.length);
     }
+    var goes = all("a.sy-path-go");
+    for (var g = 0; g < goes.length; g++) pointAtNextStep(goes[g], doneFor(goes[g].getAttribute("data-path")));
+  }
+
+  // The path page's button: 开始学习 at step 1 until a step is ticked, then 继续学习 at the first
+  // step not ticked yet (in path order), and back to step 1 once every step is.
+  function pointAtNextStep(go, done) {
+    var toggles = all("input.sy-study-toggle");
+    var steps = [];
+    for (var i = 0; i < toggles.length; i++) {
+      if (toggles[i].getAttribute("data-path") === go.getAttribute("data-path")) steps.push(toggles[i]);
+    }
+    if (!steps.length) return;
+    var next = -1, any = false;
+    for (var k = 0; k < steps.length; k++) {
+      if (done[steps[k].getAttribute("data-page")]) any = true;
+      else if (next < 0) next = k;
+    }
+    var at = next < 0 ? 0 : next;
+    var link = closest(steps[at], "sy-step");
+    link = link && link.querySelector(".sy-step-title a");
+    if (!link) return;
+    go.setAttribute("href", link.getAttribute("href"));
+    go.textContent = !any ? "开始学习" : next < 0 ? "从头复习" : "继续学习";
+    var label = go.parentNode.querySelector(".sy-path-go-step");
+    var title = link.lastChild ? link.lastChild.textContent : "";
+    if (label) label.textContent = (next < 0 && any ? "已全部学完。" : "") + "第 " + (at + 1) + " 步：" + title;
   }
 
   function today() {
