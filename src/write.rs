@@ -26,13 +26,7 @@ fn io_error(path: &Path, action: &str, e: io::Error) -> Diagnostic {
 impl Output {
     /// Prepares an empty staging folder next to `target`.
     pub fn begin(target: &Path) -> Result<Output, Diagnostic> {
-        if target.exists() && !is_replaceable(target) {
-            return Err(Diagnostic::error(
-                Code::Io,
-                target,
-                "输出目录已存在且不是书院生成的站点（没有 .shuyuan-output 标记），为避免误删其中的文件，构建已停止。请换一个 --output 目录，或先手动清空它",
-            ));
-        }
+        check_replaceable(target)?;
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -42,9 +36,7 @@ impl Output {
             .file_name()
             .map_or_else(|| "public".into(), |n| n.to_string_lossy().to_string());
         let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(|e| io_error(&staging, "清理临时目录", e))?;
-        }
+        remove_owned_dir(&staging)?;
         fs::create_dir_all(&staging).map_err(|e| io_error(&staging, "创建临时目录", e))?;
         fs::write(staging.join(MARKER), b"built by shuyuan\n")
             .map_err(|e| io_error(&staging, "写入", e))?;
@@ -123,6 +115,8 @@ impl Output {
                 .unwrap_or_default()
                 .to_string_lossy()
         ));
+        // The build took a while: the folder may have been replaced meanwhile.
+        check_replaceable(&self.target)?;
         let had_previous = self.target.exists();
         if had_previous {
             fs::rename(&self.target, &old)
@@ -135,7 +129,7 @@ impl Output {
             return Err(io_error(&self.target, "写入输出目录", e));
         }
         if had_previous {
-            let _ = fs::remove_dir_all(&old);
+            let _ = remove_owned_dir(&old);
         }
         Ok(())
     }
@@ -215,33 +209,129 @@ pub fn remove_file(dir: &Path, rel: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-fn is_replaceable(target: &Path) -> bool {
-    target.join(MARKER).is_file()
-        || fs::read_dir(target).is_ok_and(|mut entries| entries.next().is_none())
+/// Whether `folder` is ours to replace or delete: it carries the marker, or it is empty.
+fn is_ours(folder: &Path) -> bool {
+    folder.join(MARKER).is_file()
+        || fs::read_dir(folder).is_ok_and(|mut entries| entries.next().is_none())
 }
 
-/// The output folder must not be, or contain, the site's own sources.
-pub fn check_output_location(root: &Path, output: &Path) -> Result<(), Diagnostic> {
-    let canonical = |p: &Path| fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let root = canonical(root);
-    let output_abs = if output.exists() {
-        canonical(output)
-    } else {
-        output.parent().map_or_else(
-            || output.to_path_buf(),
-            |p| canonical(p).join(output.file_name().unwrap_or_default()),
-        )
+/// Refuses an output location a build must not replace: a symlink (replacing it with a
+/// folder would lose the link, and writing through it would write elsewhere), a file, or a
+/// folder that holds files and no marker (someone else's documents).
+fn check_replaceable(target: &Path) -> Result<(), Diagnostic> {
+    let Ok(metadata) = fs::symlink_metadata(target) else {
+        return Ok(());
     };
-    let protected = ["content", "themes", "templates", "static"];
-    let clashes = root.starts_with(&output_abs)
-        || protected
+    let refuse = |message: String| Err(Diagnostic::error(Code::UnsafeOutput, target, message));
+    if metadata.file_type().is_symlink() {
+        let points_to =
+            fs::read_link(target).map_or_else(|_| "?".into(), |p| p.display().to_string());
+        return refuse(format!(
+            "输出目录是一个符号链接（指向 {points_to}）。为免丢失这个链接或它指向的文件，构建已停止，什么也没有改动。\
+             请用 --output 指定一个真实的文件夹，或自行删除这个链接后重新构建"
+        ));
+    }
+    if !metadata.is_dir() {
+        return refuse(
+            "输出位置已有一个同名文件，构建不会覆盖它。请换一个 --output 目录，或先自行移走这个文件".to_string(),
+        );
+    }
+    if !is_ours(target) {
+        return refuse(format!(
+            "输出目录已存在且不是书院生成的站点（没有 {MARKER} 标记），为避免误删其中的文件，构建已停止。\
+             请换一个 --output 目录，或先自行清空它"
+        ));
+    }
+    Ok(())
+}
+
+/// Deletes `folder` if it is ours ([`is_ours`]); a missing folder is fine, anything else is
+/// refused, so nothing we did not write is ever deleted.
+pub fn remove_owned_dir(folder: &Path) -> Result<(), Diagnostic> {
+    match fs::symlink_metadata(folder) {
+        Err(_) => Ok(()),
+        Ok(m) if m.is_dir() && is_ours(folder) => {
+            fs::remove_dir_all(folder).map_err(|e| io_error(folder, "删除旧的临时目录", e))
+        }
+        Ok(_) => Err(Diagnostic::error(
+            Code::UnsafeOutput,
+            folder,
+            format!(
+                "这里已有一个不是书院生成的文件或文件夹（没有 {MARKER} 标记），为免误删，构建已停止。请自行移走它后重试"
+            ),
+        )),
+    }
+}
+
+/// The folders and files of a site that no output may be, lie in or contain, canonical:
+/// `content/`, `themes/` (and the theme, wherever a symlink takes it), `templates/`,
+/// `static/` and `site.toml`.
+pub fn protected_paths(root: &Path, theme_dir: &Path) -> Vec<PathBuf> {
+    [
+        "content",
+        "themes",
+        "templates",
+        "static",
+        crate::config::CONFIG_FILE,
+    ]
+    .iter()
+    .map(|name| root.join(name))
+    .chain([theme_dir.to_path_buf()])
+    .map(|path| canonical(&path))
+    .collect()
+}
+
+/// `path` made absolute with its symlinks resolved, as far as it exists; the rest, which
+/// does not exist yet, is applied to that as written (`..` going up a folder).
+pub fn canonical(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |dir| dir.join(path))
+    };
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    let mut resolved = loop {
+        if let Ok(resolved) = fs::canonicalize(existing) {
+            break resolved;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                existing = parent;
+            }
+            _ => break existing.to_path_buf(),
+        }
+    };
+    for component in rest.into_iter().rev() {
+        match component {
+            std::path::Component::ParentDir => {
+                resolved.pop();
+            }
+            std::path::Component::Normal(name) => resolved.push(name),
+            _ => {}
+        }
+    }
+    resolved
+}
+
+/// The output folder must not be the site root or hold it, and must not be, hold or lie in
+/// the site's sources ([`protected_paths`]).
+pub fn check_output_location(
+    root: &Path,
+    theme_dir: &Path,
+    output: &Path,
+) -> Result<(), Diagnostic> {
+    let output_abs = canonical(output);
+    let clashes = canonical(root).starts_with(&output_abs)
+        || protected_paths(root, theme_dir)
             .iter()
-            .any(|d| output_abs.starts_with(root.join(d)));
+            .any(|p| output_abs.starts_with(p) || p.starts_with(&output_abs));
     if clashes {
         return Err(Diagnostic::error(
-            Code::Io,
+            Code::UnsafeOutput,
             output,
-            "输出目录不能是站点根目录、它的上级目录，或 content/、themes/、templates/、static/ 之内",
+            "输出目录不能是站点根目录或它的上级目录，也不能是、包含或位于 content/、themes/（主题）、templates/、static/ 之中：构建会替换整个输出目录。请换一个目录，例如 public",
         ));
     }
     Ok(())
