@@ -774,3 +774,21 @@ fn our_own_folders_and_zips_are_replaced() {
         );
     }
 }
+
+#[test]
+fn new_refuses_page_names_that_break_on_windows() {
+    let site = good_site();
+    for path in ["cases/CON", "cases/aux.md", "lpt1/x.md", "cases/.hidden.md"] {
+        let out = site.run(&["new", "case", path]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{path}: {stderr}");
+        assert!(stderr.contains("不能用"), "{path}: {stderr}");
+    }
+    for made in [
+        "content/cases/CON.md",
+        "content/cases/aux.md",
+        "content/lpt1",
+    ] {
+        assert!(!site.root().join(made).exists(), "{made}");
+    }
+}
