@@ -358,4 +358,52 @@ mod tests {
         assert!(out.is_dir(), "the output folder itself stays");
         remove_file(out, "never/was.html").unwrap();
     }
+
+    #[test]
+    fn only_our_folders_are_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join(".public.staging-1");
+        fs::create_dir_all(&foreign).unwrap();
+        fs::write(foreign.join("notes.txt"), "mine").unwrap();
+        let refused = remove_owned_dir(&foreign).unwrap_err();
+        assert_eq!(refused.code, Code::UnsafeOutput);
+        assert!(foreign.join("notes.txt").is_file(), "a folder without the marker stays");
+
+        let ours = dir.path().join("ours");
+        fs::create_dir_all(ours.join("a")).unwrap();
+        fs::write(ours.join(MARKER), "").unwrap();
+        remove_owned_dir(&ours).unwrap();
+        assert!(!ours.exists());
+        let empty = dir.path().join("empty");
+        fs::create_dir_all(&empty).unwrap();
+        remove_owned_dir(&empty).unwrap();
+        remove_owned_dir(&dir.path().join("never")).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_output_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::create_dir_all(&real).unwrap();
+        fs::write(real.join(MARKER), "").unwrap();
+        let link = dir.path().join("public");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(Output::begin(&link).is_err());
+        assert!(remove_owned_dir(&link).is_err());
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(real.join(MARKER).is_file());
+    }
+
+    #[test]
+    fn canonical_applies_dot_dot_in_the_part_that_does_not_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = fs::canonicalize(dir.path()).unwrap();
+        fs::create_dir_all(root.join("content")).unwrap();
+        assert_eq!(
+            canonical(&root.join("not-yet/../content/x")),
+            root.join("content/x")
+        );
+        assert_eq!(canonical(&root.join("a/b/../../c")), root.join("c"));
+    }
 }
