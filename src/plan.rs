@@ -131,11 +131,18 @@ struct Checker<'s, 'd> {
 impl Checker<'_, '_> {
     fn check(&mut self, plan: &[(&str, Producer)]) {
         let mut files: HashMap<&str, Producer> = HashMap::with_capacity(plan.len());
+        // Windows does not tell `A.html` from `a.html`: unzipped there, one replaces the other.
+        let mut folded: HashMap<String, &str> = HashMap::with_capacity(plan.len());
         for &(path, producer) in plan {
             match files.get(path) {
                 Some(&first) => self.clash(path, first, producer),
                 None => {
                     files.insert(path, producer);
+                    if let Some(&other) = folded.get(&path.to_lowercase()) {
+                        self.case_clash(path, producer, other, files[other]);
+                    } else {
+                        folded.insert(path.to_lowercase(), path);
+                    }
                 }
             }
         }
@@ -169,6 +176,23 @@ impl Checker<'_, '_> {
             "输出文件 {path} 有两个来源：{}，以及{}。先写的会被后写的悄悄覆盖。请给其中一个改名（文件名、slug、旧地址或栏目文件夹）",
             self.describe(at),
             self.describe(other)
+        );
+        let d = self.diagnostic(at, Code::DuplicateOutput, message, path);
+        self.diagnostics.push(d);
+    }
+
+    /// Reports `second` writing `path`, which differs from `first`'s `other` only in case.
+    fn case_clash(&mut self, path: &str, second: Producer, other: &str, first: Producer) {
+        let at = if second.is_content() || !first.is_content() {
+            second
+        } else {
+            first
+        };
+        let message = format!(
+            "输出文件 {path} 与 {other} 只有大小写不同，而 Windows 不区分大小写：解压到 Windows 上时一个会覆盖另一个。\
+             来源：{}，以及{}。请给其中一个改名",
+            self.describe(second),
+            self.describe(first)
         );
         let d = self.diagnostic(at, Code::DuplicateOutput, message, path);
         self.diagnostics.push(d);

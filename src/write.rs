@@ -367,7 +367,10 @@ mod tests {
         fs::write(foreign.join("notes.txt"), "mine").unwrap();
         let refused = remove_owned_dir(&foreign).unwrap_err();
         assert_eq!(refused.code, Code::UnsafeOutput);
-        assert!(foreign.join("notes.txt").is_file(), "a folder without the marker stays");
+        assert!(
+            foreign.join("notes.txt").is_file(),
+            "a folder without the marker stays"
+        );
 
         let ours = dir.path().join("ours");
         fs::create_dir_all(ours.join("a")).unwrap();
@@ -391,7 +394,12 @@ mod tests {
         std::os::unix::fs::symlink(&real, &link).unwrap();
         assert!(Output::begin(&link).is_err());
         assert!(remove_owned_dir(&link).is_err());
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert!(real.join(MARKER).is_file());
     }
 

@@ -210,6 +210,16 @@ const CASES: &[Case] = &[
         location: "content/guides/other.md:3:10",
         after: nothing,
     },
+    Case {
+        name: "two pages whose files differ only in case, one file on Windows",
+        setup: |s| {
+            s.write("content/cases/A.md", "---\ntitle: 大写甲\n---\n");
+        },
+        args: &["build"],
+        code: "duplicate-output",
+        location: "content/cases/a.md:1:1",
+        after: nothing,
+    },
     // --- #12.4: paths that escape the site ---
     Case {
         name: "a taxonomy key climbs out of the output",
