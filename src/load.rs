@@ -64,8 +64,7 @@ pub fn load(
             }
         };
         if entry.depth() > 0 && entry.path_is_symlink() && !allow_symlinks_outside {
-            let target = std::fs::canonicalize(entry.path());
-            if let Some(target) = target.ok().filter(|t| !t.starts_with(&canonical_root)) {
+            if let Some(target) = leads_outside(entry.path(), &canonical_root) {
                 diagnostics.push(symlink_outside(site_root, entry.path(), &target));
                 if entry.file_type().is_dir() {
                     walker.skip_current_dir();
@@ -122,7 +121,14 @@ fn walk_error(site_root: &Path, error: &walkdir::Error) -> Diagnostic {
     }
 }
 
-fn symlink_outside(site_root: &Path, link: &Path, target: &Path) -> Diagnostic {
+/// Where the symlink at `link` leads, when that is outside `canonical_root`.
+pub(crate) fn leads_outside(link: &Path, canonical_root: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(link)
+        .ok()
+        .filter(|target| !target.starts_with(canonical_root))
+}
+
+pub(crate) fn symlink_outside(site_root: &Path, link: &Path, target: &Path) -> Diagnostic {
     Diagnostic::error(
         Code::SymlinkOutside,
         link.strip_prefix(site_root).unwrap_or(link),

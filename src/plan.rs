@@ -83,6 +83,9 @@ pub fn static_files(theme: &ThemeFiles) -> Vec<(String, PathBuf)> {
 
 /// Checks the whole output plan of `site` (see the module header).
 pub fn check(site: &Site, training: &Training, theme: &ThemeFiles, diagnostics: &mut Diagnostics) {
+    if !site.config.allow_symlinks_outside {
+        check_theme_symlinks(&site.config.root, theme, diagnostics);
+    }
     let statics = static_files(theme);
     let jobs = crate::render::jobs(site, training);
     let mut plan: Vec<(&str, Producer)> = Vec::with_capacity(jobs.len() + site.assets.len() + 8);
@@ -109,6 +112,26 @@ pub fn check(site: &Site, training: &Training, theme: &ThemeFiles, diagnostics: 
             .map(|(i, asset)| (asset.rel.as_str(), Producer::Attachment(i))),
     );
     Checker { site, diagnostics }.check(&plan);
+}
+
+/// A symlink in the theme's or the site's template and static folders that leads out of the
+/// site folder is an error, as in `content/` ([`crate::load::load`]): its target would be
+/// published or rendered.
+fn check_theme_symlinks(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnostics) {
+    let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    for dir in theme.template_dirs.iter().chain(&theme.static_dirs) {
+        let entries = walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .min_depth(1)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten();
+        for entry in entries.filter(|e| e.path_is_symlink()) {
+            if let Some(target) = crate::load::leads_outside(entry.path(), &canonical_root) {
+                diagnostics.push(crate::load::symlink_outside(root, entry.path(), &target));
+            }
+        }
+    }
 }
 
 fn producer_of(job: &Job) -> Producer<'static> {

@@ -346,6 +346,35 @@ const CASES: &[Case] = &[
     },
     #[cfg(unix)]
     Case {
+        name: "a symlink in the site's static/ leads out of the site",
+        setup: |s| {
+            std::fs::create_dir_all(s.root().join("static")).unwrap();
+            symlink(
+                Path::new("/etc/passwd"),
+                &s.root().join("static/passwd.txt"),
+            );
+        },
+        args: &["build"],
+        code: "symlink-outside",
+        location: "static/passwd.txt",
+        after: nothing,
+    },
+    #[cfg(unix)]
+    Case {
+        name: "a symlinked template leads out of the site",
+        setup: |s| {
+            let template = outside().join("page.html");
+            std::fs::write(&template, "{{ page.title }}").unwrap();
+            std::fs::create_dir_all(s.root().join("templates")).unwrap();
+            symlink(&template, &s.root().join("templates/page.html"));
+        },
+        args: &["check"],
+        code: "symlink-outside",
+        location: "templates/page.html",
+        after: nothing,
+    },
+    #[cfg(unix)]
+    Case {
         name: "public is a symlink",
         setup: |s| {
             let real = s.root().join("elsewhere");
