@@ -63,14 +63,16 @@ pub fn load(
                 continue;
             }
         };
-        if entry.depth() > 0 && entry.path_is_symlink() && !allow_symlinks_outside {
-            if let Some(target) = leads_outside(entry.path(), &canonical_root) {
-                diagnostics.push(symlink_outside(site_root, entry.path(), &target));
-                if entry.file_type().is_dir() {
-                    walker.skip_current_dir();
-                }
-                continue;
+        if entry.depth() > 0
+            && entry.path_is_symlink()
+            && !allow_symlinks_outside
+            && let Some(target) = leads_outside(entry.path(), &canonical_root)
+        {
+            diagnostics.push(symlink_outside(site_root, entry.path(), &target));
+            if entry.file_type().is_dir() {
+                walker.skip_current_dir();
             }
+            continue;
         }
         if !entry.file_type().is_file() {
             continue;
