@@ -116,7 +116,10 @@ impl Output {
                 .to_string_lossy()
         ));
         // The build took a while: the folder may have been replaced meanwhile.
-        check_replaceable(&self.target)?;
+        if let Err(refused) = check_replaceable(&self.target) {
+            let _ = fs::remove_dir_all(&self.staging);
+            return Err(refused);
+        }
         let had_previous = self.target.exists();
         if had_previous {
             fs::rename(&self.target, &old)
@@ -401,6 +404,24 @@ mod tests {
                 .is_symlink()
         );
         assert!(real.join(MARKER).is_file());
+    }
+
+    #[test]
+    fn a_folder_taken_over_during_the_build_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        let output = Output::begin(&target).unwrap();
+        output.write("index.html", b"new").unwrap();
+        let staging = output.staging().to_path_buf();
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join("report.docx"), "someone's").unwrap();
+        assert_eq!(output.commit().unwrap_err().code, Code::UnsafeOutput);
+        assert_eq!(
+            fs::read_to_string(target.join("report.docx")).unwrap(),
+            "someone's"
+        );
+        assert!(!target.join("index.html").exists());
+        assert!(!staging.exists(), "the staging folder is cleaned up");
     }
 
     #[test]
