@@ -38,16 +38,28 @@ pub struct PackReport {
 }
 
 /// The folder inside the zip, and the zip's default name: the site's title, made safe
-/// for file names on every system.
+/// for file names on every system — no leading or trailing dots and spaces, no Windows
+/// device name (`CON` → `CON_`), and at most [`MAX_FOLDER_BYTES`].
 pub fn folder_name(config: &Config) -> String {
     let name = file_safe(config.title.trim());
-    let name = name.trim_end_matches(['.', ' ']);
-    if name.is_empty() {
-        "site".to_string()
-    } else {
-        name.to_string()
+    let name = name.trim_matches(['.', ' ']);
+    let mut cut = name.len().min(MAX_FOLDER_BYTES);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
     }
+    let mut name = name[..cut].trim_end_matches(['.', ' ']).to_string();
+    if name.is_empty() {
+        name = "site".to_string();
+    }
+    if crate::names::is_windows_device(&name) {
+        name.push('_');
+    }
+    name
 }
+
+/// The longest folder name a pack gets: room for the zip's `.zip` and `.partial` suffixes
+/// within the 255 bytes of a file name.
+const MAX_FOLDER_BYTES: usize = 240;
 
 /// Builds the site under `root` and zips it to `zip` (default `<root>/<site title>.zip`).
 pub fn pack(

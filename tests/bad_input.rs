@@ -831,3 +831,32 @@ fn new_refuses_page_names_that_break_on_windows() {
         assert!(!site.root().join(made).exists(), "{made}");
     }
 }
+
+#[test]
+fn a_pack_named_after_a_device_or_a_long_title_still_unzips_on_windows() {
+    for (title, folder) in [
+        ("CON", "CON_".to_string()),
+        (".aux.", "aux_".to_string()),
+        (&*"长".repeat(100), "长".repeat(80)),
+    ] {
+        let site = good_site();
+        site.write("site.toml", &format!("title = \"{title}\"\n"));
+        let out = site.run(&["pack"]);
+        assert!(
+            out.status.success(),
+            "{title}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let zip = site.root().join(format!("{folder}.zip"));
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+        let names: Vec<String> = (0..archive.len())
+            .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
+            .collect();
+        assert!(
+            names
+                .iter()
+                .all(|name| name.starts_with(&format!("{folder}/"))),
+            "{title}: one top folder {folder}/"
+        );
+    }
+}
