@@ -26,6 +26,26 @@ struct Case {
 
 fn nothing(_: &TestSite) {}
 
+impl Case {
+    /// A case with no further checks.
+    const fn new(
+        name: &'static str,
+        setup: fn(&TestSite),
+        args: &'static [&'static str],
+        code: &'static str,
+        location: &'static str,
+    ) -> Case {
+        Case {
+            name,
+            setup,
+            args,
+            code,
+            location,
+            after: nothing,
+        }
+    }
+}
+
 /// A small good site: two sections, a tagged case, a guide.
 fn good_site() -> TestSite {
     let site = TestSite::new();
@@ -99,127 +119,115 @@ macro_rules! long_stem {
 
 const CASES: &[Case] = &[
     // --- #12.3: nothing the content makes may replace a theme file, or anything else ---
-    Case {
-        name: "a content section named static replaces the theme's script",
-        setup: |s| {
+    Case::new(
+        "a content section named static replaces the theme's script",
+        |s| {
             s.write("content/static/_index.md", "---\ntitle: 静态\n---\n")
                 .write("content/static/theme.js", "alert('作者的脚本')\n");
         },
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/static/theme.js",
-        after: nothing,
-    },
-    Case {
-        name: "a page in content/static/ lands on a theme file's name",
-        setup: |s| {
+        &["build"],
+        "duplicate-output",
+        "content/static/theme.js",
+    ),
+    Case::new(
+        "a page in content/static/ lands on a theme file's name",
+        |s| {
             s.write("themes/default/static/intro.html", "<p>主题自带</p>\n")
                 .write("content/static/intro.md", "---\ntitle: 介绍\n---\n");
         },
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/static/intro.md:1:1",
-        after: nothing,
-    },
-    Case {
-        name: "an old address turns the theme's stylesheet into a redirect folder",
-        setup: |s| bad_page(s, "aliases: [\"static/style.css\"]"),
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/cases/bad.md:3:10",
-        after: nothing,
-    },
-    Case {
-        name: "an old address replaces the theme's script file",
-        setup: |s| bad_page(s, "aliases: [static/theme.js]"),
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/cases/bad.md:3:10",
-        after: nothing,
-    },
-    Case {
-        name: "a section and the topics taxonomy both write topics/index.html",
-        setup: |s| {
+        &["build"],
+        "duplicate-output",
+        "content/static/intro.md:1:1",
+    ),
+    Case::new(
+        "an old address turns the theme's stylesheet into a redirect folder",
+        |s| bad_page(s, "aliases: [\"static/style.css\"]"),
+        &["build"],
+        "duplicate-output",
+        "content/cases/bad.md:3:10",
+    ),
+    Case::new(
+        "an old address replaces the theme's script file",
+        |s| bad_page(s, "aliases: [static/theme.js]"),
+        &["build"],
+        "duplicate-output",
+        "content/cases/bad.md:3:10",
+    ),
+    Case::new(
+        "a section and the topics taxonomy both write topics/index.html",
+        |s| {
             s.write("content/topics/_index.md", "---\ntitle: 专题栏目\n---\n");
         },
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/topics/_index.md",
-        after: nothing,
-    },
-    Case {
-        name: "an attachment and a page both write one file",
-        setup: |s| {
+        &["build"],
+        "duplicate-output",
+        "content/topics/_index.md",
+    ),
+    Case::new(
+        "an attachment and a page both write one file",
+        |s| {
             s.write("content/cases/a.html", "<p>附件</p>\n");
         },
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/cases/a.html",
-        after: nothing,
-    },
-    Case {
-        name: "an attachment replaces the generated sitemap",
-        setup: |s| {
+        &["build"],
+        "duplicate-output",
+        "content/cases/a.html",
+    ),
+    Case::new(
+        "an attachment replaces the generated sitemap",
+        |s| {
             s.write("content/sitemap.xml", "<urlset/>\n");
         },
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/sitemap.xml",
-        after: nothing,
-    },
-    Case {
-        name: "an attachment inside search/, which the search index owns",
-        setup: |s| {
+        &["build"],
+        "duplicate-output",
+        "content/sitemap.xml",
+    ),
+    Case::new(
+        "an attachment inside search/, which the search index owns",
+        |s| {
             s.write("content/search/meta.js", "window.x = 1;\n");
         },
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/search/meta.js",
-        after: nothing,
-    },
-    Case {
-        name: "an old address replaces an attachment",
-        setup: |s| {
+        &["build"],
+        "duplicate-output",
+        "content/search/meta.js",
+    ),
+    Case::new(
+        "an old address replaces an attachment",
+        |s| {
             s.write("content/cases/form.pdf", "%PDF-1.4\n");
             bad_page(s, "aliases: [cases/form.pdf/]");
         },
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/cases/bad.md:3:10",
-        after: nothing,
-    },
-    Case {
-        name: "an old address needs the output marker file as a folder",
-        setup: |s| bad_page(s, "aliases: [.shuyuan-output/]"),
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/cases/bad.md:3:10",
-        after: nothing,
-    },
-    Case {
-        name: "two pages claim the same old address",
-        setup: |s| {
+        &["build"],
+        "duplicate-output",
+        "content/cases/bad.md:3:10",
+    ),
+    Case::new(
+        "an old address needs the output marker file as a folder",
+        |s| bad_page(s, "aliases: [.shuyuan-output/]"),
+        &["build"],
+        "duplicate-output",
+        "content/cases/bad.md:3:10",
+    ),
+    Case::new(
+        "two pages claim the same old address",
+        |s| {
             bad_page(s, "aliases: [old/one.html]");
             s.write(
                 "content/guides/other.md",
                 "---\ntitle: 另一页\naliases: [old/one.html]\n---\n",
             );
         },
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/guides/other.md:3:10",
-        after: nothing,
-    },
-    Case {
-        name: "two pages whose files differ only in case, one file on Windows",
-        setup: |s| {
+        &["build"],
+        "duplicate-output",
+        "content/guides/other.md:3:10",
+    ),
+    Case::new(
+        "two pages whose files differ only in case, one file on Windows",
+        |s| {
             s.write("content/cases/A.md", "---\ntitle: 大写甲\n---\n");
         },
-        args: &["build"],
-        code: "duplicate-output",
-        location: "content/cases/a.md:1:1",
-        after: nothing,
-    },
+        &["build"],
+        "duplicate-output",
+        "content/cases/a.md:1:1",
+    ),
     // --- #12.4: paths that escape the site ---
     Case {
         name: "a taxonomy key climbs out of the output",
@@ -241,138 +249,128 @@ const CASES: &[Case] = &[
             )
         },
     },
-    Case {
-        name: "a taxonomy key climbs three folders",
-        setup: |s| {
+    Case::new(
+        "a taxonomy key climbs three folders",
+        |s| {
             s.write(
                 "site.toml",
                 "title = \"坏输入\"\n[taxonomies]\ntags = \"标签\"\n\"../../../x\" = \"逃逸\"\n",
             );
         },
-        args: &["check"],
-        code: "config-invalid",
-        location: "site.toml:4:1",
-        after: nothing,
-    },
-    Case {
-        name: "a taxonomy key with a slash",
-        setup: |s| {
+        &["check"],
+        "config-invalid",
+        "site.toml:4:1",
+    ),
+    Case::new(
+        "a taxonomy key with a slash",
+        |s| {
             s.write(
                 "site.toml",
                 "title = \"坏输入\"\n[taxonomies]\ntags = \"标签\"\n\"a/b\" = \"两层\"\n",
             );
         },
-        args: &["build"],
-        code: "config-invalid",
-        location: "site.toml:4:1",
-        after: nothing,
-    },
-    Case {
-        name: "a taxonomy key that is a Windows device name",
-        setup: |s| {
+        &["build"],
+        "config-invalid",
+        "site.toml:4:1",
+    ),
+    Case::new(
+        "a taxonomy key that is a Windows device name",
+        |s| {
             s.write(
                 "site.toml",
                 "title = \"坏输入\"\n[taxonomies]\nCON = \"设备\"\n",
             );
         },
-        args: &["build"],
-        code: "config-invalid",
-        location: "site.toml:3:1",
-        after: nothing,
-    },
-    Case {
-        name: "a hidden taxonomy key",
-        setup: |s| {
+        &["build"],
+        "config-invalid",
+        "site.toml:3:1",
+    ),
+    Case::new(
+        "a hidden taxonomy key",
+        |s| {
             s.write(
                 "site.toml",
                 "title = \"坏输入\"\n[taxonomies]\n\".git\" = \"隐藏\"\n",
             );
         },
-        args: &["check"],
-        code: "config-invalid",
-        location: "site.toml:3:1",
-        after: nothing,
-    },
-    Case {
-        name: "a theme name that leaves themes/",
-        setup: |s| {
+        &["check"],
+        "config-invalid",
+        "site.toml:3:1",
+    ),
+    Case::new(
+        "a theme name that leaves themes/",
+        |s| {
             s.write("site.toml", "title = \"坏输入\"\ntheme = \"../../x\"\n");
         },
-        args: &["build"],
-        code: "config-invalid",
-        location: "site.toml:2:1",
-        after: nothing,
-    },
+        &["build"],
+        "config-invalid",
+        "site.toml:2:1",
+    ),
     #[cfg(unix)]
-    Case {
-        name: "a symlinked attachment leads to /etc/passwd",
-        setup: |s| {
+    Case::new(
+        "a symlinked attachment leads to /etc/passwd",
+        |s| {
             symlink(
                 Path::new("/etc/passwd"),
                 &s.root().join("content/guides/passwd.txt"),
             )
         },
-        args: &["build"],
-        code: "symlink-outside",
-        location: "content/guides/passwd.txt",
-        after: nothing,
-    },
+        &["build"],
+        "symlink-outside",
+        "content/guides/passwd.txt",
+    ),
     #[cfg(unix)]
-    Case {
-        name: "a symlinked page from outside the site",
-        setup: |s| {
+    Case::new(
+        "a symlinked page from outside the site",
+        |s| {
             let page = outside().join("outside-page.md");
             std::fs::write(&page, "---\ntitle: 站外\n---\n\n站外正文。\n").unwrap();
             symlink(&page, &s.root().join("content/guides/outside.md"));
         },
-        args: &["build"],
-        code: "symlink-outside",
-        location: "content/guides/outside.md",
-        after: nothing,
-    },
+        &["build"],
+        "symlink-outside",
+        "content/guides/outside.md",
+    ),
     #[cfg(unix)]
-    Case {
-        name: "a symlinked folder leads out of the site",
-        setup: |s| {
+    Case::new(
+        "a symlinked folder leads out of the site",
+        |s| {
             let folder = outside().join("folder");
             std::fs::create_dir_all(&folder).unwrap();
             std::fs::write(folder.join("x.md"), "---\ntitle: 站外\n---\n").unwrap();
             symlink(&folder, &s.root().join("content/linked"));
         },
-        args: &["check"],
-        code: "symlink-outside",
-        location: "content/linked",
-        after: nothing,
-    },
+        &["check"],
+        "symlink-outside",
+        "content/linked",
+    ),
     #[cfg(unix)]
-    Case {
-        name: "a symlink in the site's static/ leads out of the site",
-        setup: |s| {
+    Case::new(
+        "a symlink in the site's static/ leads out of the site",
+        |s| {
             std::fs::create_dir_all(s.root().join("static")).unwrap();
             symlink(
                 Path::new("/etc/passwd"),
                 &s.root().join("static/passwd.txt"),
             );
         },
-        args: &["build"],
-        code: "symlink-outside",
-        location: "static/passwd.txt",
-        after: nothing,
-    },
+        &["build"],
+        "symlink-outside",
+        "static/passwd.txt",
+    ),
     #[cfg(unix)]
-    Case {
-        name: "a symlinked template leads out of the site",
-        setup: |s| {
+    Case::new(
+        "a symlinked template leads out of the site",
+        |s| {
             let template = outside().join("page.html");
             std::fs::write(&template, "{{ page.title }}").unwrap();
             std::fs::create_dir_all(s.root().join("templates")).unwrap();
             symlink(&template, &s.root().join("templates/page.html"));
         },
-        args: &["check"],
-        code: "symlink-outside",
-        location: "templates/page.html",
-        after: nothing,
-    },
+        &["check"],
+        "symlink-outside",
+        "templates/page.html",
+    ),
     #[cfg(unix)]
     Case {
         name: "public is a symlink",
@@ -465,41 +463,37 @@ const CASES: &[Case] = &[
         after: |s| same_bytes(s, "资料/说明.txt", "保留".as_bytes()),
     },
     // --- Ownership: only folders we made are replaced ---
-    Case {
-        name: "a foreign, non-empty public/ without the marker",
-        setup: |s| {
+    Case::new(
+        "a foreign, non-empty public/ without the marker",
+        |s| {
             std::fs::remove_dir_all(s.out()).unwrap();
             s.write("public/报告.docx", "一份文件");
         },
-        args: &["build"],
-        code: "unsafe-output",
-        location: "./public",
-        after: nothing,
-    },
-    Case {
-        name: "build --output content",
-        setup: nothing,
-        args: &["build", "--output", "content"],
-        code: "unsafe-output",
-        location: "content",
-        after: nothing,
-    },
-    Case {
-        name: "build --output the site root",
-        setup: nothing,
-        args: &["build", "--output", "."],
-        code: "unsafe-output",
-        location: ".",
-        after: nothing,
-    },
-    Case {
-        name: "build --output the folder holding the site",
-        setup: nothing,
-        args: &["build", "--output", ".."],
-        code: "unsafe-output",
-        location: "..",
-        after: nothing,
-    },
+        &["build"],
+        "unsafe-output",
+        "./public",
+    ),
+    Case::new(
+        "build --output content",
+        nothing,
+        &["build", "--output", "content"],
+        "unsafe-output",
+        "content",
+    ),
+    Case::new(
+        "build --output the site root",
+        nothing,
+        &["build", "--output", "."],
+        "unsafe-output",
+        ".",
+    ),
+    Case::new(
+        "build --output the folder holding the site",
+        nothing,
+        &["build", "--output", ".."],
+        "unsafe-output",
+        "..",
+    ),
     Case {
         name: "build --output inside the theme",
         setup: nothing,
@@ -551,119 +545,107 @@ const CASES: &[Case] = &[
         location: "content/cases/bad.md:3:7",
         after: |s| assert!(!s.out().join("cases/.html").exists()),
     },
-    Case {
-        name: "a blank slug",
-        setup: |s| bad_page(s, "slug: '   '"),
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/cases/bad.md:3:7",
-        after: nothing,
-    },
-    Case {
-        name: "a hidden slug",
-        setup: |s| bad_page(s, "slug: .hidden"),
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/cases/bad.md:3:7",
-        after: nothing,
-    },
-    Case {
-        name: "a slug that is a Windows device name",
-        setup: |s| bad_page(s, "slug: CON"),
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/cases/bad.md:3:7",
-        after: nothing,
-    },
-    Case {
-        name: "a lower-case device name with an extension as slug",
-        setup: |s| bad_page(s, "slug: aux.backup"),
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/cases/bad.md:3:7",
-        after: nothing,
-    },
-    Case {
-        name: "a page file named after a device",
-        setup: |s| {
+    Case::new(
+        "a blank slug",
+        |s| bad_page(s, "slug: '   '"),
+        &["build"],
+        "invalid-name",
+        "content/cases/bad.md:3:7",
+    ),
+    Case::new(
+        "a hidden slug",
+        |s| bad_page(s, "slug: .hidden"),
+        &["build"],
+        "invalid-name",
+        "content/cases/bad.md:3:7",
+    ),
+    Case::new(
+        "a slug that is a Windows device name",
+        |s| bad_page(s, "slug: CON"),
+        &["build"],
+        "invalid-name",
+        "content/cases/bad.md:3:7",
+    ),
+    Case::new(
+        "a lower-case device name with an extension as slug",
+        |s| bad_page(s, "slug: aux.backup"),
+        &["build"],
+        "invalid-name",
+        "content/cases/bad.md:3:7",
+    ),
+    Case::new(
+        "a page file named after a device",
+        |s| {
             s.write("content/cases/nul.md", "---\ntitle: 空设备\n---\n");
         },
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/cases/nul.md:1:1",
-        after: nothing,
-    },
-    Case {
-        name: "an attachment named after a device",
-        setup: |s| {
+        &["build"],
+        "invalid-name",
+        "content/cases/nul.md:1:1",
+    ),
+    Case::new(
+        "an attachment named after a device",
+        |s| {
             s.write("content/guides/COM1.pdf", "%PDF-1.4\n");
         },
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/guides/COM1.pdf",
-        after: nothing,
-    },
-    Case {
-        name: "a section folder named after a device",
-        setup: |s| {
+        &["build"],
+        "invalid-name",
+        "content/guides/COM1.pdf",
+    ),
+    Case::new(
+        "a section folder named after a device",
+        |s| {
             s.write("content/lpt1/_index.md", "---\ntitle: 打印口\n---\n");
         },
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/lpt1/_index.md",
-        after: nothing,
-    },
-    Case {
-        name: "a hidden old address",
-        setup: |s| bad_page(s, "aliases: [.well-known/old.html]"),
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/cases/bad.md:3:10",
-        after: nothing,
-    },
-    Case {
-        name: "an old address named after a device",
-        setup: |s| bad_page(s, "aliases: [old/prn.html]"),
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/cases/bad.md:3:10",
-        after: nothing,
-    },
-    Case {
-        name: "a 200-character tag",
-        setup: |s| {
+        &["build"],
+        "invalid-name",
+        "content/lpt1/_index.md",
+    ),
+    Case::new(
+        "a hidden old address",
+        |s| bad_page(s, "aliases: [.well-known/old.html]"),
+        &["build"],
+        "invalid-name",
+        "content/cases/bad.md:3:10",
+    ),
+    Case::new(
+        "an old address named after a device",
+        |s| bad_page(s, "aliases: [old/prn.html]"),
+        &["build"],
+        "invalid-name",
+        "content/cases/bad.md:3:10",
+    ),
+    Case::new(
+        "a 200-character tag",
+        |s| {
             bad_page(
                 s,
                 &format!("date: 2024-03-01\ntags:\n  - {}", "长".repeat(200)),
             )
         },
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/cases/bad.md:5:3",
-        after: nothing,
-    },
-    Case {
-        name: "a slug longer than a file name may be",
-        setup: |s| bad_page(s, &format!("slug: {}", "z".repeat(251))),
-        args: &["build"],
-        code: "invalid-name",
-        location: "content/cases/bad.md:3:7",
-        after: nothing,
-    },
-    Case {
-        name: "a page file name too long for its .html",
-        setup: |s| {
+        &["build"],
+        "invalid-name",
+        "content/cases/bad.md:5:3",
+    ),
+    Case::new(
+        "a slug longer than a file name may be",
+        |s| bad_page(s, &format!("slug: {}", "z".repeat(251))),
+        &["build"],
+        "invalid-name",
+        "content/cases/bad.md:3:7",
+    ),
+    Case::new(
+        "a page file name too long for its .html",
+        |s| {
             assert_eq!(long_stem!().len(), 251);
             s.write(
                 concat!("content/cases/", long_stem!(), ".md"),
                 "---\ntitle: 长名\n---\n",
             );
         },
-        args: &["build"],
-        code: "invalid-name",
-        location: concat!("content/cases/", long_stem!(), ".md:1:1"),
-        after: nothing,
-    },
+        &["build"],
+        "invalid-name",
+        concat!("content/cases/", long_stem!(), ".md:1:1"),
+    ),
 ];
 
 #[test]
