@@ -75,6 +75,16 @@ pub fn pack(
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let scratch = std::env::temp_dir().join(format!("shuyuan-pack-{}-{stamp}", std::process::id()));
+    // Marked as ours, like every folder we create, so that only ours is ever deleted.
+    fs::create_dir_all(&scratch)
+        .and_then(|()| fs::write(scratch.join(crate::write::MARKER), b"shuyuan pack\n"))
+        .map_err(|e| {
+            one(Diagnostic::error(
+                Code::Io,
+                &scratch,
+                format!("创建临时目录失败：{e}"),
+            ))
+        })?;
     let mut options = BuildOptions::new(root);
     options.output = scratch.join("site");
     let result = build(&options, progress).and_then(|build| {
@@ -94,7 +104,7 @@ pub fn pack(
             bytes,
         })
     });
-    let _ = fs::remove_dir_all(&scratch);
+    let _ = crate::write::remove_owned_dir(&scratch);
     result
 }
 

@@ -55,11 +55,11 @@ impl Builder {
         static BUILDERS: AtomicUsize = AtomicUsize::new(0);
         let n = BUILDERS.fetch_add(1, Ordering::Relaxed);
         let work = std::env::temp_dir().join(format!("shuyuan-serve-{}-{n}", std::process::id()));
-        // Left over only by an earlier process that had the same id and was killed.
-        if work.exists() {
-            std::fs::remove_dir_all(&work)?;
-        }
+        // Left over only by an earlier process that had the same id and was killed; deleted
+        // only if it carries our marker, as every folder we create does.
+        crate::write::remove_owned_dir(&work).map_err(|d| io::Error::other(d.message))?;
         std::fs::create_dir_all(&work)?;
+        std::fs::write(work.join(crate::write::MARKER), b"shuyuan serve\n")?;
         // Canonical, so the server's "is this file inside the output" check compares like
         // with like (the temp folder is behind a symlink on macOS).
         let work = std::fs::canonicalize(&work)?;
@@ -101,7 +101,7 @@ impl Builder {
             if let Some(old) = self.kept.pop_front() {
                 // A file still open for a slow download can make this fail on Windows;
                 // the folder then goes when the server stops.
-                let _ = std::fs::remove_dir_all(old);
+                let _ = crate::write::remove_owned_dir(&old);
             }
         }
         Ok(Built {
@@ -170,7 +170,7 @@ impl Builder {
 
 impl Drop for Builder {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.work);
+        let _ = crate::write::remove_owned_dir(&self.work);
     }
 }
 
