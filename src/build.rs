@@ -83,14 +83,20 @@ fn run(
     let config = Config::load(&options.root)?;
     let mut diagnostics = Diagnostics::default();
     if options.write
-        && let Err(d) = crate::write::check_output_location(&options.root, &options.output)
+        && let Err(d) =
+            crate::write::check_output_location(&options.root, &config.theme_dir(), &options.output)
     {
         diagnostics.push(d);
         return Err(diagnostics);
     }
 
     progress("读取内容");
-    let mut loaded = crate::load::load(&options.root, &config.content_dir(), &mut diagnostics);
+    let mut loaded = crate::load::load(
+        &options.root,
+        &config.content_dir(),
+        config.allow_symlinks_outside,
+        &mut diagnostics,
+    );
     let synonyms = crate::synonyms::take(&mut loaded.markdown)
         .map(|file| crate::synonyms::parse(&file, &mut diagnostics))
         .unwrap_or_default();
@@ -151,8 +157,8 @@ fn run(
     site.synonyms = synonyms;
     progress("整理学习路径、讲义与术语");
     let training = crate::training::assemble(&mut site, training, &mut diagnostics);
-    crate::render::check_outputs(&site, &training, &mut diagnostics);
     let theme = ThemeFiles::for_site(&options.root, &site.config);
+    crate::plan::check(&site, &training, &theme, &mut diagnostics);
     let tera = crate::render::load_templates(&options.root, &theme, &mut diagnostics);
     check_static_files(&options.root, &theme, &mut diagnostics);
 

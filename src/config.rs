@@ -52,8 +52,11 @@ struct RawConfig {
     language: Option<String>,
     base_url: Option<String>,
     theme: Option<String>,
+    /// Keys with their positions: a bad key is reported where it is written.
     #[serde(default)]
-    taxonomies: Option<toml::Table>,
+    taxonomies: Option<BTreeMap<toml::Spanned<String>, toml::Value>>,
+    #[serde(default)]
+    content: RawContent,
     #[serde(default)]
     search: RawSearch,
     #[serde(default)]
@@ -70,6 +73,12 @@ struct RawSearch {
     #[allow(dead_code)]
     index_dir: Option<String>,
     enabled: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContent {
+    allow_symlinks_outside: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -127,6 +136,9 @@ pub struct Config {
     pub taxonomies: Vec<Taxonomy>,
     pub search_enabled: bool,
     pub allow_html: bool,
+    /// `[content] allow_symlinks_outside`: whether a symlink under `content/` may lead out
+    /// of the site folder (by default it is an error, so nothing outside is published).
+    pub allow_symlinks_outside: bool,
     pub schema: Schema,
 }
 
@@ -191,29 +203,40 @@ impl Config {
 }
 
 fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnostics) -> Config {
+    let taxonomies = match raw.taxonomies {
+        None => default_taxonomies(),
+        Some(table) => table
+            .into_iter()
+            .filter_map(|(name, label)| {
+                let (line, col) = line_col(text, name.span().start);
+                let at = |message: String| {
+                    Diagnostic::error(Code::ConfigInvalid, CONFIG_FILE, message).at(text, line, col)
+                };
+                let name = name.into_inner();
+                if let Some(why) = bad_segment(&name) {
+                    diagnostics.push(at(format!(
+                        "分类名 `{name}` 不能用作文件夹名：{why}。分类名会成为输出中的文件夹（如 tags/），请只用一个简单的名字，例如 tags 或 专题"
+                    )));
+                    return None;
+                }
+                match label {
+                    toml::Value::String(label) => Some(Taxonomy { name, label }),
+                    _ => {
+                        diagnostics.push(at(format!(
+                            "分类 `{name}` 的显示名称应为文字，例如 {name} = \"标签\""
+                        )));
+                        None
+                    }
+                }
+            })
+            .collect(),
+    };
     let mut problem = |key: &str, message: String| {
         let mut d = Diagnostic::error(Code::ConfigInvalid, CONFIG_FILE, message);
         if let Some((line, col)) = find_key(text, key) {
             d = d.at(text, line, col);
         }
         diagnostics.push(d);
-    };
-
-    let taxonomies = match raw.taxonomies {
-        None => default_taxonomies(),
-        Some(table) => table
-            .into_iter()
-            .filter_map(|(name, label)| match label {
-                toml::Value::String(label) => Some(Taxonomy { name, label }),
-                _ => {
-                    problem(
-                        &name,
-                        format!("分类 `{name}` 的显示名称应为文字，例如 {name} = \"标签\""),
-                    );
-                    None
-                }
-            })
-            .collect(),
     };
 
     let mut schema = Schema::builtin();
@@ -308,8 +331,24 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
         taxonomies,
         search_enabled: raw.search.enabled.unwrap_or(true),
         allow_html: raw.markdown.allow_html.unwrap_or(false),
+        allow_symlinks_outside: raw.content.allow_symlinks_outside.unwrap_or(false),
         schema,
     }
+}
+
+/// Why `name` cannot be one folder name inside the output (a taxonomy, a theme), or `None`
+/// when it can: one plain path segment that every system accepts.
+fn bad_segment(name: &str) -> Option<String> {
+    if name.trim().is_empty() {
+        return Some("不能为空".to_string());
+    }
+    if name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Some("不能含 `/`、`\\` 或 `..`，否则会写到别的文件夹里".to_string());
+    }
+    if crate::resolve::file_safe(name) != name {
+        return Some("不能含 ? # % : * \" < > | 等网址或文件名用不了的字符".to_string());
+    }
+    crate::names::problem(name).map(|why| why.to_string())
 }
 
 fn default_taxonomies() -> Vec<Taxonomy> {

@@ -37,15 +37,25 @@ pub struct Loaded {
 }
 
 /// Reads the content tree under `content_dir`. Paths in diagnostics are relative to `site_root`.
-pub fn load(site_root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) -> Loaded {
+///
+/// A symlink (to a file or a folder) whose target lies outside the site folder is an error
+/// and is not read, unless `allow_symlinks_outside`: an author must not be able to publish
+/// `/etc/passwd` or another user's documents by linking to them.
+pub fn load(
+    site_root: &Path,
+    content_dir: &Path,
+    allow_symlinks_outside: bool,
+    diagnostics: &mut Diagnostics,
+) -> Loaded {
     let mut markdown_paths = Vec::new();
     let mut assets = Vec::new();
-    let walker = WalkDir::new(content_dir)
+    let canonical_root = std::fs::canonicalize(site_root).unwrap_or_else(|_| site_root.into());
+    let mut walker = WalkDir::new(content_dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
+    while let Some(entry) = walker.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
@@ -53,6 +63,17 @@ pub fn load(site_root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics)
                 continue;
             }
         };
+        if entry.depth() > 0
+            && entry.path_is_symlink()
+            && !allow_symlinks_outside
+            && let Some(target) = leads_outside(entry.path(), &canonical_root)
+        {
+            diagnostics.push(symlink_outside(site_root, entry.path(), &target));
+            if entry.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
@@ -100,6 +121,25 @@ fn walk_error(site_root: &Path, error: &walkdir::Error) -> Diagnostic {
     } else {
         Diagnostic::error(Code::Io, path, format!("无法读取：{error}"))
     }
+}
+
+/// Where the symlink at `link` leads, when that is outside `canonical_root`.
+pub(crate) fn leads_outside(link: &Path, canonical_root: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(link)
+        .ok()
+        .filter(|target| !target.starts_with(canonical_root))
+}
+
+pub(crate) fn symlink_outside(site_root: &Path, link: &Path, target: &Path) -> Diagnostic {
+    Diagnostic::error(
+        Code::SymlinkOutside,
+        link.strip_prefix(site_root).unwrap_or(link),
+        format!(
+            "符号链接指向站点文件夹之外（{}）：为免把站外的文件发布出去，它没有被读取。\
+             请把文件复制进 content/；确需引用站外文件时，在 site.toml 中写 [content] allow_symlinks_outside = true",
+            target.display()
+        ),
+    )
 }
 
 pub fn relative_slash_path(base: &Path, path: &Path) -> String {

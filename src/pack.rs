@@ -23,6 +23,10 @@ use crate::resolve::file_safe;
 
 pub const README_NAME: &str = "使用说明.txt";
 
+/// The zip comment of every pack: an existing file is replaced only if it ends with it, so a
+/// mistyped `--output` cannot turn someone's document into a zip.
+const PACK_COMMENT: &str = "shuyuan pack";
+
 #[derive(Debug)]
 pub struct PackReport {
     pub build: BuildReport,
@@ -35,21 +39,33 @@ pub struct PackReport {
 }
 
 /// The folder inside the zip, and the zip's default name: the site's title, made safe
-/// for file names on every system.
+/// for file names on every system — no leading or trailing dots and spaces, no Windows
+/// device name (`CON` → `CON_`), and at most [`MAX_FOLDER_BYTES`].
 pub fn folder_name(config: &Config) -> String {
     let name = file_safe(config.title.trim());
-    let name = name.trim_end_matches(['.', ' ']);
-    if name.is_empty() {
-        "site".to_string()
-    } else {
-        name.to_string()
+    let name = name.trim_matches(['.', ' ']);
+    let mut cut = name.len().min(MAX_FOLDER_BYTES);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
     }
+    let mut name = name[..cut].trim_end_matches(['.', ' ']).to_string();
+    if name.is_empty() {
+        name = "site".to_string();
+    }
+    if crate::names::is_windows_device(&name) {
+        name.push('_');
+    }
+    name
 }
 
 /// Where `pack` writes for the site at `root` when not told: `<root>/<site title>.zip`.
 pub fn default_zip(root: &Path, config: &Config) -> PathBuf {
     root.join(format!("{}.zip", folder_name(config)))
 }
+
+/// The longest folder name a pack gets: room for the zip's `.zip` and the staging name
+/// `.<name>.zip.staging-<pid>` within the 255 bytes of a file name.
+const MAX_FOLDER_BYTES: usize = 224;
 
 /// Builds the site under `root` and zips it to `zip` (default `<root>/<site title>.zip`).
 pub fn pack(
@@ -60,7 +76,18 @@ pub fn pack(
     let config = Config::load(root)?;
     let folder = folder_name(&config);
     let zip = zip.map_or_else(|| default_zip(root, &config), Path::to_path_buf);
+    check_destination(root, &config.theme_dir(), &zip).map_err(one)?;
     let scratch = crate::lock::work_folder(root, "pack");
+    // Marked as ours, like every folder we create, so that only ours is ever deleted.
+    fs::create_dir_all(&scratch)
+        .and_then(|()| fs::write(scratch.join(crate::write::MARKER), b"shuyuan pack\n"))
+        .map_err(|e| {
+            one(Diagnostic::error(
+                Code::Io,
+                &scratch,
+                format!("创建临时目录失败：{e}"),
+            ))
+        })?;
     let mut options = BuildOptions::new(root);
     options.output = scratch.join("site");
     let result = build(&options, progress).and_then(|build| {
@@ -80,8 +107,47 @@ pub fn pack(
             bytes,
         })
     });
-    let _ = crate::write::remove_tree(&scratch);
+    let _ = crate::write::remove_owned_dir(&scratch);
     result
+}
+
+/// Refuses a zip destination in the site's sources (`content/`, the theme, `templates/`,
+/// `static/`, `site.toml`) and any existing file or folder that is not an earlier pack.
+fn check_destination(root: &Path, theme_dir: &Path, zip: &Path) -> Result<(), Diagnostic> {
+    let refuse = |message: &str| Err(Diagnostic::error(Code::UnsafeOutput, zip, message));
+    let target = crate::write::canonical(zip);
+    let in_sources = crate::write::protected_paths(root, theme_dir)
+        .iter()
+        .any(|protected| target.starts_with(protected));
+    if in_sources || crate::write::canonical(root).starts_with(&target) {
+        return refuse(
+            "压缩包不能写到 content/、themes/（主题）、templates/、static/ 之中，也不能是 site.toml 或站点目录本身：那里是站点的源文件。\
+             请换一个位置，例如 --output 培训资料.zip",
+        );
+    }
+    let Ok(metadata) = fs::symlink_metadata(zip) else {
+        return Ok(());
+    };
+    if !metadata.is_file() || !is_earlier_pack(zip) {
+        return refuse(
+            "这个位置已有一个不是书院打包生成的文件或文件夹，打包不会覆盖它，什么也没有改动。请换一个文件名，或先自行移走它",
+        );
+    }
+    Ok(())
+}
+
+/// Whether the file at `path` is a zip this command wrote: its last bytes, the zip comment,
+/// are [`PACK_COMMENT`].
+fn is_earlier_pack(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let tail = PACK_COMMENT.len() as u64;
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let mut end = vec![0; PACK_COMMENT.len()];
+    file.seek(SeekFrom::End(-(tail as i64))).is_ok()
+        && file.read_exact(&mut end).is_ok()
+        && end == PACK_COMMENT.as_bytes()
 }
 
 fn one(diagnostic: Diagnostic) -> Diagnostics {
@@ -180,6 +246,7 @@ fn write_entries(site: &Path, to: &Path, folder: &str, build: &BuildReport) -> i
         options.unix_permissions(0o644),
     )?;
     writer.write_all(&readme(folder, &now.0, build))?;
+    writer.set_comment(PACK_COMMENT)?;
     writer.finish()?.flush()?;
     Ok(files + 1)
 }

@@ -8,7 +8,6 @@
 //! data are built. Every URL in a context is root-relative; templates prefix `root`, which
 //! is what keeps the output working from file:// and under any sub-path.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -589,44 +588,8 @@ fn paginator(number: usize, total: usize, url: impl Fn(usize) -> String) -> Valu
     })
 }
 
-/// Pages and old addresses must not land on a file the site generates itself (list pages,
-/// taxonomy pages, search.html, 404.html, sitemap.xml …), nor on each other: the file written
-/// last would win silently.
-pub fn check_outputs(site: &Site, training: &Training, diagnostics: &mut Diagnostics) {
-    let mut taken: HashMap<&str, (usize, &str)> = HashMap::new();
-    for (i, page) in site.pages.iter().enumerate() {
-        taken.insert(&page.url, (i, "slug"));
-    }
-    for (alias, i) in &site.aliases {
-        if let Some(&(_, "aliases")) = taken.get(alias.as_str()) {
-            diagnostics.push(site.pages[*i].doc.error_at(
-                &site.config.root,
-                "aliases",
-                Code::DuplicateOutput,
-                format!("旧地址 {alias} 已被另一页用作旧地址"),
-            ));
-        }
-        taken.insert(alias, (*i, "aliases"));
-    }
-    let generated = jobs(site, training)
-        .into_iter()
-        .filter(|job| !matches!(job.what, What::Page(_)))
-        .map(|job| (job.path, describe(job.template)))
-        .chain([("sitemap.xml".to_string(), "站点地图")]);
-    for (path, what) in generated {
-        if let Some(&(page, field)) = taken.get(path.as_str()) {
-            diagnostics.push(site.pages[page].doc.error_at(
-                &site.config.root,
-                field,
-                Code::DuplicateOutput,
-                format!("输出路径 {path} 与自动生成的{what}冲突；请换一个文件名、slug 或旧地址"),
-            ));
-        }
-    }
-}
-
 /// What a generated file is, in the reader's words, for collision messages.
-fn describe(template: &str) -> &'static str {
+pub(crate) fn describe(template: &str) -> &'static str {
     match template {
         "index.html" => "首页",
         "section.html" => "栏目列表页",

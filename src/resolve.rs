@@ -248,6 +248,20 @@ fn output_path(doc: &Document, slug_override: Option<&str>) -> String {
     }
 }
 
+/// Why a written `slug` cannot name a page, or `None`. The name of the page's file is checked
+/// with every other output name (see [`crate::plan`]).
+fn slug_problem(slug: &str) -> Option<&'static str> {
+    if slug.trim().is_empty() {
+        Some(
+            "slug 为空，页面会写成没有名字的隐藏文件 .html。请填写一个名字，或删除 slug 字段，用文件名作 slug",
+        )
+    } else if slug.starts_with('.') {
+        Some("以点开头的 slug 会成为隐藏文件，打包和多数服务器都会略去它。请去掉开头的点")
+    } else {
+        None
+    }
+}
+
 fn default_slug(doc: &Document) -> String {
     let parts: Vec<&str> = doc.rel.split('/').collect();
     match doc.role {
@@ -304,7 +318,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         rendered_bodies.push(rendered);
     }
 
-    let slug_index = index_unique(&config.root, &pages, diagnostics, &sections);
+    let slug_index = index_unique(&config.root, &pages, diagnostics);
     let page_by_rel: HashMap<&str, usize> = pages
         .iter()
         .enumerate()
@@ -376,7 +390,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     resolve_references(&config, &mut pages, &slug_index, diagnostics);
     order_sections(&mut sections, &mut pages);
     let taxonomies = build_taxonomies(&config, &pages);
-    let aliases = check_aliases(&config.root, &pages, &sections, diagnostics);
+    let aliases = check_aliases(&config.root, &pages, diagnostics);
 
     Site {
         config,
@@ -403,11 +417,20 @@ pub(crate) fn new_page(
     diagnostics: &mut Diagnostics,
 ) -> Page {
     let kind = doc.kind.or_else(|| inherited_kind(sections, section));
-    let slug = doc
-        .text("slug")
-        .map(str::to_string)
-        .unwrap_or_else(|| default_slug(&doc));
-    let url = output_path(&doc, doc.text("slug"));
+    let written_slug = doc.text("slug").filter(|slug| {
+        let problem = slug_problem(slug);
+        if let Some(why) = problem {
+            diagnostics.push(doc.error_at(
+                &config.root,
+                "slug",
+                Code::InvalidName,
+                format!("slug `{slug}` 不能用：{why}"),
+            ));
+        }
+        problem.is_none()
+    });
+    let slug = written_slug.map_or_else(|| default_slug(&doc), str::to_string);
+    let url = output_path(&doc, written_slug);
     for field in config.schema.required(kind) {
         let kind_note = kind.map_or(String::new(), |k| format!("（{}）", k.label()));
         let written = doc.positions.contains_key(field);
@@ -469,29 +492,17 @@ pub(crate) fn existing_section(sections: &[Section], doc: &Document) -> Option<u
     sections.iter().position(|section| section.dir == dir)
 }
 
-/// Old addresses that redirect to a page. Each must stay inside the site and must not
-/// replace a real page or section.
+/// Old addresses that redirect to a page. Each must stay inside the site; that it replaces
+/// no other output file is the output plan's to check ([`crate::plan`]).
 fn check_aliases(
     root: &Path,
     pages: &[Page],
-    sections: &[Section],
     diagnostics: &mut Diagnostics,
 ) -> Vec<(String, usize)> {
-    let taken: HashSet<&str> = pages
-        .iter()
-        .map(|p| p.url.as_str())
-        .chain(sections.iter().map(|s| s.url.as_str()))
-        .collect();
     let mut aliases = Vec::new();
     for (i, page) in pages.iter().enumerate() {
         for alias in page.doc.list("aliases") {
             match alias_path(alias) {
-                Some(path) if taken.contains(path.as_str()) => diagnostics.push(page.doc.error_at(
-                    root,
-                    "aliases",
-                    Code::DuplicateOutput,
-                    format!("旧地址 `{alias}` 与现有页面 {path} 冲突，跳转页会覆盖它"),
-                )),
                 Some(path) => aliases.push((path, i)),
                 None => diagnostics.push(page.doc.error_at(
                     root,
@@ -668,18 +679,14 @@ fn build_sections(
     (sections, intros)
 }
 
-/// Slug → page, reporting duplicate slugs and duplicate output paths.
+/// Slug → page, reporting duplicate slugs (two files writing one output path are the output
+/// plan's to report, [`crate::plan`]).
 fn index_unique(
     root: &Path,
     pages: &[Page],
     diagnostics: &mut Diagnostics,
-    sections: &[Section],
 ) -> HashMap<String, usize> {
     let mut by_slug: HashMap<String, usize> = HashMap::with_capacity(pages.len());
-    let mut by_url: HashMap<&str, String> = sections
-        .iter()
-        .map(|s| (s.url.as_str(), format!("栏目 {}", s.title)))
-        .collect();
     for (i, page) in pages.iter().enumerate() {
         if let Some(&first) = by_slug.get(&page.slug) {
             diagnostics.push(page.doc.error_at(
@@ -694,16 +701,6 @@ fn index_unique(
             ));
         } else {
             by_slug.insert(page.slug.clone(), i);
-        }
-        if let Some(other) = by_url.get(page.url.as_str()) {
-            diagnostics.push(page.doc.error_at(
-                root,
-                "slug",
-                Code::DuplicateOutput,
-                format!("输出路径 {} 与 {} 冲突", page.url, other),
-            ));
-        } else {
-            by_url.insert(&page.url, page.doc.shown_path.display().to_string());
         }
     }
     by_slug
@@ -772,11 +769,11 @@ pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
     for section in &mut site.sections {
         section.pages.clear();
     }
-    let slug_index = index_unique(&site.config.root, &site.pages, diagnostics, &site.sections);
+    let slug_index = index_unique(&site.config.root, &site.pages, diagnostics);
     resolve_references(&site.config, &mut site.pages, &slug_index, diagnostics);
     order_sections(&mut site.sections, &mut site.pages);
     site.taxonomies = build_taxonomies(&site.config, &site.pages);
-    site.aliases = check_aliases(&site.config.root, &site.pages, &site.sections, diagnostics);
+    site.aliases = check_aliases(&site.config.root, &site.pages, diagnostics);
 }
 
 struct LinkTargets<'a> {
@@ -1247,10 +1244,9 @@ fn build_taxonomies(config: &Config, pages: &[Page]) -> Vec<TaxonomyIndex> {
                         // A term's file is `F.html` and its further list pages are in the folder
                         // `F/`: a name is free when neither is taken (the terms `a` and
                         // `a.html` would otherwise make a file and a folder of one name).
-                        // Leading dots would make `.` and `..` folders, or hidden files.
-                        let mut file = file_safe(name);
-                        let dots = file.len() - file.trim_start_matches('.').len();
-                        file.replace_range(..dots, &"-".repeat(dots));
+                        // Leading dots would make `.` and `..` folders, or hidden files;
+                        // `CON` cannot be a file on Windows (see `names::safe_file_stem`).
+                        let mut file = crate::names::safe_file_stem(name);
                         loop {
                             let stem = file.to_lowercase();
                             let with_extension = format!("{stem}.html");

@@ -136,6 +136,16 @@ fn content_relative(path: &Path) -> Result<PathBuf, ScaffoldError> {
             path.display()
         )));
     }
+    // The page's name becomes an output file name too: it must work wherever the site is read.
+    for part in rel.iter() {
+        let name = part.to_string_lossy();
+        let stem = name.strip_suffix(".md").unwrap_or(&name);
+        if let Some(why) = crate::names::problem(stem) {
+            return Err(ScaffoldError(format!(
+                "名字“{name}”不能用：{why}。请换一个名字"
+            )));
+        }
+    }
     Ok(rel.to_path_buf())
 }
 

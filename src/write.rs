@@ -56,13 +56,7 @@ impl Output {
     /// Prepares an empty staging folder next to `target`.
     pub fn begin(target: &Path) -> Result<Output, Diagnostic> {
         let _writing = writing();
-        if target.exists() && !is_replaceable(target) {
-            return Err(Diagnostic::error(
-                Code::Io,
-                target,
-                "输出目录已存在且不是书院生成的站点（没有 .shuyuan-output 标记），为避免误删其中的文件，构建已停止。请换一个 --output 目录，或先手动清空它",
-            ));
-        }
+        check_replaceable(target)?;
         let parent = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -73,7 +67,7 @@ impl Output {
             .map_or_else(|| "public".into(), |n| n.to_string_lossy().to_string());
         let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
         // Left by an earlier process that had this id; others' are cleared under the site lock.
-        remove_tree(&staging).map_err(|e| io_error(&staging, "清理临时目录", e))?;
+        remove_owned_dir(&staging)?;
         fs::create_dir_all(&staging).map_err(|e| io_error(&staging, "创建临时目录", e))?;
         fs::write(staging.join(MARKER), b"built by shuyuan\n")
             .map_err(|e| io_error(&staging, "写入", e))?;
@@ -171,6 +165,11 @@ impl Output {
                 .unwrap_or_default()
                 .to_string_lossy()
         ));
+        // The build took a while: the folder may have been replaced meanwhile.
+        if let Err(refused) = check_replaceable(&self.target) {
+            let _ = fs::remove_dir_all(&self.staging);
+            return Err(refused);
+        }
         let had_previous = self.target.exists();
         if had_previous {
             fs::rename(&self.target, &old)
@@ -328,33 +327,129 @@ fn make_writable(path: &Path) {
     }
 }
 
-fn is_replaceable(target: &Path) -> bool {
-    target.join(MARKER).is_file()
-        || fs::read_dir(target).is_ok_and(|mut entries| entries.next().is_none())
+/// Whether `folder` is ours to replace or delete: it carries the marker, or it is empty.
+fn is_ours(folder: &Path) -> bool {
+    folder.join(MARKER).is_file()
+        || fs::read_dir(folder).is_ok_and(|mut entries| entries.next().is_none())
 }
 
-/// The output folder must not be, or contain, the site's own sources.
-pub fn check_output_location(root: &Path, output: &Path) -> Result<(), Diagnostic> {
-    let canonical = |p: &Path| fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let root = canonical(root);
-    let output_abs = if output.exists() {
-        canonical(output)
-    } else {
-        output.parent().map_or_else(
-            || output.to_path_buf(),
-            |p| canonical(p).join(output.file_name().unwrap_or_default()),
-        )
+/// Refuses an output location a build must not replace: a symlink (replacing it with a
+/// folder would lose the link, and writing through it would write elsewhere), a file, or a
+/// folder that holds files and no marker (someone else's documents).
+fn check_replaceable(target: &Path) -> Result<(), Diagnostic> {
+    let Ok(metadata) = fs::symlink_metadata(target) else {
+        return Ok(());
     };
-    let protected = ["content", "themes", "templates", "static"];
-    let clashes = root.starts_with(&output_abs)
-        || protected
+    let refuse = |message: String| Err(Diagnostic::error(Code::UnsafeOutput, target, message));
+    if metadata.file_type().is_symlink() {
+        let points_to =
+            fs::read_link(target).map_or_else(|_| "?".into(), |p| p.display().to_string());
+        return refuse(format!(
+            "输出目录是一个符号链接（指向 {points_to}）。为免丢失这个链接或它指向的文件，构建已停止，什么也没有改动。\
+             请用 --output 指定一个真实的文件夹，或自行删除这个链接后重新构建"
+        ));
+    }
+    if !metadata.is_dir() {
+        return refuse(
+            "输出位置已有一个同名文件，构建不会覆盖它。请换一个 --output 目录，或先自行移走这个文件".to_string(),
+        );
+    }
+    if !is_ours(target) {
+        return refuse(format!(
+            "输出目录已存在且不是书院生成的站点（没有 {MARKER} 标记），为避免误删其中的文件，构建已停止。\
+             请换一个 --output 目录，或先自行清空它"
+        ));
+    }
+    Ok(())
+}
+
+/// Deletes `folder` if it is ours ([`is_ours`]); a missing folder is fine, anything else is
+/// refused, so nothing we did not write is ever deleted.
+pub fn remove_owned_dir(folder: &Path) -> Result<(), Diagnostic> {
+    match fs::symlink_metadata(folder) {
+        Err(_) => Ok(()),
+        Ok(m) if m.is_dir() && is_ours(folder) => {
+            remove_tree(folder).map_err(|e| io_error(folder, "删除旧的临时目录", e))
+        }
+        Ok(_) => Err(Diagnostic::error(
+            Code::UnsafeOutput,
+            folder,
+            format!(
+                "这里已有一个不是书院生成的文件或文件夹（没有 {MARKER} 标记），为免误删，构建已停止。请自行移走它后重试"
+            ),
+        )),
+    }
+}
+
+/// The folders and files of a site that no output may be, lie in or contain, canonical:
+/// `content/`, `themes/` (and the theme, wherever a symlink takes it), `templates/`,
+/// `static/` and `site.toml`.
+pub fn protected_paths(root: &Path, theme_dir: &Path) -> Vec<PathBuf> {
+    [
+        "content",
+        "themes",
+        "templates",
+        "static",
+        crate::config::CONFIG_FILE,
+    ]
+    .iter()
+    .map(|name| root.join(name))
+    .chain([theme_dir.to_path_buf()])
+    .map(|path| canonical(&path))
+    .collect()
+}
+
+/// `path` made absolute with its symlinks resolved, as far as it exists; the rest, which
+/// does not exist yet, is applied to that as written (`..` going up a folder).
+pub fn canonical(path: &Path) -> PathBuf {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |dir| dir.join(path))
+    };
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    let mut resolved = loop {
+        if let Ok(resolved) = fs::canonicalize(existing) {
+            break resolved;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                existing = parent;
+            }
+            _ => break existing.to_path_buf(),
+        }
+    };
+    for component in rest.into_iter().rev() {
+        match component {
+            std::path::Component::ParentDir => {
+                resolved.pop();
+            }
+            std::path::Component::Normal(name) => resolved.push(name),
+            _ => {}
+        }
+    }
+    resolved
+}
+
+/// The output folder must not be the site root or hold it, and must not be, hold or lie in
+/// the site's sources ([`protected_paths`]).
+pub fn check_output_location(
+    root: &Path,
+    theme_dir: &Path,
+    output: &Path,
+) -> Result<(), Diagnostic> {
+    let output_abs = canonical(output);
+    let clashes = canonical(root).starts_with(&output_abs)
+        || protected_paths(root, theme_dir)
             .iter()
-            .any(|d| output_abs.starts_with(root.join(d)));
+            .any(|p| output_abs.starts_with(p) || p.starts_with(&output_abs));
     if clashes {
         return Err(Diagnostic::error(
-            Code::Io,
+            Code::UnsafeOutput,
             output,
-            "输出目录不能是站点根目录、它的上级目录，或 content/、themes/、templates/、static/ 之内",
+            "输出目录不能是站点根目录或它的上级目录，也不能是、包含或位于 content/、themes/（主题）、templates/、static/ 之中：构建会替换整个输出目录。请换一个目录，例如 public",
         ));
     }
     Ok(())
@@ -380,5 +475,79 @@ mod tests {
         assert!(!out.join("a").exists());
         assert!(out.is_dir(), "the output folder itself stays");
         remove_file(out, "never/was.html").unwrap();
+    }
+
+    #[test]
+    fn only_our_folders_are_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join(".public.staging-1");
+        fs::create_dir_all(&foreign).unwrap();
+        fs::write(foreign.join("notes.txt"), "mine").unwrap();
+        let refused = remove_owned_dir(&foreign).unwrap_err();
+        assert_eq!(refused.code, Code::UnsafeOutput);
+        assert!(
+            foreign.join("notes.txt").is_file(),
+            "a folder without the marker stays"
+        );
+
+        let ours = dir.path().join("ours");
+        fs::create_dir_all(ours.join("a")).unwrap();
+        fs::write(ours.join(MARKER), "").unwrap();
+        remove_owned_dir(&ours).unwrap();
+        assert!(!ours.exists());
+        let empty = dir.path().join("empty");
+        fs::create_dir_all(&empty).unwrap();
+        remove_owned_dir(&empty).unwrap();
+        remove_owned_dir(&dir.path().join("never")).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_output_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::create_dir_all(&real).unwrap();
+        fs::write(real.join(MARKER), "").unwrap();
+        let link = dir.path().join("public");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(Output::begin(&link).is_err());
+        assert!(remove_owned_dir(&link).is_err());
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(real.join(MARKER).is_file());
+    }
+
+    #[test]
+    fn a_folder_taken_over_during_the_build_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        let output = Output::begin(&target).unwrap();
+        output.write("index.html", b"new").unwrap();
+        let staging = output.staging().to_path_buf();
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join("report.docx"), "someone's").unwrap();
+        assert_eq!(output.commit().unwrap_err().code, Code::UnsafeOutput);
+        assert_eq!(
+            fs::read_to_string(target.join("report.docx")).unwrap(),
+            "someone's"
+        );
+        assert!(!target.join("index.html").exists());
+        assert!(!staging.exists(), "the staging folder is cleaned up");
+    }
+
+    #[test]
+    fn canonical_applies_dot_dot_in_the_part_that_does_not_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = fs::canonicalize(dir.path()).unwrap();
+        fs::create_dir_all(root.join("content")).unwrap();
+        assert_eq!(
+            canonical(&root.join("not-yet/../content/x")),
+            root.join("content/x")
+        );
+        assert_eq!(canonical(&root.join("a/b/../../c")), root.join("c"));
     }
 }

@@ -153,7 +153,8 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     } else {
         training.reconnect(site, None);
     }
-    crate::render::check_outputs(site, training, &mut diagnostics);
+    let theme = crate::theme::ThemeFiles::for_site(&site.config.root, &site.config);
+    crate::plan::check(site, training, &theme, &mut diagnostics);
     if diagnostics.has_errors() || !same_term_urls(&term_urls_before, site) {
         return None;
     }
