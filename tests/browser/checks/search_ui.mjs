@@ -287,7 +287,7 @@ export default [
       await ctx.goto(page, `search.html?q=${encodeURIComponent(`“${phrase}”`)}`);
       r = await waitList(page, ctx);
       ctx.assert(r.items.length > 0, `no results for “${phrase}” without its quotes: ${r.summary}`);
-      ctx.assert(r.summary.includes('去掉引号后的结果'), `the relaxed result does not say so: "${r.summary}"`);
+      ctx.assert(r.summary.includes('去掉引号后的') && r.summary.includes(phrase), `the relaxed result does not say so: "${r.summary}"`);
 
       // Nothing found with a filter set: the message names it, and both the chosen filter's own
       // button (shown though no result has it) and "去掉筛选条件" unset it.

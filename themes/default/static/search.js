@@ -585,7 +585,7 @@
     // The summary line for `count` results. An empty result suggests only what the reader did:
     // filters when one is set, quotes when the query has them (a quoted phrase must occur as is).
     function summary(count) {
-      if (count && ranked.relaxed) return RELAXED_NOTE + "共 " + count + " 条。";
+      if (count && ranked.relaxed) return "没有完全符合" + quoted(s.q) + "的结果，以下是去掉引号后的 " + count + " 条结果。";
       if (count) return s.q ? quoted(s.q) + "共 " + count + " 条结果" : "共 " + count + " 篇";
       if (!s.q) return "没有符合筛选条件的页面。";
       var advice = filtersOn() ? "可以换个说法，或去掉筛选条件。" : /["“”＂]/.test(s.q) ? "可以换个说法，或去掉引号。" : "可以换个说法再试。";
