@@ -317,7 +317,7 @@ fn an_open_page_reloads_itself_after_an_edit() {
 /// breaks out of an attribute with single quotes. A name with `<`, `>` or `"` is refused by the
 /// build (`invalid-name`: Windows cannot hold it), so the payload keeps to what a file name may
 /// carry; the test writes it, so that the fixture folder stays plain.
-const XSS_ATTACHMENT: &str = "' autofocus onfocus='__xss(20)' title='&amp;.txt";
+const XSS_ATTACHMENT: &str = "' autofocus onfocus='__xss(20)' title='x.txt";
 
 /// Builds `tests/fixtures/<name>` (with the default theme) into `<tmp>/<name>/public`.
 fn build_fixture(tmp: &Path, name: &str) -> PathBuf {

@@ -37,7 +37,7 @@ const SHOWN = {
 };
 const EVERY_PAGE = [1, 2];
 /** The attachment beside guides/fujian/index.md, written by tests/browser.rs. */
-export const ATTACHMENT = `' autofocus onfocus='__xss(20)' title='&amp;.txt`;
+export const ATTACHMENT = `' autofocus onfocus='__xss(20)' title='x.txt`;
 
 const squash = (s) => String(s).replace(/[\s\u00a0]+/g, ' ').trim();
 const inProse = (n) => `" autofocus onfocus="__xss(${n})" {{ 7*7 }}`;
