@@ -3,6 +3,7 @@
 its size (or crash the build), built by the release binary with time and peak memory.
 
     bench/hostile.py [--only NAME ...] [--scale 1.0] [--timeout 120] [--keep] [--cpu-only]
+                     [--dir FOLDER]
 
 For each case it creates a fresh site with `shuyuan init` in a temporary folder, adds
 content/cases/hostile.md holding the generated body, runs `shuyuan build` and prints one
@@ -119,8 +120,8 @@ def timed(command, timeout):
     return code, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stderr
 
 
-def run_case(binary, name, body, timeout, keep, cpu_only):
-    folder = tempfile.mkdtemp(prefix=f"shuyuan-hostile-{name}-")
+def run_case(binary, name, body, timeout, keep, cpu_only, parent):
+    folder = tempfile.mkdtemp(prefix=f"shuyuan-hostile-{name}-", dir=parent)
     try:
         site = os.path.join(folder, "site")
         subprocess.run([binary, "init", site], check=True, capture_output=True)
@@ -149,6 +150,8 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--dir", help="where the sites go (default the temp dir; /dev/shm "
+                        "leaves the disk out of the figures)")
     parser.add_argument("--cpu-only", action="store_true",
                         help="judge time by CPU seconds alone (on a busy shared machine)")
     args = parser.parse_args()
@@ -161,7 +164,7 @@ def main():
             continue
         body = generate(args.scale)
         size_mb, code, wall, cpu, rss, error, ok = run_case(binary, name, body, args.timeout,
-                                                            args.keep, args.cpu_only)
+                                                            args.keep, args.cpu_only, args.dir)
         failed += not ok
         print(f"| {name} | {description} | {size_mb:.1f} | {code} | {wall:.2f} | {cpu:.2f} "
               f"| {rss:.0f} | {error} | {'yes' if ok else 'NO'} |", flush=True)
