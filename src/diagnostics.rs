@@ -117,8 +117,12 @@ pub struct Diagnostic {
     /// 1-based, counted in characters (not bytes) so it matches what editors show.
     pub column: usize,
     pub message: String,
-    /// The offending source line, when known.
+    /// The offending source line when known, cut to the characters around the column (with
+    /// `…` where it was cut): a page may be one line of megabytes.
     pub source_line: Option<String>,
+    /// The column within [`Self::source_line`], where the caret goes.
+    #[serde(skip)]
+    source_column: usize,
 }
 
 impl Diagnostic {
@@ -131,6 +135,7 @@ impl Diagnostic {
             column: 0,
             message: message.into(),
             source_line: None,
+            source_column: 0,
         }
     }
 
@@ -145,10 +150,11 @@ impl Diagnostic {
     pub fn at(mut self, source: &str, line: usize, column: usize) -> Self {
         self.line = line;
         self.column = column.max(1);
-        self.source_line = source
-            .lines()
-            .nth(line.saturating_sub(1))
-            .map(|l| l.trim_end_matches('\r').to_string());
+        if let Some(text) = source.lines().nth(line.saturating_sub(1)) {
+            let (excerpt, column) = window(text.trim_end_matches('\r'), self.column);
+            self.source_line = Some(excerpt);
+            self.source_column = column;
+        }
         self
     }
 
@@ -177,10 +183,9 @@ impl fmt::Display for Diagnostic {
         if let Some(source_line) = &self.source_line {
             let number = self.line.to_string();
             let gutter = " ".repeat(number.len());
-            let (source_line, column) = window(source_line, self.column);
             let caret_pad: String = source_line
                 .chars()
-                .take(column.saturating_sub(1))
+                .take(self.source_column.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { display_pad(c) })
                 .collect();
             write!(

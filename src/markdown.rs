@@ -103,7 +103,9 @@ pub fn options(allow_html: bool) -> Options<'static> {
     options.extension.alerts = true;
     options.extension.wikilinks_title_after_pipe = true;
     options.extension.cjk_friendly_emphasis = true;
-    options.parse.sourcepos_chars = true;
+    // Columns stay in bytes here: comrak's own conversion to characters counts from the start
+    // of the line for every node, which takes minutes on one long line of many links or
+    // table cells. [`CharColumns`] converts the few positions we report, in one pass.
     options.render.r#unsafe = allow_html;
     options.render.tasklist_classes = true;
     options
@@ -127,6 +129,7 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
     };
     let mut ids = Vec::new();
     let mut used = UsedIds::default();
+    let mut columns = CharColumns::new(body);
 
     // Collected first: wiki links lose their children below, and the tree walk forbids that.
     let nodes: Vec<Node> = root.descendants().collect();
@@ -148,7 +151,7 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
             }
             NodeValue::Link(link) => {
                 if let Some(target) = classify(&link.url, rel) {
-                    let pos = node.data().sourcepos;
+                    let pos = columns.position(node.data().sourcepos);
                     let index = out.links.len();
                     out.links.push(link_ref(target, &link.url, pos, false));
                     if let NodeValue::Link(l) = &mut node.data_mut().value {
@@ -158,7 +161,7 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
             }
             NodeValue::Image(image) => {
                 if let Some(target @ LinkTarget::Asset { .. }) = classify(&image.url, rel) {
-                    let pos = node.data().sourcepos;
+                    let pos = columns.position(node.data().sourcepos);
                     let index = out.links.len();
                     out.links.push(link_ref(target, &image.url, pos, false));
                     if let NodeValue::Image(i) = &mut node.data_mut().value {
@@ -170,7 +173,7 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
                 let (slug, fragment) = split_fragment(wiki.url.trim());
                 let text = plain_text(node, None);
                 let wants_title = text.trim() == wiki.url.trim();
-                let pos = node.data().sourcepos;
+                let pos = columns.position(node.data().sourcepos);
                 let index = out.links.len();
                 out.links.push(link_ref(
                     LinkTarget::Wiki {
@@ -193,11 +196,14 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
                 }
             }
             NodeValue::Text(text) if text.contains("[[") => {
-                let start = node.data().sourcepos.start;
-                out.unclosed_wiki_links.extend(
-                    text.match_indices("[[")
-                        .map(|(at, _)| (start.line, start.column + text[..at].chars().count())),
-                );
+                let (line, column) = columns.position(node.data().sourcepos);
+                // Characters counted from the previous `[[`, not from the start: one pass.
+                let (mut chars, mut counted_to) = (0, 0);
+                for (at, _) in text.match_indices("[[") {
+                    chars += text[counted_to..at].chars().count();
+                    counted_to = at;
+                    out.unclosed_wiki_links.push((line, column + chars));
+                }
             }
             NodeValue::Alert(_) => {
                 if let NodeValue::Alert(alert) = &mut node.data_mut().value {
@@ -238,14 +244,83 @@ fn alert_title(kind: AlertType) -> &'static str {
     }
 }
 
-fn link_ref(target: LinkTarget, written: &str, pos: Sourcepos, wants_title: bool) -> LinkRef {
+fn link_ref(
+    target: LinkTarget,
+    written: &str,
+    (line, column): (usize, usize),
+    wants_title: bool,
+) -> LinkRef {
     LinkRef {
         target,
         written: written.to_string(),
-        line: pos.start.line,
-        column: pos.start.column,
+        line,
+        column,
         wants_title,
     }
+}
+
+/// Turns comrak's positions (1-based line, 1-based byte column) into the 1-based character
+/// columns editors see. Links arrive in document order, so a cursor that only moves forward
+/// counts each byte of a line once however many links the line holds; a position behind the
+/// cursor starts again from its line's beginning, which is slower but still right.
+struct CharColumns<'a> {
+    body: &'a [u8],
+    /// Byte offset where each line starts, worked out at the first position asked for.
+    line_starts: Vec<usize>,
+    /// (line, byte offset, characters from the line's start to that offset).
+    cursor: (usize, usize, usize),
+}
+
+impl<'a> CharColumns<'a> {
+    fn new(body: &'a str) -> Self {
+        CharColumns {
+            body: body.as_bytes(),
+            line_starts: Vec::new(),
+            cursor: (0, 0, 0),
+        }
+    }
+
+    /// The (line, character column) where `pos` starts.
+    fn position(&mut self, pos: Sourcepos) -> (usize, usize) {
+        let (line, byte_column) = (pos.start.line, pos.start.column);
+        if self.line_starts.is_empty() {
+            self.line_starts = line_starts(self.body);
+        }
+        let Some(&line_start) = self.line_starts.get(line.wrapping_sub(1)) else {
+            return (line, byte_column);
+        };
+        if byte_column == 0 {
+            return (line, 0);
+        }
+        let target = (line_start + byte_column - 1).min(self.body.len());
+        let (cursor_line, cursor_byte, cursor_chars) = self.cursor;
+        let (from, chars_before) = if cursor_line == line && cursor_byte <= target {
+            (cursor_byte, cursor_chars)
+        } else {
+            (line_start, 0)
+        };
+        // A character starts at every byte that is not a UTF-8 continuation byte.
+        let counted = self.body[from..target]
+            .iter()
+            .filter(|&&b| b & 0xC0 != 0x80)
+            .count();
+        let chars = chars_before + counted;
+        self.cursor = (line, target, chars);
+        (line, chars + 1)
+    }
+}
+
+/// Where each line of `body` starts, with lines ended as comrak ends them: `\n`, `\r\n` or a
+/// lone `\r`.
+fn line_starts(body: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    for (at, &byte) in body.iter().enumerate() {
+        let ends_line = byte == b'\n' || (byte == b'\r' && body.get(at + 1) != Some(&b'\n'));
+        if ends_line {
+            starts.push(at + 1);
+        }
+    }
+    starts
 }
 
 /// Writes `<hN id="…">` with the ids worked out in document order before rendering.
@@ -331,11 +406,24 @@ impl UsedIds {
 }
 
 /// The placeholder prefix of one body: `sy-link-`, then `sy-link-x-` and so on, the first
-/// that the body does not contain.
+/// that the body does not contain. Worked out in one pass: after each `sy-link-` in the body,
+/// the run of `x-` that follows it; one `x-` more than the longest run is free. (Trying each
+/// length in turn would search the whole body once per `x-` an author typed.)
 fn link_prefix(body: &str) -> String {
-    let mut prefix = String::from("sy-link-");
-    while body.contains(&prefix) {
-        prefix.push_str("x-");
+    const BASE: &str = "sy-link-";
+    let longest_run = body
+        .match_indices(BASE)
+        .map(|(at, _)| {
+            let after = &body.as_bytes()[at + BASE.len()..];
+            after
+                .chunks_exact(2)
+                .take_while(|pair| pair == b"x-")
+                .count()
+        })
+        .max();
+    let mut prefix = String::from(BASE);
+    if let Some(run) = longest_run {
+        prefix.push_str(&"x-".repeat(run + 1));
     }
     prefix
 }
@@ -642,6 +730,17 @@ mod tests {
     }
 
     #[test]
+    fn the_placeholder_prefix_outgrows_the_longest_lookalike_in_one_pass() {
+        assert_eq!(link_prefix("无链接"), "sy-link-");
+        assert_eq!(link_prefix("sy-link-x-x- 和 sy-link-"), "sy-link-x-x-x-");
+        // Trying each length in turn searched the whole body once per `x-`: minutes here.
+        let lookalike = format!("sy-link-{}", "x-".repeat(200_000));
+        let prefix = link_prefix(&lookalike);
+        assert_eq!(prefix.len(), lookalike.len() + 2);
+        assert!(!lookalike.contains(&prefix));
+    }
+
+    #[test]
     fn plain_text_holds_title_slots_and_no_control_characters() {
         let r = render(
             "依据[[甲]]和[[乙|新文件]]\0办\u{1b}理。\n\n## 对照[[丙]]\n\n`代\u{7}码`\n",
@@ -689,6 +788,25 @@ mod tests {
             &options(false),
         );
         assert_eq!(r.unclosed_wiki_links, [(1, 12), (3, 4)]);
+    }
+
+    #[test]
+    fn link_columns_count_characters_even_on_one_long_line() {
+        // Thousands of links on one line: converting each position from the line's start
+        // used to take time growing with the square of the line.
+        let line: String = (0..3000).map(|i| format!("第{i}条见[[甲]]，")).collect();
+        let body = format!("首行\r\n{line}\n\n中文[x](#锚)\n");
+        let r = render(&body, "a.md", &options(false));
+        let expected: Vec<(usize, usize)> = line
+            .char_indices()
+            .enumerate()
+            .filter(|&(_, (byte, _))| line[byte..].starts_with("[["))
+            .map(|(chars, _)| (2, chars + 1))
+            .chain([(4, 3)])
+            .collect();
+        let found: Vec<(usize, usize)> = r.links.iter().map(|l| (l.line, l.column)).collect();
+        assert_eq!(found.len(), 3001);
+        assert_eq!(found, expected);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! to missing pages, fields a kind requires. All lookups go through hash maps built once,
 //! so the stage stays linear in the number of pages and links.
 
+use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -776,6 +777,11 @@ pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
     site.aliases = check_aliases(&site.config.root, &site.pages, diagnostics);
 }
 
+/// The bad links of one page listed one by one. Each quotes its source line, which on a page
+/// of thousands of links on one long line made the messages alone take minutes and gigabytes;
+/// nobody reads past the first hundred anyway.
+pub const MAX_LINK_PROBLEMS: usize = 100;
+
 struct LinkTargets<'a> {
     /// The site root, where released sources are read again for diagnostics.
     root: &'a Path,
@@ -802,38 +808,53 @@ pub struct Filled {
 impl LinkTargets<'_> {
     /// Replaces each placeholder in the page's HTML with a relative URL, puts in the titles
     /// that links show, and reports the links that lead nowhere.
+    /// A page's first [`MAX_LINK_PROBLEMS`] bad links are listed one by one, then one error
+    /// counts the rest.
     fn fill_links(&self, url: &str, doc: &Document, rendered: &Rendered) -> Filled {
         let prefix = root_prefix(url);
         let mut problems = Vec::new();
         let mut hrefs = Vec::with_capacity(rendered.links.len());
         let mut titles = Vec::with_capacity(rendered.links.len());
-        for &(line, column) in &rendered.unclosed_wiki_links {
-            problems.push(
+        let failed = Cell::new(0_usize);
+        let first_unlisted = Cell::new(None);
+        // A released source is read again from the file, once for all of this page's problems.
+        let source = OnceCell::new();
+        let place = |diagnostic: Diagnostic, line: usize, column: usize| {
+            diagnostic.at(
+                source.get_or_init(|| doc.source_text(self.root)),
+                line,
+                column,
+            )
+        };
+        // Like bad links, a page's first MAX_LINK_PROBLEMS unclosed `[[` are enough to see.
+        for &(line, column) in rendered.unclosed_wiki_links.iter().take(MAX_LINK_PROBLEMS) {
+            problems.push(place(
                 Diagnostic::warning(
                     Code::UnclosedWikiLink,
                     &doc.shown_path,
                     "这里的 `[[` 没有对应的 `]]`，不会成为链接：链接到其他页面请写成 [[页面slug]]，两边各两个半角方括号",
-                )
-                .at(
-                    &doc.source_text(self.root),
-                    doc.body_line + line - 1,
-                    column,
                 ),
-            );
+                doc.body_line + line - 1,
+                column,
+            ));
         }
         for link in &rendered.links {
             let line = doc.body_line + link.line - 1;
             let fail = |code: Code, message: String| {
-                Diagnostic::error(code, &doc.shown_path, message).at(
-                    &doc.source_text(self.root),
-                    line,
-                    link.column,
-                )
+                failed.set(failed.get() + 1);
+                if failed.get() > MAX_LINK_PROBLEMS {
+                    if first_unlisted.get().is_none() {
+                        first_unlisted.set(Some((line, link.column)));
+                    }
+                    return None;
+                }
+                let diagnostic = Diagnostic::error(code, &doc.shown_path, message);
+                Some(place(diagnostic, line, link.column))
             };
             let (href, title) = match &link.target {
                 LinkTarget::Anchor(anchor) => {
                     if !rendered.anchors.contains(anchor) {
-                        problems.push(fail(
+                        problems.extend(fail(
                             Code::BrokenAnchor,
                             format!("本页没有标题锚点 `#{anchor}`"),
                         ));
@@ -842,7 +863,7 @@ impl LinkTargets<'_> {
                 }
                 LinkTarget::Asset { path } => {
                     if !self.assets.contains(path.as_str()) {
-                        problems.push(fail(
+                        problems.extend(fail(
                             Code::BrokenLink,
                             format!("链接 `{}` 指向的文件 content/{path} 不存在", link.written),
                         ));
@@ -879,7 +900,7 @@ impl LinkTargets<'_> {
                                 None,
                             ),
                             None => {
-                                problems.push(fail(
+                                problems.extend(fail(
                                     Code::BrokenLink,
                                     format!(
                                         "链接 `{}` 指向的页面 content/{path} 不存在（或是草稿）",
@@ -914,7 +935,7 @@ impl LinkTargets<'_> {
                         )
                     }
                     None => {
-                        problems.push(fail(
+                        problems.extend(fail(
                             Code::BrokenLink,
                             format!("维基链接 `{}` 找不到 slug 为 `{slug}` 的页面", link.written),
                         ));
@@ -924,6 +945,17 @@ impl LinkTargets<'_> {
             };
             hrefs.push(href);
             titles.push(if link.wants_title { title } else { None });
+        }
+        if let Some((line, column)) = first_unlisted.get() {
+            let unlisted = failed.get() - MAX_LINK_PROBLEMS;
+            let message = format!(
+                "本页还有 {unlisted} 处链接或锚点有误，从这里起不再逐一列出；请先修正上面列出的 {MAX_LINK_PROBLEMS} 处，再构建一次"
+            );
+            problems.push(place(
+                Diagnostic::error(Code::BrokenLink, &doc.shown_path, message),
+                line,
+                column,
+            ));
         }
         Filled {
             html: substitute(&rendered.html, &rendered.link_prefix, &hrefs, &titles),
@@ -937,7 +969,7 @@ fn check_fragment(
     fragment: &Option<String>,
     target: &Page,
     problems: &mut Vec<Diagnostic>,
-    fail: &dyn Fn(Code, String) -> Diagnostic,
+    fail: &dyn Fn(Code, String) -> Option<Diagnostic>,
 ) {
     if let Some(fragment) = fragment
         && !target.anchors.contains(fragment)
@@ -948,7 +980,7 @@ fn check_fragment(
         } else {
             format!("可用的锚点有：{}", known.join("、"))
         };
-        problems.push(fail(
+        problems.extend(fail(
             Code::BrokenAnchor,
             format!("《{}》中没有标题锚点 `#{fragment}`；{hint}", target.title),
         ));

@@ -1350,3 +1350,48 @@ fn term_list_pages_follow_edits_in_place() {
     assert_eq!(server.get("/tags/%E5%85%B1%E5%BB%BA/2.html").status, 404);
     assert_same_as_a_full_build(&site, &server);
 }
+
+#[test]
+fn hostile_saves_leave_the_preview_answering() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/qinghe.html");
+    let path = site.root().join("content/cases/qinghe.md");
+    let original = std::fs::read_to_string(&path).unwrap();
+
+    // 12,000 nested `>` used to overflow the stack and take the preview down with it.
+    let nested = format!("{original}\n{} 引文\n", ">".repeat(12_000));
+    std::fs::write(&path, &nested).unwrap();
+    let data = events.expect("build-error");
+    let event: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let overlay = event["html"].as_str().unwrap();
+    let line = nested.lines().position(|l| l.starts_with(">>>")).unwrap() + 1;
+    assert!(overlay.contains("错误[nesting-too-deep]"), "{overlay}");
+    assert!(
+        overlay.contains(&format!("content/cases/qinghe.md:{line}:65")),
+        "{overlay}"
+    );
+    assert!(
+        overlay.len() < 20_000,
+        "the line is quoted around the column only"
+    );
+    assert_eq!(server.get("/cases/qinghe.html").status, 200);
+    assert_eq!(server.get("/policies/xiachen-2024.html").status, 200);
+
+    // Thousands of links and emphasis markers on one line used to keep the preview busy for
+    // minutes; now the page updates like any other.
+    let links: String = (0..3_000).map(|i| format!("第{i}处[[qinghe]]")).collect();
+    let stars = "*".repeat(20_000);
+    std::fs::write(
+        &path,
+        format!("{original}\n{links}\n\n{stars}重点{stars}\n"),
+    )
+    .unwrap();
+    events.expect("reload");
+    let html = server.get("/cases/qinghe.html").text();
+    assert!(html.contains("第2999处"), "the new body is served");
+    assert!(
+        !html.contains("<div id=\"shuyuan-overlay\""),
+        "no error left"
+    );
+}

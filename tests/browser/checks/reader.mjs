@@ -300,6 +300,8 @@ export default [
 
   {
     name: 'dark scheme: follows the system setting, with AA contrast for text, links, badges, highlights and banners',
+    // It switches the system setting with page.emulateMedia, which the Firefox adapter lacks.
+    engines: ['chromium'],
     async run(page, ctx) {
       await page.emulateMedia({ colorScheme: 'dark' });
       const problems = [];
