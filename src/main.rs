@@ -458,12 +458,13 @@ fn run_pack(root: &Path, output: Option<&Path>) -> ExitCode {
         Ok(report) => {
             print_diagnostics(&report.build.diagnostics);
             println!(
-                "打包完成：{}（{} 个页面，{} 个文件，{:.1} MB），解压后是文件夹“{}”，双击其中的 index.html 即可离线使用",
+                "打包完成：{}（{} 个页面，{} 个文件，{:.1} MB），解压后是文件夹“{}”，双击其中的“{}”即可离线使用",
                 display(&report.zip),
                 report.build.pages,
                 report.files,
                 report.bytes as f64 / 1_048_576.0,
-                report.folder
+                report.folder,
+                shuyuan::pack::SHORTCUT_NAME
             );
             ExitCode::SUCCESS
         }

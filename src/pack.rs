@@ -1,6 +1,8 @@
 //! Pack: `shuyuan pack` builds the site into a work folder of its own and writes it as a
 //! zip for distribution on USB sticks and shared drives — one top-level folder named after
-//! the site, holding the site and a short `使用说明.txt` on opening it offline.
+//! the site, holding only three entries a reader can tell apart: the shortcut page
+//! `打开知识库.html`, the short `使用说明.txt` on opening it offline, and the site itself in
+//! `站点文件/` (its many English-named files and folders kept out of the reader's first view).
 //!
 //! Entry names are UTF-8 with the language-encoding flag set (the zip crate sets it for
 //! every non-ASCII name), so Chinese file names survive Windows' built-in unzip. The zip is
@@ -22,6 +24,10 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::resolve::file_safe;
 
 pub const README_NAME: &str = "使用说明.txt";
+/// The page at the top of the pack that opens the site's home page.
+pub const SHORTCUT_NAME: &str = "打开知识库.html";
+/// The subfolder holding the built site.
+pub const SITE_FOLDER: &str = "站点文件";
 
 /// The zip comment of every pack: an existing file is replaced only if it ends with it, so a
 /// mistyped `--output` cannot turn someone's document into a zip.
@@ -33,7 +39,7 @@ pub struct PackReport {
     pub zip: PathBuf,
     /// The top-level folder inside the zip.
     pub folder: String,
-    /// Files in the zip, the usage notes included.
+    /// Files in the zip, the shortcut page and the usage notes included.
     pub files: usize,
     pub bytes: u64,
 }
@@ -217,6 +223,10 @@ fn write_entries(site: &Path, to: &Path, folder: &str, build: &BuildReport) -> i
         .last_modified_time(now.1);
     let mut writer = ZipWriter::new(BufWriter::new(File::create(to)?));
     writer.add_directory(format!("{folder}/"), options.unix_permissions(0o755))?;
+    writer.add_directory(
+        format!("{folder}/{SITE_FOLDER}/"),
+        options.unix_permissions(0o755),
+    )?;
     let mut files = 0;
     for entry in walkdir::WalkDir::new(site).sort_by_file_name().min_depth(1) {
         let entry = entry.map_err(io::Error::other)?;
@@ -224,7 +234,7 @@ fn write_entries(site: &Path, to: &Path, folder: &str, build: &BuildReport) -> i
         if rel.split('/').any(|part| part.starts_with('.')) {
             continue;
         }
-        let name = format!("{folder}/{rel}");
+        let name = format!("{folder}/{SITE_FOLDER}/{rel}");
         if entry.file_type().is_dir() {
             writer.add_directory(format!("{name}/"), options.unix_permissions(0o755))?;
         } else {
@@ -246,9 +256,14 @@ fn write_entries(site: &Path, to: &Path, folder: &str, build: &BuildReport) -> i
         options.unix_permissions(0o644),
     )?;
     writer.write_all(&readme(folder, &now.0, build))?;
+    writer.start_file(
+        format!("{folder}/{SHORTCUT_NAME}"),
+        options.unix_permissions(0o644),
+    )?;
+    writer.write_all(shortcut(folder).as_bytes())?;
     writer.set_comment(PACK_COMMENT)?;
     writer.finish()?.flush()?;
-    Ok(files + 1)
+    Ok(files + 2)
 }
 
 /// The current local time as a date for people and as a zip timestamp (a zip stores no
@@ -269,6 +284,21 @@ fn now() -> (String, DateTime) {
     (date.to_string(), stamp)
 }
 
+/// The shortcut page: sends the browser on to the site's home page at once (a meta refresh
+/// works from file:// in every browser, with no script), and shows a link in case it does not.
+fn shortcut(folder: &str) -> String {
+    let href = format!("{SITE_FOLDER}/index.html");
+    let title = crate::html::escape(folder);
+    format!(
+        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>打开《{title}》</title><meta http-equiv=\"refresh\" content=\"0; url={href}\"></head>\
+         <body style=\"font-size:1.25rem;line-height:1.8;margin:3rem auto;max-width:36rem;padding:0 1rem\">\
+         <p>正在打开《{title}》……</p><p>如果没有自动打开，请点击：<a href=\"{href}\">进入《{title}》首页</a></p>\
+         </body></html>\n"
+    )
+}
+
 /// The usage notes, for Windows Notepad first: UTF-8 with a byte-order mark, CRLF lines.
 fn readme(folder: &str, date: &str, build: &BuildReport) -> Vec<u8> {
     let text = format!(
@@ -276,8 +306,8 @@ fn readme(folder: &str, date: &str, build: &BuildReport) -> Vec<u8> {
 
 一、打开方法
 1. 先把压缩包完整解压（Windows：右键压缩包，选“全部解压缩”）。不要在压缩软件里直接双击网页，那样页面之间的链接和搜索无法使用。
-2. 打开解压出的“{folder}”文件夹，双击其中的 index.html，浏览器就会打开首页。
-3. 整个文件夹可以拷到U盘、移动硬盘或共享目录，在任何电脑上双击 index.html 使用；移动或拷贝时请保持文件夹完整。
+2. 打开解压出的“{folder}”文件夹，双击其中的“{SHORTCUT_NAME}”，浏览器就会打开首页。网站的全部文件在“{SITE_FOLDER}”文件夹里，其中的 index.html 也是首页。
+3. 整个文件夹可以拷到U盘、移动硬盘或共享目录，在任何电脑上双击“{SHORTCUT_NAME}”使用；移动或拷贝时请保持文件夹完整。
 
 二、不需要联网
 浏览、搜索、学习路径和术语解释都在本文件夹内完成，不需要联网，也不会访问任何外部网站。
@@ -289,7 +319,7 @@ fn readme(folder: &str, date: &str, build: &BuildReport) -> Vec<u8> {
 新版的 Chrome、Edge、Firefox、Safari，或国产浏览器的极速模式（如 360 安全浏览器、奇安信可信浏览器）。不支持 IE 浏览器和兼容模式。
 
 四、放到单位内网
-把“{folder}”文件夹整体复制到内网网站的任意目录下即可访问，不需要数据库或其他服务端程序。
+把“{SITE_FOLDER}”文件夹整体复制到内网网站的任意目录下即可访问，不需要数据库或其他服务端程序。
 
 本资料包生成于 {date}，共 {pages} 个页面。
 ",

@@ -486,7 +486,7 @@ fn generated_pages_may_not_overwrite_a_page() {
 }
 
 #[test]
-fn pack_writes_one_folder_with_the_site_and_usage_notes() {
+fn pack_writes_one_folder_with_a_shortcut_the_usage_notes_and_the_site_in_a_subfolder() {
     let site = TestSite::fixture("training");
     let out = site.run(&["pack", "--output", "dist/kb.zip"]);
     assert!(
@@ -513,8 +513,30 @@ fn pack_writes_one_folder_with_the_site_and_usage_notes() {
     }
     let notes = String::from_utf8(files["培训测试站/使用说明.txt"].clone()).unwrap();
     assert!(notes.starts_with('\u{FEFF}'), "a BOM, for Windows Notepad");
-    assert!(notes.contains("index.html") && notes.contains("\r\n"));
+    assert!(notes.contains("打开知识库.html") && notes.contains("\r\n"));
     assert!(notes.contains("不需要联网"));
+
+    // A reader opening the folder sees three entries, all named in Chinese, and no file
+    // of the site itself.
+    let top: HashSet<&str> = files
+        .keys()
+        .filter_map(|name| name.strip_prefix("培训测试站/")?.split('/').next())
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    assert_eq!(
+        top,
+        HashSet::from(["打开知识库.html", "使用说明.txt", "站点文件"])
+    );
+    // The shortcut opens the site's home page from file://, by a refresh and by a link.
+    let shortcut = String::from_utf8(files["培训测试站/打开知识库.html"].clone()).unwrap();
+    let home = "站点文件/index.html";
+    assert!(
+        shortcut.contains(&format!(
+            "<meta http-equiv=\"refresh\" content=\"0; url={home}\">"
+        )) && shortcut.contains(&format!("<a href=\"{home}\">")),
+        "{shortcut}"
+    );
+    assert!(shortcut.contains("<meta charset=\"utf-8\">") && shortcut.contains("《培训测试站》"));
 
     // The same files as a plain build, plus the notes.
     site.build_ok();
@@ -524,14 +546,17 @@ fn pack_writes_one_folder_with_the_site_and_usage_notes() {
         .filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| {
             let rel = e.path().strip_prefix(site.out()).unwrap();
-            format!("培训测试站/{}", rel.to_string_lossy().replace('\\', "/"))
+            format!(
+                "培训测试站/站点文件/{}",
+                rel.to_string_lossy().replace('\\', "/")
+            )
         })
-        .chain(["培训测试站/使用说明.txt".to_string()])
+        .chain(["使用说明.txt", "打开知识库.html"].map(|name| format!("培训测试站/{name}")))
         .collect();
     let packed: HashSet<String> = files.keys().cloned().collect();
     assert_eq!(packed, built);
     assert_eq!(
-        files["培训测试站/paths/rumen.html"],
+        files["培训测试站/站点文件/paths/rumen.html"],
         std::fs::read(site.out().join("paths/rumen.html")).unwrap()
     );
 

@@ -195,10 +195,18 @@ export default [
     modes: ['file'],
     async run(page, ctx) {
       const dir = process.env.SHUYUAN_PACKED_SITE;
-      ctx.assert(dir, 'SHUYUAN_PACKED_SITE is not set: run through `cargo test --test browser`, or unzip the output of `shuyuan pack` and set it to the folder inside');
-      ctx.assert(fs.existsSync(path.join(dir, 'index.html')), `${dir} has no index.html`);
-      ctx.assert(fs.existsSync(path.join(dir, '使用说明.txt')), `${dir} has no 使用说明.txt`);
-      await ctx.goto(page, pathToFileURL(path.join(dir, 'index.html')).href);
+      ctx.assert(dir, 'SHUYUAN_PACKED_SITE is not set: run through `cargo test --test browser`, or unzip the output of `shuyuan pack` and set it to the one folder inside');
+      // The reader sees the shortcut, the notes and the site's folder, and nothing else.
+      const top = fs.readdirSync(dir).sort();
+      ctx.assert(
+        JSON.stringify(top) === JSON.stringify(['使用说明.txt', '打开知识库.html', '站点文件'].sort()),
+        `${dir} holds ${JSON.stringify(top)}`,
+      );
+      ctx.assert(fs.existsSync(path.join(dir, '站点文件', 'index.html')), `${dir}/站点文件 has no index.html`);
+      // Double-clicking the shortcut lands on the site's home page.
+      await ctx.goto(page, pathToFileURL(path.join(dir, '打开知识库.html')).href);
+      const home = pathToFileURL(path.join(dir, '站点文件', 'index.html')).href;
+      ctx.assert(page.url() === home, `the shortcut opened ${page.url()}, not ${home}`);
       await ctx.h1(page);
       ctx.assert(await page.locator('form.sy-search input#sy-q').isVisible(), 'no search box on the unpacked home page');
       const sheets = await page.evaluate(() => [...document.querySelectorAll('link[rel~="stylesheet"]')].every((l) => !!l.sheet));
