@@ -287,16 +287,7 @@ fn sample_site_works_in_chromium_and_firefox_from_file_and_from_a_sub_path() {
 /// front matter shows the overlay over it, and the fix clears it (`tests/browser/live.mjs`).
 #[test]
 fn an_open_page_reloads_itself_after_an_edit() {
-    assert!(
-        chromium_path().is_file(),
-        "{} not found: apt-get install -y chromium fonts-noto-cjk",
-        chromium_path().display()
-    );
-    require_tool(
-        "node",
-        "the browser tests need Node.js 20 or newer (`node` on the PATH)",
-    );
-    ensure_node_modules();
+    require_chromium_and_node();
     let site = common::TestSite::fixture("basic");
     let mut node = Command::new("node");
     node.arg(harness_dir().join("live.mjs"))
@@ -353,16 +344,7 @@ fn build_fixture_with(tmp: &Path, name: &str, prepare: impl FnOnce(&Path)) -> Pa
 /// file:// and over HTTP, with no outside request (#13.8).
 #[test]
 fn a_bare_folder_of_markdown_works_in_chromium() {
-    assert!(
-        chromium_path().is_file(),
-        "{} not found: apt-get install -y chromium fonts-noto-cjk",
-        chromium_path().display()
-    );
-    require_tool(
-        "node",
-        "the browser tests need Node.js 20 or newer (`node` on the PATH)",
-    );
-    ensure_node_modules();
+    require_chromium_and_node();
     let tmp = tempfile::tempdir().expect("temp dir");
     common::copy_dir(
         &repo_root().join("tests/fixtures/basic/content"),
@@ -398,4 +380,18 @@ fn a_bare_folder_of_markdown_works_in_chromium() {
     let (ok, log) = run_logged(node, &logs.path().join("bare.log"), NODE_TIMEOUT);
     println!("{log}");
     assert!(ok, "the bare folder's site fails in Chromium:\n{log}");
+}
+
+/// What the Chromium-only tests need: Debian's Chromium, Node.js and the npm packages.
+fn require_chromium_and_node() {
+    assert!(
+        chromium_path().is_file(),
+        "{} not found: apt-get install -y chromium fonts-noto-cjk",
+        chromium_path().display()
+    );
+    require_tool(
+        "node",
+        "the browser tests need Node.js 20 or newer (`node` on the PATH)",
+    );
+    ensure_node_modules();
 }
