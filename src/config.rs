@@ -13,7 +13,9 @@ use serde::Deserialize;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::schema::{FieldSpec, FieldType, Kind, Schema};
-use crate::theme::DEFAULT_THEME_NAME;
+
+/// The name of the theme embedded in the binary.
+pub const DEFAULT_THEME_NAME: &str = "default";
 
 pub const CONFIG_FILE: &str = "site.toml";
 
@@ -345,7 +347,7 @@ fn bad_segment(name: &str) -> Option<String> {
     if name.contains(['/', '\\']) || name == "." || name == ".." {
         return Some("不能含 `/`、`\\` 或 `..`，否则会写到别的文件夹里".to_string());
     }
-    if crate::resolve::file_safe(name) != name {
+    if crate::names::file_safe(name) != name {
         return Some("不能含 ? # % : * \" < > | 等网址或文件名用不了的字符".to_string());
     }
     crate::names::problem(name).map(|why| why.to_string())

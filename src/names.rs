@@ -5,8 +5,6 @@
 //! leaves such files out), no characters Windows cannot take, and no trailing dot or space
 //! (Windows drops them, so two names would become one).
 
-use crate::resolve::file_safe;
-
 /// The longest file or folder name, in bytes, that common file systems accept.
 pub const MAX_NAME_BYTES: usize = 255;
 
@@ -15,6 +13,24 @@ const DEVICE_NAMES: [&str; 22] = [
     "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
     "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
+
+/// `name` with the characters that cannot stand in a file name on Windows or would break a
+/// URL replaced by `-`.
+pub fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if matches!(
+                c,
+                '/' | '\\' | '?' | '#' | '%' | ':' | '*' | '"' | '<' | '>' | '|'
+            ) || c.is_control()
+            {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
 
 /// Whether Windows treats `name` (one file or folder name) as a device: its part before the
 /// first dot, trailing spaces aside, is a device name in any case (`con`, `Aux.html`).

@@ -21,7 +21,7 @@ use zip::{CompressionMethod, DateTime, ZipWriter};
 use crate::build::{BuildOptions, BuildReport, Progress, build};
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::resolve::file_safe;
+use crate::names::file_safe;
 
 pub const README_NAME: &str = "使用说明.txt";
 /// The page at the top of the pack that opens the site's home page.

@@ -204,23 +204,6 @@ pub fn root_prefix(from: &str) -> String {
     "../".repeat(from.matches('/').count())
 }
 
-/// Characters that cannot stand in a file name on Windows or would break a URL.
-pub fn file_safe(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if matches!(
-                c,
-                '/' | '\\' | '?' | '#' | '%' | ':' | '*' | '"' | '<' | '>' | '|'
-            ) || c.is_control()
-            {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
 fn output_path(doc: &Document, slug_override: Option<&str>) -> String {
     let rel = &doc.rel;
     let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
@@ -243,7 +226,7 @@ fn output_path(doc: &Document, slug_override: Option<&str>) -> String {
                 .trim_end_matches(".MD");
             join(&format!(
                 "{}.html",
-                file_safe(slug_override.unwrap_or(stem))
+                crate::names::file_safe(slug_override.unwrap_or(stem))
             ))
         }
     }

@@ -6,8 +6,9 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use crate::config::Config;
+use crate::config::DEFAULT_THEME_NAME;
 use crate::schema::{Date, FieldType, Kind};
-use crate::theme::{DEFAULT_THEME, DEFAULT_THEME_NAME};
+use crate::theme::DEFAULT_THEME;
 
 #[derive(Debug)]
 pub struct ScaffoldError(pub String);

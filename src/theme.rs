@@ -6,12 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
+use crate::config::{Config, DEFAULT_THEME_NAME};
 
 include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
-
-/// The name of the theme embedded in the binary.
-pub const DEFAULT_THEME_NAME: &str = "default";
 
 /// The theme's and the site's template and static folders, overrides first.
 pub struct ThemeFiles {

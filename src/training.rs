@@ -18,10 +18,11 @@ use crate::diagnostics::Diagnostics;
 use crate::glossary::{Glossary, GlossarySource, Matcher};
 use crate::load::SourceFile;
 use crate::markdown::Rendered;
+use crate::names::file_safe;
 use crate::parse::Document;
 use crate::paths::{PageLookup, PathSource, Paths};
 use crate::render::{Contexts, reading_minutes, status_class};
-use crate::resolve::{Page, Site, encode_path, file_safe};
+use crate::resolve::{Page, Site, encode_path};
 use crate::schema::{Date, STATUSES};
 
 /// The page listing recent additions and updates (最近更新).
