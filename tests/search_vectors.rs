@@ -121,5 +121,5 @@ fn the_javascript_core_matches_the_vectors_under_node() {
         "search-core.js differs from the vectors:\n{stdout}{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(stdout.contains("ranking vectors"), "{stdout}");
+    assert!(stdout.contains("heavy-postings vectors"), "{stdout}");
 }

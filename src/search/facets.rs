@@ -1,7 +1,7 @@
 //! The facets file `facets.js` read back (the export module docs give its layout), for the
 //! filters of `shuyuan search` and `/api/search`: the same values the search page filters on.
 
-use super::reader::decode_varints;
+use super::codec::decode_varints;
 use super::{SearchError, SearchQuery};
 
 /// Every page's facet values, decoded.

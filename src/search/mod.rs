@@ -13,6 +13,7 @@
 //! - `export`: writes the static index (format documented there).
 //! - `reader` and `facets`: read it back for the CLI and the dev server.
 
+mod codec;
 mod export;
 mod facets;
 pub mod query;

@@ -12,9 +12,10 @@ use std::sync::Mutex;
 
 use serde::Deserialize;
 
+use super::codec::{decode_heavy, decode_postings, posting_count};
 use super::facets::Facets;
 use super::query::{self, Term};
-use super::rank::{self, KeyInfo, LEVEL_BITS, Postings, Ranked};
+use super::rank::{self, KeyInfo, Postings, Ranked};
 use super::snippet::{best_section, holds_all, snippet};
 use super::{Found, SearchError, SearchHit, SearchQuery};
 
@@ -84,49 +85,6 @@ fn call_arguments(path: &Path, call: &str) -> Result<serde_json::Value, SearchEr
         .and_then(|rest| rest.strip_suffix(')'))
         .ok_or_else(corrupt)?;
     serde_json::from_str(&format!("[{args}]")).map_err(|_| corrupt())
-}
-
-/// Decodes base64url varints: five payload bits a digit, least significant first, a digit of
-/// 32 or more continuing the number (the export module docs).
-pub(super) fn decode_varints(encoded: &str) -> Vec<u64> {
-    let mut out = Vec::new();
-    let (mut value, mut shift) = (0u64, 0u32);
-    for b in encoded.bytes() {
-        let digit = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => continue,
-        };
-        value |= u64::from(digit & 31) << shift;
-        if digit < 32 {
-            out.push(value);
-            value = 0;
-            shift = 0;
-        } else {
-            shift += 5;
-        }
-    }
-    out
-}
-
-/// Decodes one key's postings: `(page gap << 4) | level` per page.
-pub(super) fn decode_postings(encoded: &str) -> Postings {
-    let numbers = decode_varints(encoded);
-    let mut out = Postings {
-        pages: Vec::with_capacity(numbers.len()),
-        levels: Vec::with_capacity(numbers.len()),
-    };
-    let mut next = 0u64;
-    for v in numbers {
-        let page = next + (v >> LEVEL_BITS);
-        out.pages.push(page as u32);
-        out.levels.push((v & ((1 << LEVEL_BITS) - 1)) as u8);
-        next = page + 1;
-    }
-    out
 }
 
 /// Every key a plan loads: the terms', their alternatives', the boosts.
@@ -218,7 +176,7 @@ impl StaticIndex {
                     let k = super::export::key_hash(key) % self.meta.shards;
                     let path = self.dir.join(format!("s{k}-{j}.js"));
                     let args = call_arguments(&path, "heavy")?;
-                    decode_postings(args[3].as_str().unwrap_or_default())
+                    decode_heavy(args[3].as_str().unwrap_or_default())
                 }
                 None => decode_postings(value),
             };
@@ -292,7 +250,7 @@ impl StaticIndex {
             None => KeyInfo::Light(0),
             Some(value) => match heavy_stub(value) {
                 Some((_, df)) => KeyInfo::Heavy(df),
-                None => KeyInfo::Light(super::export::posting_count(value.as_bytes())),
+                None => KeyInfo::Light(posting_count(value.as_bytes())),
             },
         };
         let plan = rank::settle(&plan, &info);

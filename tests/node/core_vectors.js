@@ -1,5 +1,6 @@
 // The search core (search-core.js, as a built site carries it) against the shared vectors,
-// under Node and without a browser: tests/vectors/tokenizer.json, and tests/vectors/ranking.json
+// under Node and without a browser: tests/vectors/tokenizer.json, tests/vectors/heavy.json (the
+// tiered postings of heavy keys), and tests/vectors/ranking.json
 // over the built fixture site tests/fixtures/ranking, read from its search/ folder the way the
 // page reads it. Run by tests/search_vectors.rs:
 //
@@ -50,7 +51,7 @@ function lookup(key) {
   const k = core.keyHash(key) % meta.shards;
   let value = shard(k)[key];
   const stub = core.heavyStub(value);
-  if (stub) value = call(path.join(build, "s" + k + "-" + stub[0] + ".js"))[3];
+  if (stub) return core.heavyPostings(call(path.join(build, "s" + k + "-" + stub[0] + ".js"))[3]);
   return value ? core.postings(value) : { docs: new Int32Array(0), levels: new Uint8Array(0) };
 }
 
@@ -96,8 +97,16 @@ for (const v of ranking.queries) {
   if (!same) failures.push("rank " + JSON.stringify(v.q) + ": " + JSON.stringify(got) + ", vectors say " + JSON.stringify(v.top));
 }
 
+const heavy = JSON.parse(fs.readFileSync(path.join(vectors, "heavy.json"), "utf8"));
+for (const v of heavy) {
+  const got = core.heavyPostings(v.heavy);
+  const same = got.docs.length === v.pages.length &&
+    v.pages.every(function (p, i) { return got.docs[i] === p && got.levels[i] === v.levels[i]; });
+  if (!same) failures.push("heavy postings " + v.name + ": decoded differently from src/search/codec.rs");
+}
+
 if (failures.length) {
   console.log(failures.join("\n"));
   process.exit(1);
 }
-console.log("search-core.js matches " + tokenizer.length + " tokenizer and " + ranking.queries.length + " ranking vectors");
+console.log("search-core.js matches " + tokenizer.length + " tokenizer, " + ranking.queries.length + " ranking and " + heavy.length + " heavy-postings vectors");

@@ -15,8 +15,8 @@
 //!   `fnv1a32(UTF-16 code units of key) % S`; `S` grows with the index so a shard stays near
 //!   [`TARGET_SHARD_BYTES`] (a small site has one shard). A key's value is its postings, or,
 //!   for a key whose postings exceed [`HEAVY_BYTES`], a stub `~j.df`: the postings are in
-//!   `search/B/s<k>-<j>.js` (`window.__shuyuan.heavy("B",k,j,"POSTINGS")`) and `df` is their
-//!   document frequency. Shards stay small, so a question of forty keys loads forty small files,
+//!   `search/B/s<k>-<j>.js` (`window.__shuyuan.heavy("B",k,j,"POSTINGS")`, tiered when that is
+//!   shorter: [`super::codec`]) and `df` is their document frequency. Shards stay small, so a question of forty keys loads forty small files,
 //!   and the ranking can leave out a common key knowing its frequency without loading it.
 //! - `search/B/p<d>.js`: one fragment per page `d` (pages are numbered in URL order), loaded only
 //!   for the results shown: `window.__shuyuan.page("B",d,{"t":title,"u":url,"k":kind,"l":label,
@@ -41,6 +41,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::codec::push_varint;
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
 use super::{IndexStats, SearchDoc, SearchError};
 
@@ -56,17 +57,6 @@ const MAX_PARTITIONS: usize = 256;
 /// A partition spans at least this many shards, so rounding the shard count up to a multiple
 /// of the partition count adds at most an eighth.
 const SHARDS_PER_PARTITION: usize = 8;
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// Appends `v` as a base64url varint (see the module docs).
-fn push_varint(out: &mut String, mut v: u64) {
-    while v >= 32 {
-        out.push(B64[(32 | (v & 31)) as usize] as char);
-        v >>= 5;
-    }
-    out.push(B64[v as usize] as char);
-}
 
 /// FNV-1a over the UTF-16 code units of `key` (what the browser can hash without encoding).
 pub(in crate::search) fn key_hash(key: &str) -> u32 {
@@ -148,15 +138,6 @@ fn value_list<'a>(
         .map(|(i, v)| (*v, i as u64))
         .collect();
     (list.into_iter().map(String::from).collect(), index)
-}
-
-/// The number of pages in encoded postings: every posting ends with one digit below 32
-/// (`A`–`Z`, `a`–`f`).
-pub(in crate::search) fn posting_count(encoded: &[u8]) -> usize {
-    encoded
-        .iter()
-        .filter(|d| matches!(d, b'A'..=b'Z' | b'a'..=b'f'))
-        .count()
 }
 
 /// The year of a [`date_code`] (0 for a page without a date).

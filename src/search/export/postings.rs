@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::{key_hash, level};
-use crate::search::rank::LEVEL_BITS;
+use crate::search::codec::{posting_count, push_posting, tier};
 use crate::search::tokenizer::{Analysis, CharClass, GRAM_PREFIX, pair_key};
 use crate::search::{SearchDoc, SearchError};
 
@@ -477,9 +477,12 @@ fn encode_postings(list: &[(u32, Count)], len_norm: &[f64]) -> String {
     let mut out = String::with_capacity(list.len() * 2);
     let mut next = 0u64;
     for &(page, count) in list {
-        let lvl = level(count, len_norm[page as usize]);
-        super::push_varint(&mut out, ((u64::from(page) - next) << LEVEL_BITS) | lvl);
-        next = u64::from(page) + 1;
+        push_posting(
+            &mut out,
+            &mut next,
+            page,
+            level(count, len_norm[page as usize]) as u8,
+        );
     }
     out
 }
@@ -528,8 +531,8 @@ pub(super) fn shards(
                     data.push(b' ');
                     if post.len() > heavy_bytes {
                         let text = std::str::from_utf8(post).map_err(|_| damaged())?;
-                        bytes += write_heavy(k, heavy, text)?;
-                        let df = super::posting_count(post);
+                        bytes += write_heavy(k, heavy, &tier(text))?;
+                        let df = posting_count(post);
                         data.extend_from_slice(format!("~{heavy}.{df}").as_bytes());
                         heavy += 1;
                     } else {

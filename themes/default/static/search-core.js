@@ -330,6 +330,34 @@
     return { docs: docs, levels: levels };
   }
 
+  // A heavy key's file: plain postings, or tiered (src/search/codec.rs): the postings that keep
+  // their level, ".", the level all the others share (one digit), and their pages as "g" and
+  // gaps or "b" and a bitmap of six pages a digit. Decoded into one list in page order.
+  function heavyPostings(s) {
+    var dot = s.indexOf(".");
+    if (dot < 0) return postings(s);
+    var high = postings(s.slice(0, dot)), shared = DIGIT[s.charCodeAt(dot + 1)] & 31;
+    var mode = s.charAt(dot + 2), body = s.slice(dot + 3), rest = [];
+    if (mode === "g") {
+      var next = 0;
+      varints(body).forEach(function (gap) { rest.push(next + gap); next += gap + 1; });
+    } else if (mode === "b") {
+      for (var i = 0; i < body.length; i++) {
+        var d = DIGIT[body.charCodeAt(i)];
+        for (var j = 0; j < 6; j++) if (d & (1 << j)) rest.push(i * 6 + j);
+      }
+    }
+    var n = high.docs.length + rest.length, docs = new Int32Array(n), levels = new Uint8Array(n);
+    for (var h = 0, r = 0, o = 0; o < n; o++) {
+      if (r === rest.length || (h < high.docs.length && high.docs[h] < rest[r])) {
+        docs[o] = high.docs[h]; levels[o] = high.levels[h]; h++;
+      } else {
+        docs[o] = rest[r]; levels[o] = shared; r++;
+      }
+    }
+    return { docs: docs, levels: levels };
+  }
+
   // A heavy key's stub "~j.df" in its shard: [file number j, document frequency], or null.
   function heavyStub(v) {
     var m = /^~(\d+)\.(\d+)$/.exec(v || "");
@@ -595,7 +623,7 @@
 
   var core = {
     tokenize: tokenize, parseQuery: parseQuery, withoutQuotes: withoutQuotes, expand: expand, plan: plan, trim: trim,
-    varints: varints, postings: postings, heavyStub: heavyStub, keyHash: keyHash,
+    varints: varints, postings: postings, heavyPostings: heavyPostings, heavyStub: heavyStub, keyHash: keyHash,
     settle: settle, rank: rank, allKeys: allKeys, seriesOfPages: seriesOfPages,
     mark: mark, esc: esc, markedHtml: markedHtml, snippet: snippet, bestSection: bestSection, holdsAll: holdsAll,
     // The ranking's constants, compared with Rust's by the vector checks.

@@ -165,8 +165,8 @@
     if (!(key in state.decoded)) {
       var k = keyHash(key) % state.meta.shards, shard = state.shards[k];
       var s = shard && shard[key], stub = heavyStub(s);
-      if (stub) s = state.heavy[k + "-" + stub[0]];
-      state.decoded[key] = s ? postings(s) : { docs: new Int32Array(0), levels: new Uint8Array(0) };
+      state.decoded[key] = stub ? C.heavyPostings(state.heavy[k + "-" + stub[0]])
+        : s ? postings(s) : { docs: new Int32Array(0), levels: new Uint8Array(0) };
     }
     return state.decoded[key];
   }
