@@ -298,18 +298,18 @@ fn debian_nginx_serves_the_site_under_kb_as_documented() {
         .path();
     let build_id = build.file_name().unwrap().to_string_lossy().into_owned();
     assert!(meta_text.contains(&build_id), "meta.js names {build_id}");
-    let shard = std::fs::read_dir(&build)
+    let shard = std::fs::read_dir(build.join("s0"))
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with('s') && name.ends_with(".js")
+            name.ends_with(".js")
         })
         .max_by_key(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .expect("a shard, s<N>.js");
+        .expect("a shard, s0/<N>.js");
     let shard_url = format!(
-        "/kb/search/{build_id}/{}",
+        "/kb/search/{build_id}/s0/{}",
         shard.file_name().unwrap().to_string_lossy()
     );
     let loaded = nginx.get(&shard_url, true);

@@ -397,7 +397,7 @@ fn static_index_is_sharded_by_size_and_replaces_the_old_build() {
     assert!(
         out.join("search")
             .join(&first.build_id)
-            .join("s0.js")
+            .join("s0/0.js")
             .is_file()
     );
 
@@ -421,6 +421,45 @@ fn static_index_is_sharded_by_size_and_replaces_the_old_build() {
     );
     assert!(meta(&out).contains(&format!("\"shards\":{}", second.shards)));
     assert!(second.keys > 1000);
+}
+
+/// Numbered index files go a thousand to a folder: a USB stick's FAT32 holds at most 65,534
+/// entries in one folder (fewer with long names), and a 100,000-page site has 300,000 files.
+#[test]
+fn static_index_files_go_a_thousand_to_a_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let docs = corpus::pages(3, 1100, 5..20);
+    let built = build(&docs, &[], &out, tmp.path().join("work")).unwrap();
+    let dir = out.join("search").join(&built.build_id);
+    let mut folders = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().unwrap().is_file() {
+            assert_eq!(name, "facets.js", "a numbered file outside its folder");
+            continue;
+        }
+        let files: Vec<String> = std::fs::read_dir(entry.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let group: usize = name[1..].parse().unwrap();
+        for file in &files {
+            let n: usize = file
+                .trim_end_matches(".js")
+                .split('-')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(n / 1000, group, "{name}/{file}");
+        }
+        folders.insert(name, files.len());
+    }
+    assert_eq!(folders.get("p0"), Some(&1000));
+    assert_eq!(folders.get("p1"), Some(&100));
+    assert!(folders.values().all(|&n| n <= 2000), "{folders:?}");
 }
 
 #[test]

@@ -171,8 +171,46 @@ fn digit(c: u8) -> u64 {
     }
 }
 
-/// Pages of a posting list (levels are checked, then dropped).
+/// Pages of a posting list (levels are checked, then dropped). A heavy key's list may be tiered:
+/// plain postings, `.`, the shared level's digit, then `g` and page gaps or `b` and a bitmap of
+/// six pages a digit.
 fn decode(postings: &str) -> BTreeSet<usize> {
+    let Some((plain, rest)) = postings.split_once('.') else {
+        return decode_plain(postings);
+    };
+    let mut pages = decode_plain(plain);
+    assert_ne!(digit(rest.as_bytes()[0]) & 31, 0, "shared level empty");
+    let body = &rest.as_bytes()[2..];
+    match rest.as_bytes()[1] {
+        b'g' => {
+            let (mut v, mut shift, mut next) = (0u64, 0, 0u64);
+            for &c in body {
+                let d = digit(c);
+                v |= (d & 31) << shift;
+                shift += 5;
+                if d < 32 {
+                    assert!(pages.insert((next + v) as usize), "page in both tiers");
+                    next += v + 1;
+                    v = 0;
+                    shift = 0;
+                }
+            }
+        }
+        b'b' => {
+            for (i, &c) in body.iter().enumerate() {
+                for bit in 0..6 {
+                    if digit(c) & (1 << bit) != 0 {
+                        assert!(pages.insert(i * 6 + bit), "page in both tiers");
+                    }
+                }
+            }
+        }
+        other => panic!("unknown rest encoding {}", other as char),
+    }
+    pages
+}
+
+fn decode_plain(postings: &str) -> BTreeSet<usize> {
     let mut pages = BTreeSet::new();
     let (mut v, mut shift, mut next) = (0u64, 0, 0u64);
     for &c in postings.as_bytes() {
@@ -200,11 +238,13 @@ impl StaticIndex {
         let shards = meta["shards"].as_u64().unwrap() as usize;
         let docs = meta["docs"].as_u64().unwrap() as usize;
         let dir = out.join("search").join(&build);
-        assert!(dir.join(format!("p{}.js", docs - 1)).is_file());
-        assert!(!dir.join(format!("p{docs}.js")).exists());
+        // Numbered files go a thousand to a folder.
+        let last = docs - 1;
+        assert!(dir.join(format!("p{}/{last}.js", last / 1000)).is_file());
+        assert!(!dir.join(format!("p{}/{docs}.js", docs / 1000)).exists());
         let mut keys = HashMap::new();
         for k in 0..shards {
-            let args = call_args(&dir.join(format!("s{k}.js")), "shard");
+            let args = call_args(&dir.join(format!("s{}/{k}.js", k / 1000)), "shard");
             assert_eq!(args[0], build.as_str(), "shard {k} names another build");
             assert_eq!(args[1], k as u64);
             let data = args[2].as_str().unwrap();
@@ -225,7 +265,8 @@ impl StaticIndex {
                 let postings = match pair[1].strip_prefix('~') {
                     Some(stub) => {
                         let j = stub.split('.').next().unwrap();
-                        let args = call_args(&dir.join(format!("s{k}-{j}.js")), "heavy");
+                        let args =
+                            call_args(&dir.join(format!("s{}/{k}-{j}.js", k / 1000)), "heavy");
                         args[3].as_str().unwrap().to_string()
                     }
                     None => pair[1].to_string(),

@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use serde::Deserialize;
 
 use super::codec::{decode_heavy, decode_postings, posting_count};
+use super::export::index_file;
 use super::facets::Facets;
 use super::query::{self, Term};
 use super::rank::{self, KeyInfo, Postings, Ranked};
@@ -142,7 +143,8 @@ impl StaticIndex {
         for key in keys {
             let k = super::export::key_hash(key) % self.meta.shards;
             if let std::collections::hash_map::Entry::Vacant(slot) = shards.entry(k) {
-                let args = call_arguments(&self.dir.join(format!("s{k}.js")), "shard")?;
+                let args =
+                    call_arguments(&self.dir.join(index_file('s', k as usize, None)), "shard")?;
                 let data = args[2].as_str().unwrap_or_default();
                 let words: Vec<&str> = data.split(' ').collect();
                 slot.insert(
@@ -174,7 +176,7 @@ impl StaticIndex {
             let postings = match heavy_stub(value) {
                 Some((j, _)) => {
                     let k = super::export::key_hash(key) % self.meta.shards;
-                    let path = self.dir.join(format!("s{k}-{j}.js"));
+                    let path = self.dir.join(index_file('s', k as usize, Some(j)));
                     let args = call_arguments(&path, "heavy")?;
                     decode_heavy(args[3].as_str().unwrap_or_default())
                 }
@@ -190,7 +192,7 @@ impl StaticIndex {
         if let Some(f) = fragments.get(&page) {
             return Ok(f.clone());
         }
-        let path = self.dir.join(format!("p{page}.js"));
+        let path = self.dir.join(index_file('p', page as usize, None));
         let args = call_arguments(&path, "page")?;
         let fragment: Fragment = serde_json::from_value(args[2].clone())
             .map_err(|e| SearchError::Corrupt(format!("{}：{e}", path.display())))?;

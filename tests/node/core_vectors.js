@@ -35,12 +35,17 @@ const shards = new Map();
 
 function shard(k) {
   if (!shards.has(k)) {
-    const map = Object.create(null), data = call(path.join(build, "s" + k + ".js"))[2];
+    const map = Object.create(null), data = call(path.join(build, indexFile("s", k, "")))[2];
     const parts = data ? data.split(" ") : [];
     for (let i = 0; i + 1 < parts.length; i += 2) map[parts[i]] = parts[i + 1];
     shards.set(k, map);
   }
   return shards.get(k);
+}
+
+// A numbered index file, a thousand to a folder (as search.js and src/search/export/mod.rs).
+function indexFile(prefix, n, suffix) {
+  return prefix + Math.floor(n / 1000) + "/" + n + suffix + ".js";
 }
 
 function shardValue(key) {
@@ -51,7 +56,7 @@ function lookup(key) {
   const k = core.keyHash(key) % meta.shards;
   let value = shard(k)[key];
   const stub = core.heavyStub(value);
-  if (stub) return core.heavyPostings(call(path.join(build, "s" + k + "-" + stub[0] + ".js"))[3]);
+  if (stub) return core.heavyPostings(call(path.join(build, indexFile("s", k, "-" + stub[0])))[3]);
   return value ? core.postings(value) : { docs: new Int32Array(0), levels: new Uint8Array(0) };
 }
 
@@ -69,7 +74,7 @@ function topTen(q) {
   let results = ranked(ts);
   if (!results.length && ts.some(function (t) { return t.quoted; })) results = ranked(core.parseQuery(core.withoutQuotes(q)));
   return results.slice(0, 10).map(function (r) {
-    return { url: call(path.join(build, "p" + r.id + ".js"))[2].u, held: r.held, score: r.score };
+    return { url: call(path.join(build, indexFile("p", r.id, "")))[2].u, held: r.held, score: r.score };
   });
 }
 

@@ -4,23 +4,26 @@
 //! Layout, where `B` is the build id (a hash of what the files are made from, so files of two
 //! builds never mix):
 //! - `search/meta.js` (fixed name, the entry point):
-//!   `window.__shuyuan.meta({"v":2,"build":"B","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
+//!   `window.__shuyuan.meta({"v":3,"build":"B","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
 //!   `syn` (the site's synonym groups, normalised; left out when there are none) expanding
 //!   queries in every engine, and `"series":[gap,length,…]` (left out when empty): the runs of
 //!   neighbouring pages that are numbered parts of one document (`super::series`).
-//! - `search/B/s<k>.js`, `k < S`: `window.__shuyuan.shard("B",k,"KEY VALUE KEY VALUE …")`.
+//! - `search/B/s<g>/<k>.js`, `k < S`, `g = k / 1000` (numbered files go a thousand to a folder:
+//!   [`index_file`]): `window.__shuyuan.shard("B",k,"KEY VALUE KEY VALUE …")`.
 //!   Keys are terms-namespace tokens, `"\u0001"` + a grams-namespace piece, or a pair key
 //!   `"\u0002" + a + "\u0002" + b` for adjacent tokens across a run boundary where one is a word
 //!   (standing in for positions: `2021`,`16` in `〔2021〕16号`). A key lives in shard
 //!   `fnv1a32(UTF-16 code units of key) % S`; `S` grows with the index so a shard stays near
 //!   [`TARGET_SHARD_BYTES`] (a small site has one shard). A key's value is its postings, or,
 //!   for a key whose postings exceed [`HEAVY_BYTES`], a stub `~j.df`: the postings are in
-//!   `search/B/s<k>-<j>.js` (`window.__shuyuan.heavy("B",k,j,"POSTINGS")`, tiered when that is
-//!   shorter: [`super::codec`]) and `df` is their document frequency. Shards stay small, so a question of forty keys loads forty small files,
-//!   and the ranking can leave out a common key knowing its frequency without loading it.
-//! - `search/B/p<d>.js`: one fragment per page `d` (pages are numbered in URL order), loaded only
-//!   for the results shown: `window.__shuyuan.page("B",d,{"t":title,"u":url,"k":kind,"l":label,
-//!   "d":date,"st":status,"b":[breadcrumbs],"s":[[anchor,heading,text],…]})`.
+//!   `search/B/s<g>/<k>-<j>.js` (`window.__shuyuan.heavy("B",k,j,"POSTINGS")`, tiered when that
+//!   is shorter: [`super::codec`]) and `df` is their document frequency. Shards stay small, so
+//!   a question of forty keys loads forty small files, and the ranking can leave out a common
+//!   key knowing its frequency without loading it.
+//! - `search/B/p<g>/<d>.js`, `g = d / 1000`: one fragment per page `d` (pages are numbered in
+//!   URL order), loaded only for the results shown: `window.__shuyuan.page("B",d,{"t":title,
+//!   "u":url,"k":kind,"l":label,"d":date,"st":status,"b":[breadcrumbs],"s":[[anchor,heading,
+//!   text],…]})`.
 //! - `search/B/facets.js`, for the full search page: value lists plus one varint column per facet
 //!   (see [`Facets`]).
 //!
@@ -51,12 +54,26 @@ const TARGET_SHARD_BYTES: usize = 2 * 1024;
 /// Postings longer than this go to a file of their own, with a stub in the shard.
 const HEAVY_BYTES: usize = 2 * 1024;
 /// Format version written to `meta.js`.
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 /// The postings are merged in at most this many partitions (each a work file at a time).
 const MAX_PARTITIONS: usize = 256;
 /// A partition spans at least this many shards, so rounding the shard count up to a multiple
 /// of the partition count adds at most an eighth.
 const SHARDS_PER_PARTITION: usize = 8;
+
+/// Numbered files per folder of a build: FAT32, the file system of most USB sticks, holds at
+/// most 65,534 entries in a folder, and a long name takes two or more.
+const FILES_PER_FOLDER: usize = 1000;
+
+/// The path of a numbered index file in its build folder: shard `s<k/1000>/<k>.js`, heavy
+/// postings `s<k/1000>/<k>-<j>.js`, fragment `p<d/1000>/<d>.js`.
+pub(in crate::search) fn index_file(prefix: char, n: usize, heavy: Option<usize>) -> String {
+    let group = n / FILES_PER_FOLDER;
+    match heavy {
+        Some(j) => format!("{prefix}{group}/{n}-{j}.js"),
+        None => format!("{prefix}{group}/{n}.js"),
+    }
+}
 
 /// FNV-1a over the UTF-16 code units of `key` (what the browser can hash without encoding).
 pub(in crate::search) fn key_hash(key: &str) -> u32 {
@@ -342,6 +359,12 @@ fn write_in_partitions(
     let build = build_id(docs, shard_count);
     let build_dir = search_dir.join(&build);
     std::fs::create_dir_all(&build_dir).map_err(SearchError::io(&build_dir))?;
+    for (prefix, count) in [('s', shard_count), ('p', docs.len())] {
+        for group in 0..count.div_ceil(FILES_PER_FOLDER) {
+            let dir = build_dir.join(format!("{prefix}{group}"));
+            std::fs::create_dir(&dir).map_err(SearchError::io(&dir))?;
+        }
+    }
     let file = |name: String, body: String| -> Result<u64, SearchError> {
         let path: PathBuf = build_dir.join(name);
         std::fs::write(&path, &body).map_err(SearchError::io(&path))?;
@@ -353,13 +376,13 @@ fn write_in_partitions(
         heavy_bytes,
         &|k, data| {
             file(
-                format!("s{k}.js"),
+                index_file('s', k, None),
                 format!("window.__shuyuan.shard(\"{build}\",{k},{})\n", json(data)),
             )
         },
         &|k, j, data| {
             file(
-                format!("s{k}-{j}.js"),
+                index_file('s', k, Some(j)),
                 format!(
                     "window.__shuyuan.heavy(\"{build}\",{k},{j},{})\n",
                     json(data)
@@ -387,7 +410,7 @@ fn write_in_partitions(
                     .collect(),
             });
             file(
-                format!("p{d}.js"),
+                index_file('p', d, None),
                 format!("window.__shuyuan.page(\"{build}\",{d},{fragment})\n"),
             )
         })

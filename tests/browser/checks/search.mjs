@@ -780,7 +780,7 @@ export default [
       ctx.assert(net.length === 0, `search used fetch/XHR: ${net.join(', ')}`);
       const names = seen.map((s) => rel(s.url));
       ctx.assert(names.includes('search/meta.js'), `search/meta.js was never requested (requested: ${names.join(', ') || 'nothing under search/'})`);
-      for (const [what, re] of [['a shard', /^search\/[^/]+\/s\d+\.js$/], ['a page fragment', /^search\/[^/]+\/p\d+\.js$/], ['the facets', /^search\/[^/]+\/facets\.js$/]]) {
+      for (const [what, re] of [['a shard', /^search\/[^/]+\/s\d+\/\d+\.js$/], ['a page fragment', /^search\/[^/]+\/p\d+\/\d+\.js$/], ['the facets', /^search\/[^/]+\/facets\.js$/]]) {
         ctx.assert(names.some((n) => re.test(n)), `${what} (${re}) was never requested; requested: ${names.join(', ')}`);
       }
       const notScript = seen.filter((s) => s.type !== 'script');

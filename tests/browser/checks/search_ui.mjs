@@ -8,7 +8,7 @@ import { site, holding, pickTitleQuery, pickFacetQuery, waitList, readResults, r
 const PHONE = { width: 390, height: 844 };
 const WIDE = { width: 1366, height: 768 };
 /** Index files only a query loads: shards, page fragments, facets. */
-const QUERY_FILE = /\/search\/[^/]+\/(?:s\d+|p\d+|facets)\.js(?:\?|$)/;
+const QUERY_FILE = /\/search\/[^/]+\/(?:[sp]\d+\/\d+(?:-\d+)?|facets)\.js(?:\?|$)/;
 /** What Microsoft Pinyin shows inline, step by step, while a word is spelled. */
 const PINYIN_STEPS = ['w', 'wang', "wang'g", "wang'ge"];
 /** Between composition steps: longer than either debounce (120 ms header, 240 ms page). */

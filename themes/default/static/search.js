@@ -120,11 +120,17 @@
     return state.loading[path];
   }
 
+  // A numbered file's path in the build folder, a thousand to a folder (FAT32 USB sticks hold
+  // at most 65,534 entries in one): src/search/export/mod.rs, index_file.
+  function indexFile(prefix, n, suffix) {
+    return prefix + Math.floor(n / 1000) + "/" + n + suffix + ".js";
+  }
+
   function needShards(keys) {
     var n = state.meta.shards, wanted = {};
     keys.forEach(function (k) { wanted[keyHash(k) % n] = true; });
     return Promise.all(Object.keys(wanted).map(function (k) {
-      return need("s" + k + ".js", function () { return !!state.shards[k]; });
+      return need(indexFile("s", k, ""), function () { return !!state.shards[k]; });
     }));
   }
 
@@ -135,13 +141,13 @@
       var k = keyHash(key) % n, stub = heavyStub(state.shards[k][key]);
       if (!stub) return null;
       var id = k + "-" + stub[0];
-      return need("s" + id + ".js", function () { return id in state.heavy; });
+      return need(indexFile("s", k, "-" + stub[0]), function () { return id in state.heavy; });
     }));
   }
 
   function needPages(ids) {
     return Promise.all(ids.map(function (id) {
-      return need("p" + id + ".js", function () { return !!state.pages[id]; });
+      return need(indexFile("p", id, ""), function () { return !!state.pages[id]; });
     }));
   }
 
