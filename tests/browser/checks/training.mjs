@@ -254,6 +254,18 @@ export default [
       // On screen there are no pages, so no numbers.
       const onScreen = await page.evaluate(() => [...document.querySelectorAll('.sy-handout-toc-page')].filter((s) => s.getClientRects().length && s.textContent.trim()).length);
       ctx.equal(onScreen, 0, 'page numbers shown on screen');
+      // A print medium without pages (emulated here; Firefox's printing is like it) gets no
+      // numbers rather than wrong ones.
+      await page.emulateMedia({ media: 'print' });
+      // Media-query listeners run at the next rendering update, before its animation frames.
+      const unpaged = await page.evaluate(
+        () =>
+          new Promise((done) =>
+            requestAnimationFrame(() => requestAnimationFrame(() => done([...document.querySelectorAll('.sy-handout-toc-page')].map((s) => s.textContent).join('')))),
+          ),
+      );
+      await page.emulateMedia({ media: null });
+      ctx.equal(unpaged, '', 'page numbers written for a print medium without pages');
       const a4 = await checkPrintedContents(page, ctx, { format: 'A4' });
       // Printed smaller, the chapters move to other pages, and so do the numbers.
       const smaller = await checkPrintedContents(page, ctx, { format: 'A4', scale: 0.6 });
