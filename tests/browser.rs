@@ -46,12 +46,13 @@ fn firefox_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_FIREFOX))
 }
 
-/// Fail (not skip) with a message that says how to get the missing tool.
-fn require_tool(program: &str, hint: &str) {
-    match Command::new(program).arg("--version").output() {
+/// Fail (not skip) with a message that says how to get the missing tool, which answers
+/// `version_flag` (`--version`, or poppler's `-v`) when it is there.
+fn require_tool(program: &str, version_flag: &str, hint: &str) {
+    match Command::new(program).arg(version_flag).output() {
         Ok(out) if out.status.success() => {}
         Ok(out) => panic!(
-            "`{program} --version` failed ({}): {}\n{hint}",
+            "`{program} {version_flag}` failed ({}): {}\n{hint}",
             out.status,
             String::from_utf8_lossy(&out.stderr)
         ),
@@ -92,6 +93,7 @@ fn ensure_node_modules() {
     }
     require_tool(
         "npm",
+        "--version",
         "npm is needed once to install the browser-test packages (tests/browser/package-lock.json); \
          install Node.js 20 or newer with npm",
     );
@@ -210,9 +212,15 @@ fn sample_site_works_in_chromium_and_firefox_from_file_and_from_a_sub_path() {
     );
     require_tool(
         "node",
+        "--version",
         "the browser tests need Node.js 20 or newer (`node` on the PATH)",
     );
     ensure_node_modules();
+    require_tool(
+        "pdftotext",
+        "-v",
+        "the handout checks read printed PDFs with poppler's pdftotext: apt-get install -y poppler-utils",
+    );
 
     // 1. Build the repository's own sample site with the real binary.
     let tmp = tempfile::Builder::new()
@@ -391,6 +399,7 @@ fn require_chromium_and_node() {
     );
     require_tool(
         "node",
+        "--version",
         "the browser tests need Node.js 20 or newer (`node` on the PATH)",
     );
     ensure_node_modules();

@@ -2,7 +2,9 @@
 // PDF, and the unpacked `shuyuan pack` opened from file://. Pages are found through the training
 // markup hooks (.sy-path-card-title, .sy-progress, .sy-study-toggle, abbr.sy-term, .sy-chapter),
 // not through the sample site's words.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -23,6 +25,56 @@ async function firstPath(page, ctx) {
   ctx.assert(info.steps.length >= 2, `${ctx.rel(info.url)} lists fewer than two steps`);
   ctx.state.trainingPath = info;
   return info;
+}
+
+/** The text of each page of a PDF, by poppler's pdftotext (Debian's poppler-utils). */
+function pdfPages(pdf) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuyuan-pdf-'));
+  try {
+    const file = path.join(dir, 'handout.pdf');
+    fs.writeFileSync(file, pdf);
+    const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+    return text.split('\f').slice(0, -1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const squeeze = (s) => s.replace(/\s+/g, '');
+
+/**
+ * Prints the open handout with page.pdf(options) and compares its contents with the PDF: every
+ * entry gives a page number, the chapter's number and title open that page of the PDF, and
+ * the page's own footer (“k / n”) says the same number. Returns the numbers.
+ */
+async function checkPrintedContents(page, ctx, options) {
+  const pdf = await page.pdf(options);
+  const pages = pdfPages(pdf);
+  const entries = await page.evaluate(() =>
+    [...document.querySelectorAll('.sy-handout-toc li')].map((li) => ({
+      number: li.querySelector('.sy-handout-toc-number')?.textContent.trim() ?? '',
+      title: li.querySelector('.sy-handout-toc-title')?.textContent.trim() ?? '',
+      page: li.querySelector('.sy-handout-toc-page')?.textContent.trim() ?? null,
+    })),
+  );
+  const what = `${ctx.rel(page.url())} printed with ${JSON.stringify(options)}`;
+  ctx.assert(entries.length > 0, `${what}: the contents list no chapter`);
+  const tocPage = pages.findIndex((t) => entries.every((e) => squeeze(t).includes(squeeze(e.title).slice(0, 10))));
+  ctx.assert(tocPage >= 0, `${what}: no page of the PDF holds the contents`);
+  const tocLines = pages[tocPage].split('\n');
+  for (const e of entries) {
+    ctx.assert(/^\d+$/.test(e.page || ''), `${what}: the contents give no page for chapter ${e.number} ${e.title} (got "${e.page}")`);
+    const n = Number(e.page);
+    const heading = squeeze(`${e.number}${e.title}`);
+    const starts = pages.findIndex((t, i) => i > tocPage && squeeze(t).slice(0, 300).includes(heading));
+    ctx.assert(starts >= 0, `${what}: no page of the PDF opens with chapter ${e.number} ${e.title}`);
+    ctx.equal(n, starts + 1, `${what}: page of chapter ${e.number} ${e.title} in the contents`);
+    ctx.assert(pages[starts].includes(`${n} / ${pages.length}`), `${what}: the footer of PDF page ${starts + 1} does not read "${n} / ${pages.length}"`);
+    const line = tocLines.find((l) => squeeze(l).includes(squeeze(e.title).slice(0, 10)));
+    ctx.assert(line && new RegExp(`\\s${n}\\s*$`).test(line), `${what}: the printed contents line of chapter ${e.number} does not end with ${n}: "${line}"`);
+  }
+  ctx.note(`${what}: ${pages.length} pages, chapters start on ${entries.map((e) => e.page).join(', ')}`);
+  return entries.map((e) => e.page);
 }
 
 async function progressDone(page) {
@@ -187,6 +239,45 @@ export default [
       ctx.note(`${ctx.rel(p.handout)}: ${chapters} chapters, ${pages} PDF pages, ${Math.round(pdf.length / 1024)} KB`);
       // Cover, contents, and every chapter starting on a new page.
       ctx.assert(pages >= chapters + 2, `the PDF has ${pages} pages for ${chapters} chapters`);
+    },
+  },
+
+  {
+    name: "a printed handout's contents give the page each chapter starts on",
+    // page.pdf() and pdftotext: Chromium only. Firefox prints the contents without numbers.
+    engines: ['chromium'],
+    modes: ['file'],
+    timeout: 180_000,
+    async run(page, ctx) {
+      const p = await firstPath(page, ctx);
+      await ctx.goto(page, p.handout);
+      // On screen there are no pages, so no numbers.
+      const onScreen = await page.evaluate(() => [...document.querySelectorAll('.sy-handout-toc-page')].filter((s) => s.getClientRects().length && s.textContent.trim()).length);
+      ctx.equal(onScreen, 0, 'page numbers shown on screen');
+      // A print medium without pages (emulated here; Firefox's printing is like it) gets no
+      // numbers rather than wrong ones.
+      await page.emulateMedia({ media: 'print' });
+      // Media-query listeners run at the next rendering update, before its animation frames.
+      const unpaged = await page.evaluate(
+        () =>
+          new Promise((done) =>
+            requestAnimationFrame(() => requestAnimationFrame(() => done([...document.querySelectorAll('.sy-handout-toc-page')].map((s) => s.textContent).join('')))),
+          ),
+      );
+      await page.emulateMedia({ media: null });
+      ctx.equal(unpaged, '', 'page numbers written for a print medium without pages');
+      const a4 = await checkPrintedContents(page, ctx, { format: 'A4' });
+      // Printed smaller, the chapters move to other pages, and so do the numbers.
+      const smaller = await checkPrintedContents(page, ctx, { format: 'A4', scale: 0.6 });
+      ctx.assert(a4.join() !== smaller.join(), `the numbers did not follow the layout: ${a4.join()} both times`);
+      // A section's handout, read from a scrolled position.
+      await ctx.goto(page, 'index.html');
+      const sections = (await ctx.navLinks(page)).map((l) => ctx.rel(l.href)).filter((r) => r && /^[^/]+\/index\.html$/.test(r) && !r.startsWith('paths/'));
+      const handout = sections.map((r) => r.replace(/index\.html$/, 'handout.html')).find((r) => ctx.fileFor(ctx.url(r)));
+      ctx.assert(handout, 'no section has a handout');
+      await ctx.goto(page, handout);
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2));
+      await checkPrintedContents(page, ctx, { format: 'A4' });
     },
   },
 

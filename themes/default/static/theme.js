@@ -5,6 +5,8 @@
  * 3. Over HTTP, records where the site's root is, for the 404 page a server shows in any folder.
  * 4. The “A+” button: text size in three steps, kept in localStorage (base.html applies it
  *    before the first paint).
+ * 5. The “栏目” button that opens the navigation on phones (style.css shows it there).
+ * 6. Printing shows the page's information panel even where a phone had folded it.
  */
 (function () {
   "use strict";
@@ -142,8 +144,43 @@
     button.hidden = false;
   }
 
+  function initMenu() {
+    var button = document.querySelector(".sy-menu-button");
+    var nav = document.getElementById("sy-nav");
+    if (!button || !nav) { return; }
+    var isOpen = function () { return button.getAttribute("aria-expanded") === "true"; };
+    var setOpen = function (open) {
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.className = nav.className.replace(/\s*\bsy-nav-open\b/g, "") + (open ? " sy-nav-open" : "");
+    };
+    button.addEventListener("click", function () { setOpen(!isOpen()); });
+    document.addEventListener("keydown", function (ev) {
+      if ((ev.key === "Escape" || ev.key === "Esc") && isOpen()) {
+        setOpen(false);
+        button.focus();
+      }
+    });
+  }
+
+  // A folded <details> prints nothing of its content: open the information panel for the
+  // printout and fold it back afterwards.
+  function printMetaOpen() {
+    var meta = document.getElementById("sy-meta");
+    if (!meta) { return; }
+    var folded = false;
+    window.addEventListener("beforeprint", function () {
+      folded = !meta.open;
+      meta.open = true;
+    });
+    window.addEventListener("afterprint", function () {
+      if (folded) { meta.open = false; }
+    });
+  }
+
   recordRoot();
   initTextSize();
+  initMenu();
+  printMetaOpen();
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", initToc, false);
   } else {

@@ -273,4 +273,64 @@
     printButtons[p].removeAttribute("hidden");
     printButtons[p].addEventListener("click", function () { window.print(); });
   }
+
+  // The printed contents give the page each chapter starts on. Browsers have no CSS for it
+  // (target-counter() is not in Chromium), but while Chromium lays the document out in pages
+  // for printing it tells matchMedia("print") listeners, and the boxes they measure are that
+  // layout: pages stacked one under the other, each as tall as its printable area. The
+  // contents and every chapter start a page (training.css), so their tops are whole multiples
+  // of that height, and a chapter's page is its top divided by it, plus one. A layout that is
+  // not paged (Firefox prints a copy of the page, and an emulated print medium has no pages)
+  // fails that test, and the contents are printed without numbers rather than with wrong ones.
+  function pageNumbers(toc, entries) {
+    var origin = document.documentElement.getBoundingClientRect().top;
+    // A margin after a forced break is kept: the page starts at the top of the margin box.
+    var top = function (el) { return el.getBoundingClientRect().top - (parseFloat(window.getComputedStyle(el).marginTop) || 0) - origin; };
+    var tops = [];
+    for (var i = 0; i < entries.length; i++) {
+      if (!entries[i].chapter) { return null; }
+      tops.push(top(entries[i].chapter));
+    }
+    var tocBox = toc.getBoundingClientRect();
+    var tocTop = top(toc);
+    var whole = function (y, height) { return Math.abs(y / height - Math.round(y / height)) * height < 1; };
+    // The cover takes one page, or a few when its introduction is long.
+    for (var coverPages = 1; coverPages <= 4; coverPages++) {
+      var height = tocTop / coverPages;
+      // A printable area is taller than wide in portrait, and not much less tall in landscape.
+      if (!(height > 0.5 * tocBox.width && height < 2.2 * tocBox.width)) { continue; }
+      var fits = true;
+      for (var j = 0; j < tops.length && fits; j++) { fits = tops[j] > tocTop && whole(tops[j], height); }
+      if (!fits) { continue; }
+      var pages = [];
+      for (var k = 0; k < tops.length; k++) { pages.push(Math.round(tops[k] / height) + 1); }
+      return pages;
+    }
+    return null;
+  }
+
+  var handoutToc = document.querySelector(".sy-handout-toc");
+  var printMedia = window.matchMedia ? window.matchMedia("print") : null;
+  if (handoutToc && printMedia) {
+    var entries = [];
+    var items = handoutToc.querySelectorAll("li");
+    for (var t = 0; t < items.length; t++) {
+      var link = items[t].querySelector("a[href^='#']");
+      var slot = items[t].querySelector(".sy-handout-toc-page");
+      if (!link || !slot) { continue; }
+      var id = link.getAttribute("href").slice(1);
+      try { id = decodeURIComponent(id); } catch (e) { /* the id as written */ }
+      entries.push({ chapter: document.getElementById(id), slot: slot });
+    }
+    var writePageNumbers = function () {
+      if (!printMedia.matches) { return; }
+      var pages = pageNumbers(handoutToc, entries);
+      for (var n = 0; n < entries.length; n++) { entries[n].slot.textContent = pages ? String(pages[n]) : ""; }
+    };
+    if (printMedia.addEventListener) {
+      printMedia.addEventListener("change", writePageNumbers);
+    } else if (printMedia.addListener) {
+      printMedia.addListener(writePageNumbers);
+    }
+  }
 })();
