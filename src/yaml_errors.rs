@@ -100,6 +100,9 @@ fn in_chinese(original: &str) -> String {
         format!("不认识的字段 `{}`", quoted("unknown field `"))
     } else if has("missing field") {
         format!("缺少字段 `{}`", quoted("missing field `"))
+    } else if has("expected mapping") {
+        "前置元数据应是一行一个“字段名: 值”（例如 title: 社区议事会），这里却是列表或一段文字"
+            .into()
     } else if has("invalid type") {
         "这里的值类型不对：例如应写成列表的地方写成了文字，或反过来".into()
     } else {
