@@ -251,4 +251,19 @@ mod tests {
             "{duplicate:?}"
         );
     }
+
+    #[test]
+    fn front_matter_that_is_a_list_is_told_to_be_fields() {
+        let yaml = "- 标题\n- 日期\n";
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let error = serde_saphyr::from_str_with_options::<
+            std::collections::BTreeMap<String, serde_json::Value>,
+        >(yaml, options)
+        .expect_err("a list is no set of fields");
+        let found = explain(yaml, &error);
+        assert!(
+            found.message.starts_with("前置元数据应是一行一个"),
+            "{found:?}"
+        );
+    }
 }
