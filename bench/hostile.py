@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Hostile inputs: one page each that used to take time or memory growing with the square of
-its size (or crash the build), built by the release binary with time and peak memory.
+its size (or gigabytes, or crash the build), built by the release binary with time and peak
+memory.
 
     bench/hostile.py [--only NAME ...] [--scale 1.0] [--timeout 120] [--keep] [--cpu-only]
                      [--dir FOLDER]
