@@ -260,6 +260,44 @@ pub const CASES: &[Case] = &[
         "templates/page.html",
     ),
     #[cfg(unix)]
+    Case::new(
+        "content/ itself is a symlink to a folder outside the site",
+        |s| {
+            let real = outside().join("content-elsewhere");
+            std::fs::rename(s.root().join("content"), &real).unwrap();
+            std::fs::write(real.join("passwd.txt"), "站外的文件").unwrap();
+            symlink(&real, &s.root().join("content"));
+        },
+        &["build"],
+        "symlink-outside",
+        "content",
+    ),
+    #[cfg(unix)]
+    Case::new(
+        "the site's static/ is a symlink to a folder outside the site",
+        |s| {
+            let real = outside().join("static-elsewhere");
+            std::fs::create_dir_all(&real).unwrap();
+            std::fs::write(real.join("passwd.txt"), "站外的文件").unwrap();
+            symlink(&real, &s.root().join("static"));
+        },
+        &["build"],
+        "symlink-outside",
+        "static",
+    ),
+    #[cfg(unix)]
+    Case::new(
+        "the theme's templates/ is a symlink to a folder outside the site",
+        |s| {
+            let real = outside().join("templates-elsewhere");
+            std::fs::rename(s.root().join("themes/default/templates"), &real).unwrap();
+            symlink(&real, &s.root().join("themes/default/templates"));
+        },
+        &["check"],
+        "symlink-outside",
+        "themes/default/templates",
+    ),
+    #[cfg(unix)]
     Case {
         name: "public is a symlink",
         setup: |s| {
