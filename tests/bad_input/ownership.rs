@@ -69,6 +69,19 @@ pub const CASES: &[Case] = &[
         after: |s| assert!(!s.root().join("not-yet").exists()),
     },
     Case {
+        name: "build --output the scratch folder of runs",
+        setup: |s| std::fs::create_dir_all(s.root().join(".shuyuan/tmp")).unwrap(),
+        args: &["build", "--output", ".shuyuan/tmp"],
+        code: "unsafe-output",
+        location: ".shuyuan/tmp",
+        after: |s| {
+            let left = std::fs::read_dir(s.root().join(".shuyuan/tmp"))
+                .unwrap()
+                .count();
+            assert_eq!(left, 0, "nothing written into the scratch folder");
+        },
+    },
+    Case {
         name: "build --output an existing file",
         setup: |s| {
             s.write("output.txt", "我的笔记");
