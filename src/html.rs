@@ -382,6 +382,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pieces_join_to_what_was_written_with_every_occurrence_replaced() {
+        use std::fmt::Write;
+        let mut pieces = Pieces::default();
+        let mut whole = String::new();
+        // Three megabytes in writes of every size, the text to replace near every cut.
+        for i in 0..60_000 {
+            let line = format!("<p>第{i}段 <a aria-label=\"Back to reference {i}\">↩</a></p>\n");
+            let written = if i % 7 == 0 {
+                format!("{line}无换行的一段")
+            } else {
+                line
+            };
+            pieces.write_str(&written).unwrap();
+            whole.push_str(&written);
+        }
+        assert!(pieces.done.len() >= 2, "the HTML was cut into pieces");
+        let joined = pieces.join_replacing("aria-label=\"Back to", "aria-label=\"返回");
+        assert_eq!(
+            joined,
+            whole.replace("aria-label=\"Back to", "aria-label=\"返回")
+        );
+        assert_eq!(joined.capacity(), joined.len());
+    }
+
+    #[test]
     fn every_special_character_is_escaped() {
         assert_eq!(
             super::escape("<a href=\"x\">'甲'&</a>"),
