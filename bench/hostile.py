@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Hostile inputs: one page each that used to take time or memory growing with the square of
-its size (or crash the build), built by the release binary with time and peak memory.
+its size (or gigabytes, or crash the build), built by the release binary with time and peak
+memory.
 
     bench/hostile.py [--only NAME ...] [--scale 1.0] [--timeout 120] [--keep] [--cpu-only]
                      [--dir FOLDER]
@@ -64,6 +65,12 @@ def nested_brackets(n):
     return "[" * n + "链接" + "]" * n + "\n"
 
 
+def dense(unit, megabytes):
+    """`unit` repeated to `megabytes`: markup as dense as a page gets (8 MB of `[^1]` took
+    3.1 GB and 15 s before pages were limited to a million marks)."""
+    return unit * int(megabytes * 1024 * 1024 / len(unit.encode())) + "\n"
+
+
 def long_line(megabytes):
     unit = "社区议事会讨论加装电梯的费用分摊方案，业主 A 与 B 意见不一；"
     count = int(megabytes * 1024 * 1024 / len(unit.encode()))
@@ -80,6 +87,10 @@ CASES = [
     ("nested-brackets", "100,000 nested [ (each side)",
      lambda s: nested_brackets(int(100_000 * s))),
     ("long-line", "5 MB single line", lambda s: long_line(5 * s)),
+    ("dense-refs", "7.5 MB of footnote references [^1]", lambda s: dense("[^1]", 7.5 * s)),
+    ("dense-emphasis", "7.5 MB of *a* emphasis", lambda s: dense("*a* ", 7.5 * s)),
+    ("dense-headings", "7.5 MB of # a heading lines", lambda s: dense("# a\n", 7.5 * s)),
+    ("dense-addresses", "7.5 MB of bare www.a.cn addresses", lambda s: dense("www.a.cn ", 7.5 * s)),
 ]
 
 

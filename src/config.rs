@@ -71,8 +71,8 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawSearch {
     /// Where the old tantivy index was kept. Still accepted so that existing `site.toml`
-    /// files keep building; nothing reads it (search reads the output's static index).
-    #[allow(dead_code)]
+    /// files keep building, but only inside the site folder, as every path a setting names;
+    /// nothing reads or writes it (search reads the output's static index).
     index_dir: Option<String>,
     enabled: Option<bool>,
 }
@@ -300,6 +300,21 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
         }
     }
 
+    if let Some(dir) = raw
+        .search
+        .index_dir
+        .as_deref()
+        .filter(|d| leaves_the_root(d))
+    {
+        problem(
+            "index_dir",
+            format!(
+                "[search] index_dir = \"{dir}\" 指向站点文件夹之外：设置里的路径都必须在站点文件夹之内。\
+                 这个设置已不再使用（搜索索引就在输出目录的 search/ 里），请删去这一行"
+            ),
+        );
+    }
+
     let theme = raw.theme.unwrap_or_else(|| DEFAULT_THEME_NAME.to_string());
     let plain_name = Path::new(&theme)
         .components()
@@ -336,6 +351,26 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
         allow_symlinks_outside: raw.content.allow_symlinks_outside.unwrap_or(false),
         schema,
     }
+}
+
+/// Whether the path a setting names leads out of the site root: absolute (a drive or a
+/// leading `/` or `\\` on any system), or climbing above the root with `..`.
+fn leaves_the_root(path: &str) -> bool {
+    let path = path.trim();
+    let drive = path.as_bytes().get(1) == Some(&b':');
+    if drive || path.starts_with(['/', '\\']) {
+        return true;
+    }
+    let mut depth = 0usize;
+    for segment in path.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." if depth == 0 => return true,
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+    }
+    false
 }
 
 /// Why `name` cannot be one folder name inside the output (a taxonomy, a theme), or `None`

@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod config;
+pub mod density;
 pub mod diagnostics;
 pub mod glossary;
 pub mod handout;

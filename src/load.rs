@@ -50,6 +50,11 @@ pub fn load(
     let mut markdown_paths = Vec::new();
     let mut assets = Vec::new();
     let canonical_root = std::fs::canonicalize(site_root).unwrap_or_else(|_| site_root.into());
+    // `content` itself (or a folder above it) may be the link that leads out.
+    if !allow_symlinks_outside && let Some(target) = leads_outside(content_dir, &canonical_root) {
+        diagnostics.push(symlink_outside(site_root, content_dir, &target));
+        return Loaded::default();
+    }
     let mut walker = WalkDir::new(content_dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -123,7 +128,8 @@ fn walk_error(site_root: &Path, error: &walkdir::Error) -> Diagnostic {
     }
 }
 
-/// Where the symlink at `link` leads, when that is outside `canonical_root`.
+/// Where the symlink at `link` (or a symlinked folder above it) leads, when that is outside
+/// `canonical_root`.
 pub(crate) fn leads_outside(link: &Path, canonical_root: &Path) -> Option<PathBuf> {
     std::fs::canonicalize(link)
         .ok()

@@ -18,7 +18,7 @@
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -319,11 +319,17 @@ fn clear_beside(target: &Path, whose: &dyn Fn(u32) -> bool) -> Vec<String> {
     notes
 }
 
-/// A staging entry is ours if it is a file (a zip being written) or a real folder that
-/// carries the output marker or is still empty; never a symlink.
+/// A staging entry is ours if it is a file that is empty or starts as every zip does (a
+/// pack being written), or a real folder that carries the output marker or is still empty;
+/// never a symlink. An output may lie outside the site (`--output`), so whatever else
+/// happens to carry a staging name there is left alone.
 fn made_by_us(path: &Path) -> bool {
     match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_file() => true,
+        Ok(meta) if meta.is_file() => {
+            let mut start = [0u8; 2];
+            let read = File::open(path).and_then(|mut f| f.read(&mut start));
+            matches!(read, Ok(0)) || (matches!(read, Ok(2)) && &start == b"PK")
+        }
         Ok(meta) if meta.is_dir() => {
             path.join(crate::write::MARKER).is_file()
                 || fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())

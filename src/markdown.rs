@@ -113,20 +113,40 @@ pub fn options(allow_html: bool) -> Options<'static> {
 
 /// Renders one body. `rel` is the file's path relative to `content/`, used to resolve
 /// relative links.
-/// A body that nests too deep (see [`crate::nesting`]) renders as nothing: parsing it could
-/// overflow the stack, and the parse stage has already reported it as an error.
+/// A body that nests too deep (see [`crate::nesting`]) or holds too many marks (see
+/// [`crate::density`]) renders as nothing: parsing it could overflow the stack or take
+/// gigabytes, and the parse stage has already reported it as an error.
 pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
-    let body = if crate::nesting::too_deep(body).is_some() {
-        ""
-    } else {
-        body
-    };
-    let arena = Arena::new();
-    let root = comrak::parse_document(&arena, body, options);
+    let body =
+        if crate::nesting::too_deep(body).is_some() || crate::density::too_dense(body).is_some() {
+            ""
+        } else {
+            body
+        };
     let mut out = Rendered {
         link_prefix: link_prefix(body),
         ..Rendered::default()
     };
+    let html = parse_and_format(body, rel, options, &mut out);
+    // comrak's footnote back-links carry an English label; readers here use screen readers in Chinese.
+    out.html = html.join_replacing(
+        "aria-label=\"Back to reference ",
+        "aria-label=\"返回正文引用处 ",
+    );
+    out
+}
+
+/// Parses `body`, fills in everything of `out` but its HTML, and returns the HTML in
+/// pieces. comrak's tree lives only here, so it is gone before the pieces are joined and the
+/// two are never held at once.
+fn parse_and_format(
+    body: &str,
+    rel: &str,
+    options: &Options,
+    out: &mut Rendered,
+) -> crate::html::Pieces {
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, body, options);
     let mut ids = Vec::new();
     let mut used = UsedIds::default();
     let mut columns = CharColumns::new(body);
@@ -214,24 +234,16 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
         }
     }
 
-    collect_text(root, &ids, &mut out);
+    collect_text(root, &ids, out);
     let adapter = AnchoredHeadings {
         ids: Mutex::new(ids.into_iter().rev().collect()),
     };
     let mut plugins = Plugins::default();
     plugins.render.heading_adapter = Some(&adapter);
-    let mut html = String::with_capacity(body.len() * 3 / 2);
-    // Writing into a String cannot fail.
+    let mut html = crate::html::Pieces::default();
+    // Collecting pieces cannot fail.
     let _ = comrak::format_html_with_plugins(root, options, &mut html, &plugins);
-    // comrak's footnote back-links carry an English label; readers here use screen readers in Chinese.
-    const BACK_LINK: &str = "aria-label=\"Back to reference ";
-    if html.contains(BACK_LINK) {
-        html = html.replace(BACK_LINK, "aria-label=\"返回正文引用处 ");
-    }
-    // Every page's body is held until the site is written: no spare capacity.
-    html.shrink_to_fit();
-    out.html = html;
-    out
+    html
 }
 
 fn alert_title(kind: AlertType) -> &'static str {

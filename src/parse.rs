@@ -260,6 +260,7 @@ fn parse_one(
         released: false,
     };
     problems.extend(nesting_problem(&document));
+    problems.extend(density_problem(&document));
 
     if let Some(kind_name) = document.text("kind").map(str::to_string) {
         match Kind::parse(&kind_name) {
@@ -507,6 +508,27 @@ pub fn nesting_problem(doc: &Document) -> Option<Diagnostic> {
             format!(
                 "引用（`>`）或列表嵌套超过 {} 层，无法排版；请减少嵌套层数，正文里的 `>` 或 `-` 如果不是引用或列表，请在前面加 `\\`",
                 crate::nesting::MAX_DEPTH
+            ),
+        )
+        .at(
+            &doc.source,
+            doc.body_line + found.line - 1,
+            found.column,
+        ),
+    )
+}
+
+/// The diagnostic for a document whose body holds too many Markdown marks to build in
+/// bounded memory ([`crate::density`]), placed at the mark past the limit.
+pub fn density_problem(doc: &Document) -> Option<Diagnostic> {
+    let found = crate::density::too_dense(doc.body())?;
+    Some(
+        Diagnostic::error(
+            Code::MarkupTooDense,
+            &doc.shown_path,
+            format!(
+                "这一页的 Markdown 标记太多：到这里，行数与 * _ [ ] < > | # - . / 等标记符号合计已超过 {} 万个，生成网页会占用过多内存。请把这一页拆分成几页",
+                crate::density::MAX_MARKS / 10_000
             ),
         )
         .at(

@@ -122,12 +122,16 @@ pub fn check(site: &Site, training: &Training, theme: &ThemeFiles, diagnostics: 
     Checker { site, diagnostics }.check(&plan);
 }
 
-/// A symlink in the theme's or the site's template and static folders that leads out of the
-/// site folder is an error, as in `content/` ([`crate::load::load`]): its target would be
-/// published or rendered.
+/// A symlink in the theme's or the site's template and static folders, or such a folder
+/// that is itself a symlink, leading out of the site folder is an error, as in `content/`
+/// ([`crate::load::load`]): its target would be published or rendered.
 fn check_theme_symlinks(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnostics) {
     let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     for dir in theme.template_dirs.iter().chain(&theme.static_dirs) {
+        if let Some(target) = crate::load::leads_outside(dir, &canonical_root) {
+            diagnostics.push(crate::load::symlink_outside(root, dir, &target));
+            continue;
+        }
         let entries = walkdir::WalkDir::new(dir)
             .follow_links(true)
             .min_depth(1)

@@ -93,16 +93,28 @@ pub fn load_templates(
     tera.autoescape_on(vec![".html", ".xml"]);
     if let Err(e) = tera.add_raw_templates(sources.iter().map(|(n, t, _)| (n.as_str(), t.as_str())))
     {
-        let name = e.to_string();
-        let path = sources
-            .iter()
-            .find(|(n, _, _)| name.contains(n.as_str()))
-            .map_or_else(|| files.template_path(""), |(_, _, p)| p.clone());
-        diagnostics.push(Diagnostic::error(
+        let report = error_chain(&e);
+        let source = sources.iter().find(|(n, _, _)| report.contains(n.as_str()));
+        let path = source.map_or_else(|| files.template_path(""), |(_, _, p)| p.clone());
+        // Tera's report is its message, then ` --> name:line:column` and the line quoted: the
+        // position goes where every diagnostic has it, the message stays as a detail.
+        let detail = report.lines().next().unwrap_or_default();
+        let mut d = Diagnostic::error(
             Code::TemplateSyntax,
             shown(root, &path),
-            format!("模板语法错误：{}", error_chain(&e)),
-        ));
+            format!(
+                "模板语法错误：请检查这里的 {{{{ }}}}、{{% %}} 是否成对、拼写是否正确（模板库原文：{detail}）"
+            ),
+        );
+        let position = report.lines().find_map(|l| {
+            let (_, at) = l.trim().strip_prefix("--> ")?.split_once(':')?;
+            let (line, column) = at.split_once(':')?;
+            Some((line.parse().ok()?, column.parse().ok()?))
+        });
+        if let (Some((_, text, _)), Some((line, column))) = (source, position) {
+            d = d.at(text, line, column);
+        }
+        diagnostics.push(d);
         return None;
     }
     Some(tera)

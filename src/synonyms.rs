@@ -7,6 +7,8 @@
 //! Every line that is not a group, a heading (`#`), a note (`>`), a comment or blank is an
 //! error at its position: a group typed wrong must not be dropped in silence.
 
+use std::path::Path;
+
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::load::SourceFile;
 use crate::search::tokenizer::{CharClass, classify, normalize};
@@ -41,8 +43,10 @@ pub fn parse(file: &SourceFile, diagnostics: &mut Diagnostics) -> Vec<Vec<String
             }
         }
     }
+    // Shown from the site root, as every other file: `content/_synonyms.md`.
+    let shown = Path::new("content").join(&file.rel);
     let problem = |line: usize, column: usize, message: String| {
-        Diagnostic::error(Code::Synonyms, &file.path, message).at(&file.text, line + 1, column)
+        Diagnostic::error(Code::Synonyms, &shown, message).at(&file.text, line + 1, column)
     };
     for (n, line) in lines {
         let trimmed = line.trim();

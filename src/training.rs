@@ -99,6 +99,7 @@ pub fn parse(
         let shown_path = shown(&file);
         let doc = Document::data_file(file.rel, shown_path, file.text, body_start);
         diagnostics.extend(crate::parse::nesting_problem(&doc));
+        diagnostics.extend(crate::parse::density_problem(&doc));
         let rendered = crate::markdown::render(doc.body(), &doc.rel, options);
         (url, doc, rendered)
     };
@@ -640,7 +641,8 @@ impl Training {
                 vars["updated"] = json!(page.updated.map(|d| d.to_string()));
                 vars["meta"] = json!(cx.meta_rows(page));
                 vars["note"] = json!(notes.get(chapter.number - 1).copied().flatten());
-                vars["content"] = json!(chapter.html);
+                // Moved, not copied: a chapter can be tens of megabytes.
+                vars["content"] = Value::String(chapter.html);
                 vars
             })
             .collect();

@@ -100,6 +100,9 @@ fn in_chinese(original: &str) -> String {
         format!("不认识的字段 `{}`", quoted("unknown field `"))
     } else if has("missing field") {
         format!("缺少字段 `{}`", quoted("missing field `"))
+    } else if has("expected mapping") {
+        "前置元数据应是一行一个“字段名: 值”（例如 title: 社区议事会），这里却是列表或一段文字"
+            .into()
     } else if has("invalid type") {
         "这里的值类型不对：例如应写成列表的地方写成了文字，或反过来".into()
     } else {
@@ -246,6 +249,21 @@ mod tests {
         assert!(
             duplicate.message.starts_with("字段 `title` 写了两次"),
             "{duplicate:?}"
+        );
+    }
+
+    #[test]
+    fn front_matter_that_is_a_list_is_told_to_be_fields() {
+        let yaml = "- 标题\n- 日期\n";
+        let options = serde_saphyr::options! { strict_booleans: true };
+        let error = serde_saphyr::from_str_with_options::<
+            std::collections::BTreeMap<String, serde_json::Value>,
+        >(yaml, options)
+        .expect_err("a list is no set of fields");
+        let found = explain(yaml, &error);
+        assert!(
+            found.message.starts_with("前置元数据应是一行一个"),
+            "{found:?}"
         );
     }
 }

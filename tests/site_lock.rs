@@ -292,6 +292,35 @@ fn a_run_killed_while_swapping_outputs_gets_the_previous_output_back() {
     );
 }
 
+/// `build --output` may name a folder outside the site. Beside it, only what a killed run of
+/// ours left goes (a staging folder carrying the marker); a file or an unmarked folder that
+/// happens to carry a staging name is someone else's and stays.
+#[test]
+fn beside_an_output_outside_the_site_only_our_staging_is_cleared() {
+    let site = TestSite::fixture("basic");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = elsewhere.path().join("站点");
+    let ours = elsewhere
+        .path()
+        .join(format!(".站点.staging-{}", dead_pid()));
+    marked_folder(&ours);
+    let file = elsewhere.path().join(".站点.staging-1");
+    std::fs::write(&file, "别人的笔记").unwrap();
+    let folder = elsewhere.path().join(".站点.staging-2");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("mine.txt"), "编辑的文件").unwrap();
+
+    let out = site.run(&["build", "--output", &output.to_string_lossy()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(output.join(".shuyuan-output").is_file());
+    assert!(!ours.exists(), "the killed run's staging goes");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "别人的笔记");
+    assert_eq!(
+        std::fs::read_to_string(folder.join("mine.txt")).unwrap(),
+        "编辑的文件"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_and_sigterm_clean_up_and_keep_the_previous_output() {

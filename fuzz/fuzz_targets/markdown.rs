@@ -1,6 +1,7 @@
 //! Markdown rendering: any body renders (with raw HTML dropped and allowed) without a panic,
 //! every link it reports points into the body, and its placeholders are ones the body lacks
-//! (a body that nests too deep renders as nothing, with no placeholders to check).
+//! (a body that nests too deep or holds too many marks renders as nothing, with no
+//! placeholders to check).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,7 +10,9 @@ use shuyuan::markdown::{options, render};
 fuzz_target!(|body: &str| {
     for allow_html in [false, true] {
         let rendered = render(body, "cases/sub/a.md", &options(allow_html));
-        if shuyuan::nesting::too_deep(body).is_none() {
+        let rendered_whole = shuyuan::nesting::too_deep(body).is_none()
+            && shuyuan::density::too_dense(body).is_none();
+        if rendered_whole {
             assert!(!body.contains(&rendered.link_prefix));
         }
         let lines = body.split_inclusive(['\n', '\r']).count().max(1);

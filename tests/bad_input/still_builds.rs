@@ -1,0 +1,141 @@
+//! The other side of the failure modes: what must still build, and build safely (device
+//! names and climbing tags get safe files, symlinks inside the site, our own folders and
+//! zips replaced, packs that unzip on Windows).
+
+use super::harness::*;
+
+#[test]
+fn tags_that_name_devices_or_climb_get_safe_files_inside_their_folder() {
+    let site = good_site();
+    bad_page(
+        &site,
+        "date: 2024-03-01\ntags: [CON, aux, \"../../../逃出\", .hidden, 'x.']",
+    );
+    site.build_ok();
+    let tags = site.out().join("tags");
+    for file in ["CON_.html", "aux_.html", "-hidden.html", "x-.html"] {
+        assert!(tags.join(file).is_file(), "tags/{file}");
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&tags)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert!(
+        names.iter().any(|n| n.contains("逃出")),
+        "the climbing tag has its page in tags/: {names:?}"
+    );
+    assert!(!site.root().join("逃出.html").exists());
+    assert!(!site.root().parent().unwrap().join("逃出.html").exists());
+    // The tag list links to the safe names.
+    let index = site.read("tags/index.html");
+    assert!(
+        index.contains("CON_.html") && index.contains("aux_.html"),
+        "{index}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_inside_the_site_build_and_outside_ones_only_when_allowed() {
+    let site = good_site();
+    site.write("shared/common.md", "---\ntitle: 共用\n---\n\n站内共用。\n");
+    symlink(
+        &site.root().join("shared/common.md"),
+        &site.root().join("content/guides/common.md"),
+    );
+    site.build_ok();
+    assert!(site.out().join("guides/common.html").is_file());
+
+    let page = outside().join("allowed.md");
+    std::fs::write(&page, "---\ntitle: 允许的站外页\n---\n").unwrap();
+    symlink(&page, &site.root().join("content/guides/allowed.md"));
+    assert_eq!(site.build().status.code(), Some(1));
+    site.write(
+        "site.toml",
+        "title = \"坏输入\"\n[content]\nallow_symlinks_outside = true\n",
+    );
+    site.build_ok();
+    assert!(site.out().join("guides/allowed.html").is_file());
+    let _ = std::fs::remove_file(page);
+}
+
+#[test]
+fn our_own_folders_and_zips_are_replaced() {
+    let site = good_site();
+    site.build_ok();
+    assert!(
+        site.out().join(".shuyuan-output").is_file(),
+        "the output carries the marker"
+    );
+    site.write("content/guides/h.md", "---\ntitle: 新页\n---\n");
+    site.build_ok();
+    assert!(
+        site.out().join("guides/h.html").is_file(),
+        "a marked public/ is replaced"
+    );
+
+    std::fs::create_dir_all(site.root().join("empty")).unwrap();
+    let out = site.run(&["build", "--output", "empty"]);
+    assert!(
+        out.status.success(),
+        "an empty folder may become the output"
+    );
+    assert!(site.root().join("empty/.shuyuan-output").is_file());
+
+    for _ in 0..2 {
+        let out = site.run(&["pack", "--output", "dist/kb.zip"]);
+        assert!(
+            out.status.success(),
+            "an earlier pack is replaced: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn new_refuses_page_names_that_break_on_windows() {
+    let site = good_site();
+    for path in ["cases/CON", "cases/aux.md", "lpt1/x.md", "cases/.hidden.md"] {
+        let out = site.run(&["new", "case", path]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{path}: {stderr}");
+        assert!(stderr.contains("不能用"), "{path}: {stderr}");
+    }
+    for made in [
+        "content/cases/CON.md",
+        "content/cases/aux.md",
+        "content/lpt1",
+    ] {
+        assert!(!site.root().join(made).exists(), "{made}");
+    }
+}
+
+#[test]
+fn a_pack_named_after_a_device_or_a_long_title_still_unzips_on_windows() {
+    for (title, folder) in [
+        ("CON", "CON_".to_string()),
+        (".aux.", "aux_".to_string()),
+        (&*"长".repeat(100), "长".repeat(74)),
+    ] {
+        let site = good_site();
+        site.write("site.toml", &format!("title = \"{title}\"\n"));
+        let out = site.run(&["pack"]);
+        assert!(
+            out.status.success(),
+            "{title}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let zip = site.root().join(format!("{folder}.zip"));
+        let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+        let names: Vec<String> = (0..archive.len())
+            .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
+            .collect();
+        assert!(
+            names
+                .iter()
+                .all(|name| name.starts_with(&format!("{folder}/"))),
+            "{title}: one top folder {folder}/"
+        );
+    }
+}
