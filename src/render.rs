@@ -7,17 +7,26 @@
 //! into Tera's global context once; per page only `root`, `current_url` and the page's own
 //! data are built. Every URL in a context is root-relative; templates prefix `root`, which
 //! is what keeps the output working from file:// and under any sub-path.
+//!
+//! Which files there are comes from the output plan ([`crate::plan::jobs`]); the training
+//! pages' variables are built in [`training_pages`].
+
+mod training_pages;
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+// The preview (`crate::incremental`) takes the plan's jobs and paging from here.
+pub(crate) use crate::plan::{DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page};
+use crate::plan::{section_handout_url, section_page_url};
 use crate::resolve::{Page, Site, encode_path, root_prefix};
-use crate::schema::Kind;
+use crate::schema::{Kind, status_class};
 use crate::theme::ThemeFiles;
-use crate::training::{Training, View};
+use crate::training::Training;
 use crate::write::Output;
 
 pub const TEMPLATES: [&str; 13] = [
@@ -172,48 +181,87 @@ fn kind_fields(kind: Option<Kind>) -> (&'static str, &'static str) {
     kind.map_or(("page", "文章"), |k| (k.as_str(), k.label()))
 }
 
-pub fn status_class(status: Option<&str>) -> Option<&'static str> {
-    match status? {
-        "现行有效" => Some("current"),
-        "已修订" => Some("revised"),
-        "已废止" => Some("repealed"),
-        _ => None,
-    }
+/// A link as templates get it: `{ title, url }`.
+#[derive(Serialize)]
+struct Link<'a> {
+    title: &'a str,
+    url: String,
 }
 
-/// Builds template variables; [`crate::training`] builds its own views with these helpers.
-pub(crate) struct Contexts<'a> {
-    pub site: &'a Site,
+/// A tag, topic or region: `{ name, url }`.
+#[derive(Serialize)]
+struct TermLink<'a> {
+    name: &'a str,
+    url: Option<String>,
+}
+
+/// A page as lists show it.
+#[derive(Serialize)]
+struct Summary<'a> {
+    title: &'a str,
+    url: String,
+    kind: &'static str,
+    kind_label: &'static str,
+    date: Option<String>,
+    summary: Option<&'a str>,
+    status: Option<&'a str>,
+    status_class: Option<&'static str>,
+    tags: Vec<TermLink<'a>>,
+    region: Option<&'a str>,
+}
+
+/// One row of a page's information panel.
+#[derive(Serialize)]
+struct MetaRow<'a> {
+    label: &'a str,
+    value: String,
+    url: Option<String>,
+}
+
+/// Builds template variables.
+struct Contexts<'a> {
+    site: &'a Site,
     training: &'a Training,
 }
 
-impl Contexts<'_> {
-    pub fn link(&self, title: &str, url: &str) -> Value {
-        json!({ "title": title, "url": encode_path(url) })
+impl<'a> Contexts<'a> {
+    fn link(&self, title: &'a str, url: &str) -> Link<'a> {
+        Link {
+            title,
+            url: encode_path(url),
+        }
     }
 
-    fn term(&self, taxonomy: &str, name: &str) -> Value {
-        json!({ "name": name, "url": self.site.term_url(taxonomy, name).map(encode_path) })
+    fn term(&self, taxonomy: &str, name: &'a str) -> TermLink<'a> {
+        TermLink {
+            name,
+            url: self.site.term_url(taxonomy, name).map(encode_path),
+        }
     }
 
-    pub fn summary(&self, index: usize) -> Value {
+    fn summary(&self, index: usize) -> Summary<'a> {
         let page = &self.site.pages[index];
         let (kind, kind_label) = kind_fields(page.kind);
-        json!({
-            "title": page.title,
-            "url": encode_path(&page.url),
-            "kind": kind,
-            "kind_label": kind_label,
-            "date": page.sort_date().map(|d| d.to_string()),
-            "summary": page.summary,
-            "status": page.status(),
-            "status_class": status_class(page.status()),
-            "tags": page.doc.list("tags").iter().map(|t| self.term("tags", t)).collect::<Vec<_>>(),
-            "region": page.doc.text("region"),
-        })
+        Summary {
+            title: &page.title,
+            url: encode_path(&page.url),
+            kind,
+            kind_label,
+            date: page.sort_date().map(|d| d.to_string()),
+            summary: page.summary.as_deref(),
+            status: page.status(),
+            status_class: status_class(page.status()),
+            tags: page
+                .doc
+                .list("tags")
+                .iter()
+                .map(|t| self.term("tags", t))
+                .collect(),
+            region: page.doc.text("region"),
+        }
     }
 
-    fn breadcrumbs(&self, mut section: usize, include_self: bool) -> Vec<Value> {
+    fn breadcrumbs(&self, mut section: usize, include_self: bool) -> Vec<Link<'a>> {
         let mut crumbs = Vec::new();
         if include_self {
             let s = &self.site.sections[section];
@@ -228,17 +276,18 @@ impl Contexts<'_> {
         crumbs
     }
 
-    pub fn meta_rows(&self, page: &Page) -> Vec<Value> {
+    fn meta_rows(&self, page: &'a Page) -> Vec<MetaRow<'a>> {
         self.site
             .panel(page)
             .into_iter()
-            .map(|row| {
-                let url = row
+            .map(|row| MetaRow {
+                label: row.label,
+                value: row.value.display(),
+                url: row
                     .value
                     .as_text()
                     .and_then(|v| self.site.term_url(row.name, v))
-                    .map(encode_path);
-                json!({ "label": row.label, "value": row.value.display(), "url": url })
+                    .map(encode_path),
             })
             .collect()
     }
@@ -248,7 +297,7 @@ impl Contexts<'_> {
         let page = &site.pages[index];
         let (kind, kind_label) = kind_fields(page.kind);
         let pages_link = |i: usize| self.link(&site.pages[i].title, &site.pages[i].url);
-        let mut vars = json!({
+        json!({
             "title": page.title,
             "url": encode_path(&page.url),
             "slug": page.slug,
@@ -283,11 +332,9 @@ impl Contexts<'_> {
             "next": page.next.map(pages_link),
             "reading_minutes": reading_minutes(page.char_count),
             "char_count": page.char_count,
-        });
-        if let Value::Object(map) = &mut vars {
-            map.extend(self.training.page_vars(self, index));
-        }
-        vars
+            "paths": self.memberships(index),
+            "related": self.related(index),
+        })
     }
 }
 
@@ -316,30 +363,8 @@ fn globals(site: &Site, training: &Training, build_id: &str) -> Value {
             "name": t.name, "label": t.label, "url": format!("{}/index.html", t.name),
         })).collect::<Vec<_>>(),
         "search": { "enabled": site.config.search_enabled },
-        "training": training.globals(),
+        "training": training_pages::globals(training),
     })
-}
-
-/// One file to render. Its variables are built only when it is rendered, so a large site
-/// never holds every page's context (and a second copy of its HTML) at once.
-pub(crate) struct Job {
-    pub path: String,
-    pub template: &'static str,
-    pub what: What,
-}
-
-pub(crate) enum What {
-    Home,
-    /// Section index, list page number (1-based), number of list pages.
-    Section(usize, usize, usize),
-    /// Section index, status view in it, list page number, number of list pages.
-    Status(usize, usize, usize, usize),
-    Training(View),
-    Page(usize),
-    Taxonomy(usize),
-    /// Taxonomy, term, list page number, number of list pages.
-    Term(usize, usize, usize, usize),
-    Plain,
 }
 
 /// Puts what every page shares (site, navigation, taxonomies, where the training pages
@@ -385,11 +410,7 @@ pub(crate) fn render_jobs(
                 "active_section",
                 if nav_dirs.contains(&top) { top } else { "" },
             );
-            if let Value::Object(vars) = contexts.vars(&job.what) {
-                for (key, value) in vars {
-                    context.insert(key, &value);
-                }
-            }
+            contexts.fill(&job.what, &mut context);
             match tera.render(job.template, &context) {
                 Ok(html) => sink(&job.path, html.as_bytes()).err(),
                 Err(e) => Some(Diagnostic::error(
@@ -412,15 +433,7 @@ pub fn render_training_views(
     index: usize,
     sink: Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
-    let jobs: Vec<Job> = training
-        .jobs_showing(site, index)
-        .into_iter()
-        .map(|(path, template, view)| Job {
-            path,
-            template,
-            what: What::Training(view),
-        })
-        .collect();
+    let jobs = crate::plan::training_jobs_showing(site, training, index);
     let problems = render_jobs(site, training, tera, &jobs, sink);
     if problems.is_empty() {
         Ok(jobs.len())
@@ -440,61 +453,7 @@ pub fn render_page_and_lists(
     listed_changed: bool,
     sink: Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
-    let page = &site.pages[index];
-    let mut jobs = vec![Job {
-        path: page.url.clone(),
-        template: "page.html",
-        what: What::Page(index),
-    }];
-    if listed_changed {
-        jobs.push(Job {
-            path: "index.html".into(),
-            template: "index.html",
-            what: What::Home,
-        });
-        let section = &site.sections[page.section];
-        if page.section != 0
-            && let Some(position) = section.pages.iter().position(|&p| p == index)
-        {
-            let number = position / per_page(section) + 1;
-            jobs.push(Job {
-                path: section_page_url(section, number),
-                template: "section.html",
-                what: What::Section(
-                    page.section,
-                    number,
-                    list_pages(section, section.pages.len()),
-                ),
-            });
-        }
-        for (v, view) in training.statuses[page.section].iter().enumerate() {
-            if let Some(position) = view.pages.iter().position(|&p| p == index) {
-                let number = position / per_page(section) + 1;
-                jobs.push(Job {
-                    path: view.page_url(number),
-                    template: "section.html",
-                    what: What::Status(
-                        page.section,
-                        v,
-                        number,
-                        list_pages(section, view.pages.len()),
-                    ),
-                });
-            }
-        }
-        for (t, taxonomy) in site.taxonomies.iter().enumerate() {
-            for (i, term) in taxonomy.terms.iter().enumerate() {
-                if let Some(position) = term.pages.iter().position(|&p| p == index) {
-                    let number = position / DEFAULT_PER_PAGE + 1;
-                    jobs.push(Job {
-                        path: term.page_url(number),
-                        template: "term.html",
-                        what: What::Term(t, i, number, term_list_pages(term)),
-                    });
-                }
-            }
-        }
-    }
+    let jobs = crate::plan::page_and_list_jobs(site, training, index, listed_changed);
     let problems = render_jobs(site, training, tera, &jobs, sink);
     if problems.is_empty() {
         Ok(jobs.len())
@@ -541,41 +500,6 @@ pub(crate) fn redirect_page(site: &Site, alias: &str, target: usize) -> String {
     )
 }
 
-/// List page `number` of a section: the first is its `index.html`, the rest `index-N.html`.
-fn section_page_url(section: &crate::resolve::Section, number: usize) -> String {
-    if number == 1 {
-        section.url.clone()
-    } else {
-        section
-            .url
-            .replace("index.html", &format!("index-{number}.html"))
-    }
-}
-
-/// Long lists are split even when the section does not ask for it: a list of thousands of
-/// links is slow to open on the old machines many readers have.
-pub(crate) const DEFAULT_PER_PAGE: usize = 50;
-
-pub(crate) fn per_page(section: &crate::resolve::Section) -> usize {
-    section.paginate.unwrap_or(DEFAULT_PER_PAGE).max(1)
-}
-
-fn list_pages(section: &crate::resolve::Section, items: usize) -> usize {
-    items.div_ceil(per_page(section)).max(1)
-}
-
-/// A term's list is split like a section's, [`DEFAULT_PER_PAGE`] to a page.
-fn term_list_pages(term: &crate::resolve::Term) -> usize {
-    term.pages.len().div_ceil(DEFAULT_PER_PAGE).max(1)
-}
-
-/// The items on list page `number` (from 1), `per_page` to a page.
-pub(crate) fn list_slice(items: &[usize], number: usize, per_page: usize) -> &[usize] {
-    let start = (number - 1).saturating_mul(per_page).min(items.len());
-    let end = start.saturating_add(per_page).min(items.len());
-    &items[start..end]
-}
-
 /// The `paginator` every list template gets: page `number` of `total`, `url(k)` the
 /// address of page `k`.
 fn paginator(number: usize, total: usize, url: impl Fn(usize) -> String) -> Value {
@@ -588,107 +512,18 @@ fn paginator(number: usize, total: usize, url: impl Fn(usize) -> String) -> Valu
     })
 }
 
-/// What a generated file is, in the reader's words, for collision messages.
-pub(crate) fn describe(template: &str) -> &'static str {
-    match template {
-        "index.html" => "首页",
-        "section.html" => "栏目列表页",
-        "taxonomy.html" | "term.html" => "分类页",
-        "search.html" => "搜索页",
-        "404.html" => "404 页",
-        "paths.html" => "学习路径索引页",
-        "path.html" => "学习路径页",
-        "handout.html" => "讲义",
-        "glossary.html" => "术语表",
-        _ => "最近更新页",
-    }
-}
-
-/// Every HTML file of the site but the old addresses' redirects.
-pub(crate) fn jobs(site: &Site, training: &Training) -> Vec<Job> {
-    let mut jobs = Vec::with_capacity(site.pages.len() + site.sections.len() + 16);
-    jobs.push(Job {
-        path: "index.html".into(),
-        template: "index.html",
-        what: What::Home,
-    });
-    for (index, section) in site.sections.iter().enumerate().skip(1) {
-        let total = list_pages(section, section.pages.len());
-        for number in 1..=total {
-            jobs.push(Job {
-                path: section_page_url(section, number),
-                template: "section.html",
-                what: What::Section(index, number, total),
-            });
-        }
-        for (v, view) in training.statuses[index].iter().enumerate() {
-            let total = list_pages(section, view.pages.len());
-            for number in 1..=total {
-                jobs.push(Job {
-                    path: view.page_url(number),
-                    template: "section.html",
-                    what: What::Status(index, v, number, total),
-                });
-            }
-        }
-    }
-    for (index, page) in site.pages.iter().enumerate() {
-        jobs.push(Job {
-            path: page.url.clone(),
-            template: "page.html",
-            what: What::Page(index),
-        });
-    }
-    for (t, taxonomy) in site.taxonomies.iter().enumerate() {
-        jobs.push(Job {
-            path: format!("{}/index.html", taxonomy.name),
-            template: "taxonomy.html",
-            what: What::Taxonomy(t),
-        });
-        for (i, term) in taxonomy.terms.iter().enumerate() {
-            let total = term_list_pages(term);
-            for number in 1..=total {
-                jobs.push(Job {
-                    path: term.page_url(number),
-                    template: "term.html",
-                    what: What::Term(t, i, number, total),
-                });
-            }
-        }
-    }
-    jobs.extend(
-        training
-            .jobs(site)
-            .into_iter()
-            .map(|(path, template, view)| Job {
-                path,
-                template,
-                what: What::Training(view),
-            }),
-    );
-    jobs.push(Job {
-        path: "search.html".into(),
-        template: "search.html",
-        what: What::Plain,
-    });
-    jobs.push(Job {
-        path: "404.html".into(),
-        template: "404.html",
-        what: What::Plain,
-    });
-    jobs
-}
-
 impl Contexts<'_> {
-    fn vars(&self, what: &What) -> Value {
+    /// Puts the variables of the file `what` into `context`.
+    fn fill(&self, what: &What, context: &mut tera::Context) {
         let site = self.site;
-        match *what {
+        let vars = match *what {
+            What::Training(view) => return self.fill_training(view, context),
+            What::Plain => return,
             What::Home => self.home(),
             What::Section(index, number, total) => self.section(index, None, number, total),
             What::Status(index, view, number, total) => {
                 self.section(index, Some(view), number, total)
             }
-            What::Training(view) => self.training.vars(self, view),
             What::Page(index) => json!({ "page": self.page(index) }),
             What::Taxonomy(t) => {
                 let taxonomy = &site.taxonomies[t];
@@ -710,7 +545,11 @@ impl Contexts<'_> {
                     "paginator": paginator(number, total, |k| encode_path(&term.page_url(k))),
                 })
             }
-            What::Plain => json!({}),
+        };
+        if let Value::Object(vars) = vars {
+            for (key, value) in vars {
+                context.insert(key, &value);
+            }
         }
     }
 
@@ -773,7 +612,7 @@ impl Contexts<'_> {
                 }).collect::<Vec<_>>(),
                 "pages": shown.iter().map(|&i| self.summary(i)).collect::<Vec<_>>(),
                 "count": section.pages.len(),
-                "handout_url": crate::training::section_handout_url(site, index).map(|u| encode_path(&u)),
+                "handout_url": section_handout_url(site, index).map(|u| encode_path(&u)),
                 "status": status.map(|v| &views[v].status),
                 "statuses": views.iter().enumerate().map(|(v, view)| json!({
                     "status": view.status, "status_class": view.class,
@@ -812,9 +651,9 @@ pub fn sitemap(site: &Site, training: &Training) -> String {
         entry(&page.url, page.sort_date().map(|d| d.to_string()));
     }
     // Handouts repeat pages that are listed already.
-    for (url, template, _) in training.jobs(site) {
-        if template != "handout.html" {
-            entry(&url, None);
+    for job in crate::plan::training_jobs(site, training) {
+        if job.template != "handout.html" {
+            entry(&job.path, None);
         }
     }
     xml.push_str("</urlset>\n");

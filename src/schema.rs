@@ -210,6 +210,17 @@ pub struct Schema {
 
 pub const STATUSES: [&str; 3] = ["现行有效", "已修订", "已废止"];
 
+/// The class a status badge gets (`current`, `revised`, `repealed`), which also names the
+/// status view's file; `None` for a status the schema does not know.
+pub fn status_class(status: Option<&str>) -> Option<&'static str> {
+    match status? {
+        "现行有效" => Some("current"),
+        "已修订" => Some("revised"),
+        "已废止" => Some("repealed"),
+        _ => None,
+    }
+}
+
 impl Schema {
     pub fn builtin() -> Schema {
         use FieldType::*;
