@@ -24,7 +24,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 pub(crate) use crate::plan::{DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page};
 use crate::plan::{section_handout_url, section_page_url};
 use crate::resolve::{Page, Site, encode_path, root_prefix};
-use crate::schema::{Kind, status_class};
+use crate::schema::{Kind, Status};
 use crate::theme::ThemeFiles;
 use crate::training::Training;
 use crate::write::Output;
@@ -179,6 +179,22 @@ pub fn check_no_outside_assets(
 
 fn kind_fields(kind: Option<Kind>) -> (&'static str, &'static str) {
     kind.map_or(("page", "文章"), |k| (k.as_str(), k.label()))
+}
+
+/// The badge class of a page's status; `None` (`other` in the theme) for one the site
+/// declared itself.
+fn status_class(status: Option<&str>) -> Option<&'static str> {
+    status.and_then(Status::from_label).map(Status::class)
+}
+
+/// `status_classes` in every template: each built-in status with its badge class, as JSON,
+/// for the browser's search results, which show statuses as the index holds them.
+fn status_classes_json() -> String {
+    let classes: serde_json::Map<String, Value> = Status::ALL
+        .iter()
+        .map(|status| (status.label().to_string(), json!(status.class())))
+        .collect();
+    Value::Object(classes).to_string()
 }
 
 /// A link as templates get it: `{ title, url }`.
@@ -363,6 +379,7 @@ fn globals(site: &Site, training: &Training, build_id: &str) -> Value {
             "name": t.name, "label": t.label, "url": format!("{}/index.html", t.name),
         })).collect::<Vec<_>>(),
         "search": { "enabled": site.config.search_enabled },
+        "status_classes": status_classes_json(),
         "training": training_pages::globals(training),
     })
 }
@@ -615,7 +632,7 @@ impl Contexts<'_> {
                 "handout_url": section_handout_url(site, index).map(|u| encode_path(&u)),
                 "status": status.map(|v| &views[v].status),
                 "statuses": views.iter().enumerate().map(|(v, view)| json!({
-                    "status": view.status, "status_class": view.class,
+                    "status": view.status, "status_class": view.known.map(Status::class),
                     "url": encode_path(&view.page_url(1)), "count": view.pages.len(),
                     "current": status == Some(v),
                 })).collect::<Vec<_>>(),

@@ -20,7 +20,7 @@ use crate::names::file_safe;
 use crate::parse::Document;
 use crate::paths::{PageLookup, PathSource, Paths};
 use crate::resolve::{Page, Site};
-use crate::schema::{Date, STATUSES, status_class};
+use crate::schema::{Date, Status};
 
 /// How many pages the changes page lists, newest first.
 pub const CHANGES_MAX: usize = 100;
@@ -143,8 +143,10 @@ pub fn parse(
 /// One status of a section with several: the section's list cut down to that status.
 #[derive(Debug)]
 pub struct StatusView {
+    /// As the pages write it.
     pub status: String,
-    pub class: Option<&'static str>,
+    /// `None` for a status the site declared itself.
+    pub known: Option<Status>,
     /// In the section's order.
     pub pages: Vec<usize>,
     /// Output path without `.html`, e.g. `policies/status-current`.
@@ -357,12 +359,10 @@ fn status_views(site: &Site, section: &crate::resolve::Section) -> Vec<StatusVie
     if groups.len() < 2 {
         return Vec::new();
     }
-    // The schema's order (现行有效, 已修订, 已废止) first, then any others by name.
+    // The built-in statuses in their order (现行有效, 已修订, 已废止), then any others by name.
     let rank = |s: &str| {
-        STATUSES
-            .iter()
-            .position(|k| *k == s)
-            .unwrap_or(STATUSES.len())
+        let known = Status::from_label(s);
+        (known.is_none(), known)
     };
     groups.sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
     let folder = section
@@ -372,11 +372,11 @@ fn status_views(site: &Site, section: &crate::resolve::Section) -> Vec<StatusVie
     groups
         .into_iter()
         .map(|(status, pages)| {
-            let class = status_class(Some(&status));
-            let name = class.map_or_else(|| file_safe(&status), str::to_string);
+            let known = Status::from_label(&status);
+            let name = known.map_or_else(|| file_safe(&status), |k| k.class().to_string());
             StatusView {
                 base: format!("{folder}status-{name}"),
-                class,
+                known,
                 status,
                 pages,
             }
