@@ -504,6 +504,20 @@ pub fn render_site(
     count + site.aliases.len()
 }
 
+/// Renders every HTML file as [`render_site`] does and drops it, for `check`: a template
+/// that fails only when rendered (an undefined variable) fails `check` as it fails `build`.
+pub fn render_unwritten(
+    site: &Site,
+    training: &Training,
+    tera: &mut tera::Tera,
+    build_id: &str,
+    diagnostics: &mut Diagnostics,
+) {
+    set_globals(site, training, tera, build_id);
+    let jobs = jobs(site, training);
+    diagnostics.extend(render_jobs(site, training, tera, &jobs, &|_, _| Ok(())));
+}
+
 /// The file at old address `alias` that sends the reader on to page `target`.
 pub(crate) fn redirect_page(site: &Site, alias: &str, target: usize) -> String {
     let page = &site.pages[target];
