@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::resolve::Site;
+use crate::model::Site;
 
 /// The root the 404 page links from: `base_url`'s path (`https://host/kb/` → `/kb/`), or
 /// empty (relative) without one.

@@ -24,7 +24,7 @@ pub use jobs::{
 };
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::resolve::Site;
+use crate::model::Site;
 use crate::theme::ThemeFiles;
 use crate::training::Training;
 

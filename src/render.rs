@@ -21,9 +21,9 @@ use serde_json::{Value, json};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 // The preview (`crate::incremental`) takes the plan's jobs and paging from here.
+use crate::model::{Page, Section, Site, encode_path, root_prefix};
 pub(crate) use crate::plan::{DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page};
 use crate::plan::{section_handout_url, section_page_url};
-use crate::resolve::{Page, Site, encode_path, root_prefix};
 use crate::schema::{Kind, Status};
 use crate::theme::ThemeFiles;
 use crate::training::Training;
@@ -361,7 +361,7 @@ pub fn reading_minutes(chars: usize) -> usize {
 
 fn globals(site: &Site, training: &Training, build_id: &str) -> Value {
     let root = &site.sections[0];
-    let mut nav: Vec<&crate::resolve::Section> = root
+    let mut nav: Vec<&Section> = root
         .subsections
         .iter()
         .map(|&i| &site.sections[i])

@@ -16,10 +16,10 @@ use crate::diagnostics::Diagnostics;
 use crate::glossary::{Glossary, GlossarySource, Matcher};
 use crate::load::SourceFile;
 use crate::markdown::Rendered;
+use crate::model::{Page, Section, Site};
 use crate::names::file_safe;
 use crate::parse::Document;
 use crate::paths::{PageLookup, PathSource, Paths};
-use crate::resolve::{Page, Site};
 use crate::schema::{Date, Status};
 
 /// How many pages the changes page lists, newest first.
@@ -346,7 +346,7 @@ fn mark(matcher: &Matcher, page: &mut Page) -> Vec<usize> {
     }
 }
 
-fn status_views(site: &Site, section: &crate::resolve::Section) -> Vec<StatusView> {
+fn status_views(site: &Site, section: &Section) -> Vec<StatusView> {
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for &i in &section.pages {
         if let Some(status) = site.pages[i].status() {

@@ -7,7 +7,7 @@
 //! Render reads these jobs and builds their variables; the collision check
 //! ([`super::check`]) and the preview's fingerprints read the same list.
 
-use crate::resolve::{Section, Site, Term};
+use crate::model::{Section, Site, Term};
 use crate::training::{Training, View};
 
 /// The page listing recent additions and updates (最近更新).

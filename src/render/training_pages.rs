@@ -9,9 +9,9 @@
 use serde::Serialize;
 
 use super::{Contexts, Link, MetaRow, Summary, reading_minutes};
+use crate::model::encode_path;
 use crate::paths::LearningPath;
 use crate::plan::{CHANGES_URL, section_handout_url};
-use crate::resolve::encode_path;
 use crate::training::{CHANGES_MAX, Training, View};
 
 /// `training` in every template: where the site-wide training pages are.
