@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::{Contexts, Link, MetaRow, Summary, reading_minutes};
+use super::contexts::{Contexts, Link, MetaRow, Summary, reading_minutes};
 use crate::model::encode_path;
 use crate::paths::LearningPath;
 use crate::plan::{CHANGES_URL, section_handout_url};
