@@ -181,6 +181,11 @@ fn run(
         };
         committed
     } else {
+        crate::render::render_unwritten(&site, &training, &mut tera, &build_id, &mut diagnostics);
+        if diagnostics.has_errors() {
+            diagnostics.sort();
+            return Err(diagnostics);
+        }
         (0, Vec::new())
     };
     diagnostics.sort();

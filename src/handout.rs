@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::html::{Tag, Token, tokens};
-use crate::resolve::{Site, encode_path, root_prefix};
+use crate::model::{Site, encode_path, root_prefix};
 
 pub struct Chapter {
     /// 1-based.

@@ -1,9 +1,10 @@
 //! Shuyuan (书院): a static-site generator for Chinese training knowledge bases.
 //!
 //! The pipeline runs in data-flow order: [`config`] → [`load`] → [`parse`] →
-//! [`markdown`] → [`resolve`] → [`training`] → [`render`] → [`write`], then [`search`],
-//! with [`build`] driving it; [`pack`] zips a build for offline use; [`lock`] lets one run
-//! at a time build, pack or serve a site. See ARCHITECTURE.md for the tour.
+//! [`markdown`] → [`resolve`] (which builds the [`model`]) → [`training`] → [`plan`] →
+//! [`render`] → [`write`], then [`search`], with [`build`] driving it; [`pack`] zips a build
+//! for offline use; [`lock`] lets one run at a time build, pack or serve a site. See
+//! ARCHITECTURE.md for the tour.
 
 pub mod build;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod incremental;
 pub mod load;
 pub mod lock;
 pub mod markdown;
+pub mod model;
 pub mod names;
 pub mod nesting;
 pub mod not_found;

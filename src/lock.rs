@@ -23,11 +23,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The site's own folder for state and scratch (not part of the output).
-pub const STATE_DIR: &str = ".shuyuan";
+use crate::write::{STATE_DIR, scratch_dir};
+
 const HOLDER_FILE: &str = "lock";
 const GUARD_FILE: &str = "lock.guard";
-const SCRATCH_DIR: &str = "tmp";
 /// How long Ctrl-C waits for writes under way (indexing a large site is one) before it
 /// removes this run's scratch regardless; what a write then puts back, the next run removes.
 const INTERRUPT_PATIENCE: Duration = Duration::from_secs(5);
@@ -209,11 +208,6 @@ impl Drop for SiteLock {
     fn drop(&mut self) {
         let _ = fs::remove_file(self.root.join(STATE_DIR).join(HOLDER_FILE));
     }
-}
-
-/// The folder for the scratch of runs on the site at `root`.
-pub fn scratch_dir(root: &Path) -> PathBuf {
-    root.join(STATE_DIR).join(SCRATCH_DIR)
 }
 
 /// A new, not yet created, work folder `<root>/.shuyuan/tmp/<purpose>-<pid>-<n>`, unique in

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::resolve::Site;
+use crate::model::Site;
 
 /// The root the 404 page links from: `base_url`'s path (`https://host/kb/` → `/kb/`), or
 /// empty (relative) without one.
@@ -30,24 +30,15 @@ pub fn root(base_url: Option<&str>) -> String {
 }
 
 /// Files and folders the output's root holds, as they appear in an address (not encoded):
-/// the first segment of every page, section, alias, asset and taxonomy, and what every build
-/// writes there. Sorted, so the page is the same from build to build.
+/// what the output plan generates at the root ([`crate::plan::ROOT_GENERATED`]) and the first
+/// segment of every page, section, alias, asset and taxonomy. Sorted, so the page is the same
+/// from build to build.
 pub fn top_names(site: &Site) -> Vec<String> {
     let first = |url: &str| url.split('/').next().unwrap_or("").to_string();
-    let mut names: BTreeSet<String> = [
-        "index.html",
-        "404.html",
-        "search.html",
-        "sitemap.xml",
-        "static",
-        "search",
-        crate::glossary::URL,
-        crate::training::CHANGES_URL,
-        crate::paths::INDEX_URL,
-    ]
-    .iter()
-    .map(|name| first(name))
-    .collect();
+    let mut names: BTreeSet<String> = crate::plan::ROOT_GENERATED
+        .iter()
+        .map(|name| first(name))
+        .collect();
     names.extend(site.pages.iter().map(|p| first(&p.url)));
     names.extend(site.sections.iter().map(|s| first(&s.url)));
     names.extend(site.aliases.iter().map(|(url, _)| first(url)));

@@ -18,9 +18,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::Page;
 use crate::names::file_safe;
 use crate::parse::{FrontMatter, Position};
-use crate::resolve::Page;
 use crate::schema::{FieldValue, Schema};
 
 /// The folder of path files, relative to `content/`; also their output folder.

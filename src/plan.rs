@@ -8,15 +8,43 @@
 //! `duplicate-output` naming both: otherwise the one written last silently wins, and an
 //! author could replace the theme's script on every page. A name that breaks on another
 //! system ([`crate::names`]) is an `invalid-name` at the producer that chose it.
+//!
+//! The HTML files among them are render's jobs, listed in [`jobs`]; the names the output's
+//! root holds ([`ROOT_GENERATED`] and the content's first folders) are what the 404 page
+//! finds the site's root by ([`crate::not_found`]).
+
+mod jobs;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+pub use jobs::{
+    CHANGES_URL, DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_and_list_jobs, per_page,
+    section_handout_url, section_page_url, training_jobs, training_jobs_showing,
+};
+
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::render::{Job, What};
-use crate::resolve::Site;
+use crate::model::Site;
 use crate::theme::ThemeFiles;
 use crate::training::Training;
+
+/// What the build writes at the output's root for every site, whatever its content, as
+/// addresses (a folder by a file in it): the home, search and 404 pages, the sitemap, the
+/// theme's `static/` folder, the search index's `search/` folder, and the changes, glossary
+/// and learning-path pages. The last two are named even for a site with no glossary or
+/// paths: a name the root does not hold only stops the 404 page's search for the root at a
+/// folder of that name, and the list stays the same from site to site.
+pub const ROOT_GENERATED: [&str; 9] = [
+    "index.html",
+    "404.html",
+    "search.html",
+    "sitemap.xml",
+    "static/",
+    "search/",
+    CHANGES_URL,
+    crate::glossary::URL,
+    crate::paths::INDEX_URL,
+];
 
 /// What writes one output file.
 #[derive(Clone, Copy)]
@@ -95,7 +123,7 @@ pub fn check(site: &Site, training: &Training, theme: &ThemeFiles, diagnostics: 
         check_theme_symlinks(&site.config.root, theme, diagnostics);
     }
     let statics = static_files(theme);
-    let jobs = crate::render::jobs(site, training);
+    let jobs = jobs(site, training);
     let mut plan: Vec<(&str, Producer)> = Vec::with_capacity(jobs.len() + site.assets.len() + 8);
     plan.push((crate::write::MARKER, Producer::Marker));
     if site.config.search_enabled {
@@ -153,7 +181,7 @@ fn producer_of(job: &Job) -> Producer<'static> {
         What::Taxonomy(t) => Producer::Taxonomy(t),
         What::Term(t, i, ..) => Producer::Term(t, i),
         What::Home | What::Training(_) | What::Plain => {
-            Producer::Generated(crate::render::describe(job.template))
+            Producer::Generated(jobs::describe(job.template))
         }
     }
 }

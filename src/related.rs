@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::resolve::{Page, Site};
+use crate::model::{Page, Site};
 
 pub const MAX_RELATED: usize = 5;
 pub const MAX_POSTINGS: usize = 200;

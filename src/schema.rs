@@ -208,7 +208,46 @@ pub struct Schema {
     required_by_kind: BTreeMap<Kind, Vec<String>>,
 }
 
-pub const STATUSES: [&str; 3] = ["现行有效", "已修订", "已废止"];
+/// A policy's status (效力), the built-in values of the `status` field. A site may declare
+/// other values for the field; those have no `Status`: they are shown as written, with the
+/// badge class `other`, and listed after these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Current,
+    Revised,
+    Repealed,
+}
+
+impl Status {
+    /// In the order the schema's message, status views and badges follow.
+    pub const ALL: [Status; 3] = [Status::Current, Status::Revised, Status::Repealed];
+
+    /// As editors write it in front matter and readers see it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Current => "现行有效",
+            Status::Revised => "已修订",
+            Status::Repealed => "已废止",
+        }
+    }
+
+    /// The badge's class (`sy-status-current`), which also names the status view's file
+    /// and reaches the browser's search results through every page
+    /// (`<meta name="shuyuan-statuses">`).
+    pub fn class(self) -> &'static str {
+        match self {
+            Status::Current => "current",
+            Status::Revised => "revised",
+            Status::Repealed => "repealed",
+        }
+    }
+
+    pub fn from_label(text: &str) -> Option<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|status| status.label() == text)
+    }
+}
 
 impl Schema {
     pub fn builtin() -> Schema {
@@ -219,7 +258,7 @@ impl Schema {
             required_all: vec!["title".into()],
             required_by_kind: BTreeMap::new(),
         };
-        let statuses = Enum(STATUSES.iter().map(|s| s.to_string()).collect());
+        let statuses = Enum(Status::ALL.iter().map(|s| s.label().to_string()).collect());
         let builtin: [(&str, FieldType, &str, bool); 22] = [
             ("title", Text, "标题", false),
             ("kind", Text, "类型", false),
@@ -428,5 +467,32 @@ mod tests {
             .unwrap_err();
         assert!(err.invalid_enum);
         assert!(err.message.contains("现行有效"));
+    }
+
+    #[test]
+    fn the_status_field_accepts_exactly_the_statuses_in_their_order() {
+        let schema = Schema::builtin();
+        let Some(FieldSpec {
+            ty: FieldType::Enum(values),
+            ..
+        }) = schema.field("status")
+        else {
+            panic!("status is not an enum field");
+        };
+        let labels: Vec<&str> = Status::ALL.iter().map(|s| s.label()).collect();
+        assert_eq!(values, &labels);
+        for status in Status::ALL {
+            assert_eq!(Status::from_label(status.label()), Some(status));
+            let value = schema.check("status", &serde_json::json!(status.label()));
+            assert_eq!(
+                value.unwrap(),
+                Some(FieldValue::Text(status.label().into()))
+            );
+        }
+        let mut classes: Vec<&str> = Status::ALL.iter().map(|s| s.class()).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        assert_eq!(classes.len(), Status::ALL.len(), "classes must differ");
+        assert_eq!(Status::from_label("有效"), None);
     }
 }

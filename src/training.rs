@@ -1,32 +1,27 @@
 //! Training aids: the stage between resolve and render that turns the resolved site into
 //! course material — learning paths ([`crate::paths`]), handouts ([`crate::handout`]), the
 //! glossary ([`crate::glossary`]), related pages ([`crate::related`]), the list of recent
-//! changes and the status views of policy sections — and the template variables that show
-//! them.
+//! changes and the status views of policy sections. It computes data only: the output plan
+//! ([`crate::plan`]) lists its pages, and render builds what they show.
 //!
 //! It takes the files that are not pages (`content/paths/**` and `content/_glossary.md`)
 //! out of the loaded content before the parse stage, hands their Markdown bodies to resolve
 //! so their links are checked like any page's, and after resolve completes [`Training`].
-//! Render asks it for its own jobs and for the extra variables of pages and sections.
 
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde_json::{Value, json};
 
 use crate::diagnostics::Diagnostics;
 use crate::glossary::{Glossary, GlossarySource, Matcher};
 use crate::load::SourceFile;
 use crate::markdown::Rendered;
+use crate::model::{Page, Section, Site};
 use crate::names::file_safe;
 use crate::parse::Document;
 use crate::paths::{PageLookup, PathSource, Paths};
-use crate::render::{Contexts, reading_minutes, status_class};
-use crate::resolve::{Page, Site, encode_path};
-use crate::schema::{Date, STATUSES};
+use crate::schema::{Date, Status};
 
-/// The page listing recent additions and updates (最近更新).
-pub const CHANGES_URL: &str = "changes.html";
 /// How many pages the changes page lists, newest first.
 pub const CHANGES_MAX: usize = 100;
 const PATHS_INDEX_REL: &str = "paths/_index.md";
@@ -149,8 +144,10 @@ pub fn parse(
 /// One status of a section with several: the section's list cut down to that status.
 #[derive(Debug)]
 pub struct StatusView {
+    /// As the pages write it.
     pub status: String,
-    pub class: Option<&'static str>,
+    /// `None` for a status the site declared itself.
+    pub known: Option<Status>,
     /// In the section's order.
     pub pages: Vec<usize>,
     /// Output path without `.html`, e.g. `policies/status-current`.
@@ -321,26 +318,6 @@ impl Training {
             .collect();
         self.changes = changes(site);
     }
-
-    /// The training pages that show page `index`'s body, reading time or glossary terms:
-    /// its section's handout, the paths it is in (their pages, handouts and the index), the
-    /// glossary and the changes page.
-    pub fn jobs_showing(&self, site: &Site, index: usize) -> Vec<(String, &'static str, View)> {
-        let page = &site.pages[index];
-        let memberships = &self.paths.memberships[index];
-        self.jobs(site)
-            .into_iter()
-            .filter(|(_, _, view)| match *view {
-                View::SectionHandout(s) => s == page.section,
-                View::Path(p) | View::PathHandout(p) => {
-                    memberships.iter().any(|&(member, _)| member == p)
-                }
-                View::PathsIndex => !memberships.is_empty(),
-                View::Glossary => true,
-                View::Changes => self.changes.contains(&index),
-            })
-            .collect()
-    }
 }
 
 /// Marks glossary terms in every page body (in parallel) and records where each occurs.
@@ -370,7 +347,7 @@ fn mark(matcher: &Matcher, page: &mut Page) -> Vec<usize> {
     }
 }
 
-fn status_views(site: &Site, section: &crate::resolve::Section) -> Vec<StatusView> {
+fn status_views(site: &Site, section: &Section) -> Vec<StatusView> {
     let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
     for &i in &section.pages {
         if let Some(status) = site.pages[i].status() {
@@ -383,12 +360,10 @@ fn status_views(site: &Site, section: &crate::resolve::Section) -> Vec<StatusVie
     if groups.len() < 2 {
         return Vec::new();
     }
-    // The schema's order (现行有效, 已修订, 已废止) first, then any others by name.
+    // The built-in statuses in their order (现行有效, 已修订, 已废止), then any others by name.
     let rank = |s: &str| {
-        STATUSES
-            .iter()
-            .position(|k| *k == s)
-            .unwrap_or(STATUSES.len())
+        let known = Status::from_label(s);
+        (known.is_none(), known)
     };
     groups.sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
     let folder = section
@@ -398,11 +373,11 @@ fn status_views(site: &Site, section: &crate::resolve::Section) -> Vec<StatusVie
     groups
         .into_iter()
         .map(|(status, pages)| {
-            let class = status_class(Some(&status));
-            let name = class.map_or_else(|| file_safe(&status), str::to_string);
+            let known = Status::from_label(&status);
+            let name = known.map_or_else(|| file_safe(&status), |k| k.class().to_string());
             StatusView {
                 base: format!("{folder}status-{name}"),
-                class,
+                known,
                 status,
                 pages,
             }
@@ -424,7 +399,7 @@ fn changes(site: &Site) -> Vec<usize> {
     dated
 }
 
-/// What the training stage renders: its own pages, in [`Training::jobs`].
+/// The training stage's pages, as the output plan lists them ([`crate::plan::training_jobs`]).
 #[derive(Debug, Clone, Copy)]
 pub enum View {
     PathsIndex,
@@ -433,311 +408,4 @@ pub enum View {
     SectionHandout(usize),
     Glossary,
     Changes,
-}
-
-/// `6` for 6.0, `1.5` for 1.5: hours as editors write them.
-fn hours_text(hours: f64) -> String {
-    let text = format!("{hours:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-impl Training {
-    /// Every file this stage adds: (output path, template, view).
-    pub fn jobs(&self, site: &Site) -> Vec<(String, &'static str, View)> {
-        let mut jobs = Vec::new();
-        if !self.paths.list.is_empty() {
-            jobs.push((
-                crate::paths::INDEX_URL.to_string(),
-                "paths.html",
-                View::PathsIndex,
-            ));
-        }
-        for (i, path) in self.paths.list.iter().enumerate() {
-            jobs.push((path.url.clone(), "path.html", View::Path(i)));
-            if !path.steps.is_empty() {
-                jobs.push((
-                    path.handout_url.clone(),
-                    "handout.html",
-                    View::PathHandout(i),
-                ));
-            }
-        }
-        for index in 0..site.sections.len() {
-            if let Some(url) = section_handout_url(site, index) {
-                jobs.push((url, "handout.html", View::SectionHandout(index)));
-            }
-        }
-        if self.glossary.is_some() {
-            jobs.push((
-                crate::glossary::URL.to_string(),
-                "glossary.html",
-                View::Glossary,
-            ));
-        }
-        jobs.push((CHANGES_URL.to_string(), "changes.html", View::Changes));
-        jobs
-    }
-}
-
-/// A section's handout, when it has pages of its own. The home page has none: it would be
-/// the whole site.
-pub fn section_handout_url(site: &Site, index: usize) -> Option<String> {
-    let section = &site.sections[index];
-    (index != 0 && !section.pages.is_empty()).then(|| {
-        let folder = section
-            .url
-            .strip_suffix("index.html")
-            .unwrap_or(&section.url);
-        format!("{folder}handout.html")
-    })
-}
-
-/// Template variables of the training views, and the extras of pages.
-impl Training {
-    /// `training` in every template: where the site-wide training pages are.
-    pub fn globals(&self) -> Value {
-        json!({
-            "paths_url": (!self.paths.list.is_empty()).then_some(crate::paths::INDEX_URL),
-            "paths_title": self.paths.title,
-            "paths": self.paths.list.iter().map(|path| json!({
-                "title": path.title,
-                "url": encode_path(&path.url),
-                "summary": path.summary,
-                "count": path.steps.len(),
-                "hours": path.hours.map(hours_text),
-            })).collect::<Vec<_>>(),
-            "glossary_url": self.glossary.as_ref().map(|_| crate::glossary::URL),
-            "changes_url": CHANGES_URL,
-        })
-    }
-
-    /// Added to `page`: the learning paths it belongs to, and its related pages.
-    pub(crate) fn page_vars(&self, cx: &Contexts, index: usize) -> Vec<(String, Value)> {
-        let site = cx.site;
-        let step_link = |path: &crate::paths::LearningPath, s: usize| {
-            let page = &site.pages[path.steps[s].page];
-            cx.link(&page.title, &page.url)
-        };
-        let paths: Vec<Value> = self.paths.memberships[index]
-            .iter()
-            .map(|&(p, s)| {
-                let path = &self.paths.list[p];
-                json!({
-                    "slug": path.slug,
-                    "title": path.title,
-                    "url": encode_path(&path.url),
-                    "position": s + 1,
-                    "total": path.steps.len(),
-                    "note": path.steps[s].note,
-                    "prev": (s > 0).then(|| step_link(path, s - 1)),
-                    "next": (s + 1 < path.steps.len()).then(|| step_link(path, s + 1)),
-                })
-            })
-            .collect();
-        let related: Vec<Value> = self.related[index].iter().map(|&j| cx.summary(j)).collect();
-        vec![
-            ("paths".to_string(), Value::Array(paths)),
-            ("related".to_string(), Value::Array(related)),
-        ]
-    }
-
-    pub(crate) fn vars(&self, cx: &Contexts, view: View) -> Value {
-        let site = cx.site;
-        match view {
-            View::PathsIndex => json!({ "paths": {
-                "title": self.paths.title,
-                "url": crate::paths::INDEX_URL,
-                "intro_html": self.paths.intro_html,
-                "items": (0..self.paths.list.len()).map(|i| self.path_summary(site, i)).collect::<Vec<_>>(),
-            }}),
-            View::Path(i) => {
-                let path = &self.paths.list[i];
-                let mut vars = self.path_summary(site, i);
-                vars["intro_html"] = json!(path.intro_html);
-                vars["steps"] = path
-                    .steps
-                    .iter()
-                    .enumerate()
-                    .map(|(s, step)| {
-                        let page = &site.pages[step.page];
-                        let mut summary = cx.summary(step.page);
-                        summary["number"] = json!(s + 1);
-                        summary["note"] = json!(step.note);
-                        summary["reading_minutes"] = json!(reading_minutes(page.char_count));
-                        summary["char_count"] = json!(page.char_count);
-                        summary
-                    })
-                    .collect();
-                json!({
-                    "path": vars,
-                    "paths_index": cx.link(&self.paths.title, crate::paths::INDEX_URL),
-                })
-            }
-            View::PathHandout(i) => {
-                let path = &self.paths.list[i];
-                let pages: Vec<usize> = path.steps.iter().map(|s| s.page).collect();
-                let notes: Vec<Option<&str>> =
-                    path.steps.iter().map(|s| s.note.as_deref()).collect();
-                let mut handout = self.handout(cx, &pages, &notes, &path.handout_url);
-                handout["title"] = json!(path.title);
-                handout["kind_label"] = json!("学习路径");
-                handout["intro_html"] = json!(path.intro_html);
-                handout["source"] = cx.link(&path.title, &path.url);
-                handout["audience"] = json!(path.audience);
-                handout["hours"] = json!(path.hours.map(hours_text));
-                json!({ "handout": handout })
-            }
-            View::SectionHandout(index) => {
-                let section = &site.sections[index];
-                let url = section_handout_url(site, index).unwrap_or_default();
-                let mut handout = self.handout(cx, &section.pages, &[], &url);
-                handout["title"] = json!(section.title);
-                handout["kind_label"] = json!("栏目");
-                handout["intro_html"] = json!(section.html);
-                handout["source"] = cx.link(&section.title, &section.url);
-                handout["audience"] = json!([]);
-                handout["hours"] = Value::Null;
-                json!({ "handout": handout })
-            }
-            View::Glossary => self.glossary_vars(cx),
-            View::Changes => self.changes_vars(cx),
-        }
-    }
-
-    /// A path as listed on the index (the path page adds its steps and introduction).
-    fn path_summary(&self, site: &Site, i: usize) -> Value {
-        let path = &self.paths.list[i];
-        let minutes: usize = path
-            .steps
-            .iter()
-            .map(|s| reading_minutes(site.pages[s.page].char_count))
-            .sum();
-        json!({
-            "slug": path.slug,
-            "title": path.title,
-            "url": encode_path(&path.url),
-            "summary": path.summary,
-            "audience": path.audience,
-            "hours": path.hours.map(hours_text),
-            "count": path.steps.len(),
-            "reading_minutes": minutes,
-            "handout_url": (!path.steps.is_empty()).then(|| encode_path(&path.handout_url)),
-            // For the progress script, which counts the steps ticked in this browser.
-            "steps_json": serde_json::to_string(&path.steps.iter().map(|s| encode_path(&site.pages[s.page].url)).collect::<Vec<_>>()).unwrap_or_default(),
-        })
-    }
-
-    /// The parts of a handout common to sections and paths; `notes` may be shorter than
-    /// `pages` (sections have none).
-    fn handout(&self, cx: &Contexts, pages: &[usize], notes: &[Option<&str>], url: &str) -> Value {
-        let site = cx.site;
-        let chapters: Vec<Value> = crate::handout::chapters(site, pages, url)
-            .into_iter()
-            .map(|chapter| {
-                let page = &site.pages[chapter.page];
-                let mut vars = cx.summary(chapter.page);
-                vars["number"] = json!(chapter.number);
-                vars["id"] = json!(chapter.id);
-                vars["updated"] = json!(page.updated.map(|d| d.to_string()));
-                vars["meta"] = json!(cx.meta_rows(page));
-                vars["note"] = json!(notes.get(chapter.number - 1).copied().flatten());
-                // Moved, not copied: a chapter can be tens of megabytes.
-                vars["content"] = Value::String(chapter.html);
-                vars
-            })
-            .collect();
-        let chars: usize = pages.iter().map(|&p| site.pages[p].char_count).sum();
-        let minutes: usize = pages
-            .iter()
-            .map(|&p| reading_minutes(site.pages[p].char_count))
-            .sum();
-        json!({
-            "url": encode_path(url),
-            "date": self.built.to_string(),
-            "count": chapters.len(),
-            "char_count": chars,
-            "reading_minutes": minutes,
-            "chapters": chapters,
-        })
-    }
-
-    fn glossary_vars(&self, cx: &Contexts) -> Value {
-        /// The glossary page names a few pages per term; the rest are a count.
-        const PAGES_SHOWN: usize = 6;
-        let site = cx.site;
-        let Some(glossary) = &self.glossary else {
-            return json!({});
-        };
-        let terms: Vec<Value> = glossary
-            .terms
-            .iter()
-            .map(|term| {
-                json!({
-                    "term": term.term,
-                    "id": term.id,
-                    "definition": term.definition,
-                    "aliases": term.aliases,
-                    "see": term.see.map(|p| cx.link(&site.pages[p].title, &site.pages[p].url)),
-                    "count": term.pages.len(),
-                    "pages": term.pages.iter().take(PAGES_SHOWN)
-                        .map(|&p| cx.link(&site.pages[p].title, &site.pages[p].url))
-                        .collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        // Terms come in pinyin order, so each letter's terms are one run.
-        let mut groups: Vec<Value> = Vec::new();
-        for (term, value) in glossary.terms.iter().zip(&terms) {
-            let letter = crate::glossary::index_letter(&term.term).to_string();
-            if groups.last().is_none_or(|g| g["letter"] != letter.as_str()) {
-                groups.push(json!({ "letter": letter, "terms": [] }));
-            }
-            if let Some(Value::Array(list)) = groups.last_mut().map(|g| &mut g["terms"]) {
-                list.push(value.clone());
-            }
-        }
-        json!({ "glossary": {
-            "title": glossary.title,
-            "url": crate::glossary::URL,
-            "intro_html": glossary.intro_html,
-            "terms": terms,
-            "groups": groups,
-        }})
-    }
-
-    fn changes_vars(&self, cx: &Contexts) -> Value {
-        let site = cx.site;
-        let mut months: Vec<Value> = Vec::new();
-        let mut current: Option<(u16, u8)> = None;
-        for &i in &self.changes {
-            let page = &site.pages[i];
-            let Some(date) = page.sort_date() else {
-                continue;
-            };
-            if current != Some((date.year, date.month)) {
-                current = Some((date.year, date.month));
-                months.push(json!({
-                    "label": format!("{} 年 {} 月", date.year, date.month),
-                    "id": format!("m{:04}-{:02}", date.year, date.month),
-                    "items": [],
-                }));
-            }
-            let updated = page.updated.is_some() && page.updated != page.date;
-            let mut item = cx.summary(i);
-            item["date"] = json!(date.to_string());
-            item["change"] = json!(if updated { "更新" } else { "新增" });
-            item["change_class"] = json!(if updated { "updated" } else { "added" });
-            item["section"] = json!(site.sections[page.section].title);
-            if let Some(Value::Array(items)) = months.last_mut().map(|m| &mut m["items"]) {
-                items.push(item);
-            }
-        }
-        json!({ "changes": {
-            "title": "最近更新",
-            "url": CHANGES_URL,
-            "count": self.changes.len(),
-            "limit": CHANGES_MAX,
-            "months": months,
-        }})
-    }
 }

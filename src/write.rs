@@ -433,6 +433,17 @@ pub fn canonical(path: &Path) -> PathBuf {
     resolved
 }
 
+/// The site's own folder for state and scratch (not part of the output). It lives here, with
+/// the other folders the output must never be, so that `lock` (which takes its lock file in
+/// it) depends on `write` and not the other way round.
+pub const STATE_DIR: &str = ".shuyuan";
+const SCRATCH_DIR: &str = "tmp";
+
+/// The folder for the scratch of runs on the site at `root`.
+pub fn scratch_dir(root: &Path) -> PathBuf {
+    root.join(STATE_DIR).join(SCRATCH_DIR)
+}
+
 /// The output folder must not be the site root or hold it, and must not be, hold or lie in
 /// the site's sources ([`protected_paths`]).
 pub fn check_output_location(
@@ -442,10 +453,7 @@ pub fn check_output_location(
 ) -> Result<(), Diagnostic> {
     let output_abs = canonical(output);
     // The run's own state and scratch folders: runs' work folders lie in the latter.
-    let state = [
-        root.join(crate::lock::STATE_DIR),
-        crate::lock::scratch_dir(root),
-    ];
+    let state = [root.join(STATE_DIR), scratch_dir(root)];
     let clashes = canonical(root).starts_with(&output_abs)
         || state.iter().any(|dir| canonical(dir) == output_abs)
         || protected_paths(root, theme_dir)

@@ -476,3 +476,29 @@ fn a_long_line_is_quoted_around_the_column_only() {
             .sum::<usize>()
     );
 }
+
+/// `check` renders every file in memory as `build` does: a theme template that fails only
+/// when rendered (an undefined variable) fails `check` with the errors `build` gives, and
+/// neither writes anything.
+#[test]
+fn check_reports_the_template_errors_that_build_reports() {
+    let site = minimal();
+    let template = site.root().join("themes/default/templates/page.html");
+    let text = std::fs::read_to_string(&template).unwrap();
+    let broken = text.replacen("{% block main %}", "{% block main %}{{ page.nope }}", 1);
+    assert_ne!(broken, text, "page.html has no main block");
+    std::fs::write(&template, broken).unwrap();
+    let built = site.run(&["build"]);
+    let checked = site.run(&["check"]);
+    assert_eq!(built.status.code(), Some(1), "build: {built:?}");
+    assert_eq!(checked.status.code(), Some(1), "check: {checked:?}");
+    let from_build = diagnostics(&built);
+    let render_errors = from_build
+        .iter()
+        .filter(|d| d.code == "template-render")
+        .count();
+    assert_eq!(render_errors, 1, "one page, one error: {from_build:#?}");
+    assert!(from_build[0].message.contains("nope"), "{from_build:#?}");
+    assert_eq!(diagnostics(&checked), from_build);
+    assert!(!site.out().exists(), "nothing written");
+}

@@ -626,3 +626,42 @@ fn the_404_page_links_from_the_base_url_path() {
             .contains("href=\"static/style.css\"")
     );
 }
+
+/// Statuses have one definition (`schema::Status`): every page hands each status's badge
+/// class to the search script, which keeps no list of its own, and the stylesheet styles
+/// each class.
+#[test]
+fn every_page_names_the_badge_class_of_each_status_for_the_search_script() {
+    use shuyuan::schema::Status;
+    let site = TestSite::fixture("basic");
+    site.build_ok();
+    let css = site.read("static/style.css");
+    let script = site.read("static/search.js");
+    for page in [
+        "index.html",
+        "policies/xiachen-2024.html",
+        "search.html",
+        "404.html",
+    ] {
+        let html = site.read(page);
+        let start = html
+            .find("<meta name=\"shuyuan-statuses\" content=\"")
+            .unwrap_or_else(|| panic!("{page} names no status classes"));
+        let content = &html[start..].split('"').nth(3).unwrap();
+        let json = content.replace("&quot;", "\"");
+        let named: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{page}: {json}: {e}"));
+        assert_eq!(named.len(), Status::ALL.len(), "{page}: {json}");
+        for status in Status::ALL {
+            assert_eq!(named[status.label()], status.class(), "{page}: {json}");
+        }
+    }
+    for status in Status::ALL {
+        assert!(css.contains(&format!(".sy-status-{} {{", status.class())));
+        assert!(
+            !script.contains(status.label()),
+            "search.js keeps its own status {}",
+            status.label()
+        );
+    }
+}

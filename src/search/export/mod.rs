@@ -484,7 +484,11 @@ mod tests {
     fn shard_keys(out: &Path, stats: &IndexStats) -> Vec<(String, String, usize)> {
         let mut keys = Vec::new();
         for k in 0..stats.shards {
-            let path = out.join(format!("search/{}/s{k}.js", stats.build_id));
+            let path = out.join(format!(
+                "search/{}/{}",
+                stats.build_id,
+                index_file('s', k, None)
+            ));
             let file = std::fs::read_to_string(path).unwrap();
             let prefix = format!("window.__shuyuan.shard(\"{}\",{k},", stats.build_id);
             let data = file
@@ -590,7 +594,7 @@ mod tests {
             assert!(!a.is_empty(), "{query}");
             assert_eq!(a, b, "{query}");
         }
-        let stubs = std::fs::read_dir(heavy.dir())
+        let stubs = std::fs::read_dir(heavy.dir().join("s0"))
             .unwrap()
             .filter(|e| {
                 e.as_ref()

@@ -2,7 +2,10 @@
 // method: the first result on the first screen (filters folded behind "筛选" on narrow screens),
 // one search box on the search page, no search while an input method is still composing pinyin,
 // and messages that fit what the reader did (filters named only when one is set, both kinds of
-// quotes). Queries come from the built site, through the helpers of search.mjs.
+// quotes), and status badges with the class each page names for its status. Queries come from
+// the built site, through the helpers of search.mjs.
+import fs from 'node:fs';
+import path from 'node:path';
 import { site, holding, pickTitleQuery, pickFacetQuery, waitList, readResults, rerender, summaryCount } from './search.mjs';
 
 const PHONE = { width: 390, height: 844 };
@@ -94,7 +97,40 @@ async function composePinyin(page, boxId, keys = []) {
   };
 }
 
+/** The status badge in each content page's header: { rel, title, status, cls }, one page per badge class. */
+function statusBadges(ctx) {
+  const byClass = new Map();
+  for (const p of site(ctx).pages) {
+    const html = fs.readFileSync(path.join(ctx.siteDir, ...p.rel.split('/')), 'utf8');
+    const header = /<header class="sy-doc-header">([\s\S]*?)<\/header>/.exec(html)?.[1] ?? '';
+    const badge = /<span class="sy-status sy-status-([\w-]+)">([^<]*)<\/span>/.exec(header);
+    if (badge && !byClass.has(badge[1])) byClass.set(badge[1], { rel: p.rel, title: p.title, status: badge[2], cls: badge[1] });
+  }
+  return [...byClass.values()];
+}
+
 export default [
+  {
+    name: 'search: a result shows its status with the badge class its page has, which the page names (meta shuyuan-statuses)',
+    async run(page, ctx) {
+      const badges = statusBadges(ctx);
+      ctx.assert(badges.length >= 2, `the site's pages show fewer than two kinds of status badge: ${JSON.stringify(badges)}`);
+      for (const b of badges) {
+        await ctx.goto(page, `search.html?q=${encodeURIComponent(b.title)}`);
+        const r = await waitList(page, ctx);
+        const at = r.items.findIndex((item) => item.href && ctx.rel(item.href.split(/[?#]/)[0]) === b.rel);
+        ctx.assert(at >= 0, `searching the title “${b.title}” does not list ${b.rel}: ${r.summary}`);
+        const shown = await page.evaluate((i) => {
+          const badge = document.querySelectorAll('#sy-search-page li.sy-result')[i].querySelector('.sy-status');
+          return badge ? { cls: badge.className, text: badge.textContent } : null;
+        }, at);
+        ctx.note(`${b.rel}: ${b.status} → ${shown?.cls}`);
+        ctx.equal(shown && shown.text, b.status, `the status the result for ${b.rel} shows`);
+        ctx.equal(shown && shown.cls, `sy-status sy-status-${b.cls}`, `the badge class of ${b.status} on the result for ${b.rel}`);
+      }
+    },
+  },
+
   {
     name: 'search page on a phone: the first result is on the first screen; filters fold behind 筛选',
     viewport: PHONE,

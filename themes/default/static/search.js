@@ -237,7 +237,15 @@
     return yes.concat(no);
   }
 
-  var STATUS_CLASS = { "现行有效": "current", "已修订": "revised", "已废止": "repealed" };
+  // Each policy status with its badge class, as the page names them (base.html's meta tag).
+  var STATUS_CLASS = (function () {
+    var meta = document.querySelector('meta[name="shuyuan-statuses"]');
+    try {
+      return (meta && JSON.parse(meta.getAttribute("content"))) || {};
+    } catch (e) {
+      return {};
+    }
+  })();
 
   // Everything a result needs for display, from its fragment.
   function describe(r, ts, q) {

@@ -1,0 +1,129 @@
+//! References between pages: `cites`, `superseded_by` and the site's own `ref`/`refs`
+//! fields must name real pages; citations and replacements are recorded both ways, and a
+//! page replaced by itself or in a loop gets an error and no replacement.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::config::Config;
+use crate::diagnostics::{Code, Diagnostics};
+use crate::model::Page;
+use crate::schema::FieldType;
+
+/// `cites`, `superseded_by` and any site-declared `ref`/`refs` field must name real pages.
+pub(super) fn resolve_references(
+    config: &Config,
+    pages: &mut [Page],
+    slug_index: &HashMap<String, usize>,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut ref_fields = vec!["cites".to_string(), "superseded_by".to_string()];
+    ref_fields.extend(
+        config
+            .schema
+            .custom_fields()
+            .filter(|(_, spec)| matches!(spec.ty, FieldType::Ref | FieldType::Refs))
+            .map(|(name, _)| name.to_string()),
+    );
+    let mut cited_by: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
+    let mut supersedes: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
+    for (i, page) in pages.iter_mut().enumerate() {
+        for field in &ref_fields {
+            let slugs: Vec<String> = match page.doc.fields.get(field) {
+                Some(crate::schema::FieldValue::Text(s)) => vec![s.clone()],
+                Some(crate::schema::FieldValue::List(items)) => items.clone(),
+                _ => continue,
+            };
+            for slug in slugs {
+                let Some(&target) = slug_index.get(slug.trim()) else {
+                    diagnostics.push(page.doc.error_at(
+                        &config.root,
+                        field,
+                        Code::MissingRef,
+                        format!("字段 `{field}` 引用的页面 `{slug}` 不存在（按 slug 查找）"),
+                    ));
+                    continue;
+                };
+                match field.as_str() {
+                    "cites" if !page.cites.contains(&target) => {
+                        page.cites.push(target);
+                        cited_by[target].push(i);
+                    }
+                    "superseded_by" => {
+                        page.superseded_by = Some(target);
+                        supersedes[target].push(i);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    check_replacement_loops(&config.root, pages, &mut supersedes, diagnostics);
+    for (page, (by, sup)) in pages.iter_mut().zip(cited_by.into_iter().zip(supersedes)) {
+        page.cited_by = by;
+        page.supersedes = sup;
+    }
+}
+
+/// A chain of `superseded_by` must end at a page nobody replaced: a page replaced by itself,
+/// or by a page that is in turn replaced by it (A → B → A), names no newer document. Every
+/// page of such a loop gets an error at its field and no replacement.
+fn check_replacement_loops(
+    root: &Path,
+    pages: &mut [Page],
+    supersedes: &mut [Vec<usize>],
+    diagnostics: &mut Diagnostics,
+) {
+    const UNSEEN: u8 = 0;
+    const ON_WALK: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![UNSEEN; pages.len()];
+    let mut loops = Vec::new();
+    for start in 0..pages.len() {
+        let mut walk = Vec::new();
+        let mut at = Some(start);
+        while let Some(i) = at.filter(|&i| state[i] == UNSEEN) {
+            state[i] = ON_WALK;
+            walk.push(i);
+            at = pages[i].superseded_by;
+        }
+        if let Some(i) = at.filter(|&i| state[i] == ON_WALK)
+            && let Some(from) = walk.iter().position(|&p| p == i)
+        {
+            loops.push(walk[from..].to_vec());
+        }
+        for i in walk {
+            state[i] = DONE;
+        }
+    }
+    for members in loops {
+        for (k, &i) in members.iter().enumerate() {
+            let message = if members.len() == 1 {
+                format!(
+                    "字段 `superseded_by` 指向本页自身（`{}`）：一份文件不能被自己替代，请填写替代本文件的新文件的 slug，或删除该字段",
+                    pages[i].slug
+                )
+            } else {
+                // The loop as seen from this page, back to it.
+                let chain: Vec<String> = (0..=members.len())
+                    .map(|step| format!("《{}》", pages[members[(k + step) % members.len()]].title))
+                    .collect();
+                format!(
+                    "字段 `superseded_by` 形成循环：{}。替代关系应从旧文件指向新文件，不能绕回本页，请检查这几份文件的 `superseded_by`",
+                    chain.join(" → ")
+                )
+            };
+            diagnostics.push(pages[i].doc.error_at(
+                root,
+                "superseded_by",
+                Code::SupersededLoop,
+                message,
+            ));
+        }
+        for &i in &members {
+            if let Some(newer) = pages[i].superseded_by.take() {
+                supersedes[newer].retain(|&older| older != i);
+            }
+        }
+    }
+}
