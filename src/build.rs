@@ -284,28 +284,43 @@ impl Written<'_> {
                 return None;
             }
         };
-        progress("生成页面");
-        let mut files = write_site(
-            self.site,
+        // Pages and the search index are made side by side: each has stretches that keep one
+        // core busy (templates of long lists, the index's merge and file writing), which the
+        // other fills. Render reads no page text, so search can take it first.
+        let search_enabled = self.site.config.search_enabled;
+        let search_docs = if search_enabled {
+            progress("生成页面与全文索引");
+            crate::indexing::take_docs(self.site)
+        } else {
+            progress("生成页面");
+            Vec::new()
+        };
+        let mut index_diagnostics = Diagnostics::default();
+        let (site, training, tera, build_id, theme, root) = (
+            &*self.site,
             self.training,
-            self.tera,
+            &mut *self.tera,
             self.build_id,
             self.theme,
-            &output,
-            diagnostics,
+            self.root,
         );
-        let mut search_docs = Vec::new();
-        if self.site.config.search_enabled && !diagnostics.has_errors() {
-            progress("建立全文索引");
-            search_docs = crate::indexing::take_docs(self.site);
-            files += crate::indexing::write_index(
-                &search_docs,
-                &self.site.synonyms,
-                output.staging(),
-                self.root,
-                diagnostics,
-            );
-        }
+        let (pages, index) = rayon::join(
+            || write_site(site, training, tera, build_id, theme, &output, diagnostics),
+            || {
+                if !search_enabled {
+                    return 0;
+                }
+                crate::indexing::write_index(
+                    &search_docs,
+                    &site.synonyms,
+                    output.staging(),
+                    root,
+                    &mut index_diagnostics,
+                )
+            },
+        );
+        diagnostics.extend(index_diagnostics);
+        let files = pages + index;
         if diagnostics.has_errors() {
             output.abandon();
             return None;
