@@ -11,9 +11,10 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::incremental::Session;
+use crate::markdown::{LinkTarget, Rendered};
+use crate::parse::{Document, Role};
 use crate::resolve::{ResolveInput, Site};
-use crate::search::{SearchDoc, SearchSection};
+use crate::search::SearchDoc;
 use crate::theme::ThemeFiles;
 use crate::training::Training;
 use crate::write::Output;
@@ -56,13 +57,67 @@ pub fn build(options: &BuildOptions, progress: Progress) -> Result<BuildReport, 
     run(options, progress, Keep::Report).map(|(report, _)| report)
 }
 
-/// Builds the site and keeps what it made in memory, so a preview can later update a single
-/// page without building everything again (see [`crate::incremental`]).
-pub fn build_session(
+/// Builds the site and keeps what it made in memory ([`Retained`]), from which a preview
+/// makes the session that updates single pages without building everything again
+/// (`incremental::Session::new`).
+pub fn build_retained(
     options: &BuildOptions,
     progress: Progress,
-) -> Result<(BuildReport, Session), Diagnostics> {
-    run(options, progress, Keep::Session)
+) -> Result<(BuildReport, Retained), Diagnostics> {
+    let (report, retained) = run(options, progress, Keep::Everything)?;
+    Ok((
+        report,
+        retained.expect("a build asked to keep everything keeps it"),
+    ))
+}
+
+/// What a build made, kept in memory after its output is written.
+pub struct Retained {
+    pub options: BuildOptions,
+    pub site: Site,
+    pub training: Training,
+    pub tera: tera::Tera,
+    pub markdown: comrak::Options<'static>,
+    /// The pages as search saw them, parallel to `site.pages` (empty when search is off).
+    pub search_docs: Vec<SearchDoc>,
+    pub links: BodyLinks,
+}
+
+/// What each rendered body linked to before links were resolved.
+#[derive(Debug, Default)]
+pub struct BodyLinks {
+    /// Page file relative to `content/` → what its body links to.
+    pub pages: Vec<(String, Vec<LinkTarget>)>,
+    /// What the bodies that are not pages link to: section introductions, learning paths,
+    /// the glossary.
+    pub elsewhere: Vec<LinkTarget>,
+}
+
+impl BodyLinks {
+    fn collect(
+        documents: &[(Document, Rendered)],
+        extra_bodies: &[(String, Document, Rendered)],
+    ) -> BodyLinks {
+        let targets = |rendered: &Rendered| -> Vec<LinkTarget> {
+            rendered
+                .links
+                .iter()
+                .map(|link| link.target.clone())
+                .collect()
+        };
+        let mut links = BodyLinks::default();
+        for (doc, rendered) in documents {
+            if doc.role == Role::Section {
+                links.elsewhere.extend(targets(rendered));
+            } else {
+                links.pages.push((doc.rel.clone(), targets(rendered)));
+            }
+        }
+        for (_, _, rendered) in extra_bodies {
+            links.elsewhere.extend(targets(rendered));
+        }
+        links
+    }
 }
 
 /// What outlives a build besides its output.
@@ -70,15 +125,15 @@ pub fn build_session(
 enum Keep {
     /// Only the report: a source can go as soon as its body is rendered.
     Report,
-    /// A [`Session`] that takes later edits and reports on them.
-    Session,
+    /// Everything a preview needs ([`Retained`]).
+    Everything,
 }
 
 fn run(
     options: &BuildOptions,
     progress: Progress,
     keep: Keep,
-) -> Result<(BuildReport, Session), Diagnostics> {
+) -> Result<(BuildReport, Option<Retained>), Diagnostics> {
     let started = Instant::now();
     let config = Config::load(&options.root)?;
     let mut diagnostics = Diagnostics::default();
@@ -137,11 +192,11 @@ fn run(
             .into_iter()
             .chain(extra_bodies.iter().map(|(_, doc, _)| source_hash(doc))),
     );
-    // Only a session uses them (which page links to which, for later edits).
-    let links = if keep == Keep::Session {
-        crate::incremental::Links::collect(&documents, &extra_bodies)
+    // Only a preview uses them (which page links to which, for later edits).
+    let links = if keep == Keep::Everything {
+        BodyLinks::collect(&documents, &extra_bodies)
     } else {
-        crate::incremental::Links::default()
+        BodyLinks::default()
     };
     progress("解析链接与引用");
     let mut site = crate::resolve::resolve(
@@ -195,18 +250,16 @@ fn run(
         elapsed: started.elapsed(),
         diagnostics,
     };
-    Ok((
-        report,
-        Session::new(
-            options.clone(),
-            site,
-            training,
-            tera,
-            markdown_options,
-            search_docs,
-            links,
-        ),
-    ))
+    let retained = (keep == Keep::Everything).then(|| Retained {
+        options: options.clone(),
+        site,
+        training,
+        tera,
+        markdown: markdown_options,
+        search_docs,
+        links,
+    });
+    Ok((report, retained))
 }
 
 /// What the write and search stages need from a resolved, checked site.
@@ -236,28 +289,43 @@ impl Written<'_> {
                 return None;
             }
         };
-        progress("生成页面");
-        let mut files = write_site(
-            self.site,
+        // Pages and the search index are made side by side: each has stretches that keep one
+        // core busy (templates of long lists, the index's merge and file writing), which the
+        // other fills. Render reads no page text, so search can take it first.
+        let search_enabled = self.site.config.search_enabled;
+        let search_docs = if search_enabled {
+            progress("生成页面与全文索引");
+            crate::indexing::take_docs(self.site)
+        } else {
+            progress("生成页面");
+            Vec::new()
+        };
+        let mut index_diagnostics = Diagnostics::default();
+        let (site, training, tera, build_id, theme, root) = (
+            &*self.site,
             self.training,
-            self.tera,
+            &mut *self.tera,
             self.build_id,
             self.theme,
-            &output,
-            diagnostics,
+            self.root,
         );
-        let mut search_docs = Vec::new();
-        if self.site.config.search_enabled && !diagnostics.has_errors() {
-            progress("建立全文索引");
-            search_docs = take_search_docs(self.site);
-            files += index_for_search(
-                &search_docs,
-                &self.site.synonyms,
-                output.staging(),
-                self.root,
-                diagnostics,
-            );
-        }
+        let (pages, index) = rayon::join(
+            || write_site(site, training, tera, build_id, theme, &output, diagnostics),
+            || {
+                if !search_enabled {
+                    return 0;
+                }
+                crate::indexing::write_index(
+                    &search_docs,
+                    &site.synonyms,
+                    output.staging(),
+                    root,
+                    &mut index_diagnostics,
+                )
+            },
+        );
+        diagnostics.extend(index_diagnostics);
+        let files = pages + index;
         if diagnostics.has_errors() {
             output.abandon();
             return None;
@@ -354,108 +422,6 @@ fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<usize, Dia
 
 /// The theme script that carries the search analysis (and so the folding table).
 const SEARCH_CORE: &str = "search-core.js";
-
-/// The page as the search index sees it: plain text cut at headings, plus its facets.
-pub(crate) fn search_doc(
-    site: &Site,
-    page: &crate::resolve::Page,
-    text: Vec<crate::markdown::TextSection>,
-) -> SearchDoc {
-    let mut breadcrumbs = Vec::new();
-    let mut section = Some(page.section);
-    while let Some(index) = section.filter(|&i| i != 0) {
-        breadcrumbs.push(site.sections[index].title.clone());
-        section = site.sections[index].parent;
-    }
-    breadcrumbs.reverse();
-    let (kind, kind_label) = page
-        .kind
-        .map_or(("page", "文章"), |k| (k.as_str(), k.label()));
-    // What a reader sees above the body — the summary and the information panel (文号,
-    // 发文机关 …) — must be findable too: people search a policy by its document number.
-    // Only a written summary: the automatic one is the body's first paragraph, and indexing it
-    // twice would count its words twice.
-    let mut lines: Vec<String> = page
-        .doc
-        .text("summary")
-        .map(str::to_string)
-        .into_iter()
-        .collect();
-    lines.extend(
-        site.panel(page)
-            .into_iter()
-            .map(|row| format!("{}：{}", row.label, row.value.display())),
-    );
-    let header = SearchSection {
-        anchor: String::new(),
-        heading: String::new(),
-        text: lines.join("\n"),
-    };
-    SearchDoc {
-        url: page.url.clone(),
-        title: page.title.clone(),
-        kind: kind.to_string(),
-        kind_label: kind_label.to_string(),
-        date: page.sort_date().map(|d| d.to_string()),
-        breadcrumbs,
-        tags: page.doc.list("tags").to_vec(),
-        topics: page.doc.list("topics").to_vec(),
-        region: page.doc.text("region").map(str::to_string),
-        status: page.status().map(str::to_string),
-        // The header goes last so that a term found in the body links to its section.
-        sections: text
-            .into_iter()
-            .map(|t| SearchSection {
-                anchor: t.anchor,
-                heading: t.heading,
-                text: t.text,
-            })
-            .chain(std::iter::once(header))
-            .filter(|s| !s.text.is_empty() || !s.heading.is_empty())
-            .collect(),
-    }
-}
-
-/// The pages as the search index sees them. Their text is needed only by search from here
-/// on, so it is moved rather than a site's worth of text copied.
-fn take_search_docs(site: &mut Site) -> Vec<SearchDoc> {
-    let texts: Vec<_> = site
-        .pages
-        .iter_mut()
-        .map(|p| std::mem::take(&mut p.text))
-        .collect();
-    let site = &*site;
-    site.pages
-        .par_iter()
-        .zip(texts)
-        .map(|(page, text)| search_doc(site, page, text))
-        .collect()
-}
-
-/// Writes the static search index of `docs` under `out_dir/search/`, with its work files in
-/// the site's scratch folder; returns the number of files written (none when it failed,
-/// which is an error of the build).
-pub(crate) fn index_for_search(
-    docs: &[SearchDoc],
-    synonyms: &[Vec<String>],
-    out_dir: &Path,
-    root: &Path,
-    diagnostics: &mut Diagnostics,
-) -> usize {
-    let work = crate::lock::work_folder(root, "postings");
-    let _writing = crate::write::writing();
-    match crate::search::build(docs, synonyms, out_dir, work) {
-        Ok(stats) => stats.shards + stats.docs + 2,
-        Err(e) => {
-            diagnostics.push(Diagnostic::error(
-                Code::Search,
-                out_dir.join("search"),
-                format!("无法建立全文索引：{e}"),
-            ));
-            0
-        }
-    }
-}
 
 fn check_static_files(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnostics) {
     for dir in &theme.static_dirs {

@@ -14,6 +14,7 @@ pub mod glossary;
 pub mod handout;
 pub mod html;
 pub mod incremental;
+pub mod indexing;
 pub mod load;
 pub mod lock;
 pub mod markdown;

@@ -151,6 +151,21 @@ fn ranked(site: &Site, wanted: &[usize]) -> Vec<Vec<usize>> {
             (key, (weight, list))
         })
         .collect();
+    // Equal scores are common (pages sharing one tag), so ties are broken by a page's place
+    // in one order of the whole site — newest first, then by title, then by file — worked out
+    // once rather than by comparing dates and titles inside every page's ranking.
+    let mut by_date: Vec<usize> = (0..pages.len()).collect();
+    by_date.sort_unstable_by(|&a, &b| {
+        pages[b]
+            .sort_date()
+            .cmp(&pages[a].sort_date())
+            .then_with(|| pages[a].title.cmp(&pages[b].title))
+            .then(a.cmp(&b))
+    });
+    let mut place = vec![0u32; pages.len()];
+    for (rank, &i) in by_date.iter().enumerate() {
+        place[i] = rank as u32;
+    }
     // Scores live in one dense buffer per worker thread; only the entries a page touched
     // are read back and cleared, so each page costs what its postings cost.
     wanted
@@ -183,10 +198,7 @@ fn ranked(site: &Site, wanted: &[usize]) -> Vec<Vec<usize>> {
                     .filter(|&(j, _)| !shown(j))
                     .collect();
                 let order = |a: &(usize, f64), b: &(usize, f64)| {
-                    b.1.total_cmp(&a.1)
-                        .then_with(|| pages[b.0].sort_date().cmp(&pages[a.0].sort_date()))
-                        .then_with(|| pages[a.0].title.cmp(&pages[b.0].title))
-                        .then(a.0.cmp(&b.0))
+                    b.1.total_cmp(&a.1).then(place[a.0].cmp(&place[b.0]))
                 };
                 if ranked.len() > MAX_RELATED {
                     ranked.select_nth_unstable_by(MAX_RELATED, order);

@@ -69,8 +69,11 @@ pub(crate) fn render_jobs(
                 if nav_dirs.contains(&top) { top } else { "" },
             );
             contexts.fill(&job.what, &mut context);
-            match tera.render(job.template, &context) {
-                Ok(html) => sink(&job.path, html.as_bytes()).err(),
+            // Rendered as bytes: the sink writes bytes, and Tera would otherwise check the
+            // whole page for valid UTF-8 only to make a `String` of it.
+            let mut html = Vec::new();
+            match tera.render_to(job.template, &context, &mut html) {
+                Ok(()) => sink(&job.path, &html).err(),
                 Err(e) => Some(Diagnostic::error(
                     Code::TemplateRender,
                     PathBuf::from(format!("templates/{}", job.template)),

@@ -586,7 +586,8 @@ fn pack_writes_one_folder_with_a_shortcut_the_usage_notes_and_the_site_in_a_subf
 fn a_body_edit_in_preview_updates_glossary_marks_handouts_and_paths() {
     let site = TestSite::fixture("training");
     let options = shuyuan::build::BuildOptions::new(site.root());
-    let (_, mut session) = shuyuan::build::build_session(&options, &|_| {}).unwrap();
+    let (_, built) = shuyuan::build::build_retained(&options, &|_| {}).unwrap();
+    let mut session = shuyuan::incremental::Session::new(built);
     let page = site.root().join("content/cases/anli-b.md");
     let text = std::fs::read_to_string(&page).unwrap();
     std::fs::write(

@@ -7,8 +7,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::build::BodyLinks;
 use crate::markdown::{LinkTarget, Rendered};
-use crate::parse::{Document, Role};
 use crate::resolve::Page;
 
 /// How a body names the page it links to.
@@ -40,22 +40,16 @@ pub struct Links {
 }
 
 impl Links {
-    /// From the documents and the bodies that are not pages as the build rendered them.
-    pub fn collect(
-        documents: &[(Document, Rendered)],
-        extra_bodies: &[(String, Document, Rendered)],
-    ) -> Links {
+    /// From what the build's bodies linked to.
+    pub fn from_build(built: BodyLinks) -> Links {
         let mut links = Links::default();
-        for (doc, rendered) in documents {
-            if doc.role == Role::Section {
-                links.from_elsewhere.extend(keys(rendered));
-            } else {
-                links.page_rendered(&doc.rel, rendered);
+        for (rel, targets) in built.pages {
+            let found: Vec<LinkKey> = targets.iter().filter_map(key).collect();
+            if !found.is_empty() {
+                links.from_pages.insert(rel, found);
             }
         }
-        for (_, _, rendered) in extra_bodies {
-            links.from_elsewhere.extend(keys(rendered));
-        }
+        links.from_elsewhere = built.elsewhere.iter().filter_map(key).collect();
         links
     }
 
@@ -89,11 +83,16 @@ impl Links {
 }
 
 fn keys(rendered: &Rendered) -> impl Iterator<Item = LinkKey> + '_ {
-    rendered.links.iter().filter_map(|link| match &link.target {
+    rendered.links.iter().filter_map(|link| key(&link.target))
+}
+
+/// How a link names a page, if it links to one.
+fn key(target: &LinkTarget) -> Option<LinkKey> {
+    match target {
         LinkTarget::Page { path, .. } => Some(LinkKey::File(path.clone())),
         LinkTarget::Wiki { slug, .. } => Some(LinkKey::Slug(slug.clone())),
         LinkTarget::Anchor(_) | LinkTarget::Asset { .. } => None,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -28,9 +28,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use links::Links;
+use links::Links;
 
-use crate::build::BuildOptions;
+use crate::build::{BuildOptions, Retained};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::markdown::Rendered;
 use crate::parse::Document;
@@ -95,23 +95,16 @@ pub enum Update {
 }
 
 impl Session {
-    pub(crate) fn new(
-        options: BuildOptions,
-        site: Site,
-        training: Training,
-        tera: tera::Tera,
-        markdown: comrak::Options<'static>,
-        search_docs: Vec<SearchDoc>,
-        links: Links,
-    ) -> Session {
+    /// Takes over what a build kept ([`crate::build::build_retained`]).
+    pub fn new(built: Retained) -> Session {
         Session {
-            options,
-            site,
-            training,
-            tera,
-            markdown,
-            search_docs,
-            links,
+            options: built.options,
+            site: built.site,
+            training: built.training,
+            tera: built.tera,
+            markdown: built.markdown,
+            search_docs: built.search_docs,
+            links: Links::from_build(built.links),
             cards: None,
             unsound: false,
             stale_views: Vec::new(),
@@ -314,7 +307,7 @@ impl Session {
             };
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
-                crate::build::index_for_search(&docs, &synonyms, &output, &root, &mut diagnostics);
+                crate::indexing::write_index(&docs, &synonyms, &output, &root, &mut diagnostics);
             });
         });
     }
@@ -360,8 +353,8 @@ mod tests {
             output: output.clone(),
             ..BuildOptions::new(root)
         };
-        let (_, session) = crate::build::build_session(&options, &|_| {}).unwrap();
-        (session, output)
+        let (_, built) = crate::build::build_retained(&options, &|_| {}).unwrap();
+        (Session::new(built), output)
     }
 
     #[test]

@@ -210,7 +210,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     for &i in &changed {
         let text = std::mem::take(&mut session.site.pages[i].text);
         if let Some(doc) = session.search_docs.get_mut(i) {
-            *doc = crate::build::search_doc(&session.site, &session.site.pages[i], text);
+            *doc = crate::indexing::search_doc(&session.site, &session.site.pages[i], text);
         }
     }
     for i in rewritten {

@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::build::{BuildOptions, BuildReport, build_session};
+use crate::build::{BuildOptions, BuildReport, build_retained};
 use crate::diagnostics::Diagnostics;
 use crate::incremental::{Session, Update};
 
@@ -82,8 +82,8 @@ impl Builder {
             include_drafts: self.drafts,
             ..BuildOptions::new(&self.root)
         };
-        let (report, session) = match build_session(&options, &|_| {}) {
-            Ok(built) => built,
+        let (report, session) = match build_retained(&options, &|_| {}) {
+            Ok((report, retained)) => (report, Session::new(retained)),
             Err(diagnostics) => {
                 self.failed = true;
                 return Err(diagnostics);
