@@ -1,6 +1,7 @@
 //! The ranking vectors: `tests/vectors/ranking.json` holds queries over the fixture site
 //! `tests/fixtures/ranking` with the top ten pages, the number of terms each holds and its
-//! score. This test builds the fixture with the real binary and checks that `shuyuan search`'s
+//! score, and the ten results as shown (verbatim holders first, each at its best section, from
+//! the fragments and the continuation files the query reads). This test builds the fixture with the real binary and checks that `shuyuan search`'s
 //! ranking (the static index read back in Rust) gives exactly those; the browser check
 //! `tests/browser/checks/ranking.mjs` checks `search.js` in Chromium and
 //! `tests/node/core_vectors.js` checks `search-core.js` under Node against the same file. Together they
@@ -12,17 +13,35 @@
 mod common;
 
 use common::{TestSite, repo_root};
-use shuyuan::search::StaticIndex;
 use shuyuan::search::query::{MAX_ALTERNATIVES, MAX_KEYS, STRICT_MAX_KEYS};
 use shuyuan::search::rank::{
     BM25_K1, LOOSE_MIN_DF, MAX_HEAVY_KEYS, SERIES_TOP, SERIES_WEIGHT, SYNONYM, TF_LEVELS,
     TITLE_BIT, TITLE_BONUS, TITLE_TERM, WHOLE_TERM,
 };
+use shuyuan::search::{SearchQuery, StaticIndex};
 
 const VECTORS: &str = "tests/vectors/ranking.json";
 /// Scores are sums of IEEE products computed in the same order on both sides; the tolerance
 /// only absorbs printing.
 const TOLERANCE: f64 = 1e-9;
+
+/// The first ten results as the search page shows them: pages holding every term verbatim in
+/// the text their fragments give (`src/search/fragments.rs`) first, each linking to its best
+/// section.
+fn shown(index: &StaticIndex, query: &str) -> serde_json::Value {
+    let found = index
+        .search(&SearchQuery {
+            text: query.to_string(),
+            limit: 10,
+            ..SearchQuery::default()
+        })
+        .unwrap();
+    found
+        .hits
+        .iter()
+        .map(|h| serde_json::json!({ "url": h.url, "exact": h.exact }))
+        .collect()
+}
 
 fn top_ten(index: &StaticIndex, query: &str) -> serde_json::Value {
     let (_, ranked) = index.rank(query).unwrap();
@@ -79,8 +98,14 @@ fn the_rust_ranking_matches_the_vectors() {
         let got = top_ten(&index, &query);
         if update {
             case["top"] = got;
+            case["shown"] = shown(&index, &query);
             continue;
         }
+        assert_eq!(
+            shown(&index, &query),
+            case["shown"],
+            "{query}: results shown"
+        );
         let want = case["top"].as_array().unwrap();
         let got = got.as_array().unwrap();
         assert_eq!(got.len(), want.len(), "{query}: number of results");

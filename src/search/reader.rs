@@ -15,9 +15,10 @@ use serde::Deserialize;
 use super::codec::{decode_heavy, decode_postings, posting_count};
 use super::export::index_file;
 use super::facets::Facets;
+use super::fragments::{OwnedPiece, pieces_read};
 use super::query::{self, Term};
 use super::rank::{self, KeyInfo, Postings, Ranked};
-use super::snippet::{best_section, holds_all, snippet};
+use super::snippet::{best_section, snippet};
 use super::{Found, SearchError, SearchHit, SearchQuery};
 
 /// `search/meta.js`: which build is current, how it is laid out, and the synonym groups.
@@ -43,7 +44,10 @@ pub(super) struct Fragment {
     pub d: Option<String>,
     pub st: Option<String>,
     pub b: Vec<String>,
-    pub s: Vec<[String; 3]>,
+    pub s: Vec<OwnedPiece>,
+    /// Continuation files (`super::fragments`).
+    #[serde(default)]
+    pub c: usize,
 }
 
 /// A query's terms, their synonym alternatives and the pages ranked.
@@ -64,6 +68,8 @@ pub struct StaticIndex {
     /// Shard number → key → encoded postings.
     shards: Mutex<HashMap<u32, HashMap<String, String>>>,
     fragments: Mutex<HashMap<u32, Fragment>>,
+    /// (page, continuation number) → its pieces.
+    continuations: Mutex<HashMap<(u32, usize), Vec<OwnedPiece>>>,
     facets: Mutex<Option<Facets>>,
 }
 
@@ -120,6 +126,7 @@ impl StaticIndex {
             meta,
             shards: Mutex::new(HashMap::new()),
             fragments: Mutex::new(HashMap::new()),
+            continuations: Mutex::new(HashMap::new()),
             facets: Mutex::new(None),
         })
     }
@@ -198,6 +205,20 @@ impl StaticIndex {
             .map_err(|e| SearchError::Corrupt(format!("{}：{e}", path.display())))?;
         fragments.insert(page, fragment.clone());
         Ok(fragment)
+    }
+
+    /// Continuation file `j` of page `page`'s fragment.
+    fn continuation(&self, page: u32, j: usize) -> Result<Vec<OwnedPiece>, SearchError> {
+        let mut continuations = self.continuations.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(pieces) = continuations.get(&(page, j)) {
+            return Ok(pieces.clone());
+        }
+        let path = self.dir.join(index_file('p', page as usize, Some(j)));
+        let args = call_arguments(&path, "more")?;
+        let pieces: Vec<OwnedPiece> = serde_json::from_value(args[3].clone())
+            .map_err(|e| SearchError::Corrupt(format!("{}：{e}", path.display())))?;
+        continuations.insert((page, j), pieces.clone());
+        Ok(pieces)
     }
 
     fn with_facets<T>(&self, f: impl FnOnce(&Facets) -> T) -> Result<T, SearchError> {
@@ -299,8 +320,13 @@ impl StaticIndex {
         let shown = &filtered[..filtered.len().min(query.limit.max(1))];
         let mut hits = Vec::with_capacity(shown.len());
         for r in shown {
-            let fragment = self.fragment(r.page)?;
-            hits.push((holds_all(&terms, &fragment), r, fragment));
+            let mut fragment = self.fragment(r.page)?;
+            let head = std::mem::take(&mut fragment.s);
+            let (pieces, held) = pieces_read(&terms, &fragment.t, head, fragment.c, |j| {
+                self.continuation(r.page, j)
+            })?;
+            fragment.s = pieces;
+            hits.push((held, r, fragment));
         }
         // Stable: the rank order stays within each group.
         hits.sort_by_key(|(exact, _, _)| !exact);

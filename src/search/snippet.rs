@@ -143,19 +143,6 @@ where
     best.map_or((0, Marks::default()), |(i, _, m)| (i, m))
 }
 
-/// Whether a page holds every term verbatim (after normalisation) in its title, a heading or
-/// a section's text: the index has no positions, so a page holding all of a term's keys may
-/// still lack the term itself. Among the results shown, such pages go first.
-pub(super) fn holds_all(terms: &[Term], page: &super::reader::Fragment) -> bool {
-    let texts: Vec<String> = std::iter::once(&page.t)
-        .chain(page.s.iter().flat_map(|s| [&s[1], &s[2]]))
-        .map(|t| normalize(t))
-        .collect();
-    terms
-        .iter()
-        .all(|t| texts.iter().any(|x| x.contains(&t.text)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

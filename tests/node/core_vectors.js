@@ -1,6 +1,7 @@
 // The search core (search-core.js, as a built site carries it) against the shared vectors,
 // under Node and without a browser: tests/vectors/tokenizer.json, tests/vectors/heavy.json (the
-// tiered postings of heavy keys), and tests/vectors/ranking.json
+// tiered postings of heavy keys), and tests/vectors/ranking.json (the ranking, and the results
+// as shown: fragments and their continuation files read as src/search/fragments.rs says)
 // over the built fixture site tests/fixtures/ranking, read from its search/ folder the way the
 // page reads it. Run by tests/search_vectors.rs:
 //
@@ -23,7 +24,7 @@ const failures = [];
 function call(file) {
   let args = null;
   const record = function () { args = Array.from(arguments); };
-  const sandbox = { window: { __shuyuan: { meta: record, shard: record, heavy: record, page: record } } };
+  const sandbox = { window: { __shuyuan: { meta: record, shard: record, heavy: record, page: record, more: record } } };
   vm.runInNewContext(fs.readFileSync(file, "utf8"), sandbox, { filename: file });
   if (!args) throw new Error(file + " did not register");
   return args;
@@ -78,6 +79,28 @@ function topTen(q) {
   });
 }
 
+// As search.js's NS.search(q, 10): the first ten, pages whose fragments (with the continuation
+// files the terms read) hold every term verbatim first, each linking to its best section.
+function shown(q) {
+  let ts = core.parseQuery(q);
+  let results = ranked(ts);
+  if (!results.length && ts.some(function (t) { return t.quoted; })) {
+    ts = core.parseQuery(core.withoutQuotes(q));
+    results = ranked(ts);
+  }
+  const alts = ts.length ? core.expand(ts, meta.syn || []) : [];
+  const marked = ts.concat.apply(ts, alts.map(function (as) {
+    return as.map(function (a) { return Object.assign({}, a, { quoted: true }); });
+  }));
+  const read = results.slice(0, 10).map(function (r) {
+    const p = call(path.join(build, indexFile("p", r.id, "")))[2];
+    const got = core.piecesRead(ts, p, function (j) { return call(path.join(build, indexFile("p", r.id, "-" + j)))[3]; });
+    const section = got.s[core.bestSection(marked, got.s).index];
+    return { url: p.u + (section && section[0] ? "#" + section[0] : ""), exact: got.held };
+  });
+  return read.filter(function (x) { return x.exact; }).concat(read.filter(function (x) { return !x.exact; }));
+}
+
 const tokenizer = JSON.parse(fs.readFileSync(path.join(vectors, "tokenizer.json"), "utf8"));
 for (const v of tokenizer) {
   const got = core.tokenize(v.text);
@@ -100,6 +123,10 @@ for (const v of ranking.queries) {
     return r.url === want.url && r.held === want.held && Math.abs(r.score - want.score) <= TOLERANCE;
   });
   if (!same) failures.push("rank " + JSON.stringify(v.q) + ": " + JSON.stringify(got) + ", vectors say " + JSON.stringify(v.top));
+  const seen = shown(v.q), key = function (x) { return x.url + (x.exact ? " (verbatim)" : ""); };
+  if (seen.map(key).join("\n") !== v.shown.map(key).join("\n")) {
+    failures.push("shown " + JSON.stringify(v.q) + ": " + JSON.stringify(seen) + ", vectors say " + JSON.stringify(v.shown));
+  }
 }
 
 const heavy = JSON.parse(fs.readFileSync(path.join(vectors, "heavy.json"), "utf8"));

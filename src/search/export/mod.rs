@@ -23,7 +23,9 @@
 //! - `search/B/p<g>/<d>.js`, `g = d / 1000`: one fragment per page `d` (pages are numbered in
 //!   URL order), loaded only for the results shown: `window.__shuyuan.page("B",d,{"t":title,
 //!   "u":url,"k":kind,"l":label,"d":date,"st":status,"b":[breadcrumbs],"s":[[anchor,heading,
-//!   text],…]})`.
+//!   text],…],"c":C})`, holding the start of the page's text; the rest, when there is more,
+//!   in `C` continuation files `search/B/p<g>/<d>-<j>.js`, `1 ≤ j ≤ C`:
+//!   `window.__shuyuan.more("B",d,j,[[anchor,heading,text],…])` ([`super::fragments`]).
 //! - `search/B/facets.js`, for the full search page: value lists plus one varint column per facet
 //!   (see [`Facets`]).
 //!
@@ -45,6 +47,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::codec::push_varint;
+use super::fragments::{self, Piece};
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
 use super::{IndexStats, SearchDoc, SearchError};
 
@@ -54,7 +57,7 @@ const TARGET_SHARD_BYTES: usize = 2 * 1024;
 /// Postings longer than this go to a file of their own, with a stub in the shard.
 const HEAVY_BYTES: usize = 2 * 1024;
 /// Format version written to `meta.js`.
-const FORMAT_VERSION: u32 = 3;
+const FORMAT_VERSION: u32 = 4;
 /// The postings are merged in at most this many partitions (each a work file at a time).
 const MAX_PARTITIONS: usize = 256;
 /// A partition spans at least this many shards, so rounding the shard count up to a multiple
@@ -66,10 +69,11 @@ const SHARDS_PER_PARTITION: usize = 8;
 const FILES_PER_FOLDER: usize = 1000;
 
 /// The path of a numbered index file in its build folder: shard `s<k/1000>/<k>.js`, heavy
-/// postings `s<k/1000>/<k>-<j>.js`, fragment `p<d/1000>/<d>.js`.
-pub(in crate::search) fn index_file(prefix: char, n: usize, heavy: Option<usize>) -> String {
+/// postings `s<k/1000>/<k>-<j>.js`, fragment `p<d/1000>/<d>.js` and its continuations
+/// `p<d/1000>/<d>-<j>.js`.
+pub(in crate::search) fn index_file(prefix: char, n: usize, part: Option<usize>) -> String {
     let group = n / FILES_PER_FOLDER;
-    match heavy {
+    match part {
         Some(j) => format!("{prefix}{group}/{n}-{j}.js"),
         None => format!("{prefix}{group}/{n}.js"),
     }
@@ -120,7 +124,14 @@ struct Fragment<'a> {
     d: Option<&'a str>,
     st: Option<&'a str>,
     b: &'a [String],
-    s: Vec<[&'a str; 3]>,
+    s: &'a [Piece<'a>],
+    /// Continuation files (`super::fragments`), left out when there are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    c: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The facets file: value lists, then per page (in page order) one varint column each:
@@ -395,6 +406,7 @@ fn write_in_partitions(
         .par_iter()
         .enumerate()
         .map(|(d, doc)| {
+            let pieces = fragments::cut(&doc.sections);
             let fragment = json(&Fragment {
                 t: &doc.title,
                 u: &doc.url,
@@ -403,16 +415,23 @@ fn write_in_partitions(
                 d: doc.date.as_deref(),
                 st: doc.status.as_deref(),
                 b: &doc.breadcrumbs,
-                s: doc
-                    .sections
-                    .iter()
-                    .map(|s| [s.anchor.as_str(), s.heading.as_str(), s.text.as_str()])
-                    .collect(),
+                s: &pieces[0],
+                c: pieces.len() - 1,
             });
-            file(
+            let mut bytes = file(
                 index_file('p', d, None),
                 format!("window.__shuyuan.page(\"{build}\",{d},{fragment})\n"),
-            )
+            )?;
+            for (j, more) in pieces.iter().enumerate().skip(1) {
+                bytes += file(
+                    index_file('p', d, Some(j)),
+                    format!(
+                        "window.__shuyuan.more(\"{build}\",{d},{j},{})\n",
+                        json(more)
+                    ),
+                )?;
+            }
+            Ok(bytes)
         })
         .sum::<Result<u64, _>>()?;
     let facets_bytes = file(

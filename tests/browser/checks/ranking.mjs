@@ -28,6 +28,11 @@ export default [
         for (const q of queries) out.push(await window.__shuyuan.ranked(q, 10));
         return out;
       }, vectors.queries.map((c) => c.q));
+      const shown = await page.evaluate(async (queries) => {
+        const out = [];
+        for (const q of queries) out.push((await window.__shuyuan.search(q, 10)).map((x) => x.url));
+        return out;
+      }, vectors.queries.map((c) => c.q));
       let compared = 0;
       vectors.queries.forEach((c, i) => {
         const g = got[i];
@@ -38,6 +43,8 @@ export default [
           ctx.assert(Math.abs(g[r].score - w.score) < TOLERANCE, `${c.q}: rank ${r} scores ${g[r].score}, the vectors have ${w.score}`);
           compared++;
         });
+        const want = c.shown.map((x) => x.url);
+        ctx.assert(JSON.stringify(shown[i]) === JSON.stringify(want), `${c.q}: shows ${shown[i].join(' ')}, the vectors have ${want.join(' ')}`);
       });
       ctx.note(`${vectors.queries.length} queries, ${compared} ranked pages compared`);
     },

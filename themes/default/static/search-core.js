@@ -608,14 +608,31 @@
     return best;
   }
 
-  // Whether a loaded page holds every term verbatim (the index has no positions, so a page
-  // holding all of a term's keys may still lack the term itself).
-  function holdsAll(ts, p) {
-    var texts = [normalize(p.t)];
-    (p.s || []).forEach(function (s) { texts.push(normalize(s[1]), normalize(s[2])); });
-    return ts.every(function (t) {
-      return texts.some(function (x) { return x.indexOf(t.text) >= 0; });
-    });
+  // The sections the terms `ts` read of a page whose fragment is `p` (src/search/fragments.rs,
+  // pieces_read): the fragment's, then each continuation file's in turn until the title and the
+  // sections read hold every term verbatim (the index has no positions, so a page holding all
+  // of a term's keys may still lack the term itself), or all of them. A section cut between
+  // two files is read whole again: its pieces share its anchor, which no other section has.
+  // `more(j)` gives file j's pieces once loaded. {s: sections, held, wants: the file to load
+  // next, or 0}.
+  function piecesRead(ts, p, more) {
+    var sections = (p.s || []).slice(), read = 0;
+    for (;;) {
+      var texts = [normalize(p.t)];
+      sections.forEach(function (s) { texts.push(normalize(s[1]), normalize(s[2])); });
+      var held = ts.every(function (t) {
+        return texts.some(function (x) { return x.indexOf(t.text) >= 0; });
+      });
+      if (held || read === (p.c || 0)) return { s: sections, held: held, wants: 0 };
+      read++;
+      var next = more(read);
+      if (!next) return { s: sections, held: false, wants: read };
+      next.forEach(function (piece) {
+        var last = sections[sections.length - 1];
+        if (last && last[0] === piece[0]) sections[sections.length - 1] = [last[0], last[1], last[2] + piece[2]];
+        else sections.push(piece);
+      });
+    }
   }
 
 
@@ -625,7 +642,7 @@
     tokenize: tokenize, parseQuery: parseQuery, withoutQuotes: withoutQuotes, expand: expand, plan: plan, trim: trim,
     varints: varints, postings: postings, heavyPostings: heavyPostings, heavyStub: heavyStub, keyHash: keyHash,
     settle: settle, rank: rank, allKeys: allKeys, seriesOfPages: seriesOfPages,
-    mark: mark, esc: esc, markedHtml: markedHtml, snippet: snippet, bestSection: bestSection, holdsAll: holdsAll,
+    mark: mark, esc: esc, markedHtml: markedHtml, snippet: snippet, bestSection: bestSection, piecesRead: piecesRead,
     // The ranking's constants, compared with Rust's by the vector checks.
     constants: {
       MAX_KEYS: MAX_KEYS, STRICT_MAX_KEYS: STRICT_MAX_KEYS, BM25_K1: BM25_K1, TF_LEVELS: TF_LEVELS,

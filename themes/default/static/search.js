@@ -38,7 +38,7 @@
   var parseQuery = C.parseQuery, expand = C.expand, plan = C.plan, trim = C.trim;
   var varints = C.varints, postings = C.postings, heavyStub = C.heavyStub, keyHash = C.keyHash;
   var allKeys = C.allKeys, mark = C.mark, esc = C.esc, markedHtml = C.markedHtml;
-  var snippet = C.snippet, bestSection = C.bestSection, holdsAll = C.holdsAll;
+  var snippet = C.snippet, bestSection = C.bestSection, piecesRead = C.piecesRead;
 
   NS.tokenize = C.tokenize;
 
@@ -51,6 +51,7 @@
     heavy: {},         // "k-j" -> postings string of a heavy key
     decoded: {},       // key -> decoded postings
     pages: {},         // page number -> fragment
+    more: {},          // "page-j" -> pieces of a fragment's continuation file j
     facets: null,
     loading: {}        // file path -> Promise
   };
@@ -68,6 +69,9 @@
   };
   NS.page = function (build, id, p) {
     if (state.meta && build === state.meta.build) state.pages[id] = p;
+  };
+  NS.more = function (build, id, j, pieces) {
+    if (state.meta && build === state.meta.build) state.more[id + "-" + j] = pieces;
   };
   NS.facets = function (build, f) {
     if (state.meta && build === state.meta.build) state.facets = decodeFacets(f);
@@ -99,7 +103,7 @@
       var m = nextMeta;
       if (!m || !m.build) throw new Error("search/meta.js did not register");
       if (!state.meta || state.meta.build !== m.build) {
-        state = { meta: m, metaLoading: state.metaLoading, shards: {}, heavy: {}, decoded: {}, pages: {}, facets: null, loading: {} };
+        state = { meta: m, metaLoading: state.metaLoading, shards: {}, heavy: {}, decoded: {}, pages: {}, more: {}, facets: null, loading: {} };
       }
       return m;
     });
@@ -145,10 +149,27 @@
     }));
   }
 
-  function needPages(ids) {
+  // The fragments of pages `ids`, each with the continuation files the terms `ts` read
+  // (src/search/fragments.rs: in turn, until the text read holds every term verbatim).
+  function needPages(ids, ts) {
     return Promise.all(ids.map(function (id) {
-      return need(indexFile("p", id, ""), function () { return !!state.pages[id]; });
+      return need(indexFile("p", id, ""), function () { return !!state.pages[id]; }).then(function () {
+        return readMore(id, ts || []);
+      });
     }));
+  }
+
+  function readMore(id, ts) {
+    var wants = pageRead(id, ts).wants;
+    if (!wants) return null;
+    return need(indexFile("p", id, "-" + wants), function () { return (id + "-" + wants) in state.more; }).then(function () {
+      return readMore(id, ts);
+    });
+  }
+
+  // A page's fragment with the pieces the terms `ts` read: {s, held, wants}.
+  function pageRead(id, ts) {
+    return piecesRead(ts, state.pages[id], function (j) { return state.more[id + "-" + j]; });
   }
 
   function needFacets() {
@@ -233,7 +254,7 @@
   // Among results whose fragments are loaded, those holding every term verbatim go first.
   function exactFirst(ts, list) {
     var yes = [], no = [];
-    list.forEach(function (r) { (holdsAll(ts, state.pages[r.id]) ? yes : no).push(r); });
+    list.forEach(function (r) { (pageRead(r.id, ts).held ? yes : no).push(r); });
     return yes.concat(no);
   }
 
@@ -247,9 +268,10 @@
     }
   })();
 
-  // Everything a result needs for display, from its fragment.
-  function describe(r, ts, q) {
-    var p = state.pages[r.id], sections = p.s || [], best = bestSection(ts, sections);
+  // Everything a result needs for display, from its fragment: `res` has the query's terms and
+  // what its snippets mark.
+  function describe(r, res, q) {
+    var p = state.pages[r.id], ts = res.marked, sections = pageRead(r.id, res.terms).s, best = bestSection(ts, sections);
     var section = sections[best.index], anchor = section ? section[0] : "";
     var href = ROOT + p.u + (q ? "?hl=" + encodeURIComponent(q) : "") + (anchor ? "#" + encodeURIComponent(anchor) : "");
     var title = mark(ts, p.t);
@@ -284,8 +306,8 @@
   NS.search = function (q, limit) {
     return query(q).then(function (res) {
       var shown = res.results.slice(0, limit || 10);
-      return needPages(shown.map(function (r) { return r.id; })).then(function () {
-        return exactFirst(res.terms, shown).map(function (r) { return describe(r, res.marked, q); });
+      return needPages(shown.map(function (r) { return r.id; }), res.terms).then(function () {
+        return exactFirst(res.terms, shown).map(function (r) { return describe(r, res, q); });
       });
     });
   };
@@ -385,14 +407,14 @@
       if (!trim(q)) { close(); return; }
       query(q).then(function (res) {
         var shown = res.results.slice(0, DROPDOWN_RESULTS);
-        return needPages(shown.map(function (r) { return r.id; })).then(function () {
+        return needPages(shown.map(function (r) { return r.id; }), res.terms).then(function () {
           if (mine !== seq) return;
           if (!shown.length) {
             show("<div class=\"sy-dd-empty\">没有找到" + esc(quoted(q)) + "的结果</div>");
             return;
           }
           var html = (res.relaxed ? "<div class=\"sy-dd-empty\">" + RELAXED_NOTE + "</div>" : "") + exactFirst(res.terms, shown).map(function (r, i) {
-            var x = describe(r, res.marked, q);
+            var x = describe(r, res, q);
             return "<a class=\"sy-dd-item\" role=\"option\" aria-selected=\"false\" id=\"sy-dd-" + i + "\" href=\"" + esc(x.href) + "\">" +
               "<span class=\"sy-dd-title\">" + x.titleHtml + "</span>" +
               "<span class=\"sy-hit-meta\">" + metaHtml(x) + "</span>" +
@@ -610,12 +632,12 @@
       var mine = ++seq, F = state.facets, list = F ? ordered(F, ranked.results) : ranked.results, page = list.slice(0, shown);
       if (F) renderFacets(F, ranked.results, list.length);
       else renderFacetsOffer();
-      needPages(page.map(function (r) { return r.id; })).then(function () {
+      needPages(page.map(function (r) { return r.id; }), ranked.terms).then(function () {
         if (mine !== seq) return;
         summaryEl.textContent = summary(list.length);
         resultsEl.innerHTML = "<ol class=\"sy-result-list\">" +
           (s.sort ? page : exactFirst(ranked.terms, page)).map(function (r) {
-            var x = describe(r, ranked.marked, s.q);
+            var x = describe(r, ranked, s.q);
             return "<li class=\"sy-result\"><a class=\"sy-result-title\" href=\"" + esc(x.href) + "\">" + x.titleHtml + "</a>" +
               "<div class=\"sy-hit-meta\">" + metaHtml(x) + (x.section ? "<span class=\"sy-hit-section\">" + esc(x.section) + "</span>" : "") + "</div>" +
               (x.snippet ? "<p class=\"sy-hit-snippet\">" + x.snippet + "</p>" : "") + "</li>";
