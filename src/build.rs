@@ -364,7 +364,14 @@ fn write_site(
             .map(|_| 1),
     );
     record(write_search_script(theme, output));
-    for dir in &theme.static_dirs {
+    // The site's own static files first: a theme file of the same name is then left out.
+    let (site_static, theme_static) = theme
+        .static_dirs
+        .split_first()
+        .expect("the site's static folder is always listed");
+    record(output.copy_tree(site_static, "static"));
+    for dir in theme_static {
+        record(write_compact_theme_files(dir, output));
         record(output.copy_tree(dir, "static"));
     }
     record(copy_embedded_static(theme, output));
@@ -379,13 +386,50 @@ fn write_site(
     files
 }
 
-/// The embedded theme's static files that no folder copied before them provides.
+/// The embedded theme's static files that no folder copied before them provides, scripts and
+/// stylesheets compacted.
 fn copy_embedded_static(theme: &ThemeFiles, output: &Output) -> Result<usize, Diagnostic> {
     let mut count = 0;
     for (name, bytes) in theme.embedded_files("static") {
         let rel = format!("static/{name}");
         if !output.staging().join(&rel).exists() {
-            output.write(&rel, bytes)?;
+            let compacted = std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|text| crate::compact::compact(name, text));
+            output.write(&rel, compacted.as_ref().map_or(bytes, |c| c.as_bytes()))?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// A theme folder's scripts and stylesheets that no file written before them replaces,
+/// compacted (`compact`); `copy_tree` then copies its other files.
+fn write_compact_theme_files(dir: &Path, output: &Output) -> Result<usize, Diagnostic> {
+    let mut count = 0;
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy();
+        if !entry.file_type().is_file() || name.starts_with('.') {
+            continue;
+        }
+        let rel = format!(
+            "static/{}",
+            crate::load::relative_slash_path(dir, entry.path())
+        );
+        if output.staging().join(&rel).exists() {
+            continue;
+        }
+        // A file that is not UTF-8 is left to the copy, as it is.
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        if let Some(compacted) = crate::compact::compact(&name, &text) {
+            output.write(&rel, compacted.as_bytes())?;
             count += 1;
         }
     }
@@ -399,25 +443,35 @@ fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<usize, Dia
     let on_disk = theme
         .static_dirs
         .iter()
-        .map(|dir| dir.join(SEARCH_CORE))
-        .find(|path| path.is_file());
-    let text = match on_disk {
-        Some(path) => std::fs::read_to_string(&path)
-            .map_err(|e| Diagnostic::error(Code::Io, &path, format!("无法读取：{e}")))?,
+        .enumerate()
+        .map(|(i, dir)| (i, dir.join(SEARCH_CORE)))
+        .find(|(_, path)| path.is_file());
+    // The theme's copy is compacted like its other scripts; the site's own is left as it is.
+    let (text, from_theme) = match on_disk {
+        Some((i, path)) => (
+            std::fs::read_to_string(&path)
+                .map_err(|e| Diagnostic::error(Code::Io, &path, format!("无法读取：{e}")))?,
+            i > 0,
+        ),
         None => match theme
             .embedded_files("static")
             .find(|(name, _)| *name == SEARCH_CORE)
         {
-            Some((_, bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+            Some((_, bytes)) => (String::from_utf8_lossy(bytes).into_owned(), true),
             None => return Ok(0),
         },
     };
-    match crate::search::tokenizer::with_fold_table(&text) {
-        Some(script) => output
-            .write(&format!("static/{SEARCH_CORE}"), script.as_bytes())
-            .map(|_| 1),
-        None => Ok(0),
-    }
+    let Some(script) = crate::search::tokenizer::with_fold_table(&text) else {
+        return Ok(0);
+    };
+    let script = if from_theme {
+        crate::compact::compact(SEARCH_CORE, &script).unwrap_or(script)
+    } else {
+        script
+    };
+    output
+        .write(&format!("static/{SEARCH_CORE}"), script.as_bytes())
+        .map(|_| 1)
 }
 
 /// The theme script that carries the search analysis (and so the folding table).

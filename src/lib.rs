@@ -7,6 +7,7 @@
 //! ARCHITECTURE.md for the tour.
 
 pub mod build;
+pub mod compact;
 pub mod config;
 pub mod density;
 pub mod diagnostics;

@@ -665,3 +665,43 @@ fn every_page_names_the_badge_class_of_each_status_for_the_search_script() {
         );
     }
 }
+
+/// The embedded theme's scripts and stylesheets are written compact (comments and indentation
+/// left out), with the search analysis's folding table still in `search-core.js`; a site's own
+/// file of the same name is copied as its author wrote it.
+#[test]
+fn theme_scripts_and_stylesheets_are_compacted_and_a_sites_own_are_not() {
+    let site = TestSite::fixture("basic");
+    let own = "/* the site's own, kept */\nbody  {  color: red;  }\n";
+    std::fs::create_dir_all(site.root().join("static")).unwrap();
+    std::fs::write(site.root().join("static/search.css"), own).unwrap();
+    site.build_ok();
+    let theme = common::repo_root().join("themes/default/static");
+    for name in [
+        "search.js",
+        "search-core.js",
+        "theme.js",
+        "style.css",
+        "content.css",
+    ] {
+        let written = site.read(&format!("static/{name}"));
+        let source = std::fs::read_to_string(theme.join(name)).unwrap();
+        assert!(
+            !written.contains("\n  ") && !written.contains("// "),
+            "{name} keeps indentation or comments"
+        );
+        // search-core.js gains the folding table (13 KB).
+        assert!(
+            name == "search-core.js" || written.len() * 10 < source.len() * 9,
+            "{name}: {} bytes written from {}",
+            written.len(),
+            source.len()
+        );
+    }
+    let core = site.read("static/search-core.js");
+    assert!(
+        core.contains("FOLD_PAIRS=\"") && !core.contains("FOLD_PAIRS=\"\""),
+        "the folding table is in"
+    );
+    assert_eq!(site.read("static/search.css"), own);
+}
