@@ -1,7 +1,8 @@
 //! What an editor meets first, run with the real binary: a bare folder of Markdown builds as
 //! it is, a wrong folder or a missing theme is one clear line, `init` and `new` write starter
-//! files that show the features and hide nothing, the command line speaks Chinese, and YAML
-//! mistakes are explained in Chinese where they are.
+//! files that show the features and hide nothing, the command line speaks Chinese, YAML
+//! mistakes are explained in Chinese where they are, and 使用手册's table of full-width
+//! punctuation slips says what the build does with each.
 
 mod common;
 
@@ -469,5 +470,109 @@ fn site_toml_mistakes_are_explained_in_chinese() {
                 && message.contains("（TOML 解析库原文："),
             "{config}: {message}"
         );
+    }
+}
+
+/// The tags shown on a built page.
+fn shown_tags(html: &str) -> Vec<String> {
+    html.split("class=\"sy-tag\" href=\"")
+        .skip(1)
+        .filter_map(|rest| {
+            let text = &rest[rest.find("\">")? + 2..];
+            Some(text[..text.find("</a>")?].to_string())
+        })
+        .collect()
+}
+
+/// The text between the first pair of backticks in `cell`.
+fn code_span(cell: &str) -> &str {
+    cell.split('`').nth(1).expect("a `code` span")
+}
+
+#[test]
+fn the_manuals_punctuation_table_says_what_the_build_does() {
+    // 使用手册 promises that its examples work; this table tells editors what each full-width
+    // slip in front matter does. Each row, as written and as corrected, in a case of a site.
+    let manual = std::fs::read_to_string(repo_root().join("content/manual/quanjiao-biaodian.md"))
+        .expect("the manual's page on full-width punctuation");
+    let rows: Vec<Vec<&str>> = manual
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    assert!(rows.len() >= 4, "the table has {} rows", rows.len());
+    let site = TestSite::new();
+    site.write("site.toml", "title = \"手册示例\"\n");
+    for row in &rows {
+        let [wrong, right, effect] = row[..] else {
+            panic!("a row of three cells: {row:?}");
+        };
+        for (line, as_written) in [(code_span(wrong), true), (code_span(right), false)] {
+            let field = line.split([':', '：']).next().unwrap().trim();
+            let mut front = vec!["title: 示例".to_string(), "date: 2024-03-01".to_string()];
+            match front
+                .iter()
+                .position(|l| l.starts_with(&format!("{field}:")))
+            {
+                Some(at) => front[at] = line.to_string(),
+                None => front.push(line.to_string()),
+            }
+            let at_line = 2 + front.iter().position(|l| l == line).unwrap();
+            site.write(
+                "content/cases/shili.md",
+                &format!("---\n{}\n---\n\n正文。\n", front.join("\n")),
+            );
+            let out = site.build();
+            let found = diagnostics(&out);
+            let (errors, warnings) = (
+                stderr(&out).matches("错误[").count(),
+                stderr(&out).matches("警告[").count(),
+            );
+            let context = format!("`{line}` ({effect}):\n{}", stderr(&out));
+            if !as_written {
+                assert!(
+                    out.status.success() && found.is_empty(),
+                    "the corrected {context}"
+                );
+                if field == "tags" {
+                    assert_eq!(
+                        shown_tags(&site.read("cases/shili.html")),
+                        ["议事会", "停车管理"],
+                        "{context}"
+                    );
+                }
+                continue;
+            }
+            if effect.contains("报错") && !effect.contains("不报错") {
+                assert!(
+                    !out.status.success() && errors > 0,
+                    "no error for {context}"
+                );
+                let location = &found[0].location;
+                assert!(
+                    location.starts_with(&format!("content/cases/shili.md:{at_line}:")),
+                    "{location}: {context}"
+                );
+                if effect.contains("指出这个冒号") {
+                    let column = line.chars().position(|c| c == '：').unwrap() + 1;
+                    assert!(
+                        location.ends_with(&format!(":{at_line}:{column}")),
+                        "{location}: {context}"
+                    );
+                }
+                continue;
+            }
+            assert!(out.status.success(), "an error for {context}");
+            let said_warning = usize::from(effect.contains("警告"));
+            assert_eq!(warnings, said_warning, "warnings for {context}");
+            if let Some(tag) = effect.split("一个标签“").nth(1) {
+                let tag = &tag[..tag.find('”').unwrap()];
+                assert_eq!(
+                    shown_tags(&site.read("cases/shili.html")),
+                    [tag],
+                    "{context}"
+                );
+            }
+        }
     }
 }

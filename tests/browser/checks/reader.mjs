@@ -4,6 +4,9 @@
 // server below the site root, and the learning-path start button. Generic over the content:
 // sections come from the navigation, paths from the paths index.
 
+import fs from 'node:fs';
+import path from 'node:path';
+
 /** The sizes readers use most: a 1366×768 laptop and a 390×844 phone. */
 export const SCREENS = [
   { width: 1366, height: 768 },
@@ -139,7 +142,7 @@ function textProblems(page, minPx) {
   }, minPx);
 }
 
-/** Pages that show every kind of label: home, a section, a replaced policy, search, glossary, a path. */
+/** Pages that show every kind of label: home, a section, a replaced policy, search, glossary, a path, code in a table. */
 async function labelPages(page, ctx) {
   if (ctx.state.labelPages) return ctx.state.labelPages;
   const sections = await sectionPaths(page, ctx);
@@ -157,6 +160,12 @@ async function labelPages(page, ctx) {
   }
   pages.push(`search.html?q=${encodeURIComponent(ctx.state.searchWord)}`);
   for (const rel of ['glossary.html', 'paths/index.html']) if (ctx.fileFor(ctx.url(rel))) pages.push(rel);
+  // Code in a table cell: smaller text (code) inside smaller text (a table).
+  const tableCode = ctx
+    .htmlFiles()
+    .find((rel) => !rel.endsWith('handout.html') && /<td>[^<]*<code>/.test(fs.readFileSync(path.join(ctx.siteDir, ...rel.split('/')), 'utf8')));
+  ctx.assert(tableCode, 'no page of the site has code in a table cell');
+  pages.push(tableCode);
   ctx.state.labelPages = pages;
   return pages;
 }
@@ -287,7 +296,7 @@ export default [
   },
 
   {
-    name: 'text: no label, chip or meta text under 14 px, and AA contrast in the light scheme',
+    name: 'text: no label, chip, meta or table text under 14 px, and AA contrast in the light scheme',
     async run(page, ctx) {
       const problems = [];
       for (const rel of await labelPages(page, ctx)) {

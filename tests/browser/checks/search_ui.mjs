@@ -2,8 +2,9 @@
 // method: the first result on the first screen (filters folded behind "筛选" on narrow screens),
 // one search box on the search page, no search while an input method is still composing pinyin,
 // and messages that fit what the reader did (filters named only when one is set, both kinds of
-// quotes), and status badges with the class each page names for its status. Queries come from
-// the built site, through the helpers of search.mjs.
+// quotes), status badges with the class each page names for its status, and the words of a
+// link that shows its target's title in the search text and snippets (issue #13, item 3).
+// Queries come from the built site, through the helpers of search.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { site, holding, pickTitleQuery, pickFacetQuery, waitList, readResults, rerender, summaryCount } from './search.mjs';
@@ -107,6 +108,27 @@ function statusBadges(ctx) {
     if (badge && !byClass.has(badge[1])) byClass.set(badge[1], { rel: p.rel, title: p.title, status: badge[2], cls: badge[1] });
   }
   return [...byClass.values()];
+}
+
+/**
+ * Phrases of an article's text that run into a link showing its target's title (what a
+ * `[[slug]]` link shows): the two Han characters before the link, then the first two to four
+ * Han characters of the title, with the page they are on.
+ */
+function linkPhrases(ctx) {
+  const S = site(ctx);
+  const out = [];
+  for (const p of S.pages) {
+    const html = fs.readFileSync(path.join(ctx.siteDir, ...p.rel.split('/')), 'utf8');
+    const article = /<article class="sy-content">([\s\S]*?)<\/article>/.exec(html)?.[1] ?? '';
+    for (const m of article.matchAll(/(\p{Script=Han}{2})<a href="([^"#]+\.html)(?:#[^"]*)?"[^>]*>([^<]+)<\/a>/gu)) {
+      const target = ctx.rel(new URL(m[2], ctx.url(p.rel)).href);
+      const title = S.byRel.get(target)?.title;
+      const start = /^\p{Script=Han}{2,4}/u.exec(m[3])?.[0];
+      if (title && start && m[3].trim() === title) out.push({ rel: p.rel, phrase: m[1] + start, link: title });
+    }
+  }
+  return out;
 }
 
 export default [
@@ -341,6 +363,33 @@ export default [
         ctx.equal(new URL(page.url()).searchParams.get('kind'), null, `kind= in the URL after unsetting it with ${how}`);
         const now = await summaryText();
         ctx.assert(!/筛选/.test(now), `after unsetting the filter with ${how} the summary says "${now}"`);
+      }
+    },
+  },
+
+  {
+    name: "search page: text that runs into a link is found as written, and the snippet shows the link's words",
+    async run(page, ctx) {
+      // A link's words belong to the plain text the index holds, so the exact phrase across the
+      // link's edge finds its page and shows in its snippet.
+      const S = site(ctx);
+      const picked = [];
+      for (const c of linkPhrases(ctx)) {
+        if (picked.some((p) => p.rel === c.rel) || holding(S, c.phrase).length > 3) continue;
+        picked.push(c);
+        if (picked.length === 3) break;
+      }
+      ctx.assert(picked.length > 0, 'no article has a link right after two Han characters');
+      for (const { rel, phrase, link } of picked) {
+        await ctx.goto(page, `search.html?q=${encodeURIComponent(`“${phrase}”`)}`);
+        const r = await waitList(page, ctx);
+        const item = r.items.find((it) => it.href && ctx.rel(it.href.split(/[?#]/)[0]) === rel);
+        const snippet = (item?.snippetHtml ?? '').replace(/<[^>]*>/g, '');
+        ctx.note(`“${phrase}” (link ${link}) on ${rel}: ${r.summary}; snippet: ${snippet.slice(0, 60)}`);
+        ctx.assert(!r.summary.includes('去掉引号'), `“${phrase}” is not found as written: ${r.summary}`);
+        ctx.assert(item, `“${phrase}” does not list ${rel}: ${r.items.map((it) => it.title).join('、')}`);
+        ctx.assert(snippet.includes(phrase), `the snippet of ${rel} for “${phrase}” does not show it: ${snippet}`);
+        ctx.assert(!/[\uE000-\uF8FF]/u.test(snippet + r.summary), `a private-use character in the result for “${phrase}”: ${snippet}`);
       }
     },
   },
