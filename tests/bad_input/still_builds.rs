@@ -9,11 +9,18 @@ fn tags_that_name_devices_or_climb_get_safe_files_inside_their_folder() {
     let site = good_site();
     bad_page(
         &site,
-        "date: 2024-03-01\ntags: [CON, aux, \"../../../逃出\", .hidden, 'x.']",
+        "date: 2024-03-01\ntags: [CON, aux, \"../../../逃出\", .hidden, 'x.', Con.txt]",
     );
     site.build_ok();
     let tags = site.out().join("tags");
-    for file in ["CON_.html", "aux_.html", "-hidden.html", "x-.html"] {
+    // Windows reads a device name before the first dot: `Con.txt_.html` would still be `CON`.
+    for file in [
+        "CON_.html",
+        "aux_.html",
+        "-hidden.html",
+        "x-.html",
+        "Con_.txt.html",
+    ] {
         assert!(tags.join(file).is_file(), "tags/{file}");
     }
     let mut names: Vec<String> = std::fs::read_dir(&tags)
@@ -116,6 +123,8 @@ fn a_pack_named_after_a_device_or_a_long_title_still_unzips_on_windows() {
     for (title, folder) in [
         ("CON", "CON_".to_string()),
         (".aux.", "aux_".to_string()),
+        // Windows reads the device before the first dot: `Con.培训_` would still be `CON`.
+        ("Con.培训", "Con_.培训".to_string()),
         (&*"长".repeat(100), "长".repeat(74)),
     ] {
         let site = good_site();
