@@ -10,6 +10,7 @@ pub mod build;
 pub mod config;
 pub mod density;
 pub mod diagnostics;
+pub mod field_names;
 pub mod glossary;
 pub mod handout;
 pub mod html;

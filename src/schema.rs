@@ -206,6 +206,9 @@ pub struct Schema {
     custom: Vec<String>,
     required_all: Vec<String>,
     required_by_kind: BTreeMap<Kind, Vec<String>>,
+    /// Fields read without a type of their own: the taxonomies' names beyond the built-in
+    /// ones (a site's `[taxonomies] 专题 = "专题"`).
+    untyped: Vec<String>,
 }
 
 /// A policy's status (效力), the built-in values of the `status` field. A site may declare
@@ -257,6 +260,7 @@ impl Schema {
             custom: Vec::new(),
             required_all: vec!["title".into()],
             required_by_kind: BTreeMap::new(),
+            untyped: Vec::new(),
         };
         let statuses = Enum(Status::ALL.iter().map(|s| s.label().to_string()).collect());
         let builtin: [(&str, FieldType, &str, bool); 22] = [
@@ -314,6 +318,26 @@ impl Schema {
             .entry(kind)
             .or_default()
             .extend(fields);
+    }
+
+    /// Declares a field the site reads without a type of its own (a taxonomy's name).
+    pub fn declare_untyped(&mut self, name: String) {
+        if !self.fields.contains_key(&name) && !self.untyped.contains(&name) {
+            self.untyped.push(name);
+        }
+    }
+
+    /// Whether some part of the site reads the field `name`.
+    pub fn is_known(&self, name: &str) -> bool {
+        self.fields.contains_key(name) || self.untyped.iter().any(|n| n == name)
+    }
+
+    /// Every field the site reads, with its Chinese label where it has one.
+    pub fn known_names(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.fields
+            .iter()
+            .map(|(name, spec)| (name.as_str(), Some(spec.label.as_str())))
+            .chain(self.untyped.iter().map(|name| (name.as_str(), None)))
     }
 
     pub fn field(&self, name: &str) -> Option<&FieldSpec> {
