@@ -99,15 +99,15 @@ impl fmt::Display for LockError {
         match self {
             LockError::Held(holder) => {
                 let who = holder.as_ref().map_or_else(
-                    || "另一个书院进程".to_string(),
+                    || "另一个书院进程使用".to_string(),
                     |holder| {
                         let running = elapsed(now().saturating_sub(holder.started));
-                        format!("{}，已运行 {running}，", holder.describe())
+                        format!("{}使用，它已运行 {running}", holder.describe())
                     },
                 );
                 write!(
                     f,
-                    "这个站点正被{who}使用。同一站点的 build、pack 和 serve 不能同时运行，请等它结束（预览请在它的窗口按 Ctrl-C 停止）后再试"
+                    "这个站点正被{who}。同一站点的 build、pack 和 serve 不能同时运行，请等它结束（预览请在它的窗口按 Ctrl-C 停止）后再试"
                 )
             }
             LockError::Io { path, error } => {
