@@ -384,7 +384,7 @@ impl Schema {
 fn loose(value: &serde_json::Value) -> Option<FieldValue> {
     use serde_json::Value as J;
     match value {
-        J::String(s) => Some(FieldValue::Text(s.clone())),
+        J::String(s) => Some(FieldValue::Text(without_controls(s))),
         J::Number(n) => Some(FieldValue::Text(n.to_string())),
         J::Bool(b) => Some(FieldValue::Bool(*b)),
         J::Array(items) => items
@@ -396,9 +396,18 @@ fn loose(value: &serde_json::Value) -> Option<FieldValue> {
     }
 }
 
+/// `text` without control characters other than line breaks and tabs. YAML escapes
+/// (`"\u0000"`, `"\u000b"`) put them in a title or summary, and from there they went raw
+/// into `<title>`, `<meta name="description">` and every list showing the page.
+fn without_controls(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
+        .collect()
+}
+
 fn scalar_text(value: &serde_json::Value) -> Option<String> {
     match value {
-        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::String(s) => Some(without_controls(s)),
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
     }

@@ -238,3 +238,33 @@ fn enumeration_commas_and_full_width_brackets_in_a_list_are_warned_at_the_mark()
     assert!(warned[1].1.contains("全角方括号"), "{stderr}");
     assert!(warned[1].1.contains("[老旧小区, 加装电梯]"), "{stderr}");
 }
+
+/// YAML escapes put control characters in a title or summary (`"\u0000"`, `"\u000b"`, as
+/// text pasted from elsewhere may hold): they went raw into `<title>`, `<meta
+/// name="description">` and every list showing the page, as a NUL in the body once did.
+#[test]
+fn control_characters_in_front_matter_never_reach_the_output() {
+    let site = good_site();
+    site.write(
+        "content/cases/kong.md",
+        "---\ntitle: \"控\\u0000制\\u0007字符\"\nsummary: \"摘\\u0000要\\u000b文字\"\ndate: 2024-05-01\ntags: [\"网\\u0000格\"]\n---\n\n正文。\n",
+    );
+    site.build_ok();
+    let page = site.read("cases/kong.html");
+    assert!(page.contains("<title>控制字符 - 坏输入</title>"), "{page}");
+    assert!(
+        page.contains("<meta name=\"description\" content=\"摘要文字\">"),
+        "{page}"
+    );
+    for entry in walkdir::WalkDir::new(site.out()) {
+        let path = entry.unwrap().into_path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        assert!(
+            !text.contains(|c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\r')),
+            "a control character in {}",
+            path.display()
+        );
+    }
+}
