@@ -1,7 +1,7 @@
 //! Failure modes of the place a command works on rather than of the pages: an output folder
 //! that is a file system's root (a USB stick), a search index damaged after the build, a
-//! theme folder without templates. Each is refused once, in Chinese, naming the path, and
-//! leaves nothing behind.
+//! theme folder without templates, an address to serve on that the machine lacks. Each is
+//! refused once, in Chinese, naming the path or address, and leaves nothing behind.
 
 use std::path::Path;
 use std::process::Command;
@@ -162,4 +162,18 @@ fn a_theme_folder_without_templates_is_one_error_at_the_folder() {
         assert!(found[0].message.contains("主题没有模板"), "{stderr}");
     }
     same_bytes(&site, "public/index.html", &before);
+}
+
+/// `serve --bind` an address this machine does not have (a typo, another machine's address)
+/// was told the port might be busy and to try another `--port`, which cannot help.
+#[test]
+fn serving_on_an_address_this_machine_lacks_says_so_not_that_the_port_is_busy() {
+    let site = good_site();
+    // 192.0.2.0/24 is reserved for documentation: no machine has it.
+    let out = site.run(&["serve", "--bind", "192.0.2.1", "--port", "0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("这台电脑没有地址 192.0.2.1"), "{stderr}");
+    assert!(!stderr.contains("端口可能已被占用"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

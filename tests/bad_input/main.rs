@@ -8,8 +8,9 @@
 //! paths leading out of the site), `ownership` (what a build or pack may replace), `names`
 //! (names that break on Windows), `content` (bodies, front matter, links and settings an
 //! editor gets wrong), and `commands` (the place a command works on: an output at a file
-//! system's root, a damaged search index, a theme without templates). `still_builds` holds
-//! the other side: what must keep building, warnings and all.
+//! system's root, a damaged search index, a theme without templates, an address to serve on
+//! that the machine lacks). `still_builds` holds the other side: what must keep building,
+//! warnings and all.
 
 #[path = "../common/mod.rs"]
 mod common;
