@@ -14,7 +14,8 @@
 //! own runs ever leave it there: `.shuyuan/tmp/<purpose>-<pid>-<n>`. Each output replaced by
 //! renaming has its scratch beside it, `.<name>.staging-<pid>` (and `….old`, the previous
 //! output while the new one moves in). Whoever holds the lock knows that every such entry
-//! with another process id belongs to a run that is over, and removes it.
+//! with another process id belongs to a run that is over, and removes it: beside the output
+//! it replaces, and beside the default `public/` whatever the command.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -23,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::write::{STATE_DIR, scratch_dir};
+use crate::write::{DEFAULT_OUTPUT, STATE_DIR, scratch_dir};
 
 const HOLDER_FILE: &str = "lock";
 const GUARD_FILE: &str = "lock.guard";
@@ -171,7 +172,11 @@ impl SiteLock {
             root: root.to_path_buf(),
             _guard: guard,
         };
-        notes.extend(clear_scratch(root, &|pid| pid != std::process::id()));
+        let other_run = |pid| pid != std::process::id();
+        notes.extend(clear_scratch(root, &other_run));
+        // A build killed while writing `public/` may be followed by one with another
+        // `--output`, or by a pack or a preview: its staging would stay for good.
+        notes.extend(clear_beside(&root.join(DEFAULT_OUTPUT), &other_run));
         Ok((lock, notes))
     }
 

@@ -469,6 +469,8 @@ pub fn canonical(path: &Path) -> PathBuf {
 /// the other folders the output must never be, so that `lock` (which takes its lock file in
 /// it) depends on `write` and not the other way round.
 pub const STATE_DIR: &str = ".shuyuan";
+/// The output folder when `--output` names none, in the site root.
+pub const DEFAULT_OUTPUT: &str = "public";
 const SCRATCH_DIR: &str = "tmp";
 
 /// The folder for the scratch of runs on the site at `root`.

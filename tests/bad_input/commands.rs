@@ -177,3 +177,39 @@ fn serving_on_an_address_this_machine_lacks_says_so_not_that_the_port_is_busy() 
     assert!(!stderr.contains("端口可能已被占用"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A build killed while writing `public/`, then a build with another `--output`: the killed
+/// run's staging in the site root used to stay for good (only the staging beside the new
+/// output was cleared), and a `public/` it had moved aside was never put back.
+#[test]
+fn a_killed_builds_staging_beside_public_is_cleared_by_a_run_with_another_output() {
+    // No process has an id this large (Linux allows at most 2^22).
+    const GONE: u32 = 4_000_000_001;
+    let site = good_site();
+    site.build_ok();
+    let previous = std::fs::read(site.out().join("index.html")).unwrap();
+    // The killed run had moved the previous output aside and written half of the new one.
+    std::fs::rename(
+        site.out(),
+        site.root().join(format!(".public.staging-{GONE}.old")),
+    )
+    .unwrap();
+    let half = site.root().join(format!(".public.staging-{GONE}"));
+    std::fs::create_dir_all(half.join("cases")).unwrap();
+    std::fs::write(half.join(".shuyuan-output"), "built by shuyuan\n").unwrap();
+    std::fs::write(half.join("cases/a.html"), "半个").unwrap();
+
+    let out = site.run(&["build", "--output", "elsewhere"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("已把原来的内容放回"), "{stderr}");
+    assert!(stderr.contains("已删除进程"), "{stderr}");
+    let left: Vec<String> = std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|name| name.contains(".staging-"))
+        .collect();
+    assert!(left.is_empty(), "staging left in the site root: {left:?}");
+    same_bytes(&site, "public/index.html", &previous);
+    assert!(site.root().join("elsewhere/index.html").is_file());
+}
