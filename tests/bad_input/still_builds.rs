@@ -268,3 +268,31 @@ fn control_characters_in_front_matter_never_reach_the_output() {
         );
     }
 }
+
+/// `new` promises a page: `new case cases/tongzhi.2024` wrote `content/cases/tongzhi.2024`,
+/// an attachment published front matter and all, and `new case cases/` wrote
+/// `content/cases.md` beside the folder meant.
+#[test]
+fn new_writes_a_page_whatever_the_name_ends_with_and_refuses_a_folder() {
+    let site = good_site();
+    for (path, written) in [
+        ("cases/tongzhi.2024", "content/cases/tongzhi.2024.md"),
+        ("cases/biao.txt", "content/cases/biao.txt.md"),
+        ("cases/Daxie.MD", "content/cases/Daxie.MD"),
+    ] {
+        let out = site.run(&["new", "case", path, "--title", "新页"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{path}: {stderr}");
+        assert!(site.root().join(written).is_file(), "{path} → {written}");
+    }
+    assert!(!site.root().join("content/cases/tongzhi.2024").exists());
+    site.build_ok();
+    assert!(site.out().join("cases/tongzhi.2024.html").is_file());
+    assert!(site.out().join("cases/biao.txt.html").is_file());
+
+    let out = site.run(&["new", "case", "guides/"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("文件夹"), "{stderr}");
+    assert!(!site.root().join("content/guides.md").exists());
+}
