@@ -214,6 +214,13 @@ pub const CASES: &[Case] = &[
         "content/cases/jia.md:5:16",
     ),
     Case::new(
+        "a policy replaced by a case, which would read “已被《甲案例》修订”",
+        |s| policy(s, "anli", "superseded_by: a"),
+        &["build"],
+        "missing-ref",
+        "content/cases/anli.md:5:16",
+    ),
+    Case::new(
         "a policy replaced by a page that does not exist",
         |s| policy(s, "bei", "superseded_by: nowhere"),
         &["build"],
