@@ -1,7 +1,8 @@
 //! Failure modes of the place a command works on rather than of the pages: an output folder
 //! that is a file system's root (a USB stick), a search index damaged after the build, a
-//! theme folder without templates, an address to serve on that the machine lacks. Each is
-//! refused once, in Chinese, naming the path or address, and leaves nothing behind.
+//! theme folder without templates, an address to serve on that the machine lacks, a search
+//! limited to no results, a killed run's leftovers. Each is refused once, in Chinese, naming
+//! the path or address, and leaves nothing behind.
 
 use std::path::Path;
 use std::process::Command;
@@ -212,4 +213,19 @@ fn a_killed_builds_staging_beside_public_is_cleared_by_a_run_with_another_output
     assert!(left.is_empty(), "staging left in the site root: {left:?}");
     same_bytes(&site, "public/index.html", &previous);
     assert!(site.root().join("elsewhere/index.html").is_file());
+}
+
+/// `search --limit 0` used to print one result: no limit is no answer to give, and says so.
+#[test]
+fn search_with_a_limit_of_zero_is_a_usage_error_in_chinese() {
+    let site = good_site();
+    site.build_ok();
+    let out = site.run(&["search", "--limit", "0", "甲案例"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("至少为 1"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no result printed");
+    let one = site.run(&["search", "--limit", "1", "--json", "甲案例"]);
+    assert!(one.status.success());
+    assert!(String::from_utf8_lossy(&one.stdout).contains("cases/a.html"));
 }
