@@ -32,7 +32,7 @@ impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> BuildOptions {
         let root = root.into();
         BuildOptions {
-            output: root.join("public"),
+            output: root.join(crate::write::DEFAULT_OUTPUT),
             root,
             include_drafts: false,
             write: true,

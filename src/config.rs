@@ -279,6 +279,9 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
             },
         );
     }
+    for taxonomy in &taxonomies {
+        schema.declare_untyped(taxonomy.name.clone());
+    }
     schema.require_for_all(raw.schema.required);
     for (kind_name, kind) in raw.schema.kinds {
         match Kind::parse(&kind_name) {

@@ -14,7 +14,8 @@
 //! own runs ever leave it there: `.shuyuan/tmp/<purpose>-<pid>-<n>`. Each output replaced by
 //! renaming has its scratch beside it, `.<name>.staging-<pid>` (and `….old`, the previous
 //! output while the new one moves in). Whoever holds the lock knows that every such entry
-//! with another process id belongs to a run that is over, and removes it.
+//! with another process id belongs to a run that is over, and removes it: beside the output
+//! it replaces, and beside the default `public/` whatever the command.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -23,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::write::{STATE_DIR, scratch_dir};
+use crate::write::{DEFAULT_OUTPUT, STATE_DIR, scratch_dir};
 
 const HOLDER_FILE: &str = "lock";
 const GUARD_FILE: &str = "lock.guard";
@@ -99,15 +100,15 @@ impl fmt::Display for LockError {
         match self {
             LockError::Held(holder) => {
                 let who = holder.as_ref().map_or_else(
-                    || "另一个书院进程".to_string(),
+                    || "另一个书院进程使用".to_string(),
                     |holder| {
                         let running = elapsed(now().saturating_sub(holder.started));
-                        format!("{}，已运行 {running}，", holder.describe())
+                        format!("{}使用，它已运行 {running}", holder.describe())
                     },
                 );
                 write!(
                     f,
-                    "这个站点正被{who}使用。同一站点的 build、pack 和 serve 不能同时运行，请等它结束（预览请在它的窗口按 Ctrl-C 停止）后再试"
+                    "这个站点正被{who}。同一站点的 build、pack 和 serve 不能同时运行，请等它结束（预览请在它的窗口按 Ctrl-C 停止）后再试"
                 )
             }
             LockError::Io { path, error } => {
@@ -171,7 +172,11 @@ impl SiteLock {
             root: root.to_path_buf(),
             _guard: guard,
         };
-        notes.extend(clear_scratch(root, &|pid| pid != std::process::id()));
+        let other_run = |pid| pid != std::process::id();
+        notes.extend(clear_scratch(root, &other_run));
+        // A build killed while writing `public/` may be followed by one with another
+        // `--output`, or by a pack or a preview: its staging would stay for good.
+        notes.extend(clear_beside(&root.join(DEFAULT_OUTPUT), &other_run));
         Ok((lock, notes))
     }
 

@@ -240,7 +240,7 @@ fn main() -> ExitCode {
             root,
             output,
         } => {
-            let output = output.unwrap_or_else(|| root.join("public"));
+            let output = output.unwrap_or_else(|| root.join(shuyuan::write::DEFAULT_OUTPUT));
             run_search(&output, query, kind, tag, limit, json)
         }
         Command::Init { dir } => match shuyuan::scaffold::init_site(&dir) {

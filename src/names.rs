@@ -67,7 +67,8 @@ pub fn problem(name: &str) -> Option<&'static str> {
 
 /// A file name for a word an editor wrote (a tag, a topic): the same word where it is safe,
 /// otherwise a fixed variant — forbidden characters become `-`, leading and trailing dots and
-/// spaces become `-`, and a Windows device name gets a `_` (`CON` → `CON_`). Too long a word
+/// spaces become `-`, and a Windows device name gets a `_` before its first dot (`CON` →
+/// `CON_`, `Con.txt` → `Con_.txt`). Too long a word
 /// stays too long: [`problem`] then reports it at the page.
 pub fn safe_file_stem(word: &str) -> String {
     let mut name = file_safe(word);
@@ -76,10 +77,20 @@ pub fn safe_file_stem(word: &str) -> String {
     let kept = name.trim_end_matches(['.', ' ']).len();
     let trailing = name.len() - kept;
     name.replace_range(kept.., &"-".repeat(trailing));
-    if name.is_empty() || is_windows_device(&name) {
+    if name.is_empty() {
         name.push('_');
     }
+    avoid_device(&mut name);
     name
+}
+
+/// Adds a `_` to a Windows device name where Windows looks for the device, before the
+/// first dot: `CON` → `CON_`, `Con.txt` → `Con_.txt` (`Con.txt_` would still be `CON`).
+pub fn avoid_device(name: &mut String) {
+    if is_windows_device(name) {
+        let stem_end = name.find('.').unwrap_or(name.len());
+        name.insert(stem_end, '_');
+    }
 }
 
 #[cfg(test)]
@@ -111,7 +122,18 @@ mod tests {
         assert_eq!(safe_file_stem("aux"), "aux_");
         assert_eq!(safe_file_stem("..x."), "--x-");
         assert_eq!(safe_file_stem("a/b"), "a-b");
-        for word in ["CON", "aux", "..", ".hidden", "x.", "nul "] {
+        assert_eq!(safe_file_stem("Con.txt"), "Con_.txt");
+        for word in [
+            "CON",
+            "aux",
+            "..",
+            ".hidden",
+            "x.",
+            "nul ",
+            "Con.txt",
+            "aux.tar.gz",
+            "COM1 .x",
+        ] {
             let stem = safe_file_stem(word);
             assert_eq!(problem(&format!("{stem}.html")), None, "{word} → {stem}");
             assert_eq!(problem(&stem), None, "{word} → {stem}");

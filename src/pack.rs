@@ -46,7 +46,7 @@ pub struct PackReport {
 
 /// The folder inside the zip, and the zip's default name: the site's title, made safe
 /// for file names on every system — no leading or trailing dots and spaces, no Windows
-/// device name (`CON` → `CON_`), and at most [`MAX_FOLDER_BYTES`].
+/// device name (`CON` → `CON_`, `Con.培训` → `Con_.培训`), and at most [`MAX_FOLDER_BYTES`].
 pub fn folder_name(config: &Config) -> String {
     let name = file_safe(config.title.trim());
     let name = name.trim_matches(['.', ' ']);
@@ -58,9 +58,7 @@ pub fn folder_name(config: &Config) -> String {
     if name.is_empty() {
         name = "site".to_string();
     }
-    if crate::names::is_windows_device(&name) {
-        name.push('_');
-    }
+    crate::names::avoid_device(&mut name);
     name
 }
 

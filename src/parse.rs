@@ -223,6 +223,14 @@ fn parse_one(
             }
             continue;
         }
+        problems.extend(crate::field_names::unknown_field(
+            schema,
+            &name,
+            &shown_path,
+            &source,
+            (yaml, yaml_line),
+            position,
+        ));
         match schema.check(&name, &spanned.value) {
             Ok(Some(value)) => {
                 problems.extend(full_width_comma(
@@ -323,10 +331,11 @@ fn full_width_colon(
     })
 }
 
-/// `tags: [议事会，停车管理]` — a full-width comma inside a list item: YAML reads one item,
-/// the editor almost certainly meant two. A warning at the comma, since a title with a
-/// comma in it is a real item; none for a quoted item (`"调整大小，另请参见缩放"`), whose
-/// quotes say the comma is meant.
+/// `tags: [议事会，停车管理]`, `tags: [议事会、停车管理]` — a full-width comma or an
+/// enumeration comma inside a list item, or `tags: 【议事会, 停车管理】` — full-width brackets
+/// around the whole list: YAML reads one item, the editor almost certainly meant two. A
+/// warning at the mark, since a title with a comma in it is a real item; none for a quoted
+/// item (`"调整大小，另请参见缩放"`), whose quotes say the comma is meant.
 fn full_width_comma(
     shown_path: &Path,
     source: &str,
@@ -346,27 +355,53 @@ fn full_width_comma(
             .and_then(|at| from_field[..at].chars().next_back())
             .is_some_and(|c| c == '"' || c == '\'')
     };
+    let bracketed = |item: &str| {
+        (item.starts_with('【') && item.ends_with('】'))
+            || (item.starts_with('［') && item.ends_with('］'))
+    };
     let item = value
         .as_list()
         .iter()
-        .find(|item| item.contains('，') && !quoted(item))?;
+        .find(|item| (item.contains(['，', '、']) || bracketed(item)) && !quoted(item))?;
+    let (mark, message) = if bracketed(item) {
+        let inner = item
+            .trim_start_matches(['【', '［'])
+            .trim_end_matches(['】', '］']);
+        let split = inner.replace(['，', '、'], ", ");
+        (
+            item.chars().next().unwrap_or('【'),
+            format!(
+                "字段 `{name}` 的值「{item}」用了全角方括号，会被当成一项文字；列表要用半角方括号：[{split}]"
+            ),
+        )
+    } else {
+        let mark = if item.contains('，') { '，' } else { '、' };
+        let what = if mark == '，' {
+            "全角逗号"
+        } else {
+            "顿号"
+        };
+        let split = item.replace(['，', '、'], ", ");
+        (
+            mark,
+            format!(
+                "字段 `{name}` 的一项「{item}」含{what} `{mark}`，会被当成一项；如果是多项，请用半角逗号分隔：[{split}]"
+            ),
+        )
+    };
     let source_line = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
-    let comma_column = source_line
+    let mark_column = source_line
         .chars()
         .enumerate()
         .skip(column.saturating_sub(1))
-        .find(|&(_, c)| c == '，')
+        .find(|&(_, c)| c == mark)
         .map_or(column, |(at, _)| at + 1);
-    let split = item.replace('，', ", ");
     Some(
-        Diagnostic::warning(
-            Code::FullWidthComma,
-            shown_path,
-            format!(
-                "字段 `{name}` 的一项「{item}」含全角逗号 `，`，会被当成一项；如果是多项，请用半角逗号分隔：[{split}]"
-            ),
-        )
-        .at(source, line, comma_column),
+        Diagnostic::warning(Code::FullWidthComma, shown_path, message).at(
+            source,
+            line,
+            mark_column,
+        ),
     )
 }
 
@@ -378,8 +413,13 @@ fn yaml_error(
     error: &serde_saphyr::Error,
 ) -> Diagnostic {
     let explained = crate::yaml_errors::explain(yaml, error);
+    let code = if explained.not_fields {
+        Code::FrontMatterNotMapping
+    } else {
+        Code::FrontMatterSyntax
+    };
     Diagnostic::error(
-        Code::FrontMatterSyntax,
+        code,
         shown_path,
         format!("前置元数据（YAML）格式错误：{}", explained.message),
     )

@@ -4,7 +4,8 @@
 //! output marker — checked before anything is written.
 //!
 //! Two producers of one file, or one producer's file where another needs a folder (an old
-//! address `static/style.css` would turn the theme's stylesheet into a folder), are a
+//! address `static/style.css`, or `STATIC/style.css`, the same name on Windows, would turn
+//! the theme's stylesheet into a folder), are a
 //! `duplicate-output` naming both: otherwise the one written last silently wins, and an
 //! author could replace the theme's script on every page. A name that breaks on another
 //! system ([`crate::names`]) is an `invalid-name` at the producer that chose it.
@@ -216,10 +217,15 @@ impl Checker<'_, '_> {
         for &(path, producer) in plan {
             for (end, _) in path.match_indices('/') {
                 let folder = &path[..end];
-                if let Some(&owner) = files.get(folder)
+                // `STATIC/style.css/` is `static/style.css/` on Windows: the theme's file.
+                let owner = files.get(folder).map(|&owner| (folder, owner)).or_else(|| {
+                    let file = *folded.get(&folder.to_lowercase())?;
+                    Some((file, files[file]))
+                });
+                if let Some((file, owner)) = owner
                     && clashed.insert(folder)
                 {
-                    self.folder_clash(path, folder, owner, producer);
+                    self.folder_clash(path, folder, file, owner, producer);
                 }
             }
             if !matches!(producer, Producer::Marker | Producer::SearchIndex) {
@@ -262,15 +268,27 @@ impl Checker<'_, '_> {
     }
 
     /// Reports `producer` writing `path`, which needs `folder` to be a folder, where `owner`
-    /// writes a file of that name (or owns the folder).
-    fn folder_clash(&mut self, path: &str, folder: &str, owner: Producer, producer: Producer) {
+    /// writes the file `file` of that name, or of that name but for case (or owns the folder).
+    fn folder_clash(
+        &mut self,
+        path: &str,
+        folder: &str,
+        file: &str,
+        owner: Producer,
+        producer: Producer,
+    ) {
         let at = if producer.is_content() || !owner.is_content() {
             producer
         } else {
             owner
         };
+        let windows = if file == folder {
+            String::new()
+        } else {
+            format!("（Windows 不区分大小写，{folder} 和 {file} 是同一个名字）")
+        };
         let message = format!(
-            "{}要写 {path}，需要把 {folder} 用作文件夹，但 {folder} 这个文件来自{}，两者不能并存。\
+            "{}要写 {path}，需要把 {folder} 用作文件夹，但 {file} 这个文件来自{}，两者不能并存{windows}。\
              请改名（文件名、slug、旧地址或栏目文件夹）",
             self.describe(producer),
             self.describe(owner)

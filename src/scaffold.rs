@@ -165,9 +165,22 @@ pub fn new_page(
     path: &Path,
     title: Option<&str>,
 ) -> Result<Created, ScaffoldError> {
+    let written = path.to_string_lossy();
+    if written.ends_with(['/', '\\']) {
+        return Err(ScaffoldError(format!(
+            "路径 `{written}` 以斜杠结尾，指的是一个文件夹：请写出页面的文件名，例如 {written}xin-anli.md"
+        )));
+    }
     let mut rel = content_relative(path)?;
-    if rel.extension().is_none() {
-        rel.set_extension("md");
+    // Only a `.md` file is a page: `tongzhi.2024` or `x.txt` would be published as an
+    // attachment, front matter and all.
+    if !rel
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
+    {
+        let mut name = rel.file_name().unwrap_or_default().to_os_string();
+        name.push(".md");
+        rel.set_file_name(name);
     }
     let title = title.map(check_title).transpose()?;
     let target = config.content_dir().join(&rel);

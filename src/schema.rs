@@ -206,6 +206,9 @@ pub struct Schema {
     custom: Vec<String>,
     required_all: Vec<String>,
     required_by_kind: BTreeMap<Kind, Vec<String>>,
+    /// Fields read without a type of their own: the taxonomies' names beyond the built-in
+    /// ones (a site's `[taxonomies] 专题 = "专题"`).
+    untyped: Vec<String>,
 }
 
 /// A policy's status (效力), the built-in values of the `status` field. A site may declare
@@ -257,6 +260,7 @@ impl Schema {
             custom: Vec::new(),
             required_all: vec!["title".into()],
             required_by_kind: BTreeMap::new(),
+            untyped: Vec::new(),
         };
         let statuses = Enum(Status::ALL.iter().map(|s| s.label().to_string()).collect());
         let builtin: [(&str, FieldType, &str, bool); 22] = [
@@ -316,6 +320,26 @@ impl Schema {
             .extend(fields);
     }
 
+    /// Declares a field the site reads without a type of its own (a taxonomy's name).
+    pub fn declare_untyped(&mut self, name: String) {
+        if !self.fields.contains_key(&name) && !self.untyped.contains(&name) {
+            self.untyped.push(name);
+        }
+    }
+
+    /// Whether some part of the site reads the field `name`.
+    pub fn is_known(&self, name: &str) -> bool {
+        self.fields.contains_key(name) || self.untyped.iter().any(|n| n == name)
+    }
+
+    /// Every field the site reads, with its Chinese label where it has one.
+    pub fn known_names(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.fields
+            .iter()
+            .map(|(name, spec)| (name.as_str(), Some(spec.label.as_str())))
+            .chain(self.untyped.iter().map(|name| (name.as_str(), None)))
+    }
+
     pub fn field(&self, name: &str) -> Option<&FieldSpec> {
         self.fields.get(name)
     }
@@ -360,7 +384,7 @@ impl Schema {
 fn loose(value: &serde_json::Value) -> Option<FieldValue> {
     use serde_json::Value as J;
     match value {
-        J::String(s) => Some(FieldValue::Text(s.clone())),
+        J::String(s) => Some(FieldValue::Text(without_controls(s))),
         J::Number(n) => Some(FieldValue::Text(n.to_string())),
         J::Bool(b) => Some(FieldValue::Bool(*b)),
         J::Array(items) => items
@@ -372,9 +396,18 @@ fn loose(value: &serde_json::Value) -> Option<FieldValue> {
     }
 }
 
+/// `text` without control characters other than line breaks and tabs. YAML escapes
+/// (`"\u0000"`, `"\u000b"`) put them in a title or summary, and from there they went raw
+/// into `<title>`, `<meta name="description">` and every list showing the page.
+fn without_controls(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
+        .collect()
+}
+
 fn scalar_text(value: &serde_json::Value) -> Option<String> {
     match value {
-        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::String(s) => Some(without_controls(s)),
         serde_json::Value::Number(n) => Some(n.to_string()),
         _ => None,
     }

@@ -171,14 +171,17 @@ impl Output {
             return Err(refused);
         }
         let had_previous = self.target.exists();
-        if had_previous {
-            fs::rename(&self.target, &old)
-                .map_err(|e| io_error(&self.target, "替换旧的输出目录", e))?;
+        if had_previous && let Err(e) = fs::rename(&self.target, &old) {
+            // Nothing was swapped: the staging folder would otherwise stay behind until the
+            // next run.
+            let _ = remove_tree(&self.staging);
+            return Err(io_error(&self.target, "替换旧的输出目录", e));
         }
         if let Err(e) = fs::rename(&self.staging, &self.target) {
             if had_previous {
                 let _ = fs::rename(&old, &self.target);
             }
+            let _ = remove_tree(&self.staging);
             return Err(io_error(&self.target, "写入输出目录", e));
         }
         if had_previous && let Err(e) = remove_tree(&old) {
@@ -334,8 +337,9 @@ fn is_ours(folder: &Path) -> bool {
 }
 
 /// Refuses an output location a build must not replace: a symlink (replacing it with a
-/// folder would lose the link, and writing through it would write elsewhere), a file, or a
-/// folder that holds files and no marker (someone else's documents).
+/// folder would lose the link, and writing through it would write elsewhere), a file, a file
+/// system's root ([`is_volume_root`]), or a folder that holds files and no marker (someone
+/// else's documents).
 fn check_replaceable(target: &Path) -> Result<(), Diagnostic> {
     let Ok(metadata) = fs::symlink_metadata(target) else {
         return Ok(());
@@ -354,6 +358,14 @@ fn check_replaceable(target: &Path) -> Result<(), Diagnostic> {
             "输出位置已有一个同名文件，构建不会覆盖它。请换一个 --output 目录，或先自行移走这个文件".to_string(),
         );
     }
+    if is_volume_root(target) {
+        let example = target.join("培训资料");
+        return refuse(format!(
+            "输出目录是一个磁盘、分区或U盘的根目录（挂载点）：构建要把整个输出目录换成新的，而根目录无法被替换。\
+             请在其中新建一个文件夹作为输出，例如 --output {}",
+            example.display()
+        ));
+    }
     if !is_ours(target) {
         return refuse(format!(
             "输出目录已存在且不是书院生成的站点（没有 {MARKER} 标记），为避免误删其中的文件，构建已停止。\
@@ -361,6 +373,26 @@ fn check_replaceable(target: &Path) -> Result<(), Diagnostic> {
         ));
     }
     Ok(())
+}
+
+/// Whether `folder` is the root of a file system: `/` or `E:\\` (no parent), or on Unix a
+/// mount point such as a USB stick's `/media/u盘` (on another device than its parent). The
+/// swap renames the output folder, and a file system's root cannot be renamed.
+fn is_volume_root(folder: &Path) -> bool {
+    let Ok(folder) = fs::canonicalize(folder) else {
+        return false;
+    };
+    let Some(parent) = folder.parent() else {
+        return true;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(inner), Ok(outer)) = (fs::metadata(&folder), fs::metadata(parent)) {
+            return inner.dev() != outer.dev();
+        }
+    }
+    false
 }
 
 /// Deletes `folder` if it is ours ([`is_ours`]); a missing folder is fine, anything else is
@@ -437,6 +469,8 @@ pub fn canonical(path: &Path) -> PathBuf {
 /// the other folders the output must never be, so that `lock` (which takes its lock file in
 /// it) depends on `write` and not the other way round.
 pub const STATE_DIR: &str = ".shuyuan";
+/// The output folder when `--output` names none, in the site root.
+pub const DEFAULT_OUTPUT: &str = "public";
 const SCRATCH_DIR: &str = "tmp";
 
 /// The folder for the scratch of runs on the site at `root`.

@@ -13,6 +13,8 @@ pub struct Explained {
     pub message: String,
     pub line: usize,
     pub column: usize,
+    /// The YAML is well formed but no set of fields: a list or a bare text (`- 标题`).
+    pub not_fields: bool,
 }
 
 /// Explains the error the YAML library gave for `yaml`.
@@ -27,12 +29,14 @@ pub fn explain(yaml: &str, error: &serde_saphyr::Error) -> Explained {
             message: format!("{}（YAML 解析库原文：{original}）", unclosed(bracket)),
             line: at_line,
             column: at_column,
+            not_fields: false,
         };
     }
     Explained {
         message: format!("{}（YAML 解析库原文：{original}）", in_chinese(&original)),
         line,
         column,
+        not_fields: original.contains("expected mapping"),
     }
 }
 
@@ -265,5 +269,7 @@ mod tests {
             found.message.starts_with("前置元数据应是一行一个"),
             "{found:?}"
         );
+        assert!(found.not_fields);
+        assert!(!explained("title: 甲\nsummary: \"abc\n").not_fields);
     }
 }

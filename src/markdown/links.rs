@@ -110,6 +110,8 @@ pub(super) fn link_prefix(body: &str) -> String {
 
 pub(super) fn split_fragment(url: &str) -> (&str, Option<String>) {
     match url.split_once('#') {
+        // `a.md#` is the top of that page, as `#` is the top of this one: no anchor to check.
+        Some((path, "")) => (path, None),
         Some((path, fragment)) => (path, Some(percent_decode(fragment))),
         None => (url, None),
     }

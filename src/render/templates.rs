@@ -65,13 +65,32 @@ pub fn load_templates(
             }
         }
     }
-    for required in TEMPLATES {
-        if !sources.iter().any(|(n, _, _)| n == required) {
+    let missing: Vec<&str> = TEMPLATES
+        .into_iter()
+        .filter(|required| !sources.iter().any(|(n, _, _)| n == required))
+        .collect();
+    match files.template_dirs.get(1) {
+        // An empty theme folder, or one whose templates folder is misnamed: one error for
+        // the folder, not one per template.
+        Some(theme_templates) if missing.len() == TEMPLATES.len() => {
             diagnostics.push(Diagnostic::error(
                 Code::TemplateSyntax,
-                shown(root, &files.template_path(required)),
-                format!("主题缺少模板 {required}"),
+                shown(root, theme_templates),
+                format!(
+                    "主题没有模板：这个文件夹不存在或是空的，{} 个模板（base.html、page.html 等）一个也找不到。\
+                     请放入完整的主题；用默认主题时，也可以删去整个主题文件夹，改用程序内置的一份",
+                    TEMPLATES.len()
+                ),
             ));
+        }
+        _ => {
+            for required in missing {
+                diagnostics.push(Diagnostic::error(
+                    Code::TemplateSyntax,
+                    shown(root, &files.template_path(required)),
+                    format!("主题缺少模板 {required}"),
+                ));
+            }
         }
     }
     for (_, text, path) in &sources {

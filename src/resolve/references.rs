@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostics};
 use crate::model::Page;
-use crate::schema::FieldType;
+use crate::schema::{FieldType, Kind};
 
 /// `cites`, `superseded_by` and any site-declared `ref`/`refs` field must name real pages.
 pub(super) fn resolve_references(
@@ -25,6 +25,11 @@ pub(super) fn resolve_references(
             .filter(|(_, spec)| matches!(spec.ty, FieldType::Ref | FieldType::Refs))
             .map(|(name, _)| name.to_string()),
     );
+    // A policy says “已被《X》修订”: X must be a policy too, not a case or a guide.
+    let kinds: Vec<(Option<Kind>, String)> = pages
+        .iter()
+        .map(|page| (page.kind, page.title.clone()))
+        .collect();
     let mut cited_by: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
     let mut supersedes: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
     for (i, page) in pages.iter_mut().enumerate() {
@@ -48,6 +53,21 @@ pub(super) fn resolve_references(
                     "cites" if !page.cites.contains(&target) => {
                         page.cites.push(target);
                         cited_by[target].push(i);
+                    }
+                    "superseded_by"
+                        if page.kind == Some(Kind::Policy)
+                            && kinds[target].0 != Some(Kind::Policy) =>
+                    {
+                        let (kind, title) = &kinds[target];
+                        let what = kind.map_or("没有类型（kind）的页面", Kind::label);
+                        diagnostics.push(page.doc.error_at(
+                            &config.root,
+                            field,
+                            Code::MissingRef,
+                            format!(
+                                "字段 `superseded_by` 应指向替代本文件的另一份政策，而 `{slug}`（《{title}》）是{what}；页面上会显示“已被《{title}》修订/替代”。请填写新政策的 slug"
+                            ),
+                        ));
                     }
                     "superseded_by" => {
                         page.superseded_by = Some(target);

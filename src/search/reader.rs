@@ -78,6 +78,9 @@ fn call_arguments(path: &Path, call: &str) -> Result<serde_json::Value, SearchEr
     let text = std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             SearchError::NoIndex(path.to_path_buf())
+        } else if e.kind() == std::io::ErrorKind::InvalidData {
+            // Not UTF-8: no file the build writes, so a damaged one, not a read failure.
+            SearchError::Corrupt(format!("{} 不是文本文件", path.display()))
         } else {
             SearchError::Io {
                 path: path.to_path_buf(),
@@ -85,7 +88,7 @@ fn call_arguments(path: &Path, call: &str) -> Result<serde_json::Value, SearchEr
             }
         }
     })?;
-    let corrupt = || SearchError::Corrupt(format!("{} 不是{call}文件", path.display()));
+    let corrupt = || SearchError::Corrupt(format!("{} 不是书院写的 {call} 文件", path.display()));
     let args = text
         .trim_end()
         .strip_prefix(&format!("window.__shuyuan.{call}("))

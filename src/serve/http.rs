@@ -184,6 +184,7 @@ pub struct Server {
 pub fn bind(addr: SocketAddr) -> Result<Server, ServeError> {
     let bind_error = |e: io::Error| ServeError::Bind {
         addr,
+        kind: e.kind(),
         reason: e.to_string(),
     };
     let listener = TcpListener::bind(addr).map_err(bind_error)?;

@@ -62,6 +62,8 @@ pub enum ServeError {
     },
     Bind {
         addr: SocketAddr,
+        /// What went wrong, for the advice: a busy port, an address this machine lacks …
+        kind: std::io::ErrorKind,
         reason: String,
     },
     BuildFolder(io::Error),
@@ -78,11 +80,19 @@ impl fmt::Display for ServeError {
             ServeError::Root { root, source } => {
                 write!(f, "找不到站点目录 {}：{source}", root.display())
             }
-            ServeError::Bind { addr, reason } => {
-                write!(
-                    f,
-                    "无法在 {addr} 上启动预览（{reason}）。端口可能已被占用，可以用 --port 换一个端口"
-                )
+            ServeError::Bind { addr, kind, reason } => {
+                let advice = match kind {
+                    std::io::ErrorKind::AddrNotAvailable => format!(
+                        "这台电脑没有地址 {}：--bind 只能用本机的地址，例如 127.0.0.1（只允许本机访问）或 0.0.0.0（局域网内都能访问）",
+                        addr.ip()
+                    ),
+                    std::io::ErrorKind::PermissionDenied => format!(
+                        "端口 {} 需要管理员权限：请用 1024 以上的端口，例如 --port 1111",
+                        addr.port()
+                    ),
+                    _ => "端口可能已被占用，可以用 --port 换一个端口".to_string(),
+                };
+                write!(f, "无法在 {addr} 上启动预览（{reason}）。{advice}")
             }
             ServeError::BuildFolder(e) => write!(f, "无法创建预览用的临时目录：{e}"),
             ServeError::Thread(e) => write!(f, "无法启动预览所需的线程：{e}"),

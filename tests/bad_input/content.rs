@@ -113,8 +113,15 @@ pub const CASES: &[Case] = &[
         "front matter that is a list, not fields",
         |s| page(s, "list-front", "---\n- 标题\n- 日期\n---\n"),
         &["build"],
-        "front-matter-syntax",
+        "front-matter-not-mapping",
         "content/cases/list-front.md:2:1",
+    ),
+    Case::new(
+        "front matter that is one line of text, not fields",
+        |s| page(s, "text-front", "---\n社区议事会的做法\n---\n\n正文。\n"),
+        &["check"],
+        "front-matter-not-mapping",
+        "content/cases/text-front.md:2:1",
     ),
     Case::new(
         "a full-width colon after a key",
@@ -205,6 +212,13 @@ pub const CASES: &[Case] = &[
         &["build"],
         "superseded-loop",
         "content/cases/jia.md:5:16",
+    ),
+    Case::new(
+        "a policy replaced by a case, which would read “已被《甲案例》修订”",
+        |s| policy(s, "anli", "superseded_by: a"),
+        &["build"],
+        "missing-ref",
+        "content/cases/anli.md:5:16",
     ),
     Case::new(
         "a policy replaced by a page that does not exist",

@@ -35,6 +35,22 @@ pub const CASES: &[Case] = &[
         "content/cases/bad.md:3:10",
     ),
     Case::new(
+        "an old address in capitals needs the theme's stylesheet as a folder on Windows",
+        |s| bad_page(s, "aliases: [STATIC/style.css]"),
+        &["build"],
+        "duplicate-output",
+        "content/cases/bad.md:3:10",
+    ),
+    Case::new(
+        "an attachment folder in capitals inside the search index's folder",
+        |s| {
+            s.write("content/Search/meta.js", "window.x = 1;\n");
+        },
+        &["build"],
+        "duplicate-output",
+        "content/Search/meta.js",
+    ),
+    Case::new(
         "an old address replaces the theme's script file",
         |s| bad_page(s, "aliases: [static/theme.js]"),
         &["build"],

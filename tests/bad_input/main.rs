@@ -7,11 +7,15 @@
 //! The cases are grouped by what goes wrong: `escapes` (a file replacing another producer's,
 //! paths leading out of the site), `ownership` (what a build or pack may replace), `names`
 //! (names that break on Windows), `content` (bodies, front matter, links and settings an
-//! editor gets wrong). `still_builds` holds the other side: what must keep building.
+//! editor gets wrong), and `commands` (the place a command works on: an output at a file
+//! system's root, a damaged search index, a theme without templates, an address to serve on
+//! that the machine lacks). `still_builds` holds the other side: what must keep building,
+//! warnings and all.
 
 #[path = "../common/mod.rs"]
 mod common;
 
+mod commands;
 mod content;
 mod escapes;
 mod harness;

@@ -9,11 +9,18 @@ fn tags_that_name_devices_or_climb_get_safe_files_inside_their_folder() {
     let site = good_site();
     bad_page(
         &site,
-        "date: 2024-03-01\ntags: [CON, aux, \"../../../逃出\", .hidden, 'x.']",
+        "date: 2024-03-01\ntags: [CON, aux, \"../../../逃出\", .hidden, 'x.', Con.txt]",
     );
     site.build_ok();
     let tags = site.out().join("tags");
-    for file in ["CON_.html", "aux_.html", "-hidden.html", "x-.html"] {
+    // Windows reads a device name before the first dot: `Con.txt_.html` would still be `CON`.
+    for file in [
+        "CON_.html",
+        "aux_.html",
+        "-hidden.html",
+        "x-.html",
+        "Con_.txt.html",
+    ] {
         assert!(tags.join(file).is_file(), "tags/{file}");
     }
     let mut names: Vec<String> = std::fs::read_dir(&tags)
@@ -116,6 +123,8 @@ fn a_pack_named_after_a_device_or_a_long_title_still_unzips_on_windows() {
     for (title, folder) in [
         ("CON", "CON_".to_string()),
         (".aux.", "aux_".to_string()),
+        // Windows reads the device before the first dot: `Con.培训_` would still be `CON`.
+        ("Con.培训", "Con_.培训".to_string()),
         (&*"长".repeat(100), "长".repeat(74)),
     ] {
         let site = good_site();
@@ -138,4 +147,152 @@ fn a_pack_named_after_a_device_or_a_long_title_still_unzips_on_windows() {
             "{title}: one top folder {folder}/"
         );
     }
+}
+
+/// A field no part of the site reads used to vanish without a word, so `titel:` cost a page
+/// its title and `Tags:` its tags. Each is a warning at its name, with the field meant where
+/// one is close; the page still builds (a folder of Markdown from elsewhere may carry fields
+/// of its own). A taxonomy `site.toml` adds is a field the site reads.
+#[test]
+fn unknown_fields_build_with_a_warning_at_their_name() {
+    let site = good_site();
+    site.write(
+        "site.toml",
+        "title = \"坏输入\"\n[taxonomies]\ntags = \"标签\"\n\"专题\" = \"专题\"\n",
+    );
+    bad_page(
+        &site,
+        "Tags: [甲]\n\u{3000}tags: [乙]\ntitel: 错拼的标题\n专题: [议事]\nauthor: 某人",
+    );
+    let out = site.build_ok();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warned: Vec<(String, String)> = crate::common::diagnostics(&out)
+        .into_iter()
+        .filter(|d| d.code == "unknown-field")
+        .map(|d| (d.location, d.message))
+        .collect();
+    let expected = [
+        ("content/cases/bad.md:3:1", "是不是想写 `tags`"),
+        ("content/cases/bad.md:4:1", "是不是想写 `tags`"),
+        ("content/cases/bad.md:5:1", "是不是想写 `title`"),
+        (
+            "content/cases/bad.md:7:1",
+            "没有在 site.toml 的 [schema.fields] 中声明",
+        ),
+    ];
+    assert_eq!(warned.len(), expected.len(), "{stderr}");
+    for ((location, message), (want_at, want_text)) in warned.iter().zip(expected) {
+        assert_eq!(location, want_at, "{stderr}");
+        assert!(message.contains(want_text), "{message}");
+    }
+    assert!(
+        stderr.contains("警告[unknown-field]"),
+        "a warning, not an error"
+    );
+    assert!(
+        site.out().join("专题/议事.html").is_file(),
+        "the declared taxonomy is read"
+    );
+}
+
+/// `[甲](a.md#)` and `[[a#]]` are the top of that page, as `[回到顶部](#)` is the top of this
+/// one: no broken anchor.
+#[test]
+fn a_link_to_the_top_of_another_page_is_no_broken_anchor() {
+    let site = good_site();
+    site.write(
+        "content/guides/top.md",
+        "---\ntitle: 顶部\n---\n\n见[甲案例](../cases/a.md#)和[[a#]]。\n",
+    );
+    site.build_ok();
+    let html = site.read("guides/top.html");
+    assert_eq!(
+        html.matches("href=\"../cases/a.html\"").count(),
+        2,
+        "{html}"
+    );
+}
+
+/// Chinese input methods type `、` between items and `【】` for brackets: YAML reads one tag
+/// where the editor meant two. Like the full-width comma, each is a warning at the mark;
+/// a quoted item keeps its `、` without a word.
+#[test]
+fn enumeration_commas_and_full_width_brackets_in_a_list_are_warned_at_the_mark() {
+    let site = good_site();
+    bad_page(
+        &site,
+        "tags: [议事会、停车管理]\ntopics: 【老旧小区, 加装电梯】\naudience: [\"书记、主任\"]",
+    );
+    let out = site.build_ok();
+    let warned: Vec<(String, String)> = crate::common::diagnostics(&out)
+        .into_iter()
+        .filter(|d| d.code == "full-width-comma")
+        .map(|d| (d.location, d.message))
+        .collect();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(warned.len(), 2, "{stderr}");
+    assert_eq!(warned[0].0, "content/cases/bad.md:3:11");
+    assert!(warned[0].1.contains("顿号"), "{stderr}");
+    assert!(warned[0].1.contains("[议事会, 停车管理]"), "{stderr}");
+    assert_eq!(warned[1].0, "content/cases/bad.md:4:9");
+    assert!(warned[1].1.contains("全角方括号"), "{stderr}");
+    assert!(warned[1].1.contains("[老旧小区, 加装电梯]"), "{stderr}");
+}
+
+/// YAML escapes put control characters in a title or summary (`"\u0000"`, `"\u000b"`, as
+/// text pasted from elsewhere may hold): they went raw into `<title>`, `<meta
+/// name="description">` and every list showing the page, as a NUL in the body once did.
+#[test]
+fn control_characters_in_front_matter_never_reach_the_output() {
+    let site = good_site();
+    site.write(
+        "content/cases/kong.md",
+        "---\ntitle: \"控\\u0000制\\u0007字符\"\nsummary: \"摘\\u0000要\\u000b文字\"\ndate: 2024-05-01\ntags: [\"网\\u0000格\"]\n---\n\n正文。\n",
+    );
+    site.build_ok();
+    let page = site.read("cases/kong.html");
+    assert!(page.contains("<title>控制字符 - 坏输入</title>"), "{page}");
+    assert!(
+        page.contains("<meta name=\"description\" content=\"摘要文字\">"),
+        "{page}"
+    );
+    for entry in walkdir::WalkDir::new(site.out()) {
+        let path = entry.unwrap().into_path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        assert!(
+            !text.contains(|c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\r')),
+            "a control character in {}",
+            path.display()
+        );
+    }
+}
+
+/// `new` promises a page: `new case cases/tongzhi.2024` wrote `content/cases/tongzhi.2024`,
+/// an attachment published front matter and all, and `new case cases/` wrote
+/// `content/cases.md` beside the folder meant.
+#[test]
+fn new_writes_a_page_whatever_the_name_ends_with_and_refuses_a_folder() {
+    let site = good_site();
+    for (path, written) in [
+        ("cases/tongzhi.2024", "content/cases/tongzhi.2024.md"),
+        ("cases/biao.txt", "content/cases/biao.txt.md"),
+        ("cases/Daxie.MD", "content/cases/Daxie.MD"),
+    ] {
+        let out = site.run(&["new", "case", path, "--title", "新页"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{path}: {stderr}");
+        assert!(site.root().join(written).is_file(), "{path} → {written}");
+    }
+    assert!(!site.root().join("content/cases/tongzhi.2024").exists());
+    site.build_ok();
+    assert!(site.out().join("cases/tongzhi.2024.html").is_file());
+    assert!(site.out().join("cases/biao.txt.html").is_file());
+
+    let out = site.run(&["new", "case", "guides/"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("文件夹"), "{stderr}");
+    assert!(!site.root().join("content/guides.md").exists());
 }
