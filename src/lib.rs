@@ -11,7 +11,6 @@ pub mod compact;
 pub mod config;
 pub mod density;
 pub mod diagnostics;
-pub mod field_names;
 pub mod glossary;
 pub mod handout;
 pub mod html;

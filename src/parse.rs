@@ -5,6 +5,8 @@
 //! text (a region called NO must not become `false`). Every value keeps its position, so
 //! a type error points at `path:line:col` in the original file.
 
+mod field_names;
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -223,7 +225,7 @@ fn parse_one(
             }
             continue;
         }
-        problems.extend(crate::field_names::unknown_field(
+        problems.extend(field_names::unknown_field(
             schema,
             &name,
             &shown_path,

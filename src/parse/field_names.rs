@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
+use super::Position;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::parse::Position;
 use crate::schema::Schema;
 
 /// The warning for the field `name` of a page or section, which `schema` does not know, or
