@@ -161,7 +161,8 @@ def make_site(corpus_dir, binary):
     site = os.path.join(BENCH, "out", "search-eval-" + os.path.basename(os.path.abspath(corpus_dir)))
     os.makedirs(site, exist_ok=True)
     with open(os.path.join(site, "site.toml"), "w", encoding="utf-8") as f:
-        f.write('title = "检索评测"\n\n[search]\nenabled = true\n')
+        # content/ is a symlink to the corpus, outside the site folder: allowed explicitly.
+        f.write('title = "检索评测"\n\n[search]\nenabled = true\n\n[content]\nallow_symlinks_outside = true\n')
     content = os.path.join(site, "content")
     if os.path.lexists(content):
         os.remove(content)
