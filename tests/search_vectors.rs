@@ -25,14 +25,14 @@ const VECTORS: &str = "tests/vectors/ranking.json";
 /// only absorbs printing.
 const TOLERANCE: f64 = 1e-9;
 
-/// The first ten results as the search page shows them: pages holding every term verbatim in
+/// The first `limit` results (ten unless the case says) as the search page shows them: pages holding every term verbatim in
 /// the text their fragments give (`src/search/fragments.rs`) first, each linking to its best
 /// section.
-fn shown(index: &StaticIndex, query: &str) -> serde_json::Value {
+fn shown(index: &StaticIndex, query: &str, limit: usize) -> serde_json::Value {
     let found = index
         .search(&SearchQuery {
             text: query.to_string(),
-            limit: 10,
+            limit,
             ..SearchQuery::default()
         })
         .unwrap();
@@ -95,14 +95,15 @@ fn the_rust_ranking_matches_the_vectors() {
     let mut checked = 0;
     for case in vectors["queries"].as_array_mut().unwrap() {
         let query = case["q"].as_str().unwrap().to_string();
+        let limit = case["limit"].as_u64().map_or(10, |l| l as usize);
         let got = top_ten(&index, &query);
         if update {
             case["top"] = got;
-            case["shown"] = shown(&index, &query);
+            case["shown"] = shown(&index, &query, limit);
             continue;
         }
         assert_eq!(
-            shown(&index, &query),
+            shown(&index, &query, limit),
             case["shown"],
             "{query}: results shown"
         );

@@ -57,6 +57,8 @@ struct Expanded {
     ranked: Vec<Ranked>,
     /// The quoted query found nothing, so these are the results without its quotes.
     relaxed: bool,
+    /// A term is loose (a typed sentence, which no page holds verbatim).
+    loose: bool,
 }
 
 /// The static index of one output folder.
@@ -266,6 +268,7 @@ impl StaticIndex {
                 alternatives: Vec::new(),
                 ranked: Vec::new(),
                 relaxed: false,
+                loose: false,
             });
         }
         let alternatives = query::expand(&terms, &self.meta.syn);
@@ -279,6 +282,7 @@ impl StaticIndex {
                 None => KeyInfo::Light(posting_count(value.as_bytes())),
             },
         };
+        let loose = plan.loose.iter().any(|&l| l);
         let plan = rank::settle(&plan, &info);
         let keys = plan_keys(&plan);
         let postings = self.postings(&keys, &values)?;
@@ -288,18 +292,23 @@ impl StaticIndex {
             alternatives,
             ranked,
             relaxed: false,
+            loose,
         })
     }
 
     /// Runs a query with its filters; at most `query.limit` (at least 1) hits, in the order
-    /// the search page shows them: ranked, and among those shown, pages holding every term
-    /// verbatim first.
+    /// the search page shows them (`pickShown` in `search.js`): of the shortest start of the
+    /// ranked list holding `limit` pages that hold every term verbatim, looking at most twice
+    /// `limit` deep (`limit` when a term is loose: no page holds a typed sentence), the
+    /// holders first, each group in rank order. A page holding a keyword's bigrams apart then
+    /// never pushes one holding the keyword out of view.
     pub fn search(&self, query: &SearchQuery) -> Result<Found, SearchError> {
         let Expanded {
             terms,
             alternatives,
             ranked,
             relaxed,
+            loose,
         } = self.rank_expanded(&query.text)?;
         // Snippets mark what a synonym found too; "holds every term" stays literal.
         let marked: Vec<Term> = terms
@@ -320,19 +329,26 @@ impl StaticIndex {
         } else {
             ranked
         };
-        let shown = &filtered[..filtered.len().min(query.limit.max(1))];
-        let mut hits = Vec::with_capacity(shown.len());
-        for r in shown {
+        let limit = query.limit.max(1);
+        let deepest = filtered.len().min(if loose { limit } else { 2 * limit });
+        let mut hits = Vec::with_capacity(deepest);
+        let mut held = 0;
+        for (looked, r) in filtered[..deepest].iter().enumerate() {
+            if looked >= limit && held == limit {
+                break;
+            }
             let mut fragment = self.fragment(r.page)?;
             let head = std::mem::take(&mut fragment.s);
-            let (pieces, held) = pieces_read(&terms, &fragment.t, head, fragment.c, |j| {
+            let (pieces, holds) = pieces_read(&terms, &fragment.t, head, fragment.c, |j| {
                 self.continuation(r.page, j)
             })?;
             fragment.s = pieces;
-            hits.push((held, r, fragment));
+            held += usize::from(holds);
+            hits.push((holds, r, fragment));
         }
         // Stable: the rank order stays within each group.
         hits.sort_by_key(|(exact, _, _)| !exact);
+        hits.truncate(limit);
         Ok(Found {
             hits: hits
                 .into_iter()

@@ -79,9 +79,10 @@ function topTen(q) {
   });
 }
 
-// As search.js's NS.search(q, 10): the first ten, pages whose fragments (with the continuation
-// files the terms read) hold every term verbatim first, each linking to its best section.
-function shown(q) {
+// As search.js's NS.search(q, n) (pickShown): of the shortest start of the ranking holding n
+// pages whose fragments (with the continuation files the terms read) hold every term verbatim,
+// at most 2n deep (n with a loose term), the holders first, each linking to its best section.
+function shown(q, n) {
   let ts = core.parseQuery(q);
   let results = ranked(ts);
   if (!results.length && ts.some(function (t) { return t.quoted; })) {
@@ -92,13 +93,18 @@ function shown(q) {
   const marked = ts.concat.apply(ts, alts.map(function (as) {
     return as.map(function (a) { return Object.assign({}, a, { quoted: true }); });
   }));
-  const read = results.slice(0, 10).map(function (r) {
+  const loose = ts.length > 0 && core.plan(ts, alts).loose.some(Boolean);
+  const deepest = Math.min(results.length, loose ? n : 2 * n), read = [];
+  let held = 0;
+  for (const r of results.slice(0, deepest)) {
+    if (read.length >= n && held === n) break;
     const p = call(path.join(build, indexFile("p", r.id, "")))[2];
     const got = core.piecesRead(ts, p, function (j) { return call(path.join(build, indexFile("p", r.id, "-" + j)))[3]; });
     const section = got.s[core.bestSection(marked, got.s).index];
-    return { url: p.u + (section && section[0] ? "#" + section[0] : ""), exact: got.held };
-  });
-  return read.filter(function (x) { return x.exact; }).concat(read.filter(function (x) { return !x.exact; }));
+    read.push({ url: p.u + (section && section[0] ? "#" + section[0] : ""), exact: got.held });
+    if (got.held) held++;
+  }
+  return read.filter(function (x) { return x.exact; }).concat(read.filter(function (x) { return !x.exact; })).slice(0, n);
 }
 
 const tokenizer = JSON.parse(fs.readFileSync(path.join(vectors, "tokenizer.json"), "utf8"));
@@ -123,7 +129,7 @@ for (const v of ranking.queries) {
     return r.url === want.url && r.held === want.held && Math.abs(r.score - want.score) <= TOLERANCE;
   });
   if (!same) failures.push("rank " + JSON.stringify(v.q) + ": " + JSON.stringify(got) + ", vectors say " + JSON.stringify(v.top));
-  const seen = shown(v.q), key = function (x) { return x.url + (x.exact ? " (verbatim)" : ""); };
+  const seen = shown(v.q, v.limit || 10), key = function (x) { return x.url + (x.exact ? " (verbatim)" : ""); };
   if (seen.map(key).join("\n") !== v.shown.map(key).join("\n")) {
     failures.push("shown " + JSON.stringify(v.q) + ": " + JSON.stringify(seen) + ", vectors say " + JSON.stringify(v.shown));
   }

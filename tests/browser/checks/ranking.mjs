@@ -30,9 +30,9 @@ export default [
       }, vectors.queries.map((c) => c.q));
       const shown = await page.evaluate(async (queries) => {
         const out = [];
-        for (const q of queries) out.push((await window.__shuyuan.search(q, 10)).map((x) => x.url));
+        for (const [q, n] of queries) out.push((await window.__shuyuan.search(q, n)).map((x) => x.url));
         return out;
-      }, vectors.queries.map((c) => c.q));
+      }, vectors.queries.map((c) => [c.q, c.limit || 10]));
       let compared = 0;
       vectors.queries.forEach((c, i) => {
         const g = got[i];

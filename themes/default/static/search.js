@@ -245,17 +245,36 @@
       return needShards(allKeys(planned)).then(function () {
         var settled = C.settle(planned, shardValue);
         return needHeavy(allKeys(settled)).then(function () {
-          return { terms: ts, marked: marked, results: C.rank(ts, settled, lookup, state.meta.docs, seriesOfPages()) };
+          return {
+            terms: ts, marked: marked, loose: planned.loose.some(Boolean),
+            results: C.rank(ts, settled, lookup, state.meta.docs, seriesOfPages())
+          };
         });
       });
     });
   }
 
-  // Among results whose fragments are loaded, those holding every term verbatim go first.
-  function exactFirst(ts, list) {
-    var yes = [], no = [];
-    list.forEach(function (r) { (pageRead(r.id, ts).held ? yes : no).push(r); });
-    return yes.concat(no);
+  // The `n` results to show of the ranked `list` (src/search/reader.rs, StaticIndex::search):
+  // of its shortest start holding `n` pages that hold every term verbatim, looking at most
+  // 2n deep (n for a query with a loose term, which no page holds verbatim), the holders
+  // first, each group in rank order. A page holding a keyword's bigrams apart then never
+  // pushes one holding the keyword out of view. Fragments load only for the pages looked at.
+  function pickShown(res, list, n) {
+    var deepest = Math.min(list.length, res.loose ? n : 2 * n), looked = Math.min(n, list.length);
+    function step() {
+      return needPages(list.slice(0, looked).map(function (r) { return r.id; }), res.terms).then(function () {
+        var held = list.slice(0, looked).filter(function (r) { return pageRead(r.id, res.terms).held; }).length;
+        var more = Math.min(n - held, deepest - looked);
+        if (more > 0) {
+          looked += more;
+          return step();
+        }
+        var yes = [], no = [];
+        list.slice(0, looked).forEach(function (r) { (pageRead(r.id, res.terms).held ? yes : no).push(r); });
+        return yes.concat(no).slice(0, n);
+      });
+    }
+    return step();
   }
 
   // Each policy status with its badge class, as the page names them (base.html's meta tag).
@@ -305,9 +324,8 @@
   // Test hook: resolves to the described results of a query (first `limit`, default 10).
   NS.search = function (q, limit) {
     return query(q).then(function (res) {
-      var shown = res.results.slice(0, limit || 10);
-      return needPages(shown.map(function (r) { return r.id; }), res.terms).then(function () {
-        return exactFirst(res.terms, shown).map(function (r) { return describe(r, res, q); });
+      return pickShown(res, res.results, limit || 10).then(function (shown) {
+        return shown.map(function (r) { return describe(r, res, q); });
       });
     });
   };
@@ -406,14 +424,13 @@
       var q = input.value, mine = ++seq;
       if (!trim(q)) { close(); return; }
       query(q).then(function (res) {
-        var shown = res.results.slice(0, DROPDOWN_RESULTS);
-        return needPages(shown.map(function (r) { return r.id; }), res.terms).then(function () {
+        return pickShown(res, res.results, DROPDOWN_RESULTS).then(function (shown) {
           if (mine !== seq) return;
           if (!shown.length) {
             show("<div class=\"sy-dd-empty\">没有找到" + esc(quoted(q)) + "的结果</div>");
             return;
           }
-          var html = (res.relaxed ? "<div class=\"sy-dd-empty\">" + RELAXED_NOTE + "</div>" : "") + exactFirst(res.terms, shown).map(function (r, i) {
+          var html = (res.relaxed ? "<div class=\"sy-dd-empty\">" + RELAXED_NOTE + "</div>" : "") + shown.map(function (r, i) {
             var x = describe(r, res, q);
             return "<a class=\"sy-dd-item\" role=\"option\" aria-selected=\"false\" id=\"sy-dd-" + i + "\" href=\"" + esc(x.href) + "\">" +
               "<span class=\"sy-dd-title\">" + x.titleHtml + "</span>" +
@@ -629,14 +646,18 @@
     }
 
     function render() {
-      var mine = ++seq, F = state.facets, list = F ? ordered(F, ranked.results) : ranked.results, page = list.slice(0, shown);
+      var mine = ++seq, F = state.facets, list = F ? ordered(F, ranked.results) : ranked.results;
       if (F) renderFacets(F, ranked.results, list.length);
       else renderFacetsOffer();
-      needPages(page.map(function (r) { return r.id; }), ranked.terms).then(function () {
+      // Sorted by date, the order is the reader's: no verbatim holders first.
+      var picked = s.sort ? needPages(list.slice(0, shown).map(function (r) { return r.id; }), ranked.terms).then(function () {
+        return list.slice(0, shown);
+      }) : pickShown(ranked, list, shown);
+      picked.then(function (page) {
         if (mine !== seq) return;
         summaryEl.textContent = summary(list.length);
         resultsEl.innerHTML = "<ol class=\"sy-result-list\">" +
-          (s.sort ? page : exactFirst(ranked.terms, page)).map(function (r) {
+          page.map(function (r) {
             var x = describe(r, ranked, s.q);
             return "<li class=\"sy-result\"><a class=\"sy-result-title\" href=\"" + esc(x.href) + "\">" + x.titleHtml + "</a>" +
               "<div class=\"sy-hit-meta\">" + metaHtml(x) + (x.section ? "<span class=\"sy-hit-section\">" + esc(x.section) + "</span>" : "") + "</div>" +
