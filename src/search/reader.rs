@@ -301,7 +301,8 @@ impl StaticIndex {
     /// ranked list holding `limit` pages that hold every term verbatim, looking at most twice
     /// `limit` deep (`limit` when a term is loose: no page holds a typed sentence), the
     /// holders first, each group in rank order. A page holding a keyword's bigrams apart then
-    /// never pushes one holding the keyword out of view.
+    /// never pushes one holding the keyword out of view. Past the first `limit`, a page is
+    /// judged on its fragment alone (no continuation files), which keeps looking deeper cheap.
     pub fn search(&self, query: &SearchQuery) -> Result<Found, SearchError> {
         let Expanded {
             terms,
@@ -339,7 +340,9 @@ impl StaticIndex {
             }
             let mut fragment = self.fragment(r.page)?;
             let head = std::mem::take(&mut fragment.s);
-            let (pieces, holds) = pieces_read(&terms, &fragment.t, head, fragment.c, |j| {
+            // Past the first `limit`, a page is judged on its fragment alone.
+            let more = if looked < limit { fragment.c } else { 0 };
+            let (pieces, holds) = pieces_read(&terms, &fragment.t, head, more, |j| {
                 self.continuation(r.page, j)
             })?;
             fragment.s = pieces;

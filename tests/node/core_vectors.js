@@ -99,7 +99,8 @@ function shown(q, n) {
   for (const r of results.slice(0, deepest)) {
     if (read.length >= n && held === n) break;
     const p = call(path.join(build, indexFile("p", r.id, "")))[2];
-    const got = core.piecesRead(ts, p, function (j) { return call(path.join(build, indexFile("p", r.id, "-" + j)))[3]; });
+    const most = read.length < n ? undefined : 0; // past the first n: the fragment alone
+    const got = core.piecesRead(ts, p, function (j) { return call(path.join(build, indexFile("p", r.id, "-" + j)))[3]; }, most);
     const section = got.s[core.bestSection(marked, got.s).index];
     read.push({ url: p.u + (section && section[0] ? "#" + section[0] : ""), exact: got.held });
     if (got.held) held++;

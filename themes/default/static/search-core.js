@@ -613,9 +613,9 @@
   // sections read hold every term verbatim (the index has no positions, so a page holding all
   // of a term's keys may still lack the term itself), or all of them. A section cut between
   // two files is read whole again: its pieces share its anchor, which no other section has.
-  // `more(j)` gives file j's pieces once loaded. {s: sections, held, wants: the file to load
-  // next, or 0}.
-  function piecesRead(ts, p, more) {
+  // `more(j)` gives file j's pieces once loaded; `most`, when given, caps the continuation files
+  // read. {s: sections, held, wants: the file to load next, or 0}.
+  function piecesRead(ts, p, more, most) {
     var sections = (p.s || []).slice(), read = 0;
     for (;;) {
       var texts = [normalize(p.t)];
@@ -623,7 +623,7 @@
       var held = ts.every(function (t) {
         return texts.some(function (x) { return x.indexOf(t.text) >= 0; });
       });
-      if (held || read === (p.c || 0)) return { s: sections, held: held, wants: 0 };
+      if (held || read === Math.min(p.c || 0, most === undefined ? Infinity : most)) return { s: sections, held: held, wants: 0 };
       read++;
       var next = more(read);
       if (!next) return { s: sections, held: false, wants: read };

@@ -151,25 +151,26 @@
 
   // The fragments of pages `ids`, each with the continuation files the terms `ts` read
   // (src/search/fragments.rs: in turn, until the text read holds every term verbatim).
-  function needPages(ids, ts) {
+  // `most`, when given, caps the continuation files read.
+  function needPages(ids, ts, most) {
     return Promise.all(ids.map(function (id) {
       return need(indexFile("p", id, ""), function () { return !!state.pages[id]; }).then(function () {
-        return readMore(id, ts || []);
+        return readMore(id, ts || [], most);
       });
     }));
   }
 
-  function readMore(id, ts) {
-    var wants = pageRead(id, ts).wants;
+  function readMore(id, ts, most) {
+    var wants = pageRead(id, ts, most).wants;
     if (!wants) return null;
     return need(indexFile("p", id, "-" + wants), function () { return (id + "-" + wants) in state.more; }).then(function () {
-      return readMore(id, ts);
+      return readMore(id, ts, most);
     });
   }
 
   // A page's fragment with the pieces the terms `ts` read: {s, held, wants}.
-  function pageRead(id, ts) {
-    return piecesRead(ts, state.pages[id], function (j) { return state.more[id + "-" + j]; });
+  function pageRead(id, ts, most) {
+    return piecesRead(ts, state.pages[id], function (j) { return state.more[id + "-" + j]; }, most);
   }
 
   function needFacets() {
@@ -258,19 +259,25 @@
   // of its shortest start holding `n` pages that hold every term verbatim, looking at most
   // 2n deep (n for a query with a loose term, which no page holds verbatim), the holders
   // first, each group in rank order. A page holding a keyword's bigrams apart then never
-  // pushes one holding the keyword out of view. Fragments load only for the pages looked at.
+  // pushes one holding the keyword out of view. Past the first n, a page is judged on its
+  // fragment alone (no continuation files), which keeps the look deeper cheap.
   function pickShown(res, list, n) {
     var deepest = Math.min(list.length, res.loose ? n : 2 * n), looked = Math.min(n, list.length);
+    var holds = function (r, i) { return pageRead(r.id, res.terms, i < n ? undefined : 0).held; };
     function step() {
-      return needPages(list.slice(0, looked).map(function (r) { return r.id; }), res.terms).then(function () {
-        var held = list.slice(0, looked).filter(function (r) { return pageRead(r.id, res.terms).held; }).length;
+      var first = list.slice(0, Math.min(looked, n)), past = list.slice(n, looked);
+      return Promise.all([
+        needPages(first.map(function (r) { return r.id; }), res.terms),
+        needPages(past.map(function (r) { return r.id; }), res.terms, 0)
+      ]).then(function () {
+        var held = list.slice(0, looked).filter(holds).length;
         var more = Math.min(n - held, deepest - looked);
         if (more > 0) {
           looked += more;
           return step();
         }
         var yes = [], no = [];
-        list.slice(0, looked).forEach(function (r) { (pageRead(r.id, res.terms).held ? yes : no).push(r); });
+        list.slice(0, looked).forEach(function (r, i) { (holds(r, i) ? yes : no).push(r); });
         return yes.concat(no).slice(0, n);
       });
     }
