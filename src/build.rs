@@ -11,11 +11,11 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::markdown::{LinkTarget, Rendered};
-use crate::parse::{Document, Role};
+use crate::source::markdown::{LinkTarget, Rendered};
+use crate::source::parse::{Document, Role};
 use crate::resolve::{ResolveInput, Site};
 use crate::search::SearchDoc;
-use crate::theme::ThemeFiles;
+use crate::source::theme::ThemeFiles;
 use crate::training::Training;
 use crate::write::Output;
 
@@ -146,30 +146,30 @@ fn run(
     }
 
     progress("读取内容");
-    let mut loaded = crate::load::load(
+    let mut loaded = crate::source::load::load(
         &options.root,
         &config.content_dir(),
         config.allow_symlinks_outside,
         &mut diagnostics,
     );
-    let synonyms = crate::synonyms::take(&mut loaded.markdown)
-        .map(|file| crate::synonyms::parse(&file, &mut diagnostics))
+    let synonyms = crate::source::synonyms::take(&mut loaded.markdown)
+        .map(|file| crate::source::synonyms::parse(&file, &mut diagnostics))
         .unwrap_or_default();
     let training_sources = crate::training::take_sources(&mut loaded.markdown);
     progress("解析前置元数据");
-    let documents = crate::parse::parse_all(
+    let documents = crate::source::parse::parse_all(
         &options.root,
         loaded.markdown,
         &config.schema,
         &mut diagnostics,
     );
     progress("渲染 Markdown");
-    let markdown_options = crate::markdown::options(config.allow_html);
+    let markdown_options = crate::source::markdown::options(config.allow_html);
     let release = keep == Keep::Report;
     let (documents, hashes): (Vec<_>, Vec<u64>) = documents
         .into_par_iter()
         .map(|mut doc| {
-            let rendered = crate::markdown::render(doc.body(), &doc.rel, &markdown_options);
+            let rendered = crate::source::markdown::render(doc.body(), &doc.rel, &markdown_options);
             let hash = source_hash(&doc);
             if release {
                 // A quarter of a large site's memory, needed again only to quote a line in a
@@ -419,7 +419,7 @@ fn write_compact_theme_files(dir: &Path, output: &Output) -> Result<usize, Diagn
         }
         let rel = format!(
             "static/{}",
-            crate::load::relative_slash_path(dir, entry.path())
+            crate::source::load::relative_slash_path(dir, entry.path())
         );
         if output.staging().join(&rel).exists() {
             continue;
@@ -500,7 +500,7 @@ fn build_id(source_hashes: impl Iterator<Item = u64>) -> String {
     format!("{:08x}", hash as u32)
 }
 
-fn source_hash(doc: &crate::parse::Document) -> u64 {
+fn source_hash(doc: &crate::source::parse::Document) -> u64 {
     let hash = crate::search::fnv64(crate::search::FNV64_START, doc.rel.as_bytes());
     crate::search::fnv64(hash, doc.source.as_bytes())
 }

@@ -19,7 +19,7 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::html::{Token, escape, tokens};
-use crate::parse::{FrontMatter, Position};
+use crate::source::parse::{FrontMatter, Position};
 use crate::schema::{FieldSpec, FieldType, FieldValue, Schema};
 
 /// The glossary file, relative to `content/`.
@@ -94,7 +94,7 @@ pub fn parse(
     source: &str,
     diagnostics: &mut Diagnostics,
 ) -> Option<(GlossarySource, usize)> {
-    let top: FrontMatter<Fields> = match crate::parse::front_matter(shown_path, source) {
+    let top: FrontMatter<Fields> = match crate::source::parse::front_matter(shown_path, source) {
         Ok(fm) => fm,
         Err(d) => {
             diagnostics.push(d);
@@ -130,7 +130,7 @@ pub fn parse(
             ),
         }
     }
-    let mut list: FrontMatter<TermList> = crate::parse::front_matter(shown_path, source).ok()?;
+    let mut list: FrontMatter<TermList> = crate::source::parse::front_matter(shown_path, source).ok()?;
     let mut terms = Vec::new();
     let mut see = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
@@ -283,7 +283,7 @@ impl GlossarySource {
         terms.sort_by_cached_key(|t| sort_key(&t.term));
         let mut used: HashSet<String> = HashSet::new();
         for term in &mut terms {
-            let base = crate::markdown::slugify(&term.term);
+            let base = crate::source::markdown::slugify(&term.term);
             let mut id = base.clone();
             let mut n = 1;
             while !used.insert(id.clone()) {

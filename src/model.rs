@@ -9,9 +9,9 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::config::Config;
-use crate::load::Asset;
-use crate::markdown::{TextSection, TocEntry};
-use crate::parse::Document;
+use crate::source::load::Asset;
+use crate::source::markdown::{TextSection, TocEntry};
+use crate::source::parse::Document;
 use crate::schema::{Date, Kind};
 
 #[derive(Debug)]
@@ -124,7 +124,7 @@ pub struct Site {
     pub extra_html: Vec<String>,
     /// Where links to those files lead: file relative to `content/` → output URL.
     pub extra_links: HashMap<String, String>,
-    /// The search synonyms of `content/_synonyms.md` (see [`crate::synonyms`]).
+    /// The search synonyms of `content/_synonyms.md` (see [`crate::source::synonyms`]).
     pub synonyms: Vec<Vec<String>>,
 }
 

@@ -228,7 +228,7 @@ fn write_entries(site: &Path, to: &Path, folder: &str, build: &BuildReport) -> i
     let mut files = 0;
     for entry in walkdir::WalkDir::new(site).sort_by_file_name().min_depth(1) {
         let entry = entry.map_err(io::Error::other)?;
-        let rel = crate::load::relative_slash_path(site, entry.path());
+        let rel = crate::source::load::relative_slash_path(site, entry.path());
         if rel.split('/').any(|part| part.starts_with('.')) {
             continue;
         }

@@ -20,7 +20,7 @@ use serde_saphyr::Spanned;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Page;
 use crate::names::file_safe;
-use crate::parse::{FrontMatter, Position};
+use crate::source::parse::{FrontMatter, Position};
 use crate::schema::{FieldValue, Schema};
 
 /// The folder of path files, relative to `content/`; also their output folder.
@@ -105,7 +105,7 @@ pub fn parse(
     include_drafts: bool,
     diagnostics: &mut Diagnostics,
 ) -> Option<(PathSource, usize)> {
-    let top: FrontMatter<Fields> = match crate::parse::front_matter(shown_path, source) {
+    let top: FrontMatter<Fields> = match crate::source::parse::front_matter(shown_path, source) {
         Ok(fm) => fm,
         Err(d) => {
             diagnostics.push(d);
@@ -195,7 +195,7 @@ pub fn parse(
             .at(source, 1, 1),
         );
     }
-    let mut list: FrontMatter<StepList> = crate::parse::front_matter(shown_path, source).ok()?;
+    let mut list: FrontMatter<StepList> = crate::source::parse::front_matter(shown_path, source).ok()?;
     let steps = list.value.steps.take().unwrap_or_default();
     if steps.is_empty() {
         diagnostics.push(
@@ -272,7 +272,7 @@ pub fn parse_index(
     source: &str,
     diagnostics: &mut Diagnostics,
 ) -> Option<(Option<String>, usize)> {
-    let fm: FrontMatter<Fields> = match crate::parse::front_matter(shown_path, source) {
+    let fm: FrontMatter<Fields> = match crate::source::parse::front_matter(shown_path, source) {
         Ok(fm) => fm,
         Err(d) => {
             diagnostics.push(d);

@@ -26,7 +26,7 @@ pub use jobs::{
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Site;
-use crate::theme::ThemeFiles;
+use crate::source::theme::ThemeFiles;
 use crate::training::Training;
 
 /// What the build writes at the output's root for every site, whatever its content, as
@@ -101,7 +101,7 @@ pub fn static_files(theme: &ThemeFiles) -> Vec<(String, PathBuf)> {
             }
             let rel = format!(
                 "static/{}",
-                crate::load::relative_slash_path(dir, entry.path())
+                crate::source::load::relative_slash_path(dir, entry.path())
             );
             if seen.insert(rel.clone()) {
                 files.push((rel, entry.path().to_path_buf()));
@@ -153,12 +153,12 @@ pub fn check(site: &Site, training: &Training, theme: &ThemeFiles, diagnostics: 
 
 /// A symlink in the theme's or the site's template and static folders, or such a folder
 /// that is itself a symlink, leading out of the site folder is an error, as in `content/`
-/// ([`crate::load::load`]): its target would be published or rendered.
+/// ([`crate::source::load::load`]): its target would be published or rendered.
 fn check_theme_symlinks(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnostics) {
     let canonical_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     for dir in theme.template_dirs.iter().chain(&theme.static_dirs) {
-        if let Some(target) = crate::load::leads_outside(dir, &canonical_root) {
-            diagnostics.push(crate::load::symlink_outside(root, dir, &target));
+        if let Some(target) = crate::source::load::leads_outside(dir, &canonical_root) {
+            diagnostics.push(crate::source::load::symlink_outside(root, dir, &target));
             continue;
         }
         let entries = walkdir::WalkDir::new(dir)
@@ -168,8 +168,8 @@ fn check_theme_symlinks(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagn
             .into_iter()
             .flatten();
         for entry in entries.filter(|e| e.path_is_symlink()) {
-            if let Some(target) = crate::load::leads_outside(entry.path(), &canonical_root) {
-                diagnostics.push(crate::load::symlink_outside(root, entry.path(), &target));
+            if let Some(target) = crate::source::load::leads_outside(entry.path(), &canonical_root) {
+                diagnostics.push(crate::source::load::symlink_outside(root, entry.path(), &target));
             }
         }
     }

@@ -2,7 +2,7 @@
 //! to the [`Output`] sink as soon as it is rendered, so a large site is never held in
 //! memory as HTML all at once.
 //!
-//! Templates come from the theme (see [`crate::theme`]), overridden file by file by the
+//! Templates come from the theme (see [`crate::source::theme`]), overridden file by file by the
 //! site's own `templates/`. What is the same for every page (site, navigation, taxonomies) goes
 //! into Tera's global context once; per page only `root`, `current_url` and the page's own
 //! data are built. Every URL in a context is root-relative; templates prefix `root`, which

@@ -14,11 +14,11 @@ use rayon::prelude::*;
 
 use crate::diagnostics::Diagnostics;
 use crate::glossary::{Glossary, GlossarySource, Matcher};
-use crate::load::SourceFile;
-use crate::markdown::Rendered;
+use crate::source::load::SourceFile;
+use crate::source::markdown::Rendered;
 use crate::model::{Page, Section, Site};
 use crate::names::file_safe;
-use crate::parse::Document;
+use crate::source::parse::Document;
 use crate::paths::{PageLookup, PathSource, Paths};
 use crate::schema::{Date, Status};
 
@@ -93,9 +93,9 @@ pub fn parse(
     let body = |file: SourceFile, url: String, body_start: usize, diagnostics: &mut Diagnostics| {
         let shown_path = shown(&file);
         let doc = Document::data_file(file.rel, shown_path, file.text, body_start);
-        diagnostics.extend(crate::parse::nesting_problem(&doc));
-        diagnostics.extend(crate::parse::density_problem(&doc));
-        let rendered = crate::markdown::render(doc.body(), &doc.rel, options);
+        diagnostics.extend(crate::source::parse::nesting_problem(&doc));
+        diagnostics.extend(crate::source::parse::density_problem(&doc));
+        let rendered = crate::source::markdown::render(doc.body(), &doc.rel, options);
         (url, doc, rendered)
     };
     for file in sources.paths {

@@ -143,7 +143,7 @@ impl Output {
             {
                 continue;
             }
-            let rel = crate::load::relative_slash_path(dir, entry.path());
+            let rel = crate::source::load::relative_slash_path(dir, entry.path());
             let rel = format!("{rel_base}/{rel}");
             if !self.staging.join(&rel).exists() {
                 self.copy(entry.path(), &rel)?;

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use libfuzzer_sys::fuzz_target;
 use shuyuan::config::Config;
 use shuyuan::diagnostics::Diagnostics;
-use shuyuan::load::SourceFile;
-use shuyuan::markdown::{options, render};
+use shuyuan::source::load::SourceFile;
+use shuyuan::source::markdown::{options, render};
 use shuyuan::resolve::{ResolveInput, resolve};
 use shuyuan::schema::Schema;
 
@@ -32,7 +32,7 @@ fuzz_target!(|text: &str| {
         text: text.to_string(),
     });
     let schema = Schema::builtin();
-    let documents = shuyuan::parse::parse_all(root, files.into(), &schema, &mut diagnostics);
+    let documents = shuyuan::source::parse::parse_all(root, files.into(), &schema, &mut diagnostics);
     let markdown = options(false);
     let documents = documents
         .into_iter()

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::build::BodyLinks;
-use crate::markdown::{LinkTarget, Rendered};
+use crate::source::markdown::{LinkTarget, Rendered};
 use crate::resolve::Page;
 
 /// How a body names the page it links to.
@@ -100,7 +100,7 @@ mod tests {
     use super::*;
 
     fn rendered(markdown: &str) -> Rendered {
-        crate::markdown::render(markdown, "cases/a.md", &crate::markdown::options(false))
+        crate::source::markdown::render(markdown, "cases/a.md", &crate::source::markdown::options(false))
     }
 
     #[test]

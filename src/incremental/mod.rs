@@ -32,8 +32,8 @@ use links::Links;
 
 use crate::build::{BuildOptions, Retained};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::markdown::Rendered;
-use crate::parse::Document;
+use crate::source::markdown::Rendered;
+use crate::source::parse::Document;
 use crate::resolve::Site;
 use crate::search::SearchDoc;
 use crate::training::Training;
@@ -168,16 +168,16 @@ impl Session {
             {
                 return None;
             }
-            let rel = crate::load::relative_slash_path(&content, &path);
+            let rel = crate::source::load::relative_slash_path(&content, &path);
             // The build skips hidden files and folders.
             if rel.split('/').any(|part| part.starts_with('.'))
                 || crate::training::is_training_file(&rel)
-                || rel == crate::synonyms::FILE
+                || rel == crate::source::synonyms::FILE
             {
                 return None;
             }
             let exists = match std::fs::metadata(&path) {
-                Ok(meta) if meta.len() > crate::load::MAX_MARKDOWN_BYTES => return None,
+                Ok(meta) if meta.len() > crate::source::load::MAX_MARKDOWN_BYTES => return None,
                 Ok(meta) => meta.is_file(),
                 Err(_) => false,
             };
@@ -206,7 +206,7 @@ impl Session {
         let mut read = |rel: String, path: PathBuf| {
             let text = match std::fs::read(&path)
                 .map_err(|e| e.to_string())
-                .and_then(|b| crate::load::decode(&b))
+                .and_then(|b| crate::source::load::decode(&b))
             {
                 Ok(text) => text,
                 Err(message) => {
@@ -218,15 +218,15 @@ impl Session {
                     return None;
                 }
             };
-            let file = crate::load::SourceFile { rel, path, text };
-            let doc = crate::parse::parse_all(
+            let file = crate::source::load::SourceFile { rel, path, text };
+            let doc = crate::source::parse::parse_all(
                 &self.options.root,
                 vec![file],
                 &self.site.config.schema,
                 &mut diagnostics,
             )
             .pop()?;
-            let rendered = crate::markdown::render(doc.body(), &doc.rel, &self.markdown);
+            let rendered = crate::source::markdown::render(doc.body(), &doc.rel, &self.markdown);
             Some((doc, rendered))
         };
         let mut changes = Changes {

@@ -25,8 +25,8 @@ use std::path::Path;
 use super::links::LinkKey;
 use super::{Changes, Session, fingerprint};
 use crate::diagnostics::Diagnostics;
-use crate::markdown::Rendered;
-use crate::parse::{Document, Role};
+use crate::source::markdown::Rendered;
+use crate::source::parse::{Document, Role};
 use crate::render::What;
 use crate::resolve::{Page, Site};
 
@@ -130,7 +130,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     // Their summaries and search text may show the changed titles too.
     for rel in linking {
         let page = &session.site.pages[session.page_index(&rel)?];
-        let rendered = crate::markdown::render(page.doc.body(), &page.doc.rel, &session.markdown);
+        let rendered = crate::source::markdown::render(page.doc.body(), &page.doc.rel, &session.markdown);
         changed_rels.push(rel.clone());
         bodies.push((rel, rendered));
     }
@@ -153,7 +153,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     } else {
         training.reconnect(site, None);
     }
-    let theme = crate::theme::ThemeFiles::for_site(&site.config.root, &site.config);
+    let theme = crate::source::theme::ThemeFiles::for_site(&site.config.root, &site.config);
     crate::plan::check(site, training, &theme, &mut diagnostics);
     if diagnostics.has_errors() || !same_term_urls(&term_urls_before, site) {
         return None;

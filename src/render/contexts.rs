@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::training_pages::{self, Membership};
-use crate::markdown::TocEntry;
+use crate::source::markdown::TocEntry;
 use crate::model::{Page, Section, Site, encode_path};
 use crate::plan::{DEFAULT_PER_PAGE, What, list_slice, per_page};
 use crate::plan::{section_handout_url, section_page_url};

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::theme::ThemeFiles;
+use crate::source::theme::ThemeFiles;
 
 /// The templates every theme has.
 const TEMPLATES: [&str; 13] = [
@@ -51,7 +51,7 @@ pub fn load_templates(
             if path.extension().is_none_or(|e| e != "html" && e != "xml") {
                 continue;
             }
-            let name = crate::load::relative_slash_path(dir, path);
+            let name = crate::source::load::relative_slash_path(dir, path);
             match std::fs::read_to_string(path) {
                 Ok(text) => {
                     sources.retain(|(n, _, _)| n != &name);

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::diagnostics::{Code, Diagnostics};
 use crate::model::Page;
-use crate::parse::{Document, Role};
+use crate::source::parse::{Document, Role};
 
 pub(super) fn output_path(doc: &Document, slug_override: Option<&str>) -> String {
     let rel = &doc.rel;

@@ -9,9 +9,9 @@ use std::path::Path;
 
 use super::sections::section_index_files;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::markdown::{LinkTarget, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection};
+use crate::source::markdown::{LinkTarget, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection};
 use crate::model::{Page, Section, Site, encode_path, root_prefix};
-use crate::parse::Document;
+use crate::source::parse::Document;
 
 impl Page {
     /// Takes in the body's plain text once its links are filled in ([`Filled::titles`]):

@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::config::Config;
-use crate::markdown::Rendered;
+use crate::source::markdown::Rendered;
 use crate::model::{Page, Section, SortBy};
-use crate::parse::{Document, Role};
+use crate::source::parse::{Document, Role};
 use crate::schema::Kind;
 
 pub(super) fn page_dir(doc: &Document) -> String {

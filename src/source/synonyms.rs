@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::load::SourceFile;
+use crate::source::load::SourceFile;
 use crate::search::tokenizer::{CharClass, classify, normalize};
 
 /// The synonyms file, relative to `content/`.

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde_saphyr::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::load::SourceFile;
+use crate::source::load::SourceFile;
 use crate::schema::{FieldError, FieldValue, Kind, Schema};
 
 /// What a Markdown file is for.
@@ -414,7 +414,7 @@ fn yaml_error(
     yaml_line: usize,
     error: &serde_saphyr::Error,
 ) -> Diagnostic {
-    let explained = crate::yaml_errors::explain(yaml, error);
+    let explained = crate::source::yaml_errors::explain(yaml, error);
     let code = if explained.not_fields {
         Code::FrontMatterNotMapping
     } else {
@@ -542,14 +542,14 @@ pub fn front_matter<T: serde::de::DeserializeOwned + Default>(
 
 /// The diagnostic for a document whose body nests too deep, placed in the file.
 pub fn nesting_problem(doc: &Document) -> Option<Diagnostic> {
-    let found = crate::nesting::too_deep(doc.body())?;
+    let found = crate::source::nesting::too_deep(doc.body())?;
     Some(
         Diagnostic::error(
             Code::NestingTooDeep,
             &doc.shown_path,
             format!(
                 "引用（`>`）或列表嵌套超过 {} 层，无法排版；请减少嵌套层数，正文里的 `>` 或 `-` 如果不是引用或列表，请在前面加 `\\`",
-                crate::nesting::MAX_DEPTH
+                crate::source::nesting::MAX_DEPTH
             ),
         )
         .at(
@@ -561,16 +561,16 @@ pub fn nesting_problem(doc: &Document) -> Option<Diagnostic> {
 }
 
 /// The diagnostic for a document whose body holds too many Markdown marks to build in
-/// bounded memory ([`crate::density`]), placed at the mark past the limit.
+/// bounded memory ([`crate::source::density`]), placed at the mark past the limit.
 pub fn density_problem(doc: &Document) -> Option<Diagnostic> {
-    let found = crate::density::too_dense(doc.body())?;
+    let found = crate::source::density::too_dense(doc.body())?;
     Some(
         Diagnostic::error(
             Code::MarkupTooDense,
             &doc.shown_path,
             format!(
                 "这一页的 Markdown 标记太多：到这里，行数与 * _ [ ] < > | # - . / 等标记符号合计已超过 {} 万个，生成网页会占用过多内存。请把这一页拆分成几页",
-                crate::density::MAX_MARKS / 10_000
+                crate::source::density::MAX_MARKS / 10_000
             ),
         )
         .at(

@@ -120,12 +120,12 @@ pub fn options(allow_html: bool) -> Options<'static> {
 
 /// Renders one body. `rel` is the file's path relative to `content/`, used to resolve
 /// relative links.
-/// A body that nests too deep (see [`crate::nesting`]) or holds too many marks (see
-/// [`crate::density`]) renders as nothing: parsing it could overflow the stack or take
+/// A body that nests too deep (see [`crate::source::nesting`]) or holds too many marks (see
+/// [`crate::source::density`]) renders as nothing: parsing it could overflow the stack or take
 /// gigabytes, and the parse stage has already reported it as an error.
 pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
     let body =
-        if crate::nesting::too_deep(body).is_some() || crate::density::too_dense(body).is_some() {
+        if crate::source::nesting::too_deep(body).is_some() || crate::source::density::too_dense(body).is_some() {
             ""
         } else {
             body

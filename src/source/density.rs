@@ -4,7 +4,7 @@
 //! comrak keeps a tree node (about 130 bytes, often with a string of its own) for every
 //! line, emphasis run, bracket, link, footnote reference and table cell, and the HTML they
 //! make is copied into the page, its handout and the search index. 8 MB of `*a* `, `# a`
-//! lines, bare `www.a.cn` addresses or `[^1]` (the largest page [`crate::load`] reads) took
+//! lines, bare `www.a.cn` addresses or `[^1]` (the largest page [`crate::source::load`] reads) took
 //! 0.8–3.2 GB and up to 15 s to build. The cost follows the marks, not the bytes: 8 MB of
 //! plain Chinese text takes about 200 MB. So a page may hold at most [`MAX_MARKS`] lines
 //! and ASCII mark characters together, counted in one pass. A footnote's `^` counts twice:
