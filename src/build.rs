@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::markdown::{LinkTarget, Rendered};
 use crate::source::parse::{Document, Role};
-use crate::resolve::{ResolveInput, Site};
+use crate::model::resolve::{ResolveInput, Site};
 use crate::search::SearchDoc;
 use crate::source::theme::ThemeFiles;
 use crate::training::Training;
@@ -199,7 +199,7 @@ fn run(
         BodyLinks::default()
     };
     progress("解析链接与引用");
-    let mut site = crate::resolve::resolve(
+    let mut site = crate::model::resolve::resolve(
         config,
         ResolveInput {
             documents,

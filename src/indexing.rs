@@ -11,7 +11,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::resolve::{Page, Site};
+use crate::model::resolve::{Page, Site};
 use crate::search::{SearchDoc, SearchSection};
 
 /// The page as the search index sees it: plain text cut at headings, plus its facets.

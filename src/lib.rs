@@ -24,7 +24,6 @@ pub mod paths;
 pub mod plan;
 pub mod related;
 pub mod render;
-pub mod resolve;
 pub mod scaffold;
 pub mod schema;
 pub mod search;

@@ -10,7 +10,7 @@ use shuyuan::config::Config;
 use shuyuan::diagnostics::Diagnostics;
 use shuyuan::source::load::SourceFile;
 use shuyuan::source::markdown::{options, render};
-use shuyuan::resolve::{ResolveInput, resolve};
+use shuyuan::model::resolve::{ResolveInput, resolve};
 use shuyuan::schema::Schema;
 
 const TARGET: &str = "---\ntitle: 目标\nslug: mubiao\ntags: [网格]\n---\n## 第一条\n\n## 第一条\n\n正文[[mubiao#第一条-1]]。\n";

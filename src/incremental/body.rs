@@ -25,7 +25,7 @@ pub(super) fn apply(
         })
         .collect();
     let mut diagnostics = Diagnostics::default();
-    let mut filled = crate::resolve::relink(site, &bodies);
+    let mut filled = crate::model::resolve::relink(site, &bodies);
     for body in &mut filled {
         diagnostics.extend(std::mem::take(&mut body.problems));
     }

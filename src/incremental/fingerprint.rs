@@ -15,7 +15,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use rayon::prelude::*;
 
 use crate::render::{DEFAULT_PER_PAGE, Job, What, list_slice};
-use crate::resolve::{Page, Site};
+use crate::model::resolve::{Page, Site};
 use crate::training::{Training, View};
 
 /// What other files show of `page`.

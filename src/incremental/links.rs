@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::build::BodyLinks;
 use crate::source::markdown::{LinkTarget, Rendered};
-use crate::resolve::Page;
+use crate::model::resolve::Page;
 
 /// How a body names the page it links to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -34,7 +34,7 @@ use crate::build::{BuildOptions, Retained};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::markdown::Rendered;
 use crate::source::parse::Document;
-use crate::resolve::Site;
+use crate::model::resolve::Site;
 use crate::search::SearchDoc;
 use crate::training::Training;
 

@@ -28,7 +28,7 @@ use crate::diagnostics::Diagnostics;
 use crate::source::markdown::Rendered;
 use crate::source::parse::{Document, Role};
 use crate::render::What;
-use crate::resolve::{Page, Site};
+use crate::model::resolve::{Page, Site};
 
 /// Applies the changes; returns how many files were written, or `None` when only a full
 /// build can apply them. After `None` the session takes no further edits.
@@ -115,7 +115,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         let rendered = edit.rendered;
         session.links.page_rendered(&rel, &rendered);
         let site = &session.site;
-        let page = crate::resolve::new_page(
+        let page = crate::model::resolve::new_page(
             &site.config,
             &site.sections,
             site.pages[index].section,
@@ -134,7 +134,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         changed_rels.push(rel.clone());
         bodies.push((rel, rendered));
     }
-    crate::resolve::reconnect(&mut session.site, &mut diagnostics);
+    crate::model::resolve::reconnect(&mut session.site, &mut diagnostics);
     let mut rewritten = fill_links(session, bodies, &mut diagnostics)?;
     let changed: Vec<usize> = changed_rels
         .iter()
@@ -266,9 +266,9 @@ fn new_pages(session: &Session, added: Vec<(Document, Rendered)>) -> Option<Vec<
         if doc.role != Role::Page || is_draft(session, &doc) {
             return None;
         }
-        let section = crate::resolve::existing_section(&site.sections, &doc)?;
+        let section = crate::model::resolve::existing_section(&site.sections, &doc)?;
         let mut diagnostics = Diagnostics::default();
-        let page = crate::resolve::new_page(
+        let page = crate::model::resolve::new_page(
             &site.config,
             &site.sections,
             section,
@@ -352,7 +352,7 @@ fn fill_links(
         .zip(&bodies)
         .map(|(&i, (_, rendered))| (site.pages[i].url.as_str(), &site.pages[i].doc, rendered))
         .collect();
-    let filled = crate::resolve::relink(site, &to_fill);
+    let filled = crate::model::resolve::relink(site, &to_fill);
     let mut rewritten = HashSet::new();
     for ((i, filled), (_, rendered)) in indices.into_iter().zip(filled).zip(bodies) {
         diagnostics.extend(filled.problems);

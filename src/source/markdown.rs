@@ -4,7 +4,7 @@
 //!
 //! The parser is comrak with `cjk_friendly_emphasis`: CommonMark's flanking rules leave
 //! `这是**“重点”**内容` and `**《条例》**规定` unbolded, which Chinese editors write all the time.
-//! Internal links are replaced by placeholders here and filled in by [`crate::resolve`],
+//! Internal links are replaced by placeholders here and filled in by [`crate::model::resolve`],
 //! once every page's URL and anchors are known: in the HTML, an `href`/`src` value that is
 //! exactly the body's placeholder prefix and the link's number (a link showing its
 //! target's title is left empty, the title goes after its opening tag); in the plain text,

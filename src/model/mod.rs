@@ -2,9 +2,12 @@
 //! sections and taxonomies, each [`Page`] with its resolved links, references and order —
 //! and how its addresses are written in links ([`encode_path`], [`root_prefix`]).
 //!
-//! Resolve ([`crate::resolve`]) builds it; training, the output plan, render, search and the
-//! preview read it. Pages, sections, taxonomies and terms refer to one another by their
-//! index in the site's lists.
+//! [`resolve`], the stage that knows every page at once, builds it from the parsed and
+//! rendered sources; training, the output plan, render, search and the preview read it.
+//! Pages, sections, taxonomies and terms refer to one another by their index in the site's
+//! lists.
+
+pub mod resolve;
 
 use std::collections::{HashMap, HashSet};
 
@@ -120,7 +123,7 @@ pub struct Site {
     pub assets: Vec<Asset>,
     /// Old output paths that redirect to a page.
     pub aliases: Vec<(String, usize)>,
-    /// The [`crate::resolve::ResolveInput::extra_bodies`], links filled in, in the same order.
+    /// The [`crate::model::resolve::ResolveInput::extra_bodies`], links filled in, in the same order.
     pub extra_html: Vec<String>,
     /// Where links to those files lead: file relative to `content/` → output URL.
     pub extra_links: HashMap<String, String>,
