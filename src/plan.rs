@@ -43,8 +43,8 @@ pub const ROOT_GENERATED: [&str; 9] = [
     "static/",
     "search/",
     CHANGES_URL,
-    crate::glossary::URL,
-    crate::paths::INDEX_URL,
+    crate::training::glossary::URL,
+    crate::training::paths::INDEX_URL,
 ];
 
 /// What writes one output file.

@@ -86,10 +86,10 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
 
     // With the same pages before and after, only the related lists near the edit can change.
     let same_pages = added.is_empty() && removed.is_empty();
-    let mut ties: Vec<crate::related::Ties> = if same_pages {
+    let mut ties: Vec<crate::training::related::Ties> = if same_pages {
         edited
             .iter()
-            .map(|edit| crate::related::ties(&site.pages[edit.index]))
+            .map(|edit| crate::training::related::ties(&site.pages[edit.index]))
             .collect()
     } else {
         Vec::new()
@@ -147,7 +147,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         ties.extend(
             changed
                 .iter()
-                .map(|&i| crate::related::ties(&site.pages[i])),
+                .map(|&i| crate::training::related::ties(&site.pages[i])),
         );
         training.reconnect(site, Some((&changed, &ties)));
     } else {
@@ -276,7 +276,7 @@ fn new_pages(session: &Session, added: Vec<(Document, Rendered)>) -> Option<Vec<
             &rendered,
             &mut diagnostics,
         );
-        let lookup = crate::paths::PageLookup::new(std::slice::from_ref(&page));
+        let lookup = crate::training::paths::PageLookup::new(std::slice::from_ref(&page));
         let named = session
             .training
             .paths

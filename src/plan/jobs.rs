@@ -128,7 +128,7 @@ pub fn training_jobs(site: &Site, training: &Training) -> Vec<Job> {
     let mut jobs = Vec::new();
     if !training.paths.list.is_empty() {
         jobs.push(job(
-            crate::paths::INDEX_URL.to_string(),
+            crate::training::paths::INDEX_URL.to_string(),
             "paths.html",
             View::PathsIndex,
         ));
@@ -150,7 +150,7 @@ pub fn training_jobs(site: &Site, training: &Training) -> Vec<Job> {
     }
     if training.glossary.is_some() {
         jobs.push(job(
-            crate::glossary::URL.to_string(),
+            crate::training::glossary::URL.to_string(),
             "glossary.html",
             View::Glossary,
         ));

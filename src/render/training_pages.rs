@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::contexts::{Contexts, Link, MetaRow, Summary, reading_minutes};
 use crate::model::encode_path;
-use crate::paths::LearningPath;
+use crate::training::paths::LearningPath;
 use crate::plan::{CHANGES_URL, section_handout_url};
 use crate::training::{CHANGES_MAX, Training, View};
 
@@ -190,7 +190,7 @@ fn hours_text(hours: f64) -> String {
 
 pub(super) fn globals(training: &Training) -> Globals<'_> {
     Globals {
-        paths_url: (!training.paths.list.is_empty()).then_some(crate::paths::INDEX_URL),
+        paths_url: (!training.paths.list.is_empty()).then_some(crate::training::paths::INDEX_URL),
         paths_title: &training.paths.title,
         paths: training
             .paths
@@ -204,7 +204,7 @@ pub(super) fn globals(training: &Training) -> Globals<'_> {
                 hours: path.hours.map(hours_text),
             })
             .collect(),
-        glossary_url: training.glossary.as_ref().map(|_| crate::glossary::URL),
+        glossary_url: training.glossary.as_ref().map(|_| crate::training::glossary::URL),
         changes_url: CHANGES_URL,
     }
 }
@@ -253,7 +253,7 @@ impl<'a> Contexts<'a> {
                 "paths",
                 &PathsIndex {
                     title: &training.paths.title,
-                    url: crate::paths::INDEX_URL,
+                    url: crate::training::paths::INDEX_URL,
                     intro_html: &training.paths.intro_html,
                     items: (0..training.paths.list.len())
                         .map(|i| self.path_summary(i))
@@ -285,7 +285,7 @@ impl<'a> Contexts<'a> {
                 context.insert("path", &page);
                 context.insert(
                     "paths_index",
-                    &self.link(&training.paths.title, crate::paths::INDEX_URL),
+                    &self.link(&training.paths.title, crate::training::paths::INDEX_URL),
                 );
             }
             View::PathHandout(i) => {
@@ -358,7 +358,7 @@ impl<'a> Contexts<'a> {
         url: &str,
     ) -> HandoutContents<'a> {
         let site = self.site;
-        let chapters: Vec<Chapter> = crate::handout::chapters(site, pages, url)
+        let chapters: Vec<Chapter> = crate::training::handout::chapters(site, pages, url)
             .into_iter()
             .map(|chapter| {
                 let page = &site.pages[chapter.page];
@@ -413,7 +413,7 @@ impl<'a> Contexts<'a> {
             })
             .collect();
         // Terms come in pinyin order, so each letter's terms are one run.
-        let letter = |term: &GlossaryTerm| crate::glossary::index_letter(term.term);
+        let letter = |term: &GlossaryTerm| crate::training::glossary::index_letter(term.term);
         let groups = terms
             .chunk_by(|a, b| letter(a) == letter(b))
             .map(|run| LetterGroup {
@@ -425,7 +425,7 @@ impl<'a> Contexts<'a> {
             "glossary",
             &GlossaryPage {
                 title: &glossary.title,
-                url: crate::glossary::URL,
+                url: crate::training::glossary::URL,
                 intro_html: &glossary.intro_html,
                 terms: &terms,
                 groups,

@@ -1,25 +1,30 @@
 //! Training aids: the stage between resolve and render that turns the resolved site into
-//! course material — learning paths ([`crate::paths`]), handouts ([`crate::handout`]), the
-//! glossary ([`crate::glossary`]), related pages ([`crate::related`]), the list of recent
-//! changes and the status views of policy sections. It computes data only: the output plan
+//! course material — learning paths ([`paths`]), handouts ([`handout`]), the glossary
+//! ([`glossary`]), related pages ([`related`]), the list of recent changes and the status
+//! views of policy sections. It computes data only: the output plan
 //! ([`crate::plan`]) lists its pages, and render builds what they show.
 //!
 //! It takes the files that are not pages (`content/paths/**` and `content/_glossary.md`)
 //! out of the loaded content before the parse stage, hands their Markdown bodies to resolve
 //! so their links are checked like any page's, and after resolve completes [`Training`].
 
+pub mod glossary;
+pub mod handout;
+pub mod paths;
+pub mod related;
+
 use std::path::Path;
 
 use rayon::prelude::*;
 
 use crate::diagnostics::Diagnostics;
-use crate::glossary::{Glossary, GlossarySource, Matcher};
+use crate::training::glossary::{Glossary, GlossarySource, Matcher};
 use crate::source::load::SourceFile;
 use crate::source::markdown::Rendered;
 use crate::model::{Page, Section, Site};
 use crate::names::file_safe;
 use crate::source::parse::Document;
-use crate::paths::{PageLookup, PathSource, Paths};
+use crate::training::paths::{PageLookup, PathSource, Paths};
 use crate::schema::{Date, Status};
 
 /// How many pages the changes page lists, newest first.
@@ -41,7 +46,7 @@ pub fn take_sources(markdown: &mut Vec<SourceFile>) -> Sources {
     for file in markdown.drain(..) {
         if !is_training_file(&file.rel) {
             pages.push(file);
-        } else if file.rel == crate::glossary::FILE {
+        } else if file.rel == crate::training::glossary::FILE {
             sources.glossary = Some(file);
         } else if file.rel == PATHS_INDEX_REL {
             sources.paths_index = Some(file);
@@ -56,7 +61,7 @@ pub fn take_sources(markdown: &mut Vec<SourceFile>) -> Sources {
 /// Whether a Markdown file (relative to `content/`) is a learning path or the glossary
 /// rather than a page.
 pub fn is_training_file(rel: &str) -> bool {
-    rel == crate::glossary::FILE || rel.starts_with("paths/")
+    rel == crate::training::glossary::FILE || rel.starts_with("paths/")
 }
 
 /// Parsed sources, waiting for the site. Their bodies go to resolve first.
@@ -100,7 +105,7 @@ pub fn parse(
     };
     for file in sources.paths {
         let shown_path = shown(&file);
-        if let Some((path, body_start)) = crate::paths::parse(
+        if let Some((path, body_start)) = crate::training::paths::parse(
             &file.rel,
             &shown_path,
             &file.text,
@@ -115,25 +120,25 @@ pub fn parse(
     }
     if let Some(file) = sources.paths_index
         && let Some((title, body_start)) =
-            crate::paths::parse_index(&shown(&file), &file.text, diagnostics)
+            crate::training::paths::parse_index(&shown(&file), &file.text, diagnostics)
     {
         parsed.index_title = title;
         parsed.has_index = true;
         parsed.bodies.push(body(
             file,
-            crate::paths::INDEX_URL.to_string(),
+            crate::training::paths::INDEX_URL.to_string(),
             body_start,
             diagnostics,
         ));
     }
     if let Some(file) = sources.glossary
         && let Some((glossary, body_start)) =
-            crate::glossary::parse(&shown(&file), &file.text, diagnostics)
+            crate::training::glossary::parse(&shown(&file), &file.text, diagnostics)
     {
         parsed.glossary = Some(glossary);
         parsed.bodies.push(body(
             file,
-            crate::glossary::URL.to_string(),
+            crate::training::glossary::URL.to_string(),
             body_start,
             diagnostics,
         ));
@@ -195,7 +200,7 @@ pub fn assemble(site: &mut Site, parsed: Parsed, diagnostics: &mut Diagnostics) 
     } else {
         String::new()
     };
-    let paths = crate::paths::resolve(
+    let paths = crate::training::paths::resolve(
         path_sources,
         parsed.index_title,
         index_intro,
@@ -216,7 +221,7 @@ pub fn assemble(site: &mut Site, parsed: Parsed, diagnostics: &mut Diagnostics) 
     Training {
         paths,
         glossary,
-        related: crate::related::related(site),
+        related: crate::training::related::related(site),
         statuses: site
             .sections
             .iter()
@@ -304,12 +309,12 @@ impl Training {
     /// site already reconnected: recomputes what follows from front matter and from which
     /// pages there are — related pages, status views and the changes list. Paths and the
     /// glossary find pages by slug and file, which such an edit keeps. `edited` names the
-    /// pages edited in place, with their [`crate::related::Ties`] before and after, when no
+    /// pages edited in place, with their [`crate::training::related::Ties`] before and after, when no
     /// page came or went: then only the related lists they can change are recomputed.
-    pub fn reconnect(&mut self, site: &Site, edited: Option<(&[usize], &[crate::related::Ties])>) {
+    pub fn reconnect(&mut self, site: &Site, edited: Option<(&[usize], &[crate::training::related::Ties])>) {
         match edited {
-            Some((pages, ties)) => crate::related::update(site, &mut self.related, pages, ties),
-            None => self.related = crate::related::related(site),
+            Some((pages, ties)) => crate::training::related::update(site, &mut self.related, pages, ties),
+            None => self.related = crate::training::related::related(site),
         }
         self.statuses = site
             .sections
