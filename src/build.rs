@@ -17,7 +17,7 @@ use crate::model::resolve::{ResolveInput, Site};
 use crate::search::SearchDoc;
 use crate::source::theme::ThemeFiles;
 use crate::training::Training;
-use crate::write::Output;
+use crate::output::write::Output;
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -32,7 +32,7 @@ impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> BuildOptions {
         let root = root.into();
         BuildOptions {
-            output: root.join(crate::write::DEFAULT_OUTPUT),
+            output: root.join(crate::output::write::DEFAULT_OUTPUT),
             root,
             include_drafts: false,
             write: true,
@@ -139,7 +139,7 @@ fn run(
     let mut diagnostics = Diagnostics::default();
     if options.write
         && let Err(d) =
-            crate::write::check_output_location(&options.root, &config.theme_dir(), &options.output)
+            crate::output::write::check_output_location(&options.root, &config.theme_dir(), &options.output)
     {
         diagnostics.push(d);
         return Err(diagnostics);
@@ -213,8 +213,8 @@ fn run(
     progress("整理学习路径、讲义与术语");
     let training = crate::training::assemble(&mut site, training, &mut diagnostics);
     let theme = ThemeFiles::for_site(&options.root, &site.config);
-    crate::plan::check(&site, &training, &theme, &mut diagnostics);
-    let tera = crate::render::load_templates(&options.root, &theme, &mut diagnostics);
+    crate::output::plan::check(&site, &training, &theme, &mut diagnostics);
+    let tera = crate::output::render::load_templates(&options.root, &theme, &mut diagnostics);
     check_static_files(&options.root, &theme, &mut diagnostics);
 
     let Some(mut tera) = tera.filter(|_| !diagnostics.has_errors()) else {
@@ -236,7 +236,7 @@ fn run(
         };
         committed
     } else {
-        crate::render::render_unwritten(&site, &training, &mut tera, &build_id, &mut diagnostics);
+        crate::output::render::render_unwritten(&site, &training, &mut tera, &build_id, &mut diagnostics);
         if diagnostics.has_errors() {
             diagnostics.sort();
             return Err(diagnostics);
@@ -295,7 +295,7 @@ impl Written<'_> {
         let search_enabled = self.site.config.search_enabled;
         let search_docs = if search_enabled {
             progress("生成页面与全文索引");
-            crate::indexing::take_docs(self.site)
+            crate::output::indexing::take_docs(self.site)
         } else {
             progress("生成页面");
             Vec::new()
@@ -315,7 +315,7 @@ impl Written<'_> {
                 if !search_enabled {
                     return 0;
                 }
-                crate::indexing::write_index(
+                crate::output::indexing::write_index(
                     &search_docs,
                     &site.synonyms,
                     output.staging(),
@@ -350,7 +350,7 @@ fn write_site(
     output: &Output,
     diagnostics: &mut Diagnostics,
 ) -> usize {
-    let mut files = crate::render::render_site(site, training, tera, build_id, output, diagnostics);
+    let mut files = crate::output::render::render_site(site, training, tera, build_id, output, diagnostics);
     let mut record = |result: Result<usize, Diagnostic>| match result {
         Ok(n) => files += n,
         Err(d) => diagnostics.push(d),
@@ -359,7 +359,7 @@ fn write_site(
         output
             .write(
                 "sitemap.xml",
-                crate::render::sitemap(site, training).as_bytes(),
+                crate::output::render::sitemap(site, training).as_bytes(),
             )
             .map(|_| 1),
     );
@@ -395,7 +395,7 @@ fn copy_embedded_static(theme: &ThemeFiles, output: &Output) -> Result<usize, Di
         if !output.staging().join(&rel).exists() {
             let compacted = std::str::from_utf8(bytes)
                 .ok()
-                .and_then(|text| crate::compact::compact(name, text));
+                .and_then(|text| crate::output::compact::compact(name, text));
             output.write(&rel, compacted.as_ref().map_or(bytes, |c| c.as_bytes()))?;
             count += 1;
         }
@@ -428,7 +428,7 @@ fn write_compact_theme_files(dir: &Path, output: &Output) -> Result<usize, Diagn
         let Ok(text) = std::fs::read_to_string(entry.path()) else {
             continue;
         };
-        if let Some(compacted) = crate::compact::compact(&name, &text) {
+        if let Some(compacted) = crate::output::compact::compact(&name, &text) {
             output.write(&rel, compacted.as_bytes())?;
             count += 1;
         }
@@ -465,7 +465,7 @@ fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<usize, Dia
         return Ok(0);
     };
     let script = if from_theme {
-        crate::compact::compact(SEARCH_CORE, &script).unwrap_or(script)
+        crate::output::compact::compact(SEARCH_CORE, &script).unwrap_or(script)
     } else {
         script
     };
@@ -485,7 +485,7 @@ fn check_static_files(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnos
                 .extension()
                 .is_some_and(|e| matches!(e.to_str(), Some("css" | "js" | "html" | "svg")));
             if checked && let Ok(text) = std::fs::read_to_string(path) {
-                crate::render::check_no_outside_assets(root, path, &text, diagnostics);
+                crate::output::render::check_no_outside_assets(root, path, &text, diagnostics);
             }
         }
     }

@@ -7,23 +7,17 @@
 //! ARCHITECTURE.md for the tour.
 
 pub mod build;
-pub mod compact;
 pub mod config;
 pub mod diagnostics;
 pub mod html;
 pub mod incremental;
-pub mod indexing;
-pub mod lock;
 pub mod model;
 pub mod names;
-pub mod not_found;
+pub mod output;
 pub mod pack;
-pub mod plan;
-pub mod render;
 pub mod scaffold;
 pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod source;
 pub mod training;
-pub mod write;

@@ -11,7 +11,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use shuyuan::build::{BuildOptions, build};
 use shuyuan::config::{Config, SiteFolder};
 use shuyuan::diagnostics::Diagnostics;
-use shuyuan::lock::SiteLock;
+use shuyuan::output::lock::SiteLock;
 use shuyuan::schema::Kind;
 
 /// glibc's allocator spent over a quarter of a 10,000-page build in malloc and free across
@@ -240,7 +240,7 @@ fn main() -> ExitCode {
             root,
             output,
         } => {
-            let output = output.unwrap_or_else(|| root.join(shuyuan::write::DEFAULT_OUTPUT));
+            let output = output.unwrap_or_else(|| root.join(shuyuan::output::write::DEFAULT_OUTPUT));
             run_search(&output, query, kind, tag, limit, json)
         }
         Command::Init { dir } => match shuyuan::scaffold::init_site(&dir) {
@@ -364,7 +364,7 @@ fn memory_in_use() -> String {
     }
 }
 
-/// Takes the site's lock for `command` (see `shuyuan::lock`) and prints its notes; a folder
+/// Takes the site's lock for `command` (see `shuyuan::output::lock`) and prints its notes; a folder
 /// that is no site (no `site.toml`) gets none, and its build fails on the missing file.
 fn lock_site(root: &Path, command: &str) -> Result<Option<SiteLock>, ExitCode> {
     // A folder that is no site gets no `.shuyuan/` made in it (a mistyped --root).

@@ -53,8 +53,8 @@ pub(super) fn apply(
             cards[index] = fingerprint::card(page);
         }
         session.training.page_edited(&mut session.site, index);
-        let sink = |rel: &str, bytes: &[u8]| crate::write::replace_file(output, rel, bytes);
-        files += crate::render::render_page_and_lists(
+        let sink = |rel: &str, bytes: &[u8]| crate::output::write::replace_file(output, rel, bytes);
+        files += crate::output::render::render_page_and_lists(
             &session.site,
             &session.training,
             &session.tera,
@@ -70,7 +70,7 @@ pub(super) fn apply(
         session.views_stale(index);
         let text = std::mem::take(&mut session.site.pages[index].text);
         if let Some(doc) = session.search_docs.get_mut(index) {
-            *doc = crate::indexing::search_doc(&session.site, &session.site.pages[index], text);
+            *doc = crate::output::indexing::search_doc(&session.site, &session.site.pages[index], text);
         }
     }
     Ok(files)

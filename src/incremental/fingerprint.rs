@@ -14,7 +14,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
-use crate::render::{DEFAULT_PER_PAGE, Job, What, list_slice};
+use crate::output::render::{DEFAULT_PER_PAGE, Job, What, list_slice};
 use crate::model::resolve::{Page, Site};
 use crate::training::{Training, View};
 
@@ -73,7 +73,7 @@ fn fingerprint(site: &Site, training: &Training, cards: &[u64], what: &What) -> 
         // work out, so it is always rendered (see `super::restructure`).
         What::Home | What::Training(_) => {}
         // The 404 page names what the root holds (a new root page or alias adds a name).
-        What::Plain => crate::not_found::top_names(site).hash(&mut h),
+        What::Plain => crate::output::not_found::top_names(site).hash(&mut h),
         What::Section(s, number, total) | What::Status(s, _, number, total) => {
             let section = &site.sections[s];
             let views = &training.statuses[s];
@@ -85,7 +85,7 @@ fn fingerprint(site: &Site, training: &Training, cards: &[u64], what: &What) -> 
                 _ => &section.pages,
             };
             (number, total).hash(&mut h);
-            let per_page = crate::render::per_page(section);
+            let per_page = crate::output::render::per_page(section);
             shown(&mut h, list_slice(items, number, per_page));
             for view in views {
                 (&view.status, view.pages.len()).hash(&mut h);

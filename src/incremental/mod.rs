@@ -263,10 +263,10 @@ impl Session {
     /// last call. A preview calls it after the reload is sent: a section's handout can hold
     /// hundreds of pages, and the page being edited should not wait for it.
     pub fn catch_up(&mut self, output: &Path) -> Result<usize, Diagnostics> {
-        let sink = |rel: &str, bytes: &[u8]| crate::write::replace_file(output, rel, bytes);
+        let sink = |rel: &str, bytes: &[u8]| crate::output::write::replace_file(output, rel, bytes);
         let mut files = 0;
         for index in std::mem::take(&mut self.stale_views) {
-            files += crate::render::render_training_views(
+            files += crate::output::render::render_training_views(
                 &self.site,
                 &self.training,
                 &self.tera,
@@ -307,7 +307,7 @@ impl Session {
             };
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
-                crate::indexing::write_index(&docs, &synonyms, &output, &root, &mut diagnostics);
+                crate::output::indexing::write_index(&docs, &synonyms, &output, &root, &mut diagnostics);
             });
         });
     }

@@ -27,7 +27,7 @@ use super::{Changes, Session, fingerprint};
 use crate::diagnostics::Diagnostics;
 use crate::source::markdown::Rendered;
 use crate::source::parse::{Document, Role};
-use crate::render::What;
+use crate::output::render::What;
 use crate::model::resolve::{Page, Site};
 
 /// Applies the changes; returns how many files were written, or `None` when only a full
@@ -76,7 +76,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         .cards
         .get_or_insert_with(|| fingerprint::cards(&session.site));
     let before = {
-        let jobs = crate::render::jobs(&session.site, &session.training);
+        let jobs = crate::output::render::jobs(&session.site, &session.training);
         fingerprint::outputs(&session.site, &session.training, cards, &jobs)
     };
     let redirects_before = redirects(&session.site);
@@ -154,7 +154,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         training.reconnect(site, None);
     }
     let theme = crate::source::theme::ThemeFiles::for_site(&site.config.root, &site.config);
-    crate::plan::check(site, training, &theme, &mut diagnostics);
+    crate::output::plan::check(site, training, &theme, &mut diagnostics);
     if diagnostics.has_errors() || !same_term_urls(&term_urls_before, site) {
         return None;
     }
@@ -162,10 +162,10 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     for &i in &changed {
         cards[i] = fingerprint::card(&site.pages[i]);
     }
-    let jobs = crate::render::jobs(site, training);
+    let jobs = crate::output::render::jobs(site, training);
     let after = fingerprint::outputs(site, training, cards, &jobs);
 
-    let sink = |rel: &str, bytes: &[u8]| crate::write::replace_file(output, rel, bytes);
+    let sink = |rel: &str, bytes: &[u8]| crate::output::write::replace_file(output, rel, bytes);
     let redirects_after = redirects(site);
     let gone = before
         .keys()
@@ -176,7 +176,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
                 .filter(|alias| !redirects_after.contains_key(*alias)),
         );
     for path in gone {
-        crate::write::remove_file(output, path).ok()?;
+        crate::output::write::remove_file(output, path).ok()?;
     }
     let dirty: Vec<_> = jobs
         .into_iter()
@@ -190,19 +190,19 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         })
         .collect();
     let mut files = dirty.len();
-    if !crate::render::render_jobs(site, training, &session.tera, &dirty, &sink).is_empty() {
+    if !crate::output::render::render_jobs(site, training, &session.tera, &dirty, &sink).is_empty() {
         return None;
     }
     for (alias, target) in &site.aliases {
         if redirects_before.get(alias) != redirects_after.get(alias) {
-            let html = crate::render::redirect_page(site, alias, *target);
+            let html = crate::output::render::redirect_page(site, alias, *target);
             sink(alias, html.as_bytes()).ok()?;
             files += 1;
         }
     }
     sink(
         "sitemap.xml",
-        crate::render::sitemap(site, training).as_bytes(),
+        crate::output::render::sitemap(site, training).as_bytes(),
     )
     .ok()?;
     files += 1;
@@ -210,7 +210,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     for &i in &changed {
         let text = std::mem::take(&mut session.site.pages[i].text);
         if let Some(doc) = session.search_docs.get_mut(i) {
-            *doc = crate::indexing::search_doc(&session.site, &session.site.pages[i], text);
+            *doc = crate::output::indexing::search_doc(&session.site, &session.site.pages[i], text);
         }
     }
     for i in rewritten {

@@ -51,12 +51,12 @@ impl Builder {
     pub fn new(root: &Path, drafts: bool) -> io::Result<Builder> {
         // Process id and a counter: unique among builders in one process (the tests make
         // several). A killed server's folder is cleared by the next run that takes the lock.
-        let work = crate::lock::work_folder(root, "serve");
+        let work = crate::output::lock::work_folder(root, "serve");
         // Left over only by an earlier process that had the same id and was killed; deleted
         // only if it carries our marker, as every folder we create does.
-        crate::write::remove_owned_dir(&work).map_err(|d| io::Error::other(d.message))?;
+        crate::output::write::remove_owned_dir(&work).map_err(|d| io::Error::other(d.message))?;
         std::fs::create_dir_all(&work)?;
-        std::fs::write(work.join(crate::write::MARKER), b"shuyuan serve\n")?;
+        std::fs::write(work.join(crate::output::write::MARKER), b"shuyuan serve\n")?;
         // Canonical, so the server's "is this file inside the output" check compares like
         // with like (the site may lie behind a symlink).
         let work = std::fs::canonicalize(&work)?;
@@ -98,7 +98,7 @@ impl Builder {
             if let Some(old) = self.kept.pop_front() {
                 // A file still open for a slow download can make this fail on Windows;
                 // the folder then goes when the server stops.
-                let _ = crate::write::remove_owned_dir(&old);
+                let _ = crate::output::write::remove_owned_dir(&old);
             }
         }
         Ok(Built {
@@ -167,7 +167,7 @@ impl Builder {
 
 impl Drop for Builder {
     fn drop(&mut self) {
-        let _ = crate::write::remove_owned_dir(&self.work);
+        let _ = crate::output::write::remove_owned_dir(&self.work);
     }
 }
 

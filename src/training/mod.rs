@@ -2,7 +2,7 @@
 //! course material — learning paths ([`paths`]), handouts ([`handout`]), the glossary
 //! ([`glossary`]), related pages ([`related`]), the list of recent changes and the status
 //! views of policy sections. It computes data only: the output plan
-//! ([`crate::plan`]) lists its pages, and render builds what they show.
+//! ([`crate::output::plan`]) lists its pages, and render builds what they show.
 //!
 //! It takes the files that are not pages (`content/paths/**` and `content/_glossary.md`)
 //! out of the loaded content before the parse stage, hands their Markdown bodies to resolve
@@ -404,7 +404,7 @@ fn changes(site: &Site) -> Vec<usize> {
     dated
 }
 
-/// The training stage's pages, as the output plan lists them ([`crate::plan::training_jobs`]).
+/// The training stage's pages, as the output plan lists them ([`crate::output::plan::training_jobs`]).
 #[derive(Debug, Clone, Copy)]
 pub enum View {
     PathsIndex,

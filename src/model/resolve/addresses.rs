@@ -37,7 +37,7 @@ pub(super) fn output_path(doc: &Document, slug_override: Option<&str>) -> String
 }
 
 /// Why a written `slug` cannot name a page, or `None`. The name of the page's file is checked
-/// with every other output name (see [`crate::plan`]).
+/// with every other output name (see [`crate::output::plan`]).
 pub(super) fn slug_problem(slug: &str) -> Option<&'static str> {
     if slug.trim().is_empty() {
         Some(
@@ -63,7 +63,7 @@ pub(super) fn default_slug(doc: &Document) -> String {
 }
 
 /// Slug → page, reporting duplicate slugs (two files writing one output path are the output
-/// plan's to report, [`crate::plan`]).
+/// plan's to report, [`crate::output::plan`]).
 pub(super) fn index_unique(
     root: &Path,
     pages: &[Page],
@@ -90,7 +90,7 @@ pub(super) fn index_unique(
 }
 
 /// Old addresses that redirect to a page. Each must stay inside the site; that it replaces
-/// no other output file is the output plan's to check ([`crate::plan`]).
+/// no other output file is the output plan's to check ([`crate::output::plan`]).
 pub(super) fn check_aliases(
     root: &Path,
     pages: &[Page],

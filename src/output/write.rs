@@ -17,7 +17,7 @@ pub const MARKER: &str = ".shuyuan-output";
 
 /// Held for reading by everything that creates files or folders in a staging folder;
 /// an interrupted run takes it for writing before it removes its staging (see
-/// [`crate::lock`]), so no write still under way puts back what is being removed.
+/// [`crate::output::lock`]), so no write still under way puts back what is being removed.
 static WRITING: RwLock<()> = RwLock::new(());
 
 /// Lets the caller write into a staging folder until the guard is dropped.

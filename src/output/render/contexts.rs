@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::training_pages::{self, Membership};
 use crate::source::markdown::TocEntry;
 use crate::model::{Page, Section, Site, encode_path};
-use crate::plan::{DEFAULT_PER_PAGE, What, list_slice, per_page};
-use crate::plan::{section_handout_url, section_page_url};
+use crate::output::plan::{DEFAULT_PER_PAGE, What, list_slice, per_page};
+use crate::output::plan::{section_handout_url, section_page_url};
 use crate::schema::{Kind, Status};
 use crate::training::Training;
 

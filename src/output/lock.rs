@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::write::{DEFAULT_OUTPUT, STATE_DIR, scratch_dir};
+use crate::output::write::{DEFAULT_OUTPUT, STATE_DIR, scratch_dir};
 
 const HOLDER_FILE: &str = "lock";
 const GUARD_FILE: &str = "lock.guard";
@@ -194,7 +194,7 @@ impl SiteLock {
         let root = self.root.clone();
         ctrlc::set_handler(move || {
             // Held until the process ends: nothing is written into what is being removed.
-            let _stopped = crate::write::stop_writing(INTERRUPT_PATIENCE);
+            let _stopped = crate::output::write::stop_writing(INTERRUPT_PATIENCE);
             let this_run = |pid| pid == std::process::id();
             clear_scratch(&root, &this_run);
             for target in &targets {
@@ -242,7 +242,7 @@ fn read_holder(path: &Path) -> Option<Holder> {
 /// Removes the scratch folders of the runs `whose` picks; returns a note for each.
 fn clear_scratch(root: &Path, whose: &dyn Fn(u32) -> bool) -> Vec<String> {
     let mut notes = Vec::new();
-    let mut remove = |path: PathBuf, pid: u32| match crate::write::remove_tree(&path) {
+    let mut remove = |path: PathBuf, pid: u32| match crate::output::write::remove_tree(&path) {
         Ok(()) => notes.push(format!(
             "已删除进程 {pid} 中断时留下的临时文件 {}",
             path.display()
@@ -310,7 +310,7 @@ fn clear_beside(target: &Path, whose: &dyn Fn(u32) -> bool) -> Vec<String> {
             }
             continue;
         }
-        match crate::write::remove_tree(&path) {
+        match crate::output::write::remove_tree(&path) {
             Ok(()) => notes.push(format!("已删除进程 {pid} 中断时留下的 {}", path.display())),
             Err(e) => notes.push(format!("无法删除 {}：{e}", path.display())),
         }
@@ -330,7 +330,7 @@ fn made_by_us(path: &Path) -> bool {
             matches!(read, Ok(0)) || (matches!(read, Ok(2)) && &start == b"PK")
         }
         Ok(meta) if meta.is_dir() => {
-            path.join(crate::write::MARKER).is_file()
+            path.join(crate::output::write::MARKER).is_file()
                 || fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
         }
         _ => false,

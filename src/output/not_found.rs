@@ -30,12 +30,12 @@ pub fn root(base_url: Option<&str>) -> String {
 }
 
 /// Files and folders the output's root holds, as they appear in an address (not encoded):
-/// what the output plan generates at the root ([`crate::plan::ROOT_GENERATED`]) and the first
+/// what the output plan generates at the root ([`crate::output::plan::ROOT_GENERATED`]) and the first
 /// segment of every page, section, alias, asset and taxonomy. Sorted, so the page is the same
 /// from build to build.
 pub fn top_names(site: &Site) -> Vec<String> {
     let first = |url: &str| url.split('/').next().unwrap_or("").to_string();
-    let mut names: BTreeSet<String> = crate::plan::ROOT_GENERATED
+    let mut names: BTreeSet<String> = crate::output::plan::ROOT_GENERATED
         .iter()
         .map(|name| first(name))
         .collect();

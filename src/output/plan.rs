@@ -12,7 +12,7 @@
 //!
 //! The HTML files among them are render's jobs, listed in [`jobs`]; the names the output's
 //! root holds ([`ROOT_GENERATED`] and the content's first folders) are what the 404 page
-//! finds the site's root by ([`crate::not_found`]).
+//! finds the site's root by ([`crate::output::not_found`]).
 
 mod jobs;
 
@@ -126,7 +126,7 @@ pub fn check(site: &Site, training: &Training, theme: &ThemeFiles, diagnostics: 
     let statics = static_files(theme);
     let jobs = jobs(site, training);
     let mut plan: Vec<(&str, Producer)> = Vec::with_capacity(jobs.len() + site.assets.len() + 8);
-    plan.push((crate::write::MARKER, Producer::Marker));
+    plan.push((crate::output::write::MARKER, Producer::Marker));
     if site.config.search_enabled {
         plan.push(("search", Producer::SearchIndex));
     }
@@ -342,7 +342,7 @@ impl Checker<'_, '_> {
             }
             Producer::Attachment(i) => format!("附件 content/{}", site.assets[i].rel),
             Producer::SearchIndex => "全文索引（search/ 文件夹归它所有）".to_string(),
-            Producer::Marker => format!("书院的输出标记文件 {}", crate::write::MARKER),
+            Producer::Marker => format!("书院的输出标记文件 {}", crate::output::write::MARKER),
         }
     }
 

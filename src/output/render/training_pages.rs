@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::contexts::{Contexts, Link, MetaRow, Summary, reading_minutes};
 use crate::model::encode_path;
 use crate::training::paths::LearningPath;
-use crate::plan::{CHANGES_URL, section_handout_url};
+use crate::output::plan::{CHANGES_URL, section_handout_url};
 use crate::training::{CHANGES_MAX, Training, View};
 
 /// `training` in every template: where the site-wide training pages are.

@@ -8,7 +8,7 @@
 //! data are built. Every URL in a context is root-relative; templates prefix `root`, which
 //! is what keeps the output working from file:// and under any sub-path.
 //!
-//! Which files there are comes from the output plan ([`crate::plan::jobs`]); the templates
+//! Which files there are comes from the output plan ([`crate::output::plan::jobs`]); the templates
 //! are loaded in [`templates`]; the variables are typed structs built in [`contexts`] (the
 //! site's own files and every template's globals) and [`training_pages`].
 
@@ -23,9 +23,9 @@ use rayon::prelude::*;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{Site, encode_path, root_prefix};
 // The preview (`crate::incremental`) takes the plan's jobs and paging from here.
-pub(crate) use crate::plan::{DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page};
+pub(crate) use crate::output::plan::{DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page};
 use crate::training::Training;
-use crate::write::Output;
+use crate::output::write::Output;
 use contexts::Contexts;
 use templates::error_chain;
 pub use templates::{check_no_outside_assets, load_templates};
@@ -56,8 +56,8 @@ pub(crate) fn render_jobs(
         .filter_map(|job| {
             let mut context = tera::Context::new();
             let root = if job.template == "404.html" {
-                context.insert("site_top_names", &crate::not_found::top_names(site));
-                crate::not_found::root(site.config.base_url.as_deref())
+                context.insert("site_top_names", &crate::output::not_found::top_names(site));
+                crate::output::not_found::root(site.config.base_url.as_deref())
             } else {
                 root_prefix(&job.path)
             };
@@ -94,7 +94,7 @@ pub fn render_training_views(
     index: usize,
     sink: Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
-    let jobs = crate::plan::training_jobs_showing(site, training, index);
+    let jobs = crate::output::plan::training_jobs_showing(site, training, index);
     let problems = render_jobs(site, training, tera, &jobs, sink);
     if problems.is_empty() {
         Ok(jobs.len())
@@ -114,7 +114,7 @@ pub fn render_page_and_lists(
     listed_changed: bool,
     sink: Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
-    let jobs = crate::plan::page_and_list_jobs(site, training, index, listed_changed);
+    let jobs = crate::output::plan::page_and_list_jobs(site, training, index, listed_changed);
     let problems = render_jobs(site, training, tera, &jobs, sink);
     if problems.is_empty() {
         Ok(jobs.len())
@@ -197,7 +197,7 @@ pub fn sitemap(site: &Site, training: &Training) -> String {
         entry(&page.url, page.sort_date().map(|d| d.to_string()));
     }
     // Handouts repeat pages that are listed already.
-    for job in crate::plan::training_jobs(site, training) {
+    for job in crate::output::plan::training_jobs(site, training) {
         if job.template != "handout.html" {
             entry(&job.path, None);
         }

@@ -97,8 +97,8 @@ pub fn write_index(
     root: &Path,
     diagnostics: &mut Diagnostics,
 ) -> usize {
-    let work = crate::lock::work_folder(root, "postings");
-    let _writing = crate::write::writing();
+    let work = crate::output::lock::work_folder(root, "postings");
+    let _writing = crate::output::write::writing();
     match crate::search::build(docs, synonyms, out_dir, work) {
         Ok(stats) => stats.shards + stats.docs + 2,
         Err(e) => {
