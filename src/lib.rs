@@ -8,9 +8,9 @@
 
 pub mod build;
 pub mod config;
+pub mod dev;
 pub mod diagnostics;
 pub mod html;
-pub mod incremental;
 pub mod model;
 pub mod names;
 pub mod output;
@@ -18,6 +18,5 @@ pub mod pack;
 pub mod scaffold;
 pub mod schema;
 pub mod search;
-pub mod serve;
 pub mod source;
 pub mod training;

@@ -296,7 +296,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         Ok(lock) => lock,
         Err(code) => return code,
     };
-    let options = shuyuan::serve::Options {
+    let options = shuyuan::dev::serve::Options {
         root: args.root,
         bind: args.bind,
         port: args.port,
@@ -305,9 +305,9 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         watch: !args.no_watch,
         poll: args.poll,
     };
-    match shuyuan::serve::run(&options) {
+    match shuyuan::dev::serve::run(&options) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(shuyuan::serve::ServeError::Build(diagnostics)) => report_failure(&diagnostics),
+        Err(shuyuan::dev::serve::ServeError::Build(diagnostics)) => report_failure(&diagnostics),
         Err(e) => {
             eprintln!("错误：{e}");
             ExitCode::from(1)

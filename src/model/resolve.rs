@@ -255,7 +255,7 @@ pub(crate) fn existing_section(sections: &[Section], doc: &Document) -> Option<u
 
 /// Recomputes what ties pages to one another — unique slugs and output paths, references
 /// both ways, section order and prev/next, taxonomies, aliases — after pages changed, came
-/// or went in a preview ([`crate::incremental`]), exactly as [`resolve`] computes them.
+/// or went in a preview ([`crate::dev::incremental`]), exactly as [`resolve`] computes them.
 /// Bodies and links are left alone.
 pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
     for page in &mut site.pages {

@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{Site, encode_path, root_prefix};
-// The preview (`crate::incremental`) takes the plan's jobs and paging from here.
+// The preview (`crate::dev::incremental`) takes the plan's jobs and paging from here.
 pub(crate) use crate::output::plan::{DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page};
 use crate::training::Training;
 use crate::output::write::Output;

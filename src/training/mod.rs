@@ -233,7 +233,7 @@ pub fn assemble(site: &mut Site, parsed: Parsed, diagnostics: &mut Diagnostics) 
 }
 
 impl Training {
-    /// After the body of page `index` changed in a preview ([`crate::incremental`]): marks
+    /// After the body of page `index` changed in a preview ([`crate::dev::incremental`]): marks
     /// the glossary terms in its new HTML and updates where each term occurs. Paths, related
     /// pages and status views depend on front matter only, which such an edit leaves alone.
     pub fn page_edited(&mut self, site: &mut Site, index: usize) {
@@ -253,7 +253,7 @@ impl Training {
         }
     }
 
-    /// A page was added in a preview at `index` ([`crate::incremental`]); pages after it
+    /// A page was added in a preview at `index` ([`crate::dev::incremental`]); pages after it
     /// moved up one. Moves the page numbers the paths and the glossary hold. The caller
     /// made sure no step names the new page; its glossary marks come with
     /// [`Self::page_edited`].
@@ -305,7 +305,7 @@ impl Training {
         }
     }
 
-    /// After pages changed, came or went in a preview ([`crate::incremental`]), with the
+    /// After pages changed, came or went in a preview ([`crate::dev::incremental`]), with the
     /// site already reconnected: recomputes what follows from front matter and from which
     /// pages there are — related pages, status views and the changes list. Paths and the
     /// glossary find pages by slug and file, which such an edit keeps. `edited` names the

@@ -92,7 +92,7 @@ pub struct Paths {
     /// Per page: (path, step) for every step that is this page, in path order.
     pub memberships: Vec<Vec<(usize, usize)>>,
     /// What the steps name pages by, so a preview can tell whether a page it adds in place
-    /// could be one of them ([`crate::incremental`]).
+    /// could be one of them ([`crate::dev::incremental`]).
     pub step_targets: Vec<String>,
 }
 

@@ -8,7 +8,7 @@
 //! folder is missing; the previous build is kept for requests still reading from it.
 //!
 //! Saved pages — body or front-matter edits, new and removed pages — are applied in place
-//! to the current folder by the build's [`Session`] (see [`crate::incremental`]): only the
+//! to the current folder by the build's [`Session`] (see [`crate::dev::incremental`]): only the
 //! files showing what changed are rendered again, and the search indexes follow in the
 //! background. Everything else — and any edit after a failed build — rebuilds the whole
 //! site into a new folder.
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::build::{BuildOptions, BuildReport, build_retained};
 use crate::diagnostics::Diagnostics;
-use crate::incremental::{Session, Update};
+use crate::dev::incremental::{Session, Update};
 
 /// Builds kept on disk: the current one, and the one before for requests still in flight.
 const KEPT_BUILDS: usize = 2;
