@@ -1,9 +1,11 @@
 //! Shuyuan (书院): a static-site generator for Chinese training knowledge bases.
 //!
-//! The pipeline runs in data-flow order: [`config`] → [`load`] → [`parse`] →
-//! [`markdown`] → [`resolve`] (which builds the [`model`]) → [`training`] → [`plan`] →
-//! [`render`] → [`write`], then [`search`], with [`build`] driving it; [`pack`] zips a build
-//! for offline use; [`lock`] lets one run at a time build, pack or serve a site. See
+//! The pipeline runs in data-flow order, a folder per stage: [`config`] → [`source`]
+//! ([`source::load`] → [`source::parse`] → [`source::markdown`]) → [`model`] (built by
+//! [`model::resolve`]) → [`training`] → [`output`] ([`output::plan`] → [`output::render`] →
+//! [`output::write`], beside them [`output::indexing`] writing what [`search`] makes), with
+//! [`build`] driving it; [`dev`] is the preview (`serve`, `incremental`); [`pack`] zips a build
+//! for offline use; [`output::lock`] lets one run at a time build, pack or serve a site. See
 //! ARCHITECTURE.md for the tour.
 
 pub mod build;
