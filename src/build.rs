@@ -11,13 +11,13 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::resolve::{ResolveInput, Site};
+use crate::output::write::Output;
+use crate::search::SearchDoc;
 use crate::source::markdown::{LinkTarget, Rendered};
 use crate::source::parse::{Document, Role};
-use crate::model::resolve::{ResolveInput, Site};
-use crate::search::SearchDoc;
 use crate::source::theme::ThemeFiles;
 use crate::training::Training;
-use crate::output::write::Output;
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -138,8 +138,11 @@ fn run(
     let config = Config::load(&options.root)?;
     let mut diagnostics = Diagnostics::default();
     if options.write
-        && let Err(d) =
-            crate::output::write::check_output_location(&options.root, &config.theme_dir(), &options.output)
+        && let Err(d) = crate::output::write::check_output_location(
+            &options.root,
+            &config.theme_dir(),
+            &options.output,
+        )
     {
         diagnostics.push(d);
         return Err(diagnostics);
@@ -236,7 +239,13 @@ fn run(
         };
         committed
     } else {
-        crate::output::render::render_unwritten(&site, &training, &mut tera, &build_id, &mut diagnostics);
+        crate::output::render::render_unwritten(
+            &site,
+            &training,
+            &mut tera,
+            &build_id,
+            &mut diagnostics,
+        );
         if diagnostics.has_errors() {
             diagnostics.sort();
             return Err(diagnostics);
@@ -350,7 +359,8 @@ fn write_site(
     output: &Output,
     diagnostics: &mut Diagnostics,
 ) -> usize {
-    let mut files = crate::output::render::render_site(site, training, tera, build_id, output, diagnostics);
+    let mut files =
+        crate::output::render::render_site(site, training, tera, build_id, output, diagnostics);
     let mut record = |result: Result<usize, Diagnostic>| match result {
         Ok(n) => files += n,
         Err(d) => diagnostics.push(d),

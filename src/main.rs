@@ -240,7 +240,8 @@ fn main() -> ExitCode {
             root,
             output,
         } => {
-            let output = output.unwrap_or_else(|| root.join(shuyuan::output::write::DEFAULT_OUTPUT));
+            let output =
+                output.unwrap_or_else(|| root.join(shuyuan::output::write::DEFAULT_OUTPUT));
             run_search(&output, query, kind, tag, limit, json)
         }
         Command::Init { dir } => match shuyuan::scaffold::init_site(&dir) {

@@ -84,7 +84,12 @@ pub fn pack(
     let scratch = crate::output::lock::work_folder(root, "pack");
     // Marked as ours, like every folder we create, so that only ours is ever deleted.
     fs::create_dir_all(&scratch)
-        .and_then(|()| fs::write(scratch.join(crate::output::write::MARKER), b"shuyuan pack\n"))
+        .and_then(|()| {
+            fs::write(
+                scratch.join(crate::output::write::MARKER),
+                b"shuyuan pack\n",
+            )
+        })
         .map_err(|e| {
             one(Diagnostic::error(
                 Code::Io,

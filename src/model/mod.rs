@@ -12,10 +12,10 @@ pub mod resolve;
 use std::collections::{HashMap, HashSet};
 
 use crate::config::Config;
+use crate::schema::{Date, Kind};
 use crate::source::load::Asset;
 use crate::source::markdown::{TextSection, TocEntry};
 use crate::source::parse::Document;
-use crate::schema::{Date, Kind};
 
 #[derive(Debug)]
 pub struct Page {

@@ -23,9 +23,9 @@ pub use crate::model::{Page, Site};
 
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::Section;
 use crate::source::load::Asset;
 use crate::source::markdown::{Rendered, TextSection};
-use crate::model::Section;
 use crate::source::parse::{Document, Role};
 use addresses::{check_aliases, default_slug, index_unique, output_path, slug_problem};
 use links::LinkTargets;

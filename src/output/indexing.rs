@@ -15,7 +15,11 @@ use crate::model::resolve::{Page, Site};
 use crate::search::{SearchDoc, SearchSection};
 
 /// The page as the search index sees it: plain text cut at headings, plus its facets.
-pub fn search_doc(site: &Site, page: &Page, text: Vec<crate::source::markdown::TextSection>) -> SearchDoc {
+pub fn search_doc(
+    site: &Site,
+    page: &Page,
+    text: Vec<crate::source::markdown::TextSection>,
+) -> SearchDoc {
     let mut breadcrumbs = Vec::new();
     let mut section = Some(page.section);
     while let Some(index) = section.filter(|&i| i != 0) {

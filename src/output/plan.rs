@@ -168,8 +168,13 @@ fn check_theme_symlinks(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagn
             .into_iter()
             .flatten();
         for entry in entries.filter(|e| e.path_is_symlink()) {
-            if let Some(target) = crate::source::load::leads_outside(entry.path(), &canonical_root) {
-                diagnostics.push(crate::source::load::symlink_outside(root, entry.path(), &target));
+            if let Some(target) = crate::source::load::leads_outside(entry.path(), &canonical_root)
+            {
+                diagnostics.push(crate::source::load::symlink_outside(
+                    root,
+                    entry.path(),
+                    &target,
+                ));
             }
         }
     }

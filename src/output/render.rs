@@ -24,8 +24,8 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{Site, encode_path, root_prefix};
 // The preview (`crate::dev::incremental`) takes the plan's jobs and paging from here.
 pub(crate) use crate::output::plan::{DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page};
-use crate::training::Training;
 use crate::output::write::Output;
+use crate::training::Training;
 use contexts::Contexts;
 use templates::error_chain;
 pub use templates::{check_no_outside_assets, load_templates};

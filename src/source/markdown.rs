@@ -124,12 +124,13 @@ pub fn options(allow_html: bool) -> Options<'static> {
 /// [`crate::source::density`]) renders as nothing: parsing it could overflow the stack or take
 /// gigabytes, and the parse stage has already reported it as an error.
 pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
-    let body =
-        if crate::source::nesting::too_deep(body).is_some() || crate::source::density::too_dense(body).is_some() {
-            ""
-        } else {
-            body
-        };
+    let body = if crate::source::nesting::too_deep(body).is_some()
+        || crate::source::density::too_dense(body).is_some()
+    {
+        ""
+    } else {
+        body
+    };
     let mut out = Rendered {
         link_prefix: link_prefix(body),
         ..Rendered::default()

@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use serde_saphyr::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::source::load::SourceFile;
 use crate::schema::{FieldError, FieldValue, Kind, Schema};
+use crate::source::load::SourceFile;
 
 /// What a Markdown file is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

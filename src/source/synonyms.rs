@@ -10,8 +10,8 @@
 use std::path::Path;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::source::load::SourceFile;
 use crate::search::tokenizer::{CharClass, classify, normalize};
+use crate::source::load::SourceFile;
 
 /// The synonyms file, relative to `content/`.
 pub const FILE: &str = "_synonyms.md";

@@ -19,8 +19,8 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::html::{Token, escape, tokens};
-use crate::source::parse::{FrontMatter, Position};
 use crate::schema::{FieldSpec, FieldType, FieldValue, Schema};
+use crate::source::parse::{FrontMatter, Position};
 
 /// The glossary file, relative to `content/`.
 pub const FILE: &str = "_glossary.md";
@@ -130,7 +130,8 @@ pub fn parse(
             ),
         }
     }
-    let mut list: FrontMatter<TermList> = crate::source::parse::front_matter(shown_path, source).ok()?;
+    let mut list: FrontMatter<TermList> =
+        crate::source::parse::front_matter(shown_path, source).ok()?;
     let mut terms = Vec::new();
     let mut see = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();

@@ -18,14 +18,14 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::diagnostics::Diagnostics;
-use crate::training::glossary::{Glossary, GlossarySource, Matcher};
-use crate::source::load::SourceFile;
-use crate::source::markdown::Rendered;
 use crate::model::{Page, Section, Site};
 use crate::names::file_safe;
-use crate::source::parse::Document;
-use crate::training::paths::{PageLookup, PathSource, Paths};
 use crate::schema::{Date, Status};
+use crate::source::load::SourceFile;
+use crate::source::markdown::Rendered;
+use crate::source::parse::Document;
+use crate::training::glossary::{Glossary, GlossarySource, Matcher};
+use crate::training::paths::{PageLookup, PathSource, Paths};
 
 /// How many pages the changes page lists, newest first.
 pub const CHANGES_MAX: usize = 100;
@@ -311,9 +311,15 @@ impl Training {
     /// glossary find pages by slug and file, which such an edit keeps. `edited` names the
     /// pages edited in place, with their [`crate::training::related::Ties`] before and after, when no
     /// page came or went: then only the related lists they can change are recomputed.
-    pub fn reconnect(&mut self, site: &Site, edited: Option<(&[usize], &[crate::training::related::Ties])>) {
+    pub fn reconnect(
+        &mut self,
+        site: &Site,
+        edited: Option<(&[usize], &[crate::training::related::Ties])>,
+    ) {
         match edited {
-            Some((pages, ties)) => crate::training::related::update(site, &mut self.related, pages, ties),
+            Some((pages, ties)) => {
+                crate::training::related::update(site, &mut self.related, pages, ties)
+            }
             None => self.related = crate::training::related::related(site),
         }
         self.statuses = site

@@ -20,8 +20,8 @@ use serde_saphyr::Spanned;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Page;
 use crate::names::file_safe;
-use crate::source::parse::{FrontMatter, Position};
 use crate::schema::{FieldValue, Schema};
+use crate::source::parse::{FrontMatter, Position};
 
 /// The folder of path files, relative to `content/`; also their output folder.
 pub const DIR: &str = "paths";
@@ -195,7 +195,8 @@ pub fn parse(
             .at(source, 1, 1),
         );
     }
-    let mut list: FrontMatter<StepList> = crate::source::parse::front_matter(shown_path, source).ok()?;
+    let mut list: FrontMatter<StepList> =
+        crate::source::parse::front_matter(shown_path, source).ok()?;
     let steps = list.value.steps.take().unwrap_or_default();
     if steps.is_empty() {
         diagnostics.push(

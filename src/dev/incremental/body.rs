@@ -70,7 +70,11 @@ pub(super) fn apply(
         session.views_stale(index);
         let text = std::mem::take(&mut session.site.pages[index].text);
         if let Some(doc) = session.search_docs.get_mut(index) {
-            *doc = crate::output::indexing::search_doc(&session.site, &session.site.pages[index], text);
+            *doc = crate::output::indexing::search_doc(
+                &session.site,
+                &session.site.pages[index],
+                text,
+            );
         }
     }
     Ok(files)

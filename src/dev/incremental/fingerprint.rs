@@ -14,8 +14,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
-use crate::output::render::{DEFAULT_PER_PAGE, Job, What, list_slice};
 use crate::model::resolve::{Page, Site};
+use crate::output::render::{DEFAULT_PER_PAGE, Job, What, list_slice};
 use crate::training::{Training, View};
 
 /// What other files show of `page`.

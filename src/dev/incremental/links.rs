@@ -8,8 +8,8 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::build::BodyLinks;
-use crate::source::markdown::{LinkTarget, Rendered};
 use crate::model::resolve::Page;
+use crate::source::markdown::{LinkTarget, Rendered};
 
 /// How a body names the page it links to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -100,7 +100,11 @@ mod tests {
     use super::*;
 
     fn rendered(markdown: &str) -> Rendered {
-        crate::source::markdown::render(markdown, "cases/a.md", &crate::source::markdown::options(false))
+        crate::source::markdown::render(
+            markdown,
+            "cases/a.md",
+            &crate::source::markdown::options(false),
+        )
     }
 
     #[test]

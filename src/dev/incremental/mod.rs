@@ -32,10 +32,10 @@ use links::Links;
 
 use crate::build::{BuildOptions, Retained};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::source::markdown::Rendered;
-use crate::source::parse::Document;
 use crate::model::resolve::Site;
 use crate::search::SearchDoc;
+use crate::source::markdown::Rendered;
+use crate::source::parse::Document;
 use crate::training::Training;
 
 /// A finished build, ready to take small edits.
@@ -307,7 +307,13 @@ impl Session {
             };
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
-                crate::output::indexing::write_index(&docs, &synonyms, &output, &root, &mut diagnostics);
+                crate::output::indexing::write_index(
+                    &docs,
+                    &synonyms,
+                    &output,
+                    &root,
+                    &mut diagnostics,
+                );
             });
         });
     }

@@ -25,10 +25,10 @@ use std::path::Path;
 use super::links::LinkKey;
 use super::{Changes, Session, fingerprint};
 use crate::diagnostics::Diagnostics;
+use crate::model::resolve::{Page, Site};
+use crate::output::render::What;
 use crate::source::markdown::Rendered;
 use crate::source::parse::{Document, Role};
-use crate::output::render::What;
-use crate::model::resolve::{Page, Site};
 
 /// Applies the changes; returns how many files were written, or `None` when only a full
 /// build can apply them. After `None` the session takes no further edits.
@@ -130,7 +130,8 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     // Their summaries and search text may show the changed titles too.
     for rel in linking {
         let page = &session.site.pages[session.page_index(&rel)?];
-        let rendered = crate::source::markdown::render(page.doc.body(), &page.doc.rel, &session.markdown);
+        let rendered =
+            crate::source::markdown::render(page.doc.body(), &page.doc.rel, &session.markdown);
         changed_rels.push(rel.clone());
         bodies.push((rel, rendered));
     }
@@ -190,7 +191,8 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         })
         .collect();
     let mut files = dirty.len();
-    if !crate::output::render::render_jobs(site, training, &session.tera, &dirty, &sink).is_empty() {
+    if !crate::output::render::render_jobs(site, training, &session.tera, &dirty, &sink).is_empty()
+    {
         return None;
     }
     for (alias, target) in &site.aliases {

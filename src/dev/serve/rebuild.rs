@@ -18,8 +18,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::build::{BuildOptions, BuildReport, build_retained};
-use crate::diagnostics::Diagnostics;
 use crate::dev::incremental::{Session, Update};
+use crate::diagnostics::Diagnostics;
 
 /// Builds kept on disk: the current one, and the one before for requests still in flight.
 const KEPT_BUILDS: usize = 2;

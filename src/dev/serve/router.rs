@@ -98,7 +98,8 @@ fn send_file(status: u16, file: &Path, live: &Live, snapshot: &Snapshot) -> Resp
 /// static index and with the search page's ranking.
 fn api_search(query: &str, live: &Live) -> Response {
     let param = |name| {
-        query_param(query, name).map(|v| crate::source::markdown::percent_decode(&v.replace('+', " ")))
+        query_param(query, name)
+            .map(|v| crate::source::markdown::percent_decode(&v.replace('+', " ")))
     };
     let json = |status, value: serde_json::Value| {
         Response::bytes(status, "application/json; charset=utf-8", value.to_string())

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use super::sections::section_index_files;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::source::markdown::{LinkTarget, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection};
 use crate::model::{Page, Section, Site, encode_path, root_prefix};
+use crate::source::markdown::{LinkTarget, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection};
 use crate::source::parse::Document;
 
 impl Page {

@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::config::Config;
-use crate::source::markdown::Rendered;
 use crate::model::{Page, Section, SortBy};
-use crate::source::parse::{Document, Role};
 use crate::schema::Kind;
+use crate::source::markdown::Rendered;
+use crate::source::parse::{Document, Role};
 
 pub(super) fn page_dir(doc: &Document) -> String {
     let mut parts: Vec<&str> = doc.rel.split('/').collect();

@@ -7,11 +7,11 @@
 use serde::Serialize;
 
 use super::training_pages::{self, Membership};
-use crate::source::markdown::TocEntry;
 use crate::model::{Page, Section, Site, encode_path};
 use crate::output::plan::{DEFAULT_PER_PAGE, What, list_slice, per_page};
 use crate::output::plan::{section_handout_url, section_page_url};
 use crate::schema::{Kind, Status};
+use crate::source::markdown::TocEntry;
 use crate::training::Training;
 
 /// A section page shows at most this many characters of its introduction before its list;

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::contexts::{Contexts, Link, MetaRow, Summary, reading_minutes};
 use crate::model::encode_path;
-use crate::training::paths::LearningPath;
 use crate::output::plan::{CHANGES_URL, section_handout_url};
+use crate::training::paths::LearningPath;
 use crate::training::{CHANGES_MAX, Training, View};
 
 /// `training` in every template: where the site-wide training pages are.
@@ -204,7 +204,10 @@ pub(super) fn globals(training: &Training) -> Globals<'_> {
                 hours: path.hours.map(hours_text),
             })
             .collect(),
-        glossary_url: training.glossary.as_ref().map(|_| crate::training::glossary::URL),
+        glossary_url: training
+            .glossary
+            .as_ref()
+            .map(|_| crate::training::glossary::URL),
         changes_url: CHANGES_URL,
     }
 }
