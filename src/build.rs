@@ -11,13 +11,13 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::markdown::{LinkTarget, Rendered};
-use crate::parse::{Document, Role};
-use crate::resolve::{ResolveInput, Site};
+use crate::model::resolve::{ResolveInput, Site};
+use crate::output::write::Output;
 use crate::search::SearchDoc;
-use crate::theme::ThemeFiles;
+use crate::source::markdown::{LinkTarget, Rendered};
+use crate::source::parse::{Document, Role};
+use crate::source::theme::ThemeFiles;
 use crate::training::Training;
-use crate::write::Output;
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -32,7 +32,7 @@ impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>) -> BuildOptions {
         let root = root.into();
         BuildOptions {
-            output: root.join(crate::write::DEFAULT_OUTPUT),
+            output: root.join(crate::output::write::DEFAULT_OUTPUT),
             root,
             include_drafts: false,
             write: true,
@@ -138,38 +138,41 @@ fn run(
     let config = Config::load(&options.root)?;
     let mut diagnostics = Diagnostics::default();
     if options.write
-        && let Err(d) =
-            crate::write::check_output_location(&options.root, &config.theme_dir(), &options.output)
+        && let Err(d) = crate::output::write::check_output_location(
+            &options.root,
+            &config.theme_dir(),
+            &options.output,
+        )
     {
         diagnostics.push(d);
         return Err(diagnostics);
     }
 
     progress("读取内容");
-    let mut loaded = crate::load::load(
+    let mut loaded = crate::source::load::load(
         &options.root,
         &config.content_dir(),
         config.allow_symlinks_outside,
         &mut diagnostics,
     );
-    let synonyms = crate::synonyms::take(&mut loaded.markdown)
-        .map(|file| crate::synonyms::parse(&file, &mut diagnostics))
+    let synonyms = crate::source::synonyms::take(&mut loaded.markdown)
+        .map(|file| crate::source::synonyms::parse(&file, &mut diagnostics))
         .unwrap_or_default();
     let training_sources = crate::training::take_sources(&mut loaded.markdown);
     progress("解析前置元数据");
-    let documents = crate::parse::parse_all(
+    let documents = crate::source::parse::parse_all(
         &options.root,
         loaded.markdown,
         &config.schema,
         &mut diagnostics,
     );
     progress("渲染 Markdown");
-    let markdown_options = crate::markdown::options(config.allow_html);
+    let markdown_options = crate::source::markdown::options(config.allow_html);
     let release = keep == Keep::Report;
     let (documents, hashes): (Vec<_>, Vec<u64>) = documents
         .into_par_iter()
         .map(|mut doc| {
-            let rendered = crate::markdown::render(doc.body(), &doc.rel, &markdown_options);
+            let rendered = crate::source::markdown::render(doc.body(), &doc.rel, &markdown_options);
             let hash = source_hash(&doc);
             if release {
                 // A quarter of a large site's memory, needed again only to quote a line in a
@@ -199,7 +202,7 @@ fn run(
         BodyLinks::default()
     };
     progress("解析链接与引用");
-    let mut site = crate::resolve::resolve(
+    let mut site = crate::model::resolve::resolve(
         config,
         ResolveInput {
             documents,
@@ -213,8 +216,8 @@ fn run(
     progress("整理学习路径、讲义与术语");
     let training = crate::training::assemble(&mut site, training, &mut diagnostics);
     let theme = ThemeFiles::for_site(&options.root, &site.config);
-    crate::plan::check(&site, &training, &theme, &mut diagnostics);
-    let tera = crate::render::load_templates(&options.root, &theme, &mut diagnostics);
+    crate::output::plan::check(&site, &training, &theme, &mut diagnostics);
+    let tera = crate::output::render::load_templates(&options.root, &theme, &mut diagnostics);
     check_static_files(&options.root, &theme, &mut diagnostics);
 
     let Some(mut tera) = tera.filter(|_| !diagnostics.has_errors()) else {
@@ -236,7 +239,13 @@ fn run(
         };
         committed
     } else {
-        crate::render::render_unwritten(&site, &training, &mut tera, &build_id, &mut diagnostics);
+        crate::output::render::render_unwritten(
+            &site,
+            &training,
+            &mut tera,
+            &build_id,
+            &mut diagnostics,
+        );
         if diagnostics.has_errors() {
             diagnostics.sort();
             return Err(diagnostics);
@@ -295,7 +304,7 @@ impl Written<'_> {
         let search_enabled = self.site.config.search_enabled;
         let search_docs = if search_enabled {
             progress("生成页面与全文索引");
-            crate::indexing::take_docs(self.site)
+            crate::output::indexing::take_docs(self.site)
         } else {
             progress("生成页面");
             Vec::new()
@@ -315,7 +324,7 @@ impl Written<'_> {
                 if !search_enabled {
                     return 0;
                 }
-                crate::indexing::write_index(
+                crate::output::indexing::write_index(
                     &search_docs,
                     &site.synonyms,
                     output.staging(),
@@ -350,7 +359,8 @@ fn write_site(
     output: &Output,
     diagnostics: &mut Diagnostics,
 ) -> usize {
-    let mut files = crate::render::render_site(site, training, tera, build_id, output, diagnostics);
+    let mut files =
+        crate::output::render::render_site(site, training, tera, build_id, output, diagnostics);
     let mut record = |result: Result<usize, Diagnostic>| match result {
         Ok(n) => files += n,
         Err(d) => diagnostics.push(d),
@@ -359,7 +369,7 @@ fn write_site(
         output
             .write(
                 "sitemap.xml",
-                crate::render::sitemap(site, training).as_bytes(),
+                crate::output::render::sitemap(site, training).as_bytes(),
             )
             .map(|_| 1),
     );
@@ -395,7 +405,7 @@ fn copy_embedded_static(theme: &ThemeFiles, output: &Output) -> Result<usize, Di
         if !output.staging().join(&rel).exists() {
             let compacted = std::str::from_utf8(bytes)
                 .ok()
-                .and_then(|text| crate::compact::compact(name, text));
+                .and_then(|text| crate::output::compact::compact(name, text));
             output.write(&rel, compacted.as_ref().map_or(bytes, |c| c.as_bytes()))?;
             count += 1;
         }
@@ -419,7 +429,7 @@ fn write_compact_theme_files(dir: &Path, output: &Output) -> Result<usize, Diagn
         }
         let rel = format!(
             "static/{}",
-            crate::load::relative_slash_path(dir, entry.path())
+            crate::source::load::relative_slash_path(dir, entry.path())
         );
         if output.staging().join(&rel).exists() {
             continue;
@@ -428,7 +438,7 @@ fn write_compact_theme_files(dir: &Path, output: &Output) -> Result<usize, Diagn
         let Ok(text) = std::fs::read_to_string(entry.path()) else {
             continue;
         };
-        if let Some(compacted) = crate::compact::compact(&name, &text) {
+        if let Some(compacted) = crate::output::compact::compact(&name, &text) {
             output.write(&rel, compacted.as_bytes())?;
             count += 1;
         }
@@ -465,7 +475,7 @@ fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<usize, Dia
         return Ok(0);
     };
     let script = if from_theme {
-        crate::compact::compact(SEARCH_CORE, &script).unwrap_or(script)
+        crate::output::compact::compact(SEARCH_CORE, &script).unwrap_or(script)
     } else {
         script
     };
@@ -485,7 +495,7 @@ fn check_static_files(root: &Path, theme: &ThemeFiles, diagnostics: &mut Diagnos
                 .extension()
                 .is_some_and(|e| matches!(e.to_str(), Some("css" | "js" | "html" | "svg")));
             if checked && let Ok(text) = std::fs::read_to_string(path) {
-                crate::render::check_no_outside_assets(root, path, &text, diagnostics);
+                crate::output::render::check_no_outside_assets(root, path, &text, diagnostics);
             }
         }
     }
@@ -500,7 +510,7 @@ fn build_id(source_hashes: impl Iterator<Item = u64>) -> String {
     format!("{:08x}", hash as u32)
 }
 
-fn source_hash(doc: &crate::parse::Document) -> u64 {
+fn source_hash(doc: &crate::source::parse::Document) -> u64 {
     let hash = crate::search::fnv64(crate::search::FNV64_START, doc.rel.as_bytes());
     crate::search::fnv64(hash, doc.source.as_bytes())
 }

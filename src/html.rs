@@ -2,7 +2,7 @@
 //! (rendered headings and links, redirect pages, search snippets, the dev server's overlay),
 //! and a small scanner that splits the HTML the Markdown stage writes into text, tags and the
 //! rest, for the passes that rewrite a page after resolve — glossary popovers in its text
-//! ([`crate::glossary`]) and links, ids and heading levels in handouts ([`crate::handout`]).
+//! ([`crate::training::glossary`]) and links, ids and heading levels in handouts ([`crate::training::handout`]).
 //!
 //! The scanner is not a general HTML parser. It relies on what comrak emits: attribute values
 //! quoted, `<`, `>` and `&` escaped in text. Raw HTML that a site allows through is still

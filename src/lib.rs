@@ -1,41 +1,24 @@
 //! Shuyuan (书院): a static-site generator for Chinese training knowledge bases.
 //!
-//! The pipeline runs in data-flow order: [`config`] → [`load`] → [`parse`] →
-//! [`markdown`] → [`resolve`] (which builds the [`model`]) → [`training`] → [`plan`] →
-//! [`render`] → [`write`], then [`search`], with [`build`] driving it; [`pack`] zips a build
-//! for offline use; [`lock`] lets one run at a time build, pack or serve a site. See
+//! The pipeline runs in data-flow order, a folder per stage: [`config`] → [`source`]
+//! ([`source::load`] → [`source::parse`] → [`source::markdown`]) → [`model`] (built by
+//! [`model::resolve`]) → [`training`] → [`output`] ([`output::plan`] → [`output::render`] →
+//! [`output::write`], beside them [`output::indexing`] writing what [`search`] makes), with
+//! [`build`] driving it; [`dev`] is the preview (`serve`, `incremental`); [`pack`] zips a build
+//! for offline use; [`output::lock`] lets one run at a time build, pack or serve a site. See
 //! ARCHITECTURE.md for the tour.
 
 pub mod build;
-pub mod compact;
 pub mod config;
-pub mod density;
+pub mod dev;
 pub mod diagnostics;
-pub mod glossary;
-pub mod handout;
 pub mod html;
-pub mod incremental;
-pub mod indexing;
-pub mod load;
-pub mod lock;
-pub mod markdown;
 pub mod model;
 pub mod names;
-pub mod nesting;
-pub mod not_found;
+pub mod output;
 pub mod pack;
-pub mod parse;
-pub mod paths;
-pub mod plan;
-pub mod related;
-pub mod render;
-pub mod resolve;
 pub mod scaffold;
 pub mod schema;
 pub mod search;
-pub mod serve;
-pub mod synonyms;
-pub mod theme;
+pub mod source;
 pub mod training;
-pub mod write;
-pub mod yaml_errors;

@@ -11,7 +11,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use shuyuan::build::{BuildOptions, build};
 use shuyuan::config::{Config, SiteFolder};
 use shuyuan::diagnostics::Diagnostics;
-use shuyuan::lock::SiteLock;
+use shuyuan::output::lock::SiteLock;
 use shuyuan::schema::Kind;
 
 /// glibc's allocator spent over a quarter of a 10,000-page build in malloc and free across
@@ -240,7 +240,8 @@ fn main() -> ExitCode {
             root,
             output,
         } => {
-            let output = output.unwrap_or_else(|| root.join(shuyuan::write::DEFAULT_OUTPUT));
+            let output =
+                output.unwrap_or_else(|| root.join(shuyuan::output::write::DEFAULT_OUTPUT));
             run_search(&output, query, kind, tag, limit, json)
         }
         Command::Init { dir } => match shuyuan::scaffold::init_site(&dir) {
@@ -296,7 +297,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         Ok(lock) => lock,
         Err(code) => return code,
     };
-    let options = shuyuan::serve::Options {
+    let options = shuyuan::dev::serve::Options {
         root: args.root,
         bind: args.bind,
         port: args.port,
@@ -305,9 +306,9 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         watch: !args.no_watch,
         poll: args.poll,
     };
-    match shuyuan::serve::run(&options) {
+    match shuyuan::dev::serve::run(&options) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(shuyuan::serve::ServeError::Build(diagnostics)) => report_failure(&diagnostics),
+        Err(shuyuan::dev::serve::ServeError::Build(diagnostics)) => report_failure(&diagnostics),
         Err(e) => {
             eprintln!("错误：{e}");
             ExitCode::from(1)
@@ -364,7 +365,7 @@ fn memory_in_use() -> String {
     }
 }
 
-/// Takes the site's lock for `command` (see `shuyuan::lock`) and prints its notes; a folder
+/// Takes the site's lock for `command` (see `shuyuan::output::lock`) and prints its notes; a folder
 /// that is no site (no `site.toml`) gets none, and its build fails on the missing file.
 fn lock_site(root: &Path, command: &str) -> Result<Option<SiteLock>, ExitCode> {
     // A folder that is no site gets no `.shuyuan/` made in it (a mistyped --root).

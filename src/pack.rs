@@ -8,7 +8,7 @@
 //! every non-ASCII name), so Chinese file names survive Windows' built-in unzip. The zip is
 //! written beside its destination as `.<name>.staging-<pid>` and renamed into place, so a
 //! failed pack leaves an earlier zip as it was, as a failed build leaves `public/`. The
-//! caller holds the site lock (see [`crate::lock`]), which also clears what a killed pack
+//! caller holds the site lock (see [`crate::output::lock`]), which also clears what a killed pack
 //! left: its work folder under `.shuyuan/tmp/` and a half-written zip.
 
 use std::fs::{self, File};
@@ -81,10 +81,15 @@ pub fn pack(
     let folder = folder_name(&config);
     let zip = zip.map_or_else(|| default_zip(root, &config), Path::to_path_buf);
     check_destination(root, &config.theme_dir(), &zip).map_err(one)?;
-    let scratch = crate::lock::work_folder(root, "pack");
+    let scratch = crate::output::lock::work_folder(root, "pack");
     // Marked as ours, like every folder we create, so that only ours is ever deleted.
     fs::create_dir_all(&scratch)
-        .and_then(|()| fs::write(scratch.join(crate::write::MARKER), b"shuyuan pack\n"))
+        .and_then(|()| {
+            fs::write(
+                scratch.join(crate::output::write::MARKER),
+                b"shuyuan pack\n",
+            )
+        })
         .map_err(|e| {
             one(Diagnostic::error(
                 Code::Io,
@@ -111,7 +116,7 @@ pub fn pack(
             bytes,
         })
     });
-    let _ = crate::write::remove_owned_dir(&scratch);
+    let _ = crate::output::write::remove_owned_dir(&scratch);
     result
 }
 
@@ -119,11 +124,11 @@ pub fn pack(
 /// `static/`, `site.toml`) and any existing file or folder that is not an earlier pack.
 fn check_destination(root: &Path, theme_dir: &Path, zip: &Path) -> Result<(), Diagnostic> {
     let refuse = |message: &str| Err(Diagnostic::error(Code::UnsafeOutput, zip, message));
-    let target = crate::write::canonical(zip);
-    let in_sources = crate::write::protected_paths(root, theme_dir)
+    let target = crate::output::write::canonical(zip);
+    let in_sources = crate::output::write::protected_paths(root, theme_dir)
         .iter()
         .any(|protected| target.starts_with(protected));
-    if in_sources || crate::write::canonical(root).starts_with(&target) {
+    if in_sources || crate::output::write::canonical(root).starts_with(&target) {
         return refuse(
             "压缩包不能写到 content/、themes/（主题）、templates/、static/ 之中，也不能是 site.toml 或站点目录本身：那里是站点的源文件。\
              请换一个位置，例如 --output 培训资料.zip",
@@ -192,7 +197,7 @@ fn write_zip(
     folder: &str,
     build: &BuildReport,
 ) -> io::Result<(usize, u64)> {
-    let _writing = crate::write::writing();
+    let _writing = crate::output::write::writing();
     if let Some(parent) = zip.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent)?;
     }
@@ -228,7 +233,7 @@ fn write_entries(site: &Path, to: &Path, folder: &str, build: &BuildReport) -> i
     let mut files = 0;
     for entry in walkdir::WalkDir::new(site).sort_by_file_name().min_depth(1) {
         let entry = entry.map_err(io::Error::other)?;
-        let rel = crate::load::relative_slash_path(site, entry.path());
+        let rel = crate::source::load::relative_slash_path(site, entry.path());
         if rel.split('/').any(|part| part.starts_with('.')) {
             continue;
         }

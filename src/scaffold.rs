@@ -1,6 +1,6 @@
 //! Scaffolding for editors: `shuyuan new` writes a page pre-filled from its kind's schema,
 //! `shuyuan init` writes a new site with starter content and the default theme (embedded
-//! in the binary, see [`crate::theme`], so it works without this repository).
+//! in the binary, see [`crate::source::theme`], so it works without this repository).
 
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::config::Config;
 use crate::config::DEFAULT_THEME_NAME;
 use crate::schema::{Date, FieldType, Kind};
-use crate::theme::DEFAULT_THEME;
+use crate::source::theme::DEFAULT_THEME;
 
 #[derive(Debug)]
 pub struct ScaffoldError(pub String);

@@ -587,7 +587,7 @@ fn a_body_edit_in_preview_updates_glossary_marks_handouts_and_paths() {
     let site = TestSite::fixture("training");
     let options = shuyuan::build::BuildOptions::new(site.root());
     let (_, built) = shuyuan::build::build_retained(&options, &|_| {}).unwrap();
-    let mut session = shuyuan::incremental::Session::new(built);
+    let mut session = shuyuan::dev::incremental::Session::new(built);
     let page = site.root().join("content/cases/anli-b.md");
     let text = std::fs::read_to_string(&page).unwrap();
     std::fs::write(
@@ -600,7 +600,7 @@ fn a_body_edit_in_preview_updates_glossary_marks_handouts_and_paths() {
     .unwrap();
     let update = session.update(&[page], &site.out()).unwrap();
     assert!(
-        matches!(update, shuyuan::incremental::Update::Applied { .. }),
+        matches!(update, shuyuan::dev::incremental::Update::Applied { .. }),
         "{update:?}"
     );
     let body = article(&site.read("cases/anli-b.html")).to_string();

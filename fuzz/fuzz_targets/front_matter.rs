@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use libfuzzer_sys::fuzz_target;
 use shuyuan::diagnostics::Diagnostics;
-use shuyuan::load::SourceFile;
 use shuyuan::schema::Schema;
+use shuyuan::source::load::SourceFile;
 
 fuzz_target!(|text: &str| {
     let schema = Schema::builtin();
@@ -18,7 +18,8 @@ fuzz_target!(|text: &str| {
         path: PathBuf::from("/site/content").join(rel),
         text: text.to_string(),
     });
-    let documents = shuyuan::parse::parse_all(root, files.into(), &schema, &mut diagnostics);
+    let documents =
+        shuyuan::source::parse::parse_all(root, files.into(), &schema, &mut diagnostics);
     for diagnostic in diagnostics.iter() {
         // Formatting quotes the source line around the column: it must not slice badly.
         let _ = diagnostic.to_string();

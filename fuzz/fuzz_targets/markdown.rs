@@ -5,13 +5,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shuyuan::markdown::{options, render};
+use shuyuan::source::markdown::{options, render};
 
 fuzz_target!(|body: &str| {
     for allow_html in [false, true] {
         let rendered = render(body, "cases/sub/a.md", &options(allow_html));
-        let rendered_whole = shuyuan::nesting::too_deep(body).is_none()
-            && shuyuan::density::too_dense(body).is_none();
+        let rendered_whole = shuyuan::source::nesting::too_deep(body).is_none()
+            && shuyuan::source::density::too_dense(body).is_none();
         if rendered_whole {
             assert!(!body.contains(&rendered.link_prefix));
         }

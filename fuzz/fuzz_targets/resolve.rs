@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use libfuzzer_sys::fuzz_target;
 use shuyuan::config::Config;
 use shuyuan::diagnostics::Diagnostics;
-use shuyuan::load::SourceFile;
-use shuyuan::markdown::{options, render};
-use shuyuan::resolve::{ResolveInput, resolve};
+use shuyuan::model::resolve::{ResolveInput, resolve};
 use shuyuan::schema::Schema;
+use shuyuan::source::load::SourceFile;
+use shuyuan::source::markdown::{options, render};
 
 const TARGET: &str = "---\ntitle: 目标\nslug: mubiao\ntags: [网格]\n---\n## 第一条\n\n## 第一条\n\n正文[[mubiao#第一条-1]]。\n";
 
@@ -32,7 +32,8 @@ fuzz_target!(|text: &str| {
         text: text.to_string(),
     });
     let schema = Schema::builtin();
-    let documents = shuyuan::parse::parse_all(root, files.into(), &schema, &mut diagnostics);
+    let documents =
+        shuyuan::source::parse::parse_all(root, files.into(), &schema, &mut diagnostics);
     let markdown = options(false);
     let documents = documents
         .into_iter()

@@ -1,0 +1,435 @@
+//! Incremental: keeps a finished build in memory (the [`Session`]) so that a preview can
+//! apply saved pages by rendering again only the files that show what changed, instead of
+//! building the whole site again.
+//!
+//! - A body edit (front matter and headings unchanged) re-renders the page and the lists
+//!   showing its summary (`body`).
+//! - A front-matter or heading edit, a new page, a removed one (a rename is both) rebuilds
+//!   the pages concerned, recomputes the ties between all pages, fills in again the links
+//!   that show a changed title or heading, and re-renders every file whose fingerprint
+//!   (`fingerprint`) changed, removing the files the site no longer has (`restructure`,
+//!   whose header lists what it leaves to the full build).
+//!
+//! Either is taken only when it gives exactly what a full build would; the session keeps
+//! only what that needs beyond the build's own data — which pages each body links to
+//! (`links`) and a hash per page. Anything else — a section introduction, a learning
+//! path, the glossary, an asset, a template, `site.toml` — and any edit that makes an error
+//! beyond an edited body's own links asks for a full build. Handouts, learning paths and
+//! the glossary follow in [`Session::catch_up`] once the editor pauses, and the search
+//! indexes are rebuilt in the background after that, so the page reloads first.
+
+mod body;
+mod fingerprint;
+mod links;
+mod restructure;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use links::Links;
+
+use crate::build::{BuildOptions, Retained};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::resolve::Site;
+use crate::search::SearchDoc;
+use crate::source::markdown::Rendered;
+use crate::source::parse::Document;
+use crate::training::Training;
+
+/// A finished build, ready to take small edits.
+pub struct Session {
+    options: BuildOptions,
+    site: Site,
+    training: Training,
+    tera: tera::Tera,
+    markdown: comrak::Options<'static>,
+    /// Parallel to `site.pages`.
+    search_docs: Vec<SearchDoc>,
+    links: Links,
+    /// Parallel to `site.pages`, made at the first front-matter edit.
+    cards: Option<Vec<u64>>,
+    /// A front-matter edit gave up half-way: the site in memory matches no build any more.
+    unsound: bool,
+    /// Pages edited in place whose handouts, paths and glossary are not rendered yet.
+    stale_views: Vec<usize>,
+    /// The newest re-index asked for: an older one that has not started yet gives up.
+    reindex_wanted: Arc<AtomicU64>,
+    /// Held while a re-index runs, so two never write the same index at once.
+    reindex_running: Arc<Mutex<()>>,
+}
+
+/// Saved files sorted by what they are to the site.
+#[derive(Default)]
+struct Located {
+    /// (page, file relative to `content/`, file).
+    edited: Vec<(usize, String, PathBuf)>,
+    added: Vec<(String, PathBuf)>,
+    removed: Vec<usize>,
+}
+
+/// What a batch of saved files does to the pages.
+#[derive(Default)]
+struct Changes {
+    edited: Vec<Edit>,
+    added: Vec<(Document, Rendered)>,
+    /// Pages whose file is gone.
+    removed: Vec<usize>,
+}
+
+/// An edited page, parsed and rendered again.
+struct Edit {
+    index: usize,
+    doc: Document,
+    rendered: Rendered,
+}
+
+/// What [`Session::update`] did.
+#[derive(Debug)]
+pub enum Update {
+    /// The edit was applied in place; these files were rewritten.
+    Applied { files: usize, elapsed: Duration },
+    /// The change needs a full build.
+    NeedsFullBuild,
+}
+
+impl Session {
+    /// Takes over what a build kept ([`crate::build::build_retained`]).
+    pub fn new(built: Retained) -> Session {
+        Session {
+            options: built.options,
+            site: built.site,
+            training: built.training,
+            tera: built.tera,
+            markdown: built.markdown,
+            search_docs: built.search_docs,
+            links: Links::from_build(built.links),
+            cards: None,
+            unsound: false,
+            stale_views: Vec::new(),
+            reindex_wanted: Arc::new(AtomicU64::new(0)),
+            reindex_running: Arc::new(Mutex::new(())),
+        }
+    }
+
+    pub fn pages(&self) -> usize {
+        self.site.pages.len()
+    }
+
+    /// Applies an edit of the files `changed` to the build in `output` (the folder the last
+    /// build of this session wrote). `Err` means the edited pages have errors; then nothing
+    /// was written and the session is unchanged.
+    pub fn update(&mut self, changed: &[PathBuf], output: &Path) -> Result<Update, Diagnostics> {
+        let started = Instant::now();
+        if self.unsound {
+            return Ok(Update::NeedsFullBuild);
+        }
+        let Some(located) = self.locate(changed) else {
+            return Ok(Update::NeedsFullBuild);
+        };
+        let changes = self.read(located)?;
+        let bodies_only = changes.added.is_empty()
+            && changes.removed.is_empty()
+            && changes.edited.iter().all(|edit| {
+                let old = &self.site.pages[edit.index];
+                edit.doc.fields == old.doc.fields
+                    && edit.doc.kind == old.doc.kind
+                    // Other pages show a heading's text in `[[slug#id]]` links and link to its id.
+                    && edit.rendered.anchors == old.anchors
+                    && edit.rendered.toc == old.toc
+            });
+        let files = if bodies_only {
+            body::apply(self, changes.edited, output)?
+        } else {
+            match restructure::apply(self, changes, output) {
+                Some(files) => files,
+                None => return Ok(Update::NeedsFullBuild),
+            }
+        };
+        Ok(Update::Applied {
+            files,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Sorts the saved files into edited, added and removed pages, or `None` when one of
+    /// them is something else (a section introduction, a learning path, the glossary, an
+    /// asset, a template …) or a file the build would not read as a page.
+    fn locate(&self, changed: &[PathBuf]) -> Option<Located> {
+        let content = self.site.config.content_dir();
+        let mut located = Located::default();
+        for path in changed {
+            // The watcher reports paths relative to the site root.
+            let path = self.options.root.join(path);
+            if !path.starts_with(&content)
+                || path.extension().is_none_or(|e| e != "md")
+                || path.file_name().is_some_and(|n| n == "_index.md")
+            {
+                return None;
+            }
+            let rel = crate::source::load::relative_slash_path(&content, &path);
+            // The build skips hidden files and folders.
+            if rel.split('/').any(|part| part.starts_with('.'))
+                || crate::training::is_training_file(&rel)
+                || rel == crate::source::synonyms::FILE
+            {
+                return None;
+            }
+            let exists = match std::fs::metadata(&path) {
+                Ok(meta) if meta.len() > crate::source::load::MAX_MARKDOWN_BYTES => return None,
+                Ok(meta) => meta.is_file(),
+                Err(_) => false,
+            };
+            match (self.page_index(&rel), exists) {
+                (Some(index), true) => located.edited.push((index, rel, path)),
+                (Some(index), false) => located.removed.push(index),
+                (None, true) => located.added.push((rel, path)),
+                // A draft or a file that never was a page: nothing to do in place.
+                (None, false) => return None,
+            }
+        }
+        Some(located)
+    }
+
+    /// Pages are kept in file order.
+    fn page_index(&self, rel: &str) -> Option<usize> {
+        self.site
+            .pages
+            .binary_search_by(|page| page.doc.rel.as_str().cmp(rel))
+            .ok()
+    }
+
+    /// Reads, parses and renders the edited and added pages' Markdown.
+    fn read(&self, located: Located) -> Result<Changes, Diagnostics> {
+        let mut diagnostics = Diagnostics::default();
+        let mut read = |rel: String, path: PathBuf| {
+            let text = match std::fs::read(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|b| crate::source::load::decode(&b))
+            {
+                Ok(text) => text,
+                Err(message) => {
+                    let shown = path
+                        .strip_prefix(&self.options.root)
+                        .unwrap_or(&path)
+                        .to_path_buf();
+                    diagnostics.push(Diagnostic::error(Code::NotUtf8, shown, message));
+                    return None;
+                }
+            };
+            let file = crate::source::load::SourceFile { rel, path, text };
+            let doc = crate::source::parse::parse_all(
+                &self.options.root,
+                vec![file],
+                &self.site.config.schema,
+                &mut diagnostics,
+            )
+            .pop()?;
+            let rendered = crate::source::markdown::render(doc.body(), &doc.rel, &self.markdown);
+            Some((doc, rendered))
+        };
+        let mut changes = Changes {
+            removed: located.removed,
+            ..Changes::default()
+        };
+        for (index, rel, path) in located.edited {
+            if let Some((doc, rendered)) = read(rel, path) {
+                changes.edited.push(Edit {
+                    index,
+                    doc,
+                    rendered,
+                });
+            }
+        }
+        for (rel, path) in located.added {
+            changes.added.extend(read(rel, path));
+        }
+        if diagnostics.has_errors() {
+            diagnostics.sort();
+            return Err(diagnostics);
+        }
+        Ok(changes)
+    }
+
+    /// Page `index` changed: its handouts, paths and the glossary wait for [`Self::catch_up`].
+    fn views_stale(&mut self, index: usize) {
+        if !self.stale_views.contains(&index) {
+            self.stale_views.push(index);
+        }
+    }
+
+    /// Renders the handouts, paths and glossary that show the pages edited in place since the
+    /// last call. A preview calls it after the reload is sent: a section's handout can hold
+    /// hundreds of pages, and the page being edited should not wait for it.
+    pub fn catch_up(&mut self, output: &Path) -> Result<usize, Diagnostics> {
+        let sink = |rel: &str, bytes: &[u8]| crate::output::write::replace_file(output, rel, bytes);
+        let mut files = 0;
+        for index in std::mem::take(&mut self.stale_views) {
+            files += crate::output::render::render_training_views(
+                &self.site,
+                &self.training,
+                &self.tera,
+                index,
+                &sink,
+            )
+            .map_err(|problems| {
+                let mut d = Diagnostics::default();
+                d.extend(problems);
+                d
+            })?;
+        }
+        Ok(files)
+    }
+
+    /// Rebuilds the static search index inside `output` from the session's pages on a
+    /// background thread. A newer call makes an older one that has not started yet give up.
+    pub fn reindex_in_background(&self, output: &Path) {
+        if !self.site.config.search_enabled || self.search_docs.is_empty() {
+            return;
+        }
+        // Never waits for a running re-index: the edit's reload must not queue behind it.
+        let generation = self.reindex_wanted.fetch_add(1, Ordering::SeqCst) + 1;
+        let wanted = Arc::clone(&self.reindex_wanted);
+        let running = Arc::clone(&self.reindex_running);
+        let docs = self.search_docs.clone();
+        let synonyms = self.site.synonyms.clone();
+        let output = output.to_path_buf();
+        let root = self.options.root.clone();
+        std::thread::spawn(move || {
+            let _running = running.lock().unwrap_or_else(|e| e.into_inner());
+            if wanted.load(Ordering::SeqCst) != generation {
+                return;
+            }
+            // One thread, so the editor's next save is not starved of CPU.
+            let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(1).build() else {
+                return;
+            };
+            pool.install(|| {
+                let mut diagnostics = Diagnostics::default();
+                crate::output::indexing::write_index(
+                    &docs,
+                    &synonyms,
+                    &output,
+                    &root,
+                    &mut diagnostics,
+                );
+            });
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// A built site whose intro links to `c` and whose page `a` links to `b`.
+    fn session(root: &Path) -> (Session, PathBuf) {
+        let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+        for entry in walkdir::WalkDir::new(&theme) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(&theme).unwrap();
+            let target = root.join("themes/default").join(rel);
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(target).unwrap();
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+        write(
+            root,
+            "content/cases/_index.md",
+            "---\ntitle: 案例\n---\n见[[c]]。\n",
+        );
+        write(
+            root,
+            "content/cases/a.md",
+            "---\ntitle: 甲\n---\n见[[b]]。\n",
+        );
+        write(root, "content/cases/b.md", "---\ntitle: 乙\n---\n正文。\n");
+        write(root, "content/cases/c.md", "---\ntitle: 丙\n---\n正文。\n");
+        let output = root.join("out");
+        let options = BuildOptions {
+            output: output.clone(),
+            ..BuildOptions::new(root)
+        };
+        let (_, built) = crate::build::build_retained(&options, &|_| {}).unwrap();
+        (Session::new(built), output)
+    }
+
+    #[test]
+    fn what_stays_in_place_and_what_takes_the_full_build() {
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        let (mut session, output) = session(root);
+        let mut update = |rel: &str, text: Option<&str>| {
+            match text {
+                Some(text) => write(root, rel, text),
+                None => std::fs::remove_file(root.join(rel)).unwrap(),
+            }
+            let outcome = session.update(&[PathBuf::from(rel)], &output).unwrap();
+            matches!(outcome, Update::Applied { .. })
+        };
+        let read = |rel: &str| std::fs::read_to_string(output.join(rel)).unwrap();
+
+        assert!(update(
+            "content/cases/b.md",
+            Some("---\ntitle: 新乙\n---\n正文。\n")
+        ));
+        assert!(
+            read("cases/a.html").contains("新乙"),
+            "the link shows the new title"
+        );
+        assert!(
+            read("cases/index.html").contains("新乙"),
+            "so does the list"
+        );
+
+        assert!(
+            !update(
+                "content/cases/c.md",
+                Some("---\ntitle: 新丙\n---\n正文。\n")
+            ),
+            "the section intro shows c's title, and intros are not kept"
+        );
+        assert!(
+            !update(
+                "content/cases/b.md",
+                Some("---\ntitle: 新乙\nslug: yi\n---\n正文。\n")
+            ),
+            "a new slug moves the page"
+        );
+        assert!(
+            !update("content/new/x.md", Some("---\ntitle: 新\n---\n")),
+            "a new folder"
+        );
+        assert!(
+            !update("content/cases/b.md", None),
+            "a linked page cannot go"
+        );
+        write(
+            root,
+            "content/cases/b.md",
+            "---\ntitle: 新乙\n---\n正文。\n",
+        );
+        std::fs::remove_dir_all(root.join("content/new")).unwrap();
+
+        assert!(update(
+            "content/cases/d.md",
+            Some("---\ntitle: 丁\n---\n正文。\n")
+        ));
+        assert!(read("cases/index.html").contains("d.html"));
+        assert!(update("content/cases/d.md", None));
+        assert!(
+            !output.join("cases/d.html").exists(),
+            "a removed page leaves nothing"
+        );
+        assert!(!read("cases/index.html").contains("d.html"));
+    }
+}

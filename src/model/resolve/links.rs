@@ -1,0 +1,392 @@
+//! Links: fills the placeholders the Markdown stage left in a body with relative URLs
+//! (only in the attributes it made), puts in the titles `[[slug]]` links show — in the
+//! HTML, the search text and the summary — and reports links and anchors that lead nowhere,
+//! the first [`MAX_LINK_PROBLEMS`] of a page one by one.
+
+use std::cell::{Cell, OnceCell};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use super::sections::section_index_files;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Page, Section, Site, encode_path, root_prefix};
+use crate::source::markdown::{LinkTarget, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection};
+use crate::source::parse::Document;
+
+impl Page {
+    /// Takes in the body's plain text once its links are filled in ([`Filled::titles`]):
+    /// the text by heading for search, the length, and the summary when the front matter
+    /// gives none.
+    pub(crate) fn take_text(
+        &mut self,
+        sections: Vec<TextSection>,
+        first_paragraph: &str,
+        titles: &[Option<String>],
+    ) {
+        self.text = sections
+            .into_iter()
+            .map(|section| TextSection {
+                heading: fill_titles(section.heading, titles),
+                text: fill_titles(section.text, titles),
+                anchor: section.anchor,
+            })
+            .collect();
+        self.char_count = self
+            .text
+            .iter()
+            .map(|s| s.text.chars().filter(|c| !c.is_whitespace()).count())
+            .sum();
+        self.summary = self.doc.text("summary").map(str::to_string).or_else(|| {
+            let first = fill_titles(first_paragraph.to_string(), titles);
+            (!first.is_empty()).then(|| excerpt(first.trim(), 120))
+        });
+    }
+}
+
+fn excerpt(text: &str, max_chars: usize) -> String {
+    let mut out: String = text.chars().take(max_chars).collect();
+    if text.chars().count() > max_chars {
+        out.push('…');
+    }
+    out
+}
+
+/// Fills the links of re-rendered bodies — (output URL, document, rendered body) — against
+/// the finished site, for a preview that updates pages in place.
+pub fn relink(site: &Site, bodies: &[(&str, &Document, &Rendered)]) -> Vec<Filled> {
+    let mut slug_index = HashMap::with_capacity(site.pages.len());
+    for (i, page) in site.pages.iter().enumerate() {
+        slug_index.entry(page.slug.clone()).or_insert(i);
+    }
+    let page_by_rel: HashMap<&str, usize> = site
+        .pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.doc.rel.as_str(), i))
+        .collect();
+    let section_by_index_rel = section_index_files(&site.sections);
+    let assets: HashSet<&str> = site.assets.iter().map(|a| a.rel.as_str()).collect();
+    let targets = LinkTargets {
+        root: &site.config.root,
+        pages: &site.pages,
+        sections: &site.sections,
+        page_by_rel: &page_by_rel,
+        section_by_index_rel: &section_by_index_rel,
+        slug_index: &slug_index,
+        assets: &assets,
+        extra: &site.extra_links,
+    };
+    bodies
+        .iter()
+        .map(|(url, doc, rendered)| targets.fill_links(url, doc, rendered))
+        .collect()
+}
+
+/// The bad links of one page listed one by one. Each quotes its source line, which on a page
+/// of thousands of links on one long line made the messages alone take minutes and gigabytes;
+/// nobody reads past the first hundred anyway.
+pub const MAX_LINK_PROBLEMS: usize = 100;
+
+pub(super) struct LinkTargets<'a> {
+    /// The site root, where released sources are read again for diagnostics.
+    pub(super) root: &'a Path,
+    pub(super) pages: &'a [Page],
+    pub(super) sections: &'a [Section],
+    pub(super) page_by_rel: &'a HashMap<&'a str, usize>,
+    pub(super) section_by_index_rel: &'a HashMap<String, usize>,
+    pub(super) slug_index: &'a HashMap<String, usize>,
+    pub(super) assets: &'a HashSet<&'a str>,
+    /// Files that are not pages but have an output (learning paths, the glossary).
+    pub(super) extra: &'a HashMap<String, String>,
+}
+
+/// A body with its links filled in.
+pub struct Filled {
+    pub html: String,
+    /// The links that lead nowhere.
+    pub problems: Vec<Diagnostic>,
+    /// Per link, the title it shows in place of text of its own (`[[slug]]`), for the
+    /// title slots of the body's plain text ([`Page::take_text`]).
+    pub titles: Vec<Option<String>>,
+}
+
+impl LinkTargets<'_> {
+    /// Replaces each placeholder in the page's HTML with a relative URL, puts in the titles
+    /// that links show, and reports the links that lead nowhere.
+    /// A page's first [`MAX_LINK_PROBLEMS`] bad links are listed one by one, then one error
+    /// counts the rest.
+    pub(super) fn fill_links(&self, url: &str, doc: &Document, rendered: &Rendered) -> Filled {
+        let prefix = root_prefix(url);
+        let mut problems = Vec::new();
+        let mut hrefs = Vec::with_capacity(rendered.links.len());
+        let mut titles = Vec::with_capacity(rendered.links.len());
+        let failed = Cell::new(0_usize);
+        let first_unlisted = Cell::new(None);
+        // A released source is read again from the file, once for all of this page's problems.
+        let source = OnceCell::new();
+        let place = |diagnostic: Diagnostic, line: usize, column: usize| {
+            diagnostic.at(
+                source.get_or_init(|| doc.source_text(self.root)),
+                line,
+                column,
+            )
+        };
+        // Like bad links, a page's first MAX_LINK_PROBLEMS unclosed `[[` are enough to see.
+        for &(line, column) in rendered.unclosed_wiki_links.iter().take(MAX_LINK_PROBLEMS) {
+            problems.push(place(
+                Diagnostic::warning(
+                    Code::UnclosedWikiLink,
+                    &doc.shown_path,
+                    "这里的 `[[` 没有对应的 `]]`，不会成为链接：链接到其他页面请写成 [[页面slug]]，两边各两个半角方括号",
+                ),
+                doc.body_line + line - 1,
+                column,
+            ));
+        }
+        for link in &rendered.links {
+            let line = doc.body_line + link.line - 1;
+            let fail = |code: Code, message: String| {
+                failed.set(failed.get() + 1);
+                if failed.get() > MAX_LINK_PROBLEMS {
+                    if first_unlisted.get().is_none() {
+                        first_unlisted.set(Some((line, link.column)));
+                    }
+                    return None;
+                }
+                let diagnostic = Diagnostic::error(code, &doc.shown_path, message);
+                Some(place(diagnostic, line, link.column))
+            };
+            let (href, title) = match &link.target {
+                LinkTarget::Anchor(anchor) => {
+                    if !rendered.anchors.contains(anchor) {
+                        problems.extend(fail(
+                            Code::BrokenAnchor,
+                            format!("本页没有标题锚点 `#{anchor}`"),
+                        ));
+                    }
+                    (format!("#{}", crate::html::escape(anchor)), None)
+                }
+                LinkTarget::Asset { path } => {
+                    if !self.assets.contains(path.as_str()) {
+                        problems.extend(fail(
+                            Code::BrokenLink,
+                            format!("链接 `{}` 指向的文件 content/{path} 不存在", link.written),
+                        ));
+                    }
+                    (format!("{prefix}{}", encode_path(path)), None)
+                }
+                LinkTarget::Page { path, fragment } => {
+                    let target = self.page_by_rel.get(path.as_str()).map(|&i| &self.pages[i]);
+                    let section = self
+                        .section_by_index_rel
+                        .get(path.as_str())
+                        .map(|&i| &self.sections[i]);
+                    match (target, section) {
+                        (Some(target), _) => {
+                            check_fragment(fragment, target, &mut problems, &fail);
+                            (
+                                with_fragment(
+                                    &format!("{prefix}{}", encode_path(&target.url)),
+                                    fragment,
+                                ),
+                                Some(target.title.clone()),
+                            )
+                        }
+                        (None, Some(section)) => (
+                            with_fragment(
+                                &format!("{prefix}{}", encode_path(&section.url)),
+                                fragment,
+                            ),
+                            Some(section.title.clone()),
+                        ),
+                        (None, None) => match self.extra.get(path.as_str()) {
+                            Some(url) => (
+                                with_fragment(&format!("{prefix}{}", encode_path(url)), fragment),
+                                None,
+                            ),
+                            None => {
+                                problems.extend(fail(
+                                    Code::BrokenLink,
+                                    format!(
+                                        "链接 `{}` 指向的页面 content/{path} 不存在（或是草稿）",
+                                        link.written
+                                    ),
+                                ));
+                                ("#".to_string(), None)
+                            }
+                        },
+                    }
+                }
+                LinkTarget::Wiki { slug, fragment } => match self.slug_index.get(slug.as_str()) {
+                    Some(&i) => {
+                        let target = &self.pages[i];
+                        check_fragment(fragment, target, &mut problems, &fail);
+                        (
+                            with_fragment(
+                                &format!("{prefix}{}", encode_path(&target.url)),
+                                fragment,
+                            ),
+                            Some(match fragment {
+                                Some(f) => {
+                                    let heading = target
+                                        .toc
+                                        .iter()
+                                        .find(|t| &t.id == f)
+                                        .map_or(f.as_str(), |t| t.title.as_str());
+                                    format!("{} · {heading}", target.title)
+                                }
+                                None => target.title.clone(),
+                            }),
+                        )
+                    }
+                    None => {
+                        problems.extend(fail(
+                            Code::BrokenLink,
+                            format!("维基链接 `{}` 找不到 slug 为 `{slug}` 的页面", link.written),
+                        ));
+                        ("#".to_string(), None)
+                    }
+                },
+            };
+            hrefs.push(href);
+            titles.push(if link.wants_title { title } else { None });
+        }
+        if let Some((line, column)) = first_unlisted.get() {
+            let unlisted = failed.get() - MAX_LINK_PROBLEMS;
+            let message = format!(
+                "本页还有 {unlisted} 处链接或锚点有误，从这里起不再逐一列出；请先修正上面列出的 {MAX_LINK_PROBLEMS} 处，再构建一次"
+            );
+            problems.push(place(
+                Diagnostic::error(Code::BrokenLink, &doc.shown_path, message),
+                line,
+                column,
+            ));
+        }
+        Filled {
+            html: substitute(&rendered.html, &rendered.link_prefix, &hrefs, &titles),
+            problems,
+            titles,
+        }
+    }
+}
+
+fn check_fragment(
+    fragment: &Option<String>,
+    target: &Page,
+    problems: &mut Vec<Diagnostic>,
+    fail: &dyn Fn(Code, String) -> Option<Diagnostic>,
+) {
+    if let Some(fragment) = fragment
+        && !target.anchors.contains(fragment)
+    {
+        let known: Vec<&str> = target.toc.iter().take(8).map(|t| t.id.as_str()).collect();
+        let hint = if known.is_empty() {
+            "该页没有标题".to_string()
+        } else {
+            format!("可用的锚点有：{}", known.join("、"))
+        };
+        problems.extend(fail(
+            Code::BrokenAnchor,
+            format!("《{}》中没有标题锚点 `#{fragment}`；{hint}", target.title),
+        ));
+    }
+}
+
+fn with_fragment(url: &str, fragment: &Option<String>) -> String {
+    match fragment {
+        Some(f) => format!("{url}#{}", crate::html::escape(f)),
+        None => url.to_string(),
+    }
+}
+
+/// Fills in the placeholders of one body: an `href` or `src` value that is exactly `prefix`
+/// and a link's number becomes that link's URL, and a link that shows its target's title
+/// (left empty by the Markdown stage) gets it after its opening tag. Text that merely
+/// reads like a placeholder is the editor's and stays.
+fn substitute(html: &str, prefix: &str, hrefs: &[String], titles: &[Option<String>]) -> String {
+    let mut out = String::with_capacity(html.len() + hrefs.len() * 16);
+    let mut rest = html;
+    while let Some(at) = rest.find(prefix) {
+        let (before, after) = (&rest[..at], &rest[at + prefix.len()..]);
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let is_href = before.ends_with("href=\"");
+        let is_value = (is_href || before.ends_with("src=\"")) && after[digits..].starts_with('"');
+        let index = after[..digits]
+            .parse::<usize>()
+            .ok()
+            .filter(|&i| is_value && i < hrefs.len());
+        let Some(index) = index else {
+            out.push_str(&rest[..at + prefix.len()]);
+            rest = after;
+            continue;
+        };
+        out.push_str(before);
+        out.push_str(&hrefs[index]);
+        rest = &after[digits..];
+        if let Some(title) = titles[index].as_deref().filter(|_| is_href)
+            && let Some(tail) = rest.strip_prefix("\">")
+        {
+            out.push_str("\">");
+            crate::html::escape_into(title, &mut out);
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    // Held until the site is written, for every page: no spare capacity.
+    out.shrink_to_fit();
+    out
+}
+
+/// Plain text with each title slot replaced by the title its link shows (nothing for a link
+/// that leads nowhere: the build fails on it anyway).
+fn fill_titles(text: String, titles: &[Option<String>]) -> String {
+    if !text.contains(TITLE_OPEN) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(TITLE_OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + TITLE_OPEN.len_utf8()..];
+        let end = after.find(TITLE_CLOSE).unwrap_or(after.len());
+        let title = after[..end]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| titles.get(i))
+            .and_then(Option::as_deref);
+        out.push_str(title.unwrap_or_default());
+        rest = after[end..].strip_prefix(TITLE_CLOSE).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out.shrink_to_fit();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_only_in_attributes() {
+        let html = "<a href=\"sy-link-1\"></a><a href=\"sy-link-0\">x</a> sy-link-0 <img src=\"sy-link-2\">";
+        let out = substitute(
+            html,
+            "sy-link-",
+            &["../a.html".into(), "b.html#甲".into(), "c.png".into()],
+            &[None, Some("标题<1>".into()), None],
+        );
+        assert_eq!(
+            out,
+            "<a href=\"b.html#甲\">标题&lt;1&gt;</a><a href=\"../a.html\">x</a> sy-link-0 <img src=\"c.png\">"
+        );
+    }
+
+    #[test]
+    fn title_slots_take_the_titles() {
+        let titles = [Some("甲".to_string()), None];
+        assert_eq!(
+            fill_titles("依据\u{1}0\u{2}和\u{1}1\u{2}。".into(), &titles),
+            "依据甲和。"
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! Indexing: the search stage of a build and of a preview. Turns the site's pages into the
+//! [`SearchDoc`]s the search index is made from, and writes the static index into an output
+//! folder with its work files in the site's scratch folder.
+//!
+//! It sits between the site model and [`crate::search`], so that `build` and `incremental`
+//! both use it without either reaching into the other, and `search` itself knows only
+//! `SearchDoc`s.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::resolve::{Page, Site};
+use crate::search::{SearchDoc, SearchSection};
+
+/// The page as the search index sees it: plain text cut at headings, plus its facets.
+pub fn search_doc(
+    site: &Site,
+    page: &Page,
+    text: Vec<crate::source::markdown::TextSection>,
+) -> SearchDoc {
+    let mut breadcrumbs = Vec::new();
+    let mut section = Some(page.section);
+    while let Some(index) = section.filter(|&i| i != 0) {
+        breadcrumbs.push(site.sections[index].title.clone());
+        section = site.sections[index].parent;
+    }
+    breadcrumbs.reverse();
+    let (kind, kind_label) = page
+        .kind
+        .map_or(("page", "文章"), |k| (k.as_str(), k.label()));
+    // What a reader sees above the body — the summary and the information panel (文号,
+    // 发文机关 …) — must be findable too: people search a policy by its document number.
+    // Only a written summary: the automatic one is the body's first paragraph, and indexing it
+    // twice would count its words twice.
+    let mut lines: Vec<String> = page
+        .doc
+        .text("summary")
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    lines.extend(
+        site.panel(page)
+            .into_iter()
+            .map(|row| format!("{}：{}", row.label, row.value.display())),
+    );
+    let header = SearchSection {
+        anchor: String::new(),
+        heading: String::new(),
+        text: lines.join("\n"),
+    };
+    SearchDoc {
+        url: page.url.clone(),
+        title: page.title.clone(),
+        kind: kind.to_string(),
+        kind_label: kind_label.to_string(),
+        date: page.sort_date().map(|d| d.to_string()),
+        breadcrumbs,
+        tags: page.doc.list("tags").to_vec(),
+        topics: page.doc.list("topics").to_vec(),
+        region: page.doc.text("region").map(str::to_string),
+        status: page.status().map(str::to_string),
+        // The header goes last so that a term found in the body links to its section.
+        sections: text
+            .into_iter()
+            .map(|t| SearchSection {
+                anchor: t.anchor,
+                heading: t.heading,
+                text: t.text,
+            })
+            .chain(std::iter::once(header))
+            .filter(|s| !s.text.is_empty() || !s.heading.is_empty())
+            .collect(),
+    }
+}
+
+/// The pages as the search index sees them. Their text is needed only by search from here
+/// on, so it is moved rather than a site's worth of text copied.
+pub fn take_docs(site: &mut Site) -> Vec<SearchDoc> {
+    let texts: Vec<_> = site
+        .pages
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.text))
+        .collect();
+    let site = &*site;
+    site.pages
+        .par_iter()
+        .zip(texts)
+        .map(|(page, text)| search_doc(site, page, text))
+        .collect()
+}
+
+/// Writes the static search index of `docs` under `out_dir/search/`, with its work files in
+/// the site's scratch folder; returns the number of files written (none when it failed,
+/// which is an error of the build).
+pub fn write_index(
+    docs: &[SearchDoc],
+    synonyms: &[Vec<String>],
+    out_dir: &Path,
+    root: &Path,
+    diagnostics: &mut Diagnostics,
+) -> usize {
+    let work = crate::output::lock::work_folder(root, "postings");
+    let _writing = crate::output::write::writing();
+    match crate::search::build(docs, synonyms, out_dir, work) {
+        Ok(stats) => stats.shards + stats.docs + 2,
+        Err(e) => {
+            diagnostics.push(Diagnostic::error(
+                Code::Search,
+                out_dir.join("search"),
+                format!("无法建立全文索引：{e}"),
+            ));
+            0
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! The plan's HTML files: every file render fills from a template — home, section and
+//! status lists, pages, taxonomy and term pages, the training pages, search and 404 — as a
+//! [`Job`] naming its output path, its template and what it shows ([`What`]). Also how lists
+//! are split into pages, since that decides how many files a list writes, and the subsets a
+//! preview re-renders after an edit.
+//!
+//! Render reads these jobs and builds their variables; the collision check
+//! ([`super::check`]) and the preview's fingerprints read the same list.
+
+use crate::model::{Section, Site, Term};
+use crate::training::{Training, View};
+
+/// The page listing recent additions and updates (最近更新).
+pub const CHANGES_URL: &str = "changes.html";
+
+/// One file to render. Its variables are built only when it is rendered, so a large site
+/// never holds every page's context (and a second copy of its HTML) at once.
+pub struct Job {
+    pub path: String,
+    pub template: &'static str,
+    pub what: What,
+}
+
+pub enum What {
+    Home,
+    /// Section index, list page number (1-based), number of list pages.
+    Section(usize, usize, usize),
+    /// Section index, status view in it, list page number, number of list pages.
+    Status(usize, usize, usize, usize),
+    Training(View),
+    Page(usize),
+    Taxonomy(usize),
+    /// Taxonomy, term, list page number, number of list pages.
+    Term(usize, usize, usize, usize),
+    Plain,
+}
+
+/// What a generated file is, in the reader's words, for collision messages.
+pub(crate) fn describe(template: &str) -> &'static str {
+    match template {
+        "index.html" => "首页",
+        "section.html" => "栏目列表页",
+        "taxonomy.html" | "term.html" => "分类页",
+        "search.html" => "搜索页",
+        "404.html" => "404 页",
+        "paths.html" => "学习路径索引页",
+        "path.html" => "学习路径页",
+        "handout.html" => "讲义",
+        "glossary.html" => "术语表",
+        _ => "最近更新页",
+    }
+}
+
+/// Every HTML file of the site but the old addresses' redirects.
+pub fn jobs(site: &Site, training: &Training) -> Vec<Job> {
+    let mut jobs = Vec::with_capacity(site.pages.len() + site.sections.len() + 16);
+    jobs.push(Job {
+        path: "index.html".into(),
+        template: "index.html",
+        what: What::Home,
+    });
+    for (index, section) in site.sections.iter().enumerate().skip(1) {
+        let total = list_pages(section, section.pages.len());
+        for number in 1..=total {
+            jobs.push(Job {
+                path: section_page_url(section, number),
+                template: "section.html",
+                what: What::Section(index, number, total),
+            });
+        }
+        for (v, view) in training.statuses[index].iter().enumerate() {
+            let total = list_pages(section, view.pages.len());
+            for number in 1..=total {
+                jobs.push(Job {
+                    path: view.page_url(number),
+                    template: "section.html",
+                    what: What::Status(index, v, number, total),
+                });
+            }
+        }
+    }
+    for (index, page) in site.pages.iter().enumerate() {
+        jobs.push(Job {
+            path: page.url.clone(),
+            template: "page.html",
+            what: What::Page(index),
+        });
+    }
+    for (t, taxonomy) in site.taxonomies.iter().enumerate() {
+        jobs.push(Job {
+            path: format!("{}/index.html", taxonomy.name),
+            template: "taxonomy.html",
+            what: What::Taxonomy(t),
+        });
+        for (i, term) in taxonomy.terms.iter().enumerate() {
+            let total = term_list_pages(term);
+            for number in 1..=total {
+                jobs.push(Job {
+                    path: term.page_url(number),
+                    template: "term.html",
+                    what: What::Term(t, i, number, total),
+                });
+            }
+        }
+    }
+    jobs.extend(training_jobs(site, training));
+    jobs.push(Job {
+        path: "search.html".into(),
+        template: "search.html",
+        what: What::Plain,
+    });
+    jobs.push(Job {
+        path: "404.html".into(),
+        template: "404.html",
+        what: What::Plain,
+    });
+    jobs
+}
+
+/// The training stage's pages: the paths index, each path with its handout, each section's
+/// handout, the glossary and the changes page.
+pub fn training_jobs(site: &Site, training: &Training) -> Vec<Job> {
+    let job = |path: String, template, view| Job {
+        path,
+        template,
+        what: What::Training(view),
+    };
+    let mut jobs = Vec::new();
+    if !training.paths.list.is_empty() {
+        jobs.push(job(
+            crate::training::paths::INDEX_URL.to_string(),
+            "paths.html",
+            View::PathsIndex,
+        ));
+    }
+    for (i, path) in training.paths.list.iter().enumerate() {
+        jobs.push(job(path.url.clone(), "path.html", View::Path(i)));
+        if !path.steps.is_empty() {
+            jobs.push(job(
+                path.handout_url.clone(),
+                "handout.html",
+                View::PathHandout(i),
+            ));
+        }
+    }
+    for index in 0..site.sections.len() {
+        if let Some(url) = section_handout_url(site, index) {
+            jobs.push(job(url, "handout.html", View::SectionHandout(index)));
+        }
+    }
+    if training.glossary.is_some() {
+        jobs.push(job(
+            crate::training::glossary::URL.to_string(),
+            "glossary.html",
+            View::Glossary,
+        ));
+    }
+    jobs.push(job(CHANGES_URL.to_string(), "changes.html", View::Changes));
+    jobs
+}
+
+/// The training pages that show page `index`'s body, reading time or glossary terms:
+/// its section's handout, the paths it is in (their pages, handouts and the index), the
+/// glossary and the changes page.
+pub fn training_jobs_showing(site: &Site, training: &Training, index: usize) -> Vec<Job> {
+    let page = &site.pages[index];
+    let memberships = &training.paths.memberships[index];
+    training_jobs(site, training)
+        .into_iter()
+        .filter(|job| {
+            let What::Training(view) = job.what else {
+                return false;
+            };
+            match view {
+                View::SectionHandout(s) => s == page.section,
+                View::Path(p) | View::PathHandout(p) => {
+                    memberships.iter().any(|&(member, _)| member == p)
+                }
+                View::PathsIndex => !memberships.is_empty(),
+                View::Glossary => true,
+                View::Changes => training.changes.contains(&index),
+            }
+        })
+        .collect()
+}
+
+/// The files that show page `index`: the page itself and, when `listed_changed` (its title,
+/// date or summary as lists show them), the home page, its section's list page, the status
+/// view listing it and its taxonomy term pages.
+pub fn page_and_list_jobs(
+    site: &Site,
+    training: &Training,
+    index: usize,
+    listed_changed: bool,
+) -> Vec<Job> {
+    let page = &site.pages[index];
+    let mut jobs = vec![Job {
+        path: page.url.clone(),
+        template: "page.html",
+        what: What::Page(index),
+    }];
+    if !listed_changed {
+        return jobs;
+    }
+    jobs.push(Job {
+        path: "index.html".into(),
+        template: "index.html",
+        what: What::Home,
+    });
+    let section = &site.sections[page.section];
+    if page.section != 0
+        && let Some(position) = section.pages.iter().position(|&p| p == index)
+    {
+        let number = position / per_page(section) + 1;
+        jobs.push(Job {
+            path: section_page_url(section, number),
+            template: "section.html",
+            what: What::Section(
+                page.section,
+                number,
+                list_pages(section, section.pages.len()),
+            ),
+        });
+    }
+    for (v, view) in training.statuses[page.section].iter().enumerate() {
+        if let Some(position) = view.pages.iter().position(|&p| p == index) {
+            let number = position / per_page(section) + 1;
+            jobs.push(Job {
+                path: view.page_url(number),
+                template: "section.html",
+                what: What::Status(
+                    page.section,
+                    v,
+                    number,
+                    list_pages(section, view.pages.len()),
+                ),
+            });
+        }
+    }
+    for (t, taxonomy) in site.taxonomies.iter().enumerate() {
+        for (i, term) in taxonomy.terms.iter().enumerate() {
+            if let Some(position) = term.pages.iter().position(|&p| p == index) {
+                let number = position / DEFAULT_PER_PAGE + 1;
+                jobs.push(Job {
+                    path: term.page_url(number),
+                    template: "term.html",
+                    what: What::Term(t, i, number, term_list_pages(term)),
+                });
+            }
+        }
+    }
+    jobs
+}
+
+/// A section's handout, when it has pages of its own. The home page has none: it would be
+/// the whole site.
+pub fn section_handout_url(site: &Site, index: usize) -> Option<String> {
+    let section = &site.sections[index];
+    (index != 0 && !section.pages.is_empty()).then(|| {
+        let folder = section
+            .url
+            .strip_suffix("index.html")
+            .unwrap_or(&section.url);
+        format!("{folder}handout.html")
+    })
+}
+
+/// List page `number` of a section: the first is its `index.html`, the rest `index-N.html`.
+pub fn section_page_url(section: &Section, number: usize) -> String {
+    if number == 1 {
+        section.url.clone()
+    } else {
+        section
+            .url
+            .replace("index.html", &format!("index-{number}.html"))
+    }
+}
+
+/// Long lists are split even when the section does not ask for it: a list of thousands of
+/// links is slow to open on the old machines many readers have.
+pub const DEFAULT_PER_PAGE: usize = 50;
+
+pub fn per_page(section: &Section) -> usize {
+    section.paginate.unwrap_or(DEFAULT_PER_PAGE).max(1)
+}
+
+fn list_pages(section: &Section, items: usize) -> usize {
+    items.div_ceil(per_page(section)).max(1)
+}
+
+/// A term's list is split like a section's, [`DEFAULT_PER_PAGE`] to a page.
+fn term_list_pages(term: &Term) -> usize {
+    term.pages.len().div_ceil(DEFAULT_PER_PAGE).max(1)
+}
+
+/// The items on list page `number` (from 1), `per_page` to a page.
+pub fn list_slice(items: &[usize], number: usize, per_page: usize) -> &[usize] {
+    let start = (number - 1).saturating_mul(per_page).min(items.len());
+    let end = start.saturating_add(per_page).min(items.len());
+    &items[start..end]
+}

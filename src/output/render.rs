@@ -1,0 +1,207 @@
+//! Render: fills the theme's Tera templates with the [`Site`] and hands every output file
+//! to the [`Output`] sink as soon as it is rendered, so a large site is never held in
+//! memory as HTML all at once.
+//!
+//! Templates come from the theme (see [`crate::source::theme`]), overridden file by file by the
+//! site's own `templates/`. What is the same for every page (site, navigation, taxonomies) goes
+//! into Tera's global context once; per page only `root`, `current_url` and the page's own
+//! data are built. Every URL in a context is root-relative; templates prefix `root`, which
+//! is what keeps the output working from file:// and under any sub-path.
+//!
+//! Which files there are comes from the output plan ([`crate::output::plan::jobs`]); the templates
+//! are loaded in [`templates`]; the variables are typed structs built in [`contexts`] (the
+//! site's own files and every template's globals) and [`training_pages`].
+
+mod contexts;
+mod templates;
+mod training_pages;
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::{Site, encode_path, root_prefix};
+// The preview (`crate::dev::incremental`) takes the plan's jobs and paging from here.
+pub(crate) use crate::output::plan::{DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page};
+use crate::output::write::Output;
+use crate::training::Training;
+use contexts::Contexts;
+use templates::error_chain;
+pub use templates::{check_no_outside_assets, load_templates};
+
+/// Puts what every page shares (site, navigation, taxonomies, where the training pages
+/// are) into Tera's global context.
+pub fn set_globals(site: &Site, training: &Training, tera: &mut tera::Tera, build_id: &str) {
+    contexts::insert_globals(site, training, build_id, tera.global_context());
+}
+
+/// Where rendered files go: the build's staging folder, or the live folder of a preview.
+pub type Sink<'a> = &'a (dyn Fn(&str, &[u8]) -> Result<(), Diagnostic> + Sync);
+
+pub(crate) fn render_jobs(
+    site: &Site,
+    training: &Training,
+    tera: &tera::Tera,
+    jobs: &[Job],
+    sink: Sink,
+) -> Vec<Diagnostic> {
+    let contexts = Contexts { site, training };
+    let nav_dirs: Vec<&str> = site.sections[0]
+        .subsections
+        .iter()
+        .map(|&i| site.sections[i].dir.as_str())
+        .collect();
+    jobs.par_iter()
+        .filter_map(|job| {
+            let mut context = tera::Context::new();
+            let root = if job.template == "404.html" {
+                context.insert("site_top_names", &crate::output::not_found::top_names(site));
+                crate::output::not_found::root(site.config.base_url.as_deref())
+            } else {
+                root_prefix(&job.path)
+            };
+            context.insert("root", &root);
+            context.insert("current_url", &job.path);
+            let top = job.path.split('/').next().unwrap_or("");
+            context.insert(
+                "active_section",
+                if nav_dirs.contains(&top) { top } else { "" },
+            );
+            contexts.fill(&job.what, &mut context);
+            // Rendered as bytes: the sink writes bytes, and Tera would otherwise check the
+            // whole page for valid UTF-8 only to make a `String` of it.
+            let mut html = Vec::new();
+            match tera.render_to(job.template, &context, &mut html) {
+                Ok(()) => sink(&job.path, &html).err(),
+                Err(e) => Some(Diagnostic::error(
+                    Code::TemplateRender,
+                    PathBuf::from(format!("templates/{}", job.template)),
+                    format!("渲染 {} 时模板出错：{}", job.path, error_chain(&e)),
+                )),
+            }
+        })
+        .collect()
+}
+
+/// Renders the training pages that hold page `index`'s body or reading time: its section's
+/// handout, its paths and their handouts, the glossary. A preview renders these after the
+/// reload, since a handout can hold hundreds of pages. Returns how many files were written.
+pub fn render_training_views(
+    site: &Site,
+    training: &Training,
+    tera: &tera::Tera,
+    index: usize,
+    sink: Sink,
+) -> Result<usize, Vec<Diagnostic>> {
+    let jobs = crate::output::plan::training_jobs_showing(site, training, index);
+    let problems = render_jobs(site, training, tera, &jobs, sink);
+    if problems.is_empty() {
+        Ok(jobs.len())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Renders the files that show page `index`: the page itself and, when `listed_changed` (its
+/// title, date or summary as lists show them), the home page, its section's list page, the
+/// status view listing it and its taxonomy term pages. Returns how many files were written.
+pub fn render_page_and_lists(
+    site: &Site,
+    training: &Training,
+    tera: &tera::Tera,
+    index: usize,
+    listed_changed: bool,
+    sink: Sink,
+) -> Result<usize, Vec<Diagnostic>> {
+    let jobs = crate::output::plan::page_and_list_jobs(site, training, index, listed_changed);
+    let problems = render_jobs(site, training, tera, &jobs, sink);
+    if problems.is_empty() {
+        Ok(jobs.len())
+    } else {
+        Err(problems)
+    }
+}
+
+/// Renders every HTML file of the site into `output`. Returns how many files were written.
+pub fn render_site(
+    site: &Site,
+    training: &Training,
+    tera: &mut tera::Tera,
+    build_id: &str,
+    output: &Output,
+    diagnostics: &mut Diagnostics,
+) -> usize {
+    set_globals(site, training, tera, build_id);
+    let jobs = jobs(site, training);
+    let problems = render_jobs(site, training, tera, &jobs, &|path, bytes| {
+        output.write(path, bytes)
+    });
+    let count = jobs.len();
+    diagnostics.extend(problems);
+    for (alias, target) in &site.aliases {
+        let html = redirect_page(site, alias, *target);
+        if let Err(d) = output.write(alias, html.as_bytes()) {
+            diagnostics.push(d);
+        }
+    }
+    count + site.aliases.len()
+}
+
+/// Renders every HTML file as [`render_site`] does and drops it, for `check`: a template
+/// that fails only when rendered (an undefined variable) fails `check` as it fails `build`.
+pub fn render_unwritten(
+    site: &Site,
+    training: &Training,
+    tera: &mut tera::Tera,
+    build_id: &str,
+    diagnostics: &mut Diagnostics,
+) {
+    set_globals(site, training, tera, build_id);
+    let jobs = jobs(site, training);
+    diagnostics.extend(render_jobs(site, training, tera, &jobs, &|_, _| Ok(())));
+}
+
+/// The file at old address `alias` that sends the reader on to page `target`.
+pub(crate) fn redirect_page(site: &Site, alias: &str, target: usize) -> String {
+    let page = &site.pages[target];
+    let href = crate::html::escape(&format!("{}{}", root_prefix(alias), encode_path(&page.url)));
+    let title = crate::html::escape(&page.title);
+    // The empty icon keeps Firefox from asking the server's root for /favicon.ico.
+    format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <meta http-equiv=\"refresh\" content=\"0; url={href}\"><link rel=\"canonical\" href=\"{href}\"><link rel=\"icon\" href=\"data:,\"></head>\
+         <body><p>本页已移至 <a href=\"{href}\">{title}</a>。</p></body></html>\n"
+    )
+}
+
+/// `sitemap.xml`: absolute when `base_url` is configured, otherwise root-relative.
+pub fn sitemap(site: &Site, training: &Training) -> String {
+    let base = site.config.base_url.as_deref().unwrap_or("");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let mut entry = |url: &str, date: Option<String>| {
+        xml.push_str("  <url><loc>");
+        xml.push_str(&crate::html::escape(&format!("{base}{}", encode_path(url))));
+        xml.push_str("</loc>");
+        if let Some(date) = date {
+            xml.push_str(&format!("<lastmod>{date}</lastmod>"));
+        }
+        xml.push_str("</url>\n");
+    };
+    for section in &site.sections {
+        entry(&section.url, None);
+    }
+    for page in &site.pages {
+        entry(&page.url, page.sort_date().map(|d| d.to_string()));
+    }
+    // Handouts repeat pages that are listed already.
+    for job in crate::output::plan::training_jobs(site, training) {
+        if job.template != "handout.html" {
+            entry(&job.path, None);
+        }
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}

@@ -1,0 +1,422 @@
+//! Training aids: the stage between resolve and render that turns the resolved site into
+//! course material — learning paths ([`paths`]), handouts ([`handout`]), the glossary
+//! ([`glossary`]), related pages ([`related`]), the list of recent changes and the status
+//! views of policy sections. It computes data only: the output plan
+//! ([`crate::output::plan`]) lists its pages, and render builds what they show.
+//!
+//! It takes the files that are not pages (`content/paths/**` and `content/_glossary.md`)
+//! out of the loaded content before the parse stage, hands their Markdown bodies to resolve
+//! so their links are checked like any page's, and after resolve completes [`Training`].
+
+pub mod glossary;
+pub mod handout;
+pub mod paths;
+pub mod related;
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::diagnostics::Diagnostics;
+use crate::model::{Page, Section, Site};
+use crate::names::file_safe;
+use crate::schema::{Date, Status};
+use crate::source::load::SourceFile;
+use crate::source::markdown::Rendered;
+use crate::source::parse::Document;
+use crate::training::glossary::{Glossary, GlossarySource, Matcher};
+use crate::training::paths::{PageLookup, PathSource, Paths};
+
+/// How many pages the changes page lists, newest first.
+pub const CHANGES_MAX: usize = 100;
+const PATHS_INDEX_REL: &str = "paths/_index.md";
+
+/// The files that are not pages, taken out of the loaded content.
+#[derive(Default)]
+pub struct Sources {
+    paths: Vec<SourceFile>,
+    paths_index: Option<SourceFile>,
+    glossary: Option<SourceFile>,
+}
+
+/// Takes path files and the glossary out of the loaded Markdown, leaving the pages.
+pub fn take_sources(markdown: &mut Vec<SourceFile>) -> Sources {
+    let mut sources = Sources::default();
+    let mut pages = Vec::with_capacity(markdown.len());
+    for file in markdown.drain(..) {
+        if !is_training_file(&file.rel) {
+            pages.push(file);
+        } else if file.rel == crate::training::glossary::FILE {
+            sources.glossary = Some(file);
+        } else if file.rel == PATHS_INDEX_REL {
+            sources.paths_index = Some(file);
+        } else {
+            sources.paths.push(file);
+        }
+    }
+    *markdown = pages;
+    sources
+}
+
+/// Whether a Markdown file (relative to `content/`) is a learning path or the glossary
+/// rather than a page.
+pub fn is_training_file(rel: &str) -> bool {
+    rel == crate::training::glossary::FILE || rel.starts_with("paths/")
+}
+
+/// Parsed sources, waiting for the site. Their bodies go to resolve first.
+pub struct Parsed {
+    paths: Vec<PathSource>,
+    index_title: Option<String>,
+    has_index: bool,
+    glossary: Option<GlossarySource>,
+    /// (output URL, document, rendered body): every path in order, then the index, then
+    /// the glossary — the order in which resolve hands back their HTML.
+    pub bodies: Vec<(String, Document, Rendered)>,
+}
+
+pub fn parse(
+    root: &Path,
+    sources: Sources,
+    options: &comrak::Options,
+    include_drafts: bool,
+    diagnostics: &mut Diagnostics,
+) -> Parsed {
+    let mut parsed = Parsed {
+        paths: Vec::new(),
+        index_title: None,
+        has_index: false,
+        glossary: None,
+        bodies: Vec::new(),
+    };
+    let shown = |file: &SourceFile| {
+        file.path
+            .strip_prefix(root)
+            .unwrap_or(&file.path)
+            .to_path_buf()
+    };
+    let body = |file: SourceFile, url: String, body_start: usize, diagnostics: &mut Diagnostics| {
+        let shown_path = shown(&file);
+        let doc = Document::data_file(file.rel, shown_path, file.text, body_start);
+        diagnostics.extend(crate::source::parse::nesting_problem(&doc));
+        diagnostics.extend(crate::source::parse::density_problem(&doc));
+        let rendered = crate::source::markdown::render(doc.body(), &doc.rel, options);
+        (url, doc, rendered)
+    };
+    for file in sources.paths {
+        let shown_path = shown(&file);
+        if let Some((path, body_start)) = crate::training::paths::parse(
+            &file.rel,
+            &shown_path,
+            &file.text,
+            include_drafts,
+            diagnostics,
+        ) {
+            parsed
+                .bodies
+                .push(body(file, path.url(), body_start, diagnostics));
+            parsed.paths.push(path);
+        }
+    }
+    if let Some(file) = sources.paths_index
+        && let Some((title, body_start)) =
+            crate::training::paths::parse_index(&shown(&file), &file.text, diagnostics)
+    {
+        parsed.index_title = title;
+        parsed.has_index = true;
+        parsed.bodies.push(body(
+            file,
+            crate::training::paths::INDEX_URL.to_string(),
+            body_start,
+            diagnostics,
+        ));
+    }
+    if let Some(file) = sources.glossary
+        && let Some((glossary, body_start)) =
+            crate::training::glossary::parse(&shown(&file), &file.text, diagnostics)
+    {
+        parsed.glossary = Some(glossary);
+        parsed.bodies.push(body(
+            file,
+            crate::training::glossary::URL.to_string(),
+            body_start,
+            diagnostics,
+        ));
+    }
+    parsed
+}
+
+/// One status of a section with several: the section's list cut down to that status.
+#[derive(Debug)]
+pub struct StatusView {
+    /// As the pages write it.
+    pub status: String,
+    /// `None` for a status the site declared itself.
+    pub known: Option<Status>,
+    /// In the section's order.
+    pub pages: Vec<usize>,
+    /// Output path without `.html`, e.g. `policies/status-current`.
+    base: String,
+}
+
+impl StatusView {
+    pub fn page_url(&self, number: usize) -> String {
+        if number == 1 {
+            format!("{}.html", self.base)
+        } else {
+            format!("{}-{number}.html", self.base)
+        }
+    }
+}
+
+/// Everything the training templates show, complete after resolve.
+#[derive(Debug)]
+pub struct Training {
+    pub paths: Paths,
+    pub glossary: Option<Glossary>,
+    /// Per page, best first.
+    pub related: Vec<Vec<usize>>,
+    /// Per section; empty unless its pages carry two or more statuses.
+    pub statuses: Vec<Vec<StatusView>>,
+    /// Pages for the changes page, newest first.
+    pub changes: Vec<usize>,
+    /// The date on handout covers.
+    pub built: Date,
+}
+
+/// Completes the training material: resolves path steps and glossary references, marks
+/// glossary terms in every page body, and computes related pages, status views and the
+/// changes list. `site.extra_html` holds the bodies of `parsed` in order and is consumed.
+pub fn assemble(site: &mut Site, parsed: Parsed, diagnostics: &mut Diagnostics) -> Training {
+    let mut intros = std::mem::take(&mut site.extra_html).into_iter();
+    let lookup = PageLookup::new(&site.pages);
+    let path_sources: Vec<(PathSource, String)> = parsed
+        .paths
+        .into_iter()
+        .map(|p| (p, intros.next().unwrap_or_default()))
+        .collect();
+    let index_intro = if parsed.has_index {
+        intros.next().unwrap_or_default()
+    } else {
+        String::new()
+    };
+    let paths = crate::training::paths::resolve(
+        path_sources,
+        parsed.index_title,
+        index_intro,
+        &lookup,
+        site.pages.len(),
+        diagnostics,
+    );
+    let mut glossary = parsed.glossary.map(|g| {
+        g.finish(
+            intros.next().unwrap_or_default(),
+            lookup.slugs(),
+            diagnostics,
+        )
+    });
+    if let Some(glossary) = &mut glossary {
+        mark_terms(site, glossary);
+    }
+    Training {
+        paths,
+        glossary,
+        related: crate::training::related::related(site),
+        statuses: site
+            .sections
+            .iter()
+            .map(|s| status_views(site, s))
+            .collect(),
+        changes: changes(site),
+        built: crate::scaffold::today(),
+    }
+}
+
+impl Training {
+    /// After the body of page `index` changed in a preview ([`crate::dev::incremental`]): marks
+    /// the glossary terms in its new HTML and updates where each term occurs. Paths, related
+    /// pages and status views depend on front matter only, which such an edit leaves alone.
+    pub fn page_edited(&mut self, site: &mut Site, index: usize) {
+        let Some(glossary) = &mut self.glossary else {
+            return;
+        };
+        let found = mark(&glossary.matcher(), &mut site.pages[index]);
+        for (t, term) in glossary.terms.iter_mut().enumerate() {
+            let at = term.pages.binary_search(&index);
+            match (at, found.contains(&t)) {
+                (Ok(at), false) => {
+                    term.pages.remove(at);
+                }
+                (Err(at), true) => term.pages.insert(at, index),
+                _ => {}
+            }
+        }
+    }
+
+    /// A page was added in a preview at `index` ([`crate::dev::incremental`]); pages after it
+    /// moved up one. Moves the page numbers the paths and the glossary hold. The caller
+    /// made sure no step names the new page; its glossary marks come with
+    /// [`Self::page_edited`].
+    pub fn page_inserted(&mut self, index: usize) {
+        self.renumber(|i| {
+            if *i >= index {
+                *i += 1;
+            }
+        });
+        self.paths.memberships.insert(index, Vec::new());
+    }
+
+    /// Page `index` was removed in a preview; pages after it moved down one. `false`, and
+    /// nothing changed, when a path step or a glossary `see` names it: that is an error only
+    /// a full build reports.
+    pub fn page_removed(&mut self, index: usize) -> bool {
+        let seen = self
+            .glossary
+            .as_ref()
+            .is_some_and(|g| g.terms.iter().any(|term| term.see == Some(index)));
+        if seen || !self.paths.memberships[index].is_empty() {
+            return false;
+        }
+        if let Some(glossary) = &mut self.glossary {
+            for term in &mut glossary.terms {
+                term.pages.retain(|&page| page != index);
+            }
+        }
+        self.paths.memberships.remove(index);
+        self.renumber(|i| {
+            if *i > index {
+                *i -= 1;
+            }
+        });
+        true
+    }
+
+    fn renumber(&mut self, moved: impl Fn(&mut usize)) {
+        for path in &mut self.paths.list {
+            for step in &mut path.steps {
+                moved(&mut step.page);
+            }
+        }
+        if let Some(glossary) = &mut self.glossary {
+            for term in &mut glossary.terms {
+                term.see.iter_mut().for_each(&moved);
+                term.pages.iter_mut().for_each(&moved);
+            }
+        }
+    }
+
+    /// After pages changed, came or went in a preview ([`crate::dev::incremental`]), with the
+    /// site already reconnected: recomputes what follows from front matter and from which
+    /// pages there are — related pages, status views and the changes list. Paths and the
+    /// glossary find pages by slug and file, which such an edit keeps. `edited` names the
+    /// pages edited in place, with their [`crate::training::related::Ties`] before and after, when no
+    /// page came or went: then only the related lists they can change are recomputed.
+    pub fn reconnect(
+        &mut self,
+        site: &Site,
+        edited: Option<(&[usize], &[crate::training::related::Ties])>,
+    ) {
+        match edited {
+            Some((pages, ties)) => {
+                crate::training::related::update(site, &mut self.related, pages, ties)
+            }
+            None => self.related = crate::training::related::related(site),
+        }
+        self.statuses = site
+            .sections
+            .iter()
+            .map(|s| status_views(site, s))
+            .collect();
+        self.changes = changes(site);
+    }
+}
+
+/// Marks glossary terms in every page body (in parallel) and records where each occurs.
+fn mark_terms(site: &mut Site, glossary: &mut Glossary) {
+    let matcher = glossary.matcher();
+    let found: Vec<Vec<usize>> = site
+        .pages
+        .par_iter_mut()
+        .map(|page| mark(&matcher, page))
+        .collect();
+    for (page, terms) in found.into_iter().enumerate() {
+        for term in terms {
+            glossary.terms[term].pages.push(page);
+        }
+    }
+}
+
+/// Marks the terms in one page's body; returns the terms it mentions.
+fn mark(matcher: &Matcher, page: &mut Page) -> Vec<usize> {
+    match matcher.annotate(&page.html) {
+        Some((mut html, found)) => {
+            html.shrink_to_fit();
+            page.html = html;
+            found
+        }
+        None => Vec::new(),
+    }
+}
+
+fn status_views(site: &Site, section: &Section) -> Vec<StatusView> {
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for &i in &section.pages {
+        if let Some(status) = site.pages[i].status() {
+            match groups.iter_mut().find(|(s, _)| s == status) {
+                Some((_, pages)) => pages.push(i),
+                None => groups.push((status.to_string(), vec![i])),
+            }
+        }
+    }
+    if groups.len() < 2 {
+        return Vec::new();
+    }
+    // The built-in statuses in their order (现行有效, 已修订, 已废止), then any others by name.
+    let rank = |s: &str| {
+        let known = Status::from_label(s);
+        (known.is_none(), known)
+    };
+    groups.sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
+    let folder = section
+        .url
+        .strip_suffix("index.html")
+        .unwrap_or(&section.url);
+    groups
+        .into_iter()
+        .map(|(status, pages)| {
+            let known = Status::from_label(&status);
+            let name = known.map_or_else(|| file_safe(&status), |k| k.class().to_string());
+            StatusView {
+                base: format!("{folder}status-{name}"),
+                known,
+                status,
+                pages,
+            }
+        })
+        .collect()
+}
+
+fn changes(site: &Site) -> Vec<usize> {
+    let mut dated: Vec<usize> = (0..site.pages.len())
+        .filter(|&i| site.pages[i].sort_date().is_some())
+        .collect();
+    dated.sort_by(|&a, &b| {
+        let (a, b) = (&site.pages[a], &site.pages[b]);
+        b.sort_date()
+            .cmp(&a.sort_date())
+            .then_with(|| a.title.cmp(&b.title))
+    });
+    dated.truncate(CHANGES_MAX);
+    dated
+}
+
+/// The training stage's pages, as the output plan lists them ([`crate::output::plan::training_jobs`]).
+#[derive(Debug, Clone, Copy)]
+pub enum View {
+    PathsIndex,
+    Path(usize),
+    PathHandout(usize),
+    SectionHandout(usize),
+    Glossary,
+    Changes,
+}
