@@ -196,13 +196,13 @@ fn unknown_fields_build_with_a_warning_at_their_name() {
 }
 
 /// `[甲](a.md#)` and `[[a#]]` are the top of that page, as `[回到顶部](#)` is the top of this
-/// one: no broken anchor.
+/// one, and so is `#top` in any case where no heading has that id: no broken anchor.
 #[test]
 fn a_link_to_the_top_of_another_page_is_no_broken_anchor() {
     let site = good_site();
     site.write(
         "content/guides/top.md",
-        "---\ntitle: 顶部\n---\n\n见[甲案例](../cases/a.md#)和[[a#]]。\n",
+        "---\ntitle: 顶部\n---\n\n见[甲案例](../cases/a.md#)和[[a#]]，[回到顶部](#top)，[甲案例顶部](../cases/a.md#TOP)。\n",
     );
     site.build_ok();
     let html = site.read("guides/top.html");
@@ -211,6 +211,8 @@ fn a_link_to_the_top_of_another_page_is_no_broken_anchor() {
         2,
         "{html}"
     );
+    assert!(html.contains("href=\"#top\""), "{html}");
+    assert!(html.contains("href=\"../cases/a.html#TOP\""), "{html}");
 }
 
 /// Chinese input methods type `、` between items and `【】` for brackets: YAML reads one tag

@@ -158,7 +158,7 @@ impl LinkTargets<'_> {
             };
             let (href, title) = match &link.target {
                 LinkTarget::Anchor(anchor) => {
-                    if !rendered.anchors.contains(anchor) {
+                    if !rendered.anchors.contains(anchor) && !is_top(anchor) {
                         problems.extend(fail(
                             Code::BrokenAnchor,
                             format!("本页没有标题锚点 `#{anchor}`"),
@@ -270,6 +270,12 @@ impl LinkTargets<'_> {
     }
 }
 
+/// `#top`, in any case, scrolls to the top of a page that has no such anchor: HTML says so and
+/// every browser does it, so editors write it for “回到顶部”.
+fn is_top(fragment: &str) -> bool {
+    fragment.eq_ignore_ascii_case("top")
+}
+
 fn check_fragment(
     fragment: &Option<String>,
     target: &Page,
@@ -278,6 +284,7 @@ fn check_fragment(
 ) {
     if let Some(fragment) = fragment
         && !target.anchors.contains(fragment)
+        && !is_top(fragment)
     {
         let known: Vec<&str> = target.toc.iter().take(8).map(|t| t.id.as_str()).collect();
         let hint = if known.is_empty() {
