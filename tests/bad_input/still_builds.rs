@@ -299,3 +299,42 @@ fn new_writes_a_page_whatever_the_name_ends_with_and_refuses_a_folder() {
     assert!(stderr.contains("文件夹"), "{stderr}");
     assert!(!site.root().join("content/guides.md").exists());
 }
+
+/// A policy still marked 现行有效 that names the policy replacing it says two things at once:
+/// a warning at its `status`, and the build goes on.
+#[test]
+fn a_current_policy_that_names_its_replacement_is_warned_at_its_status() {
+    let site = good_site();
+    site.write("content/policies/_index.md", "---\ntitle: 政策\n---\n")
+        .write(
+            "content/policies/jiu.md",
+            "---\ntitle: 旧办法\nkind: policy\nissuer: 某机关\nstatus: 现行有效\nsuperseded_by: xin\n---\n\n正文。\n",
+        )
+        .write(
+            "content/policies/xin.md",
+            "---\ntitle: 新办法\nkind: policy\nissuer: 某机关\nstatus: 现行有效\n---\n\n正文。\n",
+        );
+    let out = site.build_ok();
+    let warned: Vec<_> = crate::common::diagnostics(&out)
+        .into_iter()
+        .filter(|d| d.code == "status-conflict")
+        .collect();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(warned.len(), 1, "{stderr}");
+    assert_eq!(
+        warned[0].location, "content/policies/jiu.md:5:9",
+        "{stderr}"
+    );
+    assert!(warned[0].message.contains("《新办法》"), "{stderr}");
+
+    site.write(
+        "content/policies/jiu.md",
+        "---\ntitle: 旧办法\nkind: policy\nissuer: 某机关\nstatus: 已废止\nsuperseded_by: xin\n---\n\n正文。\n",
+    );
+    let out = site.build_ok();
+    assert!(
+        crate::common::diagnostics(&out).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::diagnostics::{Code, Diagnostics};
+use crate::diagnostics::{Code, Diagnostics, Severity};
 use crate::model::Page;
-use crate::schema::{FieldType, Kind};
+use crate::schema::{FieldType, Kind, Status};
 
 /// `cites`, `superseded_by` and any site-declared `ref`/`refs` field must name real pages.
 pub(super) fn resolve_references(
@@ -70,6 +70,19 @@ pub(super) fn resolve_references(
                         ));
                     }
                     "superseded_by" => {
+                        if page.status() == Some(Status::Current.label()) {
+                            let title = &kinds[target].1;
+                            let mut warning = page.doc.error_at(
+                                &config.root,
+                                "status",
+                                Code::StatusConflict,
+                                format!(
+                                    "`status` 写的是“现行有效”，而 `superseded_by` 说本文件已被《{title}》替代：页面会同时显示两种说法。请把 status 改为“已修订”或“已废止”，或删除 superseded_by"
+                                ),
+                            );
+                            warning.severity = Severity::Warning;
+                            diagnostics.push(warning);
+                        }
                         page.superseded_by = Some(target);
                         supersedes[target].push(i);
                     }
