@@ -46,6 +46,22 @@ pub fn too_deep(body: &str) -> Option<TooDeep> {
 
 /// The 1-based character column at which `line`'s estimated depth passes the limit.
 fn column_past_limit(line: &str) -> Option<usize> {
+    // Each character of the leading markers and indentation adds at most two to the depth
+    // measured below (a tab: four columns, half a level each), and the first other character
+    // ends the scan: a line whose run of such characters is shorter than this cannot pass the
+    // limit. Nearly every line is one, and is then not decoded.
+    let run = line
+        .bytes()
+        .take_while(|b| {
+            matches!(
+                b,
+                b' ' | b'\t' | b'>' | b'-' | b'+' | b'*' | b'.' | b')' | b'0'..=b'9'
+            )
+        })
+        .count();
+    if run * 2 <= MAX_DEPTH {
+        return None;
+    }
     // The longest marker, `123456789. `, adds one level in 11 characters.
     let chars: Vec<char> = line.chars().take(MAX_DEPTH * 12).collect();
     let mut depth = 0;
@@ -122,6 +138,20 @@ fn closes_fence(line: &str, (marker, run): (char, usize)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tab_counts_two_levels_so_the_shortest_line_past_the_limit_is_found() {
+        // The quick refusal of short marker runs must not hide the shortest deep line.
+        let tabs = |n: usize| format!("正文\n{}文字\n", "\t".repeat(n));
+        assert_eq!(too_deep(&tabs(MAX_DEPTH / 2)), None);
+        assert_eq!(
+            too_deep(&tabs(MAX_DEPTH / 2 + 1)),
+            Some(TooDeep {
+                line: 2,
+                column: MAX_DEPTH / 2 + 1
+            })
+        );
+    }
 
     #[test]
     fn deep_blockquotes_are_found_at_the_marker_past_the_limit() {
