@@ -35,7 +35,8 @@ repository's current theme into it, then:
   results show, for the fixed QUERIES and KEYWORDS keywords of 2-4 Han characters cut from
   the pages with a fixed seed (their median and maximum, and the maximum over all queries);
 - runs bench/serve_latency.py twice through `shuyuan serve`: write-to-reload latency of EDITS
-  one-page body edits, then of EDITS title (front-matter) edits.
+  one-page body edits, then of EDITS title (front-matter) edits, and the preview's peak
+  resident memory (after its first build, the title edits and their re-indexing).
 Prints one Markdown table, one row per size, then the builds side by side (shuyuan, Hugo,
 the one-page rebuild; one row each per size) and how the load was checked; --json FILE
 writes every figure as JSON. `--no-hugo` leaves Hugo out, `--no-rebuild` the rebuild.
@@ -76,6 +77,7 @@ COLUMNS = [
     ("any query KB max", "queries_max_kb"),
     ("edit median ms", "edit_median_ms"), ("edit worst ms", "edit_worst_ms"),
     ("title edit median ms", "title_edit_median_ms"), ("title edit worst ms", "title_edit_worst_ms"),
+    ("preview peak RSS MB", "title_serve_peak_rss_mb"),
 ]
 MB = 1024 * 1024
 # Keywords drawn from the generated pages' text (2-4 Han characters, a fixed seed), measured

@@ -11,7 +11,8 @@ from the write until the stream's `reload` event. Before
 each edit it waits until the server is idle (no CPU used for half a second, after the
 catch-up the server starts 0.5 s after a save), so every edit is measured from a quiet
 server. The page is restored and the server stopped at the end. Prints one JSON object:
-median and worst of the write-to-reload latencies and of the build times the server reports.
+median and worst of the write-to-reload latencies and of the build times the server reports,
+and the server's peak resident memory (VmHWM) once the last edit is re-indexed.
 """
 
 import argparse
@@ -59,6 +60,15 @@ def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])  # utime + stime, all threads
+
+
+def peak_rss_mb(pid):
+    """The process's peak resident memory so far (VmHWM), in MB."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
 
 
 def wait_idle(pid):
@@ -155,6 +165,10 @@ def main():
                 latencies.append((at - started) * 1000)
                 line = wait_line(out, "用时 ", EVENT)
                 builds.append(float(line.split("用时 ", 1)[1].split(" ", 1)[0]))
+            # After the last edit's re-index: the preview's peak over its first build, every
+            # edit and the background re-indexing.
+            wait_idle(server.pid)
+            peak = peak_rss_mb(server.pid)
         finally:
             server.send_signal(signal.SIGINT)
             try:
@@ -172,6 +186,7 @@ def main():
         "edit_worst_ms": round(max(latencies), 1),
         "build_median_ms": statistics.median(builds),
         "build_worst_ms": max(builds),
+        "serve_peak_rss_mb": peak,
     }))
 
 
