@@ -196,6 +196,11 @@ impl Analysis {
         self.len() == 0
     }
 
+    /// The normalised characters.
+    pub fn chars(&self) -> std::str::Chars<'_> {
+        self.norm.chars()
+    }
+
     /// The normalised text of characters `start..end`.
     pub fn text(&self, start: usize, end: usize) -> &str {
         &self.norm[self.offsets[start]..self.offsets[end]]

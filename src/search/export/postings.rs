@@ -23,7 +23,7 @@ use rayon::prelude::*;
 
 use super::{key_hash, level};
 use crate::search::codec::{posting_count, push_posting, tier};
-use crate::search::tokenizer::{Analysis, CharClass, GRAM_PREFIX, pair_key};
+use crate::search::tokenizer::{Analysis, CharClass, GRAM_PREFIX, MAX_WORD_CHARS, pair_key};
 use crate::search::{SearchDoc, SearchError};
 
 /// Pages analysed per parallel batch: bounds the key counts held before they are spilled.
@@ -79,7 +79,7 @@ impl Hasher for WordHasher {
 type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
 
 /// A static-index key borrowed from a page's analysed text.
-#[derive(Hash, PartialEq, Eq)]
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
 enum Key<'a> {
     Term(&'a str),
     Gram(&'a str),
@@ -183,22 +183,83 @@ impl<'a> Counts<'a> {
         };
         *c = (*c + add) | flag;
     }
+
+    /// [`Counts::bump`] for a key already packed.
+    fn bump_short(&mut self, key: Short, add: Count, flag: Count) {
+        let c = self.short.entry(key).or_default();
+        *c = (*c + add) | flag;
+    }
 }
 
 /// Adds every key of `a` to `counts` (`add` to the packed count, `flag` or-ed in); returns the
 /// number of terms tokens.
+///
+/// The keys are those of the tokenizer's spans (`Analysis::term_spans`, `gram_spans` and
+/// `forms_pair`, which the query side reads), walked here run by run on the characters
+/// themselves: one- and two-character keys are packed straight from them, with no list of spans
+/// and no text decoded again per key. `tests::counting_by_runs_gives_the_keys_of_the_spans`
+/// holds the two to the same keys.
 fn count_keys<'a>(counts: &mut Counts<'a>, a: &'a Analysis, add: Count, flag: Count) -> usize {
-    let terms = a.term_spans();
-    for s in &terms {
-        counts.bump(Key::Term(a.span_text(s)), add, flag);
+    let chars: Vec<char> = a.chars().collect();
+    let short = |namespace: u64, first: char, second: Option<char>| {
+        Short(namespace | u64::from(first) << 21 | second.map_or(0, u64::from))
+    };
+    let mut terms = 0;
+    // The last terms key of the run before, and whether that run is a word.
+    let mut previous: Option<(Key<'a>, bool)> = None;
+    for (r, run) in a.runs.iter().enumerate() {
+        let run_chars = &chars[run.start..run.end];
+        let is_word = run.class == CharClass::Word;
+        let (first, last) = match run.class {
+            CharClass::Han if run_chars.len() == 1 => {
+                let key = Key::Term(a.text(run.start, run.end));
+                counts.bump_short(short(SHORT_TERM, run_chars[0], None), add, flag);
+                terms += 1;
+                (key, key)
+            }
+            CharClass::Han => {
+                for pair in run_chars.windows(2) {
+                    counts.bump_short(short(SHORT_TERM, pair[0], Some(pair[1])), add, flag);
+                }
+                terms += run_chars.len() - 1;
+                (
+                    Key::Term(a.text(run.start, run.start + 2)),
+                    Key::Term(a.text(run.end - 2, run.end)),
+                )
+            }
+            _ => {
+                let key = Key::Term(a.text(run.start, run.end.min(run.start + MAX_WORD_CHARS)));
+                counts.bump(key, add, flag);
+                terms += 1;
+                (key, key)
+            }
+        };
+        if let Some((before, before_is_word)) = previous
+            && (before_is_word || is_word)
+            && let (Key::Term(x), Key::Term(y)) = (before, first)
+        {
+            counts.bump(Key::Pair(x, y), add, flag);
+        }
+        previous = Some((last, is_word));
+        for &c in run_chars {
+            counts.bump_short(short(SHORT_GRAM, c, None), add, flag);
+        }
+        if is_word {
+            for pair in run_chars.windows(2) {
+                counts.bump_short(short(SHORT_GRAM, pair[0], Some(pair[1])), add, flag);
+            }
+        }
+        // Where this run touches the one before (a Han run against a word), the two characters
+        // at the seam are a gram too.
+        if r > 0 && a.runs[r - 1].end == run.start {
+            counts.bump_short(
+                short(SHORT_GRAM, chars[run.start - 1], Some(run_chars[0])),
+                add,
+                flag,
+            );
+        }
     }
-    for w in terms.windows(2).filter(|w| a.forms_pair(&w[0], &w[1])) {
-        counts.bump(Key::Pair(a.span_text(&w[0]), a.span_text(&w[1])), add, flag);
-    }
-    for g in a.gram_spans() {
-        counts.bump(Key::Gram(a.span_text(&g)), add, flag);
-    }
-    terms.len()
+    terms
 }
 
 /// The bigrams a title makes across the spaces or punctuation between two Han runs:
@@ -545,4 +606,72 @@ pub(super) fn shards(
             Ok(bytes)
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key of `counts`, spelled as the index spells it, with its packed count.
+    fn spelled(counts: Counts) -> HashMap<String, Count> {
+        let mut out = HashMap::new();
+        for (key, count) in counts.short {
+            let mut text = String::new();
+            key.write_to(&mut text);
+            out.insert(text, count);
+        }
+        for (key, count) in counts.long {
+            let mut text = String::new();
+            key.write_to(&mut text);
+            out.insert(text, count);
+        }
+        out
+    }
+
+    fn empty<'a>() -> Counts<'a> {
+        Counts {
+            short: HashMap::default(),
+            long: KeyMap::default(),
+        }
+    }
+
+    #[test]
+    fn counting_by_runs_gives_the_keys_of_the_spans() {
+        let long_word = "x".repeat(MAX_WORD_CHARS + 5);
+        let texts = [
+            "",
+            "。，！",
+            "电",
+            "电动车",
+            "电动车停放 充电",
+            "第1条第2款",
+            "〔2021〕16号文件",
+            "依据GB50016-2014规范 the fire code",
+            "𠀀𠀁字 a𠀀b",
+            "居民 居民委员会 居民",
+            "電動車與機動車",
+            "Ａｂｃ１２３",
+            long_word.as_str(),
+            "2021年 第三季度 Q3 报告",
+        ];
+        for text in texts {
+            let a = Analysis::new(text);
+            let mut by_runs = empty();
+            let terms = count_keys(&mut by_runs, &a, 2, 1);
+            // The keys as the tokenizer's spans give them.
+            let mut by_spans = empty();
+            let spans = a.term_spans();
+            for s in &spans {
+                by_spans.bump(Key::Term(a.span_text(s)), 2, 1);
+            }
+            for w in spans.windows(2).filter(|w| a.forms_pair(&w[0], &w[1])) {
+                by_spans.bump(Key::Pair(a.span_text(&w[0]), a.span_text(&w[1])), 2, 1);
+            }
+            for g in a.gram_spans() {
+                by_spans.bump(Key::Gram(a.span_text(&g)), 2, 1);
+            }
+            assert_eq!(terms, spans.len(), "{text}");
+            assert_eq!(spelled(by_runs), spelled(by_spans), "{text}");
+        }
+    }
 }
