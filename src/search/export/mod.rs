@@ -81,9 +81,15 @@ pub(in crate::search) fn index_file(prefix: char, n: usize, part: Option<usize>)
 
 /// FNV-1a over the UTF-16 code units of `key` (what the browser can hash without encoding).
 pub(in crate::search) fn key_hash(key: &str) -> u32 {
-    key.encode_utf16().fold(0x811c_9dc5u32, |h, u| {
-        (h ^ u32::from(u)).wrapping_mul(0x0100_0193)
-    })
+    key.encode_utf16().fold(KEY_HASH_START, key_hash_unit)
+}
+
+/// Where [`key_hash`] starts (FNV-1a 32's offset basis).
+pub(in crate::search) const KEY_HASH_START: u32 = 0x811c_9dc5;
+
+/// [`key_hash`] `h` taking one more UTF-16 code unit.
+pub(in crate::search) fn key_hash_unit(h: u32, unit: u16) -> u32 {
+    (h ^ u32::from(unit)).wrapping_mul(0x0100_0193)
 }
 
 /// FNV-1a 64 offset basis: where a fresh [`fnv64`] hash starts.

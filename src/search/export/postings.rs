@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{key_hash, level};
+use super::{KEY_HASH_START, key_hash, key_hash_unit, level};
 use crate::search::codec::{posting_count, push_posting, tier};
 use crate::search::tokenizer::{Analysis, CharClass, GRAM_PREFIX, MAX_WORD_CHARS, pair_key};
 use crate::search::{SearchDoc, SearchError};
@@ -150,6 +150,27 @@ impl Short {
             .next()
             .is_none()
             .then_some(Short(namespace | first << 21 | second))
+    }
+
+    /// [`key_hash`] of the key as spelled, from its characters' code units without spelling it.
+    fn hash(self) -> u32 {
+        let mut h = KEY_HASH_START;
+        if self.0 & SHORT_GRAM != 0 {
+            h = key_hash_unit(h, GRAM_PREFIX as u16);
+        }
+        for shift in [21, 0] {
+            let c = ((self.0 >> shift) & 0x1f_ffff) as u32;
+            h = match c {
+                0 => h,
+                0..0x1_0000 => key_hash_unit(h, c as u16),
+                _ => {
+                    let v = c - 0x1_0000;
+                    let high = key_hash_unit(h, 0xd800 | (v >> 10) as u16);
+                    key_hash_unit(high, 0xdc00 | (v & 0x3ff) as u16)
+                }
+            };
+        }
+        h
     }
 
     /// Appends the key as the static index spells it (as [`Key::write_to`] would).
@@ -316,17 +337,16 @@ fn page_records(doc: &SearchDoc, partitions: u32) -> PageRecords {
     let mut spelled = String::new();
     let mut entries: Vec<(u32, usize, usize, Count)> =
         Vec::with_capacity(counts.short.len() + counts.long.len());
-    let mut spell = |write: &dyn Fn(&mut String), count: Count| {
-        let start = spelled.len();
-        write(&mut spelled);
-        let part = key_hash(&spelled[start..]) % partitions;
-        entries.push((part, start, spelled.len(), count));
-    };
     for (key, count) in counts.short {
-        spell(&|out| key.write_to(out), count);
+        let start = spelled.len();
+        key.write_to(&mut spelled);
+        entries.push((key.hash() % partitions, start, spelled.len(), count));
     }
     for (key, count) in counts.long {
-        spell(&|out| key.write_to(out), count);
+        let start = spelled.len();
+        key.write_to(&mut spelled);
+        let part = key_hash(&spelled[start..]) % partitions;
+        entries.push((part, start, spelled.len(), count));
     }
     // Only grouped: the order within a partition does not reach the output.
     entries.sort_unstable_by_key(|e| e.0);
@@ -632,6 +652,20 @@ mod tests {
         Counts {
             short: HashMap::default(),
             long: KeyMap::default(),
+        }
+    }
+
+    #[test]
+    fn a_short_key_hashes_as_its_spelling() {
+        // Its partition, and so the shard the browser reads it from, comes from this hash.
+        // Astral characters take two UTF-16 units.
+        for text in ["电", "电动", "a", "ab", "𠀀", "𠀀车", "车𠀀", "第1"] {
+            for (namespace, key) in [(SHORT_TERM, Key::Term(text)), (SHORT_GRAM, Key::Gram(text))] {
+                let short = Short::new(namespace, text).expect("one or two characters");
+                let mut spelled = String::new();
+                key.write_to(&mut spelled);
+                assert_eq!(short.hash(), key_hash(&spelled), "{spelled:?}");
+            }
         }
     }
 
