@@ -178,9 +178,13 @@ impl Short {
         if self.0 & SHORT_GRAM != 0 {
             out.push(GRAM_PREFIX);
         }
-        let char_at = |shift: u32| char::from_u32(((self.0 >> shift) & 0x1f_ffff) as u32);
-        out.extend(char_at(21));
-        out.extend(char_at(0).filter(|&c| c != '\0'));
+        for shift in [21, 0] {
+            if let Some(c) = char::from_u32(((self.0 >> shift) & 0x1f_ffff) as u32)
+                && c != '\0'
+            {
+                out.push(c);
+            }
+        }
     }
 }
 
