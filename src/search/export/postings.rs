@@ -339,24 +339,22 @@ fn page_records(doc: &SearchDoc, partitions: u32) -> PageRecords {
     }
     // Spell each key once into one buffer, then group the entries by partition.
     let mut spelled = String::new();
-    let mut entries: Vec<(u32, usize, usize, Count)> =
+    let mut entries: Vec<(u32, (usize, usize, Count))> =
         Vec::with_capacity(counts.short.len() + counts.long.len());
     for (key, count) in counts.short {
         let start = spelled.len();
         key.write_to(&mut spelled);
-        entries.push((key.hash() % partitions, start, spelled.len(), count));
+        entries.push((key.hash() % partitions, (start, spelled.len(), count)));
     }
     for (key, count) in counts.long {
         let start = spelled.len();
         key.write_to(&mut spelled);
         let part = key_hash(&spelled[start..]) % partitions;
-        entries.push((part, start, spelled.len(), count));
+        entries.push((part, (start, spelled.len(), count)));
     }
-    // Only grouped: the order within a partition does not reach the output.
-    entries.sort_unstable_by_key(|e| e.0);
     let mut records = Vec::with_capacity(spelled.len() + entries.len() * 8);
     let mut parts: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
-    for (part, start, end, count) in entries {
+    for (part, (start, end, count)) in grouped_by_partition(entries, partitions) {
         let from = records.len();
         put_uvarint(&mut records, (end - start) as u64);
         records.extend_from_slice(&spelled.as_bytes()[start..end]);
@@ -371,6 +369,26 @@ fn page_records(doc: &SearchDoc, partitions: u32) -> PageRecords {
         records,
         parts,
     }
+}
+
+/// `entries` (partition first) in ascending partition order, by counting: a page has thousands
+/// of keys and at most [`super::MAX_PARTITIONS`] partitions, where a comparison sort cost 5 % of
+/// a build. The order within a partition does not reach the output.
+fn grouped_by_partition<T: Copy>(entries: Vec<(u32, T)>, partitions: u32) -> Vec<(u32, T)> {
+    let mut next = vec![0usize; partitions as usize + 1];
+    for (part, _) in &entries {
+        next[*part as usize + 1] += 1;
+    }
+    for p in 1..next.len() {
+        next[p] += next[p - 1];
+    }
+    let mut grouped = entries.clone();
+    for entry in entries {
+        let at = &mut next[entry.0 as usize];
+        grouped[*at] = entry;
+        *at += 1;
+    }
+    grouped
 }
 
 /// Appends `v` as a LEB128 varint (the work files' number format).
@@ -657,6 +675,17 @@ mod tests {
             short: HashMap::default(),
             long: KeyMap::default(),
         }
+    }
+
+    #[test]
+    fn entries_are_grouped_by_partition_and_none_is_lost() {
+        let entries: Vec<(u32, usize)> = (0..1000).map(|i| ((i * 7919 % 13) as u32, i)).collect();
+        let grouped = grouped_by_partition(entries.clone(), 13);
+        assert!(grouped.windows(2).all(|w| w[0].0 <= w[1].0));
+        let (mut got, mut want) = (grouped, entries);
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want);
     }
 
     #[test]
