@@ -82,7 +82,6 @@ type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 enum Key<'a> {
     Term(&'a str),
-    Gram(&'a str),
     Pair(&'a str, &'a str),
 }
 
@@ -91,10 +90,6 @@ impl Key<'_> {
     fn write_to(&self, out: &mut String) {
         match self {
             Key::Term(t) => out.push_str(t),
-            Key::Gram(g) => {
-                out.push(GRAM_PREFIX);
-                out.push_str(g);
-            }
             // Rare (where a word meets other text): the one spelling, allocation and all.
             Key::Pair(a, b) => out.push_str(&pair_key(a, b)),
         }
@@ -162,7 +157,7 @@ impl Short {
             let c = ((self.0 >> shift) & 0x1f_ffff) as u32;
             h = match c {
                 0 => h,
-                0..0x1_0000 => key_hash_unit(h, c as u16),
+                1..0x1_0000 => key_hash_unit(h, c as u16),
                 _ => {
                     let v = c - 0x1_0000;
                     let high = key_hash_unit(h, 0xd800 | (v >> 10) as u16);
@@ -199,7 +194,6 @@ impl<'a> Counts<'a> {
     fn bump(&mut self, key: Key<'a>, add: Count, flag: Count) {
         let short = match key {
             Key::Term(t) => Short::new(SHORT_TERM, t),
-            Key::Gram(g) => Short::new(SHORT_GRAM, g),
             Key::Pair(..) => None,
         };
         let c = match short {
@@ -693,10 +687,14 @@ mod tests {
         // Its partition, and so the shard the browser reads it from, comes from this hash.
         // Astral characters take two UTF-16 units.
         for text in ["电", "电动", "a", "ab", "𠀀", "𠀀车", "车𠀀", "第1"] {
-            for (namespace, key) in [(SHORT_TERM, Key::Term(text)), (SHORT_GRAM, Key::Gram(text))] {
+            for (namespace, spelled) in [
+                (SHORT_TERM, text.to_string()),
+                (SHORT_GRAM, format!("{GRAM_PREFIX}{text}")),
+            ] {
                 let short = Short::new(namespace, text).expect("one or two characters");
-                let mut spelled = String::new();
-                key.write_to(&mut spelled);
+                let mut written = String::new();
+                short.write_to(&mut written);
+                assert_eq!(written, spelled);
                 assert_eq!(short.hash(), key_hash(&spelled), "{spelled:?}");
             }
         }
@@ -735,7 +733,9 @@ mod tests {
                 by_spans.bump(Key::Pair(a.span_text(&w[0]), a.span_text(&w[1])), 2, 1);
             }
             for g in a.gram_spans() {
-                by_spans.bump(Key::Gram(a.span_text(&g)), 2, 1);
+                let gram = Short::new(SHORT_GRAM, a.span_text(&g))
+                    .expect("grams are one or two characters");
+                by_spans.bump_short(gram, 2, 1);
             }
             assert_eq!(terms, spans.len(), "{text}");
             assert_eq!(spelled(by_runs), spelled(by_spans), "{text}");
