@@ -5,10 +5,11 @@
 //! The output folder carries a marker file. An existing, non-empty folder without it is
 //! never replaced, so a mistyped `--output` cannot delete someone's documents.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Code, Diagnostic};
@@ -46,6 +47,12 @@ pub fn stop_writing(patience: Duration) -> Option<RwLockWriteGuard<'static, ()>>
 pub struct Output {
     staging: PathBuf,
     target: PathBuf,
+    /// Whether `target` was a folder when the build began: a first build has no previous
+    /// files to compare with, and skips asking for each.
+    previous: bool,
+    /// Folders of the staging folder already made: a page's folder is made once, not asked
+    /// for again (a failed `mkdir` and a `stat`) by every file written into it.
+    made: Mutex<HashSet<PathBuf>>,
 }
 
 fn io_error(path: &Path, action: &str, e: io::Error) -> Diagnostic {
@@ -74,7 +81,22 @@ impl Output {
         Ok(Output {
             staging,
             target: target.to_path_buf(),
+            previous: target.is_dir(),
+            made: Mutex::default(),
         })
+    }
+
+    /// Makes the folder that will hold `path`, unless this build already made it.
+    fn make_parent(&self, path: &Path) -> Result<(), Diagnostic> {
+        let Some(parent) = path.parent() else {
+            return Ok(());
+        };
+        let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+        if !made.contains(parent) {
+            fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
+            made.insert(parent.to_path_buf());
+        }
+        Ok(())
     }
 
     pub fn staging(&self) -> &Path {
@@ -89,11 +111,9 @@ impl Output {
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         let _writing = writing();
         let path = self.staging.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
-        }
+        self.make_parent(&path)?;
         let previous = self.target.join(rel);
-        if holds(&previous, bytes) && fs::hard_link(&previous, &path).is_ok() {
+        if self.previous && holds(&previous, bytes) && fs::hard_link(&previous, &path).is_ok() {
             return Ok(());
         }
         write_new(&path, bytes).map_err(|e| io_error(&previous, "写入", e))
@@ -106,9 +126,7 @@ impl Output {
     pub fn copy(&self, from: &Path, rel: &str) -> Result<(), Diagnostic> {
         let _writing = writing();
         let path = self.staging.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| io_error(parent, "创建目录", e))?;
-        }
+        self.make_parent(&path)?;
         unlink_if_present(&path).map_err(|e| io_error(&path, "写入", e))?;
         let source = fs::metadata(from).map_err(|e| io_error(from, "读取", e))?;
         let previous = self.target.join(rel);
