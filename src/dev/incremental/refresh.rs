@@ -1,0 +1,65 @@
+//! Refresh: the one way an in-place update reaches the output, for body edits and
+//! restructuring edits alike. Once the site in memory is up to date, every file is
+//! fingerprinted again ([`super::fingerprint`]); the files whose fingerprint changed and
+//! the pages whose bodies were rendered again are written, with the old addresses and the
+//! sitemap whose fingerprint changed, and the files the site no longer has are removed.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::fingerprint::{self, Fingerprints, SITEMAP};
+use crate::diagnostics::Diagnostic;
+use crate::model::PageId;
+use crate::model::resolve::Site;
+use crate::output::render::What;
+use crate::training::Training;
+
+/// The pages `changed` changed (their cards are made again) and the bodies of `rewritten`
+/// were rendered again: writes what that changes into `output`, which held the site as
+/// `fingerprints` knew it, and brings `fingerprints` up to date. Returns how many files were
+/// written; `Err` when a template or a write failed.
+pub(super) fn write_changed(
+    site: &Site,
+    training: &Training,
+    tera: &tera::Tera,
+    fingerprints: &mut Fingerprints,
+    changed: &[PageId],
+    rewritten: &HashSet<PageId>,
+    output: &Path,
+) -> Result<usize, Vec<Diagnostic>> {
+    let jobs = crate::output::render::jobs(site, training);
+    let before = fingerprints.refresh(site, training, changed, &jobs);
+    let changed = |path: &str| before.get(path).copied() != fingerprints.get(path);
+    for path in before.keys() {
+        if fingerprints.get(path).is_none() {
+            crate::output::write::remove_file(output, path).map_err(|d| vec![d])?;
+        }
+    }
+    let dirty: Vec<_> = jobs
+        .into_iter()
+        .filter(|job| {
+            fingerprint::tracked(job)
+                && (matches!(job.what, What::Page(id) if rewritten.contains(&id))
+                    || changed(&job.path))
+        })
+        .collect();
+    let sink = |rel: &str, bytes: &[u8]| crate::output::write::replace_file(output, rel, bytes);
+    let problems = crate::output::render::render_jobs(site, training, tera, &dirty, &sink);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut files = dirty.len();
+    for (alias, target) in &site.aliases {
+        if changed(alias) {
+            let html = crate::output::render::redirect_page(site, alias, *target);
+            sink(alias, html.as_bytes()).map_err(|d| vec![d])?;
+            files += 1;
+        }
+    }
+    if changed(SITEMAP) {
+        let xml = crate::output::render::sitemap(site, training);
+        sink(SITEMAP, xml.as_bytes()).map_err(|d| vec![d])?;
+        files += 1;
+    }
+    Ok(files)
+}
