@@ -99,10 +99,6 @@ impl<I: Id, T> IdVec<I, T> {
         id
     }
 
-    pub fn get(&self, id: I) -> Option<&T> {
-        self.items.get(id.index())
-    }
-
     pub fn get_mut(&mut self, id: I) -> Option<&mut T> {
         self.items.get_mut(id.index())
     }
@@ -287,29 +283,26 @@ mod tests {
     use super::*;
     use crate::source::parse::Document;
 
-    fn page(rel: &str) -> Page {
-        Page {
-            doc: Document::data_file(rel.to_string(), rel.into(), String::new(), 0),
-            slug: rel.trim_end_matches(".md").to_string(),
-            url: rel.replace(".md", ".html"),
-            kind: None,
-            section: SectionId::ROOT,
-            title: rel.to_string(),
-            summary: None,
-            date: None,
-            updated: None,
-            html: String::new(),
-            toc: Vec::new(),
-            anchors: Default::default(),
-            text: Vec::new(),
-            char_count: 0,
-            cites: Vec::new(),
-            cited_by: Vec::new(),
-            superseded_by: None,
-            supersedes: Vec::new(),
-            prev: None,
-            next: None,
-        }
+    /// The pages of a site whose content holds the files `rels`, as resolve makes them.
+    fn site_pages(rels: &[&str]) -> Pages {
+        let root = std::path::Path::new("site");
+        let config = crate::config::Config::from_toml(root, "title = \"站\"\n").unwrap();
+        let options = crate::source::markdown::options(false);
+        let documents = rels
+            .iter()
+            .map(|rel| {
+                let doc = Document::data_file(rel.to_string(), rel.into(), String::new(), 0);
+                let rendered = crate::source::markdown::render("", rel, &options);
+                (doc, rendered)
+            })
+            .collect();
+        let input = crate::model::resolve::ResolveInput {
+            documents,
+            assets: Vec::new(),
+            include_drafts: false,
+            extra_bodies: Vec::new(),
+        };
+        crate::model::resolve::resolve(config, input, &mut Default::default()).pages
     }
 
     fn rels(pages: &Pages) -> Vec<&str> {
@@ -318,9 +311,10 @@ mod tests {
 
     #[test]
     fn replacing_pages_keeps_file_order_and_maps_every_old_id() {
-        let mut pages: Pages = ["b.md", "d.md", "f.md"].map(page).into_iter().collect();
+        let mut pages = site_pages(&["b.md", "d.md", "f.md"]);
         let [b, d, f] = [0, 1, 2].map(PageId::from_index);
-        let renumbering = pages.replace_pages(&[d], vec![page("e.md"), page("a.md")]);
+        let added = site_pages(&["e.md", "a.md"]).into_iter().rev().collect();
+        let renumbering = pages.replace_pages(&[d], added);
         assert_eq!(rels(&pages), ["a.md", "b.md", "e.md", "f.md"]);
         let new = |old| renumbering.new_id(old).map(|id| pages[id].doc.rel.as_str());
         assert_eq!(new(b), Some("b.md"));

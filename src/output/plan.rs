@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub use jobs::{
-    CHANGES_URL, DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page, recent_pages,
+    CHANGES_URL, DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_job, per_page, recent_pages,
     section_handout_url, section_page_url, training_jobs, training_jobs_showing,
 };
 

@@ -24,7 +24,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{PageId, SectionId, Site, encode_path, root_prefix};
 // The preview (`crate::dev::incremental`) takes the plan's jobs and paging from here.
 pub(crate) use crate::output::plan::{
-    DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page, recent_pages,
+    DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_job, per_page, recent_pages,
 };
 use crate::output::write::Output;
 use crate::training::Training;

@@ -233,21 +233,21 @@ pub fn assemble(site: &mut Site, parsed: Parsed, diagnostics: &mut Diagnostics) 
 }
 
 impl Training {
-    /// After the body of page `index` changed in a preview ([`crate::dev::incremental`]): marks
+    /// After the body of page `id` changed in a preview ([`crate::dev::incremental`]): marks
     /// the glossary terms in its new HTML and updates where each term occurs. Paths, related
     /// pages and status views depend on front matter only, which such an edit leaves alone.
-    pub fn page_edited(&mut self, site: &mut Site, index: PageId) {
+    pub fn page_edited(&mut self, site: &mut Site, id: PageId) {
         let Some(glossary) = &mut self.glossary else {
             return;
         };
-        let found = mark(&glossary.matcher(), &mut site.pages[index]);
+        let found = mark(&glossary.matcher(), &mut site.pages[id]);
         for (t, term) in glossary.terms.iter_mut().enumerate() {
-            let at = term.pages.binary_search(&index);
+            let at = term.pages.binary_search(&id);
             match (at, found.contains(&t)) {
                 (Ok(at), false) => {
                     term.pages.remove(at);
                 }
-                (Err(at), true) => term.pages.insert(at, index),
+                (Err(at), true) => term.pages.insert(at, id),
                 _ => {}
             }
         }

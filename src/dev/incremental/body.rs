@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::fingerprint::Fingerprints;
+use super::refresh::Ties;
 use super::{Edit, Session};
 use crate::diagnostics::Diagnostics;
 
@@ -73,6 +74,7 @@ pub(super) fn apply(
         &mut fingerprints,
         &edited,
         &rewritten,
+        Ties::Kept,
         output,
     )
     .map_err(|problems| {

@@ -53,18 +53,24 @@ impl Fingerprints {
         self.cards = renumbering.per_page(std::mem::take(&mut self.cards), || 0);
     }
 
-    /// The pages `changed` changed and the output plan is now `jobs`: makes their cards and
-    /// every file's fingerprint again, and returns the fingerprints the files had before.
+    /// Makes the cards of the pages `changed` again; returns whether one differs.
+    pub fn new_cards(&mut self, site: &Site, changed: &[PageId]) -> bool {
+        let mut differs = false;
+        for &id in changed {
+            let card = card(&site.pages[id]);
+            differs |= std::mem::replace(&mut self.cards[id], card) != card;
+        }
+        differs
+    }
+
+    /// The output plan is now `jobs`: makes every file's fingerprint again from the cards and
+    /// the site, and returns the fingerprints the files had before.
     pub fn refresh(
         &mut self,
         site: &Site,
         training: &Training,
-        changed: &[PageId],
         jobs: &[Job],
     ) -> HashMap<String, u64> {
-        for &id in changed {
-            self.cards[id] = card(&site.pages[id]);
-        }
         let after = outputs(site, training, &self.cards, jobs);
         std::mem::replace(&mut self.files, after)
     }

@@ -168,6 +168,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         &mut fingerprints,
         &changed,
         &rewritten,
+        super::refresh::Ties::Moved,
         output,
     )
     .ok()?;

@@ -79,13 +79,7 @@ pub fn jobs(site: &Site, training: &Training) -> Vec<Job> {
             }
         }
     }
-    for (id, page) in site.pages.iter_enumerated() {
-        jobs.push(Job {
-            path: page.url.clone(),
-            template: "page.html",
-            what: What::Page(id),
-        });
-    }
+    jobs.extend(site.pages.ids().map(|id| page_job(site, id)));
     for (t, taxonomy) in site.taxonomies.iter().enumerate() {
         jobs.push(Job {
             path: format!("{}/index.html", taxonomy.name),
@@ -115,6 +109,15 @@ pub fn jobs(site: &Site, training: &Training) -> Vec<Job> {
         what: What::Plain,
     });
     jobs
+}
+
+/// The file of page `id`.
+pub fn page_job(site: &Site, id: PageId) -> Job {
+    Job {
+        path: site.pages[id].url.clone(),
+        template: "page.html",
+        what: What::Page(id),
+    }
 }
 
 /// The training stage's pages: the paths index, each path with its handout, each section's
@@ -190,7 +193,7 @@ const RECENT_ON_HOME: usize = 10;
 /// The pages the home page lists, newest first.
 pub fn recent_pages(site: &Site) -> Vec<PageId> {
     let mut recent: Vec<PageId> = site.pages.ids().collect();
-    recent.sort_by(|&a, &b| site.pages[b].sort_date().cmp(&site.pages[a].sort_date()));
+    recent.sort_by_cached_key(|&id| std::cmp::Reverse(site.pages[id].sort_date()));
     recent.truncate(RECENT_ON_HOME);
     recent
 }
