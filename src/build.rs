@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{ResolveInput, Site};
+use crate::model::{IdVec, PageId};
 use crate::output::write::Output;
 use crate::search::SearchDoc;
 use crate::source::markdown::{LinkTarget, Rendered};
@@ -79,7 +80,7 @@ pub struct Retained {
     pub tera: tera::Tera,
     pub markdown: comrak::Options<'static>,
     /// The pages as search saw them, parallel to `site.pages` (empty when search is off).
-    pub search_docs: Vec<SearchDoc>,
+    pub search_docs: IdVec<PageId, SearchDoc>,
     pub links: BodyLinks,
 }
 
@@ -250,7 +251,7 @@ fn run(
             diagnostics.sort();
             return Err(diagnostics);
         }
-        (0, Vec::new())
+        (0, IdVec::new())
     };
     diagnostics.sort();
     let report = BuildReport {
@@ -290,7 +291,7 @@ impl Written<'_> {
         target: &Path,
         progress: Progress,
         diagnostics: &mut Diagnostics,
-    ) -> Option<(usize, Vec<SearchDoc>)> {
+    ) -> Option<(usize, IdVec<PageId, SearchDoc>)> {
         let output = match Output::begin(target) {
             Ok(output) => output,
             Err(d) => {
@@ -307,7 +308,7 @@ impl Written<'_> {
             crate::output::indexing::take_docs(self.site)
         } else {
             progress("生成页面");
-            Vec::new()
+            IdVec::new()
         };
         let mut index_diagnostics = Diagnostics::default();
         let (site, training, tera, build_id, theme, root) = (
@@ -325,7 +326,7 @@ impl Written<'_> {
                     return 0;
                 }
                 crate::output::indexing::write_index(
-                    &search_docs,
+                    search_docs.as_slice(),
                     &site.synonyms,
                     output.staging(),
                     root,

@@ -4,10 +4,13 @@
 //!
 //! [`resolve`], the stage that knows every page at once, builds it from the parsed and
 //! rendered sources; training, the output plan, render, search and the preview read it.
-//! Pages, sections, taxonomies and terms refer to one another by their index in the site's
-//! lists.
+//! Pages and sections refer to one another by typed ids ([`PageId`], [`SectionId`]: their
+//! place in the site's lists, see [`ids`]); taxonomies and terms by their index.
 
+mod ids;
 pub mod resolve;
+
+pub use ids::{Id, IdVec, PageId, Pages, Renumbering, SectionId, Sections};
 
 use std::collections::{HashMap, HashSet};
 
@@ -24,7 +27,7 @@ pub struct Page {
     /// Output path relative to the site root, e.g. `cases/juweihui.html`.
     pub url: String,
     pub kind: Option<Kind>,
-    pub section: usize,
+    pub section: SectionId,
     pub title: String,
     pub summary: Option<String>,
     pub date: Option<Date>,
@@ -36,12 +39,12 @@ pub struct Page {
     pub anchors: HashSet<String>,
     pub text: Vec<TextSection>,
     pub char_count: usize,
-    pub cites: Vec<usize>,
-    pub cited_by: Vec<usize>,
-    pub superseded_by: Option<usize>,
-    pub supersedes: Vec<usize>,
-    pub prev: Option<usize>,
-    pub next: Option<usize>,
+    pub cites: Vec<PageId>,
+    pub cited_by: Vec<PageId>,
+    pub superseded_by: Option<PageId>,
+    pub supersedes: Vec<PageId>,
+    pub prev: Option<PageId>,
+    pub next: Option<PageId>,
 }
 
 impl Page {
@@ -77,10 +80,10 @@ pub struct Section {
     pub sort_by: SortBy,
     pub paginate: Option<usize>,
     pub weight: i64,
-    pub parent: Option<usize>,
-    pub subsections: Vec<usize>,
+    pub parent: Option<SectionId>,
+    pub subsections: Vec<SectionId>,
     /// Direct pages in display order.
-    pub pages: Vec<usize>,
+    pub pages: Vec<PageId>,
     /// Pages here and in every subsection.
     pub total_pages: usize,
 }
@@ -91,7 +94,7 @@ pub struct Term {
     /// The first page of its list, `{taxonomy}/{file}.html`; the others are
     /// [`Term::page_url`].
     pub url: String,
-    pub pages: Vec<usize>,
+    pub pages: Vec<PageId>,
 }
 
 impl Term {
@@ -116,13 +119,13 @@ pub struct TaxonomyIndex {
 #[derive(Debug)]
 pub struct Site {
     pub config: Config,
-    pub pages: Vec<Page>,
-    /// `sections[0]` is the root: the home page.
-    pub sections: Vec<Section>,
+    pub pages: Pages,
+    /// [`SectionId::ROOT`] is the home page.
+    pub sections: Sections,
     pub taxonomies: Vec<TaxonomyIndex>,
     pub assets: Vec<Asset>,
     /// Old output paths that redirect to a page.
-    pub aliases: Vec<(String, usize)>,
+    pub aliases: Vec<(String, PageId)>,
     /// The [`crate::model::resolve::ResolveInput::extra_bodies`], links filled in, in the same order.
     pub extra_html: Vec<String>,
     /// Where links to those files lead: file relative to `content/` → output URL.

@@ -23,7 +23,7 @@ pub use crate::model::{Page, Site};
 
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::Section;
+use crate::model::{PageId, Pages, SectionId, Sections};
 use crate::source::load::Asset;
 use crate::source::markdown::{Rendered, TextSection};
 use crate::source::parse::{Document, Role};
@@ -57,14 +57,13 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     page_docs.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
 
     let (mut sections, section_intros) = build_sections(&config, section_docs, &page_docs);
-    let section_by_dir: HashMap<String, usize> = sections
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.dir.clone(), i))
+    let section_by_dir: HashMap<String, SectionId> = sections
+        .iter_enumerated()
+        .map(|(id, s)| (s.dir.clone(), id))
         .collect();
 
     // Pages: identity, kind, output path.
-    let mut pages: Vec<Page> = Vec::with_capacity(page_docs.len());
+    let mut pages = Pages::with_capacity(page_docs.len());
     let mut rendered_bodies = Vec::with_capacity(page_docs.len());
     for (doc, rendered) in page_docs {
         let section = nearest_section(&page_dir(&doc), &section_by_dir);
@@ -80,10 +79,9 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     }
 
     let slug_index = index_unique(&config.root, &pages, diagnostics);
-    let page_by_rel: HashMap<&str, usize> = pages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.doc.rel.as_str(), i))
+    let page_by_rel: HashMap<&str, PageId> = pages
+        .iter_enumerated()
+        .map(|(id, p)| (p.doc.rel.as_str(), id))
         .collect();
     let asset_set: HashSet<&str> = input.assets.iter().map(|a| a.rel.as_str()).collect();
     let section_by_index_rel = section_index_files(&sections);
@@ -108,6 +106,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         use rayon::prelude::*;
         // Consumed item by item, so each body's placeholder HTML is freed once it is filled.
         pages
+            .as_slice()
             .par_iter()
             .zip(rendered_bodies.into_par_iter())
             .map(|(page, rendered)| {
@@ -116,14 +115,14 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
             })
             .collect()
     };
-    let intros: Vec<(usize, Filled)> = section_intros
+    let intros: Vec<(SectionId, Filled)> = section_intros
         .iter()
         .map(|(i, doc, rendered)| (*i, targets.fill_links(&sections[*i].url, doc, rendered)))
         .collect();
     // Top-level intros also appear on the home page, one folder higher.
-    let home_intros: Vec<(usize, String)> = section_intros
+    let home_intros: Vec<(SectionId, String)> = section_intros
         .iter()
-        .filter(|(i, _, _)| sections[*i].parent == Some(0))
+        .filter(|(i, _, _)| sections[*i].parent == Some(SectionId::ROOT))
         .map(|(i, doc, rendered)| (*i, targets.fill_links("index.html", doc, rendered).html))
         .collect();
     let extra_html = input
@@ -171,8 +170,8 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
 /// [`Page::take_text`]. Reports fields the page's kind requires but it lacks.
 pub(crate) fn new_page(
     config: &Config,
-    sections: &[Section],
-    section: usize,
+    sections: &Sections,
+    section: SectionId,
     doc: Document,
     rendered: &Rendered,
     diagnostics: &mut Diagnostics,
@@ -248,9 +247,12 @@ pub(crate) fn new_page(
 
 /// The section of a page added in a preview: the one of its folder, or `None` when the
 /// folder has none yet (only a full build makes sections).
-pub(crate) fn existing_section(sections: &[Section], doc: &Document) -> Option<usize> {
+pub(crate) fn existing_section(sections: &Sections, doc: &Document) -> Option<SectionId> {
     let dir = page_dir(doc);
-    sections.iter().position(|section| section.dir == dir)
+    sections
+        .iter_enumerated()
+        .find(|(_, section)| section.dir == dir)
+        .map(|(id, _)| id)
 }
 
 /// Recomputes what ties pages to one another — unique slugs and output paths, references

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{Page, Site};
+use crate::model::{IdVec, PageId, SectionId};
 use crate::search::{SearchDoc, SearchSection};
 
 /// The page as the search index sees it: plain text cut at headings, plus its facets.
@@ -22,7 +23,7 @@ pub fn search_doc(
 ) -> SearchDoc {
     let mut breadcrumbs = Vec::new();
     let mut section = Some(page.section);
-    while let Some(index) = section.filter(|&i| i != 0) {
+    while let Some(index) = section.filter(|&i| i != SectionId::ROOT) {
         breadcrumbs.push(site.sections[index].title.clone());
         section = site.sections[index].parent;
     }
@@ -77,7 +78,7 @@ pub fn search_doc(
 
 /// The pages as the search index sees them. Their text is needed only by search from here
 /// on, so it is moved rather than a site's worth of text copied.
-pub fn take_docs(site: &mut Site) -> Vec<SearchDoc> {
+pub fn take_docs(site: &mut Site) -> IdVec<PageId, SearchDoc> {
     let texts: Vec<_> = site
         .pages
         .iter_mut()
@@ -85,10 +86,12 @@ pub fn take_docs(site: &mut Site) -> Vec<SearchDoc> {
         .collect();
     let site = &*site;
     site.pages
+        .as_slice()
         .par_iter()
         .zip(texts)
         .map(|(page, text)| search_doc(site, page, text))
-        .collect()
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// Writes the static search index of `docs` under `out_dir/search/`, with its work files in

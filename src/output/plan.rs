@@ -20,12 +20,12 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub use jobs::{
-    CHANGES_URL, DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_and_list_jobs, per_page,
+    CHANGES_URL, DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_job, per_page, recent_pages,
     section_handout_url, section_page_url, training_jobs, training_jobs_showing,
 };
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::Site;
+use crate::model::{PageId, SectionId, Site};
 use crate::source::theme::ThemeFiles;
 use crate::training::Training;
 
@@ -50,10 +50,10 @@ pub const ROOT_GENERATED: [&str; 9] = [
 /// What writes one output file.
 #[derive(Clone, Copy)]
 enum Producer<'a> {
-    Page(usize),
+    Page(PageId),
     /// An old address of the page, as resolved to an output file.
-    Alias(usize),
-    Section(usize),
+    Alias(PageId),
+    Section(SectionId),
     Taxonomy(usize),
     /// Taxonomy, term.
     Term(usize, usize),
@@ -383,7 +383,7 @@ impl Checker<'_, '_> {
 }
 
 /// A section's `_index.md`, or its folder when it has none, as editors see it.
-fn section_file(site: &Site, index: usize) -> PathBuf {
+fn section_file(site: &Site, index: SectionId) -> PathBuf {
     let dir = &site.sections[index].dir;
     let folder = Path::new("content").join(dir);
     let index_file = folder.join("_index.md");

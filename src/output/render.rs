@@ -21,9 +21,11 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{Site, encode_path, root_prefix};
+use crate::model::{PageId, SectionId, Site, encode_path, root_prefix};
 // The preview (`crate::dev::incremental`) takes the plan's jobs and paging from here.
-pub(crate) use crate::output::plan::{DEFAULT_PER_PAGE, Job, What, jobs, list_slice, per_page};
+pub(crate) use crate::output::plan::{
+    DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_job, per_page, recent_pages,
+};
 use crate::output::write::Output;
 use crate::training::Training;
 use contexts::Contexts;
@@ -47,7 +49,7 @@ pub(crate) fn render_jobs(
     sink: Sink,
 ) -> Vec<Diagnostic> {
     let contexts = Contexts { site, training };
-    let nav_dirs: Vec<&str> = site.sections[0]
+    let nav_dirs: Vec<&str> = site.sections[SectionId::ROOT]
         .subsections
         .iter()
         .map(|&i| site.sections[i].dir.as_str())
@@ -91,30 +93,10 @@ pub fn render_training_views(
     site: &Site,
     training: &Training,
     tera: &tera::Tera,
-    index: usize,
+    index: PageId,
     sink: Sink,
 ) -> Result<usize, Vec<Diagnostic>> {
     let jobs = crate::output::plan::training_jobs_showing(site, training, index);
-    let problems = render_jobs(site, training, tera, &jobs, sink);
-    if problems.is_empty() {
-        Ok(jobs.len())
-    } else {
-        Err(problems)
-    }
-}
-
-/// Renders the files that show page `index`: the page itself and, when `listed_changed` (its
-/// title, date or summary as lists show them), the home page, its section's list page, the
-/// status view listing it and its taxonomy term pages. Returns how many files were written.
-pub fn render_page_and_lists(
-    site: &Site,
-    training: &Training,
-    tera: &tera::Tera,
-    index: usize,
-    listed_changed: bool,
-    sink: Sink,
-) -> Result<usize, Vec<Diagnostic>> {
-    let jobs = crate::output::plan::page_and_list_jobs(site, training, index, listed_changed);
     let problems = render_jobs(site, training, tera, &jobs, sink);
     if problems.is_empty() {
         Ok(jobs.len())
@@ -163,7 +145,7 @@ pub fn render_unwritten(
 }
 
 /// The file at old address `alias` that sends the reader on to page `target`.
-pub(crate) fn redirect_page(site: &Site, alias: &str, target: usize) -> String {
+pub(crate) fn redirect_page(site: &Site, alias: &str, target: PageId) -> String {
     let page = &site.pages[target];
     let href = crate::html::escape(&format!("{}{}", root_prefix(alias), encode_path(&page.url)));
     let title = crate::html::escape(&page.title);

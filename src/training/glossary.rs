@@ -19,6 +19,7 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::html::{Token, escape, tokens};
+use crate::model::PageId;
 use crate::schema::{FieldSpec, FieldType, FieldValue, Schema};
 use crate::source::parse::{FrontMatter, Position};
 
@@ -44,9 +45,9 @@ pub struct Term {
     /// Anchor on the glossary page.
     pub id: String,
     /// The page that explains the term, from `see`.
-    pub see: Option<usize>,
+    pub see: Option<PageId>,
     /// Pages whose body mentions the term, in page order.
-    pub pages: Vec<usize>,
+    pub pages: Vec<PageId>,
 }
 
 #[derive(Debug)]
@@ -252,7 +253,7 @@ impl GlossarySource {
     pub fn finish(
         self,
         intro_html: String,
-        slug_index: &HashMap<&str, usize>,
+        slug_index: &HashMap<&str, PageId>,
         diagnostics: &mut Diagnostics,
     ) -> Glossary {
         let GlossarySource {

@@ -11,19 +11,19 @@
 use std::collections::HashMap;
 
 use crate::html::{Tag, Token, tokens};
-use crate::model::{Site, encode_path, root_prefix};
+use crate::model::{PageId, Site, encode_path, root_prefix};
 
 pub struct Chapter {
     /// 1-based.
     pub number: usize,
     /// The chapter's anchor, `c<number>`.
     pub id: String,
-    pub page: usize,
+    pub page: PageId,
     pub html: String,
 }
 
 /// The chapters of the handout at `url` (root-relative) holding `pages` in order.
-pub fn chapters(site: &Site, pages: &[usize], url: &str) -> Vec<Chapter> {
+pub fn chapters(site: &Site, pages: &[PageId], url: &str) -> Vec<Chapter> {
     // Bodies hold their links encoded, so the lookup uses the same form.
     let in_handout: HashMap<String, usize> = pages
         .iter()

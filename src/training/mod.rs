@@ -18,7 +18,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::diagnostics::Diagnostics;
-use crate::model::{Page, Section, Site};
+use crate::model::{IdVec, Page, PageId, Renumbering, Section, SectionId, Site};
 use crate::names::file_safe;
 use crate::schema::{Date, Status};
 use crate::source::load::SourceFile;
@@ -154,7 +154,7 @@ pub struct StatusView {
     /// `None` for a status the site declared itself.
     pub known: Option<Status>,
     /// In the section's order.
-    pub pages: Vec<usize>,
+    pub pages: Vec<PageId>,
     /// Output path without `.html`, e.g. `policies/status-current`.
     base: String,
 }
@@ -175,11 +175,11 @@ pub struct Training {
     pub paths: Paths,
     pub glossary: Option<Glossary>,
     /// Per page, best first.
-    pub related: Vec<Vec<usize>>,
+    pub related: IdVec<PageId, Vec<PageId>>,
     /// Per section; empty unless its pages carry two or more statuses.
-    pub statuses: Vec<Vec<StatusView>>,
+    pub statuses: IdVec<SectionId, Vec<StatusView>>,
     /// Pages for the changes page, newest first.
-    pub changes: Vec<usize>,
+    pub changes: Vec<PageId>,
     /// The date on handout covers.
     pub built: Date,
 }
@@ -233,76 +233,75 @@ pub fn assemble(site: &mut Site, parsed: Parsed, diagnostics: &mut Diagnostics) 
 }
 
 impl Training {
-    /// After the body of page `index` changed in a preview ([`crate::dev::incremental`]): marks
+    /// After the body of page `id` changed in a preview ([`crate::dev::incremental`]): marks
     /// the glossary terms in its new HTML and updates where each term occurs. Paths, related
     /// pages and status views depend on front matter only, which such an edit leaves alone.
-    pub fn page_edited(&mut self, site: &mut Site, index: usize) {
+    pub fn page_edited(&mut self, site: &mut Site, id: PageId) {
         let Some(glossary) = &mut self.glossary else {
             return;
         };
-        let found = mark(&glossary.matcher(), &mut site.pages[index]);
+        let found = mark(&glossary.matcher(), &mut site.pages[id]);
         for (t, term) in glossary.terms.iter_mut().enumerate() {
-            let at = term.pages.binary_search(&index);
+            let at = term.pages.binary_search(&id);
             match (at, found.contains(&t)) {
                 (Ok(at), false) => {
                     term.pages.remove(at);
                 }
-                (Err(at), true) => term.pages.insert(at, index),
+                (Err(at), true) => term.pages.insert(at, id),
                 _ => {}
             }
         }
     }
 
-    /// A page was added in a preview at `index` ([`crate::dev::incremental`]); pages after it
-    /// moved up one. Moves the page numbers the paths and the glossary hold. The caller
-    /// made sure no step names the new page; its glossary marks come with
-    /// [`Self::page_edited`].
-    pub fn page_inserted(&mut self, index: usize) {
-        self.renumber(|i| {
-            if *i >= index {
-                *i += 1;
-            }
-        });
-        self.paths.memberships.insert(index, Vec::new());
-    }
-
-    /// Page `index` was removed in a preview; pages after it moved down one. `false`, and
-    /// nothing changed, when a path step or a glossary `see` names it: that is an error only
-    /// a full build reports.
-    pub fn page_removed(&mut self, index: usize) -> bool {
+    /// Whether page `id` can be removed in a preview: not when a path step or a glossary
+    /// `see` names it, which is an error only a full build reports.
+    pub fn can_remove(&self, id: PageId) -> bool {
         let seen = self
             .glossary
             .as_ref()
-            .is_some_and(|g| g.terms.iter().any(|term| term.see == Some(index)));
-        if seen || !self.paths.memberships[index].is_empty() {
-            return false;
-        }
-        if let Some(glossary) = &mut self.glossary {
-            for term in &mut glossary.terms {
-                term.pages.retain(|&page| page != index);
-            }
-        }
-        self.paths.memberships.remove(index);
-        self.renumber(|i| {
-            if *i > index {
-                *i -= 1;
-            }
-        });
-        true
+            .is_some_and(|g| g.terms.iter().any(|term| term.see == Some(id)));
+        !seen && self.paths.memberships[id].is_empty()
     }
 
-    fn renumber(&mut self, moved: impl Fn(&mut usize)) {
+    /// Pages were removed and added in a preview ([`crate::dev::incremental`]), the ids moving
+    /// as `renumbering` says: moves every page id training holds, dropping the removed
+    /// pages (from glossary occurrences, related lists, status views and the changes list).
+    /// The caller made sure no path step or glossary `see` names a removed page
+    /// ([`Self::can_remove`]) and no step names an added one. An added page has no related
+    /// pages and is in no list until [`Self::reconnect`]; its glossary marks come with
+    /// [`Self::page_edited`].
+    pub fn renumber(&mut self, renumbering: &Renumbering) {
+        let kept = |ids: &[PageId]| -> Vec<PageId> {
+            ids.iter()
+                .filter_map(|&id| renumbering.new_id(id))
+                .collect()
+        };
         for path in &mut self.paths.list {
             for step in &mut path.steps {
-                moved(&mut step.page);
+                step.page = renumbering
+                    .new_id(step.page)
+                    .expect("a removed page is no path step");
             }
         }
+        self.paths.memberships =
+            renumbering.per_page(std::mem::take(&mut self.paths.memberships), Vec::new);
         if let Some(glossary) = &mut self.glossary {
             for term in &mut glossary.terms {
-                term.see.iter_mut().for_each(&moved);
-                term.pages.iter_mut().for_each(&moved);
+                term.see = term.see.and_then(|id| renumbering.new_id(id));
+                term.pages = kept(&term.pages);
             }
         }
+        self.related = renumbering
+            .per_page(std::mem::take(&mut self.related), Vec::new)
+            .iter()
+            .map(|list| kept(list))
+            .collect();
+        for views in self.statuses.iter_mut() {
+            for view in views {
+                view.pages = kept(&view.pages);
+            }
+        }
+        self.changes = kept(&self.changes);
     }
 
     /// After pages changed, came or went in a preview ([`crate::dev::incremental`]), with the
@@ -314,7 +313,7 @@ impl Training {
     pub fn reconnect(
         &mut self,
         site: &Site,
-        edited: Option<(&[usize], &[crate::training::related::Ties])>,
+        edited: Option<(&[PageId], &[crate::training::related::Ties])>,
     ) {
         match edited {
             Some((pages, ties)) => {
@@ -334,13 +333,15 @@ impl Training {
 /// Marks glossary terms in every page body (in parallel) and records where each occurs.
 fn mark_terms(site: &mut Site, glossary: &mut Glossary) {
     let matcher = glossary.matcher();
-    let found: Vec<Vec<usize>> = site
+    let found: IdVec<PageId, Vec<usize>> = site
         .pages
+        .as_mut_slice()
         .par_iter_mut()
         .map(|page| mark(&matcher, page))
-        .collect();
-    for (page, terms) in found.into_iter().enumerate() {
-        for term in terms {
+        .collect::<Vec<_>>()
+        .into();
+    for (page, terms) in found.iter_enumerated() {
+        for &term in terms {
             glossary.terms[term].pages.push(page);
         }
     }
@@ -359,7 +360,7 @@ fn mark(matcher: &Matcher, page: &mut Page) -> Vec<usize> {
 }
 
 fn status_views(site: &Site, section: &Section) -> Vec<StatusView> {
-    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<PageId>)> = Vec::new();
     for &i in &section.pages {
         if let Some(status) = site.pages[i].status() {
             match groups.iter_mut().find(|(s, _)| s == status) {
@@ -396,8 +397,10 @@ fn status_views(site: &Site, section: &Section) -> Vec<StatusView> {
         .collect()
 }
 
-fn changes(site: &Site) -> Vec<usize> {
-    let mut dated: Vec<usize> = (0..site.pages.len())
+fn changes(site: &Site) -> Vec<PageId> {
+    let mut dated: Vec<PageId> = site
+        .pages
+        .ids()
         .filter(|&i| site.pages[i].sort_date().is_some())
         .collect();
     dated.sort_by(|&a, &b| {
@@ -416,7 +419,7 @@ pub enum View {
     PathsIndex,
     Path(usize),
     PathHandout(usize),
-    SectionHandout(usize),
+    SectionHandout(SectionId),
     Glossary,
     Changes,
 }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::Page;
+use crate::model::{IdVec, PageId, Pages};
 use crate::names::file_safe;
 use crate::schema::{FieldValue, Schema};
 use crate::source::parse::{FrontMatter, Position};
@@ -61,7 +61,7 @@ pub struct PathSource {
 
 #[derive(Debug)]
 pub struct Step {
-    pub page: usize,
+    pub page: PageId,
     pub note: Option<String>,
 }
 
@@ -90,7 +90,7 @@ pub struct Paths {
     /// In index order: weight, then title.
     pub list: Vec<LearningPath>,
     /// Per page: (path, step) for every step that is this page, in path order.
-    pub memberships: Vec<Vec<(usize, usize)>>,
+    pub memberships: IdVec<PageId, Vec<(usize, usize)>>,
     /// What the steps name pages by, so a preview can tell whether a page it adds in place
     /// could be one of them ([`crate::dev::incremental`]).
     pub step_targets: Vec<String>,
@@ -305,30 +305,29 @@ pub fn parse_index(
 
 /// Finds the page a step names: its slug, or its file relative to `content/`.
 pub struct PageLookup<'a> {
-    by_slug: HashMap<&'a str, usize>,
-    by_rel: HashMap<&'a str, usize>,
+    by_slug: HashMap<&'a str, PageId>,
+    by_rel: HashMap<&'a str, PageId>,
 }
 
 impl<'a> PageLookup<'a> {
-    pub fn new(pages: &'a [Page]) -> Self {
+    pub fn new(pages: &'a Pages) -> Self {
         let mut by_slug = HashMap::with_capacity(pages.len());
-        for (i, page) in pages.iter().enumerate() {
+        for (id, page) in pages.iter_enumerated() {
             // Duplicate slugs are already an error; the first page keeps the slug.
-            by_slug.entry(page.slug.as_str()).or_insert(i);
+            by_slug.entry(page.slug.as_str()).or_insert(id);
         }
         let by_rel = pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.doc.rel.as_str(), i))
+            .iter_enumerated()
+            .map(|(id, p)| (p.doc.rel.as_str(), id))
             .collect();
         PageLookup { by_slug, by_rel }
     }
 
-    pub fn slugs(&self) -> &HashMap<&'a str, usize> {
+    pub fn slugs(&self) -> &HashMap<&'a str, PageId> {
         &self.by_slug
     }
 
-    pub fn find(&self, target: &str) -> Option<usize> {
+    pub fn find(&self, target: &str) -> Option<PageId> {
         let target = target.trim().trim_start_matches('/');
         let target = target.strip_prefix("content/").unwrap_or(target);
         if let Some(&i) = self.by_slug.get(target) {
@@ -451,7 +450,7 @@ pub fn resolve(
         list.push(source.resolve(intro, lookup, diagnostics));
     }
     list.sort_by(|a, b| (a.weight, &a.title).cmp(&(b.weight, &b.title)));
-    let mut memberships = vec![Vec::new(); page_count];
+    let mut memberships = IdVec::from_fn(page_count, |_| Vec::new());
     for (p, path) in list.iter().enumerate() {
         for (s, step) in path.steps.iter().enumerate() {
             memberships[step.page].push((p, s));

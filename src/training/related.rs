@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::model::{Page, Site};
+use crate::model::{IdVec, Page, PageId, Site};
 
 pub const MAX_RELATED: usize = 5;
 pub const MAX_POSTINGS: usize = 200;
@@ -28,7 +28,7 @@ const WEIGHT_TAG: f64 = 1.0;
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Key<'a> {
-    Cite(usize),
+    Cite(PageId),
     Topic(&'a str),
     Tag(&'a str),
 }
@@ -48,27 +48,27 @@ fn keys(page: &Page) -> Vec<Key<'_>> {
     keys.extend(page.doc.list("topics").iter().map(|t| Key::Topic(t.trim())));
     keys.extend(page.doc.list("tags").iter().map(|t| Key::Tag(t.trim())));
     keys.sort_by_key(|k| match k {
-        Key::Cite(c) => (0, *c, ""),
-        Key::Topic(t) => (1, 0, *t),
-        Key::Tag(t) => (2, 0, *t),
+        Key::Cite(c) => (0, Some(*c), ""),
+        Key::Topic(t) => (1, None, *t),
+        Key::Tag(t) => (2, None, *t),
     });
     keys.dedup();
     keys
 }
 
 /// For every page, its related pages, best first.
-pub fn related(site: &Site) -> Vec<Vec<usize>> {
-    let all: Vec<usize> = (0..site.pages.len()).collect();
-    ranked(site, &all)
+pub fn related(site: &Site) -> IdVec<PageId, Vec<PageId>> {
+    let all: Vec<PageId> = site.pages.ids().collect();
+    ranked(site, &all).into()
 }
 
 /// What a page brings to other pages' related lists: its keys, and the pages it shows
 /// already (which their lists leave out of theirs). Taken before and after a preview edit.
 pub struct Ties {
-    cites: Vec<usize>,
+    cites: Vec<PageId>,
     topics: Vec<String>,
     tags: Vec<String>,
-    shown: Vec<usize>,
+    shown: Vec<PageId>,
 }
 
 pub fn ties(page: &Page) -> Ties {
@@ -91,8 +91,13 @@ pub fn ties(page: &Page) -> Ties {
 /// the same pages in the site: recomputes the lists that can differ — those of pages sharing
 /// a key with them (the candidates, weights and the cap of a key's postings change only
 /// there) and of the pages they show or showed. The rest stay as they are.
-pub fn update(site: &Site, related: &mut [Vec<usize>], edited: &[usize], changed: &[Ties]) {
-    let cites: HashSet<usize> = changed
+pub fn update(
+    site: &Site,
+    related: &mut IdVec<PageId, Vec<PageId>>,
+    edited: &[PageId],
+    changed: &[Ties],
+) {
+    let cites: HashSet<PageId> = changed
         .iter()
         .flat_map(|t| t.cites.iter().copied())
         .collect();
@@ -106,10 +111,9 @@ pub fn update(site: &Site, related: &mut [Vec<usize>], edited: &[usize], changed
         .flat_map(|t| &t.tags)
         .map(String::as_str)
         .collect();
-    let mut touched: Vec<usize> = site
+    let mut touched: Vec<PageId> = site
         .pages
-        .iter()
-        .enumerate()
+        .iter_enumerated()
         .filter(|(_, page)| {
             keys(page).iter().any(|key| match key {
                 Key::Cite(c) => cites.contains(c),
@@ -129,18 +133,18 @@ pub fn update(site: &Site, related: &mut [Vec<usize>], edited: &[usize], changed
 }
 
 /// The related pages of each page in `wanted`, best first.
-fn ranked(site: &Site, wanted: &[usize]) -> Vec<Vec<usize>> {
+fn ranked(site: &Site, wanted: &[PageId]) -> Vec<Vec<PageId>> {
     let pages = &site.pages;
-    let page_keys: Vec<Vec<Key>> = pages.iter().map(keys).collect();
-    let mut postings: HashMap<Key, Vec<usize>> = HashMap::new();
-    for (i, keys) in page_keys.iter().enumerate() {
+    let page_keys: IdVec<PageId, Vec<Key>> = pages.iter().map(keys).collect();
+    let mut postings: HashMap<Key, Vec<PageId>> = HashMap::new();
+    for (i, keys) in page_keys.iter_enumerated() {
         for &key in keys {
             postings.entry(key).or_default().push(i);
         }
     }
     let total = pages.len() as f64;
     // (inverse document frequency × weight, capped posting list)
-    let index: HashMap<Key, (f64, Vec<usize>)> = postings
+    let index: HashMap<Key, (f64, Vec<PageId>)> = postings
         .into_iter()
         .map(|(key, mut list)| {
             let weight = key.weight() * (1.0 + total / list.len() as f64).ln();
@@ -154,7 +158,7 @@ fn ranked(site: &Site, wanted: &[usize]) -> Vec<Vec<usize>> {
     // Equal scores are common (pages sharing one tag), so ties are broken by a page's place
     // in one order of the whole site — newest first, then by title, then by file — worked out
     // once rather than by comparing dates and titles inside every page's ranking.
-    let mut by_date: Vec<usize> = (0..pages.len()).collect();
+    let mut by_date: Vec<PageId> = pages.ids().collect();
     by_date.sort_unstable_by(|&a, &b| {
         pages[b]
             .sort_date()
@@ -162,19 +166,24 @@ fn ranked(site: &Site, wanted: &[usize]) -> Vec<Vec<usize>> {
             .then_with(|| pages[a].title.cmp(&pages[b].title))
             .then(a.cmp(&b))
     });
-    let mut place = vec![0u32; pages.len()];
+    let mut place: IdVec<PageId, usize> = IdVec::from_fn(pages.len(), |_| 0);
     for (rank, &i) in by_date.iter().enumerate() {
-        place[i] = rank as u32;
+        place[i] = rank;
     }
     // Scores live in one dense buffer per worker thread; only the entries a page touched
     // are read back and cleared, so each page costs what its postings cost.
     wanted
         .par_iter()
         .map_init(
-            || (vec![0.0f64; pages.len()], Vec::new()),
+            || {
+                (
+                    IdVec::<PageId, f64>::from_fn(pages.len(), |_| 0.0),
+                    Vec::new(),
+                )
+            },
             |(scores, touched), &i| {
                 let (page, keys) = (&pages[i], &page_keys[i]);
-                let shown = |j: usize| {
+                let shown = |j: PageId| {
                     j == i
                         || page.cites.contains(&j)
                         || page.cited_by.contains(&j)
@@ -192,12 +201,12 @@ fn ranked(site: &Site, wanted: &[usize]) -> Vec<Vec<usize>> {
                         scores[j] += weight;
                     }
                 }
-                let mut ranked: Vec<(usize, f64)> = touched
+                let mut ranked: Vec<(PageId, f64)> = touched
                     .drain(..)
                     .map(|j| (j, std::mem::take(&mut scores[j])))
                     .filter(|&(j, _)| !shown(j))
                     .collect();
-                let order = |a: &(usize, f64), b: &(usize, f64)| {
+                let order = |a: &(PageId, f64), b: &(PageId, f64)| {
                     b.1.total_cmp(&a.1).then(place[a.0].cmp(&place[b.0]))
                 };
                 if ranked.len() > MAX_RELATED {

@@ -1,13 +1,19 @@
 //! Body edits: pages whose front matter and headings are unchanged. Nothing that ties pages
-//! together moves, so each page is rendered again with the lists that show its summary.
+//! together moves, so each body is filled in and taken in again, and [`super::refresh`]
+//! writes the pages and whatever shows what changed of them (a summary taken from the
+//! first paragraph).
 
+use std::collections::HashSet;
 use std::path::Path;
 
-use super::{Edit, Session, fingerprint};
+use super::fingerprint::Fingerprints;
+use super::refresh::Ties;
+use super::{Edit, Session};
 use crate::diagnostics::Diagnostics;
 
-/// Applies the edits; returns how many files were written. `Err` (a broken link, a template
-/// error) leaves the session and the output as they were.
+/// Applies the edits; returns how many files were written. `Err` is a broken link (then
+/// nothing changed) or a template or write error (then the preview's next build is a full
+/// one, [`crate::dev::serve`]).
 pub(super) fn apply(
     session: &mut Session,
     edits: Vec<Edit>,
@@ -18,7 +24,7 @@ pub(super) fn apply(
         .iter()
         .map(|edit| {
             (
-                site.pages[edit.index].url.as_str(),
+                site.pages[edit.page].url.as_str(),
                 &edit.doc,
                 &edit.rendered,
             )
@@ -34,48 +40,48 @@ pub(super) fn apply(
         return Err(diagnostics);
     }
 
-    let mut files = 0;
+    let mut fingerprints = session
+        .fingerprints
+        .take()
+        .unwrap_or_else(|| Fingerprints::new(&session.site, &session.training));
+    let mut edited = Vec::with_capacity(edits.len());
     for (edit, filled) in edits.into_iter().zip(filled) {
         let Edit {
-            index,
+            page: id,
             doc,
             rendered,
         } = edit;
         session.links.page_rendered(&doc.rel, &rendered);
-        let page = &mut session.site.pages[index];
-        let summary_before = page.summary.take();
+        let page = &mut session.site.pages[id];
         page.doc = doc;
         page.take_text(rendered.sections, &rendered.first_paragraph, &filled.titles);
-        let listed_changed = page.summary != summary_before;
         page.html = filled.html;
         page.toc = rendered.toc;
-        if let Some(cards) = &mut session.cards {
-            cards[index] = fingerprint::card(page);
+        session.training.page_edited(&mut session.site, id);
+        session.views_stale(id);
+        let text = std::mem::take(&mut session.site.pages[id].text);
+        if let Some(doc) = session.search_docs.get_mut(id) {
+            *doc =
+                crate::output::indexing::search_doc(&session.site, &session.site.pages[id], text);
         }
-        session.training.page_edited(&mut session.site, index);
-        let sink = |rel: &str, bytes: &[u8]| crate::output::write::replace_file(output, rel, bytes);
-        files += crate::output::render::render_page_and_lists(
-            &session.site,
-            &session.training,
-            &session.tera,
-            index,
-            listed_changed,
-            &sink,
-        )
-        .map_err(|problems| {
-            let mut d = Diagnostics::default();
-            d.extend(problems);
-            d
-        })?;
-        session.views_stale(index);
-        let text = std::mem::take(&mut session.site.pages[index].text);
-        if let Some(doc) = session.search_docs.get_mut(index) {
-            *doc = crate::output::indexing::search_doc(
-                &session.site,
-                &session.site.pages[index],
-                text,
-            );
-        }
+        edited.push(id);
     }
+    let rewritten: HashSet<_> = edited.iter().copied().collect();
+    let files = super::refresh::write_changed(
+        &session.site,
+        &session.training,
+        &session.tera,
+        &mut fingerprints,
+        &edited,
+        &rewritten,
+        Ties::Kept,
+        output,
+    )
+    .map_err(|problems| {
+        let mut d = Diagnostics::default();
+        d.extend(problems);
+        d
+    })?;
+    session.fingerprints = Some(fingerprints);
     Ok(files)
 }

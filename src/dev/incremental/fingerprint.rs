@@ -1,13 +1,16 @@
-//! Fingerprints: for every output file, a hash of what it shows of other pages, so that
-//! after a front-matter edit only the files whose fingerprint changed are rendered again.
+//! Fingerprints: for every output file the session renders itself, a hash of what it shows
+//! of other pages, so that after any edit only the files whose fingerprint changed are
+//! rendered again.
 //!
-//! A page's *card* hashes everything any file shows about it — title, address, kind,
-//! summary, dates, reading length and every front-matter field (status, tags, the panel).
-//! A file's fingerprint hashes the cards it shows, in order: a list page its slice of the
-//! list, a page its neighbours, references and related pages. What a file shows of itself
-//! alone (a page's body and headings) is not in it: the edit knows which pages it changed
-//! and renders those anyway. The training views that [`super::Session::catch_up`] renders
-//! are left out; the changes page is in.
+//! A page's *card* hashes everything those files show about it — title, address, kind,
+//! summary, dates and every front-matter field (status, tags, the panel); its reading
+//! length is shown only by the training views the catch-up renders. A file's fingerprint
+//! hashes the cards it shows, in order: a list page its slice of the list, the home page
+//! the newest pages, a page its neighbours, references and related pages, an old address
+//! the page it sends readers to, `sitemap.xml` every page's address and date. What a file
+//! shows of itself alone (a page's body and headings) is not in it: the edit knows which
+//! bodies it rendered again and renders those pages anyway. The training views that
+//! [`super::Session::catch_up`] renders are left out; the changes page is in.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -15,13 +18,73 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use rayon::prelude::*;
 
 use crate::model::resolve::{Page, Site};
-use crate::output::render::{DEFAULT_PER_PAGE, Job, What, list_slice};
+use crate::model::{IdVec, PageId, Renumbering, SectionId};
+use crate::output::render::{DEFAULT_PER_PAGE, Job, What, list_slice, recent_pages};
 use crate::training::{Training, View};
 
+/// The sitemap's entry in [`Fingerprints`]: it is written apart from the render jobs.
+pub const SITEMAP: &str = "sitemap.xml";
+
+/// What the output shows as last rendered: a card per page and a fingerprint per file.
+pub struct Fingerprints {
+    cards: IdVec<PageId, u64>,
+    /// Output path → fingerprint, for every tracked job, every old address and the sitemap.
+    files: HashMap<String, u64>,
+}
+
+impl Fingerprints {
+    /// The fingerprints of the site as it is.
+    pub fn new(site: &Site, training: &Training) -> Fingerprints {
+        let cards: IdVec<PageId, u64> = site
+            .pages
+            .as_slice()
+            .par_iter()
+            .map(card)
+            .collect::<Vec<_>>()
+            .into();
+        let jobs = crate::output::render::jobs(site, training);
+        let files = outputs(site, training, &cards, &jobs);
+        Fingerprints { cards, files }
+    }
+
+    /// Pages were removed and added: the cards move with their pages. An added page's card
+    /// is made with the other changed pages' ([`Self::refresh`]).
+    pub fn renumber(&mut self, renumbering: &Renumbering) {
+        self.cards = renumbering.per_page(std::mem::take(&mut self.cards), || 0);
+    }
+
+    /// Makes the cards of the pages `changed` again; returns whether one differs.
+    pub fn new_cards(&mut self, site: &Site, changed: &[PageId]) -> bool {
+        let mut differs = false;
+        for &id in changed {
+            let card = card(&site.pages[id]);
+            differs |= std::mem::replace(&mut self.cards[id], card) != card;
+        }
+        differs
+    }
+
+    /// The output plan is now `jobs`: makes every file's fingerprint again from the cards and
+    /// the site, and returns the fingerprints the files had before.
+    pub fn refresh(
+        &mut self,
+        site: &Site,
+        training: &Training,
+        jobs: &[Job],
+    ) -> HashMap<String, u64> {
+        let after = outputs(site, training, &self.cards, jobs);
+        std::mem::replace(&mut self.files, after)
+    }
+
+    /// The fingerprint of the file at `path`, if the plan has it.
+    pub fn get(&self, path: &str) -> Option<u64> {
+        self.files.get(path).copied()
+    }
+}
+
 /// What other files show of `page`.
-pub fn card(page: &Page) -> u64 {
+fn card(page: &Page) -> u64 {
     let mut h = DefaultHasher::new();
-    (&page.url, &page.title, &page.summary, page.char_count).hash(&mut h);
+    (&page.url, &page.title, &page.summary).hash(&mut h);
     // Fields hold floats, so they are hashed as they print.
     format!(
         "{:?}{:?}{:?}{:?}",
@@ -31,98 +94,145 @@ pub fn card(page: &Page) -> u64 {
     h.finish()
 }
 
-pub fn cards(site: &Site) -> Vec<u64> {
-    site.pages.par_iter().map(card).collect()
-}
-
 /// Whether the session renders `job` itself after an edit (the catch-up renders the rest).
 pub fn tracked(job: &Job) -> bool {
     !matches!(job.what, What::Training(view) if !matches!(view, View::Changes))
 }
 
-/// Output path → fingerprint, for every tracked file.
-pub fn outputs(
+/// Output path → fingerprint, for every tracked job, every old address and the sitemap.
+fn outputs(
     site: &Site,
     training: &Training,
-    cards: &[u64],
+    cards: &IdVec<PageId, u64>,
     jobs: &[Job],
 ) -> HashMap<String, u64> {
-    jobs.par_iter()
+    // The search and 404 pages name what the root holds (a new root page or alias adds a name).
+    let top_names = crate::output::not_found::top_names(site);
+    let mut files: HashMap<String, u64> = jobs
+        .par_iter()
         .filter(|job| tracked(job))
         .map(|job| {
-            (
-                job.path.clone(),
-                fingerprint(site, training, cards, &job.what),
-            )
+            let shows = Shows {
+                site,
+                training,
+                cards,
+                top_names: &top_names,
+            };
+            (job.path.clone(), shows.fingerprint(&job.what))
         })
-        .collect()
+        .collect();
+    for (alias, target) in &site.aliases {
+        files.insert(alias.clone(), cards[*target]);
+    }
+    files.insert(SITEMAP.to_string(), sitemap_fingerprint(site, jobs));
+    files
 }
 
-fn fingerprint(site: &Site, training: &Training, cards: &[u64], what: &What) -> u64 {
+/// What `sitemap.xml` lists: every section, page with its date, and training page.
+fn sitemap_fingerprint(site: &Site, jobs: &[Job]) -> u64 {
     let mut h = DefaultHasher::new();
-    let shown = |h: &mut DefaultHasher, pages: &[usize]| {
-        pages.len().hash(h);
-        for &i in pages {
-            cards[i].hash(h);
-        }
-    };
-    std::mem::discriminant(what).hash(&mut h);
-    match *what {
-        What::Training(View::Changes) => shown(&mut h, &training.changes),
-        // The home page lists the newest pages of the whole site: cheaper to render than to
-        // work out, so it is always rendered (see `super::restructure`).
-        What::Home | What::Training(_) => {}
-        // The 404 page names what the root holds (a new root page or alias adds a name).
-        What::Plain => crate::output::not_found::top_names(site).hash(&mut h),
-        What::Section(s, number, total) | What::Status(s, _, number, total) => {
-            let section = &site.sections[s];
-            let views = &training.statuses[s];
-            let items = match *what {
-                What::Status(_, v, _, _) => {
-                    views[v].status.hash(&mut h);
-                    &views[v].pages
-                }
-                _ => &section.pages,
-            };
-            (number, total).hash(&mut h);
-            let per_page = crate::output::render::per_page(section);
-            shown(&mut h, list_slice(items, number, per_page));
-            for view in views {
-                (&view.status, view.pages.len()).hash(&mut h);
-            }
-            section.pages.len().hash(&mut h);
-            for &sub in &section.subsections {
-                site.sections[sub].total_pages.hash(&mut h);
-            }
-        }
-        What::Page(i) => {
-            let page = &site.pages[i];
-            cards[i].hash(&mut h);
-            for neighbour in [page.prev, page.next, page.superseded_by] {
-                neighbour.map(|n| cards[n]).hash(&mut h);
-            }
-            shown(&mut h, &page.cites);
-            shown(&mut h, &page.cited_by);
-            shown(&mut h, &page.supersedes);
-            shown(&mut h, &training.related[i]);
-            for &(p, s) in &training.paths.memberships[i] {
-                let steps = &training.paths.list[p].steps;
-                (p, s, steps.len()).hash(&mut h);
-                let before = s.checked_sub(1).map(|b| cards[steps[b].page]);
-                let after = steps.get(s + 1).map(|a| cards[a.page]);
-                (before, after).hash(&mut h);
-            }
-        }
-        What::Taxonomy(t) => {
-            for term in &site.taxonomies[t].terms {
-                (&term.name, &term.url, term.pages.len()).hash(&mut h);
-            }
-        }
-        What::Term(t, i, number, total) => {
-            let term = &site.taxonomies[t].terms[i];
-            (&term.name, &term.url, number, total, term.pages.len()).hash(&mut h);
-            shown(&mut h, list_slice(&term.pages, number, DEFAULT_PER_PAGE));
+    for section in &site.sections {
+        section.url.hash(&mut h);
+    }
+    for page in &site.pages {
+        (&page.url, page.sort_date()).hash(&mut h);
+    }
+    for job in jobs {
+        if let What::Training(_) = job.what {
+            job.path.hash(&mut h);
         }
     }
     h.finish()
+}
+
+struct Shows<'a> {
+    site: &'a Site,
+    training: &'a Training,
+    cards: &'a IdVec<PageId, u64>,
+    top_names: &'a [String],
+}
+
+impl Shows<'_> {
+    fn pages(&self, h: &mut DefaultHasher, pages: &[PageId]) {
+        pages.len().hash(h);
+        for &id in pages {
+            self.cards[id].hash(h);
+        }
+    }
+
+    fn fingerprint(&self, what: &What) -> u64 {
+        let (site, training, cards) = (self.site, self.training, self.cards);
+        let mut h = DefaultHasher::new();
+        std::mem::discriminant(what).hash(&mut h);
+        match *what {
+            What::Training(View::Changes) => self.pages(&mut h, &training.changes),
+            What::Training(_) => {}
+            What::Plain => self.top_names.hash(&mut h),
+            What::Home => {
+                self.pages(&mut h, &recent_pages(site));
+                let root = &site.sections[SectionId::ROOT];
+                (&root.title, &root.html).hash(&mut h);
+                for &s in &root.subsections {
+                    let section = &site.sections[s];
+                    (&section.title, &section.url, &section.home_html).hash(&mut h);
+                    section.total_pages.hash(&mut h);
+                }
+                for taxonomy in site.taxonomies.iter().filter(|t| t.name == "topics") {
+                    for term in &taxonomy.terms {
+                        (&term.name, &term.url, term.pages.len()).hash(&mut h);
+                    }
+                }
+            }
+            What::Section(s, number, total) | What::Status(s, _, number, total) => {
+                let section = &site.sections[s];
+                let views = &training.statuses[s];
+                let items = match *what {
+                    What::Status(_, v, _, _) => {
+                        views[v].status.hash(&mut h);
+                        &views[v].pages
+                    }
+                    _ => &section.pages,
+                };
+                (number, total).hash(&mut h);
+                let per_page = crate::output::render::per_page(section);
+                self.pages(&mut h, list_slice(items, number, per_page));
+                for view in views {
+                    (&view.status, view.pages.len()).hash(&mut h);
+                }
+                section.pages.len().hash(&mut h);
+                for &sub in &section.subsections {
+                    site.sections[sub].total_pages.hash(&mut h);
+                }
+            }
+            What::Page(id) => {
+                let page = &site.pages[id];
+                cards[id].hash(&mut h);
+                for neighbour in [page.prev, page.next, page.superseded_by] {
+                    neighbour.map(|n| cards[n]).hash(&mut h);
+                }
+                self.pages(&mut h, &page.cites);
+                self.pages(&mut h, &page.cited_by);
+                self.pages(&mut h, &page.supersedes);
+                self.pages(&mut h, &training.related[id]);
+                for &(p, s) in &training.paths.memberships[id] {
+                    let steps = &training.paths.list[p].steps;
+                    (p, s, steps.len()).hash(&mut h);
+                    let before = s.checked_sub(1).map(|b| cards[steps[b].page]);
+                    let after = steps.get(s + 1).map(|a| cards[a.page]);
+                    (before, after).hash(&mut h);
+                }
+            }
+            What::Taxonomy(t) => {
+                for term in &site.taxonomies[t].terms {
+                    (&term.name, &term.url, term.pages.len()).hash(&mut h);
+                }
+            }
+            What::Term(t, i, number, total) => {
+                let term = &site.taxonomies[t].terms[i];
+                (&term.name, &term.url, number, total, term.pages.len()).hash(&mut h);
+                self.pages(&mut h, list_slice(&term.pages, number, DEFAULT_PER_PAGE));
+            }
+        }
+        h.finish()
+    }
 }

@@ -2,17 +2,18 @@
 //! apply saved pages by rendering again only the files that show what changed, instead of
 //! building the whole site again.
 //!
-//! - A body edit (front matter and headings unchanged) re-renders the page and the lists
-//!   showing its summary (`body`).
+//! - A body edit (front matter and headings unchanged) fills in and takes in the page's
+//!   body again (`body`).
 //! - A front-matter or heading edit, a new page, a removed one (a rename is both) rebuilds
-//!   the pages concerned, recomputes the ties between all pages, fills in again the links
-//!   that show a changed title or heading, and re-renders every file whose fingerprint
-//!   (`fingerprint`) changed, removing the files the site no longer has (`restructure`,
-//!   whose header lists what it leaves to the full build).
+//!   the pages concerned, recomputes the ties between all pages and fills in again the links
+//!   that show a changed title or heading (`restructure`, whose header lists what it leaves
+//!   to the full build).
 //!
-//! Either is taken only when it gives exactly what a full build would; the session keeps
-//! only what that needs beyond the build's own data — which pages each body links to
-//! (`links`) and a hash per page. Anything else — a section introduction, a learning
+//! Both then hand over to `refresh`, which re-renders the pages whose bodies were rendered
+//! again and every file whose fingerprint (`fingerprint`) changed, and removes the files the
+//! site no longer has. Either is taken only when it gives exactly what a full build would;
+//! the session keeps only what that needs beyond the build's own data — which pages each
+//! body links to (`links`) and the fingerprints. Anything else — a section introduction, a learning
 //! path, the glossary, an asset, a template, `site.toml` — and any edit that makes an error
 //! beyond an edited body's own links asks for a full build. Handouts, learning paths and
 //! the glossary follow in [`Session::catch_up`] once the editor pauses, and the search
@@ -21,6 +22,7 @@
 mod body;
 mod fingerprint;
 mod links;
+mod refresh;
 mod restructure;
 
 use std::path::{Path, PathBuf};
@@ -28,11 +30,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use fingerprint::Fingerprints;
 use links::Links;
 
 use crate::build::{BuildOptions, Retained};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::Site;
+use crate::model::{IdVec, PageId, Renumbering};
 use crate::search::SearchDoc;
 use crate::source::markdown::Rendered;
 use crate::source::parse::Document;
@@ -45,15 +49,15 @@ pub struct Session {
     training: Training,
     tera: tera::Tera,
     markdown: comrak::Options<'static>,
-    /// Parallel to `site.pages`.
-    search_docs: Vec<SearchDoc>,
+    /// One per page (none when search is off).
+    search_docs: IdVec<PageId, SearchDoc>,
     links: Links,
-    /// Parallel to `site.pages`, made at the first front-matter edit.
-    cards: Option<Vec<u64>>,
+    /// What the output shows, made at the first edit.
+    fingerprints: Option<Fingerprints>,
     /// A front-matter edit gave up half-way: the site in memory matches no build any more.
     unsound: bool,
     /// Pages edited in place whose handouts, paths and glossary are not rendered yet.
-    stale_views: Vec<usize>,
+    stale_views: Vec<PageId>,
     /// The newest re-index asked for: an older one that has not started yet gives up.
     reindex_wanted: Arc<AtomicU64>,
     /// Held while a re-index runs, so two never write the same index at once.
@@ -64,9 +68,9 @@ pub struct Session {
 #[derive(Default)]
 struct Located {
     /// (page, file relative to `content/`, file).
-    edited: Vec<(usize, String, PathBuf)>,
+    edited: Vec<(PageId, String, PathBuf)>,
     added: Vec<(String, PathBuf)>,
-    removed: Vec<usize>,
+    removed: Vec<PageId>,
 }
 
 /// What a batch of saved files does to the pages.
@@ -75,12 +79,12 @@ struct Changes {
     edited: Vec<Edit>,
     added: Vec<(Document, Rendered)>,
     /// Pages whose file is gone.
-    removed: Vec<usize>,
+    removed: Vec<PageId>,
 }
 
 /// An edited page, parsed and rendered again.
 struct Edit {
-    index: usize,
+    page: PageId,
     doc: Document,
     rendered: Rendered,
 }
@@ -105,7 +109,7 @@ impl Session {
             markdown: built.markdown,
             search_docs: built.search_docs,
             links: Links::from_build(built.links),
-            cards: None,
+            fingerprints: None,
             unsound: false,
             stale_views: Vec::new(),
             reindex_wanted: Arc::new(AtomicU64::new(0)),
@@ -132,7 +136,7 @@ impl Session {
         let bodies_only = changes.added.is_empty()
             && changes.removed.is_empty()
             && changes.edited.iter().all(|edit| {
-                let old = &self.site.pages[edit.index];
+                let old = &self.site.pages[edit.page];
                 edit.doc.fields == old.doc.fields
                     && edit.doc.kind == old.doc.kind
                     // Other pages show a heading's text in `[[slug#id]]` links and link to its id.
@@ -181,9 +185,9 @@ impl Session {
                 Ok(meta) => meta.is_file(),
                 Err(_) => false,
             };
-            match (self.page_index(&rel), exists) {
-                (Some(index), true) => located.edited.push((index, rel, path)),
-                (Some(index), false) => located.removed.push(index),
+            match (self.page_id(&rel), exists) {
+                (Some(id), true) => located.edited.push((id, rel, path)),
+                (Some(id), false) => located.removed.push(id),
                 (None, true) => located.added.push((rel, path)),
                 // A draft or a file that never was a page: nothing to do in place.
                 (None, false) => return None,
@@ -193,7 +197,7 @@ impl Session {
     }
 
     /// Pages are kept in file order.
-    fn page_index(&self, rel: &str) -> Option<usize> {
+    fn page_id(&self, rel: &str) -> Option<PageId> {
         self.site
             .pages
             .binary_search_by(|page| page.doc.rel.as_str().cmp(rel))
@@ -233,10 +237,10 @@ impl Session {
             removed: located.removed,
             ..Changes::default()
         };
-        for (index, rel, path) in located.edited {
+        for (page, rel, path) in located.edited {
             if let Some((doc, rendered)) = read(rel, path) {
                 changes.edited.push(Edit {
-                    index,
+                    page,
                     doc,
                     rendered,
                 });
@@ -252,10 +256,26 @@ impl Session {
         Ok(changes)
     }
 
-    /// Page `index` changed: its handouts, paths and the glossary wait for [`Self::catch_up`].
-    fn views_stale(&mut self, index: usize) {
-        if !self.stale_views.contains(&index) {
-            self.stale_views.push(index);
+    /// Pages were removed and added ([`crate::model::IdVec::replace_pages`]): the page ids
+    /// and per-page lists the session and training hold move as the pages did.
+    fn renumber(&mut self, renumbering: &Renumbering) {
+        self.training.renumber(renumbering);
+        if self.site.config.search_enabled {
+            // An added page's document is made with the other changed pages'.
+            self.search_docs =
+                renumbering.per_page(std::mem::take(&mut self.search_docs), SearchDoc::default);
+        }
+        self.stale_views = self
+            .stale_views
+            .iter()
+            .filter_map(|&id| renumbering.new_id(id))
+            .collect();
+    }
+
+    /// Page `id` changed: its handouts, paths and the glossary wait for [`Self::catch_up`].
+    fn views_stale(&mut self, id: PageId) {
+        if !self.stale_views.contains(&id) {
+            self.stale_views.push(id);
         }
     }
 
@@ -308,7 +328,7 @@ impl Session {
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
                 crate::output::indexing::write_index(
-                    &docs,
+                    docs.as_slice(),
                     &synonyms,
                     &output,
                     &root,
@@ -361,6 +381,46 @@ mod tests {
         };
         let (_, built) = crate::build::build_retained(&options, &|_| {}).unwrap();
         (Session::new(built), output)
+    }
+
+    #[test]
+    fn a_body_edit_writes_the_files_whose_inputs_changed_and_nothing_else() {
+        let site = tempfile::tempdir().unwrap();
+        let root = site.path();
+        let page = |first: &str, last: &str| {
+            format!("---\ntitle: 丁\ndate: 2024-05-01\n---\n{first}\n\n{last}\n")
+        };
+        write(root, "content/cases/d.md", &page("旧的第一段。", "正文。"));
+        let (mut session, output) = session(root);
+        let mut update = |text: &str| {
+            write(root, "content/cases/d.md", text);
+            let changed = [PathBuf::from("content/cases/d.md")];
+            match session.update(&changed, &output).unwrap() {
+                Update::Applied { files, .. } => files,
+                Update::NeedsFullBuild => panic!("a body edit stays in place"),
+            }
+        };
+        let read = |rel: &str| std::fs::read_to_string(output.join(rel)).unwrap();
+
+        assert_eq!(
+            update(&page("旧的第一段。", "正文加长了。")),
+            1,
+            "the summary (the first paragraph) is as it was: only the page is written"
+        );
+        assert!(read("cases/d.html").contains("正文加长了。"));
+
+        update(&page("新的第一段。", "正文加长了。"));
+        for shown_in in [
+            "cases/d.html",
+            "cases/index.html",
+            "index.html",
+            "changes.html",
+        ] {
+            assert!(
+                read(shown_in).contains("新的第一段。"),
+                "{shown_in} shows the new summary before the catch-up"
+            );
+        }
     }
 
     #[test]

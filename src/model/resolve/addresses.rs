@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::diagnostics::{Code, Diagnostics};
-use crate::model::Page;
+use crate::model::{PageId, Pages};
 use crate::source::parse::{Document, Role};
 
 pub(super) fn output_path(doc: &Document, slug_override: Option<&str>) -> String {
@@ -66,11 +66,11 @@ pub(super) fn default_slug(doc: &Document) -> String {
 /// plan's to report, [`crate::output::plan`]).
 pub(super) fn index_unique(
     root: &Path,
-    pages: &[Page],
+    pages: &Pages,
     diagnostics: &mut Diagnostics,
-) -> HashMap<String, usize> {
-    let mut by_slug: HashMap<String, usize> = HashMap::with_capacity(pages.len());
-    for (i, page) in pages.iter().enumerate() {
+) -> HashMap<String, PageId> {
+    let mut by_slug: HashMap<String, PageId> = HashMap::with_capacity(pages.len());
+    for (id, page) in pages.iter_enumerated() {
         if let Some(&first) = by_slug.get(&page.slug) {
             diagnostics.push(page.doc.error_at(
                 root,
@@ -83,7 +83,7 @@ pub(super) fn index_unique(
                 ),
             ));
         } else {
-            by_slug.insert(page.slug.clone(), i);
+            by_slug.insert(page.slug.clone(), id);
         }
     }
     by_slug
@@ -93,14 +93,14 @@ pub(super) fn index_unique(
 /// no other output file is the output plan's to check ([`crate::output::plan`]).
 pub(super) fn check_aliases(
     root: &Path,
-    pages: &[Page],
+    pages: &Pages,
     diagnostics: &mut Diagnostics,
-) -> Vec<(String, usize)> {
+) -> Vec<(String, PageId)> {
     let mut aliases = Vec::new();
-    for (i, page) in pages.iter().enumerate() {
+    for (id, page) in pages.iter_enumerated() {
         for alias in page.doc.list("aliases") {
             match alias_path(alias) {
-                Some(path) => aliases.push((path, i)),
+                Some(path) => aliases.push((path, id)),
                 None => diagnostics.push(page.doc.error_at(
                     root,
                     "aliases",

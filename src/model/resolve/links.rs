@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::sections::section_index_files;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Page, Section, Site, encode_path, root_prefix};
+use crate::model::{Page, PageId, Pages, SectionId, Sections, Site, encode_path, root_prefix};
 use crate::source::markdown::{LinkTarget, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection};
 use crate::source::parse::Document;
 
@@ -55,14 +55,13 @@ fn excerpt(text: &str, max_chars: usize) -> String {
 /// the finished site, for a preview that updates pages in place.
 pub fn relink(site: &Site, bodies: &[(&str, &Document, &Rendered)]) -> Vec<Filled> {
     let mut slug_index = HashMap::with_capacity(site.pages.len());
-    for (i, page) in site.pages.iter().enumerate() {
-        slug_index.entry(page.slug.clone()).or_insert(i);
+    for (id, page) in site.pages.iter_enumerated() {
+        slug_index.entry(page.slug.clone()).or_insert(id);
     }
-    let page_by_rel: HashMap<&str, usize> = site
+    let page_by_rel: HashMap<&str, PageId> = site
         .pages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.doc.rel.as_str(), i))
+        .iter_enumerated()
+        .map(|(id, p)| (p.doc.rel.as_str(), id))
         .collect();
     let section_by_index_rel = section_index_files(&site.sections);
     let assets: HashSet<&str> = site.assets.iter().map(|a| a.rel.as_str()).collect();
@@ -90,11 +89,11 @@ pub const MAX_LINK_PROBLEMS: usize = 100;
 pub(super) struct LinkTargets<'a> {
     /// The site root, where released sources are read again for diagnostics.
     pub(super) root: &'a Path,
-    pub(super) pages: &'a [Page],
-    pub(super) sections: &'a [Section],
-    pub(super) page_by_rel: &'a HashMap<&'a str, usize>,
-    pub(super) section_by_index_rel: &'a HashMap<String, usize>,
-    pub(super) slug_index: &'a HashMap<String, usize>,
+    pub(super) pages: &'a Pages,
+    pub(super) sections: &'a Sections,
+    pub(super) page_by_rel: &'a HashMap<&'a str, PageId>,
+    pub(super) section_by_index_rel: &'a HashMap<String, SectionId>,
+    pub(super) slug_index: &'a HashMap<String, PageId>,
     pub(super) assets: &'a HashSet<&'a str>,
     /// Files that are not pages but have an output (learning paths, the glossary).
     pub(super) extra: &'a HashMap<String, String>,

@@ -7,14 +7,14 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostics, Severity};
-use crate::model::Page;
+use crate::model::{IdVec, PageId, Pages};
 use crate::schema::{FieldType, Kind, Status};
 
 /// `cites`, `superseded_by` and any site-declared `ref`/`refs` field must name real pages.
 pub(super) fn resolve_references(
     config: &Config,
-    pages: &mut [Page],
-    slug_index: &HashMap<String, usize>,
+    pages: &mut Pages,
+    slug_index: &HashMap<String, PageId>,
     diagnostics: &mut Diagnostics,
 ) {
     let mut ref_fields = vec!["cites".to_string(), "superseded_by".to_string()];
@@ -26,13 +26,14 @@ pub(super) fn resolve_references(
             .map(|(name, _)| name.to_string()),
     );
     // A policy says “已被《X》修订”: X must be a policy too, not a case or a guide.
-    let kinds: Vec<(Option<Kind>, String)> = pages
+    let kinds: IdVec<PageId, (Option<Kind>, String)> = pages
         .iter()
         .map(|page| (page.kind, page.title.clone()))
         .collect();
-    let mut cited_by: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
-    let mut supersedes: Vec<Vec<usize>> = vec![Vec::new(); pages.len()];
-    for (i, page) in pages.iter_mut().enumerate() {
+    let mut cited_by: IdVec<PageId, Vec<PageId>> = IdVec::from_fn(pages.len(), |_| Vec::new());
+    let mut supersedes: IdVec<PageId, Vec<PageId>> = IdVec::from_fn(pages.len(), |_| Vec::new());
+    let ids: Vec<PageId> = pages.ids().collect();
+    for (i, page) in ids.into_iter().zip(pages.iter_mut()) {
         for field in &ref_fields {
             let slugs: Vec<String> = match page.doc.fields.get(field) {
                 Some(crate::schema::FieldValue::Text(s)) => vec![s.clone()],
@@ -103,16 +104,16 @@ pub(super) fn resolve_references(
 /// page of such a loop gets an error at its field and no replacement.
 fn check_replacement_loops(
     root: &Path,
-    pages: &mut [Page],
-    supersedes: &mut [Vec<usize>],
+    pages: &mut Pages,
+    supersedes: &mut IdVec<PageId, Vec<PageId>>,
     diagnostics: &mut Diagnostics,
 ) {
     const UNSEEN: u8 = 0;
     const ON_WALK: u8 = 1;
     const DONE: u8 = 2;
-    let mut state = vec![UNSEEN; pages.len()];
+    let mut state: IdVec<PageId, u8> = IdVec::from_fn(pages.len(), |_| UNSEEN);
     let mut loops = Vec::new();
-    for start in 0..pages.len() {
+    for start in pages.ids() {
         let mut walk = Vec::new();
         let mut at = Some(start);
         while let Some(i) = at.filter(|&i| state[i] == UNSEEN) {

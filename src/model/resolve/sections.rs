@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::config::Config;
-use crate::model::{Page, Section, SortBy};
+use crate::model::{Page, Pages, Section, SectionId, Sections, SortBy};
 use crate::schema::Kind;
 use crate::source::markdown::Rendered;
 use crate::source::parse::{Document, Role};
@@ -19,7 +19,7 @@ pub(super) fn page_dir(doc: &Document) -> String {
     parts.join("/")
 }
 
-pub(super) fn nearest_section(dir: &str, by_dir: &HashMap<String, usize>) -> usize {
+pub(super) fn nearest_section(dir: &str, by_dir: &HashMap<String, SectionId>) -> SectionId {
     let mut dir = dir;
     loop {
         if let Some(&i) = by_dir.get(dir) {
@@ -28,12 +28,12 @@ pub(super) fn nearest_section(dir: &str, by_dir: &HashMap<String, usize>) -> usi
         match dir.rsplit_once('/') {
             Some((parent, _)) => dir = parent,
             None if !dir.is_empty() => dir = "",
-            None => return 0,
+            None => return SectionId::ROOT,
         }
     }
 }
 
-pub(super) fn inherited_kind(sections: &[Section], mut index: usize) -> Option<Kind> {
+pub(super) fn inherited_kind(sections: &Sections, mut index: SectionId) -> Option<Kind> {
     loop {
         if let Some(kind) = sections[index].kind {
             return Some(kind);
@@ -49,7 +49,7 @@ pub(super) fn build_sections(
     config: &Config,
     section_docs: Vec<(Document, Rendered)>,
     page_docs: &[(Document, Rendered)],
-) -> (Vec<Section>, Vec<(usize, Document, Rendered)>) {
+) -> (Sections, Vec<(SectionId, Document, Rendered)>) {
     let mut dirs: BTreeMap<String, Option<(Document, Rendered)>> = BTreeMap::new();
     dirs.insert(String::new(), None);
     for (doc, _) in page_docs {
@@ -73,9 +73,9 @@ pub(super) fn build_sections(
         dirs.insert(dir, Some((doc, rendered)));
     }
 
-    let mut sections: Vec<Section> = Vec::with_capacity(dirs.len());
+    let mut sections = Sections::with_capacity(dirs.len());
     let mut intros = Vec::new();
-    let mut index_of: HashMap<String, usize> = HashMap::new();
+    let mut index_of: HashMap<String, SectionId> = HashMap::new();
     for (dir, meta) in dirs {
         let folder_name = dir.rsplit('/').next().unwrap_or("").to_string();
         let (title, html, kind, sort_by, paginate, weight) = match &meta {
@@ -118,15 +118,7 @@ pub(super) fn build_sections(
         } else {
             format!("{dir}/index.html")
         };
-        let index = sections.len();
-        if let Some(parent) = parent {
-            sections[parent].subsections.push(index);
-        }
-        index_of.insert(dir.clone(), index);
-        if let Some((doc, rendered)) = meta {
-            intros.push((index, doc, rendered));
-        }
-        sections.push(Section {
+        let index = sections.push(Section {
             dir,
             url,
             title,
@@ -141,15 +133,21 @@ pub(super) fn build_sections(
             pages: Vec::new(),
             total_pages: 0,
         });
+        if let Some(parent) = parent {
+            sections[parent].subsections.push(index);
+        }
+        index_of.insert(sections[index].dir.clone(), index);
+        if let Some((doc, rendered)) = meta {
+            intros.push((index, doc, rendered));
+        }
     }
     (sections, intros)
 }
 
 /// `_index.md` path (relative to `content/`) → section, for links to a folder's page.
-pub(super) fn section_index_files(sections: &[Section]) -> HashMap<String, usize> {
+pub(super) fn section_index_files(sections: &Sections) -> HashMap<String, SectionId> {
     sections
-        .iter()
-        .enumerate()
+        .iter_enumerated()
         .map(|(i, s)| {
             (
                 if s.dir.is_empty() {
@@ -177,9 +175,9 @@ pub(super) fn compare_pages(sort_by: SortBy, a: &Page, b: &Page) -> std::cmp::Or
     }
 }
 
-pub(super) fn order_sections(sections: &mut [Section], pages: &mut [Page]) {
-    for (i, page) in pages.iter().enumerate() {
-        sections[page.section].pages.push(i);
+pub(super) fn order_sections(sections: &mut Sections, pages: &mut Pages) {
+    for (id, page) in pages.iter_enumerated() {
+        sections[page.section].pages.push(id);
     }
     for section in sections.iter_mut() {
         let sort_by = section.sort_by;
@@ -192,7 +190,7 @@ pub(super) fn order_sections(sections: &mut [Section], pages: &mut [Page]) {
         }
     }
     // Subsections by weight then title; counts include every descendant (children come after parents).
-    for i in (0..sections.len()).rev() {
+    for i in sections.ids().rev() {
         let mut subs = std::mem::take(&mut sections[i].subsections);
         subs.sort_by(|&a, &b| {
             (sections[a].weight, &sections[a].title).cmp(&(sections[b].weight, &sections[b].title))

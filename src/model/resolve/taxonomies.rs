@@ -5,15 +5,15 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::sections::compare_pages;
 use crate::config::Config;
-use crate::model::{Page, SortBy, TaxonomyIndex, Term};
+use crate::model::{PageId, Pages, SortBy, TaxonomyIndex, Term};
 
-pub(super) fn build_taxonomies(config: &Config, pages: &[Page]) -> Vec<TaxonomyIndex> {
+pub(super) fn build_taxonomies(config: &Config, pages: &Pages) -> Vec<TaxonomyIndex> {
     config
         .taxonomies
         .iter()
         .map(|taxonomy| {
-            let mut terms: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-            for (i, page) in pages.iter().enumerate() {
+            let mut terms: BTreeMap<&str, Vec<PageId>> = BTreeMap::new();
+            for (i, page) in pages.iter_enumerated() {
                 let values: Vec<&str> = match page.doc.fields.get(&taxonomy.name) {
                     Some(crate::schema::FieldValue::Text(s)) => vec![s.as_str()],
                     Some(crate::schema::FieldValue::List(items)) => {

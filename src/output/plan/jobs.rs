@@ -1,13 +1,13 @@
 //! The plan's HTML files: every file render fills from a template — home, section and
 //! status lists, pages, taxonomy and term pages, the training pages, search and 404 — as a
 //! [`Job`] naming its output path, its template and what it shows ([`What`]). Also how lists
-//! are split into pages, since that decides how many files a list writes, and the subsets a
-//! preview re-renders after an edit.
+//! are split into pages, since that decides how many files a list writes, and the training
+//! pages a preview re-renders once the editor pauses.
 //!
 //! Render reads these jobs and builds their variables; the collision check
 //! ([`super::check`]) and the preview's fingerprints read the same list.
 
-use crate::model::{Section, Site, Term};
+use crate::model::{PageId, Section, SectionId, Site, Term};
 use crate::training::{Training, View};
 
 /// The page listing recent additions and updates (最近更新).
@@ -23,12 +23,12 @@ pub struct Job {
 
 pub enum What {
     Home,
-    /// Section index, list page number (1-based), number of list pages.
-    Section(usize, usize, usize),
-    /// Section index, status view in it, list page number, number of list pages.
-    Status(usize, usize, usize, usize),
+    /// Section, list page number (1-based), number of list pages.
+    Section(SectionId, usize, usize),
+    /// Section, status view in it, list page number, number of list pages.
+    Status(SectionId, usize, usize, usize),
     Training(View),
-    Page(usize),
+    Page(PageId),
     Taxonomy(usize),
     /// Taxonomy, term, list page number, number of list pages.
     Term(usize, usize, usize, usize),
@@ -59,7 +59,7 @@ pub fn jobs(site: &Site, training: &Training) -> Vec<Job> {
         template: "index.html",
         what: What::Home,
     });
-    for (index, section) in site.sections.iter().enumerate().skip(1) {
+    for (index, section) in site.sections.iter_enumerated().skip(1) {
         let total = list_pages(section, section.pages.len());
         for number in 1..=total {
             jobs.push(Job {
@@ -79,13 +79,7 @@ pub fn jobs(site: &Site, training: &Training) -> Vec<Job> {
             }
         }
     }
-    for (index, page) in site.pages.iter().enumerate() {
-        jobs.push(Job {
-            path: page.url.clone(),
-            template: "page.html",
-            what: What::Page(index),
-        });
-    }
+    jobs.extend(site.pages.ids().map(|id| page_job(site, id)));
     for (t, taxonomy) in site.taxonomies.iter().enumerate() {
         jobs.push(Job {
             path: format!("{}/index.html", taxonomy.name),
@@ -117,6 +111,15 @@ pub fn jobs(site: &Site, training: &Training) -> Vec<Job> {
     jobs
 }
 
+/// The file of page `id`.
+pub fn page_job(site: &Site, id: PageId) -> Job {
+    Job {
+        path: site.pages[id].url.clone(),
+        template: "page.html",
+        what: What::Page(id),
+    }
+}
+
 /// The training stage's pages: the paths index, each path with its handout, each section's
 /// handout, the glossary and the changes page.
 pub fn training_jobs(site: &Site, training: &Training) -> Vec<Job> {
@@ -143,7 +146,7 @@ pub fn training_jobs(site: &Site, training: &Training) -> Vec<Job> {
             ));
         }
     }
-    for index in 0..site.sections.len() {
+    for index in site.sections.ids() {
         if let Some(url) = section_handout_url(site, index) {
             jobs.push(job(url, "handout.html", View::SectionHandout(index)));
         }
@@ -162,7 +165,7 @@ pub fn training_jobs(site: &Site, training: &Training) -> Vec<Job> {
 /// The training pages that show page `index`'s body, reading time or glossary terms:
 /// its section's handout, the paths it is in (their pages, handouts and the index), the
 /// glossary and the changes page.
-pub fn training_jobs_showing(site: &Site, training: &Training, index: usize) -> Vec<Job> {
+pub fn training_jobs_showing(site: &Site, training: &Training, index: PageId) -> Vec<Job> {
     let page = &site.pages[index];
     let memberships = &training.paths.memberships[index];
     training_jobs(site, training)
@@ -184,79 +187,22 @@ pub fn training_jobs_showing(site: &Site, training: &Training, index: usize) -> 
         .collect()
 }
 
-/// The files that show page `index`: the page itself and, when `listed_changed` (its title,
-/// date or summary as lists show them), the home page, its section's list page, the status
-/// view listing it and its taxonomy term pages.
-pub fn page_and_list_jobs(
-    site: &Site,
-    training: &Training,
-    index: usize,
-    listed_changed: bool,
-) -> Vec<Job> {
-    let page = &site.pages[index];
-    let mut jobs = vec![Job {
-        path: page.url.clone(),
-        template: "page.html",
-        what: What::Page(index),
-    }];
-    if !listed_changed {
-        return jobs;
-    }
-    jobs.push(Job {
-        path: "index.html".into(),
-        template: "index.html",
-        what: What::Home,
-    });
-    let section = &site.sections[page.section];
-    if page.section != 0
-        && let Some(position) = section.pages.iter().position(|&p| p == index)
-    {
-        let number = position / per_page(section) + 1;
-        jobs.push(Job {
-            path: section_page_url(section, number),
-            template: "section.html",
-            what: What::Section(
-                page.section,
-                number,
-                list_pages(section, section.pages.len()),
-            ),
-        });
-    }
-    for (v, view) in training.statuses[page.section].iter().enumerate() {
-        if let Some(position) = view.pages.iter().position(|&p| p == index) {
-            let number = position / per_page(section) + 1;
-            jobs.push(Job {
-                path: view.page_url(number),
-                template: "section.html",
-                what: What::Status(
-                    page.section,
-                    v,
-                    number,
-                    list_pages(section, view.pages.len()),
-                ),
-            });
-        }
-    }
-    for (t, taxonomy) in site.taxonomies.iter().enumerate() {
-        for (i, term) in taxonomy.terms.iter().enumerate() {
-            if let Some(position) = term.pages.iter().position(|&p| p == index) {
-                let number = position / DEFAULT_PER_PAGE + 1;
-                jobs.push(Job {
-                    path: term.page_url(number),
-                    template: "term.html",
-                    what: What::Term(t, i, number, term_list_pages(term)),
-                });
-            }
-        }
-    }
-    jobs
+/// How many of the newest pages the home page lists.
+const RECENT_ON_HOME: usize = 10;
+
+/// The pages the home page lists, newest first.
+pub fn recent_pages(site: &Site) -> Vec<PageId> {
+    let mut recent: Vec<PageId> = site.pages.ids().collect();
+    recent.sort_by_cached_key(|&id| std::cmp::Reverse(site.pages[id].sort_date()));
+    recent.truncate(RECENT_ON_HOME);
+    recent
 }
 
 /// A section's handout, when it has pages of its own. The home page has none: it would be
 /// the whole site.
-pub fn section_handout_url(site: &Site, index: usize) -> Option<String> {
+pub fn section_handout_url(site: &Site, index: SectionId) -> Option<String> {
     let section = &site.sections[index];
-    (index != 0 && !section.pages.is_empty()).then(|| {
+    (index != SectionId::ROOT && !section.pages.is_empty()).then(|| {
         let folder = section
             .url
             .strip_suffix("index.html")
@@ -294,7 +240,7 @@ fn term_list_pages(term: &Term) -> usize {
 }
 
 /// The items on list page `number` (from 1), `per_page` to a page.
-pub fn list_slice(items: &[usize], number: usize, per_page: usize) -> &[usize] {
+pub fn list_slice(items: &[PageId], number: usize, per_page: usize) -> &[PageId] {
     let start = (number - 1).saturating_mul(per_page).min(items.len());
     let end = start.saturating_add(per_page).min(items.len());
     &items[start..end]

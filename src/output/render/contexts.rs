@@ -7,8 +7,8 @@
 use serde::Serialize;
 
 use super::training_pages::{self, Membership};
-use crate::model::{Page, Section, Site, encode_path};
-use crate::output::plan::{DEFAULT_PER_PAGE, What, list_slice, per_page};
+use crate::model::{Page, PageId, Section, SectionId, Site, encode_path};
+use crate::output::plan::{DEFAULT_PER_PAGE, What, list_slice, per_page, recent_pages};
 use crate::output::plan::{section_handout_url, section_page_url};
 use crate::schema::{Kind, Status};
 use crate::source::markdown::TocEntry;
@@ -272,7 +272,7 @@ pub(super) fn insert_globals(
     build_id: &str,
     global: &mut tera::Context,
 ) {
-    let root = &site.sections[0];
+    let root = &site.sections[SectionId::ROOT];
     let mut nav: Vec<&Section> = root
         .subsections
         .iter()
@@ -332,7 +332,7 @@ impl<'a> Contexts<'a> {
         }
     }
 
-    fn page_link(&self, index: usize) -> Link<'a> {
+    fn page_link(&self, index: PageId) -> Link<'a> {
         let page = &self.site.pages[index];
         self.link(&page.title, &page.url)
     }
@@ -352,7 +352,7 @@ impl<'a> Contexts<'a> {
             .collect()
     }
 
-    pub(super) fn summary(&self, index: usize) -> Summary<'a> {
+    pub(super) fn summary(&self, index: PageId) -> Summary<'a> {
         let page = &self.site.pages[index];
         let (kind, kind_label) = kind_fields(page.kind);
         Summary {
@@ -369,7 +369,7 @@ impl<'a> Contexts<'a> {
         }
     }
 
-    fn breadcrumbs(&self, mut section: usize, include_self: bool) -> Vec<Link<'a>> {
+    fn breadcrumbs(&self, mut section: SectionId, include_self: bool) -> Vec<Link<'a>> {
         let mut crumbs = Vec::new();
         if include_self {
             let s = &self.site.sections[section];
@@ -377,7 +377,14 @@ impl<'a> Contexts<'a> {
         }
         while let Some(parent) = self.site.sections[section].parent {
             let s = &self.site.sections[parent];
-            crumbs.push(self.link(if parent == 0 { "首页" } else { &s.title }, &s.url));
+            crumbs.push(self.link(
+                if parent == SectionId::ROOT {
+                    "首页"
+                } else {
+                    &s.title
+                },
+                &s.url,
+            ));
             section = parent;
         }
         crumbs.reverse();
@@ -456,7 +463,7 @@ impl<'a> Contexts<'a> {
         }
     }
 
-    fn page(&self, index: usize) -> PageVars<'a> {
+    fn page(&self, index: PageId) -> PageVars<'a> {
         let site = self.site;
         let page = &site.pages[index];
         let (kind, kind_label) = kind_fields(page.kind);
@@ -471,7 +478,7 @@ impl<'a> Contexts<'a> {
             updated: page.updated.map(|d| d.to_string()),
             content: &page.html,
             toc: &page.toc,
-            breadcrumbs: self.breadcrumbs(page.section, page.section != 0),
+            breadcrumbs: self.breadcrumbs(page.section, page.section != SectionId::ROOT),
             meta: self.meta_rows(page),
             tags: self.terms(page, "tags"),
             topics: self.terms(page, "topics"),
@@ -516,10 +523,7 @@ impl<'a> Contexts<'a> {
 
     fn fill_home(&self, context: &mut tera::Context) {
         let site = self.site;
-        let root = &site.sections[0];
-        let mut recent: Vec<usize> = (0..site.pages.len()).collect();
-        recent.sort_by(|&a, &b| site.pages[b].sort_date().cmp(&site.pages[a].sort_date()));
-        recent.truncate(10);
+        let root = &site.sections[SectionId::ROOT];
         let sections: Vec<SectionCard> = root
             .subsections
             .iter()
@@ -548,7 +552,10 @@ impl<'a> Contexts<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let recent: Vec<Summary> = recent.iter().map(|&i| self.summary(i)).collect();
+        let recent: Vec<Summary> = recent_pages(site)
+            .into_iter()
+            .map(|i| self.summary(i))
+            .collect();
         context.insert(
             "home",
             &HomeVars {
@@ -565,7 +572,7 @@ impl<'a> Contexts<'a> {
     /// to the pages with one status).
     fn fill_section(
         &self,
-        index: usize,
+        index: SectionId,
         status: Option<usize>,
         number: usize,
         total: usize,

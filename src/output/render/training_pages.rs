@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::contexts::{Contexts, Link, MetaRow, Summary, reading_minutes};
-use crate::model::encode_path;
+use crate::model::{PageId, encode_path};
 use crate::output::plan::{CHANGES_URL, section_handout_url};
 use crate::training::paths::LearningPath;
 use crate::training::{CHANGES_MAX, Training, View};
@@ -214,7 +214,7 @@ pub(super) fn globals(training: &Training) -> Globals<'_> {
 
 impl<'a> Contexts<'a> {
     /// `page.paths`: the learning paths page `index` belongs to.
-    pub(super) fn memberships(&self, index: usize) -> Vec<Membership<'a>> {
+    pub(super) fn memberships(&self, index: PageId) -> Vec<Membership<'a>> {
         let site = self.site;
         let step_link = |path: &LearningPath, s: usize| {
             let page = &site.pages[path.steps[s].page];
@@ -240,7 +240,7 @@ impl<'a> Contexts<'a> {
     }
 
     /// `page.related`: the pages related to page `index`, best first.
-    pub(super) fn related(&self, index: usize) -> Vec<Summary<'a>> {
+    pub(super) fn related(&self, index: PageId) -> Vec<Summary<'a>> {
         self.training.related[index]
             .iter()
             .map(|&j| self.summary(j))
@@ -293,7 +293,7 @@ impl<'a> Contexts<'a> {
             }
             View::PathHandout(i) => {
                 let path = &training.paths.list[i];
-                let pages: Vec<usize> = path.steps.iter().map(|s| s.page).collect();
+                let pages: Vec<PageId> = path.steps.iter().map(|s| s.page).collect();
                 let notes: Vec<Option<&str>> =
                     path.steps.iter().map(|s| s.note.as_deref()).collect();
                 let handout = Handout {
@@ -356,7 +356,7 @@ impl<'a> Contexts<'a> {
     /// `pages` (sections have none).
     fn handout(
         &self,
-        pages: &[usize],
+        pages: &[PageId],
         notes: &[Option<&'a str>],
         url: &str,
     ) -> HandoutContents<'a> {
@@ -396,7 +396,7 @@ impl<'a> Contexts<'a> {
         let Some(glossary) = &self.training.glossary else {
             return;
         };
-        let page_link = |p: usize| self.link(&site.pages[p].title, &site.pages[p].url);
+        let page_link = |p: PageId| self.link(&site.pages[p].title, &site.pages[p].url);
         let terms: Vec<GlossaryTerm> = glossary
             .terms
             .iter()
