@@ -321,7 +321,10 @@ fn collect_text<'a>(root: Node<'a>, ids: &[String], out: &mut Rendered) {
     sections.retain(|s| !s.text.trim().is_empty() || !s.heading.is_empty());
     out.first_paragraph = first_paragraph.unwrap_or_default();
     for section in &mut sections {
-        section.text.shrink_to_fit();
+        // A copy of exactly its length: the text grew by doubling, and `shrink_to_fit` keeps a
+        // block shrunk by less than half where it is (mimalloc), so every page held up to twice
+        // its text until the index was written (15 % of the memory rendered bodies hold).
+        section.text = section.text.as_str().to_owned();
     }
     out.sections = sections;
 }
