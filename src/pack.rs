@@ -274,7 +274,7 @@ fn write_entries(site: &Path, to: &Path, folder: &str, build: &BuildReport) -> i
 fn now() -> (String, DateTime) {
     use chrono::Timelike;
     let now = chrono::Local::now().naive_local();
-    let date = crate::scaffold::date_of(now.date());
+    let date = crate::schema::Date::of(now.date());
     let stamp = DateTime::from_date_and_time(
         date.year,
         date.month,

@@ -66,6 +66,22 @@ pub struct Date {
 }
 
 impl Date {
+    /// Today's date where the editor is: the system's local time zone (`TZ` when set). UTC
+    /// would date a page made in China before 08:00 the day before.
+    pub fn today() -> Date {
+        Date::of(chrono::Local::now().date_naive())
+    }
+
+    /// A calendar day as the schema holds dates.
+    pub fn of(day: chrono::NaiveDate) -> Date {
+        use chrono::Datelike;
+        Date {
+            year: u16::try_from(day.year()).unwrap_or_default(),
+            month: day.month() as u8,
+            day: day.day() as u8,
+        }
+    }
+
     /// Accepts `YYYY-MM-DD` (one-digit month and day too) optionally followed by a time,
     /// and rejects dates that do not exist, such as 2023-02-30.
     pub fn parse(text: &str) -> Option<Date> {
@@ -474,6 +490,12 @@ fn check_type(ty: &FieldType, value: &serde_json::Value) -> Result<FieldValue, F
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn today_is_a_real_date() {
+        let d = Date::today();
+        assert!(d.year >= 2024 && Date::parse(&d.to_string()).is_some());
+    }
 
     #[test]
     fn impossible_dates_are_rejected() {

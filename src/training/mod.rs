@@ -228,7 +228,7 @@ pub fn assemble(site: &mut Site, parsed: Parsed, diagnostics: &mut Diagnostics) 
             .map(|s| status_views(site, s))
             .collect(),
         changes: changes(site),
-        built: crate::scaffold::today(),
+        built: Date::today(),
     }
 }
 
