@@ -124,6 +124,9 @@ pub struct Taxonomy {
     pub name: String,
     /// What readers see, e.g. 标签.
     pub label: String,
+    /// Line and column of its name in `site.toml`; `None` for the built-in ones a site
+    /// without `[taxonomies]` gets.
+    pub written_at: Option<(usize, usize)>,
 }
 
 /// The validated configuration of one site.
@@ -222,7 +225,11 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
                     return None;
                 }
                 match label {
-                    toml::Value::String(label) => Some(Taxonomy { name, label }),
+                    toml::Value::String(label) => Some(Taxonomy {
+                        name,
+                        label,
+                        written_at: Some((line, col)),
+                    }),
                     _ => {
                         diagnostics.push(at(format!(
                             "分类 `{name}` 的显示名称应为文字，例如 {name} = \"标签\""
@@ -397,6 +404,7 @@ fn default_taxonomies() -> Vec<Taxonomy> {
         .map(|(name, label)| Taxonomy {
             name: name.to_string(),
             label: label.to_string(),
+            written_at: None,
         })
         .collect()
 }

@@ -211,6 +211,19 @@ fn config_errors_point_into_site_toml() {
 }
 
 #[test]
+fn a_taxonomy_named_like_a_generated_folder_is_reported_at_its_name() {
+    let site = minimal();
+    site.write(
+        "site.toml",
+        "title = \"测试\"\n\n[taxonomies]\ntags = \"标签\"\n  search = \"搜索\"\n",
+    );
+    let found = diagnostics(&site.build());
+    let d = find(&found, "duplicate-output");
+    assert!(d.message.contains("search"), "{d:?}");
+    assert_eq!(d.location, "site.toml:5:3", "{d:?}");
+}
+
+#[test]
 fn aliases_may_not_leave_the_site_or_replace_a_page() {
     let site = minimal();
     site.write(

@@ -17,6 +17,7 @@
 mod jobs;
 
 use std::collections::{HashMap, HashSet};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use jobs::{
@@ -374,7 +375,21 @@ impl Checker<'_, '_> {
                 Diagnostic::error(code, shown(site, &site.assets[i].path), message)
             }
             Producer::Static(file) => Diagnostic::error(code, shown(site, file), message),
-            Producer::Taxonomy(_) => Diagnostic::error(code, crate::config::CONFIG_FILE, message),
+            Producer::Taxonomy(t) => {
+                let d = Diagnostic::error(code, crate::config::CONFIG_FILE, message);
+                // The name's line is quoted from the file, read again for this rare message.
+                let name = &site.taxonomies[t].name;
+                let written = (site.config.taxonomies.iter())
+                    .find(|c| &c.name == name)
+                    .and_then(|c| c.written_at);
+                match (
+                    written,
+                    fs::read_to_string(root.join(crate::config::CONFIG_FILE)),
+                ) {
+                    (Some((line, column)), Ok(text)) => d.at(&text, line, column),
+                    _ => d,
+                }
+            }
             Producer::Generated(_) | Producer::SearchIndex | Producer::Marker => {
                 Diagnostic::error(code, path, message)
             }
