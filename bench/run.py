@@ -172,6 +172,25 @@ def hugo_binary():
     return HUGO_BINARY
 
 
+# Disk a page takes in one kept output: ours (about 41 KB a page at 10,000 and 100,000
+# realistic pages, search index included) plus Hugo's (8 KB), with room to spare.
+DISK_PER_PAGE = 60 * 1024
+
+
+def check_disk(specs, runs):
+    """Exits before anything is built when the disk cannot hold every output this run keeps:
+    outputs are moved into TRASH, not deleted, until the end (see timed), so a run needs room
+    for all of them at once; a full disk fails a build halfway through the benchmark."""
+    os.makedirs(os.path.join(BENCH, "out"), exist_ok=True)
+    free = shutil.disk_usage(os.path.join(BENCH, "out")).free
+    # Each clean build with Hugo's beside it, and the clean build compared with the rebuilt
+    # output; a rebuild hard-links what did not change from the output it replaces.
+    needed = sum(pages * DISK_PER_PAGE * (runs + 1) for pages, _, _ in specs)
+    if free < needed:
+        sys.exit(f"bench/run.py: {free / 1e9:.1f} GB free under bench/out, this run keeps up to "
+                 f"{needed / 1e9:.1f} GB of outputs until it ends; free some space or measure fewer sizes")
+
+
 def load_check(label):
     """Reads the machine's load before a timed run, says it, warns above LOAD_PER_CORE, and
     returns the load per CPU."""
@@ -495,10 +514,11 @@ def main():
     for tool in ("node", "/usr/bin/time", os.environ.get("SHUYUAN_CHROMIUM", "/usr/bin/chromium")):
         if not shutil.which(tool):
             sys.exit(f"bench/run.py needs {tool}")
+    specs = [size_spec(size, args.mix, args.edits) for size in args.sizes]
+    check_disk(specs, args.runs)
     binary = release_binary()
     hugo = None if args.no_hugo else hugo_binary()
     settle()
-    specs = [size_spec(size, args.mix, args.edits) for size in args.sizes]
     try:
         # Every size is built before any rebuild or server runs: both delete folders (a rebuild
         # its previous output's, a server its build folders when it stops), and creating files
