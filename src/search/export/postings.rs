@@ -139,12 +139,17 @@ const SHORT_GRAM: u64 = 2 << 62;
 impl Short {
     fn new(namespace: u64, text: &str) -> Option<Short> {
         let mut chars = text.chars();
-        let first = u64::from(chars.next()?);
-        let second = chars.next().map_or(0, u64::from);
+        let first = chars.next()?;
+        let second = chars.next();
         chars
             .next()
             .is_none()
-            .then_some(Short(namespace | first << 21 | second))
+            .then_some(Short::of(namespace, first, second))
+    }
+
+    /// The key of one character, or of two.
+    fn of(namespace: u64, first: char, second: Option<char>) -> Short {
+        Short(namespace | u64::from(first) << 21 | second.map_or(0, u64::from))
     }
 
     /// [`key_hash`] of the key as spelled, from its characters' code units without spelling it.
@@ -220,9 +225,6 @@ impl<'a> Counts<'a> {
 /// holds the two to the same keys.
 fn count_keys<'a>(counts: &mut Counts<'a>, a: &'a Analysis, add: Count, flag: Count) -> usize {
     let chars: Vec<char> = a.chars().collect();
-    let short = |namespace: u64, first: char, second: Option<char>| {
-        Short(namespace | u64::from(first) << 21 | second.map_or(0, u64::from))
-    };
     let mut terms = 0;
     // The last terms key of the run before, and whether that run is a word.
     let mut previous: Option<(Key<'a>, bool)> = None;
@@ -232,13 +234,13 @@ fn count_keys<'a>(counts: &mut Counts<'a>, a: &'a Analysis, add: Count, flag: Co
         let (first, last) = match run.class {
             CharClass::Han if run_chars.len() == 1 => {
                 let key = Key::Term(a.text(run.start, run.end));
-                counts.bump_short(short(SHORT_TERM, run_chars[0], None), add, flag);
+                counts.bump_short(Short::of(SHORT_TERM, run_chars[0], None), add, flag);
                 terms += 1;
                 (key, key)
             }
             CharClass::Han => {
                 for pair in run_chars.windows(2) {
-                    counts.bump_short(short(SHORT_TERM, pair[0], Some(pair[1])), add, flag);
+                    counts.bump_short(Short::of(SHORT_TERM, pair[0], Some(pair[1])), add, flag);
                 }
                 terms += run_chars.len() - 1;
                 (
@@ -261,18 +263,18 @@ fn count_keys<'a>(counts: &mut Counts<'a>, a: &'a Analysis, add: Count, flag: Co
         }
         previous = Some((last, is_word));
         for &c in run_chars {
-            counts.bump_short(short(SHORT_GRAM, c, None), add, flag);
+            counts.bump_short(Short::of(SHORT_GRAM, c, None), add, flag);
         }
         if is_word {
             for pair in run_chars.windows(2) {
-                counts.bump_short(short(SHORT_GRAM, pair[0], Some(pair[1])), add, flag);
+                counts.bump_short(Short::of(SHORT_GRAM, pair[0], Some(pair[1])), add, flag);
             }
         }
         // Where this run touches the one before (a Han run against a word), the two characters
         // at the seam are a gram too.
         if r > 0 && a.runs[r - 1].end == run.start {
             counts.bump_short(
-                short(SHORT_GRAM, chars[run.start - 1], Some(run_chars[0])),
+                Short::of(SHORT_GRAM, chars[run.start - 1], Some(run_chars[0])),
                 add,
                 flag,
             );
