@@ -326,7 +326,7 @@ impl Written<'_> {
                     return 0;
                 }
                 crate::output::indexing::write_index(
-                    search_docs.as_slice(),
+                    search_docs.iter(),
                     &site.synonyms,
                     output.staging(),
                     root,

@@ -159,7 +159,7 @@ pub struct FieldSpec {
 }
 
 /// A front-matter value after type checking.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum FieldValue {
     Text(String),

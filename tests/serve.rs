@@ -1319,6 +1319,43 @@ fn the_search_api_answers_from_the_sites_index() {
 }
 
 #[test]
+fn a_retitled_page_moves_among_equally_related_pages_as_in_a_full_build() {
+    let site = TestSite::fixture("basic");
+    // Eight pages of one date sharing one tag and nothing else: each lists five of the
+    // other seven, chosen among equal scores by title.
+    for n in 0..8 {
+        site.write(
+            &format!("content/cases/dengfen-{n}.md"),
+            &format!("---\ntitle: 等分{n}号\ndate: 2023-03-01\ntags: [等分]\n---\n\n正文。\n"),
+        );
+    }
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/dengfen-1.html");
+
+    // The last by title becomes the first after 等分0号: it enters the others' lists.
+    edit(
+        &site,
+        "content/cases/dengfen-7.md",
+        "title: 等分7号",
+        "title: 等分0号甲",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+
+    // The first by title becomes the last: it leaves them.
+    edit(
+        &site,
+        "content/cases/dengfen-0.md",
+        "title: 等分0号",
+        "title: 等分9号",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+}
+
+#[test]
 fn term_list_pages_follow_edits_in_place() {
     let site = TestSite::fixture("basic");
     site.write_cases("gongjian", 52, "共建");

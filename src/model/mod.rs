@@ -132,6 +132,18 @@ pub struct Site {
     pub extra_links: HashMap<String, String>,
     /// The search synonyms of `content/_synonyms.md` (see [`crate::source::synonyms`]).
     pub synonyms: Vec<Vec<String>>,
+    /// Every page, newest first: the order of term lists, date-sorted sections, the changes
+    /// page and ties between related pages.
+    pub newest: NewestFirst,
+}
+
+/// The pages newest first (by [`Page::sort_date`], undated last), then by title, then in file
+/// order: sorted once per resolve, so that every list in this order sorts by a number.
+#[derive(Debug, Default)]
+pub struct NewestFirst {
+    pub order: Vec<PageId>,
+    /// A page's place in `order`.
+    pub place: IdVec<PageId, u32>,
 }
 
 /// One row of a page's information panel (发文机关, 文号 …), also indexed for search.

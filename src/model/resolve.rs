@@ -31,7 +31,8 @@ use addresses::{check_aliases, default_slug, index_unique, output_path, slug_pro
 use links::LinkTargets;
 use references::resolve_references;
 use sections::{
-    build_sections, inherited_kind, nearest_section, order_sections, page_dir, section_index_files,
+    build_sections, inherited_kind, nearest_section, newest_first, order_sections, page_dir,
+    section_index_files,
 };
 use taxonomies::build_taxonomies;
 
@@ -148,8 +149,9 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     }
 
     resolve_references(&config, &mut pages, &slug_index, diagnostics);
-    order_sections(&mut sections, &mut pages);
-    let taxonomies = build_taxonomies(&config, &pages);
+    let newest = newest_first(&pages);
+    order_sections(&mut sections, &mut pages, &newest);
+    let taxonomies = build_taxonomies(&config, &pages, &newest);
     let aliases = check_aliases(&config.root, &pages, diagnostics);
 
     Site {
@@ -162,6 +164,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         extra_html,
         extra_links,
         synonyms: Vec::new(),
+        newest,
     }
 }
 
@@ -271,7 +274,8 @@ pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
     }
     let slug_index = index_unique(&site.config.root, &site.pages, diagnostics);
     resolve_references(&site.config, &mut site.pages, &slug_index, diagnostics);
-    order_sections(&mut site.sections, &mut site.pages);
-    site.taxonomies = build_taxonomies(&site.config, &site.pages);
+    site.newest = newest_first(&site.pages);
+    order_sections(&mut site.sections, &mut site.pages, &site.newest);
+    site.taxonomies = build_taxonomies(&site.config, &site.pages, &site.newest);
     site.aliases = check_aliases(&site.config.root, &site.pages, diagnostics);
 }

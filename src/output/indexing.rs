@@ -97,8 +97,8 @@ pub fn take_docs(site: &mut Site) -> IdVec<PageId, SearchDoc> {
 /// Writes the static search index of `docs` under `out_dir/search/`, with its work files in
 /// the site's scratch folder; returns the number of files written (none when it failed,
 /// which is an error of the build).
-pub fn write_index(
-    docs: &[SearchDoc],
+pub fn write_index<'a>(
+    docs: impl IntoIterator<Item = &'a SearchDoc>,
     synonyms: &[Vec<String>],
     out_dir: &Path,
     root: &Path,

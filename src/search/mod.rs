@@ -193,13 +193,13 @@ impl SearchError {
 /// queries are expanded with, replacing the previous build's files there. Pages are numbered in URL order so the output (and its build id) depends only
 /// on the content. The work files go into the new folder `work`, never inside the output
 /// (which a preview serves while it re-indexes), and it is removed when done.
-pub fn build(
-    docs: &[SearchDoc],
+pub fn build<'a>(
+    docs: impl IntoIterator<Item = &'a SearchDoc>,
     synonyms: &[Vec<String>],
     out_dir: &Path,
     work: PathBuf,
 ) -> Result<IndexStats, SearchError> {
-    let mut sorted: Vec<&SearchDoc> = docs.iter().collect();
+    let mut sorted: Vec<&SearchDoc> = docs.into_iter().collect();
     sorted.sort_by(|a, b| a.url.cmp(&b.url));
     export::write(&sorted, synonyms, out_dir, work)
 }

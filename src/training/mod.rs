@@ -175,7 +175,7 @@ pub struct Training {
     pub paths: Paths,
     pub glossary: Option<Glossary>,
     /// Per page, best first.
-    pub related: IdVec<PageId, Vec<PageId>>,
+    pub related: crate::training::related::Related,
     /// Per section; empty unless its pages carry two or more statuses.
     pub statuses: IdVec<SectionId, Vec<StatusView>>,
     /// Pages for the changes page, newest first.
@@ -291,11 +291,7 @@ impl Training {
                 term.pages = kept(&term.pages);
             }
         }
-        self.related = renumbering
-            .per_page(std::mem::take(&mut self.related), Vec::new)
-            .iter()
-            .map(|list| kept(list))
-            .collect();
+        self.related.renumber(renumbering);
         for views in self.statuses.iter_mut() {
             for view in views {
                 view.pages = kept(&view.pages);
@@ -398,19 +394,13 @@ fn status_views(site: &Site, section: &Section) -> Vec<StatusView> {
 }
 
 fn changes(site: &Site) -> Vec<PageId> {
-    let mut dated: Vec<PageId> = site
-        .pages
-        .ids()
-        .filter(|&i| site.pages[i].sort_date().is_some())
-        .collect();
-    dated.sort_by(|&a, &b| {
-        let (a, b) = (&site.pages[a], &site.pages[b]);
-        b.sort_date()
-            .cmp(&a.sort_date())
-            .then_with(|| a.title.cmp(&b.title))
-    });
-    dated.truncate(CHANGES_MAX);
-    dated
+    site.newest
+        .order
+        .iter()
+        .copied()
+        .take_while(|&id| site.pages[id].sort_date().is_some())
+        .take(CHANGES_MAX)
+        .collect()
 }
 
 /// The training stage's pages, as the output plan lists them ([`crate::output::plan::training_jobs`]).

@@ -16,7 +16,8 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::model::{IdVec, Page, PageId, Site};
+use crate::model::{IdVec, Page, PageId, Renumbering, Site};
+use crate::schema::Date;
 
 pub const MAX_RELATED: usize = 5;
 pub const MAX_POSTINGS: usize = 200;
@@ -43,10 +44,22 @@ impl Key<'_> {
     }
 }
 
+/// Calls `f` with each key of `page`, in the order `keys` sorts, possibly twice.
+fn for_each_key<'a>(page: &'a Page, mut f: impl FnMut(Key<'a>)) {
+    for &c in &page.cites {
+        f(Key::Cite(c));
+    }
+    for t in page.doc.list("topics") {
+        f(Key::Topic(t.trim()));
+    }
+    for t in page.doc.list("tags") {
+        f(Key::Tag(t.trim()));
+    }
+}
+
 fn keys(page: &Page) -> Vec<Key<'_>> {
-    let mut keys: Vec<Key> = page.cites.iter().map(|&c| Key::Cite(c)).collect();
-    keys.extend(page.doc.list("topics").iter().map(|t| Key::Topic(t.trim())));
-    keys.extend(page.doc.list("tags").iter().map(|t| Key::Tag(t.trim())));
+    let mut keys = Vec::new();
+    for_each_key(page, |key| keys.push(key));
     keys.sort_by_key(|k| match k {
         Key::Cite(c) => (0, Some(*c), ""),
         Key::Topic(t) => (1, None, *t),
@@ -56,24 +69,96 @@ fn keys(page: &Page) -> Vec<Key<'_>> {
     keys
 }
 
+/// Every page's related pages, with what a page must score to enter a full list.
+#[derive(Debug, Default)]
+pub struct Related {
+    /// Per page, best first.
+    lists: IdVec<PageId, Vec<PageId>>,
+    /// Per page, the score of the last of a full list, and 0 for a list with room: a
+    /// candidate scoring less than this cannot be on the list, wherever it stands among
+    /// equal scores.
+    floors: IdVec<PageId, f64>,
+}
+
+impl std::ops::Index<PageId> for Related {
+    type Output = [PageId];
+
+    fn index(&self, page: PageId) -> &[PageId] {
+        &self.lists[page]
+    }
+}
+
+impl Related {
+    /// Pages were removed and added (a preview): the lists move with their pages, without
+    /// the removed ones. [`update`] or [`related`] follows.
+    pub fn renumber(&mut self, renumbering: &Renumbering) {
+        self.lists = renumbering
+            .per_page(std::mem::take(&mut self.lists), Vec::new)
+            .iter()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|&id| renumbering.new_id(id))
+                    .collect()
+            })
+            .collect();
+        self.floors = renumbering.per_page(std::mem::take(&mut self.floors), || 0.0);
+    }
+
+    fn set(&mut self, pages: &[PageId], ranked: Vec<(Vec<PageId>, f64)>) {
+        for (&page, (list, floor)) in pages.iter().zip(ranked) {
+            self.lists[page] = list;
+            self.floors[page] = floor;
+        }
+    }
+}
+
 /// For every page, its related pages, best first.
-pub fn related(site: &Site) -> IdVec<PageId, Vec<PageId>> {
+pub fn related(site: &Site) -> Related {
     let all: Vec<PageId> = site.pages.ids().collect();
-    ranked(site, &all).into()
+    let (lists, floors): (Vec<_>, Vec<_>) = ranked(site, &all).into_iter().unzip();
+    Related {
+        lists: lists.into(),
+        floors: floors.into(),
+    }
 }
 
 /// What a page brings to other pages' related lists: its keys, and the pages it shows
 /// already (which their lists leave out of theirs). Taken before and after a preview edit.
 pub struct Ties {
+    page: PageId,
     cites: Vec<PageId>,
     topics: Vec<String>,
     tags: Vec<String>,
     shown: Vec<PageId>,
+    /// What orders equal scores and caps a key's postings ([`Site::newest`]).
+    date: Option<Date>,
+    title: String,
 }
 
-pub fn ties(page: &Page) -> Ties {
+impl Ties {
+    /// The same but for the title: the page moves only among equal scores.
+    fn differ_only_in_title(&self, other: &Ties) -> bool {
+        (
+            &self.cites,
+            &self.topics,
+            &self.tags,
+            &self.shown,
+            self.date,
+        ) == (
+            &other.cites,
+            &other.topics,
+            &other.tags,
+            &other.shown,
+            other.date,
+        )
+    }
+}
+
+pub fn ties(site: &Site, id: PageId) -> Ties {
+    let page = &site.pages[id];
     let texts = |field: &str| page.doc.list(field).iter().map(|t| t.trim().to_string());
     Ties {
+        page: id,
         cites: page.cites.clone(),
         topics: texts("topics").collect(),
         tags: texts("tags").collect(),
@@ -84,6 +169,8 @@ pub fn ties(page: &Page) -> Ties {
             .chain(&page.superseded_by)
             .copied()
             .collect(),
+        date: page.sort_date(),
+        title: page.title.clone(),
     }
 }
 
@@ -91,12 +178,24 @@ pub fn ties(page: &Page) -> Ties {
 /// the same pages in the site: recomputes the lists that can differ — those of pages sharing
 /// a key with them (the candidates, weights and the cap of a key's postings change only
 /// there) and of the pages they show or showed. The rest stay as they are.
-pub fn update(
-    site: &Site,
-    related: &mut IdVec<PageId, Vec<PageId>>,
-    edited: &[PageId],
-    changed: &[Ties],
-) {
+pub fn update(site: &Site, related: &mut Related, edited: &[PageId], changed: &[Ties]) {
+    let mut by_page: HashMap<PageId, Vec<&Ties>> = HashMap::new();
+    for ties in changed {
+        by_page.entry(ties.page).or_default().push(ties);
+    }
+    let titles_only = by_page
+        .values()
+        .all(|ties| ties.windows(2).all(|w| w[0].differ_only_in_title(w[1])));
+    if titles_only {
+        let moved: Vec<PageId> = by_page
+            .iter()
+            .filter(|(_, ties)| ties.windows(2).any(|w| w[0].title != w[1].title))
+            .map(|(&page, _)| page)
+            .collect();
+        let wanted = entered_by(site, related, &moved);
+        related.set(&wanted, ranked(site, &wanted));
+        return;
+    }
     let cites: HashSet<PageId> = changed
         .iter()
         .flat_map(|t| t.cites.iter().copied())
@@ -127,20 +226,82 @@ pub fn update(
         .collect();
     touched.sort_unstable();
     touched.dedup();
-    for (i, list) in touched.iter().zip(ranked(site, &touched)) {
-        related[*i] = list;
-    }
+    related.set(&touched, ranked(site, &touched));
 }
 
-/// The related pages of each page in `wanted`, best first.
-fn ranked(site: &Site, wanted: &[PageId]) -> Vec<Vec<PageId>> {
+/// The pages whose lists can change when only the titles of `moved` changed: a title moves
+/// its page among candidates of equal score and nowhere else, so only a list for which the
+/// page scores at least the list's floor can change (and the moved pages' own).
+fn entered_by(site: &Site, related: &Related, moved: &[PageId]) -> Vec<PageId> {
     let pages = &site.pages;
-    let page_keys: IdVec<PageId, Vec<Key>> = pages.iter().map(keys).collect();
-    let mut postings: HashMap<Key, Vec<PageId>> = HashMap::new();
-    for (i, keys) in page_keys.iter_enumerated() {
-        for &key in keys {
-            postings.entry(key).or_default().push(i);
+    let total = pages.len() as f64;
+    let mut wanted: Vec<PageId> = moved.to_vec();
+    for &page in moved {
+        let own = keys(&pages[page]);
+        // Per key of the page: every page carrying it, in file order, as `ranked` lists them.
+        let mut holders: Vec<Vec<PageId>> = vec![Vec::new(); own.len()];
+        for (id, other) in pages.iter_enumerated() {
+            for_each_key(other, |key| {
+                if let Some(k) = own.iter().position(|&o| o == key)
+                    && holders[k].last() != Some(&id)
+                {
+                    holders[k].push(id);
+                }
+            });
         }
+        let date = pages[page].sort_date();
+        let mut scores: HashMap<PageId, f64> = HashMap::new();
+        for (key, holders) in own.iter().zip(&holders) {
+            // A key held by more than the cap lists only its newest pages; scores come
+            // through that list.
+            let newer = holders
+                .iter()
+                .filter(|&&q| {
+                    let d = pages[q].sort_date();
+                    d > date || (d == date && q < page)
+                })
+                .count();
+            if holders.len() > MAX_POSTINGS && newer >= MAX_POSTINGS {
+                continue;
+            }
+            let weight = key.weight() * (1.0 + total / holders.len() as f64).ln();
+            for &q in holders {
+                *scores.entry(q).or_default() += weight;
+            }
+        }
+        // Sums in another order than the ranking's may differ in the last bits: a margin
+        // keeps every list at its floor in.
+        wanted.extend(
+            scores
+                .into_iter()
+                .filter(|&(q, score)| score >= related.floors[q] * (1.0 - 1e-9))
+                .map(|(q, _)| q),
+        );
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
+}
+
+/// The related pages of each page in `wanted`, best first, with the list's floor
+/// ([`Related::floors`]).
+fn ranked(site: &Site, wanted: &[PageId]) -> Vec<(Vec<PageId>, f64)> {
+    let pages = &site.pages;
+    let page_keys: Vec<Vec<Key>> = wanted.iter().map(|&i| keys(&pages[i])).collect();
+    // Postings only of the keys the wanted pages carry, in file order.
+    let mut postings: HashMap<Key, Vec<PageId>> = page_keys
+        .iter()
+        .flatten()
+        .map(|&key| (key, Vec::new()))
+        .collect();
+    for (i, page) in pages.iter_enumerated() {
+        for_each_key(page, |key| {
+            if let Some(list) = postings.get_mut(&key)
+                && list.last() != Some(&i)
+            {
+                list.push(i);
+            }
+        });
     }
     let total = pages.len() as f64;
     // (inverse document frequency × weight, capped posting list)
@@ -156,24 +317,14 @@ fn ranked(site: &Site, wanted: &[PageId]) -> Vec<Vec<PageId>> {
         })
         .collect();
     // Equal scores are common (pages sharing one tag), so ties are broken by a page's place
-    // in one order of the whole site — newest first, then by title, then by file — worked out
-    // once rather than by comparing dates and titles inside every page's ranking.
-    let mut by_date: Vec<PageId> = pages.ids().collect();
-    by_date.sort_unstable_by(|&a, &b| {
-        pages[b]
-            .sort_date()
-            .cmp(&pages[a].sort_date())
-            .then_with(|| pages[a].title.cmp(&pages[b].title))
-            .then(a.cmp(&b))
-    });
-    let mut place: IdVec<PageId, usize> = IdVec::from_fn(pages.len(), |_| 0);
-    for (rank, &i) in by_date.iter().enumerate() {
-        place[i] = rank;
-    }
+    // in the site's newest-first order, worked out once by resolve rather than by comparing
+    // dates and titles inside every page's ranking.
+    let place = &site.newest.place;
     // Scores live in one dense buffer per worker thread; only the entries a page touched
     // are read back and cleared, so each page costs what its postings cost.
     wanted
         .par_iter()
+        .zip(&page_keys)
         .map_init(
             || {
                 (
@@ -181,8 +332,8 @@ fn ranked(site: &Site, wanted: &[PageId]) -> Vec<Vec<PageId>> {
                     Vec::new(),
                 )
             },
-            |(scores, touched), &i| {
-                let (page, keys) = (&pages[i], &page_keys[i]);
+            |(scores, touched), (&i, keys)| {
+                let page = &pages[i];
                 let shown = |j: PageId| {
                     j == i
                         || page.cites.contains(&j)
@@ -214,9 +365,13 @@ fn ranked(site: &Site, wanted: &[PageId]) -> Vec<Vec<PageId>> {
                     ranked.truncate(MAX_RELATED);
                 }
                 ranked.sort_by(order);
+                let floor = match ranked.last() {
+                    Some(&(_, score)) if ranked.len() == MAX_RELATED => score,
+                    _ => 0.0,
+                };
                 // Not `into_iter`: collecting in place would keep the candidates' allocation
                 // for every page of the site.
-                ranked.iter().map(|&(j, _)| j).collect()
+                (ranked.iter().map(|&(j, _)| j).collect(), floor)
             },
         )
         .collect()

@@ -61,8 +61,11 @@ pub(super) fn apply(
         session.views_stale(id);
         let text = std::mem::take(&mut session.site.pages[id].text);
         if let Some(doc) = session.search_docs.get_mut(id) {
-            *doc =
-                crate::output::indexing::search_doc(&session.site, &session.site.pages[id], text);
+            *doc = std::sync::Arc::new(crate::output::indexing::search_doc(
+                &session.site,
+                &session.site.pages[id],
+                text,
+            ));
         }
         edited.push(id);
     }

@@ -85,12 +85,7 @@ impl Fingerprints {
 fn card(page: &Page) -> u64 {
     let mut h = DefaultHasher::new();
     (&page.url, &page.title, &page.summary).hash(&mut h);
-    // Fields hold floats, so they are hashed as they print.
-    format!(
-        "{:?}{:?}{:?}{:?}",
-        page.kind, page.date, page.updated, page.doc.fields
-    )
-    .hash(&mut h);
+    (page.kind, page.date, page.updated, &page.doc.fields).hash(&mut h);
     h.finish()
 }
 

@@ -49,8 +49,9 @@ pub struct Session {
     training: Training,
     tera: tera::Tera,
     markdown: comrak::Options<'static>,
-    /// One per page (none when search is off).
-    search_docs: IdVec<PageId, SearchDoc>,
+    /// One per page (none when search is off), shared with a background re-index, which
+    /// takes a snapshot of the list instead of a copy of a site's worth of text.
+    search_docs: IdVec<PageId, Arc<SearchDoc>>,
     links: Links,
     /// What the output shows, made at the first edit.
     fingerprints: Option<Fingerprints>,
@@ -107,7 +108,7 @@ impl Session {
             training: built.training,
             tera: built.tera,
             markdown: built.markdown,
-            search_docs: built.search_docs,
+            search_docs: built.search_docs.into_iter().map(Arc::new).collect(),
             links: Links::from_build(built.links),
             fingerprints: None,
             unsound: false,
@@ -263,7 +264,7 @@ impl Session {
         if self.site.config.search_enabled {
             // An added page's document is made with the other changed pages'.
             self.search_docs =
-                renumbering.per_page(std::mem::take(&mut self.search_docs), SearchDoc::default);
+                renumbering.per_page(std::mem::take(&mut self.search_docs), Arc::default);
         }
         self.stale_views = self
             .stale_views
@@ -312,7 +313,7 @@ impl Session {
         let generation = self.reindex_wanted.fetch_add(1, Ordering::SeqCst) + 1;
         let wanted = Arc::clone(&self.reindex_wanted);
         let running = Arc::clone(&self.reindex_running);
-        let docs = self.search_docs.clone();
+        let docs: Vec<Arc<SearchDoc>> = self.search_docs.as_slice().to_vec();
         let synonyms = self.site.synonyms.clone();
         let output = output.to_path_buf();
         let root = self.options.root.clone();
@@ -328,7 +329,7 @@ impl Session {
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
                 crate::output::indexing::write_index(
-                    docs.as_slice(),
+                    docs.iter().map(|doc| &**doc),
                     &synonyms,
                     &output,
                     &root,

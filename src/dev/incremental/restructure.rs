@@ -88,7 +88,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     let mut ties: Vec<crate::training::related::Ties> = if same_pages {
         edited
             .iter()
-            .map(|edit| crate::training::related::ties(&site.pages[edit.page]))
+            .map(|edit| crate::training::related::ties(site, edit.page))
             .collect()
     } else {
         Vec::new()
@@ -150,7 +150,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         ties.extend(
             changed
                 .iter()
-                .map(|&id| crate::training::related::ties(&site.pages[id])),
+                .map(|&id| crate::training::related::ties(site, id)),
         );
         training.reconnect(site, Some((&changed, &ties)));
     } else {
@@ -177,8 +177,11 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     for &id in &changed {
         let text = std::mem::take(&mut session.site.pages[id].text);
         if let Some(doc) = session.search_docs.get_mut(id) {
-            *doc =
-                crate::output::indexing::search_doc(&session.site, &session.site.pages[id], text);
+            *doc = std::sync::Arc::new(crate::output::indexing::search_doc(
+                &session.site,
+                &session.site.pages[id],
+                text,
+            ));
         }
     }
     for id in rewritten {

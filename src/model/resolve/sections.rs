@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::config::Config;
-use crate::model::{Page, Pages, Section, SectionId, Sections, SortBy};
+use crate::model::{IdVec, NewestFirst, Page, PageId, Pages, Section, SectionId, Sections, SortBy};
 use crate::schema::Kind;
 use crate::source::markdown::Rendered;
 use crate::source::parse::{Document, Role};
@@ -175,15 +175,32 @@ pub(super) fn compare_pages(sort_by: SortBy, a: &Page, b: &Page) -> std::cmp::Or
     }
 }
 
-pub(super) fn order_sections(sections: &mut Sections, pages: &mut Pages) {
+/// The site's pages newest first, as [`compare_pages`] orders them by date, with equal
+/// pages in file order.
+pub(super) fn newest_first(pages: &Pages) -> NewestFirst {
+    let mut order: Vec<PageId> = pages.ids().collect();
+    order.sort_unstable_by(|&a, &b| {
+        compare_pages(SortBy::Date, &pages[a], &pages[b]).then(a.cmp(&b))
+    });
+    let mut place: IdVec<PageId, u32> = IdVec::from_fn(pages.len(), |_| 0);
+    for (rank, &id) in order.iter().enumerate() {
+        place[id] = rank as u32;
+    }
+    NewestFirst { order, place }
+}
+
+pub(super) fn order_sections(sections: &mut Sections, pages: &mut Pages, newest: &NewestFirst) {
     for (id, page) in pages.iter_enumerated() {
         sections[page.section].pages.push(id);
     }
     for section in sections.iter_mut() {
-        let sort_by = section.sort_by;
-        section
-            .pages
-            .sort_by(|&a, &b| compare_pages(sort_by, &pages[a], &pages[b]));
+        match section.sort_by {
+            // A stable sort by date and title keeps equal pages in file order: their place.
+            SortBy::Date => section.pages.sort_unstable_by_key(|&id| newest.place[id]),
+            sort_by => section
+                .pages
+                .sort_by(|&a, &b| compare_pages(sort_by, &pages[a], &pages[b])),
+        }
         for pair in section.pages.windows(2) {
             pages[pair[0]].next = Some(pair[1]);
             pages[pair[1]].prev = Some(pair[0]);

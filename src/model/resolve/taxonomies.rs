@@ -3,11 +3,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::sections::compare_pages;
 use crate::config::Config;
-use crate::model::{PageId, Pages, SortBy, TaxonomyIndex, Term};
+use crate::model::{NewestFirst, PageId, Pages, TaxonomyIndex, Term};
 
-pub(super) fn build_taxonomies(config: &Config, pages: &Pages) -> Vec<TaxonomyIndex> {
+pub(super) fn build_taxonomies(
+    config: &Config,
+    pages: &Pages,
+    newest: &NewestFirst,
+) -> Vec<TaxonomyIndex> {
     config
         .taxonomies
         .iter()
@@ -41,8 +44,7 @@ pub(super) fn build_taxonomies(config: &Config, pages: &Pages) -> Vec<TaxonomyIn
                 terms: terms
                     .into_iter()
                     .map(|(name, mut term_pages)| {
-                        term_pages
-                            .sort_by(|&a, &b| compare_pages(SortBy::Date, &pages[a], &pages[b]));
+                        term_pages.sort_unstable_by_key(|&id| newest.place[id]);
                         // A term's file is `F.html` and its further list pages are in the folder
                         // `F/`: a name is free when neither is taken (the terms `a` and
                         // `a.html` would otherwise make a file and a folder of one name).
