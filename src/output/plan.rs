@@ -16,6 +16,7 @@
 
 mod jobs;
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -193,6 +194,20 @@ fn producer_of(job: &Job) -> Producer<'static> {
     }
 }
 
+/// `path` as Windows compares names, copied only when case folding changes it (few output
+/// paths have capitals).
+fn fold_case(path: &str) -> Cow<'_, str> {
+    let unchanged = path.chars().all(|c| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(c) && lower.next().is_none()
+    });
+    if unchanged {
+        Cow::Borrowed(path)
+    } else {
+        Cow::Owned(path.to_lowercase())
+    }
+}
+
 struct Checker<'s, 'd> {
     site: &'s Site,
     diagnostics: &'d mut Diagnostics,
@@ -202,16 +217,17 @@ impl Checker<'_, '_> {
     fn check(&mut self, plan: &[(&str, Producer)]) {
         let mut files: HashMap<&str, Producer> = HashMap::with_capacity(plan.len());
         // Windows does not tell `A.html` from `a.html`: unzipped there, one replaces the other.
-        let mut folded: HashMap<String, &str> = HashMap::with_capacity(plan.len());
+        let mut folded: HashMap<Cow<str>, &str> = HashMap::with_capacity(plan.len());
         for &(path, producer) in plan {
             match files.get(path) {
                 Some(&first) => self.clash(path, first, producer),
                 None => {
                     files.insert(path, producer);
-                    if let Some(&other) = folded.get(&path.to_lowercase()) {
+                    let lower = fold_case(path);
+                    if let Some(&other) = folded.get(&lower) {
                         self.case_clash(path, producer, other, files[other]);
                     } else {
-                        folded.insert(path.to_lowercase(), path);
+                        folded.insert(lower, path);
                     }
                 }
             }
@@ -219,18 +235,20 @@ impl Checker<'_, '_> {
         // A file where another producer needs a folder: `a.html` against `a.html/index.html`,
         // and anything in `search/`, which the index owns.
         let mut named: HashSet<&str> = HashSet::new();
-        let mut clashed: HashSet<&str> = HashSet::new();
+        // The first path needing a folder is the one a clash is reported at.
+        let mut folders: HashSet<&str> = HashSet::new();
         for &(path, producer) in plan {
             for (end, _) in path.match_indices('/') {
                 let folder = &path[..end];
+                if !folders.insert(folder) {
+                    continue;
+                }
                 // `STATIC/style.css/` is `static/style.css/` on Windows: the theme's file.
                 let owner = files.get(folder).map(|&owner| (folder, owner)).or_else(|| {
-                    let file = *folded.get(&folder.to_lowercase())?;
+                    let file = *folded.get(&fold_case(folder))?;
                     Some((file, files[file]))
                 });
-                if let Some((file, owner)) = owner
-                    && clashed.insert(folder)
-                {
+                if let Some((file, owner)) = owner {
                     self.folder_clash(path, folder, file, owner, producer);
                 }
             }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::config::Config;
 use crate::model::{IdVec, NewestFirst, Page, PageId, Pages, Section, SectionId, Sections, SortBy};
-use crate::schema::Kind;
+use crate::schema::{Date, Kind};
 use crate::source::markdown::Rendered;
 use crate::source::parse::{Document, Role};
 
@@ -178,10 +178,13 @@ pub(super) fn compare_pages(sort_by: SortBy, a: &Page, b: &Page) -> std::cmp::Or
 /// The site's pages newest first, as [`compare_pages`] orders them by date, with equal
 /// pages in file order.
 pub(super) fn newest_first(pages: &Pages) -> NewestFirst {
-    let mut order: Vec<PageId> = pages.ids().collect();
-    order.sort_unstable_by(|&a, &b| {
-        compare_pages(SortBy::Date, &pages[a], &pages[b]).then(a.cmp(&b))
-    });
+    // The keys are made once: a page's date may take a lookup among its fields.
+    let mut keyed: Vec<(std::cmp::Reverse<Option<Date>>, &str, PageId)> = pages
+        .iter_enumerated()
+        .map(|(id, page)| (std::cmp::Reverse(page.sort_date()), page.title.as_str(), id))
+        .collect();
+    keyed.sort_unstable();
+    let order: Vec<PageId> = keyed.into_iter().map(|(_, _, id)| id).collect();
     let mut place: IdVec<PageId, u32> = IdVec::from_fn(pages.len(), |_| 0);
     for (rank, &id) in order.iter().enumerate() {
         place[id] = rank as u32;

@@ -1,7 +1,7 @@
 //! Taxonomies (tags, topics, regions, as `site.toml` names them): each term with its pages,
 //! newest first, and a file name no other term's list can collide with.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use crate::config::Config;
 use crate::model::{NewestFirst, PageId, Pages, TaxonomyIndex, Term};
@@ -15,7 +15,7 @@ pub(super) fn build_taxonomies(
         .taxonomies
         .iter()
         .map(|taxonomy| {
-            let mut terms: BTreeMap<&str, Vec<PageId>> = BTreeMap::new();
+            let mut terms: HashMap<&str, Vec<PageId>> = HashMap::new();
             for (i, page) in pages.iter_enumerated() {
                 let values: Vec<&str> = match page.doc.fields.get(&taxonomy.name) {
                     Some(crate::schema::FieldValue::Text(s)) => vec![s.as_str()],
@@ -36,6 +36,9 @@ pub(super) fn build_taxonomies(
                     }
                 }
             }
+            // Terms by name: a term's file name depends on the names before it.
+            let mut terms: Vec<(&str, Vec<PageId>)> = terms.into_iter().collect();
+            terms.sort_unstable_by_key(|&(name, _)| name);
             // The taxonomy's own page is `index.html` in the same folder.
             let mut used_files: HashSet<String> = HashSet::from(["index.html".to_string()]);
             TaxonomyIndex {
