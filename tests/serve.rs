@@ -688,6 +688,26 @@ fn front_matter_and_heading_edits_update_in_place_like_a_full_build() {
     assert_eq!(server.get("/jiu/zaoqi.html").status, 200);
     assert_same_as_a_full_build(&site, &server);
 
+    // An old address onto the search page: a clash only the output plan sees, checked again
+    // because the plan's paths changed.
+    edit(
+        &site,
+        "content/cases/old.md",
+        "aliases: [jiu/zaoqi.html]",
+        "aliases: [search.html]",
+    );
+    events.expect("build-error");
+    assert!(server.next_outcome().starts_with("构建失败：1 个错误"));
+    edit(
+        &site,
+        "content/cases/old.md",
+        "aliases: [search.html]",
+        "aliases: [jiu/zaoqi.html]",
+    );
+    events.expect("reload");
+    assert!(server.next_outcome().starts_with("已重新构建"));
+    assert_same_as_a_full_build(&site, &server);
+
     // An anchor another page links to disappears: an error, as in a full build.
     edit(
         &site,

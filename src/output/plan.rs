@@ -153,6 +153,22 @@ pub fn check(site: &Site, training: &Training, theme: &ThemeFiles, diagnostics: 
     Checker { site, diagnostics }.check(&plan);
 }
 
+/// A hash of the output paths a preview's in-place edit can change: the render jobs' and the
+/// old addresses'. [`check`] finds a problem only in paths, and the rest of the plan (the
+/// theme's and the site's static files, attachments) changes only through a full build, so
+/// a plan whose hash is that of one checked without problems has none.
+pub fn edited_paths_hash(site: &Site, training: &Training) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    for job in jobs(site, training) {
+        job.path.hash(&mut hasher);
+    }
+    for (path, _) in &site.aliases {
+        path.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
 /// A symlink in the theme's or the site's template and static folders, or such a folder
 /// that is itself a symlink, leading out of the site folder is an error, as in `content/`
 /// ([`crate::source::load::load`]): its target would be published or rendered.
@@ -198,6 +214,13 @@ fn producer_of(job: &Job) -> Producer<'static> {
 /// paths have capitals).
 fn fold_case(path: &str) -> Cow<'_, str> {
     let unchanged = path.chars().all(|c| {
+        if c.is_ascii() {
+            return !c.is_ascii_uppercase();
+        }
+        // CJK punctuation, kana and ideographs have no case: most names here are Chinese.
+        if ('\u{3000}'..='\u{9fff}').contains(&c) {
+            return true;
+        }
         let mut lower = c.to_lowercase();
         lower.next() == Some(c) && lower.next().is_none()
     });

@@ -319,9 +319,11 @@ impl Training {
         }
         self.statuses = site
             .sections
-            .iter()
+            .as_slice()
+            .par_iter()
             .map(|s| status_views(site, s))
-            .collect();
+            .collect::<Vec<_>>()
+            .into();
         self.changes = changes(site);
     }
 }

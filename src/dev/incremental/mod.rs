@@ -55,6 +55,8 @@ pub struct Session {
     links: Links,
     /// What the output shows, made at the first edit.
     fingerprints: Option<Fingerprints>,
+    /// The [`crate::output::plan::edited_paths_hash`] of the last output plan checked.
+    checked_plan: Option<u64>,
     /// A front-matter edit gave up half-way: the site in memory matches no build any more.
     unsound: bool,
     /// Pages edited in place whose handouts, paths and glossary are not rendered yet.
@@ -111,6 +113,7 @@ impl Session {
             search_docs: built.search_docs.into_iter().map(Arc::new).collect(),
             links: Links::from_build(built.links),
             fingerprints: None,
+            checked_plan: None,
             unsound: false,
             stale_views: Vec::new(),
             reindex_wanted: Arc::new(AtomicU64::new(0)),

@@ -106,14 +106,21 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     for &id in &removed {
         session.links.forget(&session.site.pages[id].doc.rel);
     }
-    let renumbering = session.site.pages.replace_pages(&removed, added_pages);
-    session.renumber(&renumbering);
-    fingerprints.renumber(&renumbering);
+    // With the same pages, every id stays: nothing per page needs moving.
+    let renumbering = (!same_pages).then(|| {
+        let renumbering = session.site.pages.replace_pages(&removed, added_pages);
+        session.renumber(&renumbering);
+        fingerprints.renumber(&renumbering);
+        renumbering
+    });
     let mut changed_rels: Vec<String> = bodies.iter().map(|(rel, _)| rel.clone()).collect();
     let mut diagnostics = Diagnostics::default();
     for edit in edited {
         let rel = edit.doc.rel.clone();
-        let id = renumbering.new_id(edit.page)?;
+        let id = match &renumbering {
+            Some(renumbering) => renumbering.new_id(edit.page)?,
+            None => edit.page,
+        };
         let rendered = edit.rendered;
         session.links.page_rendered(&rel, &rendered);
         let site = &session.site;
@@ -156,11 +163,16 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     } else {
         training.reconnect(site, None);
     }
-    let theme = crate::source::theme::ThemeFiles::for_site(&site.config.root, &site.config);
-    crate::output::plan::check(site, training, &theme, &mut diagnostics);
+    // The last plan checked had no problem; the same paths cannot have one now.
+    let plan = crate::output::plan::edited_paths_hash(site, training);
+    if session.checked_plan != Some(plan) {
+        let theme = crate::source::theme::ThemeFiles::for_site(&site.config.root, &site.config);
+        crate::output::plan::check(site, training, &theme, &mut diagnostics);
+    }
     if diagnostics.has_errors() || !same_term_urls(&term_urls_before, site) {
         return None;
     }
+    session.checked_plan = Some(plan);
     let files = super::refresh::write_changed(
         site,
         training,

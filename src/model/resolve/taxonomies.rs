@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::model::{NewestFirst, PageId, Pages, TaxonomyIndex, Term};
 
@@ -13,7 +15,7 @@ pub(super) fn build_taxonomies(
 ) -> Vec<TaxonomyIndex> {
     config
         .taxonomies
-        .iter()
+        .par_iter()
         .map(|taxonomy| {
             let mut terms: HashMap<&str, Vec<PageId>> = HashMap::new();
             for (i, page) in pages.iter_enumerated() {
