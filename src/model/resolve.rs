@@ -261,8 +261,11 @@ pub(crate) fn existing_section(sections: &Sections, doc: &Document) -> Option<Se
 /// Recomputes what ties pages to one another — unique slugs and output paths, references
 /// both ways, section order and prev/next, taxonomies, aliases — after pages changed, came
 /// or went in a preview ([`crate::dev::incremental`]), exactly as [`resolve`] computes them.
-/// Bodies and links are left alone.
-pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
+/// Bodies and links are left alone. Returns the taxonomies as they were.
+pub fn reconnect(
+    site: &mut Site,
+    diagnostics: &mut Diagnostics,
+) -> Vec<crate::model::TaxonomyIndex> {
     for page in &mut site.pages {
         page.cites.clear();
         page.superseded_by = None;
@@ -276,6 +279,7 @@ pub fn reconnect(site: &mut Site, diagnostics: &mut Diagnostics) {
     resolve_references(&site.config, &mut site.pages, &slug_index, diagnostics);
     site.newest = newest_first(&site.pages);
     order_sections(&mut site.sections, &mut site.pages, &site.newest);
-    site.taxonomies = build_taxonomies(&site.config, &site.pages, &site.newest);
+    let taxonomies = build_taxonomies(&site.config, &site.pages, &site.newest);
     site.aliases = check_aliases(&site.config.root, &site.pages, diagnostics);
+    std::mem::replace(&mut site.taxonomies, taxonomies)
 }

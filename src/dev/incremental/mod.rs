@@ -53,7 +53,7 @@ pub struct Session {
     /// takes a snapshot of the list instead of a copy of a site's worth of text.
     search_docs: IdVec<PageId, Arc<SearchDoc>>,
     links: Links,
-    /// What the output shows, made at the first edit.
+    /// What the output shows; taken while an edit is applied.
     fingerprints: Option<Fingerprints>,
     /// The [`crate::output::plan::edited_paths_hash`] of the last output plan checked.
     checked_plan: Option<u64>,
@@ -102,8 +102,12 @@ pub enum Update {
 }
 
 impl Session {
-    /// Takes over what a build kept ([`crate::build::build_retained`]).
+    /// Takes over what a build kept ([`crate::build::build_retained`]), which wrote the
+    /// site and found no problem in its output plan. What the output shows is fingerprinted
+    /// now, while the editor reads, so that the first edit costs what every other does.
     pub fn new(built: Retained) -> Session {
+        let fingerprints = Fingerprints::new(&built.site, &built.training);
+        let checked_plan = crate::output::plan::edited_paths_hash(&built.site, &built.training);
         Session {
             options: built.options,
             site: built.site,
@@ -112,8 +116,8 @@ impl Session {
             markdown: built.markdown,
             search_docs: built.search_docs.into_iter().map(Arc::new).collect(),
             links: Links::from_build(built.links),
-            fingerprints: None,
-            checked_plan: None,
+            fingerprints: Some(fingerprints),
+            checked_plan: Some(checked_plan),
             unsound: false,
             stale_views: Vec::new(),
             reindex_wanted: Arc::new(AtomicU64::new(0)),

@@ -28,7 +28,7 @@ use super::links::LinkKey;
 use super::{Changes, Session};
 use crate::diagnostics::Diagnostics;
 use crate::model::resolve::{Page, Site};
-use crate::model::{PageId, Pages, SectionId};
+use crate::model::{PageId, Pages, SectionId, TaxonomyIndex};
 use crate::source::markdown::Rendered;
 use crate::source::parse::{Document, Role};
 
@@ -78,7 +78,6 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         .fingerprints
         .take()
         .unwrap_or_else(|| Fingerprints::new(&session.site, &session.training));
-    let term_urls_before = term_urls(&session.site);
     // Their handouts lose a chapter.
     let shrunk_sections: Vec<SectionId> =
         removed.iter().map(|&id| site.pages[id].section).collect();
@@ -144,7 +143,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         changed_rels.push(rel.clone());
         bodies.push((rel, rendered));
     }
-    crate::model::resolve::reconnect(&mut session.site, &mut diagnostics);
+    let taxonomies_before = crate::model::resolve::reconnect(&mut session.site, &mut diagnostics);
     let mut rewritten = fill_links(session, bodies, &mut diagnostics)?;
     let changed: Vec<PageId> = changed_rels
         .iter()
@@ -169,7 +168,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         let theme = crate::source::theme::ThemeFiles::for_site(&site.config.root, &site.config);
         crate::output::plan::check(site, training, &theme, &mut diagnostics);
     }
-    if diagnostics.has_errors() || !same_term_urls(&term_urls_before, site) {
+    if diagnostics.has_errors() || !same_term_urls(&taxonomies_before, site) {
         return None;
     }
     session.checked_plan = Some(plan);
@@ -312,27 +311,25 @@ fn fill_links(
 }
 
 /// (taxonomy, term) → term page, for every term.
-fn term_urls(site: &Site) -> HashMap<(String, String), String> {
-    site.taxonomies
-        .iter()
-        .flat_map(|taxonomy| {
-            taxonomy
-                .terms
-                .iter()
-                .map(|term| ((taxonomy.name.clone(), term.name.clone()), term.url.clone()))
-        })
-        .collect()
-}
-
 /// Whether every term that is still used kept its page. A new term can take a name that
 /// differs from an old one only in case, and then the later one's file name changes:
 /// every page showing it would change.
-fn same_term_urls(before: &HashMap<(String, String), String>, site: &Site) -> bool {
+fn same_term_urls(before: &[TaxonomyIndex], site: &Site) -> bool {
+    let urls: HashMap<(&str, &str), &str> = before
+        .iter()
+        .flat_map(|taxonomy| {
+            taxonomy.terms.iter().map(|term| {
+                (
+                    (taxonomy.name.as_str(), term.name.as_str()),
+                    term.url.as_str(),
+                )
+            })
+        })
+        .collect();
     site.taxonomies.iter().all(|taxonomy| {
         taxonomy.terms.iter().all(|term| {
-            before
-                .get(&(taxonomy.name.clone(), term.name.clone()))
-                .is_none_or(|url| *url == term.url)
+            urls.get(&(taxonomy.name.as_str(), term.name.as_str()))
+                .is_none_or(|&url| url == term.url)
         })
     })
 }
