@@ -329,6 +329,7 @@ impl Session {
                 let mut diagnostics = Diagnostics::default();
                 crate::output::indexing::write_index(
                     docs.as_slice(),
+                    None,
                     &synonyms,
                     &output,
                     &root,
