@@ -11,7 +11,7 @@
 //!    are spread over its shards.
 //!
 //! Peak memory is one batch of pages (whose sections, when the build keeps the text out of
-//! memory, are read only for it: `PageTexts`), a write buffer per partition and one
+//! memory, are read only for it: `PageTexts`), a small write buffer per partition and one
 //! partition being merged per thread, whatever the site's size.
 
 use std::collections::HashMap;
@@ -29,8 +29,12 @@ use crate::search::{SearchError, SearchSection};
 
 /// Pages analysed per parallel batch: bounds the key counts held before they are spilled.
 const BATCH: usize = 128;
-/// A partition's buffer is appended to its file once it holds this much.
-const FLUSH_BYTES: usize = 256 * 1024;
+/// A partition's buffer is appended to its file before it would outgrow this. Every partition
+/// has one (256 at 100,000 pages), so this is kept small: grown by doubling past a 256 KB
+/// threshold instead, they held 128 MB, nearly all of a 10,000-page site's postings.
+const BUFFER_BYTES: usize = 64 * 1024;
+/// The most a page's number and length take in front of its records (two varints).
+const RECORD_HEAD_BYTES: usize = 20;
 /// A heading occurrence counts as this many body occurrences.
 const HEADING_TF: u32 = 3;
 
@@ -499,13 +503,18 @@ pub(super) fn spill(pages: &Pages, dir: PathBuf, partitions: u32) -> Result<Spil
             spilled.page_hashes.push(hash);
             for (part, range) in page.parts {
                 let buffer = &mut buffers[part as usize];
-                put_uvarint(buffer, d as u64);
-                put_uvarint(buffer, range.len() as u64);
-                buffer.extend_from_slice(&page.records[range]);
-                if buffer.len() >= FLUSH_BYTES {
+                if buffer.len() + RECORD_HEAD_BYTES + range.len() > BUFFER_BYTES
+                    && !buffer.is_empty()
+                {
                     append(&spilled.file('r', part), buffer)?;
                     buffer.clear();
                 }
+                // Allocated once at its full size, so that it never doubles; only a page with
+                // more than that for one partition makes it larger.
+                buffer.reserve_exact(BUFFER_BYTES.saturating_sub(buffer.len()));
+                put_uvarint(buffer, d as u64);
+                put_uvarint(buffer, range.len() as u64);
+                buffer.extend_from_slice(&page.records[range]);
             }
         }
     }
