@@ -13,9 +13,10 @@ use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{ResolveInput, Site};
 use crate::model::{IdVec, PageId};
+use crate::output::indexing::StoredTexts;
 use crate::output::write::Output;
 use crate::search::SearchDoc;
-use crate::source::markdown::{LinkTarget, Rendered};
+use crate::source::markdown::{LinkTarget, Rendered, TextFile, TextStore};
 use crate::source::parse::{Document, Role};
 use crate::source::theme::ThemeFiles;
 use crate::training::Training;
@@ -149,6 +150,21 @@ fn run(
         return Err(diagnostics);
     }
 
+    // A build that only writes keeps the bodies' plain text in a work file until the search
+    // index reads it (`source::markdown::stored`): held in memory it was a quarter of the peak.
+    let store = if keep == Keep::Report && options.write && config.search_enabled {
+        let path = crate::output::lock::work_folder(&options.root, "text");
+        match TextStore::create(path.clone()) {
+            Ok(store) => Some(store),
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(Code::Io, &path, format!("写入失败：{e}")));
+                return Err(diagnostics);
+            }
+        }
+    } else {
+        None
+    };
+
     progress("读取内容");
     let mut loaded = crate::source::load::load(
         &options.root,
@@ -173,16 +189,28 @@ fn run(
     let (documents, hashes): (Vec<_>, Vec<u64>) = documents
         .into_par_iter()
         .map(|mut doc| {
-            let rendered = crate::source::markdown::render(doc.body(), &doc.rel, &markdown_options);
+            let mut rendered =
+                crate::source::markdown::render(doc.body(), &doc.rel, &markdown_options);
             let hash = source_hash(&doc);
             if release {
                 // A quarter of a large site's memory, needed again only to quote a line in a
                 // diagnostic (then read from the file).
                 doc.release_source();
+                // Only pages are indexed; without a store nothing reads the text.
+                rendered.put_text_away(store.as_ref().filter(|_| doc.role != Role::Section));
             }
             ((doc, rendered), hash)
         })
         .unzip();
+    let texts = store.and_then(|store| {
+        let path = store.path().to_path_buf();
+        store
+            .finish()
+            .map_err(|e| {
+                diagnostics.push(Diagnostic::error(Code::Io, path, format!("写入失败：{e}")))
+            })
+            .ok()
+    });
     let mut training = crate::training::parse(
         &options.root,
         training_sources,
@@ -233,6 +261,7 @@ fn run(
             tera: &mut tera,
             theme: &theme,
             build_id: &build_id,
+            texts: texts.as_ref(),
         };
         let Some(committed) = written.commit(&options.output, progress, &mut diagnostics) else {
             diagnostics.sort();
@@ -280,6 +309,8 @@ struct Written<'a> {
     tera: &'a mut tera::Tera,
     theme: &'a ThemeFiles,
     build_id: &'a str,
+    /// Where the pages' text is when the build keeps it out of memory.
+    texts: Option<&'a TextFile>,
 }
 
 impl Written<'_> {
@@ -311,13 +342,14 @@ impl Written<'_> {
             IdVec::new()
         };
         let mut index_diagnostics = Diagnostics::default();
-        let (site, training, tera, build_id, theme, root) = (
+        let (site, training, tera, build_id, theme, root, texts) = (
             &*self.site,
             self.training,
             &mut *self.tera,
             self.build_id,
             self.theme,
             self.root,
+            self.texts,
         );
         let (pages, index) = rayon::join(
             || write_site(site, training, tera, build_id, theme, &output, diagnostics),
@@ -325,8 +357,13 @@ impl Written<'_> {
                 if !search_enabled {
                     return 0;
                 }
+                let stored = texts.map(|file| StoredTexts {
+                    file,
+                    pages: &site.pages,
+                });
                 crate::output::indexing::write_index(
                     search_docs.iter(),
+                    stored,
                     &site.synonyms,
                     output.staging(),
                     root,

@@ -223,6 +223,49 @@ fn a_foreign_output_folder_is_never_replaced() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+#[test]
+fn a_build_keeps_page_text_in_a_work_file_and_writes_what_one_holding_it_writes() {
+    let site = TestSite::fixture("basic");
+    // Title slots in a heading and a text: their titles reach the index from the store.
+    site.write(
+        "content/cases/slots.md",
+        "---\ntitle: 标题槽\ndate: 2024-05-01\n---\n\n## 对照[[xiachen-2024]]\n\n见[[xiachen-2024#work]]。\n",
+    );
+    let scratch = site.root().join(".shuyuan/tmp");
+    let stored_text = || -> u64 {
+        std::fs::read_dir(&scratch)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("text-"))
+            .map(|e| e.metadata().unwrap().len())
+            .sum()
+    };
+    let mut options = shuyuan::build::BuildOptions::new(site.root());
+    options.output = site.root().join("stored");
+    let seen = std::sync::Mutex::new(0);
+    let progress = |stage: &str| {
+        if stage == "生成页面与全文索引" {
+            *seen.lock().unwrap() = stored_text();
+        }
+    };
+    shuyuan::build::build(&options, &progress).unwrap();
+    assert!(
+        *seen.lock().unwrap() > 0,
+        "the text waits for the index in a work file"
+    );
+    assert_eq!(stored_text(), 0, "and goes with the build");
+    // A preview's build holds the text in memory.
+    options.output = site.root().join("held");
+    shuyuan::build::build_retained(&options, &|_| {}).unwrap();
+    let (stored, held) = (
+        snapshot_tree(&site.root().join("stored")),
+        snapshot_tree(&site.root().join("held")),
+    );
+    assert!(stored.iter().any(|(rel, _)| rel.starts_with("search")));
+    assert!(stored == held, "the two builds differ");
+}
+
 fn snapshot_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = walkdir::WalkDir::new(dir)
         .into_iter()

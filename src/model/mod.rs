@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use crate::config::Config;
 use crate::schema::{Date, Kind};
 use crate::source::load::Asset;
-use crate::source::markdown::{TextSection, TocEntry};
+use crate::source::markdown::{StoredText, TextSection, TocEntry};
 use crate::source::parse::Document;
 
 #[derive(Debug)]
@@ -37,7 +37,10 @@ pub struct Page {
     pub toc: Vec<TocEntry>,
     /// Every heading id on the page, deeper levels included.
     pub anchors: HashSet<String>,
+    /// The plain text by heading, for search; empty when the build keeps it in its text store
+    /// (`stored_text`).
     pub text: Vec<TextSection>,
+    pub stored_text: Option<StoredText>,
     pub char_count: usize,
     pub cites: Vec<PageId>,
     pub cited_by: Vec<PageId>,

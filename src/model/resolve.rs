@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{PageId, Pages, SectionId, Sections};
 use crate::source::load::Asset;
-use crate::source::markdown::{Rendered, TextSection};
+use crate::source::markdown::{Rendered, StoredText, TextSection};
 use crate::source::parse::{Document, Role};
 use addresses::{check_aliases, default_slug, index_unique, output_path, slug_problem};
 use links::LinkTargets;
@@ -103,7 +103,8 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         assets: &asset_set,
         extra: &extra_links,
     };
-    let resolved: Vec<(Filled, Vec<TextSection>, String)> = {
+    type Text = (Vec<TextSection>, Option<StoredText>, String);
+    let resolved: Vec<(Filled, Text)> = {
         use rayon::prelude::*;
         // Consumed item by item, so each body's placeholder HTML is freed once it is filled.
         pages
@@ -112,7 +113,12 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
             .zip(rendered_bodies.into_par_iter())
             .map(|(page, rendered)| {
                 let filled = targets.fill_links(&page.url, &page.doc, &rendered);
-                (filled, rendered.sections, rendered.first_paragraph)
+                let text = (
+                    rendered.sections,
+                    rendered.stored_text,
+                    rendered.first_paragraph,
+                );
+                (filled, text)
             })
             .collect()
     };
@@ -135,8 +141,11 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
             filled.html
         })
         .collect();
-    for (page, (filled, text, first_paragraph)) in pages.iter_mut().zip(resolved) {
-        page.take_text(text, &first_paragraph, &filled.titles);
+    for (page, (filled, (sections, stored, first_paragraph))) in pages.iter_mut().zip(resolved) {
+        match stored {
+            Some(stored) => page.take_stored_text(stored, &first_paragraph, &filled.titles),
+            None => page.take_text(sections, &first_paragraph, &filled.titles),
+        }
         page.html = filled.html;
         diagnostics.extend(filled.problems);
     }
@@ -237,6 +246,7 @@ pub(crate) fn new_page(
         toc: rendered.toc.clone(),
         anchors: rendered.anchors.clone(),
         text: Vec::new(),
+        stored_text: None,
         char_count: 0,
         cites: Vec::new(),
         cited_by: Vec::new(),

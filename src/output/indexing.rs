@@ -1,19 +1,23 @@
 //! Indexing: the search stage of a build and of a preview. Turns the site's pages into the
 //! [`SearchDoc`]s the search index is made from, and writes the static index into an output
-//! folder with its work files in the site's scratch folder.
+//! folder with its work files in the site's scratch folder. A build that only writes keeps the
+//! pages' body text in its text store (`source::markdown::stored`) until then; the index reads
+//! it from there a batch of pages at a time ([`StoredTexts`]).
 //!
 //! It sits between the site model and [`crate::search`], so that `build` and `incremental`
 //! both use it without either reaching into the other, and `search` itself knows only
 //! `SearchDoc`s.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use rayon::prelude::*;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{Page, Site};
-use crate::model::{IdVec, PageId, SectionId};
-use crate::search::{SearchDoc, SearchSection};
+use crate::model::{IdVec, PageId, Pages, SectionId};
+use crate::search::{PageTexts, SearchDoc, SearchError, SearchSection, section_bytes};
+use crate::source::markdown::{StoredText, TextFile, TextSection};
 
 /// The page as the search index sees it: plain text cut at headings, plus its facets.
 pub fn search_doc(
@@ -62,17 +66,61 @@ pub fn search_doc(
         topics: page.doc.list("topics").to_vec(),
         region: page.doc.text("region").map(str::to_string),
         status: page.status().map(str::to_string),
-        // The header goes last so that a term found in the body links to its section.
-        sections: text
-            .into_iter()
-            .map(|t| SearchSection {
-                anchor: t.anchor,
-                heading: t.heading,
-                text: t.text,
-            })
-            .chain(std::iter::once(header))
-            .filter(|s| !s.text.is_empty() || !s.heading.is_empty())
+        // The header goes last so that a term found in the body links to its section. With the
+        // body text in the build's text store, only the header is here ([`StoredTexts`]).
+        sections: body_sections(text)
+            .chain(std::iter::once(header).filter(holds_text))
             .collect(),
+    }
+}
+
+/// A body's plain text as the index takes it: the sections that hold anything.
+fn body_sections(text: Vec<TextSection>) -> impl Iterator<Item = SearchSection> {
+    text.into_iter()
+        .map(|t| SearchSection {
+            anchor: t.anchor,
+            heading: t.heading,
+            text: t.text,
+        })
+        .filter(holds_text)
+}
+
+fn holds_text(section: &SearchSection) -> bool {
+    !section.text.is_empty() || !section.heading.is_empty()
+}
+
+/// The pages' body text in the build's text store, and the rest of their sections (summary
+/// and information panel) in their [`SearchDoc`]s, which are the site's pages in order.
+pub struct StoredTexts<'a> {
+    pub file: &'a TextFile,
+    pub pages: &'a Pages,
+}
+
+impl StoredTexts<'_> {
+    fn stored(&self, i: usize) -> Option<&StoredText> {
+        self.pages.as_slice()[i].stored_text.as_ref()
+    }
+}
+
+impl PageTexts for StoredTexts<'_> {
+    fn bytes(&self, i: usize, doc: &SearchDoc) -> usize {
+        self.stored(i).map_or(0, StoredText::bytes) + section_bytes(&doc.sections)
+    }
+
+    fn sections<'a>(
+        &'a self,
+        i: usize,
+        doc: &'a SearchDoc,
+    ) -> Result<Cow<'a, [SearchSection]>, SearchError> {
+        let Some(stored) = self.stored(i) else {
+            return Ok(Cow::Borrowed(&doc.sections));
+        };
+        let body = self.file.read(stored).map_err(|source| SearchError::Io {
+            path: self.file.path().to_path_buf(),
+            source,
+        })?;
+        let sections = body_sections(body).chain(doc.sections.iter().cloned());
+        Ok(Cow::Owned(sections.collect()))
     }
 }
 
@@ -95,10 +143,11 @@ pub fn take_docs(site: &mut Site) -> IdVec<PageId, SearchDoc> {
 }
 
 /// Writes the static search index of `docs` under `out_dir/search/`, with its work files in
-/// the site's scratch folder; returns the number of files written (none when it failed,
-/// which is an error of the build).
+/// the site's scratch folder, their body text read from `stored` when the build keeps it there;
+/// returns the number of files written (none when it failed, which is an error of the build).
 pub fn write_index<'a>(
     docs: impl IntoIterator<Item = &'a SearchDoc>,
+    stored: Option<StoredTexts>,
     synonyms: &[Vec<String>],
     out_dir: &Path,
     root: &Path,
@@ -106,7 +155,12 @@ pub fn write_index<'a>(
 ) -> usize {
     let work = crate::output::lock::work_folder(root, "postings");
     let _writing = crate::output::write::writing();
-    match crate::search::build(docs, synonyms, out_dir, work) {
+    let docs: Vec<&SearchDoc> = docs.into_iter().collect();
+    let built = match &stored {
+        Some(texts) => crate::search::build_with_texts(&docs, texts, synonyms, out_dir, work),
+        None => crate::search::build(docs, synonyms, out_dir, work),
+    };
+    match built {
         Ok(stats) => stats.shards + stats.docs + 2,
         Err(e) => {
             diagnostics.push(Diagnostic::error(

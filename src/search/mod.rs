@@ -24,6 +24,7 @@ mod series;
 mod snippet;
 pub mod tokenizer;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -199,9 +200,64 @@ pub fn build<'a>(
     out_dir: &Path,
     work: PathBuf,
 ) -> Result<IndexStats, SearchError> {
-    let mut sorted: Vec<&SearchDoc> = docs.into_iter().collect();
-    sorted.sort_by(|a, b| a.url.cmp(&b.url));
-    export::write(&sorted, synonyms, out_dir, work)
+    let docs: Vec<&SearchDoc> = docs.into_iter().collect();
+    build_with_texts(&docs, &InDocs, synonyms, out_dir, work)
+}
+
+/// [`build`] with the pages' sections read from `texts`, a batch of pages at a time.
+pub fn build_with_texts(
+    docs: &[&SearchDoc],
+    texts: &dyn PageTexts,
+    synonyms: &[Vec<String>],
+    out_dir: &Path,
+    work: PathBuf,
+) -> Result<IndexStats, SearchError> {
+    let mut order: Vec<usize> = (0..docs.len()).collect();
+    order.sort_by(|&a, &b| docs[a].url.cmp(&docs[b].url));
+    let pages = export::Pages::new(docs, order, texts);
+    export::write(&pages, synonyms, out_dir, work)
+}
+
+/// Where the index reads each page's sections: the [`SearchDoc`]s' own ([`build`]), or, for a
+/// build that keeps the body text out of memory until the index reads it, wherever it keeps
+/// it ([`build_with_texts`]). The index asks for a batch of pages at a time, twice (for the
+/// keys, then for the fragments), and holds only that batch.
+pub trait PageTexts: Sync {
+    /// Bytes of the headings and texts of `doc`'s sections; `i` is its place in the list the
+    /// index was given.
+    fn bytes(&self, i: usize, doc: &SearchDoc) -> usize;
+
+    /// `doc`'s sections, in order.
+    fn sections<'a>(
+        &'a self,
+        i: usize,
+        doc: &'a SearchDoc,
+    ) -> Result<Cow<'a, [SearchSection]>, SearchError>;
+}
+
+/// Each page's sections are in its [`SearchDoc`].
+struct InDocs;
+
+impl PageTexts for InDocs {
+    fn bytes(&self, _: usize, doc: &SearchDoc) -> usize {
+        section_bytes(&doc.sections)
+    }
+
+    fn sections<'a>(
+        &'a self,
+        _: usize,
+        doc: &'a SearchDoc,
+    ) -> Result<Cow<'a, [SearchSection]>, SearchError> {
+        Ok(Cow::Borrowed(&doc.sections))
+    }
+}
+
+/// Bytes of the headings and texts of `sections`.
+pub fn section_bytes(sections: &[SearchSection]) -> usize {
+    sections
+        .iter()
+        .map(|s| s.text.len() + s.heading.len())
+        .sum()
 }
 
 /// What a search found.

@@ -13,6 +13,7 @@
 
 mod headings;
 mod links;
+pub mod stored;
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -25,6 +26,7 @@ pub use headings::slugify;
 use headings::{AnchoredHeadings, UsedIds, take_custom_id};
 pub use links::percent_decode;
 use links::{CharColumns, classify, link_prefix, link_ref, split_fragment};
+pub use stored::{StoredText, TextFile, TextStore};
 
 /// Where an internal link points before it is resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,8 +86,10 @@ pub struct Rendered {
     pub toc: Vec<TocEntry>,
     pub anchors: HashSet<String>,
     pub links: Vec<LinkRef>,
-    /// Plain text by heading, with title slots.
+    /// Plain text by heading, with title slots; empty once [`Rendered::put_text_away`] took it.
     pub sections: Vec<TextSection>,
+    /// Where the plain text went when a build took it out of memory.
+    pub stored_text: Option<StoredText>,
     /// The first paragraph's plain text, with title slots: the summary when the front matter
     /// gives none.
     pub first_paragraph: String,
@@ -94,11 +98,77 @@ pub struct Rendered {
     pub unclosed_wiki_links: Vec<(usize, usize)>,
 }
 
+impl Rendered {
+    /// Takes the plain text out of memory: into `store`, or, when nothing will read it (no
+    /// store), only its measure is kept ([`stored`]).
+    pub fn put_text_away(&mut self, store: Option<&TextStore>) {
+        let sections = std::mem::take(&mut self.sections);
+        self.stored_text = Some(match store {
+            Some(store) => store.put(sections),
+            None => StoredText::dropped(sections),
+        });
+    }
+}
+
 /// In plain text, a link that shows its target's title is the link's number between these
 /// two control characters, until resolve puts the title there. The editor's control
 /// characters never reach plain text (see [`push_clean`]), so a slot is always ours.
 pub const TITLE_OPEN: char = '\u{1}';
 pub const TITLE_CLOSE: char = '\u{2}';
+
+/// A stretch of plain text between title slots, or a slot with the number of its link
+/// (`None` when it is not a number).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Slotted<'a> {
+    Text(&'a str),
+    Slot(Option<usize>),
+}
+
+/// Plain text cut at its title slots: what [`fill_titles`] fills and what
+/// [`stored::Measure`] measures, read the one way.
+pub fn slotted(text: &str) -> impl Iterator<Item = Slotted<'_>> {
+    let mut rest = Some(text);
+    let mut slot = None;
+    std::iter::from_fn(move || {
+        if let Some(number) = slot.take() {
+            return Some(Slotted::Slot(number));
+        }
+        let text = rest?;
+        let Some(at) = text.find(TITLE_OPEN) else {
+            rest = None;
+            return Some(Slotted::Text(text));
+        };
+        let after = &text[at + TITLE_OPEN.len_utf8()..];
+        let end = after.find(TITLE_CLOSE).unwrap_or(after.len());
+        slot = Some(after[..end].parse::<usize>().ok());
+        rest = Some(after[end..].strip_prefix(TITLE_CLOSE).unwrap_or_default());
+        Some(Slotted::Text(&text[..at]))
+    })
+}
+
+/// Plain text with each title slot replaced by the title its link shows (`titles`, by link
+/// number; nothing for a link that leads nowhere: the build fails on it anyway).
+pub fn fill_titles(text: String, titles: &[Option<String>]) -> String {
+    if !text.contains(TITLE_OPEN) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 32);
+    for piece in slotted(&text) {
+        match piece {
+            Slotted::Text(t) => out.push_str(t),
+            Slotted::Slot(link) => out.push_str(slot_title(link, titles)),
+        }
+    }
+    out.shrink_to_fit();
+    out
+}
+
+/// What the slot of link `link` shows.
+pub fn slot_title(link: Option<usize>, titles: &[Option<String>]) -> &str {
+    link.and_then(|i| titles.get(i))
+        .and_then(Option::as_deref)
+        .unwrap_or_default()
+}
 
 pub fn options(allow_html: bool) -> Options<'static> {
     let mut options = Options::default();
@@ -465,6 +535,19 @@ mod tests {
         assert_eq!(r.first_paragraph, "依据\u{1}0\u{2}和新文件办理。");
         assert_eq!(r.sections[1].heading, "对照\u{1}2\u{2}");
         assert_eq!(r.sections[1].text, "代码");
+    }
+
+    #[test]
+    fn title_slots_take_the_titles() {
+        let titles = [Some("甲".to_string()), None];
+        assert_eq!(
+            fill_titles(
+                "依据\u{1}0\u{2}和\u{1}1\u{2}。\u{1}x\u{2}末\u{1}0".into(),
+                &titles
+            ),
+            "依据甲和。末甲"
+        );
+        assert_eq!(fill_titles("无".into(), &titles), "无");
     }
 
     #[test]

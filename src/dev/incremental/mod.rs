@@ -337,6 +337,7 @@ impl Session {
                 let mut diagnostics = Diagnostics::default();
                 crate::output::indexing::write_index(
                     docs.iter().map(|doc| &**doc),
+                    None,
                     &synonyms,
                     &output,
                     &root,

@@ -10,7 +10,7 @@ use std::path::Path;
 use super::sections::section_index_files;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Page, PageId, Pages, SectionId, Sections, Site, encode_path, root_prefix};
-use crate::source::markdown::{LinkTarget, Rendered, TITLE_CLOSE, TITLE_OPEN, TextSection};
+use crate::source::markdown::{LinkTarget, Rendered, StoredText, TextSection, fill_titles};
 use crate::source::parse::Document;
 
 impl Page {
@@ -23,6 +23,7 @@ impl Page {
         first_paragraph: &str,
         titles: &[Option<String>],
     ) {
+        self.stored_text = None;
         self.text = sections
             .into_iter()
             .map(|section| TextSection {
@@ -36,6 +37,26 @@ impl Page {
             .iter()
             .map(|s| s.text.chars().filter(|c| !c.is_whitespace()).count())
             .sum();
+        self.take_summary(first_paragraph, titles);
+    }
+
+    /// [`Page::take_text`] for a text the build keeps in its text store: the page keeps where
+    /// it is and the titles for its slots, and measures it without reading it back.
+    pub(crate) fn take_stored_text(
+        &mut self,
+        mut stored: StoredText,
+        first_paragraph: &str,
+        titles: &[Option<String>],
+    ) {
+        stored.take_titles(titles);
+        self.char_count = stored.chars();
+        self.text = Vec::new();
+        self.stored_text = Some(stored);
+        self.take_summary(first_paragraph, titles);
+    }
+
+    /// The summary when the front matter gives none: the start of the first paragraph.
+    fn take_summary(&mut self, first_paragraph: &str, titles: &[Option<String>]) {
         self.summary = self.doc.text("summary").map(str::to_string).or_else(|| {
             let first = fill_titles(first_paragraph.to_string(), titles);
             (!first.is_empty()).then(|| excerpt(first.trim(), 120))
@@ -343,31 +364,6 @@ fn substitute(html: &str, prefix: &str, hrefs: &[String], titles: &[Option<Strin
     out
 }
 
-/// Plain text with each title slot replaced by the title its link shows (nothing for a link
-/// that leads nowhere: the build fails on it anyway).
-fn fill_titles(text: String, titles: &[Option<String>]) -> String {
-    if !text.contains(TITLE_OPEN) {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len() + 32);
-    let mut rest = text.as_str();
-    while let Some(at) = rest.find(TITLE_OPEN) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + TITLE_OPEN.len_utf8()..];
-        let end = after.find(TITLE_CLOSE).unwrap_or(after.len());
-        let title = after[..end]
-            .parse::<usize>()
-            .ok()
-            .and_then(|i| titles.get(i))
-            .and_then(Option::as_deref);
-        out.push_str(title.unwrap_or_default());
-        rest = after[end..].strip_prefix(TITLE_CLOSE).unwrap_or_default();
-    }
-    out.push_str(rest);
-    out.shrink_to_fit();
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,15 +380,6 @@ mod tests {
         assert_eq!(
             out,
             "<a href=\"b.html#甲\">标题&lt;1&gt;</a><a href=\"../a.html\">x</a> sy-link-0 <img src=\"c.png\">"
-        );
-    }
-
-    #[test]
-    fn title_slots_take_the_titles() {
-        let titles = [Some("甲".to_string()), None];
-        assert_eq!(
-            fill_titles("依据\u{1}0\u{2}和\u{1}1\u{2}。".into(), &titles),
-            "依据甲和。"
         );
     }
 }

@@ -40,6 +40,7 @@
 
 mod postings;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -49,7 +50,7 @@ use serde::Serialize;
 use super::codec::push_varint;
 use super::fragments::{self, Piece};
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
-use super::{IndexStats, SearchDoc, SearchError};
+use super::{IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
 
 /// Shard size the shard count aims at. Every key of a query costs about one shard, and a
 /// typed question has forty or more keys: at 2 KB they stay near 100 KB.
@@ -268,15 +269,42 @@ fn is_build_id(name: &str) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
+/// The pages in index order (by URL), and where their sections come from.
+pub(super) struct Pages<'a> {
+    docs: Vec<&'a SearchDoc>,
+    /// Each page's place in the list the index was given, by which `texts` knows it.
+    places: Vec<usize>,
+    texts: &'a dyn PageTexts,
+}
+
+impl<'a> Pages<'a> {
+    /// `docs` in the order `order` gives (places in `docs`).
+    pub(super) fn new(docs: &[&'a SearchDoc], order: Vec<usize>, texts: &'a dyn PageTexts) -> Self {
+        Pages {
+            docs: order.iter().map(|&i| docs[i]).collect(),
+            places: order,
+            texts,
+        }
+    }
+
+    /// Page `d`'s sections (`d` in index order).
+    fn sections(&self, d: usize) -> Result<Cow<'a, [SearchSection]>, SearchError> {
+        self.texts.sections(self.places[d], self.docs[d])
+    }
+
+    /// Bytes of every page's headings and texts.
+    fn text_bytes(&self) -> usize {
+        (self.places.iter().zip(&self.docs))
+            .map(|(&i, doc)| self.texts.bytes(i, doc))
+            .sum()
+    }
+}
+
 /// How many partitions the postings are merged in: enough that one partition stays small,
 /// few enough that each spans [`SHARDS_PER_PARTITION`] shards. The shard count is not known
-/// before the merge, so it is guessed low from the text size (the index is 30–60 % of it).
-fn partition_count(docs: &[&SearchDoc]) -> u32 {
-    let text: usize = docs
-        .iter()
-        .flat_map(|d| &d.sections)
-        .map(|s| s.text.len() + s.heading.len())
-        .sum();
+/// before the merge, so it is guessed low from the size of the text (`text` bytes; the index
+/// is 30–60 % of it).
+fn partition_count(text: usize) -> u32 {
     let shards_guess = text / 4 / TARGET_SHARD_BYTES;
     let wanted = (shards_guess / SHARDS_PER_PARTITION).clamp(1, MAX_PARTITIONS);
     // The largest power of two not above `wanted`.
@@ -284,45 +312,11 @@ fn partition_count(docs: &[&SearchDoc]) -> u32 {
 }
 
 /// Names a build of the static index: a hash of everything its files are made from — the pages
-/// as indexed, the shard count and this program's version (which fixes the analysis) — so a
-/// cached file never mixes two builds. Hashing the inputs instead of the files lets each file be
-/// written as soon as it is made.
-fn build_id(docs: &[&SearchDoc], shard_count: usize) -> String {
-    fn field(h: u64, text: &str) -> u64 {
-        fnv64(
-            fnv64(h, &(text.len() as u64).to_le_bytes()),
-            text.as_bytes(),
-        )
-    }
-    fn list<'a>(h: u64, items: impl ExactSizeIterator<Item = &'a str>) -> u64 {
-        let h = fnv64(h, &(items.len() as u64).to_le_bytes());
-        items.fold(h, field)
-    }
-    let page_hashes: Vec<u64> = docs
-        .par_iter()
-        .map(|d| {
-            let mut h = FNV64_START;
-            for text in [&d.url, &d.title, &d.kind, &d.kind_label] {
-                h = field(h, text);
-            }
-            for value in [&d.date, &d.status, &d.region] {
-                h = list(h, value.as_deref().into_iter());
-            }
-            for values in [&d.breadcrumbs, &d.tags, &d.topics] {
-                h = list(h, values.iter().map(String::as_str));
-            }
-            h = fnv64(h, &(d.sections.len() as u64).to_le_bytes());
-            d.sections.iter().fold(h, |h, s| {
-                list(
-                    h,
-                    [&s.anchor, &s.heading, &s.text]
-                        .map(String::as_str)
-                        .into_iter(),
-                )
-            })
-        })
-        .collect();
-    let mut h = field(FNV64_START, env!("CARGO_PKG_VERSION"));
+/// as indexed (each hashed by [`page_hash`], in page order), the shard count and this program's
+/// version (which fixes the analysis) — so a cached file never mixes two builds. Hashing the
+/// inputs instead of the files lets each file be written as soon as it is made.
+fn build_id(page_hashes: &[u64], shard_count: usize) -> String {
+    let mut h = hash_field(FNV64_START, env!("CARGO_PKG_VERSION"));
     h = fnv64(h, &FORMAT_VERSION.to_le_bytes());
     h = fnv64(h, &(shard_count as u64).to_le_bytes());
     for page in page_hashes {
@@ -331,35 +325,72 @@ fn build_id(docs: &[&SearchDoc], shard_count: usize) -> String {
     format!("{:012x}", h & 0xffff_ffff_ffff)
 }
 
-/// Writes the static index for `docs` (already in page order) into `out_dir/search/`, the
-/// postings' work files into the new folder `work` (removed when done).
+/// One page's part of [`build_id`]: `doc`'s fields and its sections (`sections`, which the
+/// [`SearchDoc`] need not hold: [`PageTexts`]).
+fn page_hash(doc: &SearchDoc, sections: &[SearchSection]) -> u64 {
+    fn list<'a>(h: u64, items: impl ExactSizeIterator<Item = &'a str>) -> u64 {
+        let h = fnv64(h, &(items.len() as u64).to_le_bytes());
+        items.fold(h, hash_field)
+    }
+    let mut h = FNV64_START;
+    for text in [&doc.url, &doc.title, &doc.kind, &doc.kind_label] {
+        h = hash_field(h, text);
+    }
+    for value in [&doc.date, &doc.status, &doc.region] {
+        h = list(h, value.as_deref().into_iter());
+    }
+    for values in [&doc.breadcrumbs, &doc.tags, &doc.topics] {
+        h = list(h, values.iter().map(String::as_str));
+    }
+    h = fnv64(h, &(sections.len() as u64).to_le_bytes());
+    sections.iter().fold(h, |h, s| {
+        list(
+            h,
+            [&s.anchor, &s.heading, &s.text]
+                .map(String::as_str)
+                .into_iter(),
+        )
+    })
+}
+
+/// `text` with its length in front, so that neighbouring fields cannot run into each other.
+fn hash_field(h: u64, text: &str) -> u64 {
+    fnv64(
+        fnv64(h, &(text.len() as u64).to_le_bytes()),
+        text.as_bytes(),
+    )
+}
+
+/// Writes the static index for `pages` into `out_dir/search/`, the postings' work files into
+/// the new folder `work` (removed when done).
 pub(super) fn write(
-    docs: &[&SearchDoc],
+    pages: &Pages,
     synonyms: &[Vec<String>],
     out_dir: &Path,
     work: PathBuf,
 ) -> Result<IndexStats, SearchError> {
     write_in_partitions(
-        docs,
+        pages,
         synonyms,
         out_dir,
         work,
-        partition_count(docs),
+        partition_count(pages.text_bytes()),
         HEAVY_BYTES,
     )
 }
 
 fn write_in_partitions(
-    docs: &[&SearchDoc],
+    pages: &Pages,
     synonyms: &[Vec<String>],
     out_dir: &Path,
     work: PathBuf,
     partitions: u32,
     heavy_bytes: usize,
 ) -> Result<IndexStats, SearchError> {
+    let docs = pages.docs.as_slice();
     let search_dir = out_dir.join("search");
     clear_old_builds(&search_dir)?;
-    let spilled = postings::spill(docs, work, partitions)?;
+    let spilled = postings::spill(pages, work, partitions)?;
     let lens = &spilled.lens;
     let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
     let len_norm: Vec<f64> = lens
@@ -373,7 +404,7 @@ fn write_in_partitions(
         .max(1)
         .next_multiple_of(partitions as usize);
 
-    let build = build_id(docs, shard_count);
+    let build = build_id(&spilled.page_hashes, shard_count);
     let build_dir = search_dir.join(&build);
     std::fs::create_dir_all(&build_dir).map_err(SearchError::io(&build_dir))?;
     for (prefix, count) in [('s', shard_count), ('p', docs.len())] {
@@ -412,7 +443,8 @@ fn write_in_partitions(
         .par_iter()
         .enumerate()
         .map(|(d, doc)| {
-            let pieces = fragments::cut(&doc.sections);
+            let sections = pages.sections(d)?;
+            let pieces = fragments::cut(&sections);
             let fragment = json(&Fragment {
                 t: &doc.title,
                 u: &doc.url,
@@ -549,7 +581,7 @@ mod tests {
                 ..SearchDoc::default()
             })
             .collect();
-        let docs: Vec<&SearchDoc> = docs.iter().collect();
+        let docs = in_order(&docs);
         let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let whole = write_in_partitions(&docs, &[], one.path(), work(), 1, usize::MAX).unwrap();
         let parted = write_in_partitions(&docs, &[], four.path(), work(), 4, usize::MAX).unwrap();
@@ -583,6 +615,12 @@ mod tests {
         );
     }
 
+    /// `docs` in the order given, their sections their own.
+    fn in_order(docs: &[SearchDoc]) -> Pages<'_> {
+        let refs: Vec<&SearchDoc> = docs.iter().collect();
+        Pages::new(&refs, (0..docs.len()).collect(), &crate::search::InDocs)
+    }
+
     /// A work folder outside the outputs compared (removed by the index when done).
     fn work() -> PathBuf {
         tempfile::tempdir().unwrap().keep()
@@ -605,7 +643,7 @@ mod tests {
                 ..SearchDoc::default()
             })
             .collect();
-        let docs: Vec<&SearchDoc> = docs.iter().collect();
+        let docs = in_order(&docs);
         let (light, heavy) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         write_in_partitions(&docs, &[], light.path(), work(), 1, usize::MAX).unwrap();
         write_in_partitions(&docs, &[], heavy.path(), work(), 1, 8).unwrap();

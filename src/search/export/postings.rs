@@ -10,8 +10,9 @@
 //!    count, so that every shard's keys lie in one partition), each partition's encoded keys
 //!    are spread over its shards.
 //!
-//! Peak memory is one batch of pages, a write buffer per partition and one partition being
-//! merged per thread, whatever the site's size.
+//! Peak memory is one batch of pages (whose sections, when the build keeps the text out of
+//! memory, are read only for it: `PageTexts`), a small write buffer per partition and one
+//! partition being merged per thread, whatever the site's size.
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -21,15 +22,19 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{KEY_HASH_START, key_hash, key_hash_unit, level};
+use super::{KEY_HASH_START, Pages, key_hash, key_hash_unit, level, page_hash};
 use crate::search::codec::{posting_count, push_posting, tier};
 use crate::search::tokenizer::{Analysis, CharClass, GRAM_PREFIX, MAX_WORD_CHARS, pair_key};
-use crate::search::{SearchDoc, SearchError};
+use crate::search::{SearchError, SearchSection};
 
 /// Pages analysed per parallel batch: bounds the key counts held before they are spilled.
 const BATCH: usize = 128;
-/// A partition's buffer is appended to its file once it holds this much.
-const FLUSH_BYTES: usize = 256 * 1024;
+/// A partition's buffer is appended to its file before it would outgrow this. Every partition
+/// has one (256 at 100,000 pages), so this is kept small: grown by doubling past a 256 KB
+/// threshold instead, they held 128 MB, nearly all of a 10,000-page site's postings.
+const BUFFER_BYTES: usize = 64 * 1024;
+/// The most a page's number and length take in front of its records (two varints).
+const RECORD_HEAD_BYTES: usize = 20;
 /// A heading occurrence counts as this many body occurrences.
 const HEADING_TF: u32 = 3;
 
@@ -309,12 +314,11 @@ struct PageRecords {
     parts: Vec<(u32, std::ops::Range<usize>)>,
 }
 
-/// Counts every key of a page in one pass over its title, headings and text.
-fn page_records(doc: &SearchDoc, partitions: u32) -> PageRecords {
-    let title = Analysis::new(&doc.title);
+/// Counts every key of a page in one pass over its title, headings and text (`sections`).
+fn page_records(title: &str, sections: &[SearchSection], partitions: u32) -> PageRecords {
+    let title = Analysis::new(title);
     let joins = title_joins(&title);
-    let sections: Vec<(Analysis, Analysis)> = doc
-        .sections
+    let sections: Vec<(Analysis, Analysis)> = sections
         .iter()
         .map(|s| (Analysis::new(&s.heading), Analysis::new(&s.text)))
         .collect();
@@ -438,6 +442,8 @@ pub(super) struct Spilled {
     partitions: u32,
     /// Each page's BM25 length, in page order.
     pub lens: Vec<u32>,
+    /// Each page's [`page_hash`], in page order: the build id's part of it.
+    pub page_hashes: Vec<u64>,
 }
 
 impl Drop for Spilled {
@@ -471,35 +477,44 @@ fn read(path: &Path) -> Result<Vec<u8>, SearchError> {
     }
 }
 
-/// Phase 1: analyses every page and appends its keys to the partition files in `dir`.
-pub(super) fn spill(
-    docs: &[&SearchDoc],
-    dir: PathBuf,
-    partitions: u32,
-) -> Result<Spilled, SearchError> {
+/// Phase 1: analyses every page and appends its keys to the partition files in `dir`. The
+/// sections of one batch of pages are held at a time.
+pub(super) fn spill(pages: &Pages, dir: PathBuf, partitions: u32) -> Result<Spilled, SearchError> {
     std::fs::create_dir_all(&dir).map_err(SearchError::io(&dir))?;
+    let count = pages.docs.len();
     let mut spilled = Spilled {
         dir,
         partitions,
-        lens: Vec::with_capacity(docs.len()),
+        lens: Vec::with_capacity(count),
+        page_hashes: Vec::with_capacity(count),
     };
     let mut buffers = vec![Vec::new(); partitions as usize];
-    for (b, batch) in docs.chunks(BATCH).enumerate() {
-        let pages: Vec<PageRecords> = batch
-            .par_iter()
-            .map(|d| page_records(d, partitions))
-            .collect();
-        for (i, page) in pages.into_iter().enumerate() {
+    for start in (0..count).step_by(BATCH) {
+        let batch: Vec<(PageRecords, u64)> = (start..count.min(start + BATCH))
+            .into_par_iter()
+            .map(|d| {
+                let (doc, sections) = (pages.docs[d], pages.sections(d)?);
+                let records = page_records(&doc.title, &sections, partitions);
+                Ok((records, page_hash(doc, &sections)))
+            })
+            .collect::<Result<_, SearchError>>()?;
+        for (d, (page, hash)) in (start..).zip(batch) {
             spilled.lens.push(page.len);
+            spilled.page_hashes.push(hash);
             for (part, range) in page.parts {
                 let buffer = &mut buffers[part as usize];
-                put_uvarint(buffer, (b * BATCH + i) as u64);
-                put_uvarint(buffer, range.len() as u64);
-                buffer.extend_from_slice(&page.records[range]);
-                if buffer.len() >= FLUSH_BYTES {
+                if buffer.len() + RECORD_HEAD_BYTES + range.len() > BUFFER_BYTES
+                    && !buffer.is_empty()
+                {
                     append(&spilled.file('r', part), buffer)?;
                     buffer.clear();
                 }
+                // Allocated once at its full size, so that it never doubles; only a page with
+                // more than that for one partition makes it larger.
+                buffer.reserve_exact(BUFFER_BYTES.saturating_sub(buffer.len()));
+                put_uvarint(buffer, d as u64);
+                put_uvarint(buffer, range.len() as u64);
+                buffer.extend_from_slice(&page.records[range]);
             }
         }
     }
