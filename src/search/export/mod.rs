@@ -36,19 +36,20 @@
 //! `level` bits 0–3 are BM25's term-frequency part (k1 and b from [`super::rank`], heading
 //! occurrences counted three times) quantised to 1–15, 0 when the key is only in the title;
 //! bit 4 is set when the key is in the title. The ranking multiplies by the IDF it derives from
-//! the document frequency. The postings are built in bounded memory by [`postings`].
+//! the document frequency. The postings are built in bounded memory by [`postings`], whose first
+//! pass over the pages also makes their fragments, kept in a work file until the build id that
+//! names them is known ([`pending`]): each page's text is read once.
 
+mod pending;
 mod postings;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::codec::push_varint;
-use super::fragments::{self, Piece};
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
 use super::{IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
 
@@ -119,26 +120,6 @@ fn level(count: u32, len_norm: f64) -> u64 {
         } else {
             0
         }
-}
-
-/// A page fragment as written to `p<d>.js`.
-#[derive(Serialize)]
-struct Fragment<'a> {
-    t: &'a str,
-    u: &'a str,
-    k: &'a str,
-    l: &'a str,
-    d: Option<&'a str>,
-    st: Option<&'a str>,
-    b: &'a [String],
-    s: &'a [Piece<'a>],
-    /// Continuation files (`super::fragments`), left out when there are none.
-    #[serde(skip_serializing_if = "is_zero")]
-    c: usize,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 /// The facets file: value lists, then per page (in page order) one varint column each:
@@ -390,7 +371,22 @@ fn write_in_partitions(
     let docs = pages.docs.as_slice();
     let search_dir = out_dir.join("search");
     clear_old_builds(&search_dir)?;
-    let spilled = postings::spill(pages, work, partitions)?;
+    // Beside the postings' work folder, which goes first.
+    let mut pending = pending::Pending::create(work.with_extension("fragments"))?;
+    let mut page_hashes = Vec::with_capacity(docs.len());
+    let spilled = postings::spill(
+        pages,
+        work,
+        partitions,
+        |doc, sections| {
+            let hash = page_hash(doc, sections);
+            (hash, pending::page_fragments(doc, sections))
+        },
+        |(hash, fragments)| {
+            page_hashes.push(hash);
+            pending.put(fragments)
+        },
+    )?;
     let lens = &spilled.lens;
     let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
     let len_norm: Vec<f64> = lens
@@ -404,7 +400,7 @@ fn write_in_partitions(
         .max(1)
         .next_multiple_of(partitions as usize);
 
-    let build = build_id(&spilled.page_hashes, shard_count);
+    let build = build_id(&page_hashes, shard_count);
     let build_dir = search_dir.join(&build);
     std::fs::create_dir_all(&build_dir).map_err(SearchError::io(&build_dir))?;
     for (prefix, count) in [('s', shard_count), ('p', docs.len())] {
@@ -413,9 +409,9 @@ fn write_in_partitions(
             std::fs::create_dir(&dir).map_err(SearchError::io(&dir))?;
         }
     }
-    let file = |name: String, body: String| -> Result<u64, SearchError> {
+    let file = |name: String, body: &[u8]| -> Result<u64, SearchError> {
         let path: PathBuf = build_dir.join(name);
-        std::fs::write(&path, &body).map_err(SearchError::io(&path))?;
+        std::fs::write(&path, body).map_err(SearchError::io(&path))?;
         Ok(body.len() as u64)
     };
     let shard_bytes = postings::shards(
@@ -425,7 +421,7 @@ fn write_in_partitions(
         &|k, data| {
             file(
                 index_file('s', k, None),
-                format!("window.__shuyuan.shard(\"{build}\",{k},{})\n", json(data)),
+                format!("window.__shuyuan.shard(\"{build}\",{k},{})\n", json(data)).as_bytes(),
             )
         },
         &|k, j, data| {
@@ -434,50 +430,20 @@ fn write_in_partitions(
                 format!(
                     "window.__shuyuan.heavy(\"{build}\",{k},{j},{})\n",
                     json(data)
-                ),
+                )
+                .as_bytes(),
             )
         },
     )?;
     drop(spilled);
-    let fragment_bytes = docs
-        .par_iter()
-        .enumerate()
-        .map(|(d, doc)| {
-            let sections = pages.sections(d)?;
-            let pieces = fragments::cut(&sections);
-            let fragment = json(&Fragment {
-                t: &doc.title,
-                u: &doc.url,
-                k: &doc.kind,
-                l: &doc.kind_label,
-                d: doc.date.as_deref(),
-                st: doc.status.as_deref(),
-                b: &doc.breadcrumbs,
-                s: &pieces[0],
-                c: pieces.len() - 1,
-            });
-            let mut bytes = file(
-                index_file('p', d, None),
-                format!("window.__shuyuan.page(\"{build}\",{d},{fragment})\n"),
-            )?;
-            for (j, more) in pieces.iter().enumerate().skip(1) {
-                bytes += file(
-                    index_file('p', d, Some(j)),
-                    format!(
-                        "window.__shuyuan.more(\"{build}\",{d},{j},{})\n",
-                        json(more)
-                    ),
-                )?;
-            }
-            Ok(bytes)
-        })
-        .sum::<Result<u64, _>>()?;
+    let fragment_bytes = pending.write(&build, &file)?;
     let facets_bytes = file(
         "facets.js".into(),
         format!(
             "window.__shuyuan.facets(\"{build}\",{})\n",
             json(&facets(docs))
-        ),
+        )
+        .as_bytes(),
     )?;
     // meta.js goes last: until it names the new build, readers keep using the old one.
     let mut meta = serde_json::json!({

@@ -22,10 +22,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{KEY_HASH_START, Pages, key_hash, key_hash_unit, level, page_hash};
+use super::{KEY_HASH_START, Pages, key_hash, key_hash_unit, level};
 use crate::search::codec::{posting_count, push_posting, tier};
 use crate::search::tokenizer::{Analysis, CharClass, GRAM_PREFIX, MAX_WORD_CHARS, pair_key};
-use crate::search::{SearchError, SearchSection};
+use crate::search::{SearchDoc, SearchError, SearchSection};
 
 /// Pages analysed per parallel batch: bounds the key counts held before they are spilled.
 const BATCH: usize = 128;
@@ -442,8 +442,6 @@ pub(super) struct Spilled {
     partitions: u32,
     /// Each page's BM25 length, in page order.
     pub lens: Vec<u32>,
-    /// Each page's [`page_hash`], in page order: the build id's part of it.
-    pub page_hashes: Vec<u64>,
 }
 
 impl Drop for Spilled {
@@ -478,29 +476,35 @@ fn read(path: &Path) -> Result<Vec<u8>, SearchError> {
 }
 
 /// Phase 1: analyses every page and appends its keys to the partition files in `dir`. The
-/// sections of one batch of pages are held at a time.
-pub(super) fn spill(pages: &Pages, dir: PathBuf, partitions: u32) -> Result<Spilled, SearchError> {
+/// sections of one batch of pages are held at a time, and read once: `also` makes what else
+/// the index needs of a page's text while it is there, handed to `take` in page order.
+pub(super) fn spill<T: Send>(
+    pages: &Pages,
+    dir: PathBuf,
+    partitions: u32,
+    also: impl Fn(&SearchDoc, &[SearchSection]) -> T + Sync,
+    mut take: impl FnMut(T) -> Result<(), SearchError>,
+) -> Result<Spilled, SearchError> {
     std::fs::create_dir_all(&dir).map_err(SearchError::io(&dir))?;
     let count = pages.docs.len();
     let mut spilled = Spilled {
         dir,
         partitions,
         lens: Vec::with_capacity(count),
-        page_hashes: Vec::with_capacity(count),
     };
     let mut buffers = vec![Vec::new(); partitions as usize];
     for start in (0..count).step_by(BATCH) {
-        let batch: Vec<(PageRecords, u64)> = (start..count.min(start + BATCH))
+        let batch: Vec<(PageRecords, T)> = (start..count.min(start + BATCH))
             .into_par_iter()
             .map(|d| {
                 let (doc, sections) = (pages.docs[d], pages.sections(d)?);
                 let records = page_records(&doc.title, &sections, partitions);
-                Ok((records, page_hash(doc, &sections)))
+                Ok((records, also(doc, &sections)))
             })
             .collect::<Result<_, SearchError>>()?;
-        for (d, (page, hash)) in (start..).zip(batch) {
+        for (d, (page, also)) in (start..).zip(batch) {
             spilled.lens.push(page.len);
-            spilled.page_hashes.push(hash);
+            take(also)?;
             for (part, range) in page.parts {
                 let buffer = &mut buffers[part as usize];
                 if buffer.len() + RECORD_HEAD_BYTES + range.len() > BUFFER_BYTES
