@@ -254,14 +254,16 @@ fn entered_by(site: &Site, related: &Related, moved: &[PageId]) -> Vec<PageId> {
         for (key, holders) in own.iter().zip(&holders) {
             // A key held by more than the cap lists only its newest pages; scores come
             // through that list.
-            let newer = holders
-                .iter()
-                .filter(|&&q| {
-                    let d = pages[q].sort_date();
-                    d > date || (d == date && q < page)
-                })
-                .count();
-            if holders.len() > MAX_POSTINGS && newer >= MAX_POSTINGS {
+            let capped_out = holders.len() > MAX_POSTINGS
+                && holders
+                    .iter()
+                    .filter(|&&q| {
+                        let d = pages[q].sort_date();
+                        d > date || (d == date && q < page)
+                    })
+                    .count()
+                    >= MAX_POSTINGS;
+            if capped_out {
                 continue;
             }
             let weight = key.weight() * (1.0 + total / holders.len() as f64).ln();
