@@ -80,8 +80,11 @@ pub struct Retained {
     pub training: Training,
     pub tera: tera::Tera,
     pub markdown: comrak::Options<'static>,
-    /// The pages as search saw them, parallel to `site.pages` (empty when search is off).
+    /// The pages as search saw them, parallel to `site.pages` (empty when search is off),
+    /// their body text in `texts` ([`crate::output::indexing::StoredTexts`]).
     pub search_docs: IdVec<PageId, SearchDoc>,
+    /// The build's text store, when search is on.
+    pub texts: Option<TextFile>,
     pub links: BodyLinks,
 }
 
@@ -150,9 +153,10 @@ fn run(
         return Err(diagnostics);
     }
 
-    // A build that only writes keeps the bodies' plain text in a work file until the search
-    // index reads it (`source::markdown::stored`): held in memory it was a quarter of the peak.
-    let store = if keep == Keep::Report && options.write && config.search_enabled {
+    // A build that writes keeps the bodies' plain text in a work file until the search index
+    // reads it (`source::markdown::stored`): held in memory it was a quarter of the peak. A
+    // preview keeps the file for its re-index.
+    let store = if options.write && config.search_enabled {
         let path = crate::output::lock::work_folder(&options.root, "text");
         match TextStore::create(path.clone()) {
             Ok(store) => Some(store),
@@ -196,9 +200,9 @@ fn run(
                 // A quarter of a large site's memory, needed again only to quote a line in a
                 // diagnostic (then read from the file).
                 doc.release_source();
-                // Only pages are indexed; without a store nothing reads the text.
-                rendered.put_text_away(store.as_ref().filter(|_| doc.role != Role::Section));
             }
+            // Only pages are indexed; without a store nothing reads the text.
+            rendered.put_text_away(store.as_ref().filter(|_| doc.role != Role::Section));
             ((doc, rendered), hash)
         })
         .unzip();
@@ -296,6 +300,7 @@ fn run(
         tera,
         markdown: markdown_options,
         search_docs,
+        texts,
         links,
     });
     Ok((report, retained))
@@ -354,16 +359,13 @@ impl Written<'_> {
         let (pages, index) = rayon::join(
             || write_site(site, training, tera, build_id, theme, &output, diagnostics),
             || {
-                if !search_enabled {
+                // The text store is made exactly when search is on.
+                let Some(file) = texts.filter(|_| search_enabled) else {
                     return 0;
-                }
-                let stored = texts.map(|file| StoredTexts {
-                    file,
-                    pages: &site.pages,
-                });
+                };
                 crate::output::indexing::write_index(
                     search_docs.iter(),
-                    stored,
+                    &StoredTexts::of(file, &site.pages),
                     &site.synonyms,
                     output.staging(),
                     root,

@@ -1035,8 +1035,11 @@ fn served_pages_equal_the_build_output_and_public_is_left_alone() {
         before,
         "public/ is the last real build"
     );
-    let builds: Vec<_> = std::fs::read_dir(&server.scratch).unwrap().collect();
-    assert_eq!(builds.len(), 1, "serve builds into its own work folder");
+    assert_eq!(
+        scratch_names(&server.scratch),
+        ["serve-", "text-"],
+        "serve builds into its own work folder, beside its text store"
+    );
     assert_eq!(std::fs::read_dir(server.tmp.path()).unwrap().count(), 0);
 }
 
@@ -1266,12 +1269,26 @@ fn a_busy_port_is_reported() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--port 换一个端口"));
 }
 
+/// What the scratch folder holds, each entry named by its kind (the part before the process
+/// id), sorted.
+fn scratch_names(scratch: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(scratch)
+        .unwrap()
+        .map(|e| {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            name[..=name.find('-').unwrap_or(name.len() - 1)].to_string()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_the_server_and_removes_its_builds() {
     let site = TestSite::fixture("basic");
     let mut server = Server::start(&site, &[]);
-    assert_eq!(std::fs::read_dir(&server.scratch).unwrap().count(), 1);
+    assert_eq!(scratch_names(&server.scratch), ["serve-", "text-"]);
     let status = Command::new("kill")
         .args(["-INT", &server.child.id().to_string()])
         .status()
@@ -1290,7 +1307,7 @@ fn ctrl_c_stops_the_server_and_removes_its_builds() {
     assert_eq!(
         std::fs::read_dir(&server.scratch).unwrap().count(),
         0,
-        "build folders removed"
+        "build folders and the text store removed"
     );
     assert!(
         !site.root().join(".shuyuan/lock").exists(),

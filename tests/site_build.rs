@@ -224,7 +224,7 @@ fn a_foreign_output_folder_is_never_replaced() {
 }
 
 #[test]
-fn a_build_keeps_page_text_in_a_work_file_and_writes_what_one_holding_it_writes() {
+fn a_build_keeps_page_text_in_a_work_file_that_a_previews_build_keeps_until_dropped() {
     let site = TestSite::fixture("basic");
     // Title slots in a heading and a text: their titles reach the index from the store.
     site.write(
@@ -255,15 +255,19 @@ fn a_build_keeps_page_text_in_a_work_file_and_writes_what_one_holding_it_writes(
         "the text waits for the index in a work file"
     );
     assert_eq!(stored_text(), 0, "and goes with the build");
-    // A preview's build holds the text in memory.
-    options.output = site.root().join("held");
-    shuyuan::build::build_retained(&options, &|_| {}).unwrap();
-    let (stored, held) = (
+    // A preview's build keeps the store for its re-index while the preview holds the build,
+    // and writes what a plain build writes.
+    options.output = site.root().join("kept");
+    let (_, retained) = shuyuan::build::build_retained(&options, &|_| {}).unwrap();
+    assert!(stored_text() > 0, "a preview keeps the text store");
+    let (stored, kept) = (
         snapshot_tree(&site.root().join("stored")),
-        snapshot_tree(&site.root().join("held")),
+        snapshot_tree(&site.root().join("kept")),
     );
     assert!(stored.iter().any(|(rel, _)| rel.starts_with("search")));
-    assert!(stored == held, "the two builds differ");
+    assert!(stored == kept, "the two builds differ");
+    drop(retained);
+    assert_eq!(stored_text(), 0, "the store goes with the preview's build");
 }
 
 fn snapshot_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {

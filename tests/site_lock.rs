@@ -181,7 +181,11 @@ fn a_killed_server_leaves_a_stale_lock_that_the_next_run_takes_over() {
     serve.kill().unwrap();
     serve.wait().unwrap();
     let scratch = site.root().join(".shuyuan/tmp");
-    assert_eq!(names(&scratch), [format!("serve-{pid}-0")], "its builds");
+    assert_eq!(
+        names(&scratch),
+        [format!("serve-{pid}-0"), format!("text-{pid}-1")],
+        "its builds and its text store"
+    );
     assert!(
         names(tmp.path()).is_empty(),
         "nothing in the system's temp folder"

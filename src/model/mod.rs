@@ -13,6 +13,7 @@ pub mod resolve;
 pub use ids::{Id, IdVec, PageId, Pages, Renumbering, SectionId, Sections};
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::schema::{Date, Kind};
@@ -40,7 +41,8 @@ pub struct Page {
     /// The plain text by heading, for search; empty when the build keeps it in its text store
     /// (`stored_text`).
     pub text: Vec<TextSection>,
-    pub stored_text: Option<StoredText>,
+    /// Shared: a preview's background re-index takes a snapshot of every page's.
+    pub stored_text: Option<Arc<StoredText>>,
     pub char_count: usize,
     pub cites: Vec<PageId>,
     pub cited_by: Vec<PageId>,
@@ -138,6 +140,9 @@ pub struct Site {
     /// Every page, newest first: the order of term lists, date-sorted sections, the changes
     /// page and ties between related pages.
     pub newest: NewestFirst,
+    /// Slug → the first page with it (a second one is an error): what `[[slug]]` links and
+    /// references name.
+    pub slugs: HashMap<String, PageId>,
 }
 
 /// The pages newest first (by [`Page::sort_date`], undated last), then by title, then in file

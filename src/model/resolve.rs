@@ -34,7 +34,7 @@ use sections::{
     build_sections, inherited_kind, nearest_section, newest_first, order_sections, page_dir,
     section_index_files,
 };
-use taxonomies::build_taxonomies;
+use taxonomies::{build_taxonomies, keep_terms};
 
 pub struct ResolveInput {
     pub documents: Vec<(Document, Rendered)>,
@@ -174,6 +174,7 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         extra_links,
         synonyms: Vec::new(),
         newest,
+        slugs: slug_index,
     }
 }
 
@@ -271,25 +272,40 @@ pub(crate) fn existing_section(sections: &Sections, doc: &Document) -> Option<Se
 /// Recomputes what ties pages to one another — unique slugs and output paths, references
 /// both ways, section order and prev/next, taxonomies, aliases — after pages changed, came
 /// or went in a preview ([`crate::dev::incremental`]), exactly as [`resolve`] computes them.
-/// Bodies and links are left alone. Returns the taxonomies as they were.
+/// Bodies and links are left alone.
+///
+/// `edited` names the pages whose front matter changed when no page came or went and no
+/// slug changed: then the slugs stand, the newest-first order moves only those pages, and
+/// when none of them changed its terms the taxonomies keep their terms and re-sort only the
+/// lists that hold them. Returns the taxonomies as they were, or `None` when they kept their
+/// terms.
 pub fn reconnect(
     site: &mut Site,
+    edited: Option<&[PageId]>,
     diagnostics: &mut Diagnostics,
-) -> Vec<crate::model::TaxonomyIndex> {
-    for page in &mut site.pages {
-        page.cites.clear();
-        page.superseded_by = None;
-        page.prev = None;
-        page.next = None;
-    }
+) -> Option<Vec<crate::model::TaxonomyIndex>> {
     for section in &mut site.sections {
         section.pages.clear();
     }
-    let slug_index = index_unique(&site.config.root, &site.pages, diagnostics);
-    resolve_references(&site.config, &mut site.pages, &slug_index, diagnostics);
-    site.newest = newest_first(&site.pages);
+    if edited.is_none() {
+        site.slugs = index_unique(&site.config.root, &site.pages, diagnostics);
+    }
+    resolve_references(&site.config, &mut site.pages, &site.slugs, diagnostics);
+    match edited {
+        Some(moved) => site.newest.reorder(&site.pages, moved),
+        None => site.newest = newest_first(&site.pages),
+    }
+    for page in &mut site.pages {
+        page.prev = None;
+        page.next = None;
+    }
     order_sections(&mut site.sections, &mut site.pages, &site.newest);
-    let taxonomies = build_taxonomies(&site.config, &site.pages, &site.newest);
     site.aliases = check_aliases(&site.config.root, &site.pages, diagnostics);
-    std::mem::replace(&mut site.taxonomies, taxonomies)
+    if let Some(moved) = edited
+        && keep_terms(site, moved)
+    {
+        return None;
+    }
+    let taxonomies = build_taxonomies(&site.config, &site.pages, &site.newest);
+    Some(std::mem::replace(&mut site.taxonomies, taxonomies))
 }

@@ -1,8 +1,8 @@
 //! Indexing: the search stage of a build and of a preview. Turns the site's pages into the
 //! [`SearchDoc`]s the search index is made from, and writes the static index into an output
-//! folder with its work files in the site's scratch folder. A build that only writes keeps the
-//! pages' body text in its text store (`source::markdown::stored`) until then; the index reads
-//! it from there a batch of pages at a time ([`StoredTexts`]).
+//! folder with its work files in the site's scratch folder. A build keeps the pages' body text
+//! in its text store (`source::markdown::stored`), and so does a preview after it; the index
+//! reads it from there a batch of pages at a time ([`StoredTexts`]).
 //!
 //! It sits between the site model and [`crate::search`], so that `build` and `incremental`
 //! both use it without either reaching into the other, and `search` itself knows only
@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -90,15 +91,22 @@ fn holds_text(section: &SearchSection) -> bool {
 }
 
 /// The pages' body text in the build's text store, and the rest of their sections (summary
-/// and information panel) in their [`SearchDoc`]s, which are the site's pages in order.
+/// and information panel) in their [`SearchDoc`]s, which are the site's pages in order. A
+/// page whose text is held in memory has it in its `SearchDoc`, and no stored text.
 pub struct StoredTexts<'a> {
     pub file: &'a TextFile,
-    pub pages: &'a Pages,
+    pub texts: Vec<Option<Arc<StoredText>>>,
 }
 
 impl StoredTexts<'_> {
+    /// Where `pages` keep their text in `file`.
+    pub fn of<'a>(file: &'a TextFile, pages: &Pages) -> StoredTexts<'a> {
+        let texts = pages.iter().map(|p| p.stored_text.clone()).collect();
+        StoredTexts { file, texts }
+    }
+
     fn stored(&self, i: usize) -> Option<&StoredText> {
-        self.pages.as_slice()[i].stored_text.as_ref()
+        self.texts[i].as_deref()
     }
 }
 
@@ -143,11 +151,11 @@ pub fn take_docs(site: &mut Site) -> IdVec<PageId, SearchDoc> {
 }
 
 /// Writes the static search index of `docs` under `out_dir/search/`, with its work files in
-/// the site's scratch folder, their body text read from `stored` when the build keeps it there;
-/// returns the number of files written (none when it failed, which is an error of the build).
+/// the site's scratch folder, their body text read from `stored`; returns the number of files
+/// written (none when it failed, which is an error of the build).
 pub fn write_index<'a>(
     docs: impl IntoIterator<Item = &'a SearchDoc>,
-    stored: Option<StoredTexts>,
+    stored: &StoredTexts,
     synonyms: &[Vec<String>],
     out_dir: &Path,
     root: &Path,
@@ -156,11 +164,7 @@ pub fn write_index<'a>(
     let work = crate::output::lock::work_folder(root, "postings");
     let _writing = crate::output::write::writing();
     let docs: Vec<&SearchDoc> = docs.into_iter().collect();
-    let built = match &stored {
-        Some(texts) => crate::search::build_with_texts(&docs, texts, synonyms, out_dir, work),
-        None => crate::search::build(docs, synonyms, out_dir, work),
-    };
-    match built {
+    match crate::search::build_with_texts(&docs, stored, synonyms, out_dir, work) {
         Ok(stats) => stats.shards + stats.docs + 2,
         Err(e) => {
             diagnostics.push(Diagnostic::error(

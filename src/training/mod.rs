@@ -13,6 +13,7 @@ pub mod handout;
 pub mod paths;
 pub mod related;
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -305,7 +306,8 @@ impl Training {
     /// pages there are — related pages, status views and the changes list. Paths and the
     /// glossary find pages by slug and file, which such an edit keeps. `edited` names the
     /// pages edited in place, with their [`crate::training::related::Ties`] before and after, when no
-    /// page came or went: then only the related lists they can change are recomputed.
+    /// page came or went: then only the related lists and status views they can change are
+    /// recomputed.
     pub fn reconnect(
         &mut self,
         site: &Site,
@@ -313,17 +315,25 @@ impl Training {
     ) {
         match edited {
             Some((pages, ties)) => {
-                crate::training::related::update(site, &mut self.related, pages, ties)
+                crate::training::related::update(site, &mut self.related, pages, ties);
+                // A status view lists its section's own pages, and no page changed section.
+                let sections: HashSet<SectionId> =
+                    pages.iter().map(|&id| site.pages[id].section).collect();
+                for id in sections {
+                    self.statuses[id] = status_views(site, &site.sections[id]);
+                }
             }
-            None => self.related = crate::training::related::related(site),
+            None => {
+                self.related = crate::training::related::related(site);
+                self.statuses = site
+                    .sections
+                    .as_slice()
+                    .par_iter()
+                    .map(|s| status_views(site, s))
+                    .collect::<Vec<_>>()
+                    .into();
+            }
         }
-        self.statuses = site
-            .sections
-            .as_slice()
-            .par_iter()
-            .map(|s| status_views(site, s))
-            .collect::<Vec<_>>()
-            .into();
         self.changes = changes(site);
     }
 }

@@ -239,15 +239,26 @@ fn entered_by(site: &Site, related: &Related, moved: &[PageId]) -> Vec<PageId> {
     for &page in moved {
         let own = keys(&pages[page]);
         // Per key of the page: every page carrying it, in file order, as `ranked` lists them.
+        // Every page's keys are read in parallel (at 100,000 pages the scan on one core was
+        // about 40 ms of a title edit); the holders are then listed in file order.
+        let found: Vec<Vec<usize>> = pages
+            .as_slice()
+            .par_iter()
+            .map(|other| {
+                let mut found = Vec::new();
+                for_each_key(other, |key| {
+                    found.extend(own.iter().position(|&o| o == key));
+                });
+                found
+            })
+            .collect();
         let mut holders: Vec<Vec<PageId>> = vec![Vec::new(); own.len()];
-        for (id, other) in pages.iter_enumerated() {
-            for_each_key(other, |key| {
-                if let Some(k) = own.iter().position(|&o| o == key)
-                    && holders[k].last() != Some(&id)
-                {
+        for (id, found) in pages.ids().zip(found) {
+            for k in found {
+                if holders[k].last() != Some(&id) {
                     holders[k].push(id);
                 }
-            });
+            }
         }
         let date = pages[page].sort_date();
         let mut scores: HashMap<PageId, f64> = HashMap::new();

@@ -49,12 +49,17 @@ pub(super) fn apply(
         let Edit {
             page: id,
             doc,
-            rendered,
+            mut rendered,
         } = edit;
         session.links.page_rendered(&doc.rel, &rendered);
         let page = &mut session.site.pages[id];
         page.doc = doc;
-        page.take_text(rendered.sections, &rendered.first_paragraph, &filled.titles);
+        super::take_body_text(
+            session.texts.as_deref(),
+            page,
+            &mut rendered,
+            &filled.titles,
+        );
         page.html = filled.html;
         page.toc = rendered.toc;
         session.training.page_edited(&mut session.site, id);

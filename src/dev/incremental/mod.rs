@@ -36,9 +36,10 @@ use links::Links;
 use crate::build::{BuildOptions, Retained};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::Site;
-use crate::model::{IdVec, PageId, Renumbering};
+use crate::model::{IdVec, Page, PageId, Renumbering};
+use crate::output::indexing::StoredTexts;
 use crate::search::SearchDoc;
-use crate::source::markdown::Rendered;
+use crate::source::markdown::{Rendered, TextFile};
 use crate::source::parse::Document;
 use crate::training::Training;
 
@@ -52,6 +53,9 @@ pub struct Session {
     /// One per page (none when search is off), shared with a background re-index, which
     /// takes a snapshot of the list instead of a copy of a site's worth of text.
     search_docs: IdVec<PageId, Arc<SearchDoc>>,
+    /// The build's text store, where the pages' body text is (`Page::stored_text`) and where
+    /// the text of every page taken in again is appended; `None` when search is off.
+    texts: Option<Arc<TextFile>>,
     links: Links,
     /// What the output shows; taken while an edit is applied.
     fingerprints: Option<Fingerprints>,
@@ -115,6 +119,7 @@ impl Session {
             tera: built.tera,
             markdown: built.markdown,
             search_docs: built.search_docs.into_iter().map(Arc::new).collect(),
+            texts: built.texts.map(Arc::new),
             links: Links::from_build(built.links),
             fingerprints: Some(fingerprints),
             checked_plan: Some(checked_plan),
@@ -313,14 +318,21 @@ impl Session {
     /// Rebuilds the static search index inside `output` from the session's pages on a
     /// background thread. A newer call makes an older one that has not started yet give up.
     pub fn reindex_in_background(&self, output: &Path) {
-        if !self.site.config.search_enabled || self.search_docs.is_empty() {
+        // The build made the text store exactly when search is on.
+        let Some(file) = self.texts.clone().filter(|_| !self.search_docs.is_empty()) else {
             return;
-        }
+        };
         // Never waits for a running re-index: the edit's reload must not queue behind it.
         let generation = self.reindex_wanted.fetch_add(1, Ordering::SeqCst) + 1;
         let wanted = Arc::clone(&self.reindex_wanted);
         let running = Arc::clone(&self.reindex_running);
         let docs: Vec<Arc<SearchDoc>> = self.search_docs.as_slice().to_vec();
+        let texts: Vec<_> = self
+            .site
+            .pages
+            .iter()
+            .map(|p| p.stored_text.clone())
+            .collect();
         let synonyms = self.site.synonyms.clone();
         let output = output.to_path_buf();
         let root = self.options.root.clone();
@@ -335,9 +347,10 @@ impl Session {
             };
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
+                let stored = StoredTexts { file: &file, texts };
                 crate::output::indexing::write_index(
                     docs.iter().map(|doc| &**doc),
-                    None,
+                    &stored,
                     &synonyms,
                     &output,
                     &root,
@@ -345,6 +358,23 @@ impl Session {
                 );
             });
         });
+    }
+}
+
+/// Takes in a page's body text once its links are filled in (`titles`): into the build's text
+/// store, where the re-index reads it, or held in memory when there is none or it cannot take
+/// it.
+fn take_body_text(
+    texts: Option<&TextFile>,
+    page: &mut Page,
+    rendered: &mut Rendered,
+    titles: &[Option<String>],
+) {
+    let sections = std::mem::take(&mut rendered.sections);
+    let first_paragraph = &rendered.first_paragraph;
+    match texts.map(|file| file.put(&sections)) {
+        Some(Ok(stored)) => page.take_stored_text(stored, first_paragraph, titles),
+        _ => page.take_text(sections, first_paragraph, titles),
     }
 }
 

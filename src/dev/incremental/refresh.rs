@@ -54,20 +54,19 @@ pub(super) fn write_changed(
         };
     }
     let jobs = crate::output::render::jobs(site, training);
-    let before = fingerprints.refresh(site, training, &jobs);
-    let changed = |path: &str| before.get(path).copied() != fingerprints.get(path);
-    for path in before.keys() {
-        if fingerprints.get(path).is_none() {
-            crate::output::write::remove_file(output, path).map_err(|d| vec![d])?;
-        }
+    let refreshed = fingerprints.refresh(site, training, &jobs);
+    let changed = |path: &str| refreshed.changed.contains(path);
+    for path in &refreshed.removed {
+        crate::output::write::remove_file(output, path).map_err(|d| vec![d])?;
     }
     let dirty: Vec<_> = jobs
-        .into_iter()
+        .iter()
         .filter(|job| {
             fingerprint::tracked(job)
                 && (matches!(job.what, What::Page(id) if rewritten.contains(&id))
                     || changed(&job.path))
         })
+        .cloned()
         .collect();
     let problems = crate::output::render::render_jobs(site, training, tera, &dirty, &sink);
     if !problems.is_empty() {

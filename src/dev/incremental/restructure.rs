@@ -84,6 +84,8 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
 
     // With the same pages before and after, only the related lists near the edit can change.
     let same_pages = added.is_empty() && removed.is_empty();
+    // Their front matter changed; no slug did (that takes the full path).
+    let moved: Vec<PageId> = edited.iter().map(|edit| edit.page).collect();
     let mut ties: Vec<crate::training::related::Ties> = if same_pages {
         edited
             .iter()
@@ -143,7 +145,11 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         changed_rels.push(rel.clone());
         bodies.push((rel, rendered));
     }
-    let taxonomies_before = crate::model::resolve::reconnect(&mut session.site, &mut diagnostics);
+    let taxonomies_before = crate::model::resolve::reconnect(
+        &mut session.site,
+        same_pages.then_some(moved.as_slice()),
+        &mut diagnostics,
+    );
     let mut rewritten = fill_links(session, bodies, &mut diagnostics)?;
     let changed: Vec<PageId> = changed_rels
         .iter()
@@ -168,7 +174,10 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         let theme = crate::source::theme::ThemeFiles::for_site(&site.config.root, &site.config);
         crate::output::plan::check(site, training, &theme, &mut diagnostics);
     }
-    if diagnostics.has_errors() || !same_term_urls(&taxonomies_before, site) {
+    let moved_terms = taxonomies_before
+        .as_ref()
+        .is_some_and(|before| !same_term_urls(before, site));
+    if diagnostics.has_errors() || moved_terms {
         return None;
     }
     session.checked_plan = Some(plan);
@@ -297,10 +306,15 @@ fn fill_links(
         .collect();
     let filled = crate::model::resolve::relink(site, &to_fill);
     let mut rewritten = HashSet::new();
-    for ((id, filled), (_, rendered)) in ids.into_iter().zip(filled).zip(bodies) {
+    for ((id, filled), (_, mut rendered)) in ids.into_iter().zip(filled).zip(bodies) {
         diagnostics.extend(filled.problems);
         let page = &mut session.site.pages[id];
-        page.take_text(rendered.sections, &rendered.first_paragraph, &filled.titles);
+        super::take_body_text(
+            session.texts.as_deref(),
+            page,
+            &mut rendered,
+            &filled.titles,
+        );
         let old = std::mem::replace(&mut page.html, filled.html);
         session.training.page_edited(&mut session.site, id);
         if session.site.pages[id].html != old {

@@ -51,7 +51,7 @@ impl Page {
         stored.take_titles(titles);
         self.char_count = stored.chars();
         self.text = Vec::new();
-        self.stored_text = Some(stored);
+        self.stored_text = Some(std::sync::Arc::new(stored));
         self.take_summary(first_paragraph, titles);
     }
 
@@ -75,10 +75,6 @@ fn excerpt(text: &str, max_chars: usize) -> String {
 /// Fills the links of re-rendered bodies — (output URL, document, rendered body) — against
 /// the finished site, for a preview that updates pages in place.
 pub fn relink(site: &Site, bodies: &[(&str, &Document, &Rendered)]) -> Vec<Filled> {
-    let mut slug_index = HashMap::with_capacity(site.pages.len());
-    for (id, page) in site.pages.iter_enumerated() {
-        slug_index.entry(page.slug.clone()).or_insert(id);
-    }
     let page_by_rel: HashMap<&str, PageId> = site
         .pages
         .iter_enumerated()
@@ -92,7 +88,7 @@ pub fn relink(site: &Site, bodies: &[(&str, &Document, &Rendered)]) -> Vec<Fille
         sections: &site.sections,
         page_by_rel: &page_by_rel,
         section_by_index_rel: &section_by_index_rel,
-        slug_index: &slug_index,
+        slug_index: &site.slugs,
         assets: &assets,
         extra: &site.extra_links,
     };

@@ -25,19 +25,17 @@ pub(super) fn resolve_references(
             .filter(|(_, spec)| matches!(spec.ty, FieldType::Ref | FieldType::Refs))
             .map(|(name, _)| name.to_string()),
     );
-    // A policy says “已被《X》修订”: X must be a policy too, not a case or a guide.
-    let kinds: IdVec<PageId, (Option<Kind>, String)> = pages
-        .iter()
-        .map(|page| (page.kind, page.title.clone()))
-        .collect();
+    // Read over the pages as they are (a target's kind and title are its own), then stored:
+    // no page's title is copied for the messages a few of them need.
+    let mut cites: IdVec<PageId, Vec<PageId>> = IdVec::from_fn(pages.len(), |_| Vec::new());
+    let mut replaced_by: IdVec<PageId, Option<PageId>> = IdVec::from_fn(pages.len(), |_| None);
     let mut cited_by: IdVec<PageId, Vec<PageId>> = IdVec::from_fn(pages.len(), |_| Vec::new());
     let mut supersedes: IdVec<PageId, Vec<PageId>> = IdVec::from_fn(pages.len(), |_| Vec::new());
-    let ids: Vec<PageId> = pages.ids().collect();
-    for (i, page) in ids.into_iter().zip(pages.iter_mut()) {
+    for (i, page) in pages.iter_enumerated() {
         for field in &ref_fields {
-            let slugs: Vec<String> = match page.doc.fields.get(field) {
-                Some(crate::schema::FieldValue::Text(s)) => vec![s.clone()],
-                Some(crate::schema::FieldValue::List(items)) => items.clone(),
+            let slugs: &[String] = match page.doc.fields.get(field) {
+                Some(crate::schema::FieldValue::Text(s)) => std::slice::from_ref(s),
+                Some(crate::schema::FieldValue::List(items)) => items,
                 _ => continue,
             };
             for slug in slugs {
@@ -50,17 +48,21 @@ pub(super) fn resolve_references(
                     ));
                     continue;
                 };
+                let target_page = &pages[target];
                 match field.as_str() {
-                    "cites" if !page.cites.contains(&target) => {
-                        page.cites.push(target);
+                    "cites" if !cites[i].contains(&target) => {
+                        cites[i].push(target);
                         cited_by[target].push(i);
                     }
+                    // A policy says “已被《X》修订”: X must be a policy too, not a case or a guide.
                     "superseded_by"
                         if page.kind == Some(Kind::Policy)
-                            && kinds[target].0 != Some(Kind::Policy) =>
+                            && target_page.kind != Some(Kind::Policy) =>
                     {
-                        let (kind, title) = &kinds[target];
-                        let what = kind.map_or("没有类型（kind）的页面", Kind::label);
+                        let title = &target_page.title;
+                        let what = target_page
+                            .kind
+                            .map_or("没有类型（kind）的页面", Kind::label);
                         diagnostics.push(page.doc.error_at(
                             &config.root,
                             field,
@@ -72,7 +74,7 @@ pub(super) fn resolve_references(
                     }
                     "superseded_by" => {
                         if page.status() == Some(Status::Current.label()) {
-                            let title = &kinds[target].1;
+                            let title = &target_page.title;
                             let mut warning = page.doc.error_at(
                                 &config.root,
                                 "status",
@@ -84,13 +86,17 @@ pub(super) fn resolve_references(
                             warning.severity = Severity::Warning;
                             diagnostics.push(warning);
                         }
-                        page.superseded_by = Some(target);
+                        replaced_by[i] = Some(target);
                         supersedes[target].push(i);
                     }
                     _ => {}
                 }
             }
         }
+    }
+    for (page, (cites, replaced_by)) in pages.iter_mut().zip(cites.into_iter().zip(replaced_by)) {
+        page.cites = cites;
+        page.superseded_by = replaced_by;
     }
     check_replacement_loops(&config.root, pages, &mut supersedes, diagnostics);
     for (page, (by, sup)) in pages.iter_mut().zip(cited_by.into_iter().zip(supersedes)) {

@@ -175,21 +175,48 @@ pub(super) fn compare_pages(sort_by: SortBy, a: &Page, b: &Page) -> std::cmp::Or
     }
 }
 
+/// What orders a page in [`NewestFirst`]: newest first, undated last, then title, then file order.
+fn newest_key(pages: &Pages, id: PageId) -> (std::cmp::Reverse<Option<Date>>, &str, PageId) {
+    let page = &pages[id];
+    (std::cmp::Reverse(page.sort_date()), page.title.as_str(), id)
+}
+
 /// The site's pages newest first, as [`compare_pages`] orders them by date, with equal
 /// pages in file order.
 pub(super) fn newest_first(pages: &Pages) -> NewestFirst {
     // The keys are made once: a page's date may take a lookup among its fields.
-    let mut keyed: Vec<(std::cmp::Reverse<Option<Date>>, &str, PageId)> = pages
-        .iter_enumerated()
-        .map(|(id, page)| (std::cmp::Reverse(page.sort_date()), page.title.as_str(), id))
-        .collect();
+    let mut keyed: Vec<_> = pages.ids().map(|id| newest_key(pages, id)).collect();
     keyed.sort_unstable();
     let order: Vec<PageId> = keyed.into_iter().map(|(_, _, id)| id).collect();
-    let mut place: IdVec<PageId, u32> = IdVec::from_fn(pages.len(), |_| 0);
-    for (rank, &id) in order.iter().enumerate() {
-        place[id] = rank as u32;
+    let mut newest = NewestFirst {
+        order,
+        place: IdVec::from_fn(pages.len(), |_| 0),
+    };
+    newest.number();
+    newest
+}
+
+impl NewestFirst {
+    /// The pages `moved` (same pages, their dates or titles edited) go where a full sort puts
+    /// them. The others keep their order among themselves, so each moved page is only taken
+    /// out and put back at its place among them.
+    pub(super) fn reorder(&mut self, pages: &Pages, moved: &[PageId]) {
+        self.order.retain(|id| !moved.contains(id));
+        for &id in moved {
+            let key = newest_key(pages, id);
+            let at = self
+                .order
+                .partition_point(|&other| newest_key(pages, other) < key);
+            self.order.insert(at, id);
+        }
+        self.number();
     }
-    NewestFirst { order, place }
+
+    fn number(&mut self) {
+        for (rank, &id) in self.order.iter().enumerate() {
+            self.place[id] = rank as u32;
+        }
+    }
 }
 
 pub(super) fn order_sections(sections: &mut Sections, pages: &mut Pages, newest: &NewestFirst) {

@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::model::{NewestFirst, PageId, Pages, TaxonomyIndex, Term};
+use crate::model::{NewestFirst, Page, PageId, Pages, Site, TaxonomyIndex, Term};
+use crate::schema::FieldValue;
 
 pub(super) fn build_taxonomies(
     config: &Config,
@@ -19,18 +20,7 @@ pub(super) fn build_taxonomies(
         .map(|taxonomy| {
             let mut terms: HashMap<&str, Vec<PageId>> = HashMap::new();
             for (i, page) in pages.iter_enumerated() {
-                let values: Vec<&str> = match page.doc.fields.get(&taxonomy.name) {
-                    Some(crate::schema::FieldValue::Text(s)) => vec![s.as_str()],
-                    Some(crate::schema::FieldValue::List(items)) => {
-                        items.iter().map(String::as_str).collect()
-                    }
-                    _ => continue,
-                };
-                for value in values {
-                    let value = value.trim();
-                    if value.is_empty() {
-                        continue;
-                    }
+                for value in term_names(page, &taxonomy.name) {
                     let listed = terms.entry(value).or_default();
                     // `tags: [网格, 网格]` lists the page once.
                     if listed.last() != Some(&i) {
@@ -77,4 +67,52 @@ pub(super) fn build_taxonomies(
             }
         })
         .collect()
+}
+
+/// The terms `page` lists in the taxonomy `name`, as written (trimmed, empty ones left out).
+fn term_names<'a>(page: &'a Page, name: &str) -> impl Iterator<Item = &'a str> {
+    let values: &[String] = match page.doc.fields.get(name) {
+        Some(FieldValue::Text(s)) => std::slice::from_ref(s),
+        Some(FieldValue::List(items)) => items,
+        _ => &[],
+    };
+    values.iter().map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+/// After the front matter of `moved` changed, with the same pages: when none of them
+/// changed its terms, only their place in the newest-first order may have moved, so only
+/// the term lists holding them are sorted again and the taxonomies are kept (`true`).
+/// Otherwise nothing is touched and [`build_taxonomies`] must run.
+pub(super) fn keep_terms(site: &mut Site, moved: &[PageId]) -> bool {
+    // `build_taxonomies` made them in the order the config names them.
+    let same = site
+        .config
+        .taxonomies
+        .iter()
+        .zip(&site.taxonomies)
+        .all(|(taxonomy, index)| {
+            moved.iter().all(|&id| {
+                let mut now: Vec<&str> = term_names(&site.pages[id], &taxonomy.name).collect();
+                now.sort_unstable();
+                now.dedup();
+                let mut was: Vec<&str> = index
+                    .terms
+                    .iter()
+                    .filter(|term| term.pages.contains(&id))
+                    .map(|term| term.name.as_str())
+                    .collect();
+                was.sort_unstable();
+                now == was
+            })
+        });
+    if !same {
+        return false;
+    }
+    let place = &site.newest.place;
+    for term in site.taxonomies.iter_mut().flat_map(|t| &mut t.terms) {
+        if term.pages.iter().any(|id| moved.contains(id)) {
+            term.pages.sort_unstable_by_key(|&id| place[id]);
+        }
+    }
+    true
 }

@@ -15,12 +15,14 @@ pub const CHANGES_URL: &str = "changes.html";
 
 /// One file to render. Its variables are built only when it is rendered, so a large site
 /// never holds every page's context (and a second copy of its HTML) at once.
+#[derive(Clone)]
 pub struct Job {
     pub path: String,
     pub template: &'static str,
     pub what: What,
 }
 
+#[derive(Clone)]
 pub enum What {
     Home,
     /// Section, list page number (1-based), number of list pages.

@@ -225,7 +225,8 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
 }
 
 /// Removes what an earlier build wrote (`meta.js` and build directories), nothing else.
-fn clear_old_builds(dir: &Path) -> Result<(), SearchError> {
+/// Removes the index folders in `dir` of builds other than `current`.
+fn clear_old_builds(dir: &Path, current: &str) -> Result<(), SearchError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
     };
@@ -234,9 +235,7 @@ fn clear_old_builds(dir: &Path) -> Result<(), SearchError> {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         let path = entry.path();
-        if name == "meta.js" {
-            std::fs::remove_file(&path).map_err(SearchError::io(&path))?;
-        } else if is_build_id(&name) && path.is_dir() {
+        if name != current && is_build_id(&name) && path.is_dir() {
             std::fs::remove_dir_all(&path).map_err(SearchError::io(&path))?;
         }
     }
@@ -370,7 +369,6 @@ fn write_in_partitions(
 ) -> Result<IndexStats, SearchError> {
     let docs = pages.docs.as_slice();
     let search_dir = out_dir.join("search");
-    clear_old_builds(&search_dir)?;
     // Beside the postings' work folder, which goes first.
     let mut pending = pending::Pending::create(work.with_extension("fragments"))?;
     let mut page_hashes = Vec::with_capacity(docs.len());
@@ -402,6 +400,11 @@ fn write_in_partitions(
 
     let build = build_id(&page_hashes, shard_count);
     let build_dir = search_dir.join(&build);
+    // The same pages again (a preview's edit that search does not see): written anew, not
+    // trusted, since a re-index that failed half-way may have left it.
+    if build_dir.exists() {
+        std::fs::remove_dir_all(&build_dir).map_err(SearchError::io(&build_dir))?;
+    }
     std::fs::create_dir_all(&build_dir).map_err(SearchError::io(&build_dir))?;
     for (prefix, count) in [('s', shard_count), ('p', docs.len())] {
         for group in 0..count.div_ceil(FILES_PER_FOLDER) {
@@ -445,7 +448,8 @@ fn write_in_partitions(
         )
         .as_bytes(),
     )?;
-    // meta.js goes last: until it names the new build, readers keep using the old one.
+    // meta.js goes last, replaced in one rename: until it names the new build, readers of a
+    // preview keep searching the old one, which is removed only then.
     let mut meta = serde_json::json!({
         "v": FORMAT_VERSION,
         "build": build,
@@ -461,7 +465,10 @@ fn write_in_partitions(
     }
     let meta = format!("window.__shuyuan.meta({})\n", json(&meta));
     let meta_path = search_dir.join("meta.js");
-    std::fs::write(&meta_path, meta).map_err(SearchError::io(&meta_path))?;
+    let new_meta = search_dir.join("meta.js.new");
+    std::fs::write(&new_meta, meta).map_err(SearchError::io(&new_meta))?;
+    std::fs::rename(&new_meta, &meta_path).map_err(SearchError::io(&meta_path))?;
+    clear_old_builds(&search_dir, &build)?;
     Ok(IndexStats {
         docs: docs.len(),
         build_id: build,
@@ -590,6 +597,65 @@ mod tests {
     /// A work folder outside the outputs compared (removed by the index when done).
     fn work() -> PathBuf {
         tempfile::tempdir().unwrap().keep()
+    }
+
+    /// Sections that cannot be read: the text store of a preview's re-index failing.
+    struct Unreadable;
+
+    impl PageTexts for Unreadable {
+        fn bytes(&self, _: usize, _: &SearchDoc) -> usize {
+            1
+        }
+
+        fn sections<'a>(
+            &'a self,
+            _: usize,
+            _: &'a SearchDoc,
+        ) -> Result<Cow<'a, [SearchSection]>, SearchError> {
+            Err(SearchError::Io {
+                path: PathBuf::from("text"),
+                source: std::io::ErrorKind::UnexpectedEof.into(),
+            })
+        }
+    }
+
+    #[test]
+    fn the_previous_index_stays_until_the_next_one_is_complete() {
+        let doc = |title: &str| SearchDoc {
+            url: "a.html".into(),
+            title: title.into(),
+            ..SearchDoc::default()
+        };
+        let (first, second) = ([doc("社区议事")], [doc("加装电梯")]);
+        let out = tempfile::tempdir().unwrap();
+        let old = write(&in_order(&first), &[], out.path(), work()).unwrap();
+        let meta = || std::fs::read_to_string(out.path().join("search/meta.js")).unwrap();
+        let before = meta();
+        assert!(before.contains(&old.build_id));
+
+        // A preview's readers search the old index while the next one is written; one that
+        // fails leaves them with it.
+        let refs: Vec<&SearchDoc> = second.iter().collect();
+        let failing = Pages::new(&refs, vec![0], &Unreadable);
+        assert!(write(&failing, &[], out.path(), work()).is_err());
+        assert_eq!(meta(), before);
+        assert!(
+            out.path()
+                .join("search")
+                .join(&old.build_id)
+                .join("p0/0.js")
+                .is_file()
+        );
+
+        let new = write(&in_order(&second), &[], out.path(), work()).unwrap();
+        assert_ne!(new.build_id, old.build_id);
+        assert!(meta().contains(&new.build_id));
+        let mut left: Vec<String> = std::fs::read_dir(out.path().join("search"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [new.build_id, "meta.js".to_string()]);
     }
 
     #[test]

@@ -6,13 +6,15 @@
 //! is appended to the store as soon as the body is rendered, and the index reads it back a
 //! page at a time ([`TextFile::read`]). What the stages between need of it — how long it is to
 //! read and how large to index, both once resolve knows the titles its slots show — is
-//! measured before it goes ([`Measure`]). A preview keeps the text in memory instead: it
-//! re-indexes pages as they are edited.
+//! measured before it goes ([`Measure`]). A preview keeps the store after the build and
+//! appends the text of every page it takes in again ([`TextFile::put`]): its background
+//! re-index reads the store as the build's index does.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Slotted, TextSection, fill_titles, slot_title, slotted};
 
@@ -130,20 +132,18 @@ impl TextStore {
                 end: 0,
                 failed: None,
             }),
-            file: TextFile { path, file: None },
+            file: TextFile {
+                path,
+                file: None,
+                end: AtomicU64::new(0),
+            },
         })
     }
 
     /// Appends one body's text (its slots still unfilled) and frees it.
     pub fn put(&self, sections: Vec<TextSection>) -> StoredText {
-        let measure = Measure::of(&sections);
-        let mut record = Vec::with_capacity(measure.bytes + sections.len() * 16);
-        for section in sections {
-            for field in [section.anchor, section.heading, section.text] {
-                record.extend_from_slice(&(field.len() as u64).to_le_bytes());
-                record.extend_from_slice(field.as_bytes());
-            }
-        }
+        let (record, measure) = record(&sections);
+        drop(sections);
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let start = writer.end;
         if writer.failed.is_none()
@@ -168,7 +168,8 @@ impl TextStore {
             return Err(e);
         }
         writer.file.into_inner().map_err(|e| e.into_error())?;
-        file.file = Some(File::open(&file.path)?);
+        file.file = Some(File::options().read(true).write(true).open(&file.path)?);
+        file.end = AtomicU64::new(writer.end);
         Ok(file)
     }
 
@@ -177,11 +178,27 @@ impl TextStore {
     }
 }
 
+/// A body's text as one record: anchor, heading and text of each section, each a length
+/// and its bytes; and what the text measures.
+fn record(sections: &[TextSection]) -> (Vec<u8>, Measure) {
+    let measure = Measure::of(sections);
+    let mut record = Vec::with_capacity(measure.bytes + sections.len() * 16);
+    for section in sections {
+        for field in [&section.anchor, &section.heading, &section.text] {
+            record.extend_from_slice(&(field.len() as u64).to_le_bytes());
+            record.extend_from_slice(field.as_bytes());
+        }
+    }
+    (record, measure)
+}
+
 /// The store's file once written, removed when this is dropped.
 pub struct TextFile {
     path: PathBuf,
-    /// Open for reading (`None` while it is written).
+    /// Open for reading and appending (`None` while the store writes it).
     file: Option<File>,
+    /// Where the next record [`TextFile::put`] appends starts.
+    end: AtomicU64,
 }
 
 impl Drop for TextFile {
@@ -194,6 +211,24 @@ impl Drop for TextFile {
 impl TextFile {
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Appends one more body's text (its slots still unfilled) after the store was finished,
+    /// from any thread, while others read: a preview takes edited pages in again. Records
+    /// already put are never overwritten, so a re-index reading the old text of a page still
+    /// reads it whole.
+    pub fn put(&self, sections: &[TextSection]) -> io::Result<StoredText> {
+        let Some(file) = &self.file else {
+            return Err(io::Error::other("the text store is still being written"));
+        };
+        let (record, measure) = record(sections);
+        let start = self.end.fetch_add(record.len() as u64, Ordering::SeqCst);
+        write_at(file, &self.path, &record, start)?;
+        Ok(StoredText {
+            place: Some((start, record.len() as u64)),
+            measure,
+            titles: Vec::new(),
+        })
     }
 
     /// The sections of a body put in this store, their slots filled. A body whose text was
@@ -256,6 +291,36 @@ fn read_at(file: &File, _: &Path, mut buf: &mut [u8], mut at: u64) -> io::Result
         }
     }
     Ok(())
+}
+
+/// Writes `bytes` at `at` of `file` (the file at `path`), from any thread at once.
+#[cfg(unix)]
+fn write_at(file: &File, _: &Path, bytes: &[u8], at: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt as _;
+    file.write_all_at(bytes, at)
+}
+
+#[cfg(windows)]
+fn write_at(file: &File, _: &Path, mut bytes: &[u8], mut at: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt as _;
+    while !bytes.is_empty() {
+        match file.seek_write(bytes, at)? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => {
+                bytes = &bytes[n..];
+                at += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn write_at(_: &File, path: &Path, bytes: &[u8], at: u64) -> io::Result<()> {
+    use std::io::{Seek as _, SeekFrom};
+    let mut file = File::options().write(true).open(path)?;
+    file.seek(SeekFrom::Start(at))?;
+    file.write_all(bytes)
 }
 
 /// Elsewhere a handle of its own per read, since a shared one has one position.
@@ -327,6 +392,44 @@ mod tests {
         let path = file.path().to_path_buf();
         drop(file);
         assert!(!path.exists(), "the store goes with the build");
+    }
+
+    #[test]
+    fn text_put_after_the_build_reads_back_and_leaves_earlier_text_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TextStore::create(dir.path().join("text")).unwrap();
+        let first = store.put(vec![section("", "", "原来的正文")]);
+        let file = std::sync::Arc::new(store.finish().unwrap());
+        let edits: Vec<Vec<TextSection>> = (0..8)
+            .map(|n| vec![section("a", "小节", &format!("第 {n} 次修改\u{1}0\u{2}"))])
+            .collect();
+        // Appended from several threads at once, as a preview's edits and re-index overlap.
+        let mut stored: Vec<StoredText> = std::thread::scope(|scope| {
+            let handles: Vec<_> = edits
+                .iter()
+                .map(|edit| scope.spawn(|| file.put(edit).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let read = |stored: &StoredText| format!("{:?}", file.read(stored).unwrap());
+        assert_eq!(
+            read(&first),
+            format!("{:?}", [section("", "", "原来的正文")])
+        );
+        for (edit, stored) in edits.iter().zip(&mut stored) {
+            stored.take_titles(&[Some("标题".to_string())]);
+            let filled: Vec<TextSection> = edit
+                .iter()
+                .map(|s| {
+                    section(
+                        &s.anchor,
+                        &s.heading,
+                        &fill_titles(s.text.clone(), &[Some("标题".into())]),
+                    )
+                })
+                .collect();
+            assert_eq!(read(stored), format!("{filled:?}"));
+        }
     }
 
     #[test]
