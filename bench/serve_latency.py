@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Incremental rebuild latency through the real dev server.
 
-    python3 bench/serve_latency.py BIN SITE [--edits 20] [--edit body|title]
+    python3 bench/serve_latency.py BIN SITE [--edits 20] [--edit body|title|tag|date]
 
 Starts `BIN serve --root SITE --port 0`, opens a page's live-reload event stream as a
 browser does, then edits one page (the first case, in path order) EDITS times: `body`
 appends a sentence, `title` gives the page a new title in its front matter (so its section
-list, neighbours, related lists and the pages linking to it change too). Each edit is timed
+list, neighbours, related lists and the pages linking to it change too), `tag` adds a tag no
+other page has (a new term page, and the page's related lists are ranked again), `date`
+gives it a new date (it moves in the newest-first lists: home, changes, term pages). Each edit is timed
 from the write until the stream's `reload` event. Before
 each edit it waits until the server is idle (no CPU used for half a second, after the
 catch-up the server starts 0.5 s after a save), so every edit is measured from a quiet
@@ -108,12 +110,20 @@ def first_case(site):
     return min(pages)
 
 
+FRONT_MATTER_EDITS = {
+    "title": (r"(?m)^title: .*$", lambda n: f"title: 第 {n} 版标题"),
+    "tag": (r"(?m)^tags: \[(.*)\]$", lambda n: rf"tags: [\1, 第{n}版标签]"),
+    "date": (r"(?m)^date: .*$", lambda n: f"date: 2019-03-{n % 28 + 1:02}"),
+}
+
+
 def edited(text, kind, n):
     if kind == "body":
         return text + f"\n第 {n} 次修改：补充一句说明。\n"
-    new, count = re.subn(r"(?m)^title: .*$", f"title: 第 {n} 版标题", text, count=1)
+    pattern, line = FRONT_MATTER_EDITS[kind]
+    new, count = re.subn(pattern, line(n), text, count=1)
     if not count:
-        sys.exit("serve_latency: the page has no `title:` line")
+        sys.exit(f"serve_latency: the page's front matter has no line for a {kind} edit")
     return new
 
 
@@ -122,7 +132,7 @@ def main():
     ap.add_argument("bin")
     ap.add_argument("site")
     ap.add_argument("--edits", type=int, default=20)
-    ap.add_argument("--edit", choices=["body", "title"], default="body")
+    ap.add_argument("--edit", choices=["body", *FRONT_MATTER_EDITS], default="body")
     args = ap.parse_args()
     page = first_case(args.site)
     with open(page, "rb") as f:

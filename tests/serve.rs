@@ -774,6 +774,17 @@ fn front_matter_edits_keep_paths_glossary_and_related_pages_in_step() {
     events.expect("reload");
     server.expect_in_place();
     assert_same_as_a_full_build(&site, &server);
+    // anli-c held 议事会 with anli-a: retitled now, it is ranked against the pages that
+    // hold the tag since the edit above.
+    edit(
+        &site,
+        "content/cases/anli-c.md",
+        "title: 丙社区",
+        "title: 丁社区",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
     edit(
         &site,
         "content/cases/anli-a.md",

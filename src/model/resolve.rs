@@ -29,6 +29,7 @@ use crate::source::markdown::{Rendered, StoredText, TextSection};
 use crate::source::parse::{Document, Role};
 use addresses::{check_aliases, default_slug, index_unique, output_path, slug_problem};
 use links::LinkTargets;
+pub use references::carry_references;
 use references::resolve_references;
 use sections::{
     build_sections, inherited_kind, nearest_section, newest_first, order_sections, page_dir,
@@ -269,19 +270,28 @@ pub(crate) fn existing_section(sections: &Sections, doc: &Document) -> Option<Se
         .map(|(id, _)| id)
 }
 
+/// A preview's edit that kept every page in place ([`reconnect`]).
+#[derive(Clone, Copy)]
+pub struct InPlace<'a> {
+    /// The pages whose front matter changed.
+    pub pages: &'a [PageId],
+    /// Whether each of them took its references as they were ([`carry_references`]).
+    pub references_kept: bool,
+}
+
 /// Recomputes what ties pages to one another — unique slugs and output paths, references
 /// both ways, section order and prev/next, taxonomies, aliases — after pages changed, came
 /// or went in a preview ([`crate::dev::incremental`]), exactly as [`resolve`] computes them.
 /// Bodies and links are left alone.
 ///
-/// `edited` names the pages whose front matter changed when no page came or went and no
-/// slug changed: then the slugs stand, the newest-first order moves only those pages, and
-/// when none of them changed its terms the taxonomies keep their terms and re-sort only the
-/// lists that hold them. Returns the taxonomies as they were, or `None` when they kept their
-/// terms.
+/// `edited` is set when no page came or went and no slug changed: then the slugs stand, the
+/// newest-first order moves only the edited pages, when none of them changed its terms the
+/// taxonomies keep their terms and re-sort only the lists that hold them, and when each took
+/// its old references ([`carry_references`]) no page's references are looked up again.
+/// Returns the taxonomies as they were, or `None` when they kept their terms.
 pub fn reconnect(
     site: &mut Site,
-    edited: Option<&[PageId]>,
+    edited: Option<InPlace>,
     diagnostics: &mut Diagnostics,
 ) -> Option<Vec<crate::model::TaxonomyIndex>> {
     for section in &mut site.sections {
@@ -290,7 +300,10 @@ pub fn reconnect(
     if edited.is_none() {
         site.slugs = index_unique(&site.config.root, &site.pages, diagnostics);
     }
-    resolve_references(&site.config, &mut site.pages, &site.slugs, diagnostics);
+    if !edited.is_some_and(|edit| edit.references_kept) {
+        resolve_references(&site.config, &mut site.pages, &site.slugs, diagnostics);
+    }
+    let edited = edited.map(|edit| edit.pages);
     match edited {
         Some(moved) => site.newest.reorder(&site.pages, moved),
         None => site.newest = newest_first(&site.pages),

@@ -12,10 +12,10 @@
 //! bodies it rendered again and renders those pages anyway. The training views that
 //! [`super::Session::catch_up`] renders are left out; the changes page is in.
 
-use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use crate::model::resolve::{Page, Site};
 use crate::model::{IdVec, PageId, Renumbering, SectionId};
@@ -29,12 +29,17 @@ pub const SITEMAP: &str = "sitemap.xml";
 pub struct Fingerprints {
     cards: IdVec<PageId, u64>,
     /// Output path → fingerprint, for every tracked job, every old address and the sitemap.
-    files: HashMap<String, u64>,
+    files: FxHashMap<String, u64>,
 }
 
 impl Fingerprints {
     /// The fingerprints of the site as it is.
     pub fn new(site: &Site, training: &Training) -> Fingerprints {
+        Fingerprints::with_jobs(site, training, &crate::output::render::jobs(site, training))
+    }
+
+    /// The fingerprints of the site as it is, whose render jobs are `jobs`.
+    pub fn with_jobs(site: &Site, training: &Training, jobs: &[Job]) -> Fingerprints {
         let cards: IdVec<PageId, u64> = site
             .pages
             .as_slice()
@@ -42,8 +47,7 @@ impl Fingerprints {
             .map(card)
             .collect::<Vec<_>>()
             .into();
-        let jobs = crate::output::render::jobs(site, training);
-        let files = outputs(site, training, &cards, &jobs)
+        let files = outputs(site, training, &cards, jobs)
             .into_iter()
             .map(|(path, fingerprint)| (path.to_string(), fingerprint))
             .collect();
@@ -78,7 +82,7 @@ impl Fingerprints {
     ) -> Refreshed<'a> {
         let fresh = outputs(site, training, &self.cards, jobs);
         let files = &self.files;
-        let changed: HashSet<&str> = fresh
+        let changed: FxHashSet<&str> = fresh
             .par_iter()
             .filter(|&&(path, fingerprint)| files.get(path) != Some(&fingerprint))
             .map(|&(path, _)| path)
@@ -89,7 +93,7 @@ impl Fingerprints {
         // Every path is one file of the plan, so the map holds another only when one went.
         let mut removed = Vec::new();
         if self.files.len() != fresh.len() {
-            let kept: HashSet<&str> = fresh.iter().map(|&(path, _)| path).collect();
+            let kept: FxHashSet<&str> = fresh.iter().map(|&(path, _)| path).collect();
             self.files.retain(|path, _| {
                 let keep = kept.contains(path.as_str());
                 if !keep {
@@ -105,11 +109,14 @@ impl Fingerprints {
 /// What [`Fingerprints::refresh`] found: the files whose fingerprint changed or that are new,
 /// and the files the plan no longer has.
 pub struct Refreshed<'a> {
-    pub changed: HashSet<&'a str>,
+    pub changed: FxHashSet<&'a str>,
     pub removed: Vec<String>,
 }
 
-/// What other files show of `page`.
+/// What other files show of `page`. Made only for the edited pages, of their text fields;
+/// the files' fingerprints, made for every file after each edit, hash mostly these cards
+/// and lengths, with [`FxHasher`]: each of its steps is a bijection of its state for a
+/// fixed input, so one card or length that changed always changes the fingerprint.
 fn card(page: &Page) -> u64 {
     let mut h = DefaultHasher::new();
     (&page.url, &page.title, &page.summary).hash(&mut h);
@@ -157,7 +164,7 @@ fn outputs<'a>(
 
 /// What `sitemap.xml` lists: every section, page with its date, and training page.
 fn sitemap_fingerprint(site: &Site, jobs: &[Job]) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = FxHasher::default();
     for section in &site.sections {
         section.url.hash(&mut h);
     }
@@ -180,7 +187,7 @@ struct Shows<'a> {
 }
 
 impl Shows<'_> {
-    fn pages(&self, h: &mut DefaultHasher, pages: &[PageId]) {
+    fn pages(&self, h: &mut FxHasher, pages: &[PageId]) {
         pages.len().hash(h);
         for &id in pages {
             self.cards[id].hash(h);
@@ -189,7 +196,7 @@ impl Shows<'_> {
 
     fn fingerprint(&self, what: &What) -> u64 {
         let (site, training, cards) = (self.site, self.training, self.cards);
-        let mut h = DefaultHasher::new();
+        let mut h = FxHasher::default();
         std::mem::discriminant(what).hash(&mut h);
         match *what {
             What::Training(View::Changes) => self.pages(&mut h, &training.changes),

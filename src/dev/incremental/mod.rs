@@ -110,8 +110,10 @@ impl Session {
     /// site and found no problem in its output plan. What the output shows is fingerprinted
     /// now, while the editor reads, so that the first edit costs what every other does.
     pub fn new(built: Retained) -> Session {
-        let fingerprints = Fingerprints::new(&built.site, &built.training);
-        let checked_plan = crate::output::plan::edited_paths_hash(&built.site, &built.training);
+        let jobs = crate::output::render::jobs(&built.site, &built.training);
+        let fingerprints = Fingerprints::with_jobs(&built.site, &built.training, &jobs);
+        let checked_plan = crate::output::plan::edited_paths_hash(&built.site, &jobs);
+        drop(jobs);
         Session {
             options: built.options,
             site: built.site,

@@ -14,15 +14,16 @@ use super::fingerprint::{self, Fingerprints, SITEMAP};
 use crate::diagnostics::Diagnostic;
 use crate::model::PageId;
 use crate::model::resolve::Site;
-use crate::output::render::What;
+use crate::output::render::{Job, What};
 use crate::training::Training;
 
 /// Whether an edit may have changed what ties pages together (order, references, lists,
 /// related pages, which pages and files there are).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Ties {
+#[derive(Clone, Copy)]
+pub(super) enum Ties<'a> {
     Kept,
-    Moved,
+    /// With the render jobs of the site as it is now.
+    Moved(&'a [Job]),
 }
 
 /// The pages `changed` changed (their cards are made again) and the bodies of `rewritten`
@@ -41,20 +42,28 @@ pub(super) fn write_changed(
     output: &Path,
 ) -> Result<usize, Vec<Diagnostic>> {
     let sink = |rel: &str, bytes: &[u8]| crate::output::write::replace_file(output, rel, bytes);
-    if !fingerprints.new_cards(site, changed) && ties == Ties::Kept {
-        let pages: Vec<_> = rewritten
-            .iter()
-            .map(|&id| crate::output::render::page_job(site, id))
-            .collect();
-        let problems = crate::output::render::render_jobs(site, training, tera, &pages, &sink);
-        return if problems.is_empty() {
-            Ok(pages.len())
-        } else {
-            Err(problems)
-        };
-    }
-    let jobs = crate::output::render::jobs(site, training);
-    let refreshed = fingerprints.refresh(site, training, &jobs);
+    let cards_changed = fingerprints.new_cards(site, changed);
+    let listed;
+    let jobs = match ties {
+        Ties::Moved(jobs) => jobs,
+        Ties::Kept if cards_changed => {
+            listed = crate::output::render::jobs(site, training);
+            &listed
+        }
+        Ties::Kept => {
+            let pages: Vec<_> = rewritten
+                .iter()
+                .map(|&id| crate::output::render::page_job(site, id))
+                .collect();
+            let problems = crate::output::render::render_jobs(site, training, tera, &pages, &sink);
+            return if problems.is_empty() {
+                Ok(pages.len())
+            } else {
+                Err(problems)
+            };
+        }
+    };
+    let refreshed = fingerprints.refresh(site, training, jobs);
     let changed = |path: &str| refreshed.changed.contains(path);
     for path in &refreshed.removed {
         crate::output::write::remove_file(output, path).map_err(|d| vec![d])?;

@@ -116,6 +116,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     });
     let mut changed_rels: Vec<String> = bodies.iter().map(|(rel, _)| rel.clone()).collect();
     let mut diagnostics = Diagnostics::default();
+    let mut references_kept = true;
     for edit in edited {
         let rel = edit.doc.rel.clone();
         let id = match &renumbering {
@@ -125,7 +126,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         let rendered = edit.rendered;
         session.links.page_rendered(&rel, &rendered);
         let site = &session.site;
-        let page = crate::model::resolve::new_page(
+        let mut page = crate::model::resolve::new_page(
             &site.config,
             &site.sections,
             site.pages[id].section,
@@ -133,6 +134,8 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
             &rendered,
             &mut diagnostics,
         );
+        references_kept &=
+            crate::model::resolve::carry_references(&site.config, &site.pages[id], &mut page);
         session.site.pages[id] = page;
         changed_rels.push(rel.clone());
         bodies.push((rel, rendered));
@@ -145,11 +148,12 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         changed_rels.push(rel.clone());
         bodies.push((rel, rendered));
     }
-    let taxonomies_before = crate::model::resolve::reconnect(
-        &mut session.site,
-        same_pages.then_some(moved.as_slice()),
-        &mut diagnostics,
-    );
+    let in_place = same_pages.then_some(crate::model::resolve::InPlace {
+        pages: &moved,
+        references_kept,
+    });
+    let taxonomies_before =
+        crate::model::resolve::reconnect(&mut session.site, in_place, &mut diagnostics);
     let mut rewritten = fill_links(session, bodies, &mut diagnostics)?;
     let changed: Vec<PageId> = changed_rels
         .iter()
@@ -169,7 +173,8 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         training.reconnect(site, None);
     }
     // The last plan checked had no problem; the same paths cannot have one now.
-    let plan = crate::output::plan::edited_paths_hash(site, training);
+    let jobs = crate::output::render::jobs(site, training);
+    let plan = crate::output::plan::edited_paths_hash(site, &jobs);
     if session.checked_plan != Some(plan) {
         let theme = crate::source::theme::ThemeFiles::for_site(&site.config.root, &site.config);
         crate::output::plan::check(site, training, &theme, &mut diagnostics);
@@ -188,7 +193,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         &mut fingerprints,
         &changed,
         &rewritten,
-        super::refresh::Ties::Moved,
+        super::refresh::Ties::Moved(&jobs),
         output,
     )
     .ok()?;

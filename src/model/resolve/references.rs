@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostics, Severity};
-use crate::model::{IdVec, PageId, Pages};
+use crate::model::{IdVec, Page, PageId, Pages};
 use crate::schema::{FieldType, Kind, Status};
 
 /// `cites`, `superseded_by` and any site-declared `ref`/`refs` field must name real pages.
@@ -17,14 +17,7 @@ pub(super) fn resolve_references(
     slug_index: &HashMap<String, PageId>,
     diagnostics: &mut Diagnostics,
 ) {
-    let mut ref_fields = vec!["cites".to_string(), "superseded_by".to_string()];
-    ref_fields.extend(
-        config
-            .schema
-            .custom_fields()
-            .filter(|(_, spec)| matches!(spec.ty, FieldType::Ref | FieldType::Refs))
-            .map(|(name, _)| name.to_string()),
-    );
+    let ref_fields = ref_fields(config);
     // Read over the pages as they are (a target's kind and title are its own), then stored:
     // no page's title is copied for the messages a few of them need.
     let mut cites: IdVec<PageId, Vec<PageId>> = IdVec::from_fn(pages.len(), |_| Vec::new());
@@ -32,7 +25,7 @@ pub(super) fn resolve_references(
     let mut cited_by: IdVec<PageId, Vec<PageId>> = IdVec::from_fn(pages.len(), |_| Vec::new());
     let mut supersedes: IdVec<PageId, Vec<PageId>> = IdVec::from_fn(pages.len(), |_| Vec::new());
     for (i, page) in pages.iter_enumerated() {
-        for field in &ref_fields {
+        for &field in &ref_fields {
             let slugs: &[String] = match page.doc.fields.get(field) {
                 Some(crate::schema::FieldValue::Text(s)) => std::slice::from_ref(s),
                 Some(crate::schema::FieldValue::List(items)) => items,
@@ -49,7 +42,7 @@ pub(super) fn resolve_references(
                     continue;
                 };
                 let target_page = &pages[target];
-                match field.as_str() {
+                match field {
                     "cites" if !cites[i].contains(&target) => {
                         cites[i].push(target);
                         cited_by[target].push(i);
@@ -103,6 +96,37 @@ pub(super) fn resolve_references(
         page.cited_by = by;
         page.supersedes = sup;
     }
+}
+
+/// The fields that name other pages.
+fn ref_fields(config: &Config) -> Vec<&str> {
+    let custom = config
+        .schema
+        .custom_fields()
+        .filter(|(_, spec)| matches!(spec.ty, FieldType::Ref | FieldType::Refs))
+        .map(|(name, _)| name);
+    ["cites", "superseded_by"]
+        .into_iter()
+        .chain(custom)
+        .collect()
+}
+
+/// A page edited in place in a preview, `edited` as it was and `page` as built again: when
+/// the two name the same pages in the same fields and are of the same kind (which decides
+/// whether a replacement is allowed), every page's references are what they were, so `page`
+/// takes `edited`'s and this returns `true`.
+pub fn carry_references(config: &Config, edited: &Page, page: &mut Page) -> bool {
+    let same = edited.kind == page.kind
+        && ref_fields(config)
+            .into_iter()
+            .all(|field| edited.doc.fields.get(field) == page.doc.fields.get(field));
+    if same {
+        page.cites.clone_from(&edited.cites);
+        page.cited_by.clone_from(&edited.cited_by);
+        page.supersedes.clone_from(&edited.supersedes);
+        page.superseded_by = edited.superseded_by;
+    }
+    same
 }
 
 /// A chain of `superseded_by` must end at a page nobody replaced: a page replaced by itself,
