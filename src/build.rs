@@ -249,7 +249,9 @@ fn run(
     progress("整理学习路径、讲义与术语");
     let training = crate::training::assemble(&mut site, training, &mut diagnostics);
     let theme = ThemeFiles::for_site(&options.root, &site.config);
-    crate::output::plan::check(&site, &training, &theme, &mut diagnostics);
+    let jobs = crate::output::render::jobs(&site, &training);
+    crate::output::plan::check(&site, &jobs, &theme, &mut diagnostics);
+    drop(jobs);
     let tera = crate::output::render::load_templates(&options.root, &theme, &mut diagnostics);
     check_static_files(&options.root, &theme, &mut diagnostics);
 

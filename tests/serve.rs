@@ -1480,3 +1480,58 @@ fn hostile_saves_leave_the_preview_answering() {
         "no error left"
     );
 }
+
+#[test]
+fn a_redated_page_entering_a_capped_topic_list_ranks_every_holder_again_as_in_a_full_build() {
+    let site = TestSite::fixture("basic");
+    let page = |name: &str, date: &str, topics: &str, tags: &str| {
+        site.write(
+            &format!("content/cases/{name}.md"),
+            &format!(
+                "---\ntitle: {name}\ndate: {date}\ntopics: [{topics}]\ntags: [{tags}]\n---\n\n正文。\n"
+            ),
+        );
+    };
+    // 201 pages hold the topic 满员, one over the cap: only its 200 newest count. zhi-x is
+    // the oldest of them and zhi-e, older still, is left out.
+    for n in 0..194 {
+        let date = format!("2022-{:02}-{:02}", n / 28 + 1, n % 28 + 1);
+        page(&format!("tian-{n:03}"), &date, "满员", "填充");
+    }
+    // zhi-p, zhi-x and the zhi-y share a rarer tag: zhi-x is fifth on zhi-p's list, before
+    // zhi-z, which holds that tag alone, because of the topic.
+    page("zhi-p", "2024-01-01", "满员", "同组");
+    for n in 1..=4 {
+        page(
+            &format!("zhi-y{n}"),
+            &format!("2024-02-0{n}"),
+            "满员",
+            "同组",
+        );
+    }
+    page("zhi-x", "2021-06-01", "满员", "同组");
+    page("zhi-z", "2025-01-01", "其他", "同组");
+    page("zhi-e", "2019-01-01", "满员", "独有");
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/zhi-p.html");
+    assert!(
+        server
+            .get("/cases/zhi-p.html")
+            .text()
+            .contains("zhi-x.html")
+    );
+
+    // zhi-e becomes the newest: it enters the topic's 200, zhi-x leaves them, and zhi-z
+    // takes zhi-x's place on zhi-p's list, though zhi-e scores less than that list's last.
+    edit(
+        &site,
+        "content/cases/zhi-e.md",
+        "date: 2019-01-01",
+        "date: 2025-06-01",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_same_as_a_full_build(&site, &server);
+    let shown = server.get("/cases/zhi-p.html").text();
+    assert!(shown.contains("zhi-z.html") && !shown.contains("zhi-x.html"));
+}

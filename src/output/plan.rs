@@ -17,7 +17,9 @@
 mod jobs;
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -29,7 +31,6 @@ pub use jobs::{
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{PageId, SectionId, Site};
 use crate::source::theme::ThemeFiles;
-use crate::training::Training;
 
 /// What the build writes at the output's root for every site, whatever its content, as
 /// addresses (a folder by a file in it): the home, search and 404 pages, the sitemap, the
@@ -120,13 +121,13 @@ pub fn static_files(theme: &ThemeFiles) -> Vec<(String, PathBuf)> {
     files
 }
 
-/// Checks the whole output plan of `site` (see the module header).
-pub fn check(site: &Site, training: &Training, theme: &ThemeFiles, diagnostics: &mut Diagnostics) {
+/// Checks the whole output plan of `site`, whose render jobs are `jobs` (see the module
+/// header).
+pub fn check(site: &Site, jobs: &[Job], theme: &ThemeFiles, diagnostics: &mut Diagnostics) {
     if !site.config.allow_symlinks_outside {
         check_theme_symlinks(&site.config.root, theme, diagnostics);
     }
     let statics = static_files(theme);
-    let jobs = jobs(site, training);
     let mut plan: Vec<(&str, Producer)> = Vec::with_capacity(jobs.len() + site.assets.len() + 8);
     plan.push((crate::output::write::MARKER, Producer::Marker));
     if site.config.search_enabled {
@@ -239,9 +240,13 @@ struct Checker<'s, 'd> {
 
 impl Checker<'_, '_> {
     fn check(&mut self, plan: &[(&str, Producer)]) {
-        let mut files: HashMap<&str, Producer> = HashMap::with_capacity(plan.len());
+        // FxHash: a preview checks the plan of every edit that adds a file (a new tag's page),
+        // and at 100,000 pages hashing the paths was most of the check.
+        let mut files: FxHashMap<&str, Producer> =
+            FxHashMap::with_capacity_and_hasher(plan.len(), Default::default());
         // Windows does not tell `A.html` from `a.html`: unzipped there, one replaces the other.
-        let mut folded: HashMap<Cow<str>, &str> = HashMap::with_capacity(plan.len());
+        let mut folded: FxHashMap<Cow<str>, &str> =
+            FxHashMap::with_capacity_and_hasher(plan.len(), Default::default());
         for &(path, producer) in plan {
             match files.get(path) {
                 Some(&first) => self.clash(path, first, producer),
@@ -258,9 +263,9 @@ impl Checker<'_, '_> {
         }
         // A file where another producer needs a folder: `a.html` against `a.html/index.html`,
         // and anything in `search/`, which the index owns.
-        let mut named: HashSet<&str> = HashSet::new();
+        let mut named: FxHashSet<&str> = FxHashSet::default();
         // The first path needing a folder is the one a clash is reported at.
-        let mut folders: HashSet<&str> = HashSet::new();
+        let mut folders: FxHashSet<&str> = FxHashSet::default();
         for &(path, producer) in plan {
             for (end, _) in path.match_indices('/') {
                 let folder = &path[..end];
@@ -346,7 +351,12 @@ impl Checker<'_, '_> {
     }
 
     /// Checks each name along `path` once (a folder is named by the first file in it).
-    fn check_names<'p>(&mut self, path: &'p str, producer: Producer, named: &mut HashSet<&'p str>) {
+    fn check_names<'p>(
+        &mut self,
+        path: &'p str,
+        producer: Producer,
+        named: &mut FxHashSet<&'p str>,
+    ) {
         for (end, _) in path.match_indices('/').chain([(path.len(), "")]) {
             let prefix = &path[..end];
             if !named.insert(prefix) {

@@ -226,23 +226,6 @@ impl Ties {
             .chain(topics)
             .chain(self.tags.iter().map(|t| Key::Tag(t)))
     }
-
-    /// The same but for the title: the page moves only among equal scores.
-    fn differ_only_in_title(&self, other: &Ties) -> bool {
-        (
-            &self.cites,
-            &self.topics,
-            &self.tags,
-            &self.shown,
-            self.date,
-        ) == (
-            &other.cites,
-            &other.topics,
-            &other.tags,
-            &other.shown,
-            other.date,
-        )
-    }
 }
 
 pub fn ties(site: &Site, id: PageId) -> Ties {
@@ -266,51 +249,68 @@ pub fn ties(site: &Site, id: PageId) -> Ties {
 }
 
 /// After pages with ties `changed` (as they were and as they are) were edited in place, with
-/// the same pages in the site: recomputes the lists that can differ — those of pages sharing
-/// a key with them (the candidates, weights and the cap of a key's postings change only
-/// there) and of the pages they show or showed. The rest stay as they are.
+/// the same pages in the site: recomputes the lists that can differ, and keeps the rest.
+///
+/// Besides the edited pages' own lists and those of the pages they show or showed: a key a
+/// page gained or lost weighs differently, and so does one over the cap whose newest pages
+/// it entered or left with a new date: every page holding such a key is ranked again. Any
+/// other key weighs the same and lists the same pages, so a page holding only such keys
+/// scores the edited page as before, and its list moves only when a new title or date moved
+/// the page among equal scores: only a list whose floor the page reaches ([`entered_by`]).
 pub fn update(site: &Site, related: &mut Related, edited: &[PageId], changed: &[Ties]) {
     let mut by_page: HashMap<PageId, Vec<&Ties>> = HashMap::new();
     for ties in changed {
         by_page.entry(ties.page).or_default().push(ties);
     }
-    let titles_only = by_page
-        .values()
-        .all(|ties| ties.windows(2).all(|w| w[0].differ_only_in_title(w[1])));
-    if titles_only {
-        let moved: Vec<PageId> = by_page
-            .iter()
-            .filter(|(_, ties)| ties.windows(2).any(|w| w[0].title != w[1].title))
-            .map(|(&page, _)| page)
-            .collect();
-        let wanted = entered_by(site, related, &moved);
-        let lists = ranked(site, &related.holders, &wanted);
-        related.set(&wanted, lists);
-        return;
-    }
-    for ties in by_page.values() {
-        if let [before, .., after] = ties.as_slice() {
-            related.holders.moved(before.page, before, after);
-        }
-    }
-    // The pages holding a key the edited pages held before or hold now.
-    let holders = &related.holders;
-    let mut touched: Vec<PageId> = changed
+    let mut wanted: Vec<PageId> = edited
         .iter()
-        .flat_map(Ties::keys)
-        .flat_map(|key| holders.get(key).iter().copied())
-        .chain(edited.iter().copied())
+        .copied()
         .chain(changed.iter().flat_map(|t| t.shown.iter().copied()))
         .collect();
-    touched.sort_unstable();
-    touched.dedup();
-    let lists = ranked(site, holders, &touched);
-    related.set(&touched, lists);
+    let mut reordered = Vec::new();
+    for ties in by_page.values() {
+        let [before, .., after] = ties.as_slice() else {
+            continue;
+        };
+        let page = before.page;
+        related.holders.moved(page, before, after);
+        let holders = &related.holders;
+        let reweighed = after.keys().chain(before.keys()).filter(|&key| {
+            let kept = before.keys().any(|k| k == key) && after.keys().any(|k| k == key);
+            !kept || {
+                let list = holders.get(key);
+                in_cap(site, list, page, before.date) != in_cap(site, list, page, after.date)
+            }
+        });
+        wanted.extend(reweighed.flat_map(|key| holders.get(key).iter().copied()));
+        if before.title != after.title || before.date != after.date {
+            reordered.push(page);
+        }
+    }
+    wanted.extend(entered_by(site, related, &reordered));
+    wanted.sort_unstable();
+    wanted.dedup();
+    let lists = ranked(site, &related.holders, &wanted);
+    related.set(&wanted, lists);
 }
 
-/// The pages whose lists can change when only the titles of `moved` changed: a title moves
-/// its page among candidates of equal score and nowhere else, so only a list for which the
-/// page scores at least the list's floor can change (and the moved pages' own).
+/// Whether `page`, dated `date`, is among the pages `holders` of a key lists: all of them,
+/// or the newest [`MAX_POSTINGS`] (by date, then in file order, as [`ranked`] caps them).
+fn in_cap(site: &Site, holders: &[PageId], page: PageId, date: Option<Date>) -> bool {
+    holders.len() <= MAX_POSTINGS
+        || holders
+            .iter()
+            .filter(|&&q| {
+                let d = site.pages[q].sort_date();
+                d > date || (d == date && q < page)
+            })
+            .count()
+            < MAX_POSTINGS
+}
+
+/// The pages whose lists can change when `moved` changed only their place among equal scores
+/// (a new title, or a new date that kept them in or out of each capped list): only a list for
+/// which the page scores at least the list's floor can change (and the moved pages' own).
 fn entered_by(site: &Site, related: &Related, moved: &[PageId]) -> Vec<PageId> {
     let pages = &site.pages;
     let total = pages.len() as f64;
@@ -322,16 +322,7 @@ fn entered_by(site: &Site, related: &Related, moved: &[PageId]) -> Vec<PageId> {
             let holders = related.holders.get(key);
             // A key held by more than the cap lists only its newest pages; scores come
             // through that list.
-            let capped_out = holders.len() > MAX_POSTINGS
-                && holders
-                    .iter()
-                    .filter(|&&q| {
-                        let d = pages[q].sort_date();
-                        d > date || (d == date && q < page)
-                    })
-                    .count()
-                    >= MAX_POSTINGS;
-            if capped_out {
+            if !in_cap(site, holders, page, date) {
                 continue;
             }
             let weight = key.weight() * (1.0 + total / holders.len() as f64).ln();

@@ -177,7 +177,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     let plan = crate::output::plan::edited_paths_hash(site, &jobs);
     if session.checked_plan != Some(plan) {
         let theme = crate::source::theme::ThemeFiles::for_site(&site.config.root, &site.config);
-        crate::output::plan::check(site, training, &theme, &mut diagnostics);
+        crate::output::plan::check(site, &jobs, &theme, &mut diagnostics);
     }
     let moved_terms = taxonomies_before
         .as_ref()

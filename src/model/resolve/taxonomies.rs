@@ -1,9 +1,10 @@
 //! Taxonomies (tags, topics, regions, as `site.toml` names them): each term with its pages,
 //! newest first, and a file name no other term's list can collide with.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::config::Config;
 use crate::model::{NewestFirst, Page, PageId, Pages, Site, TaxonomyIndex, Term};
@@ -18,7 +19,9 @@ pub(super) fn build_taxonomies(
         .taxonomies
         .par_iter()
         .map(|taxonomy| {
-            let mut terms: HashMap<&str, Vec<PageId>> = HashMap::new();
+            // FxHash: every page's terms are looked up here, again after a preview's edit
+            // that changes a page's terms.
+            let mut terms: FxHashMap<&str, Vec<PageId>> = FxHashMap::default();
             for (i, page) in pages.iter_enumerated() {
                 for value in term_names(page, &taxonomy.name) {
                     let listed = terms.entry(value).or_default();
