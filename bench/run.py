@@ -34,9 +34,10 @@ repository's current theme into it, then:
   (search.html?q=…) loads per query over HTTP, in a fresh browser context each, until its
   results show, for the fixed QUERIES and KEYWORDS keywords of 2-4 Han characters cut from
   the pages with a fixed seed (their median and maximum, and the maximum over all queries);
-- runs bench/serve_latency.py twice through `shuyuan serve`: write-to-reload latency of EDITS
-  one-page body edits, then of EDITS title (front-matter) edits, and the preview's peak
-  resident memory (after its first build, the title edits and their re-indexing).
+- runs bench/serve_latency.py four times through `shuyuan serve`: write-to-reload latency of
+  EDITS one-page body edits, then of EDITS title, tag and date (front-matter) edits, and the
+  preview's peak resident memory (after its first build, the date edits and their
+  re-indexing).
 Prints one Markdown table, one row per size, then the builds side by side (shuyuan, Hugo,
 the one-page rebuild; one row each per size) and how the load was checked; --json FILE
 writes every figure as JSON. `--no-hugo` leaves Hugo out, `--no-rebuild` the rebuild.
@@ -77,7 +78,9 @@ COLUMNS = [
     ("any query KB max", "queries_max_kb"),
     ("edit median ms", "edit_median_ms"), ("edit worst ms", "edit_worst_ms"),
     ("title edit median ms", "title_edit_median_ms"), ("title edit worst ms", "title_edit_worst_ms"),
-    ("preview peak RSS MB", "title_serve_peak_rss_mb"),
+    ("tag edit median ms", "tag_edit_median_ms"), ("tag edit worst ms", "tag_edit_worst_ms"),
+    ("date edit median ms", "date_edit_median_ms"), ("date edit worst ms", "date_edit_worst_ms"),
+    ("preview peak RSS MB", "date_serve_peak_rss_mb"),
 ]
 MB = 1024 * 1024
 # Keywords drawn from the generated pages' text (2-4 Han characters, a fixed seed), measured
@@ -426,7 +429,7 @@ def measure(binary, pages, mix, edits, runs, built):
     row["keywords_median_kb"] = round(statistics.median(drawn_bytes) / 1024, 1)
     row["keywords_max_kb"] = round(max(drawn_bytes) / 1024, 1)
     row["queries_max_kb"] = round(max(drawn_bytes + [q["bytes"] for q in row["queries"].values()]) / 1024, 1)
-    for kind, prefix in (("body", ""), ("title", "title_")) if edits else ():
+    for kind, prefix in EDIT_KINDS if edits else ():
         print(f"{pages} pages ({mix}): {edits} {kind} edits through serve", file=sys.stderr, flush=True)
         latency = subprocess.run([sys.executable, os.path.join(BENCH, "serve_latency.py"), binary, site,
                                   "--edits", str(edits), "--edit", kind],
@@ -440,6 +443,10 @@ def measure(binary, pages, mix, edits, runs, built):
     return row
 
 
+
+
+# serve_latency.py's kinds of edit, and the prefix of each one's figures in a row.
+EDIT_KINDS = (("body", ""), ("title", "title_"), ("tag", "tag_"), ("date", "date_"))
 
 
 def size_spec(spec, mix, edits):

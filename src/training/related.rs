@@ -277,10 +277,11 @@ pub fn update(site: &Site, related: &mut Related, edited: &[PageId], changed: &[
         let holders = &related.holders;
         let reweighed = after.keys().chain(before.keys()).filter(|&key| {
             let kept = before.keys().any(|k| k == key) && after.keys().any(|k| k == key);
-            !kept || {
-                let list = holders.get(key);
-                in_cap(site, list, page, before.date) != in_cap(site, list, page, after.date)
-            }
+            !kept
+                || before.date != after.date && {
+                    let list = holders.get(key);
+                    in_cap(site, list, page, before.date) != in_cap(site, list, page, after.date)
+                }
         });
         wanted.extend(reweighed.flat_map(|key| holders.get(key).iter().copied()));
         if before.title != after.title || before.date != after.date {
