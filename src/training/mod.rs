@@ -315,7 +315,7 @@ impl Training {
     ) {
         match edited {
             Some((pages, ties)) => {
-                crate::training::related::update(site, &mut self.related, pages, ties);
+                crate::training::related::update(site, &mut self.related, ties);
                 // A status view lists its section's own pages, and no page changed section.
                 let sections: HashSet<SectionId> =
                     pages.iter().map(|&id| site.pages[id].section).collect();

@@ -251,29 +251,34 @@ pub fn ties(site: &Site, id: PageId) -> Ties {
 /// After pages with ties `changed` (as they were and as they are) were edited in place, with
 /// the same pages in the site: recomputes the lists that can differ, and keeps the rest.
 ///
-/// Besides the edited pages' own lists and those of the pages they show or showed: a key a
-/// page gained or lost weighs differently, and so does one over the cap whose newest pages
-/// it entered or left with a new date: every page holding such a key is ranked again. Any
-/// other key weighs the same and lists the same pages, so a page holding only such keys
-/// scores the edited page as before, and its list moves only when a new title or date moved
-/// the page among equal scores: only a list whose floor the page reaches ([`entered_by`]).
-pub fn update(site: &Site, related: &mut Related, edited: &[PageId], changed: &[Ties]) {
+/// An edited page's own list and those of the pages it shows or showed, when its keys or
+/// what it shows changed. A key a page gained or lost weighs differently, and so does one
+/// over the cap whose newest pages it entered or left with a new date: every page holding
+/// such a key is ranked again. Any other key weighs the same and lists the same pages, so a
+/// page holding only such keys scores the edited page as before, and its list moves only when
+/// a new title or date moved the page among equal scores: only a list whose floor the page
+/// reaches ([`entered_by`]).
+pub fn update(site: &Site, related: &mut Related, changed: &[Ties]) {
     let mut by_page: HashMap<PageId, Vec<&Ties>> = HashMap::new();
     for ties in changed {
         by_page.entry(ties.page).or_default().push(ties);
     }
-    let mut wanted: Vec<PageId> = edited
-        .iter()
-        .copied()
-        .chain(changed.iter().flat_map(|t| t.shown.iter().copied()))
-        .collect();
+    let mut wanted = Vec::new();
     let mut reordered = Vec::new();
     for ties in by_page.values() {
+        // A page with only its ties as they are kept its front matter (its body was filled in
+        // again for a title it links to).
         let [before, .., after] = ties.as_slice() else {
             continue;
         };
         let page = before.page;
         related.holders.moved(page, before, after);
+        let same_keys = before.keys().all(|k| after.keys().any(|a| a == k))
+            && after.keys().all(|k| before.keys().any(|b| b == k));
+        if !same_keys || before.shown != after.shown {
+            wanted.push(page);
+            wanted.extend(before.shown.iter().chain(&after.shown).copied());
+        }
         let holders = &related.holders;
         let reweighed = after.keys().chain(before.keys()).filter(|&key| {
             let kept = before.keys().any(|k| k == key) && after.keys().any(|k| k == key);
@@ -362,8 +367,11 @@ fn ranked(site: &Site, holders: &Holders, wanted: &[PageId]) -> Vec<(Vec<PageId>
             if list.len() <= MAX_POSTINGS {
                 return (key, (weight, Cow::Borrowed(list)));
             }
+            // The newest, then the first in file order: the 200 a stable sort by date keeps.
             let mut list = list.to_vec();
-            list.sort_by(|&a, &b| pages[b].sort_date().cmp(&pages[a].sort_date()));
+            list.select_nth_unstable_by(MAX_POSTINGS - 1, |&a, &b| {
+                (pages[b].sort_date(), a).cmp(&(pages[a].sort_date(), b))
+            });
             list.truncate(MAX_POSTINGS);
             (key, (weight, Cow::Owned(list)))
         })
