@@ -14,6 +14,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{ResolveInput, Site};
 use crate::model::{IdVec, PageId};
 use crate::output::indexing::StoredTexts;
+use crate::output::render::Job;
 use crate::output::write::Output;
 use crate::search::SearchDoc;
 use crate::source::markdown::{LinkTarget, Rendered, TextFile, TextStore};
@@ -249,9 +250,9 @@ fn run(
     progress("整理学习路径、讲义与术语");
     let training = crate::training::assemble(&mut site, training, &mut diagnostics);
     let theme = ThemeFiles::for_site(&options.root, &site.config);
+    // Checked here, rendered below: one list.
     let jobs = crate::output::render::jobs(&site, &training);
     crate::output::plan::check(&site, &jobs, &theme, &mut diagnostics);
-    drop(jobs);
     let tera = crate::output::render::load_templates(&options.root, &theme, &mut diagnostics);
     check_static_files(&options.root, &theme, &mut diagnostics);
 
@@ -259,14 +260,15 @@ fn run(
         diagnostics.sort();
         return Err(diagnostics);
     };
+    crate::output::render::set_globals(&site, &training, &mut tera, &build_id);
     let (files, search_docs) = if options.write {
         let mut written = Written {
             root: &options.root,
             site: &mut site,
             training: &training,
-            tera: &mut tera,
+            tera: &tera,
+            jobs: &jobs,
             theme: &theme,
-            build_id: &build_id,
             texts: texts.as_ref(),
         };
         let Some(committed) = written.commit(&options.output, progress, &mut diagnostics) else {
@@ -275,13 +277,7 @@ fn run(
         };
         committed
     } else {
-        crate::output::render::render_unwritten(
-            &site,
-            &training,
-            &mut tera,
-            &build_id,
-            &mut diagnostics,
-        );
+        crate::output::render::render_unwritten(&site, &training, &tera, &jobs, &mut diagnostics);
         if diagnostics.has_errors() {
             diagnostics.sort();
             return Err(diagnostics);
@@ -313,9 +309,11 @@ struct Written<'a> {
     root: &'a Path,
     site: &'a mut Site,
     training: &'a Training,
-    tera: &'a mut tera::Tera,
+    /// Tera with the site's globals set.
+    tera: &'a tera::Tera,
+    /// The render jobs, as the output plan checked them.
+    jobs: &'a [Job],
     theme: &'a ThemeFiles,
-    build_id: &'a str,
     /// Where the pages' text is when the build keeps it out of memory.
     texts: Option<&'a TextFile>,
 }
@@ -349,17 +347,17 @@ impl Written<'_> {
             IdVec::new()
         };
         let mut index_diagnostics = Diagnostics::default();
-        let (site, training, tera, build_id, theme, root, texts) = (
+        let (site, training, tera, jobs, theme, root, texts) = (
             &*self.site,
             self.training,
-            &mut *self.tera,
-            self.build_id,
+            self.tera,
+            self.jobs,
             self.theme,
             self.root,
             self.texts,
         );
         let (pages, index) = rayon::join(
-            || write_site(site, training, tera, build_id, theme, &output, diagnostics),
+            || write_site(site, training, tera, jobs, theme, &output, diagnostics),
             || {
                 // The text store is made exactly when search is on.
                 let Some(file) = texts.filter(|_| search_enabled) else {
@@ -395,14 +393,14 @@ impl Written<'_> {
 fn write_site(
     site: &Site,
     training: &Training,
-    tera: &mut tera::Tera,
-    build_id: &str,
+    tera: &tera::Tera,
+    jobs: &[Job],
     theme: &ThemeFiles,
     output: &Output,
     diagnostics: &mut Diagnostics,
 ) -> usize {
     let mut files =
-        crate::output::render::render_site(site, training, tera, build_id, output, diagnostics);
+        crate::output::render::render_site(site, training, tera, jobs, output, diagnostics);
     let mut record = |result: Result<usize, Diagnostic>| match result {
         Ok(n) => files += n,
         Err(d) => diagnostics.push(d),

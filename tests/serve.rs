@@ -1535,3 +1535,99 @@ fn a_redated_page_entering_a_capped_topic_list_ranks_every_holder_again_as_in_a_
     let shown = server.get("/cases/zhi-p.html").text();
     assert!(shown.contains("zhi-z.html") && !shown.contains("zhi-x.html"));
 }
+
+#[test]
+fn tag_edits_in_place_give_terms_the_file_names_of_a_full_build() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/qinghe.html");
+    let case = "content/cases/qinghe.md";
+    let policy = "content/policies/xiachen-2021.md";
+
+    // A new term whose name is free takes its file in place.
+    edit(
+        &site,
+        case,
+        "tags: [网格, 社区治理]",
+        "tags: [网格, 社区治理, GIS]",
+    );
+    events.expect("reload");
+    server.expect_in_place();
+    assert_eq!(server.get("/tags/GIS.html").status, 200);
+    assert_same_as_a_full_build(&site, &server);
+
+    // `gis` is `GIS` on Windows: it sorts after `GIS` and takes `gis_`.
+    edit(&site, policy, "tags: [资源下沉]", "tags: [资源下沉, gis]");
+    events.expect("reload");
+    server.expect_in_place();
+    assert_eq!(server.get("/tags/gis_.html").status, 200);
+    assert_same_as_a_full_build(&site, &server);
+
+    // `GIS` goes, and `gis` no longer needs the `_`: every page showing it changes.
+    edit(
+        &site,
+        case,
+        "tags: [网格, 社区治理, GIS]",
+        "tags: [网格, 社区治理]",
+    );
+    events.expect("reload");
+    server.next_outcome();
+    assert_eq!(server.get("/tags/GIS.html").status, 404);
+    assert_eq!(server.get("/tags/gis.html").status, 200);
+    assert_same_as_a_full_build(&site, &server);
+
+    // A term named like the taxonomy's own page takes `index_`.
+    edit(
+        &site,
+        case,
+        "tags: [网格, 社区治理]",
+        "tags: [网格, 社区治理, index]",
+    );
+    events.expect("reload");
+    server.next_outcome();
+    assert_eq!(server.get("/tags/index_.html").status, 200);
+    assert_same_as_a_full_build(&site, &server);
+}
+
+#[test]
+fn new_paths_that_clash_fail_in_place_as_in_a_full_build() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/qinghe.html");
+    let old = "content/cases/old.md";
+    let fine = "aliases: [cases/jiu-dizhi.html]";
+    // Only the preview's record of checked paths sees these: each path is new to it.
+    for clash in [
+        // The same file as a page's on Windows.
+        "aliases: [CASES/QINGHE.html]",
+        // A page's file as a folder.
+        "aliases: [cases/qinghe.html/jiu.html]",
+        // The theme's stylesheet as a folder, but for case.
+        "aliases: [STATIC/style.css/jiu.html]",
+        // Inside the search index's folder.
+        "aliases: [search/jiu.html]",
+        // A Windows device name.
+        "aliases: [jiu/con.html]",
+    ] {
+        edit(&site, old, fine, clash);
+        events.expect("build-error");
+        let outcome = server.next_outcome();
+        assert!(
+            outcome.starts_with("构建失败：1 个错误"),
+            "{clash}: {outcome}"
+        );
+        edit(&site, old, clash, fine);
+        events.expect("reload");
+        assert!(server.next_outcome().starts_with("已重新构建"), "{clash}");
+    }
+    // A new path that clashes with nothing goes in place, and so does the same edit again.
+    for _ in 0..2 {
+        edit(&site, old, fine, "aliases: [jiu/xin.html]");
+        events.expect("reload");
+        server.expect_in_place();
+        edit(&site, old, "aliases: [jiu/xin.html]", fine);
+        events.expect("reload");
+        server.expect_in_place();
+    }
+    assert_same_as_a_full_build(&site, &server);
+}

@@ -203,6 +203,12 @@ pub fn root_prefix(from: &str) -> String {
 /// again without changing it.
 pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
+    encode_path_into(path, &mut out);
+    out
+}
+
+/// [`encode_path`], appended to `out`.
+pub fn encode_path_into(path: &str, out: &mut String) {
     for c in path.chars() {
         match c {
             ' ' => out.push_str("%20"),
@@ -216,7 +222,6 @@ pub fn encode_path(path: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 #[cfg(test)]

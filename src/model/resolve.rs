@@ -35,7 +35,7 @@ use sections::{
     build_sections, inherited_kind, nearest_section, newest_first, order_sections, page_dir,
     section_index_files,
 };
-use taxonomies::{build_taxonomies, keep_terms};
+use taxonomies::{build_taxonomies, move_terms};
 
 pub struct ResolveInput {
     pub documents: Vec<(Document, Rendered)>,
@@ -285,10 +285,11 @@ pub struct InPlace<'a> {
 /// Bodies and links are left alone.
 ///
 /// `edited` is set when no page came or went and no slug changed: then the slugs stand, the
-/// newest-first order moves only the edited pages, when none of them changed its terms the
-/// taxonomies keep their terms and re-sort only the lists that hold them, and when each took
-/// its old references ([`carry_references`]) no page's references are looked up again.
-/// Returns the taxonomies as they were, or `None` when they kept their terms.
+/// newest-first order moves only the edited pages, the edited pages move between the term
+/// lists in place unless another term's file name could change ([`move_terms`]), and when
+/// each took its old references ([`carry_references`]) no page's references are looked up
+/// again. Returns the taxonomies as they were when they were made again, or `None` when every
+/// term kept its file.
 pub fn reconnect(
     site: &mut Site,
     edited: Option<InPlace>,
@@ -315,7 +316,7 @@ pub fn reconnect(
     order_sections(&mut site.sections, &mut site.pages, &site.newest);
     site.aliases = check_aliases(&site.config.root, &site.pages, diagnostics);
     if let Some(moved) = edited
-        && keep_terms(site, moved)
+        && move_terms(site, moved)
     {
         return None;
     }

@@ -14,6 +14,7 @@
 //! root holds ([`ROOT_GENERATED`] and the content's first folders) are what the 404 page
 //! finds the site's root by ([`crate::output::not_found`]).
 
+mod checked;
 mod jobs;
 
 use std::borrow::Cow;
@@ -23,6 +24,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use checked::CheckedPaths;
 pub use jobs::{
     CHANGES_URL, DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_job, per_page, recent_pages,
     section_handout_url, section_page_url, training_jobs, training_jobs_showing,
@@ -128,6 +130,16 @@ pub fn check(site: &Site, jobs: &[Job], theme: &ThemeFiles, diagnostics: &mut Di
         check_theme_symlinks(&site.config.root, theme, diagnostics);
     }
     let statics = static_files(theme);
+    let plan = entries(site, jobs, &statics);
+    Checker { site, diagnostics }.check(&plan);
+}
+
+/// Every file of the plan with what writes it, the static files being `statics`.
+fn entries<'a>(
+    site: &'a Site,
+    jobs: &'a [Job],
+    statics: &'a [(String, PathBuf)],
+) -> Vec<(&'a str, Producer<'a>)> {
     let mut plan: Vec<(&str, Producer)> = Vec::with_capacity(jobs.len() + site.assets.len() + 8);
     plan.push((crate::output::write::MARKER, Producer::Marker));
     if site.config.search_enabled {
@@ -151,24 +163,7 @@ pub fn check(site: &Site, jobs: &[Job], theme: &ThemeFiles, diagnostics: &mut Di
             .enumerate()
             .map(|(i, asset)| (asset.rel.as_str(), Producer::Attachment(i))),
     );
-    Checker { site, diagnostics }.check(&plan);
-}
-
-/// A hash of the output paths a preview's in-place edit can change: the render jobs' and the
-/// old addresses'. [`check`] finds a problem only in paths, and the rest of the plan (the
-/// theme's and the site's static files, attachments) changes only through a full build, so
-/// a plan whose hash is that of one checked without problems has none.
-pub fn edited_paths_hash(site: &Site, jobs: &[Job]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    // Made after every edit of a large site; a collision would only skip a check.
-    let mut hasher = rustc_hash::FxHasher::default();
-    for job in jobs {
-        job.path.hash(&mut hasher);
-    }
-    for (path, _) in &site.aliases {
-        path.hash(&mut hasher);
-    }
-    hasher.finish()
+    plan
 }
 
 /// A symlink in the theme's or the site's template and static folders, or such a folder

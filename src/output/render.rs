@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{PageId, SectionId, Site, encode_path, root_prefix};
+use crate::model::{PageId, SectionId, Site, encode_path, encode_path_into, root_prefix};
 // The preview (`crate::dev::incremental`) takes the plan's jobs and paging from here.
 pub(crate) use crate::output::plan::{
     DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_job, per_page, recent_pages,
@@ -105,21 +105,19 @@ pub fn render_training_views(
     }
 }
 
-/// Renders every HTML file of the site into `output`. Returns how many files were written.
+/// Renders every HTML file of the site, the plan's `jobs` and the old addresses, into
+/// `output`, with Tera's globals set ([`set_globals`]). Returns how many files were written.
 pub fn render_site(
     site: &Site,
     training: &Training,
-    tera: &mut tera::Tera,
-    build_id: &str,
+    tera: &tera::Tera,
+    jobs: &[Job],
     output: &Output,
     diagnostics: &mut Diagnostics,
 ) -> usize {
-    set_globals(site, training, tera, build_id);
-    let jobs = jobs(site, training);
-    let problems = render_jobs(site, training, tera, &jobs, &|path, bytes| {
+    let problems = render_jobs(site, training, tera, jobs, &|path, bytes| {
         output.write(path, bytes)
     });
-    let count = jobs.len();
     diagnostics.extend(problems);
     for (alias, target) in &site.aliases {
         let html = redirect_page(site, alias, *target);
@@ -127,21 +125,19 @@ pub fn render_site(
             diagnostics.push(d);
         }
     }
-    count + site.aliases.len()
+    jobs.len() + site.aliases.len()
 }
 
-/// Renders every HTML file as [`render_site`] does and drops it, for `check`: a template
-/// that fails only when rendered (an undefined variable) fails `check` as it fails `build`.
+/// Renders `jobs` as [`render_site`] does and drops them, for `check`: a template that fails
+/// only when rendered (an undefined variable) fails `check` as it fails `build`.
 pub fn render_unwritten(
     site: &Site,
     training: &Training,
-    tera: &mut tera::Tera,
-    build_id: &str,
+    tera: &tera::Tera,
+    jobs: &[Job],
     diagnostics: &mut Diagnostics,
 ) {
-    set_globals(site, training, tera, build_id);
-    let jobs = jobs(site, training);
-    diagnostics.extend(render_jobs(site, training, tera, &jobs, &|_, _| Ok(())));
+    diagnostics.extend(render_jobs(site, training, tera, jobs, &|_, _| Ok(())));
 }
 
 /// The file at old address `alias` that sends the reader on to page `target`.
@@ -163,27 +159,51 @@ pub fn sitemap(site: &Site, training: &Training) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    let mut entry = |url: &str, date: Option<String>| {
-        xml.push_str("  <url><loc>");
-        xml.push_str(&crate::html::escape(&format!("{base}{}", encode_path(url))));
-        xml.push_str("</loc>");
-        if let Some(date) = date {
-            xml.push_str(&format!("<lastmod>{date}</lastmod>"));
-        }
-        xml.push_str("</url>\n");
-    };
+    let mut loc = String::new();
     for section in &site.sections {
-        entry(&section.url, None);
+        sitemap_entry(&mut xml, &mut loc, base, &section.url, None);
     }
-    for page in &site.pages {
-        entry(&page.url, page.sort_date().map(|d| d.to_string()));
-    }
+    // A preview writes it again after every date edit: at 100,000 pages it is 10 MB.
+    let pages: Vec<String> = site
+        .pages
+        .as_slice()
+        .par_chunks(4096)
+        .map(|pages| {
+            let (mut xml, mut loc) = (String::new(), String::new());
+            for page in pages {
+                sitemap_entry(&mut xml, &mut loc, base, &page.url, page.sort_date());
+            }
+            xml
+        })
+        .collect();
+    xml.extend(pages);
     // Handouts repeat pages that are listed already.
     for job in crate::output::plan::training_jobs(site, training) {
         if job.template != "handout.html" {
-            entry(&job.path, None);
+            sitemap_entry(&mut xml, &mut loc, base, &job.path, None);
         }
     }
     xml.push_str("</urlset>\n");
     xml
+}
+
+/// One `<url>` of the sitemap, made in `loc`, which is reused from entry to entry.
+fn sitemap_entry(
+    xml: &mut String,
+    loc: &mut String,
+    base: &str,
+    url: &str,
+    date: Option<crate::schema::Date>,
+) {
+    use std::fmt::Write as _;
+    loc.clear();
+    loc.push_str(base);
+    encode_path_into(url, loc);
+    xml.push_str("  <url><loc>");
+    crate::html::escape_into(loc, xml);
+    xml.push_str("</loc>");
+    if let Some(date) = date {
+        let _ = write!(xml, "<lastmod>{date}</lastmod>");
+    }
+    xml.push_str("</url>\n");
 }

@@ -85,20 +85,26 @@ pub struct Related {
     holders: Holders,
 }
 
-/// Every key's holders, in file order, each page once.
+/// Every topic's and tag's holders, in file order, each page once. A cited page's holders are
+/// the pages citing it, which resolve keeps as the page's `cited_by`, in file order too.
 #[derive(Debug, Default)]
 struct Holders {
-    cites: HashMap<PageId, Vec<PageId>>,
-    topics: HashMap<Box<str>, Vec<PageId>>,
-    tags: HashMap<Box<str>, Vec<PageId>>,
+    topics: NamedHolders,
+    tags: NamedHolders,
 }
+
+/// A topic's or tag's name → its holders.
+type NamedHolders = HashMap<Box<str>, Vec<PageId>>;
 
 impl Holders {
     fn of(site: &Site) -> Holders {
         let mut holders = Holders::default();
         for (id, page) in site.pages.iter_enumerated() {
             for_each_key(page, |key| {
-                let list = holders.list_mut(key);
+                let Some((map, name)) = holders.named_mut(key) else {
+                    return;
+                };
+                let list = named_list(map, name);
                 if list.last() != Some(&id) {
                     list.push(id);
                 }
@@ -107,56 +113,60 @@ impl Holders {
         holders
     }
 
-    fn get(&self, key: Key) -> &[PageId] {
+    fn get<'a>(&'a self, site: &'a Site, key: Key) -> &'a [PageId] {
         let list = match key {
-            Key::Cite(c) => self.cites.get(&c),
+            Key::Cite(c) => return &site.pages[c].cited_by,
             Key::Topic(t) => self.topics.get(t),
             Key::Tag(t) => self.tags.get(t),
         };
         list.map_or(&[], Vec::as_slice)
     }
 
-    /// The list of `key`, made empty when the key is new (a name is copied only then).
-    fn list_mut(&mut self, key: Key) -> &mut Vec<PageId> {
-        fn named<'m>(
-            map: &'m mut HashMap<Box<str>, Vec<PageId>>,
-            name: &str,
-        ) -> &'m mut Vec<PageId> {
-            if !map.contains_key(name) {
-                map.insert(name.into(), Vec::new());
-            }
-            map.get_mut(name).expect("inserted above")
-        }
+    /// The map holding a topic's or tag's holders, with its name; `None` for a citation.
+    fn named_mut<'k>(&mut self, key: Key<'k>) -> Option<(&mut NamedHolders, &'k str)> {
         match key {
-            Key::Cite(c) => self.cites.entry(c).or_default(),
-            Key::Topic(t) => named(&mut self.topics, t),
-            Key::Tag(t) => named(&mut self.tags, t),
+            Key::Cite(_) => None,
+            Key::Topic(name) => Some((&mut self.topics, name)),
+            Key::Tag(name) => Some((&mut self.tags, name)),
         }
     }
 
-    /// `page`'s keys were `before` and are `after` ([`Ties`] of the same page).
+    /// `page`'s keys were `before` and are `after` ([`Ties`] of the same page). Citations are
+    /// left to resolve, which has made every page's `cited_by` again by now.
     fn moved(&mut self, page: PageId, before: &Ties, after: &Ties) {
         for key in before.keys() {
-            let list = self.list_mut(key);
+            let Some((map, name)) = self.named_mut(key) else {
+                continue;
+            };
+            let Some(list) = map.get_mut(name) else {
+                continue;
+            };
             if let Ok(at) = list.binary_search(&page) {
                 list.remove(at);
             }
             // An empty list would count as a key every page lacks but still weigh.
             if list.is_empty() {
-                match key {
-                    Key::Cite(c) => self.cites.remove(&c),
-                    Key::Topic(t) => self.topics.remove(t),
-                    Key::Tag(t) => self.tags.remove(t),
-                };
+                map.remove(name);
             }
         }
         for key in after.keys() {
-            let list = self.list_mut(key);
+            let Some((map, name)) = self.named_mut(key) else {
+                continue;
+            };
+            let list = named_list(map, name);
             if let Err(at) = list.binary_search(&page) {
                 list.insert(at, page);
             }
         }
     }
+}
+
+/// The list of `name` in `map`, made empty when the name is new (it is copied only then).
+fn named_list<'m>(map: &'m mut NamedHolders, name: &str) -> &'m mut Vec<PageId> {
+    if !map.contains_key(name) {
+        map.insert(name.into(), Vec::new());
+    }
+    map.get_mut(name).expect("inserted above")
 }
 
 impl std::ops::Index<PageId> for Related {
@@ -284,11 +294,11 @@ pub fn update(site: &Site, related: &mut Related, changed: &[Ties]) {
             let kept = before.keys().any(|k| k == key) && after.keys().any(|k| k == key);
             !kept
                 || before.date != after.date && {
-                    let list = holders.get(key);
+                    let list = holders.get(site, key);
                     in_cap(site, list, page, before.date) != in_cap(site, list, page, after.date)
                 }
         });
-        wanted.extend(reweighed.flat_map(|key| holders.get(key).iter().copied()));
+        wanted.extend(reweighed.flat_map(|key| holders.get(site, key).iter().copied()));
         if before.title != after.title || before.date != after.date {
             reordered.push(page);
         }
@@ -325,7 +335,7 @@ fn entered_by(site: &Site, related: &Related, moved: &[PageId]) -> Vec<PageId> {
         let date = pages[page].sort_date();
         let mut scores: HashMap<PageId, f64> = HashMap::new();
         for key in keys(&pages[page]) {
-            let holders = related.holders.get(key);
+            let holders = related.holders.get(site, key);
             // A key held by more than the cap lists only its newest pages; scores come
             // through that list.
             if !in_cap(site, holders, page, date) {
@@ -362,7 +372,7 @@ fn ranked(site: &Site, holders: &Holders, wanted: &[PageId]) -> Vec<(Vec<PageId>
     let index: HashMap<Key, (f64, Cow<[PageId]>)> = needed
         .into_iter()
         .map(|key| {
-            let list = holders.get(key);
+            let list = holders.get(site, key);
             let weight = key.weight() * (1.0 + total / list.len() as f64).ln();
             if list.len() <= MAX_POSTINGS {
                 return (key, (weight, Cow::Borrowed(list)));

@@ -38,9 +38,11 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::Site;
 use crate::model::{IdVec, Page, PageId, Renumbering};
 use crate::output::indexing::StoredTexts;
+use crate::output::plan::CheckedPaths;
 use crate::search::SearchDoc;
 use crate::source::markdown::{Rendered, TextFile};
 use crate::source::parse::Document;
+use crate::source::theme::ThemeFiles;
 use crate::training::Training;
 
 /// A finished build, ready to take small edits.
@@ -59,8 +61,8 @@ pub struct Session {
     links: Links,
     /// What the output shows; taken while an edit is applied.
     fingerprints: Option<Fingerprints>,
-    /// The [`crate::output::plan::edited_paths_hash`] of the last output plan checked.
-    checked_plan: Option<u64>,
+    /// The paths of the output plans found clean.
+    checked_plan: CheckedPaths,
     /// A front-matter edit gave up half-way: the site in memory matches no build any more.
     unsound: bool,
     /// Pages edited in place whose handouts, paths and glossary are not rendered yet.
@@ -112,7 +114,8 @@ impl Session {
     pub fn new(built: Retained) -> Session {
         let jobs = crate::output::render::jobs(&built.site, &built.training);
         let fingerprints = Fingerprints::with_jobs(&built.site, &built.training, &jobs);
-        let checked_plan = crate::output::plan::edited_paths_hash(&built.site, &jobs);
+        let theme = ThemeFiles::for_site(&built.site.config.root, &built.site.config);
+        let checked_plan = CheckedPaths::of(&built.site, &jobs, &theme);
         drop(jobs);
         Session {
             options: built.options,
@@ -124,7 +127,7 @@ impl Session {
             texts: built.texts.map(Arc::new),
             links: Links::from_build(built.links),
             fingerprints: Some(fingerprints),
-            checked_plan: Some(checked_plan),
+            checked_plan,
             unsound: false,
             stale_views: Vec::new(),
             reindex_wanted: Arc::new(AtomicU64::new(0)),

@@ -172,12 +172,14 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     } else {
         training.reconnect(site, None);
     }
-    // The last plan checked had no problem; the same paths cannot have one now.
+    // The plans checked so far had no problem: only paths new to them are checked.
     let jobs = crate::output::render::jobs(site, training);
-    let plan = crate::output::plan::edited_paths_hash(site, &jobs);
-    if session.checked_plan != Some(plan) {
+    if !session.checked_plan.admit(site, &jobs) {
         let theme = crate::source::theme::ThemeFiles::for_site(&site.config.root, &site.config);
         crate::output::plan::check(site, &jobs, &theme, &mut diagnostics);
+        if !diagnostics.has_errors() {
+            session.checked_plan = crate::output::plan::CheckedPaths::of(site, &jobs, &theme);
+        }
     }
     let moved_terms = taxonomies_before
         .as_ref()
@@ -185,7 +187,6 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
     if diagnostics.has_errors() || moved_terms {
         return None;
     }
-    session.checked_plan = Some(plan);
     let files = super::refresh::write_changed(
         site,
         training,
@@ -329,7 +330,6 @@ fn fill_links(
     (!diagnostics.has_errors()).then_some(rewritten)
 }
 
-/// (taxonomy, term) → term page, for every term.
 /// Whether every term that is still used kept its page. A new term can take a name that
 /// differs from an old one only in case, and then the later one's file name changes:
 /// every page showing it would change.
