@@ -405,14 +405,10 @@ fn write_site(
         Ok(n) => files += n,
         Err(d) => diagnostics.push(d),
     };
-    record(
-        output
-            .write(
-                "sitemap.xml",
-                crate::output::render::sitemap(site, training).as_bytes(),
-            )
-            .map(|_| 1),
-    );
+    let sitemap = crate::output::plan::sitemap::Sitemap::of(site, jobs);
+    for (path, xml) in sitemap.render_all() {
+        record(output.write(path, xml.as_bytes()).map(|_| 1));
+    }
     record(write_search_script(theme, output));
     // The site's own static files first: a theme file of the same name is then left out.
     let (site_static, theme_static) = theme

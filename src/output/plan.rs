@@ -10,12 +10,14 @@
 //! author could replace the theme's script on every page. A name that breaks on another
 //! system ([`crate::names`]) is an `invalid-name` at the producer that chose it.
 //!
-//! The HTML files among them are render's jobs, listed in [`jobs`]; the names the output's
+//! The HTML files among them are render's jobs, listed in [`jobs`], and the sitemap's files
+//! are named and written by [`sitemap`]; the names the output's
 //! root holds ([`ROOT_GENERATED`] and the content's first folders) are what the 404 page
 //! finds the site's root by ([`crate::output::not_found`]).
 
 mod checked;
 mod jobs;
+pub mod sitemap;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -130,15 +132,18 @@ pub fn check(site: &Site, jobs: &[Job], theme: &ThemeFiles, diagnostics: &mut Di
         check_theme_symlinks(&site.config.root, theme, diagnostics);
     }
     let statics = static_files(theme);
-    let plan = entries(site, jobs, &statics);
+    let sitemap = sitemap::paths(site, jobs);
+    let plan = entries(site, jobs, &statics, &sitemap);
     Checker { site, diagnostics }.check(&plan);
 }
 
-/// Every file of the plan with what writes it, the static files being `statics`.
+/// Every file of the plan with what writes it, the static files being `statics` and the
+/// sitemap's files `sitemap`.
 fn entries<'a>(
     site: &'a Site,
     jobs: &'a [Job],
     statics: &'a [(String, PathBuf)],
+    sitemap: &'a [String],
 ) -> Vec<(&'a str, Producer<'a>)> {
     let mut plan: Vec<(&str, Producer)> = Vec::with_capacity(jobs.len() + site.assets.len() + 8);
     plan.push((crate::output::write::MARKER, Producer::Marker));
@@ -151,7 +156,11 @@ fn entries<'a>(
             .map(|(rel, path)| (rel.as_str(), Producer::Static(path))),
     );
     plan.extend(jobs.iter().map(|job| (job.path.as_str(), producer_of(job))));
-    plan.push(("sitemap.xml", Producer::Generated("站点地图")));
+    plan.extend(
+        sitemap
+            .iter()
+            .map(|path| (path.as_str(), Producer::Generated("站点地图"))),
+    );
     plan.extend(
         site.aliases
             .iter()

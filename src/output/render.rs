@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{PageId, SectionId, Site, encode_path, encode_path_into, root_prefix};
+use crate::model::{PageId, SectionId, Site, encode_path, root_prefix};
 // The preview (`crate::dev::incremental`) takes the plan's jobs and paging from here.
 pub(crate) use crate::output::plan::{
     DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_job, per_page, recent_pages,
@@ -151,59 +151,4 @@ pub(crate) fn redirect_page(site: &Site, alias: &str, target: PageId) -> String 
          <meta http-equiv=\"refresh\" content=\"0; url={href}\"><link rel=\"canonical\" href=\"{href}\"><link rel=\"icon\" href=\"data:,\"></head>\
          <body><p>本页已移至 <a href=\"{href}\">{title}</a>。</p></body></html>\n"
     )
-}
-
-/// `sitemap.xml`: absolute when `base_url` is configured, otherwise root-relative.
-pub fn sitemap(site: &Site, training: &Training) -> String {
-    let base = site.config.base_url.as_deref().unwrap_or("");
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-    );
-    let mut loc = String::new();
-    for section in &site.sections {
-        sitemap_entry(&mut xml, &mut loc, base, &section.url, None);
-    }
-    // A preview writes it again after every date edit: at 100,000 pages it is 10 MB.
-    let pages: Vec<String> = site
-        .pages
-        .as_slice()
-        .par_chunks(4096)
-        .map(|pages| {
-            let (mut xml, mut loc) = (String::new(), String::new());
-            for page in pages {
-                sitemap_entry(&mut xml, &mut loc, base, &page.url, page.sort_date());
-            }
-            xml
-        })
-        .collect();
-    xml.extend(pages);
-    // Handouts repeat pages that are listed already.
-    for job in crate::output::plan::training_jobs(site, training) {
-        if job.template != "handout.html" {
-            sitemap_entry(&mut xml, &mut loc, base, &job.path, None);
-        }
-    }
-    xml.push_str("</urlset>\n");
-    xml
-}
-
-/// One `<url>` of the sitemap, made in `loc`, which is reused from entry to entry.
-fn sitemap_entry(
-    xml: &mut String,
-    loc: &mut String,
-    base: &str,
-    url: &str,
-    date: Option<crate::schema::Date>,
-) {
-    use std::fmt::Write as _;
-    loc.clear();
-    loc.push_str(base);
-    encode_path_into(url, loc);
-    xml.push_str("  <url><loc>");
-    crate::html::escape_into(loc, xml);
-    xml.push_str("</loc>");
-    if let Some(date) = date {
-        let _ = write!(xml, "<lastmod>{date}</lastmod>");
-    }
-    xml.push_str("</url>\n");
 }

@@ -7,7 +7,7 @@
 //! length is shown only by the training views the catch-up renders. A file's fingerprint
 //! hashes the cards it shows, in order: a list page its slice of the list, the home page
 //! the newest pages, a page its neighbours, references and related pages, an old address
-//! the page it sends readers to, `sitemap.xml` every page's address and date. What a file
+//! the page it sends readers to, a file of the sitemap its pages' addresses and dates. What a file
 //! shows of itself alone (a page's body and headings) is not in it: the edit knows which
 //! bodies it rendered again and renders those pages anyway. The training views that
 //! [`super::Session::catch_up`] renders are left out; the changes page is in.
@@ -19,16 +19,15 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 
 use crate::model::resolve::{Page, Site};
 use crate::model::{IdVec, PageId, Renumbering, SectionId};
+use crate::output::plan::sitemap::Sitemap;
 use crate::output::render::{DEFAULT_PER_PAGE, Job, What, list_slice, recent_pages};
 use crate::training::{Training, View};
-
-/// The sitemap's entry in [`Fingerprints`]: it is written apart from the render jobs.
-pub const SITEMAP: &str = "sitemap.xml";
 
 /// What the output shows as last rendered: a card per page and a fingerprint per file.
 pub struct Fingerprints {
     cards: IdVec<PageId, u64>,
-    /// Output path → fingerprint, for every tracked job, every old address and the sitemap.
+    /// Output path → fingerprint, for every tracked job, every old address and every file
+    /// of the sitemap.
     files: FxHashMap<String, u64>,
 }
 
@@ -47,7 +46,8 @@ impl Fingerprints {
             .map(card)
             .collect::<Vec<_>>()
             .into();
-        let files = outputs(site, training, &cards, jobs)
+        let sitemap = Sitemap::of(site, jobs);
+        let files = outputs(site, training, &cards, jobs, &sitemap)
             .into_iter()
             .map(|(path, fingerprint)| (path.to_string(), fingerprint))
             .collect();
@@ -70,17 +70,18 @@ impl Fingerprints {
         differs
     }
 
-    /// The output plan is now `jobs`: makes every file's fingerprint again from the cards and
-    /// the site, and returns what differs from the files as they were. The fingerprints are
-    /// compared in place: at 100,000 pages, making a new map of every path and comparing the
-    /// two took 100–230 ms of a title edit, comparing in place takes 40–60 ms.
+    /// The output plan is now `jobs` and `sitemap`: makes every file's fingerprint again from
+    /// the cards and the site, and returns what differs from the files as they were. The
+    /// fingerprints are compared in place: at 100,000 pages, making a new map of every path
+    /// and comparing the two took 100–230 ms of a title edit, comparing in place takes 40–60 ms.
     pub fn refresh<'a>(
         &mut self,
         site: &'a Site,
         training: &Training,
         jobs: &'a [Job],
+        sitemap: &'a Sitemap,
     ) -> Refreshed<'a> {
-        let fresh = outputs(site, training, &self.cards, jobs);
+        let fresh = outputs(site, training, &self.cards, jobs, sitemap);
         let files = &self.files;
         let changed: FxHashSet<&str> = fresh
             .par_iter()
@@ -129,54 +130,36 @@ pub fn tracked(job: &Job) -> bool {
     !matches!(job.what, What::Training(view) if !matches!(view, View::Changes))
 }
 
-/// Output path and fingerprint, for every tracked job, every old address and the sitemap.
+/// Output path and fingerprint, for every tracked job, every old address and every file of
+/// the sitemap.
 fn outputs<'a>(
     site: &'a Site,
     training: &Training,
     cards: &IdVec<PageId, u64>,
     jobs: &'a [Job],
+    sitemap: &'a Sitemap,
 ) -> Vec<(&'a str, u64)> {
     // The search and 404 pages name what the root holds (a new root page or alias adds a name).
     let top_names = crate::output::not_found::top_names(site);
-    let (mut files, sitemap) = rayon::join(
-        || {
-            jobs.par_iter()
-                .filter(|job| tracked(job))
-                .map(|job| {
-                    let shows = Shows {
-                        site,
-                        training,
-                        cards,
-                        top_names: &top_names,
-                    };
-                    (job.path.as_str(), shows.fingerprint(&job.what))
-                })
-                .collect::<Vec<_>>()
-        },
-        || sitemap_fingerprint(site, jobs),
-    );
+    let mut files: Vec<(&str, u64)> = jobs
+        .par_iter()
+        .filter(|job| tracked(job))
+        .map(|job| {
+            let shows = Shows {
+                site,
+                training,
+                cards,
+                top_names: &top_names,
+            };
+            (job.path.as_str(), shows.fingerprint(&job.what))
+        })
+        .collect();
     for (alias, target) in &site.aliases {
         files.push((alias.as_str(), cards[*target]));
     }
-    files.push((SITEMAP, sitemap));
+    let parts = (0..sitemap.paths.len()).into_par_iter();
+    files.par_extend(parts.map(|k| (sitemap.paths[k].as_str(), sitemap.fingerprint(k))));
     files
-}
-
-/// What `sitemap.xml` lists: every section, page with its date, and training page.
-fn sitemap_fingerprint(site: &Site, jobs: &[Job]) -> u64 {
-    let mut h = FxHasher::default();
-    for section in &site.sections {
-        section.url.hash(&mut h);
-    }
-    for page in &site.pages {
-        (&page.url, page.sort_date()).hash(&mut h);
-    }
-    for job in jobs {
-        if let What::Training(_) = job.what {
-            job.path.hash(&mut h);
-        }
-    }
-    h.finish()
 }
 
 struct Shows<'a> {

@@ -2,7 +2,7 @@
 //! restructuring edits alike. Once the site in memory is up to date, the changed pages'
 //! cards are made again and every file is fingerprinted again ([`super::fingerprint`]); the
 //! files whose fingerprint changed and the pages whose bodies were rendered again are
-//! written, with the old addresses and the sitemap whose fingerprint changed, and the files
+//! written, with the old addresses and the sitemap's files whose fingerprint changed, and the files
 //! the site no longer has are removed. A fingerprint hashes cards and the ties between
 //! pages, so when neither moved (a body edit that leaves every card as it was) none can
 //! have changed, and only the rewritten pages are written.
@@ -10,10 +10,11 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::fingerprint::{self, Fingerprints, SITEMAP};
+use super::fingerprint::{self, Fingerprints};
 use crate::diagnostics::Diagnostic;
 use crate::model::PageId;
 use crate::model::resolve::Site;
+use crate::output::plan::sitemap::Sitemap;
 use crate::output::render::{Job, What};
 use crate::training::Training;
 
@@ -63,7 +64,8 @@ pub(super) fn write_changed(
             };
         }
     };
-    let refreshed = fingerprints.refresh(site, training, jobs);
+    let sitemap = Sitemap::of(site, jobs);
+    let refreshed = fingerprints.refresh(site, training, jobs, &sitemap);
     let changed = |path: &str| refreshed.changed.contains(path);
     for path in &refreshed.removed {
         crate::output::write::remove_file(output, path).map_err(|d| vec![d])?;
@@ -89,10 +91,11 @@ pub(super) fn write_changed(
             files += 1;
         }
     }
-    if changed(SITEMAP) {
-        let xml = crate::output::render::sitemap(site, training);
-        sink(SITEMAP, xml.as_bytes()).map_err(|d| vec![d])?;
-        files += 1;
+    for (k, path) in sitemap.paths.iter().enumerate() {
+        if changed(path) {
+            sink(path, sitemap.render(k).as_bytes()).map_err(|d| vec![d])?;
+            files += 1;
+        }
     }
     Ok(files)
 }

@@ -20,8 +20,8 @@ use crate::source::theme::ThemeFiles;
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Seen {
     /// The files an in-place edit cannot change (the theme's and the site's static files,
-    /// attachments, the sitemap, the index's folder, the output marker): a render job or an
-    /// old address that lands on one is a clash.
+    /// attachments, the index's folder, the output marker): a render job, an old address or
+    /// a part of the sitemap that lands on one is a clash.
     Fixed,
     /// In the plan of this edit (see [`CheckedPaths::admit`]).
     Edit(u32),
@@ -48,10 +48,11 @@ impl CheckedPaths {
             folders: FxHashSet::default(),
             edit: 0,
         };
-        for path in edited_paths(site, jobs) {
+        let sitemap = super::sitemap::paths(site, jobs);
+        for path in edited_paths(site, jobs, &sitemap) {
             checked.record(path, Seen::Edit(0));
         }
-        for (path, _) in super::entries(site, jobs, &statics) {
+        for (path, _) in super::entries(site, jobs, &statics, &sitemap) {
             if !checked.paths.contains_key(path) {
                 checked.record(path, Seen::Fixed);
             }
@@ -67,7 +68,8 @@ impl CheckedPaths {
     pub fn admit(&mut self, site: &Site, jobs: &[Job]) -> bool {
         self.edit += 1;
         let edit = Seen::Edit(self.edit);
-        for path in edited_paths(site, jobs) {
+        let sitemap = super::sitemap::paths(site, jobs);
+        for path in edited_paths(site, jobs, &sitemap) {
             match self.paths.get_mut(path) {
                 Some(seen) if *seen == edit || *seen == Seen::Fixed => return false,
                 Some(seen) => *seen = edit,
@@ -114,8 +116,15 @@ impl CheckedPaths {
     }
 }
 
-/// The paths an in-place edit can change: the render jobs' and the old addresses'.
-fn edited_paths<'a>(site: &'a Site, jobs: &'a [Job]) -> impl Iterator<Item = &'a str> {
+/// The paths an in-place edit can change: the render jobs', the old addresses' and the
+/// sitemap's (a part comes or goes with the pages).
+fn edited_paths<'a>(
+    site: &'a Site,
+    jobs: &'a [Job],
+    sitemap: &'a [String],
+) -> impl Iterator<Item = &'a str> {
     let jobs = jobs.iter().map(|job| job.path.as_str());
-    jobs.chain(site.aliases.iter().map(|(path, _)| path.as_str()))
+    let aliases = site.aliases.iter().map(|(path, _)| path.as_str());
+    jobs.chain(aliases)
+        .chain(sitemap.iter().map(String::as_str))
 }
