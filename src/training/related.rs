@@ -132,7 +132,8 @@ impl Holders {
     }
 
     /// `page`'s keys were `before` and are `after` ([`Ties`] of the same page). Citations are
-    /// left to resolve, which has made every page's `cited_by` again by now.
+    /// left to resolve: by now its `reconnect` has made every page's `cited_by` again, or
+    /// carried it over when no edited page changed what it cites.
     fn moved(&mut self, page: PageId, before: &Ties, after: &Ties) {
         for key in before.keys() {
             let Some((map, name)) = self.named_mut(key) else {

@@ -6,7 +6,8 @@
 //! was checked against every path before it, once, when it first appeared, and the plan now
 //! holds no path twice, the plan is clean. Paths that left the plan stay in the record: they
 //! can only make an edit fall back to the full check (which then records the plan anew),
-//! never let a problem through.
+//! never let a problem through. The files an edit cannot change (static files, attachments)
+//! are recorded once: a preview takes only pages in place, anything else is a full build.
 
 use std::borrow::Cow;
 
@@ -63,8 +64,9 @@ impl CheckedPaths {
     /// Whether the plan of `site` after an in-place edit, with render jobs `jobs`, is
     /// clean as far as its new paths tell: `true` when no path is there twice and each new
     /// one has a good name and meets no other path, and then the new paths are recorded.
-    /// `false` asks for the full check, which names the problem, if there is one; the record
-    /// is then to be made anew ([`CheckedPaths::of`]) once the plan is found clean.
+    /// `false` asks for the full check, which names the problem, if there is one; the record,
+    /// which may hold some of the new paths by then, is to be made anew
+    /// ([`CheckedPaths::of`]) once the plan is found clean.
     pub fn admit(&mut self, site: &Site, jobs: &[Job]) -> bool {
         self.edit += 1;
         let edit = Seen::Edit(self.edit);
