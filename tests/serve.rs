@@ -1631,3 +1631,35 @@ fn new_paths_that_clash_fail_in_place_as_in_a_full_build() {
     }
     assert_same_as_a_full_build(&site, &server);
 }
+
+#[test]
+fn in_place_edits_report_the_warnings_of_the_saved_pages() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/qinghe.html");
+    let case = "content/cases/qinghe.md";
+
+    // A full-width comma typed with the IME joins two tags into one: a warning at the mark.
+    edit(
+        &site,
+        case,
+        "tags: [网格, 社区治理]",
+        "tags: [网格，社区治理]",
+    );
+    events.expect("reload");
+    let outcome = server.expect_in_place();
+    assert!(outcome.contains("1 个警告"), "{outcome}");
+    assert_same_as_a_full_build(&site, &server);
+
+    // Fixed, the page reports none.
+    edit(
+        &site,
+        case,
+        "tags: [网格，社区治理]",
+        "tags: [网格, 社区治理]",
+    );
+    events.expect("reload");
+    let outcome = server.expect_in_place();
+    assert!(!outcome.contains("警告"), "{outcome}");
+    assert_same_as_a_full_build(&site, &server);
+}

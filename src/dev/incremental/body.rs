@@ -11,14 +11,14 @@ use super::refresh::Ties;
 use super::{Edit, Session};
 use crate::diagnostics::Diagnostics;
 
-/// Applies the edits; returns how many files were written. `Err` is a broken link (then
-/// nothing changed) or a template or write error (then the preview's next build is a full
-/// one, [`crate::dev::serve`]).
+/// Applies the edits; returns how many files were written and the warnings the edited
+/// bodies' links gave. `Err` is a broken link (then nothing changed) or a template or write
+/// error (then the preview's next build is a full one, [`crate::dev::serve`]).
 pub(super) fn apply(
     session: &mut Session,
     edits: Vec<Edit>,
     output: &Path,
-) -> Result<usize, Diagnostics> {
+) -> Result<(usize, Diagnostics), Diagnostics> {
     let site = &session.site;
     let bodies: Vec<_> = edits
         .iter()
@@ -91,5 +91,5 @@ pub(super) fn apply(
         d
     })?;
     session.fingerprints = Some(fingerprints);
-    Ok(files)
+    Ok((files, diagnostics))
 }

@@ -89,6 +89,8 @@ struct Changes {
     added: Vec<(Document, Rendered)>,
     /// Pages whose file is gone.
     removed: Vec<PageId>,
+    /// What reading them warned of (a full-width comma in a list, an unknown field).
+    warnings: Diagnostics,
 }
 
 /// An edited page, parsed and rendered again.
@@ -101,8 +103,14 @@ struct Edit {
 /// What [`Session::update`] did.
 #[derive(Debug)]
 pub enum Update {
-    /// The edit was applied in place; these files were rewritten.
-    Applied { files: usize, elapsed: Duration },
+    /// The edit was applied in place; these files were rewritten. `warnings` are the saved
+    /// pages' and those of what the edit worked out again (references, when they were looked
+    /// up anew); the site's other warnings stand as the last full build reported them.
+    Applied {
+        files: usize,
+        elapsed: Duration,
+        warnings: Diagnostics,
+    },
     /// The change needs a full build.
     NeedsFullBuild,
 }
@@ -150,7 +158,8 @@ impl Session {
         let Some(located) = self.locate(changed) else {
             return Ok(Update::NeedsFullBuild);
         };
-        let changes = self.read(located)?;
+        let mut changes = self.read(located)?;
+        let mut warnings = std::mem::take(&mut changes.warnings);
         let bodies_only = changes.added.is_empty()
             && changes.removed.is_empty()
             && changes.edited.iter().all(|edit| {
@@ -161,17 +170,20 @@ impl Session {
                     && edit.rendered.anchors == old.anchors
                     && edit.rendered.toc == old.toc
             });
-        let files = if bodies_only {
+        let (files, applied) = if bodies_only {
             body::apply(self, changes.edited, output)?
         } else {
             match restructure::apply(self, changes, output) {
-                Some(files) => files,
+                Some(applied) => applied,
                 None => return Ok(Update::NeedsFullBuild),
             }
         };
+        warnings.extend(applied);
+        warnings.sort();
         Ok(Update::Applied {
             files,
             elapsed: started.elapsed(),
+            warnings,
         })
     }
 
@@ -271,6 +283,7 @@ impl Session {
             diagnostics.sort();
             return Err(diagnostics);
         }
+        changes.warnings = diagnostics;
         Ok(changes)
     }
 

@@ -32,13 +32,19 @@ use crate::model::{PageId, Pages, SectionId, TaxonomyIndex};
 use crate::source::markdown::Rendered;
 use crate::source::parse::{Document, Role};
 
-/// Applies the changes; returns how many files were written, or `None` when only a full
-/// build can apply them. After `None` the session takes no further edits.
-pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> Option<usize> {
+/// Applies the changes; returns how many files were written and the warnings tying the
+/// pages together gave, or `None` when only a full build can apply them. After `None` the
+/// session takes no further edits.
+pub(super) fn apply(
+    session: &mut Session,
+    changes: Changes,
+    output: &Path,
+) -> Option<(usize, Diagnostics)> {
     let Changes {
         edited,
         added,
         removed,
+        ..
     } = changes;
     let site = &session.site;
     // Titles and headings that other bodies show.
@@ -219,7 +225,7 @@ pub(super) fn apply(session: &mut Session, changes: Changes, output: &Path) -> O
         session.views_stale(first?);
     }
     session.unsound = false;
-    Some(files)
+    Some((files, diagnostics))
 }
 
 fn is_draft(session: &Session, doc: &Document) -> bool {

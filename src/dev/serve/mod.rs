@@ -351,8 +351,9 @@ fn print_outcome(outcome: &Result<Built, Diagnostics>, verb: &str, changes: Opti
                 n => format!("，{n} 个警告"),
             };
             if built.in_place {
+                // The warnings of the pages saved; the site's others stand as reported.
                 println!(
-                    "已局部更新：{} 个文件，用时 {} 毫秒{changed}",
+                    "已局部更新：{} 个文件，用时 {} 毫秒{warnings}{changed}",
                     built.report.files,
                     built.report.elapsed.as_millis()
                 );

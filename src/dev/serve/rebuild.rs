@@ -142,13 +142,17 @@ impl Builder {
             return self.rebuild();
         };
         match session.update(changed, &output) {
-            Ok(Update::Applied { files, elapsed }) => {
+            Ok(Update::Applied {
+                files,
+                elapsed,
+                warnings,
+            }) => {
                 self.reindex_pending = true;
                 let report = BuildReport {
                     pages: session.pages(),
                     files,
                     elapsed,
-                    diagnostics: Diagnostics::default(),
+                    diagnostics: warnings,
                 };
                 Ok(Built {
                     output,
