@@ -688,8 +688,8 @@ fn front_matter_and_heading_edits_update_in_place_like_a_full_build() {
     assert_eq!(server.get("/jiu/zaoqi.html").status, 200);
     assert_same_as_a_full_build(&site, &server);
 
-    // An old address onto the search page: a clash only the output plan sees, checked again
-    // because the plan's paths changed.
+    // An old address onto the search page: a clash only the output plan sees, found because
+    // the path is new to the paths the preview has checked.
     edit(
         &site,
         "content/cases/old.md",
