@@ -367,7 +367,7 @@ impl Written<'_> {
                     search_docs.iter(),
                     &StoredTexts::of(file, &site.pages),
                     &site.synonyms,
-                    output.staging(),
+                    &output,
                     root,
                     &mut index_diagnostics,
                 )
@@ -438,7 +438,7 @@ fn copy_embedded_static(theme: &ThemeFiles, output: &Output) -> Result<usize, Di
     let mut count = 0;
     for (name, bytes) in theme.embedded_files("static") {
         let rel = format!("static/{name}");
-        if !output.staging().join(&rel).exists() {
+        if !output.has(&rel) {
             let compacted = std::str::from_utf8(bytes)
                 .ok()
                 .and_then(|text| crate::output::compact::compact(name, text));
@@ -467,7 +467,7 @@ fn write_compact_theme_files(dir: &Path, output: &Output) -> Result<usize, Diagn
             "static/{}",
             crate::source::load::relative_slash_path(dir, entry.path())
         );
-        if output.staging().join(&rel).exists() {
+        if output.has(&rel) {
             continue;
         }
         // A file that is not UTF-8 is left to the copy, as it is.

@@ -401,9 +401,12 @@ fn static_index_is_sharded_by_size_and_replaces_the_old_build() {
             .is_file()
     );
 
-    // Same content, same build id: the id is a content hash.
+    // Same content, same folder and edition: the edition is a content hash.
     let again = build(&small, &[], &out, tmp.path().join("work")).unwrap();
-    assert_eq!(again.build_id, first.build_id);
+    assert_eq!(
+        (&again.build_id, &again.edition),
+        (&first.build_id, &first.edition)
+    );
 
     let large = corpus::pages(2, 200, 1500..2500);
     let second = build(&large, &[], &out, tmp.path().join("work")).unwrap();

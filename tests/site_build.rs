@@ -532,6 +532,136 @@ fn a_rebuild_keeps_unchanged_files_and_replaces_changed_ones() {
     assert_eq!(std::fs::read(site.out().join(kept)).unwrap(), kept_bytes);
 }
 
+/// Every file under `dir` with its bytes, the output marker left out.
+fn output_tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| !e.file_type().is_dir())
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap();
+            (
+                rel.to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Builds `site`'s sources anew in another folder and compares the two outputs.
+fn assert_equals_a_clean_build(site: &TestSite, step: &str) {
+    let fresh = TestSite::new();
+    for name in ["content", "site.toml"] {
+        let from = site.root().join(name);
+        if from.is_dir() {
+            common::copy_dir(&from, &fresh.root().join(name));
+        } else {
+            std::fs::copy(&from, fresh.root().join(name)).unwrap();
+        }
+    }
+    fresh.build_ok();
+    let (rebuilt, clean) = (output_tree(&site.out()), output_tree(&fresh.out()));
+    let differ: Vec<&String> = rebuilt
+        .keys()
+        .chain(clean.keys())
+        .filter(|rel| rebuilt.get(*rel) != clean.get(*rel))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{step}: differs from a clean build: {differ:?}"
+    );
+}
+
+/// A rebuild over an output of ours moves in only the files that changed and removes those
+/// the site no longer has (`output::write::in_place`); the search index keeps its folder and
+/// its unchanged files. After every kind of change the output equals a clean build's.
+#[cfg(unix)]
+#[test]
+fn a_rebuild_moves_in_only_what_changed_and_equals_a_clean_build() {
+    use std::os::unix::fs::MetadataExt;
+    let site = TestSite::fixture("basic");
+    site.write_cases("more", 40, "社区, 议事");
+    site.write(
+        "content/notes.md",
+        "---\ntitle: 工作笔记\n---\n\n笔记正文。\n",
+    );
+    site.build_ok();
+    let inodes = |dir: &std::path::Path| -> std::collections::BTreeMap<String, u64> {
+        output_tree(dir)
+            .into_keys()
+            .map(|rel| {
+                let inode = std::fs::metadata(dir.join(&rel)).unwrap().ino();
+                (rel, inode)
+            })
+            .collect()
+    };
+    let before = inodes(&site.out());
+
+    let source = site.root().join("content/cases/qinghe.md");
+    let text = std::fs::read_to_string(&source).unwrap();
+    site.write("content/cases/qinghe.md", &text.replace("社区", "街道社区"));
+    site.build_ok();
+    assert_equals_a_clean_build(&site, "a body edited");
+    let after = inodes(&site.out());
+    let moved: Vec<&String> = after
+        .iter()
+        .filter(|(rel, inode)| before.get(*rel) != Some(inode))
+        .map(|(rel, _)| rel)
+        .collect();
+    assert!(moved.contains(&&"cases/qinghe.html".to_string()));
+    assert!(moved.contains(&&"search/meta.js".to_string()));
+    let index_files = after
+        .keys()
+        .filter(|rel| rel.starts_with("search/"))
+        .count();
+    let index_moved = moved
+        .iter()
+        .filter(|rel| rel.starts_with("search/"))
+        .count();
+    assert!(
+        index_moved * 4 < index_files,
+        "{index_moved} of {index_files} index files were written again: {moved:?}"
+    );
+    assert!(
+        moved.len() * 4 < after.len(),
+        "{} of {} files were written again",
+        moved.len(),
+        after.len()
+    );
+
+    // A page goes, and a folder takes the name its file had.
+    std::fs::remove_file(site.root().join("content/notes.md")).unwrap();
+    site.write(
+        "content/notes.html/first.md",
+        "---\ntitle: 笔记第一篇\n---\n\n正文。\n",
+    );
+    site.build_ok();
+    assert!(site.out().join("notes.html/first.html").is_file());
+    assert_equals_a_clean_build(&site, "a file became a folder");
+
+    // And back: the folder goes, the file comes again.
+    std::fs::remove_dir_all(site.root().join("content/notes.html")).unwrap();
+    site.write(
+        "content/notes.md",
+        "---\ntitle: 工作笔记\n---\n\n笔记正文。\n",
+    );
+    site.build_ok();
+    assert!(site.out().join("notes.html").is_file());
+    assert_equals_a_clean_build(&site, "a folder became a file");
+
+    // A file someone put into the output goes, as when the output was replaced whole.
+    std::fs::write(site.out().join("extra.txt"), "手放的文件").unwrap();
+    site.build_ok();
+    assert!(!site.out().join("extra.txt").exists());
+    assert_equals_a_clean_build(&site, "a stray file");
+    let left: Vec<String> = std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".public"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 #[test]
 fn long_term_lists_split_into_pages_of_fifty() {
     let site = TestSite::fixture("basic");

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{Page, Site};
 use crate::model::{IdVec, PageId, Pages, SectionId};
-use crate::search::{PageTexts, SearchDoc, SearchError, SearchSection, section_bytes};
+use crate::search::{IndexOutput, PageTexts, SearchDoc, SearchError, SearchSection, section_bytes};
 use crate::source::markdown::{StoredText, TextFile, TextSection};
 
 /// The page as the search index sees it: plain text cut at headings, plus its facets.
@@ -157,19 +157,19 @@ pub fn write_index<'a>(
     docs: impl IntoIterator<Item = &'a SearchDoc>,
     stored: &StoredTexts,
     synonyms: &[Vec<String>],
-    out_dir: &Path,
+    out: &dyn IndexOutput,
     root: &Path,
     diagnostics: &mut Diagnostics,
 ) -> usize {
     let work = crate::output::lock::work_folder(root, "postings");
     let _writing = crate::output::write::writing();
     let docs: Vec<&SearchDoc> = docs.into_iter().collect();
-    match crate::search::build_with_texts(&docs, stored, synonyms, out_dir, work) {
+    match crate::search::build_into(&docs, stored, synonyms, out, work) {
         Ok(stats) => stats.shards + stats.docs + 2,
         Err(e) => {
             diagnostics.push(Diagnostic::error(
                 Code::Search,
-                out_dir.join("search"),
+                out.dir().join("search"),
                 format!("无法建立全文索引：{e}"),
             ));
             0

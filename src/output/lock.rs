@@ -15,7 +15,8 @@
 //! renaming has its scratch beside it, `.<name>.staging-<pid>` (and `….old`, the previous
 //! output while the new one moves in). Whoever holds the lock knows that every such entry
 //! with another process id belongs to a run that is over, and removes it: beside the output
-//! it replaces, and beside the default `public/` whatever the command.
+//! it replaces, and beside the default `public/` whatever the command. A staging folder whose
+//! in-place commit had begun (it holds the commit's journal) is finished instead.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions, TryLockError};
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::output::write::in_place;
 use crate::output::write::{DEFAULT_OUTPUT, STATE_DIR, scratch_dir};
 
 const HOLDER_FILE: &str = "lock";
@@ -310,6 +312,21 @@ fn clear_beside(target: &Path, whose: &dyn Fn(u32) -> bool) -> Vec<String> {
             }
             continue;
         }
+        // An in-place commit that began only goes forward: the output already lacks some of
+        // its old files.
+        if !moved_aside && in_place::begun(&path) && target.is_dir() {
+            match in_place::finish(&path, target) {
+                Ok(()) => notes.push(format!(
+                    "进程 {pid} 在更新 {} 时中断，已把这次更新做完",
+                    target.display()
+                )),
+                Err(e) => notes.push(format!(
+                    "进程 {pid} 在更新 {} 时中断，无法把这次更新做完（{e}）；请重新构建",
+                    target.display()
+                )),
+            }
+            continue;
+        }
         match crate::output::write::remove_tree(&path) {
             Ok(()) => notes.push(format!("已删除进程 {pid} 中断时留下的 {}", path.display())),
             Err(e) => notes.push(format!("无法删除 {}：{e}", path.display())),
@@ -399,6 +416,37 @@ mod tests {
         assert!(!site.path().join(".shuyuan/lock").exists());
         let (_again, notes) = SiteLock::acquire(site.path(), "serve").unwrap();
         assert!(notes.is_empty(), "a lock released is not stale: {notes:?}");
+    }
+
+    #[test]
+    fn a_commit_killed_after_its_journal_is_finished_by_the_next_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, staging) = (
+            dir.path().join("public"),
+            dir.path().join(".public.staging-7"),
+        );
+        for (folder, rel, text) in [
+            (&target, crate::output::write::MARKER, ""),
+            (&target, "a.html", "不变"),
+            (&target, "gone.html", "删去的页"),
+            (&staging, crate::output::write::MARKER, ""),
+            (&staging, "cases/b.html", "新页"),
+        ] {
+            fs::create_dir_all(folder.join(rel).parent().unwrap()).unwrap();
+            fs::write(folder.join(rel), text).unwrap();
+        }
+        let kept = std::collections::HashSet::from(["a.html".to_string()]);
+        assert!(in_place::begin(&staging, &target, &kept).unwrap());
+
+        let notes = clear_beside(&target, &|pid| pid == 7);
+        assert!(notes[0].contains("已把这次更新做完"), "{notes:?}");
+        assert!(!staging.exists());
+        assert!(!target.join("gone.html").exists());
+        assert_eq!(fs::read_to_string(target.join("a.html")).unwrap(), "不变");
+        assert_eq!(
+            fs::read_to_string(target.join("cases/b.html")).unwrap(),
+            "新页"
+        );
     }
 
     #[test]

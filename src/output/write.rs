@@ -1,6 +1,8 @@
 //! Write: every output file goes into a staging folder beside the output folder; only a
 //! build without errors replaces the output, by renaming. A failed build leaves the
-//! previous site exactly as it was, and a reader never sees a half-written one.
+//! previous site exactly as it was, and a reader never sees a half-written file. A first
+//! build swaps the whole staging folder in; once the output holds a site of ours, only the
+//! files that changed go into the staging folder and are moved in ([`in_place`]).
 //!
 //! The output folder carries a marker file. An existing, non-empty folder without it is
 //! never replaced, so a mistyped `--output` cannot delete someone's documents.
@@ -13,6 +15,8 @@ use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use crate::diagnostics::{Code, Diagnostic};
+
+pub mod in_place;
 
 pub const MARKER: &str = ".shuyuan-output";
 
@@ -47,9 +51,11 @@ pub fn stop_writing(patience: Duration) -> Option<RwLockWriteGuard<'static, ()>>
 pub struct Output {
     staging: PathBuf,
     target: PathBuf,
-    /// Whether `target` was a folder when the build began: a first build has no previous
-    /// files to compare with, and skips asking for each.
+    /// Whether `target` held an output of ours when the build began: a first build has no
+    /// previous files to compare with, and skips asking for each.
     previous: bool,
+    /// The files `target` already holds as this build makes them, left where they are.
+    kept: Mutex<HashSet<String>>,
     /// Folders of the staging folder already made: a page's folder is made once, not asked
     /// for again (a failed `mkdir` and a `stat`) by every file written into it.
     made: Mutex<HashSet<PathBuf>>,
@@ -81,7 +87,8 @@ impl Output {
         Ok(Output {
             staging,
             target: target.to_path_buf(),
-            previous: target.is_dir(),
+            previous: target.join(MARKER).is_file(),
+            kept: Mutex::default(),
             made: Mutex::default(),
         })
     }
@@ -103,36 +110,56 @@ impl Output {
         &self.staging
     }
 
+    /// Whether this build has already written `rel` (kept or staged): where two folders
+    /// provide a file, the first one written wins.
+    pub fn has(&self, rel: &str) -> bool {
+        self.kept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(rel)
+            || self.staging.join(rel).exists()
+    }
+
+    /// The previous output's `rel` stays: this build makes it as it is.
+    fn keep(&self, rel: &str) {
+        self.kept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(rel.to_string());
+    }
+
     /// Writes one file, `rel` being its path relative to the site root with `/` separators.
     ///
-    /// A file the previous output already holds byte for byte is hard-linked from there
-    /// instead: an unchanged file keeps its modification time (so copying the site to a server
-    /// with rsync or robocopy sends only what changed) and a rebuild writes only what changed.
+    /// A file the previous output already holds byte for byte is left where it is instead:
+    /// an unchanged file keeps its modification time (so copying the site to a server with
+    /// rsync or robocopy sends only what changed) and a rebuild writes only what changed.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         let _writing = writing();
-        let path = self.staging.join(rel);
-        self.make_parent(&path)?;
         let previous = self.target.join(rel);
-        if self.previous && holds(&previous, bytes) && fs::hard_link(&previous, &path).is_ok() {
+        if self.previous && holds(&previous, bytes) {
+            self.keep(rel);
             return Ok(());
         }
+        let path = self.staging.join(rel);
+        self.make_parent(&path)?;
         write_new(&path, bytes).map_err(|e| io_error(&previous, "写入", e))
     }
 
     /// Copies a file into the output at `rel`, with the source's modification time. When the
     /// previous output holds a file of the same length and modification time (what rsync
-    /// compares), it is that copy: it is hard-linked instead, so it keeps its time and
+    /// compares), it is that copy: it stays where it is, so it keeps its time and
     /// attachments are not copied again on every build.
     pub fn copy(&self, from: &Path, rel: &str) -> Result<(), Diagnostic> {
         let _writing = writing();
+        let source = fs::metadata(from).map_err(|e| io_error(from, "读取", e))?;
+        let previous = self.target.join(rel);
+        if self.previous && same_file_stamp(&source, &previous) {
+            self.keep(rel);
+            return Ok(());
+        }
         let path = self.staging.join(rel);
         self.make_parent(&path)?;
         unlink_if_present(&path).map_err(|e| io_error(&path, "写入", e))?;
-        let source = fs::metadata(from).map_err(|e| io_error(from, "读取", e))?;
-        let previous = self.target.join(rel);
-        if same_file_stamp(&source, &previous) && fs::hard_link(&previous, &path).is_ok() {
-            return Ok(());
-        }
         fs::copy(from, &path).map_err(|e| io_error(from, "复制", e))?;
         if let Ok(modified) = source.modified() {
             // Best effort: a file system without settable times still gets a correct copy.
@@ -163,7 +190,7 @@ impl Output {
             }
             let rel = crate::source::load::relative_slash_path(dir, entry.path());
             let rel = format!("{rel_base}/{rel}");
-            if !self.staging.join(&rel).exists() {
+            if !self.has(&rel) {
                 self.copy(entry.path(), &rel)?;
                 count += 1;
             }
@@ -171,11 +198,34 @@ impl Output {
         Ok(count)
     }
 
-    /// Swaps the staging folder in for the output folder. The previous output is moved aside
-    /// first and removed last; should it resist removal, a warning names it (the next run
-    /// holding the site lock tries again).
+    /// Puts the new output in place. Over a previous output, only the changed files move in
+    /// ([`in_place::commit`]). Otherwise the staging folder is swapped in for the output
+    /// folder: a previous output is moved aside first and removed last; should it resist
+    /// removal, a warning names it (the next run holding the site lock tries again).
     pub fn commit(self) -> Result<Option<Diagnostic>, Diagnostic> {
         let _writing = writing();
+        let kept = std::mem::take(&mut *self.kept.lock().unwrap_or_else(PoisonError::into_inner));
+        // The build took a while: the folder may have been replaced meanwhile.
+        if let Err(refused) = check_replaceable(&self.target) {
+            let _ = remove_tree(&self.staging);
+            return Err(refused);
+        }
+        if self.previous {
+            match in_place::commit(&self.staging, &self.target, &kept) {
+                Ok(true) => return Ok(None),
+                Ok(false) => {}
+                Err(failed) => {
+                    if !in_place::begun(&self.staging) {
+                        let _ = remove_tree(&self.staging);
+                    }
+                    return Err(failed);
+                }
+            }
+            if let Err(failed) = self.stage_kept(&kept) {
+                let _ = remove_tree(&self.staging);
+                return Err(failed);
+            }
+        }
         let old = self.staging.with_file_name(format!(
             "{}.old",
             self.staging
@@ -183,11 +233,6 @@ impl Output {
                 .unwrap_or_default()
                 .to_string_lossy()
         ));
-        // The build took a while: the folder may have been replaced meanwhile.
-        if let Err(refused) = check_replaceable(&self.target) {
-            let _ = fs::remove_dir_all(&self.staging);
-            return Err(refused);
-        }
         let had_previous = self.target.exists();
         if had_previous && let Err(e) = fs::rename(&self.target, &old) {
             // Nothing was swapped: the staging folder would otherwise stay behind until the
@@ -212,9 +257,40 @@ impl Output {
         Ok(None)
     }
 
+    /// Puts the files this build left in the previous output into the staging folder too,
+    /// so that it can be swapped in whole: hard-linked, or copied where links cannot be made.
+    fn stage_kept(&self, kept: &HashSet<String>) -> Result<(), Diagnostic> {
+        for rel in kept {
+            let (from, to) = (self.target.join(rel), self.staging.join(rel));
+            self.make_parent(&to)?;
+            if fs::hard_link(&from, &to).is_err() {
+                fs::copy(&from, &to).map_err(|e| {
+                    io_error(
+                        &from,
+                        "读取旧的输出（它在构建期间被改动了，输出保持原样；请重新构建）",
+                        e,
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// Throws the staging folder away; the output folder is untouched.
     pub fn abandon(self) {
         let _ = remove_tree(&self.staging);
+    }
+}
+
+/// The search index goes through [`Output::write`] too: a rebuild that changed a few pages
+/// leaves most of its files as they are.
+impl crate::search::IndexOutput for Output {
+    fn dir(&self) -> &Path {
+        &self.staging
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        Output::write(self, rel, bytes).map_err(|d| io::Error::other(d.message))
     }
 }
 
@@ -279,12 +355,12 @@ fn holds(path: &Path, bytes: &[u8]) -> bool {
 
 /// Removes a file of a live folder that the site no longer has, and the folders this
 /// leaves empty: a preview must leave nothing a full build would not write.
-pub fn remove_file(dir: &Path, rel: &str) -> Result<(), Diagnostic> {
+pub fn remove_file(dir: &Path, rel: &str) -> io::Result<()> {
     let path = dir.join(rel);
     match fs::remove_file(&path) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_error(&path, "删除", e)),
+        Err(e) => return Err(e),
     }
     let mut folder = path.parent();
     while let Some(current) = folder.filter(|f| *f != dir && f.starts_with(dir)) {
@@ -602,6 +678,31 @@ mod tests {
             "someone's"
         );
         assert!(!target.join("index.html").exists());
+        assert!(!staging.exists(), "the staging folder is cleaned up");
+    }
+
+    #[test]
+    fn a_kept_file_gone_during_the_build_fails_the_commit_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join(MARKER), "").unwrap();
+        fs::write(target.join("a.html"), "不变").unwrap();
+        fs::write(target.join("b.html"), "旧").unwrap();
+        let output = Output::begin(&target).unwrap();
+        output.write("a.html", "不变".as_bytes()).unwrap();
+        output.write("b.html", "新".as_bytes()).unwrap();
+        assert!(output.has("a.html") && output.has("b.html") && !output.has("c.html"));
+        let staging = output.staging().to_path_buf();
+        assert!(
+            !staging.join("a.html").exists(),
+            "an unchanged file is not written"
+        );
+        fs::remove_file(target.join("a.html")).unwrap();
+
+        let failed = output.commit().unwrap_err();
+        assert!(failed.message.contains("重新构建"), "{}", failed.message);
+        assert_eq!(fs::read_to_string(target.join("b.html")).unwrap(), "旧");
         assert!(!staging.exists(), "the staging folder is cleaned up");
     }
 

@@ -131,8 +131,10 @@ pub struct SearchHit {
 #[derive(Clone, Debug, Serialize)]
 pub struct IndexStats {
     pub docs: usize,
-    /// Content hash naming this build's static files.
+    /// The folder of this build's static files (see `export`).
     pub build_id: String,
+    /// The edition: a hash of everything the files are made from.
+    pub edition: String,
     /// Distinct keys (tokens and grams) in the static index.
     pub keys: usize,
     pub shards: usize,
@@ -191,9 +193,10 @@ impl SearchError {
 }
 
 /// Writes the static index of `docs` into `out_dir/search/`, with the synonym groups that
-/// queries are expanded with, replacing the previous build's files there. Pages are numbered in URL order so the output (and its build id) depends only
-/// on the content. The work files go into the new folder `work`, never inside the output
-/// (which a preview serves while it re-indexes), and it is removed when done.
+/// queries are expanded with, replacing the previous build's files there. Pages are numbered
+/// in URL order so the output depends only on the content. The work files go into the new
+/// folder `work`, never inside the output (which a preview serves while it re-indexes), and
+/// it is removed when done.
 pub fn build<'a>(
     docs: impl IntoIterator<Item = &'a SearchDoc>,
     synonyms: &[Vec<String>],
@@ -201,21 +204,77 @@ pub fn build<'a>(
     work: PathBuf,
 ) -> Result<IndexStats, SearchError> {
     let docs: Vec<&SearchDoc> = docs.into_iter().collect();
-    build_with_texts(&docs, &InDocs, synonyms, out_dir, work)
+    build_into(&docs, &InDocs, synonyms, &Folder::new(out_dir), work)
 }
 
-/// [`build`] with the pages' sections read from `texts`, a batch of pages at a time.
-pub fn build_with_texts(
+/// [`build`] with the pages' sections read from `texts`, a batch of pages at a time, and the
+/// files handed to `out`.
+pub fn build_into(
     docs: &[&SearchDoc],
     texts: &dyn PageTexts,
     synonyms: &[Vec<String>],
-    out_dir: &Path,
+    out: &dyn IndexOutput,
     work: PathBuf,
 ) -> Result<IndexStats, SearchError> {
     let mut order: Vec<usize> = (0..docs.len()).collect();
     order.sort_by(|&a, &b| docs[a].url.cmp(&docs[b].url));
     let pages = export::Pages::new(docs, order, texts);
-    export::write(&pages, synonyms, out_dir, work)
+    export::write(&pages, synonyms, out, work)
+}
+
+/// Where the static index's files go: a plain folder ([`Folder`]), or a build's output, which
+/// leaves a file the previous output already holds as it is.
+pub trait IndexOutput: Sync {
+    /// The output folder; the index goes into its `search/`.
+    fn dir(&self) -> &Path;
+
+    /// Writes `bytes` as the file `rel` (relative to [`Self::dir`], `/`-separated), making
+    /// the folders it needs.
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()>;
+}
+
+/// A plain folder, written as it is served: a file that holds the same bytes already is left
+/// alone, any other is written beside its place and renamed into it, so a reader never gets
+/// half a file.
+pub struct Folder {
+    dir: PathBuf,
+    /// Folders already made, so that each file does not ask again.
+    made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+}
+
+impl Folder {
+    pub fn new(dir: &Path) -> Folder {
+        Folder {
+            dir: dir.to_path_buf(),
+            made: std::sync::Mutex::default(),
+        }
+    }
+}
+
+impl IndexOutput for Folder {
+    fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            let mut made = self.made.lock().unwrap_or_else(|e| e.into_inner());
+            if !made.contains(parent) {
+                std::fs::create_dir_all(parent)?;
+                made.insert(parent.to_path_buf());
+            }
+        }
+        let same = std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
+            && std::fs::read(&path).is_ok_and(|old| old == bytes);
+        if same {
+            return Ok(());
+        }
+        let mut new = path.clone().into_os_string();
+        new.push(".new");
+        std::fs::write(&new, bytes)?;
+        std::fs::rename(new, path)
+    }
 }
 
 /// Where the index reads each page's sections: the [`SearchDoc`]s' own ([`build`]), or, for a

@@ -25,6 +25,9 @@ use super::{Found, SearchError, SearchHit, SearchQuery};
 #[derive(Clone, Debug, Deserialize)]
 struct Meta {
     build: String,
+    /// The edition (`export`); indexes written before there were editions have none.
+    #[serde(default)]
+    ed: String,
     shards: u32,
     docs: u32,
     #[serde(default)]
@@ -142,9 +145,10 @@ impl StaticIndex {
         &self.dir
     }
 
-    /// The build this index belongs to (changes whenever the site is rebuilt).
-    pub fn build_id(&self) -> &str {
-        &self.meta.build
+    /// The folder and the edition of this index: together they change whenever the index
+    /// does (the folder alone stays when a rebuild changed only what pages say).
+    pub fn version(&self) -> (&str, &str) {
+        (&self.meta.build, &self.meta.ed)
     }
 
     /// The shard value of every key (postings or a heavy stub), reading the shards they hash

@@ -370,7 +370,7 @@ impl Session {
                     docs.iter().map(|doc| &**doc),
                     &stored,
                     &synonyms,
-                    &output,
+                    &crate::search::Folder::new(&output),
                     &root,
                     &mut diagnostics,
                 );

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::fingerprint::{self, Fingerprints};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::PageId;
 use crate::model::resolve::Site;
 use crate::output::plan::sitemap::Sitemap;
@@ -68,7 +68,13 @@ pub(super) fn write_changed(
     let refreshed = fingerprints.refresh(site, training, jobs, &sitemap);
     let changed = |path: &str| refreshed.changed.contains(path);
     for path in &refreshed.removed {
-        crate::output::write::remove_file(output, path).map_err(|d| vec![d])?;
+        crate::output::write::remove_file(output, path).map_err(|e| {
+            vec![Diagnostic::error(
+                Code::Io,
+                output.join(path),
+                format!("删除失败：{e}"),
+            )]
+        })?;
     }
     let dirty: Vec<_> = jobs
         .iter()

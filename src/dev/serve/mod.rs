@@ -170,7 +170,7 @@ impl Live {
         let fresh = crate::search::StaticIndex::open(output)?;
         let mut cached = self.search.lock().unwrap_or_else(|e| e.into_inner());
         match cached.as_ref() {
-            Some(index) if index.build_id() == fresh.build_id() => Ok(Arc::clone(index)),
+            Some(index) if index.version() == fresh.version() => Ok(Arc::clone(index)),
             _ => {
                 let index = Arc::new(fresh);
                 *cached = Some(Arc::clone(&index));

@@ -1,10 +1,18 @@
 //! The static browser index in `out/search/`, loaded by `search.js` through `<script>` tags only
 //! (no fetch, modules, WebAssembly or workers), so it works from `file://` and under any sub-path.
 //!
-//! Layout, where `B` is the build id (a hash of what the files are made from, so files of two
-//! builds never mix):
+//! Layout, where `B` names the index's folder: a hash of what fixes how the files read one
+//! another — this program's version, the format, the shard count and the page count — so that
+//! files of two builds that numbered pages or hashed keys differently never mix, while a
+//! rebuild that only changed what pages say keeps the folder, and every file it makes as
+//! before stays byte for byte what it was (an in-place commit leaves it alone:
+//! [`crate::output::write::in_place`] names the cost). A preview re-indexing the folder it
+//! serves replaces only the files that changed, each whole ([`crate::search::Folder`]), and
+//! removes the files it no longer has once `meta.js` is new. `E`, the edition, hashes
+//! everything the files are made from; over HTTP the browser asks for every file with `?v=E`,
+//! so no cached copy of an older edition is read:
 //! - `search/meta.js` (fixed name, the entry point):
-//!   `window.__shuyuan.meta({"v":3,"build":"B","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
+//!   `window.__shuyuan.meta({"v":3,"build":"B","ed":"E","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
 //!   `syn` (the site's synonym groups, normalised; left out when there are none) expanding
 //!   queries in every engine, and `"series":[gap,length,…]` (left out when empty): the runs of
 //!   neighbouring pages that are numbered parts of one document (`super::series`).
@@ -44,14 +52,14 @@ mod pending;
 mod postings;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::codec::push_varint;
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
-use super::{IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
+use super::{IndexOutput, IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
 
 /// Shard size the shard count aims at. Every key of a query costs about one shard, and a
 /// typed question has forty or more keys: at 2 KB they stay near 100 KB.
@@ -224,8 +232,7 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).expect("static index data serialises to JSON")
 }
 
-/// Removes what an earlier build wrote (`meta.js` and build directories), nothing else.
-/// Removes the index folders in `dir` of builds other than `current`.
+/// Removes the index folders in `dir` of builds other than `current`, nothing else.
 fn clear_old_builds(dir: &Path, current: &str) -> Result<(), SearchError> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
@@ -247,6 +254,29 @@ fn is_build_id(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Removes the files of the folder `build_dir` that this build did not write (`written`,
+/// names relative to it): a re-index into the folder a preview serves leaves nothing a full
+/// build would not write. Called after `meta.js` names the new edition, so a reader who still
+/// has the old one and misses a file reads `meta.js` again.
+fn clear_unwritten(build_dir: &Path, written: &HashSet<String>) -> Result<(), SearchError> {
+    for entry in walkdir::WalkDir::new(build_dir).min_depth(1) {
+        let entry = entry.map_err(|e| SearchError::io(build_dir)(e.into()))?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(build_dir).unwrap_or(entry.path());
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if !written.contains(&rel) {
+            std::fs::remove_file(entry.path()).map_err(SearchError::io(entry.path()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The pages in index order (by URL), and where their sections come from.
@@ -291,21 +321,30 @@ fn partition_count(text: usize) -> u32 {
     1 << wanted.ilog2()
 }
 
-/// Names a build of the static index: a hash of everything its files are made from — the pages
-/// as indexed (each hashed by [`page_hash`], in page order), the shard count and this program's
-/// version (which fixes the analysis) — so a cached file never mixes two builds. Hashing the
-/// inputs instead of the files lets each file be written as soon as it is made.
-fn build_id(page_hashes: &[u64], shard_count: usize) -> String {
+/// Names the layout of the static index: a hash of what decides where a file's readers look
+/// for the rest — this program's version (which fixes the analysis), the format, the shard
+/// count (where a key lives) and the page count (how pages are numbered, and the IDF).
+fn layout_id(shard_count: usize, docs: usize) -> String {
     let mut h = hash_field(FNV64_START, env!("CARGO_PKG_VERSION"));
     h = fnv64(h, &FORMAT_VERSION.to_le_bytes());
     h = fnv64(h, &(shard_count as u64).to_le_bytes());
-    for page in page_hashes {
-        h = fnv64(h, &page.to_le_bytes());
-    }
+    h = fnv64(h, &(docs as u64).to_le_bytes());
     format!("{:012x}", h & 0xffff_ffff_ffff)
 }
 
-/// One page's part of [`build_id`]: `doc`'s fields and its sections (`sections`, which the
+/// Names an edition of the static index: a hash of its layout and everything its files are
+/// made from, the pages as indexed (each hashed by [`page_hash`], in page order). Hashing the
+/// inputs instead of the files lets each file be written as soon as it is made.
+fn edition(layout: &str, page_hashes: &[u64]) -> String {
+    let h = page_hashes
+        .iter()
+        .fold(hash_field(FNV64_START, layout), |h, page| {
+            fnv64(h, &page.to_le_bytes())
+        });
+    format!("{:012x}", h & 0xffff_ffff_ffff)
+}
+
+/// One page's part of [`edition`]: `doc`'s fields and its sections (`sections`, which the
 /// [`SearchDoc`] need not hold: [`PageTexts`]).
 fn page_hash(doc: &SearchDoc, sections: &[SearchSection]) -> u64 {
     fn list<'a>(h: u64, items: impl ExactSizeIterator<Item = &'a str>) -> u64 {
@@ -346,13 +385,13 @@ fn hash_field(h: u64, text: &str) -> u64 {
 pub(super) fn write(
     pages: &Pages,
     synonyms: &[Vec<String>],
-    out_dir: &Path,
+    out: &dyn IndexOutput,
     work: PathBuf,
 ) -> Result<IndexStats, SearchError> {
     write_in_partitions(
         pages,
         synonyms,
-        out_dir,
+        out,
         work,
         partition_count(pages.text_bytes()),
         HEAVY_BYTES,
@@ -362,13 +401,13 @@ pub(super) fn write(
 fn write_in_partitions(
     pages: &Pages,
     synonyms: &[Vec<String>],
-    out_dir: &Path,
+    out: &dyn IndexOutput,
     work: PathBuf,
     partitions: u32,
     heavy_bytes: usize,
 ) -> Result<IndexStats, SearchError> {
     let docs = pages.docs.as_slice();
-    let search_dir = out_dir.join("search");
+    let search_dir = out.dir().join("search");
     // Beside the postings' work folder, which goes first.
     let mut pending = pending::Pending::create(work.with_extension("fragments"))?;
     let mut page_hashes = Vec::with_capacity(docs.len());
@@ -398,23 +437,23 @@ fn write_in_partitions(
         .max(1)
         .next_multiple_of(partitions as usize);
 
-    let build = build_id(&page_hashes, shard_count);
+    let layout = layout_id(shard_count, docs.len());
+    let edition = edition(&layout, &page_hashes);
+    let build = layout;
     let build_dir = search_dir.join(&build);
-    // The same pages again (a preview's edit that search does not see): written anew, not
-    // trusted, since a re-index that failed half-way may have left it.
-    if build_dir.exists() {
-        std::fs::remove_dir_all(&build_dir).map_err(SearchError::io(&build_dir))?;
-    }
-    std::fs::create_dir_all(&build_dir).map_err(SearchError::io(&build_dir))?;
-    for (prefix, count) in [('s', shard_count), ('p', docs.len())] {
-        for group in 0..count.div_ceil(FILES_PER_FOLDER) {
-            let dir = build_dir.join(format!("{prefix}{group}"));
-            std::fs::create_dir(&dir).map_err(SearchError::io(&dir))?;
-        }
-    }
+    // A re-index into the folder a preview serves: what it no longer has goes at the end.
+    let reused = build_dir.is_dir();
+    let written = std::sync::Mutex::new(HashSet::new());
     let file = |name: String, body: &[u8]| -> Result<u64, SearchError> {
-        let path: PathBuf = build_dir.join(name);
-        std::fs::write(&path, body).map_err(SearchError::io(&path))?;
+        let rel = format!("search/{build}/{name}");
+        out.write(&rel, body)
+            .map_err(SearchError::io(out.dir().join(&rel)))?;
+        if reused {
+            written
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(name);
+        }
         Ok(body.len() as u64)
     };
     let shard_bytes = postings::shards(
@@ -453,6 +492,7 @@ fn write_in_partitions(
     let mut meta = serde_json::json!({
         "v": FORMAT_VERSION,
         "build": build,
+        "ed": edition,
         "shards": shard_count,
         "docs": docs.len(),
     });
@@ -464,14 +504,21 @@ fn write_in_partitions(
         meta["series"] = serde_json::json!(series);
     }
     let meta = format!("window.__shuyuan.meta({})\n", json(&meta));
-    let meta_path = search_dir.join("meta.js");
-    let new_meta = search_dir.join("meta.js.new");
-    std::fs::write(&new_meta, meta).map_err(SearchError::io(&new_meta))?;
-    std::fs::rename(&new_meta, &meta_path).map_err(SearchError::io(&meta_path))?;
+    out.write("search/meta.js", meta.as_bytes())
+        .map_err(SearchError::io(search_dir.join("meta.js")))?;
+    if reused {
+        clear_unwritten(
+            &build_dir,
+            &written
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )?;
+    }
     clear_old_builds(&search_dir, &build)?;
     Ok(IndexStats {
         docs: docs.len(),
         build_id: build,
+        edition,
         keys: encoded.keys,
         shards: shard_count,
         shard_bytes,
@@ -483,6 +530,7 @@ fn write_in_partitions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::Folder;
 
     #[test]
     fn varints_use_five_bits_per_digit() {
@@ -556,8 +604,12 @@ mod tests {
             .collect();
         let docs = in_order(&docs);
         let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let whole = write_in_partitions(&docs, &[], one.path(), work(), 1, usize::MAX).unwrap();
-        let parted = write_in_partitions(&docs, &[], four.path(), work(), 4, usize::MAX).unwrap();
+        let whole =
+            write_in_partitions(&docs, &[], &Folder::new(one.path()), work(), 1, usize::MAX)
+                .unwrap();
+        let parted =
+            write_in_partitions(&docs, &[], &Folder::new(four.path()), work(), 4, usize::MAX)
+                .unwrap();
         assert_eq!(parted.shards % 4, 0);
         let (whole_keys, parted_keys) = (
             shard_keys(one.path(), &whole),
@@ -628,7 +680,7 @@ mod tests {
         };
         let (first, second) = ([doc("社区议事")], [doc("加装电梯")]);
         let out = tempfile::tempdir().unwrap();
-        let old = write(&in_order(&first), &[], out.path(), work()).unwrap();
+        let old = write(&in_order(&first), &[], &Folder::new(out.path()), work()).unwrap();
         let meta = || std::fs::read_to_string(out.path().join("search/meta.js")).unwrap();
         let before = meta();
         assert!(before.contains(&old.build_id));
@@ -637,7 +689,7 @@ mod tests {
         // fails leaves them with it.
         let refs: Vec<&SearchDoc> = second.iter().collect();
         let failing = Pages::new(&refs, vec![0], &Unreadable);
-        assert!(write(&failing, &[], out.path(), work()).is_err());
+        assert!(write(&failing, &[], &Folder::new(out.path()), work()).is_err());
         assert_eq!(meta(), before);
         assert!(
             out.path()
@@ -647,9 +699,17 @@ mod tests {
                 .is_file()
         );
 
-        let new = write(&in_order(&second), &[], out.path(), work()).unwrap();
-        assert_ne!(new.build_id, old.build_id);
-        assert!(meta().contains(&new.build_id));
+        // The same layout (one page, one shard): the folder stays and its files are replaced.
+        let new = write(&in_order(&second), &[], &Folder::new(out.path()), work()).unwrap();
+        assert_eq!(new.build_id, old.build_id);
+        assert_ne!(new.edition, old.edition);
+        assert!(meta().contains(&new.edition));
+        let page = out
+            .path()
+            .join("search")
+            .join(&new.build_id)
+            .join("p0/0.js");
+        assert!(std::fs::read_to_string(page).unwrap().contains("加装电梯"));
         let mut left: Vec<String> = std::fs::read_dir(out.path().join("search"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -677,8 +737,16 @@ mod tests {
             .collect();
         let docs = in_order(&docs);
         let (light, heavy) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        write_in_partitions(&docs, &[], light.path(), work(), 1, usize::MAX).unwrap();
-        write_in_partitions(&docs, &[], heavy.path(), work(), 1, 8).unwrap();
+        write_in_partitions(
+            &docs,
+            &[],
+            &Folder::new(light.path()),
+            work(),
+            1,
+            usize::MAX,
+        )
+        .unwrap();
+        write_in_partitions(&docs, &[], &Folder::new(heavy.path()), work(), 1, 8).unwrap();
         let (light, heavy) = (
             crate::search::StaticIndex::open(light.path()).unwrap(),
             crate::search::StaticIndex::open(heavy.path()).unwrap(),

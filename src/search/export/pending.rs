@@ -1,10 +1,10 @@
-//! Fragment files waiting for their build id.
+//! Fragment files waiting for their build folder.
 //!
 //! A page's fragment files (`p<g>/<d>.js` and its continuations, module docs of `export`) name
-//! the build, which is known only once the postings are merged; cutting and serialising them
+//! the build folder, which hangs on the shard count, known only once the postings are merged; cutting and serialising them
 //! takes the page's text, which a build keeps out of memory until the index reads it. So they
 //! are made while the spill has the text ([`page_fragments`]), kept as JSON in a work file
-//! ([`Pending::put`]), and written out under the build id once it is known
+//! ([`Pending::put`]), and written out under the build folder once it is known
 //! ([`Pending::write`]): the index reads each page's text once.
 
 use std::fs::File;
@@ -106,7 +106,7 @@ impl Pending {
         Ok(())
     }
 
-    /// Writes every page's files under the build id `build`, through `file(name, body)`;
+    /// Writes every page's files under the build folder `build`, through `file(name, body)`;
     /// returns the bytes written.
     pub(super) fn write(self, build: &str, file: WriteFile) -> Result<u64, SearchError> {
         self.write_reading(build, file, READ_BYTES)

@@ -45,7 +45,7 @@
   /* ------------------------------------------------------------------- loader */
 
   var state = {
-    meta: null,        // {v, build, shards, docs}
+    meta: null,        // {v, build, ed, shards, docs}
     metaLoading: null, // Promise of the meta
     shards: {},        // shard number -> {key: postings string or heavy stub}
     heavy: {},         // "k-j" -> postings string of a heavy key
@@ -102,7 +102,7 @@
     state.metaLoading = loadScript(src).then(function () {
       var m = nextMeta;
       if (!m || !m.build) throw new Error("search/meta.js did not register");
-      if (!state.meta || state.meta.build !== m.build) {
+      if (!state.meta || state.meta.build !== m.build || state.meta.ed !== m.ed) {
         state = { meta: m, metaLoading: state.metaLoading, shards: {}, heavy: {}, decoded: {}, pages: {}, more: {}, facets: null, loading: {} };
       }
       return m;
@@ -111,12 +111,15 @@
     return state.metaLoading;
   }
 
-  // Loads one file of the current build once; resolves when `ready()` holds.
+  // Loads one file of the current build once; resolves when `ready()` holds. A rebuild keeps
+  // the files it made as they were, so over HTTP the edition in the query string keeps a
+  // cached copy of an older edition from being read (src/search/export/mod.rs).
   function need(file, ready) {
     if (ready()) return Promise.resolve();
     var path = BASE + state.meta.build + "/" + file;
     if (!state.loading[path]) {
-      state.loading[path] = loadScript(path).then(function () {
+      var src = path + (location.protocol === "file:" || !state.meta.ed ? "" : "?v=" + state.meta.ed);
+      state.loading[path] = loadScript(src).then(function () {
         if (!ready()) throw new Error(path + " did not register");
       });
       state.loading[path].catch(function () { delete state.loading[path]; });
@@ -182,8 +185,9 @@
   function withIndex(work) {
     return loadMeta(false).then(work).catch(function (err) {
       var build = state.meta && state.meta.build;
+      var ed = state.meta && state.meta.ed;
       return loadMeta(true).then(function (m) {
-        if (m.build === build) throw err;
+        if (m.build === build && m.ed === ed) throw err;
         return work();
       });
     });
