@@ -532,7 +532,7 @@ fn a_rebuild_keeps_unchanged_files_and_replaces_changed_ones() {
     assert_eq!(std::fs::read(site.out().join(kept)).unwrap(), kept_bytes);
 }
 
-/// Every file under `dir` with its bytes, the output marker left out.
+/// Every file under `dir` with its bytes (the output marker too: both outputs carry it).
 fn output_tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
         .into_iter()
@@ -596,12 +596,16 @@ fn a_rebuild_moves_in_only_what_changed_and_equals_a_clean_build() {
             .collect()
     };
     let before = inodes(&site.out());
+    // The output folder itself stays: no whole-folder swap (whose hard links would keep the
+    // files' inodes too).
+    let folder = std::fs::metadata(site.out()).unwrap().ino();
 
     let source = site.root().join("content/cases/qinghe.md");
     let text = std::fs::read_to_string(&source).unwrap();
     site.write("content/cases/qinghe.md", &text.replace("社区", "街道社区"));
     site.build_ok();
     assert_equals_a_clean_build(&site, "a body edited");
+    assert_eq!(std::fs::metadata(site.out()).unwrap().ino(), folder);
     let after = inodes(&site.out());
     let moved: Vec<&String> = after
         .iter()

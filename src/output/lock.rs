@@ -196,9 +196,16 @@ impl SiteLock {
         let root = self.root.clone();
         ctrlc::set_handler(move || {
             // Held until the process ends: nothing is written into what is being removed.
-            let _stopped = crate::output::write::stop_writing(INTERRUPT_PATIENCE);
+            let stopped = crate::output::write::stop_writing(INTERRUPT_PATIENCE);
             let this_run = |pid| pid == std::process::id();
             clear_scratch(&root, &this_run);
+            // Still committing after the wait: files are moving into the output. The staging
+            // stays for the next run, which finishes the commit if it had begun.
+            if stopped.is_none() && crate::output::write::committing() {
+                let _ = fs::remove_file(root.join(STATE_DIR).join(HOLDER_FILE));
+                eprintln!("已中断：输出目录正在更新，下次运行 shuyuan build 时会把它整理好");
+                std::process::exit(130);
+            }
             for target in &targets {
                 clear_beside(target, &this_run);
             }
@@ -314,7 +321,11 @@ fn clear_beside(target: &Path, whose: &dyn Fn(u32) -> bool) -> Vec<String> {
         }
         // An in-place commit that began only goes forward: the output already lacks some of
         // its old files.
-        if !moved_aside && in_place::begun(&path) && target.is_dir() {
+        // Only into an output of ours, never through a symlink: the folder may have been
+        // replaced since (with someone's documents), and then the commit is dropped.
+        let ours = target.join(crate::output::write::MARKER).is_file()
+            && !crate::output::write::is_symlink(target);
+        if !moved_aside && in_place::begun(&path) && ours {
             match in_place::finish(&path, target) {
                 Ok(()) => notes.push(format!(
                     "进程 {pid} 在更新 {} 时中断，已把这次更新做完",
@@ -447,6 +458,35 @@ mod tests {
             fs::read_to_string(target.join("cases/b.html")).unwrap(),
             "新页"
         );
+    }
+
+    #[test]
+    fn a_killed_commit_is_never_applied_to_a_folder_that_is_no_longer_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, staging) = (
+            dir.path().join("public"),
+            dir.path().join(".public.staging-7"),
+        );
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join(crate::output::write::MARKER), "").unwrap();
+        fs::write(target.join("gone.html"), "删去的页").unwrap();
+        fs::create_dir_all(&staging).unwrap();
+        fs::write(staging.join(crate::output::write::MARKER), "").unwrap();
+        fs::write(staging.join("new.html"), "新页").unwrap();
+        let kept = std::collections::HashSet::new();
+        assert!(in_place::begin(&staging, &target, &kept).unwrap());
+        // Since then, someone put their own documents where the output was.
+        fs::remove_dir_all(&target).unwrap();
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join("gone.html"), "别人的文件").unwrap();
+
+        clear_beside(&target, &|pid| pid == 7);
+        assert_eq!(
+            fs::read_to_string(target.join("gone.html")).unwrap(),
+            "别人的文件"
+        );
+        assert!(!target.join("new.html").exists());
+        assert!(!staging.exists(), "the dropped commit's staging goes");
     }
 
     #[test]

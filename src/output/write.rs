@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,15 @@ pub const MARKER: &str = ".shuyuan-output";
 /// an interrupted run takes it for writing before it removes its staging (see
 /// [`crate::output::lock`]), so no write still under way puts back what is being removed.
 static WRITING: RwLock<()> = RwLock::new(());
+
+/// Set while an in-place commit moves files into an output: an interrupt then leaves the
+/// commit to the next run instead of removing its staging folder under it.
+static COMMITTING: AtomicBool = AtomicBool::new(false);
+
+/// Whether an in-place commit is under way ([`COMMITTING`]).
+pub fn committing() -> bool {
+    COMMITTING.load(Ordering::SeqCst)
+}
 
 /// Lets the caller write into a staging folder until the guard is dropped.
 pub fn writing() -> RwLockReadGuard<'static, ()> {
@@ -80,6 +90,11 @@ impl Output {
             .map_or_else(|| "public".into(), |n| n.to_string_lossy().to_string());
         let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
         // Left by an earlier process that had this id; others' are cleared under the site lock.
+        // One whose in-place commit had begun is finished first (see `in_place`).
+        if in_place::begun(&staging) && target.join(MARKER).is_file() && !is_symlink(target) {
+            in_place::finish(&staging, target)
+                .map_err(|e| io_error(target, "完成上次中断的更新（请重新构建）", e))?;
+        }
         remove_owned_dir(&staging)?;
         fs::create_dir_all(&staging).map_err(|e| io_error(&staging, "创建临时目录", e))?;
         fs::write(staging.join(MARKER), b"built by shuyuan\n")
@@ -211,7 +226,10 @@ impl Output {
             return Err(refused);
         }
         if self.previous {
-            match in_place::commit(&self.staging, &self.target, &kept) {
+            COMMITTING.store(true, Ordering::SeqCst);
+            let committed = in_place::commit(&self.staging, &self.target, &kept);
+            COMMITTING.store(false, Ordering::SeqCst);
+            match committed {
                 Ok(true) => return Ok(None),
                 Ok(false) => {}
                 Err(failed) => {
@@ -349,7 +367,8 @@ fn unlink_if_present(path: &Path) -> io::Result<()> {
 /// Whether the file at `path` holds exactly `bytes` (the length is checked first, so a
 /// changed file is usually told apart without reading it).
 fn holds(path: &Path, bytes: &[u8]) -> bool {
-    fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+    // Not through a symlink: a file kept must be the output's own.
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
         && fs::read(path).is_ok_and(|old| old == bytes)
 }
 
@@ -422,6 +441,10 @@ fn make_writable(path: &Path) {
             make_writable(&entry.path());
         }
     }
+}
+
+pub(crate) fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 /// Whether `folder` is ours to replace or delete: it carries the marker, or it is empty.
@@ -704,6 +727,33 @@ mod tests {
         assert!(failed.message.contains("重新构建"), "{}", failed.message);
         assert_eq!(fs::read_to_string(target.join("b.html")).unwrap(), "旧");
         assert!(!staging.exists(), "the staging folder is cleaned up");
+    }
+
+    /// A killed run whose process id this run has now: its begun commit is finished, not
+    /// thrown away with its staging folder.
+    #[test]
+    fn a_begun_commit_left_under_this_process_id_is_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        let staging = dir
+            .path()
+            .join(format!(".public.staging-{}", std::process::id()));
+        for (folder, rel, text) in [
+            (&target, MARKER, ""),
+            (&target, "gone.html", "删去的页"),
+            (&staging, MARKER, ""),
+            (&staging, "new.html", "新页"),
+        ] {
+            fs::create_dir_all(folder).unwrap();
+            fs::write(folder.join(rel), text).unwrap();
+        }
+        assert!(in_place::begin(&staging, &target, &HashSet::new()).unwrap());
+
+        let output = Output::begin(&target).unwrap();
+        assert_eq!(fs::read_to_string(target.join("new.html")).unwrap(), "新页");
+        assert!(!target.join("gone.html").exists());
+        assert!(!in_place::begun(output.staging()), "a fresh staging folder");
+        output.abandon();
     }
 
     #[test]

@@ -231,15 +231,25 @@ pub trait IndexOutput: Sync {
     /// Writes `bytes` as the file `rel` (relative to [`Self::dir`], `/`-separated), making
     /// the folders it needs.
     fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()>;
+
+    /// Puts everything written in place, `search/meta.js` last. A build's output does this
+    /// when it commits.
+    fn publish(&self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A plain folder, written as it is served: a file that holds the same bytes already is left
-/// alone, any other is written beside its place and renamed into it, so a reader never gets
-/// half a file.
+/// alone, any other is written beside its place (`<name>.new`) and renamed into it when the
+/// index is complete ([`IndexOutput::publish`]), so a reader never gets half a file, and a
+/// re-index that fails leaves the files as they were (its `.new` files go with the next one's
+/// clean-up of what it did not write).
 pub struct Folder {
     dir: PathBuf,
     /// Folders already made, so that each file does not ask again.
     made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    /// Files written beside their place: (written, place).
+    pending: std::sync::Mutex<Vec<(PathBuf, PathBuf)>>,
 }
 
 impl Folder {
@@ -247,6 +257,7 @@ impl Folder {
         Folder {
             dir: dir.to_path_buf(),
             made: std::sync::Mutex::default(),
+            pending: std::sync::Mutex::default(),
         }
     }
 }
@@ -272,8 +283,22 @@ impl IndexOutput for Folder {
         }
         let mut new = path.clone().into_os_string();
         new.push(".new");
+        let new = PathBuf::from(new);
         std::fs::write(&new, bytes)?;
-        std::fs::rename(new, path)
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.push((new, path));
+        Ok(())
+    }
+
+    fn publish(&self) -> std::io::Result<()> {
+        let mut pending =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        let meta = self.dir.join("search").join("meta.js");
+        pending.sort_by_key(|(_, place)| *place == meta);
+        for (new, place) in pending {
+            std::fs::rename(new, place)?;
+        }
+        Ok(())
     }
 }
 

@@ -14,10 +14,12 @@
 //! ([`finish`], called by [`crate::output::lock`]). A staging folder without a journal was
 //! never applied and is simply removed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::fs;
-use std::io;
-use std::path::{Component, Path};
+use std::io::{self, Write as _};
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use crate::diagnostics::{Code, Diagnostic};
 
@@ -26,8 +28,11 @@ use super::{MARKER, io_error, make_writable, remove_file, remove_tree};
 /// The journal's name in the staging folder; its first line says what it is.
 pub const JOURNAL: &str = ".shuyuan-commit";
 const JOURNAL_HEADER: &str = "shuyuan in-place commit 1";
-/// The search index's entry point, which names the files of the rest.
+/// The search index's entry point, which names the files of the rest, and its folder.
 const SEARCH_ENTRY: &str = "search/meta.js";
+const SEARCH_FOLDER: &str = "search/";
+/// How long a step is tried again at most, in all about twice this.
+const PATIENCE: Duration = Duration::from_millis(400);
 
 /// Moves the files of `staging` into `target`, which held the previous output, and removes
 /// the files of `target` that are neither in `staging` nor in `kept` (the files this build
@@ -43,7 +48,7 @@ pub fn commit(staging: &Path, target: &Path, kept: &HashSet<String>) -> Result<b
         Diagnostic::error(
             Code::Io,
             target,
-            format!("输出目录只更新了一部分：{e}。下次构建（或预览）开始时会先把这次更新做完"),
+            format!("输出目录只更新了一部分：{e}。下次运行 shuyuan build 时会先把这次更新做完"),
         )
     })?;
     Ok(true)
@@ -86,6 +91,32 @@ pub fn finish(staging: &Path, target: &Path) -> io::Result<()> {
 }
 
 fn apply(staging: &Path, target: &Path) -> io::Result<()> {
+    let obsolete = read_journal(staging)?;
+    // The search index's old files go last: readers who still have the old `meta.js` keep
+    // finding them until the new one is in place. Nothing else stands in the way of a new file
+    // there, whose folders have fixed names; any other old file may (a page whose file became
+    // a folder), so those go first.
+    let (index, others): (Vec<&String>, Vec<&String>) = obsolete
+        .iter()
+        .partition(|rel| rel.starts_with(SEARCH_FOLDER));
+    let mut folders = Folders::new(target);
+    for rel in others {
+        folders.remove(rel)?;
+    }
+    // `search/meta.js` last: a reader who has the new one finds every file it names in place.
+    let mut staged: Vec<String> = files_under(staging)?.into_iter().collect();
+    staged.sort_by_key(|rel| rel == SEARCH_ENTRY);
+    for rel in &staged {
+        folders.move_in(&staging.join(rel), rel)?;
+    }
+    for rel in index {
+        folders.remove(rel)?;
+    }
+    remove_tree(staging)
+}
+
+/// The names of the files the journal says to remove.
+fn read_journal(staging: &Path) -> io::Result<Vec<String>> {
     let journal = fs::read_to_string(staging.join(JOURNAL))?;
     let mut lines = journal.lines();
     if lines.next() != Some(JOURNAL_HEADER) {
@@ -94,24 +125,106 @@ fn apply(staging: &Path, target: &Path) -> io::Result<()> {
             "not a journal of this program",
         ));
     }
+    let mut obsolete = Vec::new();
     for line in lines {
         let rel: String = serde_json::from_str(line)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         if is_plain_relative(&rel) {
-            remove_file(target, &rel)?;
+            obsolete.push(rel);
         }
     }
-    // `search/meta.js` last: a reader who has the new one finds every file it names in place.
-    let mut staged: Vec<String> = files_under(staging)?.into_iter().collect();
-    staged.sort_by_key(|rel| rel == SEARCH_ENTRY);
-    for rel in staged {
-        let to = target.join(&rel);
+    Ok(obsolete)
+}
+
+/// The output's folders as a commit finds them, each looked at once.
+struct Folders<'a> {
+    target: &'a Path,
+    /// Folders found to be real folders, not symlinks (which would lead the commit out of the
+    /// output), and every folder above them up to the output too. Only those are kept: a
+    /// symlink the commit removes may become a real folder later on.
+    real: HashSet<PathBuf>,
+    /// Folder → the names it holds. On a file system that ignores case, `A.html` opens
+    /// `a.html`: a journal run again after its files moved in must not remove a new file under
+    /// an old file's name.
+    names: HashMap<PathBuf, HashSet<OsString>>,
+}
+
+impl<'a> Folders<'a> {
+    fn new(target: &'a Path) -> Folders<'a> {
+        Folders {
+            target,
+            real: HashSet::new(),
+            names: HashMap::new(),
+        }
+    }
+
+    fn is_real(&mut self, folder: &Path) -> bool {
+        if folder == self.target || self.real.contains(folder) {
+            return true;
+        }
+        let real = folder.starts_with(self.target)
+            && fs::symlink_metadata(folder).is_ok_and(|m| m.is_dir())
+            && folder.parent().is_some_and(|parent| self.is_real(parent));
+        if real {
+            self.real.insert(folder.to_path_buf());
+        }
+        real
+    }
+
+    /// Removes the old file `rel`, if it is there under exactly that name, and the folders
+    /// this empties.
+    fn remove(&mut self, rel: &str) -> io::Result<()> {
+        let path = self.target.join(rel);
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok(());
+        };
+        if !self.is_real(folder) {
+            return Ok(());
+        }
+        let listed = self.names.entry(folder.to_path_buf()).or_insert_with(|| {
+            fs::read_dir(folder)
+                .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+                .unwrap_or_default()
+        });
+        if !listed.contains(name) {
+            return Ok(());
+        }
+        patiently(|| remove_file(self.target, rel))
+    }
+
+    /// Moves the staged file `from` to `rel` in the output.
+    fn move_in(&mut self, from: &Path, rel: &str) -> io::Result<()> {
+        let to = self.target.join(rel);
         if let Some(folder) = to.parent() {
             fs::create_dir_all(folder)?;
+            if !self.is_real(folder) {
+                return Err(io::Error::other(format!(
+                    "{} 是符号链接，不是输出里的文件夹",
+                    folder.display()
+                )));
+            }
         }
-        fs::rename(staging.join(&rel), &to)?;
+        // An empty folder left where the file goes (a folder's files went, the folder stayed).
+        if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
+            fs::remove_dir(&to)?;
+        }
+        patiently(|| fs::rename(from, &to))
     }
-    remove_tree(staging)
+}
+
+/// Runs `step` again a few times when it fails: on Windows a file another program has open
+/// (a virus scanner, a web server) refuses to be replaced or removed for a moment.
+fn patiently(mut step: impl FnMut() -> io::Result<()>) -> io::Result<()> {
+    let mut wait = Duration::from_millis(50);
+    loop {
+        match step() {
+            Err(e) if e.kind() != io::ErrorKind::NotFound && wait <= PATIENCE => {
+                std::thread::sleep(wait);
+                wait *= 2;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Whether `staging` holds a journal, that is, a commit that began and must be finished.
@@ -127,8 +240,11 @@ fn write_journal(staging: &Path, obsolete: &[&String]) -> io::Result<()> {
         text.push('\n');
     }
     let partial = staging.join(format!("{JOURNAL}.partial"));
-    fs::write(&partial, text)?;
-    fs::File::open(&partial)?.sync_all()?;
+    // Flushed through the handle that wrote it: Windows refuses to flush a read-only one.
+    let mut file = fs::File::create(&partial)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    drop(file);
     fs::rename(&partial, staging.join(JOURNAL))
 }
 
@@ -160,8 +276,6 @@ fn is_plain_relative(rel: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
 
     /// Every file under `dir` with its text.

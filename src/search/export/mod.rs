@@ -2,17 +2,20 @@
 //! (no fetch, modules, WebAssembly or workers), so it works from `file://` and under any sub-path.
 //!
 //! Layout, where `B` names the index's folder: a hash of what fixes how the files read one
-//! another — this program's version, the format, the shard count and the page count — so that
-//! files of two builds that numbered pages or hashed keys differently never mix, while a
-//! rebuild that only changed what pages say keeps the folder, and every file it makes as
-//! before stays byte for byte what it was (an in-place commit leaves it alone:
-//! [`crate::output::write::in_place`] names the cost). A preview re-indexing the folder it
-//! serves replaces only the files that changed, each whole ([`crate::search::Folder`]), and
-//! removes the files it no longer has once `meta.js` is new. `E`, the edition, hashes
+//! another — this program's version, the format, the shard count and the pages' addresses in
+//! order ([`layout_id`]) — so that files of two builds that numbered pages or hashed keys
+//! differently never mix, while a rebuild that only changed what pages say keeps the folder,
+//! and every file it makes as before stays byte for byte what it was (an in-place commit
+//! leaves it alone: [`crate::output::write::in_place`] names the cost). A file of another
+//! edition of the same layout can still be read with an older `meta.js` (a tab left open
+//! across a rebuild, or during the commit): it holds the same pages under the same numbers,
+//! and only the term counts of pages edited since differ. A preview re-indexing the folder it
+//! serves replaces only the files that changed, all of them just before `meta.js`
+//! ([`crate::search::Folder`]), and removes the files it no longer has after that. `E`, the edition, hashes
 //! everything the files are made from; over HTTP the browser asks for every file with `?v=E`,
 //! so no cached copy of an older edition is read:
 //! - `search/meta.js` (fixed name, the entry point):
-//!   `window.__shuyuan.meta({"v":3,"build":"B","ed":"E","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
+//!   `window.__shuyuan.meta({"v":4,"build":"B","ed":"E","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
 //!   `syn` (the site's synonym groups, normalised; left out when there are none) expanding
 //!   queries in every engine, and `"series":[gap,length,…]` (left out when empty): the runs of
 //!   neighbouring pages that are numbered parts of one document (`super::series`).
@@ -323,12 +326,15 @@ fn partition_count(text: usize) -> u32 {
 
 /// Names the layout of the static index: a hash of what decides where a file's readers look
 /// for the rest — this program's version (which fixes the analysis), the format, the shard
-/// count (where a key lives) and the page count (how pages are numbered, and the IDF).
-fn layout_id(shard_count: usize, docs: usize) -> String {
+/// count (where a key lives) and the pages' addresses in order (how pages are numbered, and
+/// the IDF's page count). A rebuild that keeps every address keeps the folder, whatever the
+/// pages say; one that adds, removes or renames a page moves it.
+fn layout_id(shard_count: usize, docs: &[&SearchDoc]) -> String {
     let mut h = hash_field(FNV64_START, env!("CARGO_PKG_VERSION"));
     h = fnv64(h, &FORMAT_VERSION.to_le_bytes());
     h = fnv64(h, &(shard_count as u64).to_le_bytes());
-    h = fnv64(h, &(docs as u64).to_le_bytes());
+    h = fnv64(h, &(docs.len() as u64).to_le_bytes());
+    h = docs.iter().fold(h, |h, doc| hash_field(h, &doc.url));
     format!("{:012x}", h & 0xffff_ffff_ffff)
 }
 
@@ -437,7 +443,7 @@ fn write_in_partitions(
         .max(1)
         .next_multiple_of(partitions as usize);
 
-    let layout = layout_id(shard_count, docs.len());
+    let layout = layout_id(shard_count, docs);
     let edition = edition(&layout, &page_hashes);
     let build = layout;
     let build_dir = search_dir.join(&build);
@@ -487,8 +493,9 @@ fn write_in_partitions(
         )
         .as_bytes(),
     )?;
-    // meta.js goes last, replaced in one rename: until it names the new build, readers of a
-    // preview keep searching the old one, which is removed only then.
+    // meta.js goes last ([`IndexOutput::publish`] moves it in after the rest): until it names
+    // the new edition, readers of a preview keep searching the old one, whose files that the
+    // new one lacks are removed only then.
     let mut meta = serde_json::json!({
         "v": FORMAT_VERSION,
         "build": build,
@@ -506,6 +513,7 @@ fn write_in_partitions(
     let meta = format!("window.__shuyuan.meta({})\n", json(&meta));
     out.write("search/meta.js", meta.as_bytes())
         .map_err(SearchError::io(search_dir.join("meta.js")))?;
+    out.publish().map_err(SearchError::io(&search_dir))?;
     if reused {
         clear_unwritten(
             &build_dir,
@@ -671,6 +679,32 @@ mod tests {
         }
     }
 
+    /// A folder that refuses every write after the first few: a disk filling up.
+    struct FailingAfter {
+        folder: Folder,
+        writes_left: std::sync::atomic::AtomicUsize,
+    }
+
+    impl IndexOutput for FailingAfter {
+        fn dir(&self) -> &Path {
+            self.folder.dir()
+        }
+
+        fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+            let left = self.writes_left.load(std::sync::atomic::Ordering::SeqCst);
+            if left == 0 {
+                return Err(std::io::ErrorKind::StorageFull.into());
+            }
+            self.writes_left
+                .store(left - 1, std::sync::atomic::Ordering::SeqCst);
+            self.folder.write(rel, bytes)
+        }
+
+        fn publish(&self) -> std::io::Result<()> {
+            self.folder.publish()
+        }
+    }
+
     #[test]
     fn the_previous_index_stays_until_the_next_one_is_complete() {
         let doc = |title: &str| SearchDoc {
@@ -691,13 +725,21 @@ mod tests {
         let failing = Pages::new(&refs, vec![0], &Unreadable);
         assert!(write(&failing, &[], &Folder::new(out.path()), work()).is_err());
         assert_eq!(meta(), before);
-        assert!(
-            out.path()
-                .join("search")
-                .join(&old.build_id)
-                .join("p0/0.js")
-                .is_file()
-        );
+        let page = out
+            .path()
+            .join("search")
+            .join(&old.build_id)
+            .join("p0/0.js");
+        let page_before = std::fs::read_to_string(&page).unwrap();
+        // One that fails while writing into the folder readers use (same layout) leaves every
+        // file as it was, and the next one clears what it left beside them.
+        let failing = FailingAfter {
+            folder: Folder::new(out.path()),
+            writes_left: std::sync::atomic::AtomicUsize::new(1),
+        };
+        assert!(write(&in_order(&second), &[], &failing, work()).is_err());
+        assert_eq!(meta(), before);
+        assert_eq!(std::fs::read_to_string(&page).unwrap(), page_before);
 
         // The same layout (one page, one shard): the folder stays and its files are replaced.
         let new = write(&in_order(&second), &[], &Folder::new(out.path()), work()).unwrap();
@@ -710,6 +752,13 @@ mod tests {
             .join(&new.build_id)
             .join("p0/0.js");
         assert!(std::fs::read_to_string(page).unwrap().contains("加装电梯"));
+        let build_dir = out.path().join("search").join(&new.build_id);
+        let stray: Vec<_> = walkdir::WalkDir::new(&build_dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".new"))
+            .collect();
+        assert!(stray.is_empty(), "{stray:?}");
         let mut left: Vec<String> = std::fs::read_dir(out.path().join("search"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -783,6 +783,17 @@ export default [
       for (const [what, re] of [['a shard', /^search\/[^/]+\/s\d+\/\d+\.js$/], ['a page fragment', /^search\/[^/]+\/p\d+\/\d+\.js$/], ['the facets', /^search\/[^/]+\/facets\.js$/]]) {
         ctx.assert(names.some((n) => re.test(n)), `${what} (${re}) was never requested; requested: ${names.join(', ')}`);
       }
+      // Over HTTP every file of the index folder names the edition meta.js gives, so a cached
+      // copy of an older edition is not read; file:// URLs stay plain.
+      const metaText = fs.readFileSync(path.join(ctx.siteDir, 'search', 'meta.js'), 'utf8');
+      const edition = (metaText.match(/"ed":"([0-9a-f]+)"/) || [])[1];
+      ctx.assert(edition, `search/meta.js names no edition: ${metaText.slice(0, 120)}`);
+      const indexFiles = seen.filter((s) => /^search\/[^/]+\//.test(rel(s.url)));
+      const wrongQuery = indexFiles.filter((s) => {
+        const query = s.url.includes('?') ? s.url.slice(s.url.indexOf('?')) : '';
+        return query !== (ctx.mode === 'http' ? `?v=${edition}` : '');
+      });
+      ctx.assert(wrongQuery.length === 0, `index files not asked for with ${ctx.mode === 'http' ? `?v=${edition}` : 'no query'}: ${wrongQuery.map((s) => s.url).join(', ')}`);
       const notScript = seen.filter((s) => s.type !== 'script');
       ctx.assert(notScript.length === 0, `search files not loaded by <script>: ${notScript.map((s) => `${rel(s.url)} (${s.type})`).join(', ')}`);
       // Resource Timing names the initiator over HTTP (Chromium records no entries for file://).
