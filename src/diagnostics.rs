@@ -34,6 +34,8 @@ pub enum Code {
     DuplicateSlug,
     DuplicateOutput,
     UnsafeOutput,
+    /// An in-place commit stopped after it began: the output holds part of the new build.
+    OutputPartlyUpdated,
     InvalidName,
     BrokenLink,
     BrokenAnchor,
@@ -75,6 +77,7 @@ impl Code {
             Code::DuplicateSlug => "duplicate-slug",
             Code::DuplicateOutput => "duplicate-output",
             Code::UnsafeOutput => "unsafe-output",
+            Code::OutputPartlyUpdated => "output-partly-updated",
             Code::InvalidName => "invalid-name",
             Code::BrokenLink => "broken-link",
             Code::BrokenAnchor => "broken-anchor",

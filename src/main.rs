@@ -525,10 +525,18 @@ fn run_search(
 
 fn report_failure(diagnostics: &Diagnostics) -> ExitCode {
     print_diagnostics(diagnostics);
+    let partly = diagnostics
+        .iter()
+        .any(|d| d.code == shuyuan::diagnostics::Code::OutputPartlyUpdated);
     eprintln!(
-        "失败：{} 个错误，{} 个警告；未写入任何文件，原有输出保持不变",
+        "失败：{} 个错误，{} 个警告；{}",
         diagnostics.error_count(),
-        diagnostics.warning_count()
+        diagnostics.warning_count(),
+        if partly {
+            "输出目录只更新了一部分，请解决上面的问题后重新构建"
+        } else {
+            "未写入任何文件，原有输出保持不变"
+        }
     );
     ExitCode::from(1)
 }

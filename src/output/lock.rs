@@ -200,8 +200,9 @@ impl SiteLock {
             let this_run = |pid| pid == std::process::id();
             clear_scratch(&root, &this_run);
             // Still committing after the wait: files are moving into the output. The staging
-            // stays for the next run, which finishes the commit if it had begun.
-            if stopped.is_none() && crate::output::write::committing() {
+            // stays for the next run, which finishes the commit if it had begun. Otherwise no
+            // commit will start (`abandon_commits`) and the staging goes.
+            if stopped.is_none() && !crate::output::write::abandon_commits() {
                 let _ = fs::remove_file(root.join(STATE_DIR).join(HOLDER_FILE));
                 eprintln!("已中断：输出目录正在更新，下次运行 shuyuan build 时会把它整理好");
                 std::process::exit(130);
@@ -331,10 +332,16 @@ fn clear_beside(target: &Path, whose: &dyn Fn(u32) -> bool) -> Vec<String> {
                     "进程 {pid} 在更新 {} 时中断，已把这次更新做完",
                     target.display()
                 )),
-                Err(e) => notes.push(format!(
-                    "进程 {pid} 在更新 {} 时中断，无法把这次更新做完（{e}）；请重新构建",
-                    target.display()
-                )),
+                Err(e) => {
+                    // Left, it could be finished later over a newer output. Dropped, the
+                    // output keeps part of that update until a build, which compares every
+                    // file with what it makes, writes whatever differs.
+                    let _ = crate::output::write::remove_tree(&path);
+                    notes.push(format!(
+                        "进程 {pid} 在更新 {} 时中断，这次更新无法做完（{e}），已放弃；请重新构建",
+                        target.display()
+                    ));
+                }
             }
             continue;
         }
@@ -487,6 +494,35 @@ mod tests {
         );
         assert!(!target.join("new.html").exists());
         assert!(!staging.exists(), "the dropped commit's staging goes");
+    }
+
+    #[test]
+    fn a_killed_commit_that_cannot_be_finished_is_dropped_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let (target, staging) = (
+            dir.path().join("public"),
+            dir.path().join(".public.staging-7"),
+        );
+        // The staged file's place is a folder that still holds a file.
+        for (folder, rel) in [
+            (&target, crate::output::write::MARKER),
+            (&target, "x.html/keep.txt"),
+            (&staging, crate::output::write::MARKER),
+            (&staging, "x.html"),
+        ] {
+            fs::create_dir_all(folder.join(rel).parent().unwrap()).unwrap();
+            fs::write(folder.join(rel), "").unwrap();
+        }
+        let kept = std::collections::HashSet::from(["x.html/keep.txt".to_string()]);
+        assert!(in_place::begin(&staging, &target, &kept).unwrap());
+
+        let notes = clear_beside(&target, &|pid| pid == 7);
+        assert!(notes[0].contains("已放弃"), "{notes:?}");
+        assert!(
+            !staging.exists(),
+            "never finished later over a newer output"
+        );
+        assert!(target.join("x.html/keep.txt").is_file());
     }
 
     #[test]

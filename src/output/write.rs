@@ -29,10 +29,23 @@ static WRITING: RwLock<()> = RwLock::new(());
 /// Set while an in-place commit moves files into an output: an interrupt then leaves the
 /// commit to the next run instead of removing its staging folder under it.
 static COMMITTING: AtomicBool = AtomicBool::new(false);
+/// Set by an interrupt that gave up waiting for the writers: no commit starts after it.
+static ABANDONED: AtomicBool = AtomicBool::new(false);
 
-/// Whether an in-place commit is under way ([`COMMITTING`]).
-pub fn committing() -> bool {
-    COMMITTING.load(Ordering::SeqCst)
+/// For an interrupt that gave up waiting for the writers: stops any commit from starting and
+/// says whether none is under way, in which case the staging folders may go. Each side sets
+/// its flag before reading the other's, so one of them always sees the other.
+pub fn abandon_commits() -> bool {
+    ABANDONED.store(true, Ordering::SeqCst);
+    !COMMITTING.load(Ordering::SeqCst)
+}
+
+/// Runs `commit` flagged as committing, unless an interrupt abandoned commits (`None`).
+fn committing<T>(commit: impl FnOnce() -> T) -> Option<T> {
+    COMMITTING.store(true, Ordering::SeqCst);
+    let done = (!ABANDONED.load(Ordering::SeqCst)).then(commit);
+    COMMITTING.store(false, Ordering::SeqCst);
+    done
 }
 
 /// Lets the caller write into a staging folder until the guard is dropped.
@@ -90,10 +103,11 @@ impl Output {
             .map_or_else(|| "public".into(), |n| n.to_string_lossy().to_string());
         let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
         // Left by an earlier process that had this id; others' are cleared under the site lock.
-        // One whose in-place commit had begun is finished first (see `in_place`).
+        // One whose in-place commit had begun is finished first (see `in_place`). Should that
+        // fail, the staging goes anyway: this build compares every file with what it makes and
+        // writes whatever differs.
         if in_place::begun(&staging) && target.join(MARKER).is_file() && !is_symlink(target) {
-            in_place::finish(&staging, target)
-                .map_err(|e| io_error(target, "完成上次中断的更新（请重新构建）", e))?;
+            let _ = committing(|| in_place::finish(&staging, target));
         }
         remove_owned_dir(&staging)?;
         fs::create_dir_all(&staging).map_err(|e| io_error(&staging, "创建临时目录", e))?;
@@ -226,9 +240,15 @@ impl Output {
             return Err(refused);
         }
         if self.previous {
-            COMMITTING.store(true, Ordering::SeqCst);
-            let committed = in_place::commit(&self.staging, &self.target, &kept);
-            COMMITTING.store(false, Ordering::SeqCst);
+            let Some(committed) =
+                committing(|| in_place::commit(&self.staging, &self.target, &kept))
+            else {
+                return Err(Diagnostic::error(
+                    Code::Io,
+                    &self.target,
+                    "已中断，输出保持原样",
+                ));
+            };
             match committed {
                 Ok(true) => return Ok(None),
                 Ok(false) => {}

@@ -219,7 +219,11 @@ pub fn build_into(
     let mut order: Vec<usize> = (0..docs.len()).collect();
     order.sort_by(|&a, &b| docs[a].url.cmp(&docs[b].url));
     let pages = export::Pages::new(docs, order, texts);
-    export::write(&pages, synonyms, out, work)
+    let written = export::write(&pages, synonyms, out, work);
+    if written.is_err() {
+        out.abandon();
+    }
+    written
 }
 
 /// Where the static index's files go: a plain folder ([`Folder`]), or a build's output, which
@@ -237,13 +241,19 @@ pub trait IndexOutput: Sync {
     fn publish(&self) -> std::io::Result<()> {
         Ok(())
     }
+
+    /// Drops what was written and not yet put in place: the index failed. A build's output
+    /// drops its whole staging folder instead.
+    fn abandon(&self) {}
 }
 
 /// A plain folder, written as it is served: a file that holds the same bytes already is left
 /// alone, any other is written beside its place (`<name>.new`) and renamed into it when the
 /// index is complete ([`IndexOutput::publish`]), so a reader never gets half a file, and a
-/// re-index that fails leaves the files as they were (its `.new` files go with the next one's
-/// clean-up of what it did not write).
+/// re-index that fails before that leaves the files as they were ([`IndexOutput::abandon`]
+/// removes its `.new` files). A rename that fails while publishing leaves the files renamed
+/// so far and the old `meta.js`: the same pages under the same numbers (the folder is named
+/// by them), some with newer text.
 pub struct Folder {
     dir: PathBuf,
     /// Folders already made, so that each file does not ask again.
@@ -291,14 +301,25 @@ impl IndexOutput for Folder {
     }
 
     fn publish(&self) -> std::io::Result<()> {
-        let mut pending =
-            std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let meta = self.dir.join("search").join("meta.js");
         pending.sort_by_key(|(_, place)| *place == meta);
-        for (new, place) in pending {
+        // What is left after a failed rename is dropped by `abandon`.
+        let mut renamed = 0;
+        let result = pending.iter().try_for_each(|(new, place)| {
             std::fs::rename(new, place)?;
+            renamed += 1;
+            Ok(())
+        });
+        pending.drain(..renamed);
+        result
+    }
+
+    fn abandon(&self) {
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        for (new, _) in pending.drain(..) {
+            let _ = std::fs::remove_file(new);
         }
-        Ok(())
     }
 }
 

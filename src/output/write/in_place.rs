@@ -46,9 +46,9 @@ pub fn commit(staging: &Path, target: &Path, kept: &HashSet<String>) -> Result<b
     }
     finish(staging, target).map_err(|e| {
         Diagnostic::error(
-            Code::Io,
+            Code::OutputPartlyUpdated,
             target,
-            format!("输出目录只更新了一部分：{e}。下次运行 shuyuan build 时会先把这次更新做完"),
+            format!("输出目录只更新了一部分：{e}。下次运行 shuyuan build 时会先把这次更新做完，不能完成时就重新写出全部改动"),
         )
     })?;
     Ok(true)
@@ -181,12 +181,18 @@ impl<'a> Folders<'a> {
         if !self.is_real(folder) {
             return Ok(());
         }
-        let listed = self.names.entry(folder.to_path_buf()).or_insert_with(|| {
-            fs::read_dir(folder)
-                .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
-                .unwrap_or_default()
-        });
-        if !listed.contains(name) {
+        if !self.names.contains_key(folder) {
+            let listed = match fs::read_dir(folder) {
+                Ok(entries) => entries
+                    .map(|entry| entry.map(|e| e.file_name()))
+                    .collect::<io::Result<_>>()?,
+                // Gone with the files removed before it.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => HashSet::new(),
+                Err(e) => return Err(e),
+            };
+            self.names.insert(folder.to_path_buf(), listed);
+        }
+        if !self.names[folder].contains(name) {
             return Ok(());
         }
         patiently(|| remove_file(self.target, rel))
@@ -196,13 +202,18 @@ impl<'a> Folders<'a> {
     fn move_in(&mut self, from: &Path, rel: &str) -> io::Result<()> {
         let to = self.target.join(rel);
         if let Some(folder) = to.parent() {
-            fs::create_dir_all(folder)?;
-            if !self.is_real(folder) {
+            // The nearest folder that exists is checked before any folder is made in it.
+            let existing = folder
+                .ancestors()
+                .find(|f| fs::symlink_metadata(f).is_ok())
+                .unwrap_or(self.target);
+            if !self.is_real(existing) {
                 return Err(io::Error::other(format!(
-                    "{} 是符号链接，不是输出里的文件夹",
-                    folder.display()
+                    "{} 不是输出里的文件夹（符号链接或文件）",
+                    existing.display()
                 )));
             }
+            fs::create_dir_all(folder)?;
         }
         // An empty folder left where the file goes (a folder's files went, the folder stayed).
         if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {

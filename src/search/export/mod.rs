@@ -51,15 +51,17 @@
 //! pass over the pages also makes their fragments, kept in a work file until the build id that
 //! names them is known ([`pending`]): each page's text is read once.
 
+mod folder;
 mod pending;
 mod postings;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
+use self::folder::{clear_old_builds, clear_unwritten, edition, layout_id, page_hash};
 use super::codec::push_varint;
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
 use super::{IndexOutput, IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
@@ -235,53 +237,6 @@ fn json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).expect("static index data serialises to JSON")
 }
 
-/// Removes the index folders in `dir` of builds other than `current`, nothing else.
-fn clear_old_builds(dir: &Path, current: &str) -> Result<(), SearchError> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    for entry in entries {
-        let entry = entry.map_err(SearchError::io(dir))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let path = entry.path();
-        if name != current && is_build_id(&name) && path.is_dir() {
-            std::fs::remove_dir_all(&path).map_err(SearchError::io(&path))?;
-        }
-    }
-    Ok(())
-}
-
-fn is_build_id(name: &str) -> bool {
-    name.len() == 12
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-}
-
-/// Removes the files of the folder `build_dir` that this build did not write (`written`,
-/// names relative to it): a re-index into the folder a preview serves leaves nothing a full
-/// build would not write. Called after `meta.js` names the new edition, so a reader who still
-/// has the old one and misses a file reads `meta.js` again.
-fn clear_unwritten(build_dir: &Path, written: &HashSet<String>) -> Result<(), SearchError> {
-    for entry in walkdir::WalkDir::new(build_dir).min_depth(1) {
-        let entry = entry.map_err(|e| SearchError::io(build_dir)(e.into()))?;
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = entry.path().strip_prefix(build_dir).unwrap_or(entry.path());
-        let rel = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
-        if !written.contains(&rel) {
-            std::fs::remove_file(entry.path()).map_err(SearchError::io(entry.path()))?;
-        }
-    }
-    Ok(())
-}
-
 /// The pages in index order (by URL), and where their sections come from.
 pub(super) struct Pages<'a> {
     docs: Vec<&'a SearchDoc>,
@@ -322,68 +277,6 @@ fn partition_count(text: usize) -> u32 {
     let wanted = (shards_guess / SHARDS_PER_PARTITION).clamp(1, MAX_PARTITIONS);
     // The largest power of two not above `wanted`.
     1 << wanted.ilog2()
-}
-
-/// Names the layout of the static index: a hash of what decides where a file's readers look
-/// for the rest — this program's version (which fixes the analysis), the format, the shard
-/// count (where a key lives) and the pages' addresses in order (how pages are numbered, and
-/// the IDF's page count). A rebuild that keeps every address keeps the folder, whatever the
-/// pages say; one that adds, removes or renames a page moves it.
-fn layout_id(shard_count: usize, docs: &[&SearchDoc]) -> String {
-    let mut h = hash_field(FNV64_START, env!("CARGO_PKG_VERSION"));
-    h = fnv64(h, &FORMAT_VERSION.to_le_bytes());
-    h = fnv64(h, &(shard_count as u64).to_le_bytes());
-    h = fnv64(h, &(docs.len() as u64).to_le_bytes());
-    h = docs.iter().fold(h, |h, doc| hash_field(h, &doc.url));
-    format!("{:012x}", h & 0xffff_ffff_ffff)
-}
-
-/// Names an edition of the static index: a hash of its layout and everything its files are
-/// made from, the pages as indexed (each hashed by [`page_hash`], in page order). Hashing the
-/// inputs instead of the files lets each file be written as soon as it is made.
-fn edition(layout: &str, page_hashes: &[u64]) -> String {
-    let h = page_hashes
-        .iter()
-        .fold(hash_field(FNV64_START, layout), |h, page| {
-            fnv64(h, &page.to_le_bytes())
-        });
-    format!("{:012x}", h & 0xffff_ffff_ffff)
-}
-
-/// One page's part of [`edition`]: `doc`'s fields and its sections (`sections`, which the
-/// [`SearchDoc`] need not hold: [`PageTexts`]).
-fn page_hash(doc: &SearchDoc, sections: &[SearchSection]) -> u64 {
-    fn list<'a>(h: u64, items: impl ExactSizeIterator<Item = &'a str>) -> u64 {
-        let h = fnv64(h, &(items.len() as u64).to_le_bytes());
-        items.fold(h, hash_field)
-    }
-    let mut h = FNV64_START;
-    for text in [&doc.url, &doc.title, &doc.kind, &doc.kind_label] {
-        h = hash_field(h, text);
-    }
-    for value in [&doc.date, &doc.status, &doc.region] {
-        h = list(h, value.as_deref().into_iter());
-    }
-    for values in [&doc.breadcrumbs, &doc.tags, &doc.topics] {
-        h = list(h, values.iter().map(String::as_str));
-    }
-    h = fnv64(h, &(sections.len() as u64).to_le_bytes());
-    sections.iter().fold(h, |h, s| {
-        list(
-            h,
-            [&s.anchor, &s.heading, &s.text]
-                .map(String::as_str)
-                .into_iter(),
-        )
-    })
-}
-
-/// `text` with its length in front, so that neighbouring fields cannot run into each other.
-fn hash_field(h: u64, text: &str) -> u64 {
-    fnv64(
-        fnv64(h, &(text.len() as u64).to_le_bytes()),
-        text.as_bytes(),
-    )
 }
 
 /// Writes the static index for `pages` into `out_dir/search/`, the postings' work files into
@@ -537,6 +430,8 @@ fn write_in_partitions(
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::search::Folder;
 
@@ -679,6 +574,16 @@ mod tests {
         }
     }
 
+    /// [`crate::search::build_into`] for pages already in order: the export, and the
+    /// clean-up of a failed one.
+    fn build_into_pages(pages: &Pages, out: &dyn IndexOutput) -> Result<IndexStats, SearchError> {
+        let written = write(pages, &[], out, work());
+        if written.is_err() {
+            out.abandon();
+        }
+        written
+    }
+
     /// A folder that refuses every write after the first few: a disk filling up.
     struct FailingAfter {
         folder: Folder,
@@ -703,6 +608,10 @@ mod tests {
         fn publish(&self) -> std::io::Result<()> {
             self.folder.publish()
         }
+
+        fn abandon(&self) {
+            self.folder.abandon();
+        }
     }
 
     #[test]
@@ -725,21 +634,36 @@ mod tests {
         let failing = Pages::new(&refs, vec![0], &Unreadable);
         assert!(write(&failing, &[], &Folder::new(out.path()), work()).is_err());
         assert_eq!(meta(), before);
-        let page = out
-            .path()
-            .join("search")
-            .join(&old.build_id)
-            .join("p0/0.js");
-        let page_before = std::fs::read_to_string(&page).unwrap();
-        // One that fails while writing into the folder readers use (same layout) leaves every
-        // file as it was, and the next one clears what it left beside them.
+        // One that fails while writing into the folder readers use (same layout), after it
+        // wrote a shard and a page's fragment, leaves every file as it was and nothing beside.
+        let files = || -> Vec<(String, Vec<u8>)> {
+            let search = out.path().join("search");
+            let mut files: Vec<_> = walkdir::WalkDir::new(&search)
+                .into_iter()
+                .flatten()
+                .filter(|e| e.file_type().is_file())
+                .map(|e| {
+                    let rel = e.path().strip_prefix(&search).unwrap();
+                    let rel = rel.to_string_lossy().into_owned();
+                    (rel, std::fs::read(e.path()).unwrap())
+                })
+                .collect();
+            files.sort();
+            files
+        };
+        let before_failing = files();
         let failing = FailingAfter {
             folder: Folder::new(out.path()),
-            writes_left: std::sync::atomic::AtomicUsize::new(1),
+            writes_left: std::sync::atomic::AtomicUsize::new(2),
         };
-        assert!(write(&in_order(&second), &[], &failing, work()).is_err());
-        assert_eq!(meta(), before);
-        assert_eq!(std::fs::read_to_string(&page).unwrap(), page_before);
+        assert!(build_into_pages(&in_order(&second), &failing).is_err());
+        assert_eq!(
+            failing
+                .writes_left
+                .load(std::sync::atomic::Ordering::SeqCst),
+            0
+        );
+        assert_eq!(files(), before_failing);
 
         // The same layout (one page, one shard): the folder stays and its files are replaced.
         let new = write(&in_order(&second), &[], &Folder::new(out.path()), work()).unwrap();

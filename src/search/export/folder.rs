@@ -1,0 +1,120 @@
+//! The index's folder: its name, which only the layout decides ([`layout_id`]), the edition
+//! that names its content ([`edition`]), and the removal of what older builds left there.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::{FNV64_START, FORMAT_VERSION, fnv64};
+use crate::search::{SearchDoc, SearchError, SearchSection};
+
+/// Removes the index folders in `dir` of builds other than `current`, nothing else.
+pub(super) fn clear_old_builds(dir: &Path, current: &str) -> Result<(), SearchError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(SearchError::io(dir))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let path = entry.path();
+        if name != current && is_build_id(&name) && path.is_dir() {
+            std::fs::remove_dir_all(&path).map_err(SearchError::io(&path))?;
+        }
+    }
+    Ok(())
+}
+
+fn is_build_id(name: &str) -> bool {
+    name.len() == 12
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Removes the files of the folder `build_dir` that this build did not write (`written`,
+/// names relative to it): a re-index into the folder a preview serves leaves nothing a full
+/// build would not write. Called after `meta.js` names the new edition, so a reader who still
+/// has the old one and misses a file reads `meta.js` again.
+pub(super) fn clear_unwritten(
+    build_dir: &Path,
+    written: &HashSet<String>,
+) -> Result<(), SearchError> {
+    for entry in walkdir::WalkDir::new(build_dir).min_depth(1) {
+        let entry = entry.map_err(|e| SearchError::io(build_dir)(e.into()))?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(build_dir).unwrap_or(entry.path());
+        let rel = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if !written.contains(&rel) {
+            std::fs::remove_file(entry.path()).map_err(SearchError::io(entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Names the layout of the static index: a hash of what decides where a file's readers look
+/// for the rest — this program's version (which fixes the analysis), the format, the shard
+/// count (where a key lives) and the pages' addresses in order (how pages are numbered, and
+/// the IDF's page count). A rebuild that keeps every address keeps the folder, whatever the
+/// pages say; one that adds, removes or renames a page moves it.
+pub(super) fn layout_id(shard_count: usize, docs: &[&SearchDoc]) -> String {
+    let mut h = hash_field(FNV64_START, env!("CARGO_PKG_VERSION"));
+    h = fnv64(h, &FORMAT_VERSION.to_le_bytes());
+    h = fnv64(h, &(shard_count as u64).to_le_bytes());
+    h = fnv64(h, &(docs.len() as u64).to_le_bytes());
+    h = docs.iter().fold(h, |h, doc| hash_field(h, &doc.url));
+    format!("{:012x}", h & 0xffff_ffff_ffff)
+}
+
+/// Names an edition of the static index: a hash of its layout and everything its files are
+/// made from, the pages as indexed (each hashed by [`page_hash`], in page order). Hashing the
+/// inputs instead of the files lets each file be written as soon as it is made.
+pub(super) fn edition(layout: &str, page_hashes: &[u64]) -> String {
+    let h = page_hashes
+        .iter()
+        .fold(hash_field(FNV64_START, layout), |h, page| {
+            fnv64(h, &page.to_le_bytes())
+        });
+    format!("{:012x}", h & 0xffff_ffff_ffff)
+}
+
+/// One page's part of [`edition`]: `doc`'s fields and its sections (`sections`, which the
+/// [`SearchDoc`] need not hold: [`PageTexts`]).
+pub(super) fn page_hash(doc: &SearchDoc, sections: &[SearchSection]) -> u64 {
+    fn list<'a>(h: u64, items: impl ExactSizeIterator<Item = &'a str>) -> u64 {
+        let h = fnv64(h, &(items.len() as u64).to_le_bytes());
+        items.fold(h, hash_field)
+    }
+    let mut h = FNV64_START;
+    for text in [&doc.url, &doc.title, &doc.kind, &doc.kind_label] {
+        h = hash_field(h, text);
+    }
+    for value in [&doc.date, &doc.status, &doc.region] {
+        h = list(h, value.as_deref().into_iter());
+    }
+    for values in [&doc.breadcrumbs, &doc.tags, &doc.topics] {
+        h = list(h, values.iter().map(String::as_str));
+    }
+    h = fnv64(h, &(sections.len() as u64).to_le_bytes());
+    sections.iter().fold(h, |h, s| {
+        list(
+            h,
+            [&s.anchor, &s.heading, &s.text]
+                .map(String::as_str)
+                .into_iter(),
+        )
+    })
+}
+
+/// `text` with its length in front, so that neighbouring fields cannot run into each other.
+fn hash_field(h: u64, text: &str) -> u64 {
+    fnv64(
+        fnv64(h, &(text.len() as u64).to_le_bytes()),
+        text.as_bytes(),
+    )
+}
