@@ -46,7 +46,10 @@ impl BuildOptions {
 #[derive(Debug)]
 pub struct BuildReport {
     pub pages: usize,
+    /// Files in the output, and how many of them this build wrote (an in-place rebuild leaves
+    /// the others as they were).
     pub files: usize,
+    pub written: usize,
     pub elapsed: Duration,
     pub diagnostics: Diagnostics,
 }
@@ -261,7 +264,7 @@ fn run(
         return Err(diagnostics);
     };
     crate::output::render::set_globals(&site, &training, &mut tera, &build_id);
-    let (files, search_docs) = if options.write {
+    let ((files, written), search_docs) = if options.write {
         let mut written = Written {
             root: &options.root,
             site: &mut site,
@@ -282,12 +285,13 @@ fn run(
             diagnostics.sort();
             return Err(diagnostics);
         }
-        (0, IdVec::new())
+        ((0, 0), IdVec::new())
     };
     diagnostics.sort();
     let report = BuildReport {
         pages: site.pages.len(),
         files,
+        written,
         elapsed: started.elapsed(),
         diagnostics,
     };
@@ -327,7 +331,7 @@ impl Written<'_> {
         target: &Path,
         progress: Progress,
         diagnostics: &mut Diagnostics,
-    ) -> Option<(usize, IdVec<PageId, SearchDoc>)> {
+    ) -> Option<((usize, usize), IdVec<PageId, SearchDoc>)> {
         let output = match Output::begin(target) {
             Ok(output) => output,
             Err(d) => {
@@ -356,12 +360,12 @@ impl Written<'_> {
             self.root,
             self.texts,
         );
-        let (pages, index) = rayon::join(
+        rayon::join(
             || write_site(site, training, tera, jobs, theme, &output, diagnostics),
             || {
                 // The text store is made exactly when search is on.
                 let Some(file) = texts.filter(|_| search_enabled) else {
-                    return 0;
+                    return;
                 };
                 crate::output::indexing::write_index(
                     search_docs.iter(),
@@ -374,7 +378,7 @@ impl Written<'_> {
             },
         );
         diagnostics.extend(index_diagnostics);
-        let files = pages + index;
+        let files = output.counts();
         if diagnostics.has_errors() {
             output.abandon();
             return None;
@@ -398,16 +402,16 @@ fn write_site(
     theme: &ThemeFiles,
     output: &Output,
     diagnostics: &mut Diagnostics,
-) -> usize {
-    let mut files =
-        crate::output::render::render_site(site, training, tera, jobs, output, diagnostics);
-    let mut record = |result: Result<usize, Diagnostic>| match result {
-        Ok(n) => files += n,
-        Err(d) => diagnostics.push(d),
+) {
+    crate::output::render::render_site(site, training, tera, jobs, output, diagnostics);
+    let mut record = |result: Result<(), Diagnostic>| {
+        if let Err(d) = result {
+            diagnostics.push(d);
+        }
     };
     let sitemap = crate::output::plan::sitemap::Sitemap::of(site, jobs);
     for (path, xml) in sitemap.render_all() {
-        record(output.write(path, xml.as_bytes()).map(|_| 1));
+        record(output.write(path, xml.as_bytes()));
     }
     record(write_search_script(theme, output));
     // The site's own static files first: a theme file of the same name is then left out.
@@ -421,21 +425,19 @@ fn write_site(
         record(output.copy_tree(dir, "static"));
     }
     record(copy_embedded_static(theme, output));
-    let copied: Vec<Result<usize, Diagnostic>> = site
+    let copied: Vec<Result<(), Diagnostic>> = site
         .assets
         .par_iter()
-        .map(|asset| output.copy(&asset.path, &asset.rel).map(|_| 1))
+        .map(|asset| output.copy(&asset.path, &asset.rel))
         .collect();
     for result in copied {
         record(result);
     }
-    files
 }
 
 /// The embedded theme's static files that no folder copied before them provides, scripts and
 /// stylesheets compacted.
-fn copy_embedded_static(theme: &ThemeFiles, output: &Output) -> Result<usize, Diagnostic> {
-    let mut count = 0;
+fn copy_embedded_static(theme: &ThemeFiles, output: &Output) -> Result<(), Diagnostic> {
     for (name, bytes) in theme.embedded_files("static") {
         let rel = format!("static/{name}");
         if !output.has(&rel) {
@@ -443,16 +445,14 @@ fn copy_embedded_static(theme: &ThemeFiles, output: &Output) -> Result<usize, Di
                 .ok()
                 .and_then(|text| crate::output::compact::compact(name, text));
             output.write(&rel, compacted.as_ref().map_or(bytes, |c| c.as_bytes()))?;
-            count += 1;
         }
     }
-    Ok(count)
+    Ok(())
 }
 
 /// A theme folder's scripts and stylesheets that no file written before them replaces,
 /// compacted (`compact`); `copy_tree` then copies its other files.
-fn write_compact_theme_files(dir: &Path, output: &Output) -> Result<usize, Diagnostic> {
-    let mut count = 0;
+fn write_compact_theme_files(dir: &Path, output: &Output) -> Result<(), Diagnostic> {
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -476,16 +476,15 @@ fn write_compact_theme_files(dir: &Path, output: &Output) -> Result<usize, Diagn
         };
         if let Some(compacted) = crate::output::compact::compact(&name, &text) {
             output.write(&rel, compacted.as_bytes())?;
-            count += 1;
         }
     }
-    Ok(count)
+    Ok(())
 }
 
 /// Writes `static/search-core.js` (the site's own copy first, else the theme's, else the
 /// embedded theme's) with the search analysis's folding table in its slot, before the static
 /// folders are copied (which keeps it). A script without the slot is left for the copy.
-fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<usize, Diagnostic> {
+fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<(), Diagnostic> {
     let on_disk = theme
         .static_dirs
         .iter()
@@ -504,20 +503,18 @@ fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<usize, Dia
             .find(|(name, _)| *name == SEARCH_CORE)
         {
             Some((_, bytes)) => (String::from_utf8_lossy(bytes).into_owned(), true),
-            None => return Ok(0),
+            None => return Ok(()),
         },
     };
     let Some(script) = crate::search::tokenizer::with_fold_table(&text) else {
-        return Ok(0);
+        return Ok(());
     };
     let script = if from_theme {
         crate::output::compact::compact(SEARCH_CORE, &script).unwrap_or(script)
     } else {
         script
     };
-    output
-        .write(&format!("static/{SEARCH_CORE}"), script.as_bytes())
-        .map(|_| 1)
+    output.write(&format!("static/{SEARCH_CORE}"), script.as_bytes())
 }
 
 /// The theme script that carries the search analysis (and so the folding table).

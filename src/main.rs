@@ -425,10 +425,18 @@ fn run_build(options: &BuildOptions, timings: bool) -> ExitCode {
             } else {
                 "检查通过"
             };
-            let written = if options.write {
-                format!("，{} 个文件写入 {}", report.files, display(&options.output))
-            } else {
+            let written = if !options.write {
                 String::new()
+            } else if report.written < report.files {
+                // An in-place rebuild: what it wrote is what an editor wants to know.
+                format!(
+                    "，{} 个文件在 {}（更新了其中 {} 个）",
+                    report.files,
+                    display(&options.output),
+                    report.written
+                )
+            } else {
+                format!("，{} 个文件写入 {}", report.files, display(&options.output))
             };
             println!(
                 "{action}：{} 个页面{written}，用时 {} 毫秒，{} 个警告",

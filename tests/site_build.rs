@@ -603,7 +603,7 @@ fn a_rebuild_moves_in_only_what_changed_and_equals_a_clean_build() {
     let source = site.root().join("content/cases/qinghe.md");
     let text = std::fs::read_to_string(&source).unwrap();
     site.write("content/cases/qinghe.md", &text.replace("社区", "街道社区"));
-    site.build_ok();
+    let rebuilt = String::from_utf8(site.build_ok().stdout).unwrap();
     assert_equals_a_clean_build(&site, "a body edited");
     assert_eq!(std::fs::metadata(site.out()).unwrap().ino(), folder);
     let after = inodes(&site.out());
@@ -632,6 +632,13 @@ fn a_rebuild_moves_in_only_what_changed_and_equals_a_clean_build() {
         moved.len(),
         after.len()
     );
+    // The build says how many files there are (the marker aside) and how many it wrote.
+    let said = format!(
+        "{} 个文件在 ./public（更新了其中 {} 个）",
+        after.len() - 1,
+        moved.len()
+    );
+    assert!(rebuilt.contains(&said), "{rebuilt:?} does not say {said:?}");
 
     // A page goes, and a folder takes the name its file had.
     std::fs::remove_file(site.root().join("content/notes.md")).unwrap();

@@ -151,8 +151,8 @@ pub fn take_docs(site: &mut Site) -> IdVec<PageId, SearchDoc> {
 }
 
 /// Writes the static search index of `docs` under `out_dir/search/`, with its work files in
-/// the site's scratch folder, their body text read from `stored`; returns the number of files
-/// written (none when it failed, which is an error of the build).
+/// the site's scratch folder, their body text read from `stored`; a failure is an error of the
+/// build.
 pub fn write_index<'a>(
     docs: impl IntoIterator<Item = &'a SearchDoc>,
     stored: &StoredTexts,
@@ -160,19 +160,15 @@ pub fn write_index<'a>(
     out: &dyn IndexOutput,
     root: &Path,
     diagnostics: &mut Diagnostics,
-) -> usize {
+) {
     let work = crate::output::lock::work_folder(root, "postings");
     let _writing = crate::output::write::writing();
     let docs: Vec<&SearchDoc> = docs.into_iter().collect();
-    match crate::search::build_into(&docs, stored, synonyms, out, work) {
-        Ok(stats) => stats.shards + stats.docs + 2,
-        Err(e) => {
-            diagnostics.push(Diagnostic::error(
-                Code::Search,
-                out.dir().join("search"),
-                format!("无法建立全文索引：{e}"),
-            ));
-            0
-        }
+    if let Err(e) = crate::search::build_into(&docs, stored, synonyms, out, work) {
+        diagnostics.push(Diagnostic::error(
+            Code::Search,
+            out.dir().join("search"),
+            format!("无法建立全文索引：{e}"),
+        ));
     }
 }

@@ -106,7 +106,7 @@ pub fn render_training_views(
 }
 
 /// Renders every HTML file of the site, the plan's `jobs` and the old addresses, into
-/// `output`, with Tera's globals set ([`set_globals`]). Returns how many files were written.
+/// `output`, with Tera's globals set ([`set_globals`]).
 pub fn render_site(
     site: &Site,
     training: &Training,
@@ -114,7 +114,7 @@ pub fn render_site(
     jobs: &[Job],
     output: &Output,
     diagnostics: &mut Diagnostics,
-) -> usize {
+) {
     let problems = render_jobs(site, training, tera, jobs, &|path, bytes| {
         output.write(path, bytes)
     });
@@ -125,7 +125,6 @@ pub fn render_site(
             diagnostics.push(d);
         }
     }
-    jobs.len() + site.aliases.len()
 }
 
 /// Renders `jobs` as [`render_site`] does and drops them, for `check`: a template that fails

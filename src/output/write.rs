@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
@@ -79,6 +79,9 @@ pub struct Output {
     previous: bool,
     /// The files `target` already holds as this build makes them, left where they are.
     kept: Mutex<HashSet<String>>,
+    /// Files this build made, and of those the ones written (not kept): [`Output::counts`].
+    produced: AtomicUsize,
+    written: AtomicUsize,
     /// Folders of the staging folder already made: a page's folder is made once, not asked
     /// for again (a failed `mkdir` and a `stat`) by every file written into it.
     made: Mutex<HashSet<PathBuf>>,
@@ -118,6 +121,8 @@ impl Output {
             target: target.to_path_buf(),
             previous: target.join(MARKER).is_file(),
             kept: Mutex::default(),
+            produced: AtomicUsize::new(0),
+            written: AtomicUsize::new(0),
             made: Mutex::default(),
         })
     }
@@ -149,6 +154,15 @@ impl Output {
             || self.staging.join(rel).exists()
     }
 
+    /// How many files this build made, and how many of them it wrote (the rest the previous
+    /// output held already).
+    pub fn counts(&self) -> (usize, usize) {
+        (
+            self.produced.load(Ordering::Relaxed),
+            self.written.load(Ordering::Relaxed),
+        )
+    }
+
     /// The previous output's `rel` stays: this build makes it as it is.
     fn keep(&self, rel: &str) {
         self.kept
@@ -164,11 +178,13 @@ impl Output {
     /// rsync or robocopy sends only what changed) and a rebuild writes only what changed.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         let _writing = writing();
+        self.produced.fetch_add(1, Ordering::Relaxed);
         let previous = self.target.join(rel);
         if self.previous && holds(&previous, bytes) {
             self.keep(rel);
             return Ok(());
         }
+        self.written.fetch_add(1, Ordering::Relaxed);
         let path = self.staging.join(rel);
         self.make_parent(&path)?;
         write_new(&path, bytes).map_err(|e| io_error(&previous, "写入", e))
@@ -180,12 +196,14 @@ impl Output {
     /// attachments are not copied again on every build.
     pub fn copy(&self, from: &Path, rel: &str) -> Result<(), Diagnostic> {
         let _writing = writing();
+        self.produced.fetch_add(1, Ordering::Relaxed);
         let source = fs::metadata(from).map_err(|e| io_error(from, "读取", e))?;
         let previous = self.target.join(rel);
         if self.previous && same_file_stamp(&source, &previous) {
             self.keep(rel);
             return Ok(());
         }
+        self.written.fetch_add(1, Ordering::Relaxed);
         let path = self.staging.join(rel);
         self.make_parent(&path)?;
         unlink_if_present(&path).map_err(|e| io_error(&path, "写入", e))?;
@@ -202,10 +220,9 @@ impl Output {
 
     /// Copies every file under `dir` into `rel_base`, keeping existing files (so the first
     /// folder copied wins: pass overrides first).
-    pub fn copy_tree(&self, dir: &Path, rel_base: &str) -> Result<usize, Diagnostic> {
-        let mut count = 0;
+    pub fn copy_tree(&self, dir: &Path, rel_base: &str) -> Result<(), Diagnostic> {
         if !dir.is_dir() {
-            return Ok(0);
+            return Ok(());
         }
         for entry in walkdir::WalkDir::new(dir)
             .follow_links(true)
@@ -221,10 +238,9 @@ impl Output {
             let rel = format!("{rel_base}/{rel}");
             if !self.has(&rel) {
                 self.copy(entry.path(), &rel)?;
-                count += 1;
             }
         }
-        Ok(count)
+        Ok(())
     }
 
     /// Puts the new output in place. Over a previous output, only the changed files move in

@@ -448,6 +448,7 @@ mod tests {
                 report: crate::build::BuildReport {
                     pages: 1,
                     files: 1,
+                    written: 1,
                     elapsed: std::time::Duration::ZERO,
                     diagnostics: Diagnostics::default(),
                 },

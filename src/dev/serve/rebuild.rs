@@ -151,6 +151,7 @@ impl Builder {
                 let report = BuildReport {
                     pages: session.pages(),
                     files,
+                    written: files,
                     elapsed,
                     diagnostics: warnings,
                 };
