@@ -193,7 +193,9 @@ async function runMode(engine, mode, { checks, siteDir, server, opts, results })
     }
   } finally {
     results.versions[engine] = context.browser()?.version() || '?';
-    await context.close().catch(() => {});
+    // A browser that went away mid-check can leave close() waiting for good: the harness must
+    // report the failure, not hang until the watchdog.
+    await withTimeout(context.close(), 15_000, `closing ${engine}`).catch(() => {});
     cleanup();
   }
   // Summary check: over the whole mode, nothing went to another host.
