@@ -324,7 +324,7 @@ struct Written<'a> {
 
 impl Written<'_> {
     /// Renders and indexes into a staging folder and swaps it in for `target`. Returns the
-    /// number of files and the pages as search saw them, or `None` when anything failed
+    /// number of files made and written ([`Output::counts`]) and the pages as search saw them, or `None` when anything failed
     /// (the problems are in `diagnostics`; the previous output is untouched).
     fn commit(
         &mut self,
@@ -378,7 +378,7 @@ impl Written<'_> {
             },
         );
         diagnostics.extend(index_diagnostics);
-        let files = output.counts();
+        let counts = output.counts();
         if diagnostics.has_errors() {
             output.abandon();
             return None;
@@ -390,7 +390,7 @@ impl Written<'_> {
                 return None;
             }
         }
-        Some((files, search_docs))
+        Some((counts, search_docs))
     }
 }
 

@@ -195,12 +195,12 @@ fn every_internal_link_in_the_output_reaches_a_file() {
 fn a_failed_build_leaves_the_previous_output_untouched() {
     let site = TestSite::fixture("basic");
     site.build_ok();
-    let before = snapshot_tree(&site.out());
+    let before = common::tree(&site.out());
     site.write("content/cases/broken.md", "---\ntitle: [未闭合\n---\n");
     let out = site.build();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        snapshot_tree(&site.out()),
+        common::tree(&site.out()),
         before,
         "public/ changed after a failed build"
     );
@@ -261,29 +261,13 @@ fn a_build_keeps_page_text_in_a_work_file_that_a_previews_build_keeps_until_drop
     let (_, retained) = shuyuan::build::build_retained(&options, &|_| {}).unwrap();
     assert!(stored_text() > 0, "a preview keeps the text store");
     let (stored, kept) = (
-        snapshot_tree(&site.root().join("stored")),
-        snapshot_tree(&site.root().join("kept")),
+        common::tree(&site.root().join("stored")),
+        common::tree(&site.root().join("kept")),
     );
     assert!(stored.iter().any(|(rel, _)| rel.starts_with("search")));
     assert!(stored == kept, "the two builds differ");
     drop(retained);
     assert_eq!(stored_text(), 0, "the store goes with the preview's build");
-}
-
-fn snapshot_tree(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().display().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]
@@ -532,22 +516,6 @@ fn a_rebuild_keeps_unchanged_files_and_replaces_changed_ones() {
     assert_eq!(std::fs::read(site.out().join(kept)).unwrap(), kept_bytes);
 }
 
-/// Every file under `dir` with its bytes (the output marker too: both outputs carry it).
-fn output_tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| !e.file_type().is_dir())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap();
-            (
-                rel.to_string_lossy().into_owned(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
 /// Builds `site`'s sources anew in another folder and compares the two outputs.
 fn assert_equals_a_clean_build(site: &TestSite, step: &str) {
     let fresh = TestSite::new();
@@ -560,7 +528,7 @@ fn assert_equals_a_clean_build(site: &TestSite, step: &str) {
         }
     }
     fresh.build_ok();
-    let (rebuilt, clean) = (output_tree(&site.out()), output_tree(&fresh.out()));
+    let (rebuilt, clean) = (common::tree(&site.out()), common::tree(&fresh.out()));
     let differ: Vec<&String> = rebuilt
         .keys()
         .chain(clean.keys())
@@ -587,7 +555,7 @@ fn a_rebuild_moves_in_only_what_changed_and_equals_a_clean_build() {
     );
     site.build_ok();
     let inodes = |dir: &std::path::Path| -> std::collections::BTreeMap<String, u64> {
-        output_tree(dir)
+        common::tree(dir)
             .into_keys()
             .map(|rel| {
                 let inode = std::fs::metadata(dir.join(&rel)).unwrap().ino();

@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -75,24 +74,6 @@ fn staging_of(site: &TestSite) -> Option<PathBuf> {
         .map(|n| site.root().join(n))
 }
 
-/// Every file under `dir` with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(Result::unwrap)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
-}
-
 /// A process id that belonged to a process that has ended.
 fn dead_pid() -> u32 {
     let mut child = Command::new("true").spawn().unwrap();
@@ -111,7 +92,7 @@ fn marked_folder(path: &Path) {
 fn a_second_run_is_refused_and_told_who_holds_the_site() {
     let site = TestSite::fixture("basic");
     site.build_ok();
-    let before = tree(&site.out());
+    let before = common::tree(&site.out());
     let tmp = tempfile::tempdir().unwrap();
     let mut serve = Command::new(BIN)
         .args(["serve", "--no-watch", "--port", "0"])
@@ -144,7 +125,11 @@ fn a_second_run_is_refused_and_told_who_holds_the_site() {
         started.elapsed() < Duration::from_secs(10),
         "refused at once"
     );
-    assert_eq!(tree(&site.out()), before, "the refused build wrote nothing");
+    assert_eq!(
+        common::tree(&site.out()),
+        before,
+        "the refused build wrote nothing"
+    );
     assert!(
         site.root().join(".shuyuan/lock").is_file(),
         "a refused run leaves the holder's note alone"
@@ -243,7 +228,7 @@ fn a_build_killed_midway_leaves_litter_that_the_next_build_removes() {
     }
     fresh.build_ok();
     assert!(
-        tree(&site.out()) == tree(&fresh.out()),
+        common::tree(&site.out()) == common::tree(&fresh.out()),
         "the output is a clean build's"
     );
 }
@@ -252,7 +237,7 @@ fn a_build_killed_midway_leaves_litter_that_the_next_build_removes() {
 fn a_run_killed_while_swapping_outputs_gets_the_previous_output_back() {
     let site = TestSite::fixture("basic");
     site.build_ok();
-    let before = tree(&site.out());
+    let before = common::tree(&site.out());
     // Killed between moving the old output aside and moving the new one in.
     let dead = dead_pid();
     let aside = site.root().join(format!(".public.staging-{dead}.old"));
@@ -278,7 +263,11 @@ fn a_run_killed_while_swapping_outputs_gets_the_previous_output_back() {
         !site.root().join(".shuyuan/lock").exists(),
         "released after an error"
     );
-    assert_eq!(tree(&site.out()), before, "the previous output is back");
+    assert_eq!(
+        common::tree(&site.out()),
+        before,
+        "the previous output is back"
+    );
     let left: Vec<String> = names(site.root())
         .into_iter()
         .filter(|n| n.starts_with(".public"))
@@ -330,7 +319,7 @@ fn beside_an_output_outside_the_site_only_our_staging_is_cleared() {
 fn ctrl_c_and_sigterm_clean_up_and_keep_the_previous_output() {
     let site = big_site();
     site.build_ok();
-    let before = tree(&site.out());
+    let before = common::tree(&site.out());
     site.write(
         "content/cases/new.md",
         "---\ntitle: 新案例\n---\n\n正文。\n",
@@ -353,7 +342,7 @@ fn ctrl_c_and_sigterm_clean_up_and_keep_the_previous_output() {
             "{signal}: released"
         );
         assert!(
-            tree(&site.out()) == before,
+            common::tree(&site.out()) == before,
             "{signal}: the previous output stays"
         );
     }

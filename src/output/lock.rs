@@ -322,11 +322,7 @@ fn clear_beside(target: &Path, whose: &dyn Fn(u32) -> bool) -> Vec<String> {
         }
         // An in-place commit that began only goes forward: the output already lacks some of
         // its old files.
-        // Only into an output of ours, never through a symlink: the folder may have been
-        // replaced since (with someone's documents), and then the commit is dropped.
-        let ours = target.join(crate::output::write::MARKER).is_file()
-            && !crate::output::write::is_symlink(target);
-        if !moved_aside && in_place::begun(&path) && ours {
+        if !moved_aside && in_place::begun(&path) {
             match in_place::finish(&path, target) {
                 Ok(()) => notes.push(format!(
                     "进程 {pid} 在更新 {} 时中断，已把这次更新做完",
@@ -417,6 +413,12 @@ fn elapsed(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::write::MARKER;
+
+    /// An output folder and the staging folder a killed run (process 7) left beside it.
+    fn beside_output(dir: &Path) -> (PathBuf, PathBuf) {
+        (dir.join("public"), dir.join(".public.staging-7"))
+    }
 
     #[test]
     fn a_second_lock_is_refused_and_names_the_holder_until_the_first_is_dropped() {
@@ -439,20 +441,14 @@ mod tests {
     #[test]
     fn a_commit_killed_after_its_journal_is_finished_by_the_next_holder() {
         let dir = tempfile::tempdir().unwrap();
-        let (target, staging) = (
-            dir.path().join("public"),
-            dir.path().join(".public.staging-7"),
-        );
-        for (folder, rel, text) in [
-            (&target, crate::output::write::MARKER, ""),
+        let (target, staging) = beside_output(dir.path());
+        in_place::put_files(&[
+            (&target, MARKER, ""),
             (&target, "a.html", "不变"),
             (&target, "gone.html", "删去的页"),
-            (&staging, crate::output::write::MARKER, ""),
+            (&staging, MARKER, ""),
             (&staging, "cases/b.html", "新页"),
-        ] {
-            fs::create_dir_all(folder.join(rel).parent().unwrap()).unwrap();
-            fs::write(folder.join(rel), text).unwrap();
-        }
+        ]);
         let kept = std::collections::HashSet::from(["a.html".to_string()]);
         assert!(in_place::begin(&staging, &target, &kept).unwrap());
 
@@ -470,16 +466,13 @@ mod tests {
     #[test]
     fn a_killed_commit_is_never_applied_to_a_folder_that_is_no_longer_ours() {
         let dir = tempfile::tempdir().unwrap();
-        let (target, staging) = (
-            dir.path().join("public"),
-            dir.path().join(".public.staging-7"),
-        );
-        fs::create_dir_all(&target).unwrap();
-        fs::write(target.join(crate::output::write::MARKER), "").unwrap();
-        fs::write(target.join("gone.html"), "删去的页").unwrap();
-        fs::create_dir_all(&staging).unwrap();
-        fs::write(staging.join(crate::output::write::MARKER), "").unwrap();
-        fs::write(staging.join("new.html"), "新页").unwrap();
+        let (target, staging) = beside_output(dir.path());
+        in_place::put_files(&[
+            (&target, MARKER, ""),
+            (&target, "gone.html", "删去的页"),
+            (&staging, MARKER, ""),
+            (&staging, "new.html", "新页"),
+        ]);
         let kept = std::collections::HashSet::new();
         assert!(in_place::begin(&staging, &target, &kept).unwrap());
         // Since then, someone put their own documents where the output was.
@@ -499,20 +492,14 @@ mod tests {
     #[test]
     fn a_killed_commit_that_cannot_be_finished_is_dropped_with_a_note() {
         let dir = tempfile::tempdir().unwrap();
-        let (target, staging) = (
-            dir.path().join("public"),
-            dir.path().join(".public.staging-7"),
-        );
+        let (target, staging) = beside_output(dir.path());
         // The staged file's place is a folder that still holds a file.
-        for (folder, rel) in [
-            (&target, crate::output::write::MARKER),
-            (&target, "x.html/keep.txt"),
-            (&staging, crate::output::write::MARKER),
-            (&staging, "x.html"),
-        ] {
-            fs::create_dir_all(folder.join(rel).parent().unwrap()).unwrap();
-            fs::write(folder.join(rel), "").unwrap();
-        }
+        in_place::put_files(&[
+            (&target, MARKER, ""),
+            (&target, "x.html/keep.txt", ""),
+            (&staging, MARKER, ""),
+            (&staging, "x.html", ""),
+        ]);
         let kept = std::collections::HashSet::from(["x.html/keep.txt".to_string()]);
         assert!(in_place::begin(&staging, &target, &kept).unwrap());
 

@@ -114,7 +114,7 @@ impl Output {
         // One whose in-place commit had begun is finished first (see `in_place`). Should that
         // fail, the staging goes anyway: this build compares every file with what it makes and
         // writes whatever differs.
-        if in_place::begun(&staging) && target.join(MARKER).is_file() && !is_symlink(target) {
+        if in_place::begun(&staging) {
             let _ = committing(|| in_place::finish(&staging, target));
         }
         remove_owned_dir(&staging)?;
@@ -484,7 +484,7 @@ fn make_writable(path: &Path) {
     }
 }
 
-pub(crate) fn is_symlink(path: &Path) -> bool {
+fn is_symlink(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
@@ -659,10 +659,11 @@ mod tests {
     fn a_kept_file_gone_during_the_build_fails_the_commit_and_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("public");
-        fs::create_dir_all(&target).unwrap();
-        fs::write(target.join(MARKER), "").unwrap();
-        fs::write(target.join("a.html"), "不变").unwrap();
-        fs::write(target.join("b.html"), "旧").unwrap();
+        in_place::put_files(&[
+            (&target, MARKER, ""),
+            (&target, "a.html", "不变"),
+            (&target, "b.html", "旧"),
+        ]);
         let output = Output::begin(&target).unwrap();
         output.write("a.html", "不变".as_bytes()).unwrap();
         output.write("b.html", "新".as_bytes()).unwrap();
@@ -689,15 +690,12 @@ mod tests {
         let staging = dir
             .path()
             .join(format!(".public.staging-{}", std::process::id()));
-        for (folder, rel, text) in [
+        in_place::put_files(&[
             (&target, MARKER, ""),
             (&target, "gone.html", "删去的页"),
             (&staging, MARKER, ""),
             (&staging, "new.html", "新页"),
-        ] {
-            fs::create_dir_all(folder).unwrap();
-            fs::write(folder.join(rel), text).unwrap();
-        }
+        ]);
         assert!(in_place::begin(&staging, &target, &HashSet::new()).unwrap());
 
         let output = Output::begin(&target).unwrap();

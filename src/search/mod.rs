@@ -219,11 +219,7 @@ pub fn build_into(
     let mut order: Vec<usize> = (0..docs.len()).collect();
     order.sort_by(|&a, &b| docs[a].url.cmp(&docs[b].url));
     let pages = export::Pages::new(docs, order, texts);
-    let written = export::write(&pages, synonyms, out, work);
-    if written.is_err() {
-        out.abandon();
-    }
-    written
+    export::write(&pages, synonyms, out, work)
 }
 
 /// Where the static index's files go: a plain folder ([`Folder`]), or a build's output, which
@@ -325,7 +321,7 @@ impl IndexOutput for Folder {
 
 /// Where the index reads each page's sections: the [`SearchDoc`]s' own ([`build`]), or, for a
 /// build that keeps the body text out of memory until the index reads it, wherever it keeps
-/// it ([`build_with_texts`]). The index asks for a batch of pages at a time, twice (for the
+/// it ([`build_into`]). The index asks for a batch of pages at a time, twice (for the
 /// keys, then for the fragments), and holds only that batch.
 pub trait PageTexts: Sync {
     /// Bytes of the headings and texts of `doc`'s sections; `i` is its place in the list the

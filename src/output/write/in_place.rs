@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use crate::diagnostics::{Code, Diagnostic};
 
-use super::{MARKER, io_error, make_writable, remove_file, remove_tree};
+use super::{MARKER, io_error, is_symlink, make_writable, remove_file, remove_tree};
 
 /// The journal's name in the staging folder; its first line says what it is.
 pub const JOURNAL: &str = ".shuyuan-commit";
@@ -77,10 +77,18 @@ pub(crate) fn begin(
 
 /// Applies the journal of `staging` to `target`: removes the files it names, moves every
 /// file of `staging` into place, then removes `staging`. Safe to run again on what a killed
-/// run left: files already removed or moved are simply no longer there. An output made
-/// read-only (`chmod -R a-w`, files copied from a CD on Windows) is made writable, as
-/// replacing it whole would have left a writable one.
+/// run left: files already removed or moved are simply no longer there. Refused unless
+/// `target` is still an output of ours and no symlink: since a run was killed, the folder may
+/// have been replaced (with someone's documents). An output made read-only (`chmod -R a-w`,
+/// files copied from a CD on Windows) is made writable, as replacing it whole would have left
+/// a writable one.
 pub fn finish(staging: &Path, target: &Path) -> io::Result<()> {
+    if !target.join(MARKER).is_file() || is_symlink(target) {
+        return Err(io::Error::other(format!(
+            "{} 已不是书院的输出目录",
+            target.display()
+        )));
+    }
     match apply(staging, target) {
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
             make_writable(target);
@@ -285,6 +293,17 @@ fn is_plain_relative(rel: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
+/// Writes the files `files` lists, `(folder, path in it, text)`, making their folders: the
+/// outputs and staging folders the tests of a commit start from.
+#[cfg(test)]
+pub(crate) fn put_files(files: &[(&Path, &str, &str)]) {
+    for (folder, rel, text) in files {
+        let path = folder.join(rel);
+        fs::create_dir_all(path.parent().expect("a file has a folder")).unwrap();
+        fs::write(path, text).unwrap();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,33 +322,21 @@ mod tests {
         files
     }
 
-    fn put(dir: &Path, rel: &str, text: &str) {
-        let path = dir.join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-
     /// A previous output and the staging folder of a build that changed `b.html`, made `old`
     /// a file where it was a folder, added `new/d.html` and no longer has `c.html`.
     fn outputs(dir: &Path) -> (PathBuf, PathBuf, HashSet<String>) {
         let (target, staging) = (dir.join("public"), dir.join(".public.staging-1"));
-        for (rel, text) in [
-            (MARKER, ""),
-            ("a.html", "不变"),
-            ("b.html", "旧"),
-            ("c.html", "删去"),
-            ("old/x.html", "旧文件夹"),
-        ] {
-            put(&target, rel, text);
-        }
-        for (rel, text) in [
-            (MARKER, ""),
-            ("b.html", "新"),
-            ("old", "现在是文件"),
-            ("new/d.html", "新页"),
-        ] {
-            put(&staging, rel, text);
-        }
+        put_files(&[
+            (&target, MARKER, ""),
+            (&target, "a.html", "不变"),
+            (&target, "b.html", "旧"),
+            (&target, "c.html", "删去"),
+            (&target, "old/x.html", "旧文件夹"),
+            (&staging, MARKER, ""),
+            (&staging, "b.html", "新"),
+            (&staging, "old", "现在是文件"),
+            (&staging, "new/d.html", "新页"),
+        ]);
         (target, staging, HashSet::from(["a.html".to_string()]))
     }
 

@@ -9,11 +9,11 @@
 //! leaves it alone: [`crate::output::write::in_place`] names the cost). A file of another
 //! edition of the same layout can still be read with an older `meta.js` (a tab left open
 //! across a rebuild, or during the commit): it holds the same pages under the same numbers,
-//! and only the term counts of pages edited since differ. A preview re-indexing the folder it
+//! and only what the pages edited since say is newer. A preview re-indexing the folder it
 //! serves replaces only the files that changed, all of them just before `meta.js`
-//! ([`crate::search::Folder`]), and removes the files it no longer has after that. `E`, the edition, hashes
-//! everything the files are made from; over HTTP the browser asks for every file with `?v=E`,
-//! so no cached copy of an older edition is read:
+//! ([`crate::search::Folder`]), and removes the files it no longer has after that. `E`, the
+//! edition, hashes everything the files are made from; over HTTP the browser asks for every
+//! file with `?v=E`, so a browser's cached copy of an older edition is not read:
 //! - `search/meta.js` (fixed name, the entry point):
 //!   `window.__shuyuan.meta({"v":4,"build":"B","ed":"E","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
 //!   `syn` (the site's synonym groups, normalised; left out when there are none) expanding
@@ -48,8 +48,8 @@
 //! occurrences counted three times) quantised to 1–15, 0 when the key is only in the title;
 //! bit 4 is set when the key is in the title. The ranking multiplies by the IDF it derives from
 //! the document frequency. The postings are built in bounded memory by [`postings`], whose first
-//! pass over the pages also makes their fragments, kept in a work file until the build id that
-//! names them is known ([`pending`]): each page's text is read once.
+//! pass over the pages also makes their fragments, kept in a work file until the folder that
+//! holds them is known ([`pending`]): each page's text is read once.
 
 mod folder;
 mod pending;
@@ -279,22 +279,27 @@ fn partition_count(text: usize) -> u32 {
     1 << wanted.ilog2()
 }
 
-/// Writes the static index for `pages` into `out_dir/search/`, the postings' work files into
-/// the new folder `work` (removed when done).
+/// Writes the static index for `pages` into `out`'s `search/`, the postings' work files into
+/// the new folder `work` (removed when done). What a failed index wrote and did not put in
+/// place is dropped ([`IndexOutput::abandon`]).
 pub(super) fn write(
     pages: &Pages,
     synonyms: &[Vec<String>],
     out: &dyn IndexOutput,
     work: PathBuf,
 ) -> Result<IndexStats, SearchError> {
-    write_in_partitions(
+    let written = write_in_partitions(
         pages,
         synonyms,
         out,
         work,
         partition_count(pages.text_bytes()),
         HEAVY_BYTES,
-    )
+    );
+    if written.is_err() {
+        out.abandon();
+    }
+    written
 }
 
 fn write_in_partitions(
@@ -574,16 +579,6 @@ mod tests {
         }
     }
 
-    /// [`crate::search::build_into`] for pages already in order: the export, and the
-    /// clean-up of a failed one.
-    fn build_into_pages(pages: &Pages, out: &dyn IndexOutput) -> Result<IndexStats, SearchError> {
-        let written = write(pages, &[], out, work());
-        if written.is_err() {
-            out.abandon();
-        }
-        written
-    }
-
     /// A folder that refuses every write after the first few: a disk filling up.
     struct FailingAfter {
         folder: Folder,
@@ -656,7 +651,7 @@ mod tests {
             folder: Folder::new(out.path()),
             writes_left: std::sync::atomic::AtomicUsize::new(2),
         };
-        assert!(build_into_pages(&in_order(&second), &failing).is_err());
+        assert!(write(&in_order(&second), &[], &failing, work()).is_err());
         assert_eq!(
             failing
                 .writes_left

@@ -1,8 +1,9 @@
 //! Fragment files waiting for their build folder.
 //!
 //! A page's fragment files (`p<g>/<d>.js` and its continuations, module docs of `export`) name
-//! the build folder, which hangs on the shard count, known only once the postings are merged; cutting and serialising them
-//! takes the page's text, which a build keeps out of memory until the index reads it. So they
+//! the build folder, which hangs on the shard count, known only once the postings are merged;
+//! cutting and serialising them takes the page's text, which a build keeps out of memory until
+//! the index reads it. So they
 //! are made while the spill has the text ([`page_fragments`]), kept as JSON in a work file
 //! ([`Pending::put`]), and written out under the build folder once it is known
 //! ([`Pending::write`]): the index reads each page's text once.
