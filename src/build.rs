@@ -14,7 +14,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{ResolveInput, Site};
 use crate::model::{IdVec, PageId};
 use crate::output::indexing::StoredTexts;
-use crate::output::render::Job;
+use crate::output::render::{Job, Memo, Rendering};
 use crate::output::write::Output;
 use crate::search::SearchDoc;
 use crate::source::markdown::{LinkTarget, Rendered, TextFile, TextStore};
@@ -259,11 +259,25 @@ fn run(
     let tera = crate::output::render::load_templates(&options.root, &theme, &mut diagnostics);
     check_static_files(&options.root, &theme, &mut diagnostics);
 
-    let Some(mut tera) = tera.filter(|_| !diagnostics.has_errors()) else {
+    let Some((mut tera, templates)) = tera.filter(|_| !diagnostics.has_errors()) else {
         diagnostics.sort();
         return Err(diagnostics);
     };
-    crate::output::render::set_globals(&site, &training, &mut tera, &build_id);
+    let globals = crate::output::render::set_globals(&site, &training, &mut tera, &build_id);
+    // A work folder under `.shuyuan/` (a pack's, a preview's) is never built again in place.
+    let state =
+        crate::output::write::canonical(&options.root.join(crate::output::write::STATE_DIR));
+    let memo = (options.write
+        && !crate::output::write::canonical(&options.output).starts_with(&state))
+    .then(|| {
+        Memo::open(
+            &options.root,
+            &options.output,
+            templates,
+            globals,
+            &build_id,
+        )
+    });
     let ((files, written), search_docs) = if options.write {
         let mut written = Written {
             root: &options.root,
@@ -273,6 +287,7 @@ fn run(
             jobs: &jobs,
             theme: &theme,
             texts: texts.as_ref(),
+            memo,
         };
         let Some(committed) = written.commit(&options.output, progress, &mut diagnostics) else {
             diagnostics.sort();
@@ -320,6 +335,8 @@ struct Written<'a> {
     theme: &'a ThemeFiles,
     /// Where the pages' text is when the build keeps it out of memory.
     texts: Option<&'a TextFile>,
+    /// Which files an earlier build into this output rendered from what.
+    memo: Option<Memo>,
 }
 
 impl Written<'_> {
@@ -351,17 +368,16 @@ impl Written<'_> {
             IdVec::new()
         };
         let mut index_diagnostics = Diagnostics::default();
-        let (site, training, tera, jobs, theme, root, texts) = (
-            &*self.site,
-            self.training,
-            self.tera,
-            self.jobs,
-            self.theme,
-            self.root,
-            self.texts,
-        );
+        let (site, theme, root, texts) = (&*self.site, self.theme, self.root, self.texts);
+        let rendering = Rendering {
+            site,
+            training: self.training,
+            tera: self.tera,
+            jobs: self.jobs,
+            memo: self.memo.as_ref(),
+        };
         rayon::join(
-            || write_site(site, training, tera, jobs, theme, &output, diagnostics),
+            || write_site(&rendering, theme, &output, diagnostics),
             || {
                 // The text store is made exactly when search is on.
                 let Some(file) = texts.filter(|_| search_enabled) else {
@@ -384,7 +400,12 @@ impl Written<'_> {
             return None;
         }
         match output.commit() {
-            Ok(warning) => diagnostics.extend(warning),
+            Ok(warning) => {
+                diagnostics.extend(warning);
+                if let Some(memo) = self.memo.take() {
+                    memo.save();
+                }
+            }
             Err(d) => {
                 diagnostics.push(d);
                 return None;
@@ -395,15 +416,13 @@ impl Written<'_> {
 }
 
 fn write_site(
-    site: &Site,
-    training: &Training,
-    tera: &tera::Tera,
-    jobs: &[Job],
+    rendering: &Rendering,
     theme: &ThemeFiles,
     output: &Output,
     diagnostics: &mut Diagnostics,
 ) {
-    crate::output::render::render_site(site, training, tera, jobs, output, diagnostics);
+    crate::output::render::render_site(rendering, output, diagnostics);
+    let (site, jobs) = (rendering.site, rendering.jobs);
     let mut record = |result: Result<(), Diagnostic>| {
         if let Err(d) = result {
             diagnostics.push(d);

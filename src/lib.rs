@@ -9,6 +9,7 @@
 //! ARCHITECTURE.md for the tour.
 
 pub mod build;
+pub mod cache;
 pub mod config;
 pub mod dev;
 pub mod diagnostics;

@@ -516,30 +516,6 @@ fn a_rebuild_keeps_unchanged_files_and_replaces_changed_ones() {
     assert_eq!(std::fs::read(site.out().join(kept)).unwrap(), kept_bytes);
 }
 
-/// Builds `site`'s sources anew in another folder and compares the two outputs.
-fn assert_equals_a_clean_build(site: &TestSite, step: &str) {
-    let fresh = TestSite::new();
-    for name in ["content", "site.toml"] {
-        let from = site.root().join(name);
-        if from.is_dir() {
-            common::copy_dir(&from, &fresh.root().join(name));
-        } else {
-            std::fs::copy(&from, fresh.root().join(name)).unwrap();
-        }
-    }
-    fresh.build_ok();
-    let (rebuilt, clean) = (common::tree(&site.out()), common::tree(&fresh.out()));
-    let differ: Vec<&String> = rebuilt
-        .keys()
-        .chain(clean.keys())
-        .filter(|rel| rebuilt.get(*rel) != clean.get(*rel))
-        .collect();
-    assert!(
-        differ.is_empty(),
-        "{step}: differs from a clean build: {differ:?}"
-    );
-}
-
 /// A rebuild over an output of ours moves in only the files that changed and removes those
 /// the site no longer has (`output::write::in_place`); the search index keeps its folder and
 /// its unchanged files. After every kind of change the output equals a clean build's.
@@ -572,7 +548,7 @@ fn a_rebuild_moves_in_only_what_changed_and_equals_a_clean_build() {
     let text = std::fs::read_to_string(&source).unwrap();
     site.write("content/cases/qinghe.md", &text.replace("社区", "街道社区"));
     let rebuilt = String::from_utf8(site.build_ok().stdout).unwrap();
-    assert_equals_a_clean_build(&site, "a body edited");
+    common::assert_equals_a_clean_build(&site, "a body edited");
     assert_eq!(std::fs::metadata(site.out()).unwrap().ino(), folder);
     let after = inodes(&site.out());
     let moved: Vec<&String> = after
@@ -616,7 +592,7 @@ fn a_rebuild_moves_in_only_what_changed_and_equals_a_clean_build() {
     );
     site.build_ok();
     assert!(site.out().join("notes.html/first.html").is_file());
-    assert_equals_a_clean_build(&site, "a file became a folder");
+    common::assert_equals_a_clean_build(&site, "a file became a folder");
 
     // And back: the folder goes, the file comes again.
     std::fs::remove_dir_all(site.root().join("content/notes.html")).unwrap();
@@ -626,13 +602,13 @@ fn a_rebuild_moves_in_only_what_changed_and_equals_a_clean_build() {
     );
     site.build_ok();
     assert!(site.out().join("notes.html").is_file());
-    assert_equals_a_clean_build(&site, "a folder became a file");
+    common::assert_equals_a_clean_build(&site, "a folder became a file");
 
     // A file someone put into the output goes, as when the output was replaced whole.
     std::fs::write(site.out().join("extra.txt"), "手放的文件").unwrap();
     site.build_ok();
     assert!(!site.out().join("extra.txt").exists());
-    assert_equals_a_clean_build(&site, "a stray file");
+    common::assert_equals_a_clean_build(&site, "a stray file");
     let left: Vec<String> = std::fs::read_dir(site.root())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -164,7 +164,8 @@ pub fn write_index<'a>(
     let work = crate::output::lock::work_folder(root, "postings");
     let _writing = crate::output::write::writing();
     let docs: Vec<&SearchDoc> = docs.into_iter().collect();
-    if let Err(e) = crate::search::build_into(&docs, stored, synonyms, out, work) {
+    let cache = crate::cache::dir(&root.join(crate::output::write::STATE_DIR)).join("postings");
+    if let Err(e) = crate::search::build_into(&docs, stored, synonyms, out, work, Some(&cache)) {
         diagnostics.push(Diagnostic::error(
             Code::Search,
             out.dir().join("search"),

@@ -13,12 +13,15 @@
 //! site's own files and every template's globals) and [`training_pages`].
 
 mod contexts;
+mod memo;
 mod templates;
 mod training_pages;
 
 use std::path::PathBuf;
 
 use rayon::prelude::*;
+use rustc_hash::FxHasher;
+use serde::Serialize;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{PageId, SectionId, Site, encode_path, root_prefix};
@@ -29,13 +32,31 @@ pub(crate) use crate::output::plan::{
 use crate::output::write::Output;
 use crate::training::Training;
 use contexts::Contexts;
+pub use memo::{Memo, TemplateDigest};
 use templates::error_chain;
 pub use templates::{check_no_outside_assets, load_templates};
 
 /// Puts what every page shares (site, navigation, taxonomies, where the training pages
-/// are) into Tera's global context.
-pub fn set_globals(site: &Site, training: &Training, tera: &mut tera::Tera, build_id: &str) {
-    contexts::insert_globals(site, training, build_id, tera.global_context());
+/// are) into Tera's global context. Returns their hash without the edition `build_id`, for
+/// the [`Memo`].
+pub fn set_globals(site: &Site, training: &Training, tera: &mut tera::Tera, build_id: &str) -> u64 {
+    contexts::insert_globals(site, training, build_id, tera.global_context())
+}
+
+/// One file's template variables, hashed as they are put in when a [`Memo`] asks for it.
+pub(crate) struct Vars {
+    context: tera::Context,
+    hash: Option<FxHasher>,
+}
+
+impl Vars {
+    pub(crate) fn insert<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        let value = tera::Value::from_serializable(value);
+        if let Some(h) = &mut self.hash {
+            memo::hash_variable(h, name, &value);
+        }
+        self.context.insert_value(name, value);
+    }
 }
 
 /// Where rendered files go: the build's staging folder, or the live folder of a preview.
@@ -48,6 +69,19 @@ pub(crate) fn render_jobs(
     jobs: &[Job],
     sink: Sink,
 ) -> Vec<Diagnostic> {
+    render_each(site, training, tera, jobs, None, sink)
+}
+
+/// Renders `jobs` into `sink`; with a memo, a file whose variables hash as the memo has them
+/// and that the output still holds as it was is left there, unrendered.
+fn render_each(
+    site: &Site,
+    training: &Training,
+    tera: &tera::Tera,
+    jobs: &[Job],
+    memo: Option<(&Memo, &Output)>,
+    sink: Sink,
+) -> Vec<Diagnostic> {
     let contexts = Contexts { site, training };
     let nav_dirs: Vec<&str> = site.sections[SectionId::ROOT]
         .subsections
@@ -56,26 +90,44 @@ pub(crate) fn render_jobs(
         .collect();
     jobs.par_iter()
         .filter_map(|job| {
-            let mut context = tera::Context::new();
+            let mut vars = Vars {
+                context: tera::Context::new(),
+                hash: memo.map(|_| FxHasher::default()),
+            };
             let root = if job.template == "404.html" {
-                context.insert("site_top_names", &crate::output::not_found::top_names(site));
+                vars.insert("site_top_names", &crate::output::not_found::top_names(site));
                 crate::output::not_found::root(site.config.base_url.as_deref())
             } else {
                 root_prefix(&job.path)
             };
-            context.insert("root", &root);
-            context.insert("current_url", &job.path);
+            vars.insert("root", &root);
+            vars.insert("current_url", &job.path);
             let top = job.path.split('/').next().unwrap_or("");
-            context.insert(
+            vars.insert(
                 "active_section",
                 if nav_dirs.contains(&top) { top } else { "" },
             );
-            contexts.fill(&job.what, &mut context);
+            contexts.fill(&job.what, &mut vars);
+            let remembered = memo.zip(vars.hash).map(|((memo, output), hash)| {
+                let hash = memo.job_hash(job.template, hash);
+                (memo, output, hash)
+            });
+            if let Some((memo, output, hash)) = remembered
+                && memo.unchanged(output, &job.path, hash)
+            {
+                return None;
+            }
             // Rendered as bytes: the sink writes bytes, and Tera would otherwise check the
             // whole page for valid UTF-8 only to make a `String` of it.
             let mut html = Vec::new();
-            match tera.render_to(job.template, &context, &mut html) {
-                Ok(()) => sink(&job.path, &html).err(),
+            match tera.render_to(job.template, &vars.context, &mut html) {
+                Ok(()) => {
+                    let written = sink(&job.path, &html);
+                    if let (Ok(()), Some((memo, _, hash))) = (&written, remembered) {
+                        memo.made(&job.path, hash);
+                    }
+                    written.err()
+                }
                 Err(e) => Some(Diagnostic::error(
                     Code::TemplateRender,
                     PathBuf::from(format!("templates/{}", job.template)),
@@ -105,19 +157,36 @@ pub fn render_training_views(
     }
 }
 
-/// Renders every HTML file of the site, the plan's `jobs` and the old addresses, into
-/// `output`, with Tera's globals set ([`set_globals`]).
-pub fn render_site(
-    site: &Site,
-    training: &Training,
-    tera: &tera::Tera,
-    jobs: &[Job],
-    output: &Output,
-    diagnostics: &mut Diagnostics,
-) {
-    let problems = render_jobs(site, training, tera, jobs, &|path, bytes| {
-        output.write(path, bytes)
-    });
+/// What rendering the whole site reads: the site, its training pages, Tera with the site's
+/// globals set ([`set_globals`]), the plan's jobs, and the memo of an earlier build into the
+/// same output, if any.
+pub struct Rendering<'a> {
+    pub site: &'a Site,
+    pub training: &'a Training,
+    pub tera: &'a tera::Tera,
+    pub jobs: &'a [Job],
+    pub memo: Option<&'a Memo>,
+}
+
+/// Renders every HTML file of the site, the plan's jobs and the old addresses, into `output`;
+/// with a memo, only the files whose variables changed or that the output no longer holds as
+/// they were.
+pub fn render_site(rendering: &Rendering, output: &Output, diagnostics: &mut Diagnostics) {
+    let &Rendering {
+        site,
+        training,
+        tera,
+        jobs,
+        memo,
+    } = rendering;
+    let problems = render_each(
+        site,
+        training,
+        tera,
+        jobs,
+        memo.map(|memo| (memo, output)),
+        &|path, bytes| output.write(path, bytes),
+    );
     diagnostics.extend(problems);
     for (alias, target) in &site.aliases {
         let html = redirect_page(site, alias, *target);

@@ -176,6 +176,18 @@ impl Output {
             .insert(rel.to_string());
     }
 
+    /// Leaves the previous output's `rel` as it is, made by this build without being written:
+    /// for a file the caller knows to be what it would make (the render memo). Returns
+    /// whether there was a previous output of ours to leave it in.
+    pub fn keep_as_is(&self, rel: &str) -> bool {
+        if !self.previous {
+            return false;
+        }
+        self.produced.fetch_add(1, Ordering::Relaxed);
+        self.keep(rel);
+        true
+    }
+
     /// Writes one file, `rel` being its path relative to the site root with `/` separators.
     ///
     /// A file the previous output already holds byte for byte is left where it is instead:

@@ -204,22 +204,25 @@ pub fn build<'a>(
     work: PathBuf,
 ) -> Result<IndexStats, SearchError> {
     let docs: Vec<&SearchDoc> = docs.into_iter().collect();
-    build_into(&docs, &InDocs, synonyms, &Folder::new(out_dir), work)
+    build_into(&docs, &InDocs, synonyms, &Folder::new(out_dir), work, None)
 }
 
 /// [`build`] with the pages' sections read from `texts`, a batch of pages at a time, and the
-/// files handed to `out`.
+/// files handed to `out`. With a `cache` folder, each page's key counts are kept there for the
+/// next index, which counts again only the pages whose text changed (unless another index of
+/// this process is using the folder: then nothing is cached).
 pub fn build_into(
     docs: &[&SearchDoc],
     texts: &dyn PageTexts,
     synonyms: &[Vec<String>],
     out: &dyn IndexOutput,
     work: PathBuf,
+    cache: Option<&Path>,
 ) -> Result<IndexStats, SearchError> {
     let mut order: Vec<usize> = (0..docs.len()).collect();
     order.sort_by(|&a, &b| docs[a].url.cmp(&docs[b].url));
     let pages = export::Pages::new(docs, order, texts);
-    export::write(&pages, synonyms, out, work)
+    export::write(&pages, synonyms, out, work, cache)
 }
 
 /// Where the static index's files go: a plain folder ([`Folder`]), or a build's output, which

@@ -113,6 +113,32 @@ pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Builds `site`'s sources (content, settings, theme and the site's own templates and static
+/// files) anew in another folder, without the caches of `.shuyuan/`, and compares the two
+/// outputs file by file.
+pub fn assert_equals_a_clean_build(site: &TestSite, step: &str) {
+    let fresh = TestSite::new();
+    for name in ["content", "site.toml", "themes", "templates", "static"] {
+        let from = site.root().join(name);
+        if from.is_dir() {
+            copy_dir(&from, &fresh.root().join(name));
+        } else if from.is_file() {
+            std::fs::copy(&from, fresh.root().join(name)).unwrap();
+        }
+    }
+    fresh.build_ok();
+    let (rebuilt, clean) = (tree(&site.out()), tree(&fresh.out()));
+    let differ: Vec<&String> = rebuilt
+        .keys()
+        .chain(clean.keys())
+        .filter(|rel| rebuilt.get(*rel) != clean.get(*rel))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{step}: differs from a clean build: {differ:?}"
+    );
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::Vars;
 use super::training_pages::{self, Membership};
 use crate::model::{Page, PageId, Section, SectionId, Site, encode_path};
 use crate::output::plan::{DEFAULT_PER_PAGE, What, list_slice, per_page, recent_pages};
@@ -265,13 +266,19 @@ fn paginator(number: usize, total: usize, url: impl Fn(usize) -> String) -> Pagi
 }
 
 /// Puts what every page shares (site, navigation, taxonomies, where the training pages
-/// are) into `global`.
+/// are) into `global`. Returns their hash, the edition `build_id` left out (the render memo
+/// hashes it only into the files that may show it).
 pub(super) fn insert_globals(
     site: &Site,
     training: &Training,
     build_id: &str,
     global: &mut tera::Context,
-) {
+) -> u64 {
+    let mut hash = rustc_hash::FxHasher::default();
+    let mut insert = |name: &'static str, value: tera::Value| {
+        super::memo::hash_variable(&mut hash, name, &value);
+        global.insert_value(name, value);
+    };
     let root = &site.sections[SectionId::ROOT];
     let mut nav: Vec<&Section> = root
         .subsections
@@ -280,15 +287,13 @@ pub(super) fn insert_globals(
         .collect();
     nav.sort_by_key(|s| s.weight);
     let config = &site.config;
-    global.insert(
-        "site",
-        &SiteVars {
-            title: &config.title,
-            description: &config.description,
-            language: &config.language,
-            build_id,
-        },
-    );
+    let site_vars = SiteVars {
+        title: &config.title,
+        description: &config.description,
+        language: &config.language,
+        build_id: "",
+    };
+    insert("site", tera::Value::from_serializable(&site_vars));
     let nav: Vec<NavItem> = nav
         .iter()
         .map(|s| NavItem {
@@ -297,7 +302,7 @@ pub(super) fn insert_globals(
             dir: &s.dir,
         })
         .collect();
-    global.insert("nav", &nav);
+    insert("nav", tera::Value::from_serializable(&nav));
     let taxonomies: Vec<TaxonomyLink> = site
         .taxonomies
         .iter()
@@ -307,15 +312,25 @@ pub(super) fn insert_globals(
             url: format!("{}/index.html", t.name),
         })
         .collect();
-    global.insert("taxonomies", &taxonomies);
+    insert("taxonomies", tera::Value::from_serializable(&taxonomies));
+    let search = SearchVars {
+        enabled: config.search_enabled,
+    };
+    insert("search", tera::Value::from_serializable(&search));
+    insert("status_classes", tera::Value::from(status_classes_json()));
+    insert(
+        "training",
+        tera::Value::from_serializable(&training_pages::globals(training)),
+    );
+    let hash = std::hash::Hasher::finish(&hash);
     global.insert(
-        "search",
-        &SearchVars {
-            enabled: config.search_enabled,
+        "site",
+        &SiteVars {
+            build_id,
+            ..site_vars
         },
     );
-    global.insert("status_classes", &status_classes_json());
-    global.insert("training", &training_pages::globals(training));
+    hash
 }
 
 /// Builds template variables.
@@ -408,7 +423,7 @@ impl<'a> Contexts<'a> {
     }
 
     /// Puts the variables of the file `what` into `context`.
-    pub(super) fn fill(&self, what: &What, context: &mut tera::Context) {
+    pub(super) fn fill(&self, what: &What, context: &mut Vars) {
         let site = self.site;
         match *what {
             What::Training(view) => self.fill_training(view, context),
@@ -521,7 +536,7 @@ impl<'a> Contexts<'a> {
         }
     }
 
-    fn fill_home(&self, context: &mut tera::Context) {
+    fn fill_home(&self, context: &mut Vars) {
         let site = self.site;
         let root = &site.sections[SectionId::ROOT];
         let sections: Vec<SectionCard> = root
@@ -576,7 +591,7 @@ impl<'a> Contexts<'a> {
         status: Option<usize>,
         number: usize,
         total: usize,
-        context: &mut tera::Context,
+        context: &mut Vars,
     ) {
         let site = self.site;
         let section = &site.sections[index];

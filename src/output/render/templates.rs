@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::memo::TemplateDigest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::theme::ThemeFiles;
 
@@ -24,12 +25,13 @@ const TEMPLATES: [&str; 13] = [
     "changes.html",
 ];
 
-/// Loads templates (site overrides first) into Tera, reporting syntax errors by file.
+/// Loads templates (site overrides first) into Tera, reporting syntax errors by file, with
+/// their digest for the render memo.
 pub fn load_templates(
     root: &Path,
     files: &ThemeFiles,
     diagnostics: &mut Diagnostics,
-) -> Option<tera::Tera> {
+) -> Option<(tera::Tera, TemplateDigest)> {
     let mut sources: Vec<(String, String, PathBuf)> = files
         .embedded_files("templates")
         .filter(|(name, _)| name.ends_with(".html") || name.ends_with(".xml"))
@@ -124,7 +126,8 @@ pub fn load_templates(
         diagnostics.push(d);
         return None;
     }
-    Some(tera)
+    let digest = TemplateDigest::of(sources.iter().map(|(n, t, _)| (n.as_str(), t.as_str())));
+    Some((tera, digest))
 }
 
 fn shown(root: &Path, path: &Path) -> PathBuf {

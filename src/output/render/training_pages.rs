@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use super::Vars;
 use super::contexts::{Contexts, Link, MetaRow, Summary, reading_minutes};
 use crate::model::{PageId, encode_path};
 use crate::output::plan::{CHANGES_URL, section_handout_url};
@@ -248,7 +249,7 @@ impl<'a> Contexts<'a> {
     }
 
     /// Puts the variables of training page `view` into `context`.
-    pub(super) fn fill_training(&self, view: View, context: &mut tera::Context) {
+    pub(super) fn fill_training(&self, view: View, context: &mut Vars) {
         let site = self.site;
         let training = self.training;
         match view {
@@ -389,7 +390,7 @@ impl<'a> Contexts<'a> {
         }
     }
 
-    fn fill_glossary(&self, context: &mut tera::Context) {
+    fn fill_glossary(&self, context: &mut Vars) {
         /// The glossary page names a few pages per term; the rest are a count.
         const PAGES_SHOWN: usize = 6;
         let site = self.site;

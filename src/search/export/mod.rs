@@ -51,18 +51,22 @@
 //! pass over the pages also makes their fragments, kept in a work file until the folder that
 //! holds them is known ([`pending`]): each page's text is read once.
 
+mod facet_columns;
 mod folder;
+mod keys;
 mod pending;
 mod postings;
+mod reuse;
+
+pub(in crate::search) use facet_columns::date_code_year;
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use self::folder::{clear_old_builds, clear_unwritten, edition, layout_id, page_hash};
-use super::codec::push_varint;
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
 use super::{IndexOutput, IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
 
@@ -135,104 +139,6 @@ fn level(count: u32, len_norm: f64) -> u64 {
         }
 }
 
-/// The facets file: value lists, then per page (in page order) one varint column each:
-/// `kind` (index into `kinds`), `date` (0 for none, else `((year - 1000) * 12 + month - 1) * 31
-/// + day - 1 + 1` with missing month or day taken as 1), `status` and `region` (0 for none, else
-/// index + 1), and `tags`, `topics` (a count, then that many indices).
-#[derive(Serialize)]
-struct Facets {
-    kinds: Vec<(String, String)>,
-    statuses: Vec<String>,
-    regions: Vec<String>,
-    tags: Vec<String>,
-    topics: Vec<String>,
-    kind: String,
-    date: String,
-    status: String,
-    region: String,
-    tag: String,
-    topic: String,
-}
-
-/// Sorted distinct values and an index lookup.
-fn value_list<'a>(
-    values: impl Iterator<Item = &'a String>,
-) -> (Vec<String>, HashMap<&'a str, u64>) {
-    let mut list: Vec<&str> = values.map(String::as_str).collect();
-    list.sort_unstable();
-    list.dedup();
-    let index = list
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (*v, i as u64))
-        .collect();
-    (list.into_iter().map(String::from).collect(), index)
-}
-
-/// The year of a [`date_code`] (0 for a page without a date).
-pub(in crate::search) fn date_code_year(code: u64) -> Option<u64> {
-    (code > 0).then(|| (code - 1) / (12 * 31) + 1000)
-}
-
-/// Packs `YYYY-MM-DD` (or a prefix of it) as described on [`Facets`]; `None` when unreadable.
-fn date_code(date: &str) -> Option<u64> {
-    let part = |r: std::ops::Range<usize>| date.get(r).and_then(|s| s.parse::<u64>().ok());
-    let year = part(0..4).filter(|y| (1000..=4000).contains(y))?;
-    let month = part(5..7).filter(|m| (1..=12).contains(m)).unwrap_or(1);
-    let day = part(8..10).filter(|d| (1..=31).contains(d)).unwrap_or(1);
-    Some(((year - 1000) * 12 + month - 1) * 31 + day)
-}
-
-fn facets(docs: &[&SearchDoc]) -> Facets {
-    let mut kinds: Vec<(String, String)> = docs
-        .iter()
-        .map(|d| (d.kind.clone(), d.kind_label.clone()))
-        .collect();
-    kinds.sort_unstable();
-    kinds.dedup_by(|a, b| a.0 == b.0);
-    let (statuses, status_ix) = value_list(docs.iter().filter_map(|d| d.status.as_ref()));
-    let (regions, region_ix) = value_list(docs.iter().filter_map(|d| d.region.as_ref()));
-    let (tags, tag_ix) = value_list(docs.iter().flat_map(|d| &d.tags));
-    let (topics, topic_ix) = value_list(docs.iter().flat_map(|d| &d.topics));
-    let mut f = Facets {
-        kind: String::new(),
-        date: String::new(),
-        status: String::new(),
-        region: String::new(),
-        tag: String::new(),
-        topic: String::new(),
-        kinds,
-        statuses,
-        regions,
-        tags,
-        topics,
-    };
-    let optional =
-        |ix: &HashMap<&str, u64>, v: &Option<String>| v.as_deref().map_or(0, |v| ix[v] + 1);
-    let list = |out: &mut String, ix: &HashMap<&str, u64>, vs: &[String]| {
-        let mut distinct: Vec<u64> = vs.iter().map(|v| ix[v.as_str()]).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        push_varint(out, distinct.len() as u64);
-        for v in distinct {
-            push_varint(out, v);
-        }
-    };
-    for d in docs {
-        let kind = f.kinds.iter().position(|k| k.0 == d.kind).unwrap_or(0);
-        push_varint(&mut f.kind, kind as u64);
-        push_varint(
-            &mut f.date,
-            d.date.as_deref().and_then(date_code).unwrap_or(0),
-        );
-        push_varint(&mut f.status, optional(&status_ix, &d.status));
-        push_varint(&mut f.region, optional(&region_ix, &d.region));
-        list(&mut f.tag, &tag_ix, &d.tags);
-        list(&mut f.topic, &topic_ix, &d.topics);
-    }
-    f
-}
-
 fn json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).expect("static index data serialises to JSON")
 }
@@ -280,20 +186,26 @@ fn partition_count(text: usize) -> u32 {
 }
 
 /// Writes the static index for `pages` into `out`'s `search/`, the postings' work files into
-/// the new folder `work` (removed when done). What a failed index wrote and did not put in
-/// place is dropped ([`IndexOutput::abandon`]).
+/// the new folder `work` (removed when done, or kept in the folder `cache` for the next build
+/// to take what it can: [`reuse`]). What a failed index wrote and did not put in place is
+/// dropped ([`IndexOutput::abandon`]).
 pub(super) fn write(
     pages: &Pages,
     synonyms: &[Vec<String>],
     out: &dyn IndexOutput,
     work: PathBuf,
+    cache: Option<&Path>,
 ) -> Result<IndexStats, SearchError> {
+    let claimed = cache.and_then(|cache| Some((cache, reuse::claim()?)));
     let written = write_in_partitions(
         pages,
         synonyms,
         out,
-        work,
-        partition_count(pages.text_bytes()),
+        Work {
+            dir: work,
+            cache: claimed.as_ref().map(|&(cache, _)| cache),
+            partitions: partition_count(pages.text_bytes()),
+        },
         HEAVY_BYTES,
     );
     if written.is_err() {
@@ -302,23 +214,29 @@ pub(super) fn write(
     written
 }
 
-fn write_in_partitions(
-    pages: &Pages,
-    synonyms: &[Vec<String>],
-    out: &dyn IndexOutput,
-    work: PathBuf,
+/// Where the postings are merged: the work folder, the cache beside it, and in how many
+/// partitions.
+struct Work<'a> {
+    dir: PathBuf,
+    cache: Option<&'a Path>,
     partitions: u32,
-    heavy_bytes: usize,
-) -> Result<IndexStats, SearchError> {
-    let docs = pages.docs.as_slice();
-    let search_dir = out.dir().join("search");
+}
+
+/// Counts every page's keys into partition files ([`postings::spill`]), taking what it can
+/// from `previous`, and makes each page's fragments ([`pending`]) and hash on the way.
+fn count(
+    pages: &Pages,
+    work: &Work,
+    previous: Option<&reuse::Previous>,
+) -> Result<(postings::Spilled, pending::Pending, Vec<u64>), SearchError> {
     // Beside the postings' work folder, which goes first.
-    let mut pending = pending::Pending::create(work.with_extension("fragments"))?;
-    let mut page_hashes = Vec::with_capacity(docs.len());
+    let mut pending = pending::Pending::create(work.dir.with_extension("fragments"))?;
+    let mut page_hashes = Vec::with_capacity(pages.docs.len());
     let spilled = postings::spill(
         pages,
-        work,
-        partitions,
+        work.dir.clone(),
+        work.partitions,
+        previous,
         |doc, sections| {
             let hash = page_hash(doc, sections);
             (hash, pending::page_fragments(doc, sections))
@@ -328,18 +246,58 @@ fn write_in_partitions(
             pending.put(fragments)
         },
     )?;
+    Ok((spilled, pending, page_hashes))
+}
+
+fn write_in_partitions(
+    pages: &Pages,
+    synonyms: &[Vec<String>],
+    out: &dyn IndexOutput,
+    work: Work,
+    heavy_bytes: usize,
+) -> Result<IndexStats, SearchError> {
+    let docs = pages.docs.as_slice();
+    let search_dir = out.dir().join("search");
+    let previous = work
+        .cache
+        .and_then(|cache| reuse::Previous::open(cache, work.partitions));
+    let counted = count(pages, &work, previous.as_ref());
+    drop(previous);
+    let (spilled, pending, page_hashes) = match (counted, work.cache) {
+        // A cache that cannot be read (a file gone or cut short) is dropped, and every page is
+        // counted.
+        (Err(_), Some(cache)) if cache.exists() => {
+            let _ = std::fs::remove_dir_all(cache);
+            count(pages, &work, None)?
+        }
+        (counted, _) => counted?,
+    };
     let lens = &spilled.lens;
     let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
     let len_norm: Vec<f64> = lens
         .iter()
         .map(|&l| 1.0 - BM25_B + BM25_B * f64::from(l) / avg)
         .collect();
-    let encoded = postings::encode(&spilled, &len_norm)?;
+    let keep = work.cache.and_then(reuse::staging);
+    let encoded = postings::encode(&spilled, &len_norm, keep.as_deref())?;
+    if let (Some(cache), Some(keep)) = (work.cache, &keep) {
+        if encoded.kept {
+            reuse::save(
+                cache,
+                keep,
+                spilled.partitions,
+                &spilled.hashes,
+                &spilled.lens,
+            );
+        } else {
+            let _ = std::fs::remove_dir_all(keep);
+        }
+    }
     let shard_count = encoded
         .bytes
         .div_ceil(TARGET_SHARD_BYTES)
         .max(1)
-        .next_multiple_of(partitions as usize);
+        .next_multiple_of(spilled.partitions as usize);
 
     let layout = layout_id(shard_count, docs);
     let edition = edition(&layout, &page_hashes);
@@ -387,7 +345,7 @@ fn write_in_partitions(
         "facets.js".into(),
         format!(
             "window.__shuyuan.facets(\"{build}\",{})\n",
-            json(&facets(docs))
+            json(&facet_columns::facets(docs))
         )
         .as_bytes(),
     )?;
@@ -439,6 +397,7 @@ mod tests {
 
     use super::*;
     use crate::search::Folder;
+    use crate::search::codec::push_varint;
 
     #[test]
     fn varints_use_five_bits_per_digit() {
@@ -447,23 +406,6 @@ mod tests {
             push_varint(&mut s, v);
         }
         assert_eq!(s, "AfgB_fggB");
-    }
-
-    #[test]
-    fn dates_pack_into_a_sortable_number() {
-        assert!(date_code("2024-03-01") < date_code("2024-03-02"));
-        assert!(date_code("2023-12-31") < date_code("2024-01-01"));
-        assert_eq!(date_code("2024"), date_code("2024-01-01"));
-        assert_eq!(date_code("soon"), None);
-        for date in ["1000-01-01", "2024-12-31", "2024-01-01", "4000-06-15"] {
-            let year: u64 = date[..4].parse().unwrap();
-            assert_eq!(
-                date_code_year(date_code(date).unwrap()),
-                Some(year),
-                "{date}"
-            );
-        }
-        assert_eq!(date_code_year(0), None);
     }
 
     /// Every key of every shard file, with its postings and the shard it was found in.
@@ -513,10 +455,9 @@ mod tests {
         let docs = in_order(&docs);
         let (one, four) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let whole =
-            write_in_partitions(&docs, &[], &Folder::new(one.path()), work(), 1, usize::MAX)
-                .unwrap();
+            write_in_partitions(&docs, &[], &Folder::new(one.path()), work(1), usize::MAX).unwrap();
         let parted =
-            write_in_partitions(&docs, &[], &Folder::new(four.path()), work(), 4, usize::MAX)
+            write_in_partitions(&docs, &[], &Folder::new(four.path()), work(4), usize::MAX)
                 .unwrap();
         assert_eq!(parted.shards % 4, 0);
         let (whole_keys, parted_keys) = (
@@ -555,8 +496,12 @@ mod tests {
     }
 
     /// A work folder outside the outputs compared (removed by the index when done).
-    fn work() -> PathBuf {
-        tempfile::tempdir().unwrap().keep()
+    fn work(partitions: u32) -> Work<'static> {
+        Work {
+            dir: tempfile::tempdir().unwrap().keep(),
+            cache: None,
+            partitions,
+        }
     }
 
     /// Sections that cannot be read: the text store of a preview's re-index failing.
@@ -618,7 +563,14 @@ mod tests {
         };
         let (first, second) = ([doc("社区议事")], [doc("加装电梯")]);
         let out = tempfile::tempdir().unwrap();
-        let old = write(&in_order(&first), &[], &Folder::new(out.path()), work()).unwrap();
+        let old = write(
+            &in_order(&first),
+            &[],
+            &Folder::new(out.path()),
+            work(1).dir,
+            None,
+        )
+        .unwrap();
         let meta = || std::fs::read_to_string(out.path().join("search/meta.js")).unwrap();
         let before = meta();
         assert!(before.contains(&old.build_id));
@@ -627,7 +579,7 @@ mod tests {
         // fails leaves them with it.
         let refs: Vec<&SearchDoc> = second.iter().collect();
         let failing = Pages::new(&refs, vec![0], &Unreadable);
-        assert!(write(&failing, &[], &Folder::new(out.path()), work()).is_err());
+        assert!(write(&failing, &[], &Folder::new(out.path()), work(1).dir, None).is_err());
         assert_eq!(meta(), before);
         // One that fails while writing into the folder readers use (same layout), after it
         // wrote a shard and a page's fragment, leaves every file as it was and nothing beside.
@@ -651,7 +603,7 @@ mod tests {
             folder: Folder::new(out.path()),
             writes_left: std::sync::atomic::AtomicUsize::new(2),
         };
-        assert!(write(&in_order(&second), &[], &failing, work()).is_err());
+        assert!(write(&in_order(&second), &[], &failing, work(1).dir, None).is_err());
         assert_eq!(
             failing
                 .writes_left
@@ -661,7 +613,14 @@ mod tests {
         assert_eq!(files(), before_failing);
 
         // The same layout (one page, one shard): the folder stays and its files are replaced.
-        let new = write(&in_order(&second), &[], &Folder::new(out.path()), work()).unwrap();
+        let new = write(
+            &in_order(&second),
+            &[],
+            &Folder::new(out.path()),
+            work(1).dir,
+            None,
+        )
+        .unwrap();
         assert_eq!(new.build_id, old.build_id);
         assert_ne!(new.edition, old.edition);
         assert!(meta().contains(&new.edition));
@@ -705,16 +664,8 @@ mod tests {
             .collect();
         let docs = in_order(&docs);
         let (light, heavy) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        write_in_partitions(
-            &docs,
-            &[],
-            &Folder::new(light.path()),
-            work(),
-            1,
-            usize::MAX,
-        )
-        .unwrap();
-        write_in_partitions(&docs, &[], &Folder::new(heavy.path()), work(), 1, 8).unwrap();
+        write_in_partitions(&docs, &[], &Folder::new(light.path()), work(1), usize::MAX).unwrap();
+        write_in_partitions(&docs, &[], &Folder::new(heavy.path()), work(1), 8).unwrap();
         let (light, heavy) = (
             crate::search::StaticIndex::open(light.path()).unwrap(),
             crate::search::StaticIndex::open(heavy.path()).unwrap(),

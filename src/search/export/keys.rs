@@ -1,0 +1,477 @@
+//! One page's keys for the static index: the analysis walked run by run and counted
+//! ([`page_records`]), then written as records grouped by partition, ready for
+//! [`super::postings::spill`] to append to the partition files.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::{KEY_HASH_START, key_hash, key_hash_unit};
+use crate::search::SearchSection;
+use crate::search::tokenizer::{Analysis, CharClass, GRAM_PREFIX, MAX_WORD_CHARS, pair_key};
+/// A heading occurrence counts as this many body occurrences.
+const HEADING_TF: u32 = 3;
+
+/// A multiply-rotate hasher taking eight bytes at a time: keys are a few bytes long and hashed
+/// tens of millions of times, where this is several times faster than SipHash or byte-wise
+/// FNV. Not seeded, so a merge is the same from run to run.
+#[derive(Default)]
+pub(super) struct WordHasher(u64);
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.add(<[u8; 8]>::try_from(word).map_or(0, u64::from_le_bytes));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(super) type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
+
+/// A static-index key borrowed from a page's analysed text.
+#[derive(Clone, Copy, Hash, PartialEq, Eq)]
+enum Key<'a> {
+    Term(&'a str),
+    Pair(&'a str, &'a str),
+}
+
+impl Key<'_> {
+    /// Appends the key as the static index spells it.
+    fn write_to(&self, out: &mut String) {
+        match self {
+            Key::Term(t) => out.push_str(t),
+            // Rare (where a word meets other text): the one spelling, allocation and all.
+            Key::Pair(a, b) => out.push_str(&pair_key(a, b)),
+        }
+    }
+}
+
+/// One key's pages (ascending) with its count in each.
+pub(super) type Postings = Vec<(u32, Count)>;
+
+/// Occurrences of one key in one page, packed as `weighted tf << 1 | in title`, where the
+/// weighted tf counts body occurrences once and heading occurrences [`HEADING_TF`] times.
+pub(super) type Count = u32;
+
+/// Hashes a [`Short`] key: one multiply, high and low halves folded so that the bucket bits
+/// depend on both characters.
+#[derive(Default)]
+struct ShortHasher(u64);
+
+impl Hasher for ShortHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let product = u128::from(n ^ self.0) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A key of one or two characters packed into a number: the namespace (term or gram) in the
+/// top bits, then the first character, then the second (0 when there is none; no token holds
+/// U+0000). Han bigrams and characters, word bigrams and short words are nearly every key of a
+/// Chinese page, and counting them this way costs a multiply instead of hashing and comparing
+/// text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Short(u64);
+
+const SHORT_TERM: u64 = 1 << 62;
+const SHORT_GRAM: u64 = 2 << 62;
+
+impl Short {
+    fn new(namespace: u64, text: &str) -> Option<Short> {
+        let mut chars = text.chars();
+        let first = chars.next()?;
+        let second = chars.next();
+        chars
+            .next()
+            .is_none()
+            .then_some(Short::of(namespace, first, second))
+    }
+
+    /// The key of one character, or of two.
+    fn of(namespace: u64, first: char, second: Option<char>) -> Short {
+        Short(namespace | u64::from(first) << 21 | second.map_or(0, u64::from))
+    }
+
+    /// [`key_hash`] of the key as spelled, from its characters' code units without spelling it.
+    fn hash(self) -> u32 {
+        let mut h = KEY_HASH_START;
+        if self.0 & SHORT_GRAM != 0 {
+            h = key_hash_unit(h, GRAM_PREFIX as u16);
+        }
+        for shift in [21, 0] {
+            let c = ((self.0 >> shift) & 0x1f_ffff) as u32;
+            h = match c {
+                0 => h,
+                1..0x1_0000 => key_hash_unit(h, c as u16),
+                _ => {
+                    let v = c - 0x1_0000;
+                    let high = key_hash_unit(h, 0xd800 | (v >> 10) as u16);
+                    key_hash_unit(high, 0xdc00 | (v & 0x3ff) as u16)
+                }
+            };
+        }
+        h
+    }
+
+    /// Appends the key as the static index spells it (as [`Key::write_to`] would).
+    fn write_to(self, out: &mut String) {
+        if self.0 & SHORT_GRAM != 0 {
+            out.push(GRAM_PREFIX);
+        }
+        for shift in [21, 0] {
+            if let Some(c) = char::from_u32(((self.0 >> shift) & 0x1f_ffff) as u32)
+                && c != '\0'
+            {
+                out.push(c);
+            }
+        }
+    }
+}
+
+/// One page's key counts, short keys apart from the rest.
+struct Counts<'a> {
+    short: HashMap<Short, Count, BuildHasherDefault<ShortHasher>>,
+    long: KeyMap<Key<'a>, Count>,
+}
+
+impl<'a> Counts<'a> {
+    /// Adds `add` to the packed count of `key` and ors `flag` into it.
+    fn bump(&mut self, key: Key<'a>, add: Count, flag: Count) {
+        let short = match key {
+            Key::Term(t) => Short::new(SHORT_TERM, t),
+            Key::Pair(..) => None,
+        };
+        let c = match short {
+            Some(short) => self.short.entry(short).or_default(),
+            None => self.long.entry(key).or_default(),
+        };
+        *c = (*c + add) | flag;
+    }
+
+    /// [`Counts::bump`] for a key already packed.
+    fn bump_short(&mut self, key: Short, add: Count, flag: Count) {
+        let c = self.short.entry(key).or_default();
+        *c = (*c + add) | flag;
+    }
+}
+
+/// Adds every key of `a` to `counts` (`add` to the packed count, `flag` or-ed in); returns the
+/// number of terms tokens.
+///
+/// The keys are those of the tokenizer's spans (`Analysis::term_spans`, `gram_spans` and
+/// `forms_pair`, which the query side reads), walked here run by run on the characters
+/// themselves: one- and two-character keys are packed straight from them, with no list of spans
+/// and no text decoded again per key. `tests::counting_by_runs_gives_the_keys_of_the_spans`
+/// holds the two to the same keys.
+fn count_keys<'a>(counts: &mut Counts<'a>, a: &'a Analysis, add: Count, flag: Count) -> usize {
+    let chars: Vec<char> = a.chars().collect();
+    let mut terms = 0;
+    // The last terms key of the run before, and whether that run is a word.
+    let mut previous: Option<(Key<'a>, bool)> = None;
+    for (r, run) in a.runs.iter().enumerate() {
+        let run_chars = &chars[run.start..run.end];
+        let is_word = run.class == CharClass::Word;
+        let (first, last) = match run.class {
+            CharClass::Han if run_chars.len() == 1 => {
+                let key = Key::Term(a.text(run.start, run.end));
+                counts.bump_short(Short::of(SHORT_TERM, run_chars[0], None), add, flag);
+                terms += 1;
+                (key, key)
+            }
+            CharClass::Han => {
+                for pair in run_chars.windows(2) {
+                    counts.bump_short(Short::of(SHORT_TERM, pair[0], Some(pair[1])), add, flag);
+                }
+                terms += run_chars.len() - 1;
+                (
+                    Key::Term(a.text(run.start, run.start + 2)),
+                    Key::Term(a.text(run.end - 2, run.end)),
+                )
+            }
+            _ => {
+                let key = Key::Term(a.text(run.start, run.end.min(run.start + MAX_WORD_CHARS)));
+                counts.bump(key, add, flag);
+                terms += 1;
+                (key, key)
+            }
+        };
+        if let Some((before, before_is_word)) = previous
+            && (before_is_word || is_word)
+            && let (Key::Term(x), Key::Term(y)) = (before, first)
+        {
+            counts.bump(Key::Pair(x, y), add, flag);
+        }
+        previous = Some((last, is_word));
+        for &c in run_chars {
+            counts.bump_short(Short::of(SHORT_GRAM, c, None), add, flag);
+        }
+        if is_word {
+            for pair in run_chars.windows(2) {
+                counts.bump_short(Short::of(SHORT_GRAM, pair[0], Some(pair[1])), add, flag);
+            }
+        }
+        // Where this run touches the one before (a Han run against a word), the two characters
+        // at the seam are a gram too.
+        if r > 0 && a.runs[r - 1].end == run.start {
+            counts.bump_short(
+                Short::of(SHORT_GRAM, chars[run.start - 1], Some(run_chars[0])),
+                add,
+                flag,
+            );
+        }
+    }
+    terms
+}
+
+/// The bigrams a title makes across the spaces or punctuation between two Han runs:
+/// `劳动合同法 第四十七条` is typed `劳动合同法第四十七条`, whose `法第` the title would
+/// otherwise lack. With these, such a title holds every bigram of its text typed without the
+/// separator, so a reader who types a page's name finds that page first.
+fn title_joins(title: &Analysis) -> Vec<String> {
+    title
+        .runs
+        .windows(2)
+        .filter(|w| w[0].class == CharClass::Han && w[1].class == CharClass::Han)
+        .map(|w| {
+            let mut pair = title.text(w[0].end - 1, w[0].end).to_string();
+            pair.push_str(title.text(w[1].start, w[1].start + 1));
+            pair
+        })
+        .collect()
+}
+
+/// One page's keys, ready to append: `records` holds `(key length, key, count)`
+/// entries grouped by partition, `parts` the byte range of each partition's group.
+pub(super) struct PageRecords {
+    /// Terms in headings and text: the page's length for BM25.
+    pub(super) len: u32,
+    pub(super) records: Vec<u8>,
+    pub(super) parts: Vec<(u32, std::ops::Range<usize>)>,
+}
+
+/// Counts every key of a page in one pass over its title, headings and text (`sections`).
+pub(super) fn page_records(
+    title: &str,
+    sections: &[SearchSection],
+    partitions: u32,
+) -> PageRecords {
+    let title = Analysis::new(title);
+    let joins = title_joins(&title);
+    let sections: Vec<(Analysis, Analysis)> = sections
+        .iter()
+        .map(|s| (Analysis::new(&s.heading), Analysis::new(&s.text)))
+        .collect();
+    // About as many distinct keys as characters: sized once rather than grown.
+    let chars: usize = sections.iter().map(|(h, t)| h.len() + t.len()).sum();
+    let mut counts = Counts {
+        short: HashMap::with_capacity_and_hasher(chars + title.len(), Default::default()),
+        long: KeyMap::default(),
+    };
+    count_keys(&mut counts, &title, 0, 1);
+    for pair in &joins {
+        counts.bump(Key::Term(pair), 0, 1);
+    }
+    let mut len = 0;
+    for (heading, text) in &sections {
+        len += count_keys(&mut counts, heading, HEADING_TF << 1, 0);
+        len += count_keys(&mut counts, text, 1 << 1, 0);
+    }
+    // Spell each key once into one buffer, then group the entries by partition.
+    let mut spelled = String::new();
+    let mut entries: Vec<(u32, (usize, usize, Count))> =
+        Vec::with_capacity(counts.short.len() + counts.long.len());
+    for (key, count) in counts.short {
+        let start = spelled.len();
+        key.write_to(&mut spelled);
+        entries.push((key.hash() % partitions, (start, spelled.len(), count)));
+    }
+    for (key, count) in counts.long {
+        let start = spelled.len();
+        key.write_to(&mut spelled);
+        let part = key_hash(&spelled[start..]) % partitions;
+        entries.push((part, (start, spelled.len(), count)));
+    }
+    let mut records = Vec::with_capacity(spelled.len() + entries.len() * 8);
+    let mut parts: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
+    for (part, (start, end, count)) in grouped_by_partition(entries, partitions) {
+        let from = records.len();
+        put_uvarint(&mut records, (end - start) as u64);
+        records.extend_from_slice(&spelled.as_bytes()[start..end]);
+        put_uvarint(&mut records, u64::from(count));
+        match parts.last_mut() {
+            Some((p, range)) if *p == part => range.end = records.len(),
+            _ => parts.push((part, from..records.len())),
+        }
+    }
+    PageRecords {
+        len: len as u32,
+        records,
+        parts,
+    }
+}
+
+/// `entries` (partition first) in ascending partition order, by counting: a page has thousands
+/// of keys and at most [`super::MAX_PARTITIONS`] partitions, where a comparison sort cost 5 % of
+/// a build. The order within a partition does not reach the output.
+fn grouped_by_partition<T: Copy>(entries: Vec<(u32, T)>, partitions: u32) -> Vec<(u32, T)> {
+    let mut next = vec![0usize; partitions as usize + 1];
+    for (part, _) in &entries {
+        next[*part as usize + 1] += 1;
+    }
+    for p in 1..next.len() {
+        next[p] += next[p - 1];
+    }
+    let mut grouped = entries.clone();
+    for entry in entries {
+        let at = &mut next[entry.0 as usize];
+        grouped[*at] = entry;
+        *at += 1;
+    }
+    grouped
+}
+
+/// Appends `v` as a LEB128 varint (the work files' number format).
+pub(super) fn put_uvarint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key of `counts`, spelled as the index spells it, with its packed count.
+    fn spelled(counts: Counts) -> HashMap<String, Count> {
+        let mut out = HashMap::new();
+        for (key, count) in counts.short {
+            let mut text = String::new();
+            key.write_to(&mut text);
+            out.insert(text, count);
+        }
+        for (key, count) in counts.long {
+            let mut text = String::new();
+            key.write_to(&mut text);
+            out.insert(text, count);
+        }
+        out
+    }
+
+    fn empty<'a>() -> Counts<'a> {
+        Counts {
+            short: HashMap::default(),
+            long: KeyMap::default(),
+        }
+    }
+
+    #[test]
+    fn entries_are_grouped_by_partition_and_none_is_lost() {
+        let entries: Vec<(u32, usize)> = (0..1000).map(|i| ((i * 7919 % 13) as u32, i)).collect();
+        let grouped = grouped_by_partition(entries.clone(), 13);
+        assert!(grouped.windows(2).all(|w| w[0].0 <= w[1].0));
+        let (mut got, mut want) = (grouped, entries);
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_short_key_hashes_as_its_spelling() {
+        // Its partition, and so the shard the browser reads it from, comes from this hash.
+        // Astral characters take two UTF-16 units.
+        for text in ["电", "电动", "a", "ab", "𠀀", "𠀀车", "车𠀀", "第1"] {
+            for (namespace, spelled) in [
+                (SHORT_TERM, text.to_string()),
+                (SHORT_GRAM, format!("{GRAM_PREFIX}{text}")),
+            ] {
+                let short = Short::new(namespace, text).expect("one or two characters");
+                let mut written = String::new();
+                short.write_to(&mut written);
+                assert_eq!(written, spelled);
+                assert_eq!(short.hash(), key_hash(&spelled), "{spelled:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn counting_by_runs_gives_the_keys_of_the_spans() {
+        let long_word = "x".repeat(MAX_WORD_CHARS + 5);
+        let texts = [
+            "",
+            "。，！",
+            "电",
+            "电动车",
+            "电动车停放 充电",
+            "第1条第2款",
+            "〔2021〕16号文件",
+            "依据GB50016-2014规范 the fire code",
+            "𠀀𠀁字 a𠀀b",
+            "居民 居民委员会 居民",
+            "電動車與機動車",
+            "Ａｂｃ１２３",
+            long_word.as_str(),
+            "2021年 第三季度 Q3 报告",
+        ];
+        for text in texts {
+            let a = Analysis::new(text);
+            let mut by_runs = empty();
+            let terms = count_keys(&mut by_runs, &a, 2, 1);
+            // The keys as the tokenizer's spans give them.
+            let mut by_spans = empty();
+            let spans = a.term_spans();
+            for s in &spans {
+                by_spans.bump(Key::Term(a.span_text(s)), 2, 1);
+            }
+            for w in spans.windows(2).filter(|w| a.forms_pair(&w[0], &w[1])) {
+                by_spans.bump(Key::Pair(a.span_text(&w[0]), a.span_text(&w[1])), 2, 1);
+            }
+            for g in a.gram_spans() {
+                let gram = Short::new(SHORT_GRAM, a.span_text(&g))
+                    .expect("grams are one or two characters");
+                by_spans.bump_short(gram, 2, 1);
+            }
+            assert_eq!(terms, spans.len(), "{text}");
+            assert_eq!(spelled(by_runs), spelled(by_spans), "{text}");
+        }
+    }
+}
