@@ -174,6 +174,13 @@ fn a_damaged_cache_is_not_trusted() {
     site.build_ok();
     assert_equals_a_clean_build(&site, "key counts cut short");
 
+    // A key-count file that reads, but holds a key that is no text: the merge fails, and is
+    // done again without the cache.
+    std::fs::write(cache.join("postings/r0"), [0u8, 3, 1, 0xFF, 2]).unwrap();
+    site.write("content/cases/more-04.md", "---\ntitle: 再改\n---\n\n正文。\n");
+    site.build_ok();
+    assert_equals_a_clean_build(&site, "a key that is no text");
+
     std::fs::write(cache.join("postings/manifest"), "不是清单").unwrap();
     std::fs::write(cache.join("render-memo"), "也不是备忘\n乱码\t1\t2\n").unwrap();
     site.write(

@@ -249,6 +249,47 @@ fn count(
     Ok((spilled, pending, page_hashes))
 }
 
+/// Counts every page's keys ([`count`]) and merges them into per-key postings
+/// ([`postings::encode`]); the partition files go to the cache when there is one.
+fn merge(
+    pages: &Pages,
+    work: &Work,
+    previous: Option<&reuse::Previous>,
+) -> Result<
+    (
+        postings::Spilled,
+        pending::Pending,
+        Vec<u64>,
+        postings::Encoded,
+    ),
+    SearchError,
+> {
+    let (spilled, pending, page_hashes) = count(pages, work, previous)?;
+    let lens = &spilled.lens;
+    let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
+    let len_norm: Vec<f64> = lens
+        .iter()
+        .map(|&l| 1.0 - BM25_B + BM25_B * f64::from(l) / avg)
+        .collect();
+    let keep = work.cache.and_then(reuse::staging);
+    let encoded = postings::encode(&spilled, &len_norm, keep.as_deref());
+    if let (Some(cache), Some(keep)) = (work.cache, &keep) {
+        match &encoded {
+            Ok(encoded) if encoded.kept => reuse::save(
+                cache,
+                keep,
+                spilled.partitions,
+                &spilled.hashes,
+                &spilled.lens,
+            ),
+            _ => {
+                let _ = std::fs::remove_dir_all(keep);
+            }
+        }
+    }
+    Ok((spilled, pending, page_hashes, encoded?))
+}
+
 fn write_in_partitions(
     pages: &Pages,
     synonyms: &[Vec<String>],
@@ -261,38 +302,17 @@ fn write_in_partitions(
     let previous = work
         .cache
         .and_then(|cache| reuse::Previous::open(cache, work.partitions));
-    let counted = count(pages, &work, previous.as_ref());
+    let merged = merge(pages, &work, previous.as_ref());
     drop(previous);
-    let (spilled, pending, page_hashes) = match (counted, work.cache) {
-        // A cache that cannot be read (a file gone or cut short) is dropped, and every page is
-        // counted.
+    let (spilled, pending, page_hashes, encoded) = match (merged, work.cache) {
+        // A cache that cannot be read (a file gone, cut short or garbled) is dropped, and every
+        // page is counted.
         (Err(_), Some(cache)) if cache.exists() => {
             let _ = std::fs::remove_dir_all(cache);
-            count(pages, &work, None)?
+            merge(pages, &work, None)?
         }
-        (counted, _) => counted?,
+        (merged, _) => merged?,
     };
-    let lens = &spilled.lens;
-    let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
-    let len_norm: Vec<f64> = lens
-        .iter()
-        .map(|&l| 1.0 - BM25_B + BM25_B * f64::from(l) / avg)
-        .collect();
-    let keep = work.cache.and_then(reuse::staging);
-    let encoded = postings::encode(&spilled, &len_norm, keep.as_deref())?;
-    if let (Some(cache), Some(keep)) = (work.cache, &keep) {
-        if encoded.kept {
-            reuse::save(
-                cache,
-                keep,
-                spilled.partitions,
-                &spilled.hashes,
-                &spilled.lens,
-            );
-        } else {
-            let _ = std::fs::remove_dir_all(keep);
-        }
-    }
     let shard_count = encoded
         .bytes
         .div_ceil(TARGET_SHARD_BYTES)
