@@ -263,16 +263,22 @@ fn run(
         diagnostics.sort();
         return Err(diagnostics);
     };
-    let globals = crate::output::render::set_globals(&site, &training, &mut tera, &build_id);
-    // A work folder under `.shuyuan/` (a pack's, a preview's) is never built again in place.
-    let state =
-        crate::output::write::canonical(&options.root.join(crate::output::write::STATE_DIR));
-    let memo = (options.write
-        && !crate::output::write::canonical(&options.output).starts_with(&state))
-    .then(|| {
+    // A work folder under `.shuyuan/` (a pack's, a preview's) is never built again in place:
+    // it keeps no render memo.
+    let state = options.root.join(crate::output::write::STATE_DIR);
+    let in_state = crate::output::write::canonical(&options.output)
+        .starts_with(crate::output::write::canonical(&state));
+    let cache_key = (options.write && !in_state)
+        .then(|| crate::cache::Key::of(&crate::cache::dir(&state)))
+        .flatten();
+    let mut globals = cache_key.map(crate::cache::Key::hasher);
+    crate::output::render::set_globals(&site, &training, &mut tera, &build_id, globals.as_mut());
+    let memo = cache_key.zip(globals).and_then(|(key, globals)| {
+        let globals = crate::cache::finish(&globals);
         Memo::open(
             &options.root,
             &options.output,
+            key,
             templates,
             globals,
             &build_id,
@@ -398,6 +404,9 @@ impl Written<'_> {
         if diagnostics.has_errors() {
             output.abandon();
             return None;
+        }
+        if let Some(memo) = &self.memo {
+            memo.forget();
         }
         match output.commit() {
             Ok(warning) => {

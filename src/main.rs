@@ -162,6 +162,9 @@ impl From<KindArg> for Kind {
 }
 
 fn main() -> ExitCode {
+    // The caches are keyed by this binary as it was when started: a preview left running
+    // while shuyuan is upgraded must not write caches under the new binary's name.
+    let _ = shuyuan::cache::this_program();
     let cli = cli_chinese::localize(Cli::command())
         .try_get_matches()
         .and_then(|matches| Cli::from_arg_matches(&matches))

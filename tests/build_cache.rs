@@ -21,11 +21,12 @@ fn memo(site: &TestSite) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The key-count cache's manifest: one line per page, in page order.
+/// The key-count cache's manifest: the hash of each page's text, in page order.
 fn counted(site: &TestSite) -> Vec<String> {
     let manifest = site.root().join(".shuyuan/cache/postings/manifest");
     let text = std::fs::read_to_string(manifest).unwrap();
-    text.lines().skip(1).map(str::to_string).collect()
+    let hash = |line: &str| line.split(' ').next().unwrap().to_string();
+    text.lines().skip(1).map(hash).collect()
 }
 
 fn site_with_lists() -> TestSite {
@@ -149,9 +150,19 @@ fn pages_renamed_or_swapped_are_counted_right() {
         std::fs::read_to_string(&b).unwrap(),
     );
     std::fs::write(&a, text_b).unwrap();
-    std::fs::write(&b, text_a).unwrap();
+    std::fs::write(&b, &text_a).unwrap();
     site.build_ok();
     assert_equals_a_clean_build(&site, "two pages swapped");
+
+    // A page moves to the front, and two pages say the same.
+    std::fs::rename(
+        site.root().join("content/cases/more-20.md"),
+        site.root().join("content/cases/aa-first.md"),
+    )
+    .unwrap();
+    std::fs::write(site.root().join("content/cases/more-21.md"), &text_a).unwrap();
+    site.build_ok();
+    assert_equals_a_clean_build(&site, "a page moved to the front, two pages alike");
 }
 
 #[test]
@@ -177,7 +188,10 @@ fn a_damaged_cache_is_not_trusted() {
     // A key-count file that reads, but holds a key that is no text: the merge fails, and is
     // done again without the cache.
     std::fs::write(cache.join("postings/r0"), [0u8, 3, 1, 0xFF, 2]).unwrap();
-    site.write("content/cases/more-04.md", "---\ntitle: 再改\n---\n\n正文。\n");
+    site.write(
+        "content/cases/more-04.md",
+        "---\ntitle: 再改\n---\n\n正文。\n",
+    );
     site.build_ok();
     assert_equals_a_clean_build(&site, "a key that is no text");
 
@@ -189,4 +203,22 @@ fn a_damaged_cache_is_not_trusted() {
     );
     site.build_ok();
     assert_equals_a_clean_build(&site, "manifest and memo replaced");
+}
+
+#[test]
+fn no_output_goes_into_the_caches() {
+    let site = site_with_lists();
+    site.build_ok();
+    let before = common::tree(&site.root().join(".shuyuan/cache"));
+    for output in [
+        ".shuyuan/cache",
+        ".shuyuan/cache/postings",
+        ".shuyuan/cache/x/y",
+    ] {
+        let run = site.run(&["build", "--output", output]);
+        assert_eq!(run.status.code(), Some(1), "{output}");
+        let printed = common::diagnostics(&run);
+        assert_eq!(printed[0].code, "unsafe-output", "{output}: {printed:?}");
+    }
+    assert_eq!(common::tree(&site.root().join(".shuyuan/cache")), before);
 }

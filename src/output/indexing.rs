@@ -164,8 +164,10 @@ pub fn write_index<'a>(
     let work = crate::output::lock::work_folder(root, "postings");
     let _writing = crate::output::write::writing();
     let docs: Vec<&SearchDoc> = docs.into_iter().collect();
-    let cache = crate::cache::dir(&root.join(crate::output::write::STATE_DIR)).join("postings");
-    if let Err(e) = crate::search::build_into(&docs, stored, synonyms, out, work, Some(&cache)) {
+    let caches = crate::cache::dir(&root.join(crate::output::write::STATE_DIR));
+    let postings = caches.join("postings");
+    let cache = crate::cache::Key::of(&caches).map(|key| (postings.as_path(), key));
+    if let Err(e) = crate::search::build_into(&docs, stored, synonyms, out, work, cache) {
         diagnostics.push(Diagnostic::error(
             Code::Search,
             out.dir().join("search"),

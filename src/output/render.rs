@@ -20,8 +20,8 @@ mod training_pages;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
-use rustc_hash::FxHasher;
 use serde::Serialize;
+use siphasher::sip128::SipHasher13;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{PageId, SectionId, Site, encode_path, root_prefix};
@@ -37,16 +37,22 @@ use templates::error_chain;
 pub use templates::{check_no_outside_assets, load_templates};
 
 /// Puts what every page shares (site, navigation, taxonomies, where the training pages
-/// are) into Tera's global context. Returns their hash without the edition `build_id`, for
-/// the [`Memo`].
-pub fn set_globals(site: &Site, training: &Training, tera: &mut tera::Tera, build_id: &str) -> u64 {
-    contexts::insert_globals(site, training, build_id, tera.global_context())
+/// are) into Tera's global context, and hashes them into `hash` for the [`Memo`], the edition
+/// `build_id` left out.
+pub fn set_globals(
+    site: &Site,
+    training: &Training,
+    tera: &mut tera::Tera,
+    build_id: &str,
+    hash: Option<&mut SipHasher13>,
+) {
+    contexts::insert_globals(site, training, build_id, tera.global_context(), hash);
 }
 
 /// One file's template variables, hashed as they are put in when a [`Memo`] asks for it.
 pub(crate) struct Vars {
     context: tera::Context,
-    hash: Option<FxHasher>,
+    hash: Option<SipHasher13>,
 }
 
 impl Vars {
@@ -92,7 +98,7 @@ fn render_each(
         .filter_map(|job| {
             let mut vars = Vars {
                 context: tera::Context::new(),
-                hash: memo.map(|_| FxHasher::default()),
+                hash: memo.map(|(memo, _)| memo.hasher()),
             };
             let root = if job.template == "404.html" {
                 vars.insert("site_top_names", &crate::output::not_found::top_names(site));
@@ -113,7 +119,7 @@ fn render_each(
                 (memo, output, hash)
             });
             if let Some((memo, output, hash)) = remembered
-                && memo.unchanged(output, &job.path, hash)
+                && memo.keep_if_unchanged(output, &job.path, hash)
             {
                 return None;
             }
@@ -123,8 +129,8 @@ fn render_each(
             match tera.render_to(job.template, &vars.context, &mut html) {
                 Ok(()) => {
                     let written = sink(&job.path, &html);
-                    if let (Ok(()), Some((memo, _, hash))) = (&written, remembered) {
-                        memo.made(&job.path, hash);
+                    if let (Ok(()), Some((memo, output, hash))) = (&written, remembered) {
+                        memo.record(output, &job.path, hash);
                     }
                     written.err()
                 }

@@ -188,6 +188,21 @@ impl Output {
         true
     }
 
+    /// Where this build's `rel` lies until the commit: the previous output's file when it
+    /// is kept, else the staging folder's.
+    pub fn placed(&self, rel: &str) -> PathBuf {
+        let kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(rel);
+        if kept {
+            self.target.join(rel)
+        } else {
+            self.staging.join(rel)
+        }
+    }
+
     /// Writes one file, `rel` being its path relative to the site root with `/` separators.
     ///
     /// A file the previous output already holds byte for byte is left where it is instead:

@@ -208,16 +208,16 @@ pub fn build<'a>(
 }
 
 /// [`build`] with the pages' sections read from `texts`, a batch of pages at a time, and the
-/// files handed to `out`. With a `cache` folder, each page's key counts are kept there for the
-/// next index, which counts again only the pages whose text changed (unless another index of
-/// this process is using the folder: then nothing is cached).
+/// files handed to `out`. With a `cache` folder and the site's cache key, each page's key counts
+/// are kept there for the next index, which counts again only the pages whose text changed
+/// (unless another index of this process is using the folder: then nothing is cached).
 pub fn build_into(
     docs: &[&SearchDoc],
     texts: &dyn PageTexts,
     synonyms: &[Vec<String>],
     out: &dyn IndexOutput,
     work: PathBuf,
-    cache: Option<&Path>,
+    cache: Option<(&Path, crate::cache::Key)>,
 ) -> Result<IndexStats, SearchError> {
     let mut order: Vec<usize> = (0..docs.len()).collect();
     order.sort_by(|&a, &b| docs[a].url.cmp(&docs[b].url));

@@ -266,17 +266,19 @@ fn paginator(number: usize, total: usize, url: impl Fn(usize) -> String) -> Pagi
 }
 
 /// Puts what every page shares (site, navigation, taxonomies, where the training pages
-/// are) into `global`. Returns their hash, the edition `build_id` left out (the render memo
-/// hashes it only into the files that may show it).
+/// are) into `global`, and hashes them into `hash`, the edition `build_id` left out (the
+/// render memo hashes it only into the files that may show it).
 pub(super) fn insert_globals(
     site: &Site,
     training: &Training,
     build_id: &str,
     global: &mut tera::Context,
-) -> u64 {
-    let mut hash = rustc_hash::FxHasher::default();
+    mut hash: Option<&mut siphasher::sip128::SipHasher13>,
+) {
     let mut insert = |name: &'static str, value: tera::Value| {
-        super::memo::hash_variable(&mut hash, name, &value);
+        if let Some(h) = hash.as_deref_mut() {
+            super::memo::hash_variable(h, name, &value);
+        }
         global.insert_value(name, value);
     };
     let root = &site.sections[SectionId::ROOT];
@@ -322,7 +324,6 @@ pub(super) fn insert_globals(
         "training",
         tera::Value::from_serializable(&training_pages::globals(training)),
     );
-    let hash = std::hash::Hasher::finish(&hash);
     global.insert(
         "site",
         &SiteVars {
@@ -330,7 +331,6 @@ pub(super) fn insert_globals(
             ..site_vars
         },
     );
-    hash
 }
 
 /// Builds template variables.

@@ -82,8 +82,10 @@ pub fn check_output_location(
     let output_abs = canonical(output);
     // The run's own state and scratch folders: runs' work folders lie in the latter.
     let state = [root.join(STATE_DIR), scratch_dir(root)];
+    let caches = canonical(&crate::cache::dir(&root.join(STATE_DIR)));
     let clashes = canonical(root).starts_with(&output_abs)
         || state.iter().any(|dir| canonical(dir) == output_abs)
+        || output_abs.starts_with(&caches)
         || protected_paths(root, theme_dir)
             .iter()
             .any(|p| output_abs.starts_with(p) || p.starts_with(&output_abs));
@@ -91,7 +93,7 @@ pub fn check_output_location(
         return Err(Diagnostic::error(
             Code::UnsafeOutput,
             output,
-            "输出目录不能是站点根目录或它的上级目录，不能是书院自用的 .shuyuan/ 或 .shuyuan/tmp/，也不能是、包含或位于 content/、themes/（主题）、templates/、static/ 之中：构建会替换整个输出目录。请换一个目录，例如 public",
+            "输出目录不能是站点根目录或它的上级目录，不能是书院自用的 .shuyuan/、.shuyuan/tmp/，不能位于 .shuyuan/cache/ 之中，也不能是、包含或位于 content/、themes/（主题）、templates/、static/ 之中：构建会替换整个输出目录。请换一个目录，例如 public",
         ));
     }
     Ok(())

@@ -69,6 +69,7 @@ use serde::Serialize;
 use self::folder::{clear_old_builds, clear_unwritten, edition, layout_id, page_hash};
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
 use super::{IndexOutput, IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
+use crate::cache::Key;
 
 /// Shard size the shard count aims at. Every key of a query costs about one shard, and a
 /// typed question has forty or more keys: at 2 KB they stay near 100 KB.
@@ -186,15 +187,16 @@ fn partition_count(text: usize) -> u32 {
 }
 
 /// Writes the static index for `pages` into `out`'s `search/`, the postings' work files into
-/// the new folder `work` (removed when done, or kept in the folder `cache` for the next build
-/// to take what it can: [`reuse`]). What a failed index wrote and did not put in place is
-/// dropped ([`IndexOutput::abandon`]).
+/// the new folder `work` (removed when done); with a `cache` folder and key, each page's key
+/// counts are taken from the last build's where its text is the same, and kept for the next
+/// ([`reuse`]). What a failed index wrote and did not put in place is dropped
+/// ([`IndexOutput::abandon`]).
 pub(super) fn write(
     pages: &Pages,
     synonyms: &[Vec<String>],
     out: &dyn IndexOutput,
     work: PathBuf,
-    cache: Option<&Path>,
+    cache: Option<(&Path, Key)>,
 ) -> Result<IndexStats, SearchError> {
     let claimed = cache.and_then(|cache| Some((cache, reuse::claim()?)));
     let written = write_in_partitions(
@@ -214,21 +216,27 @@ pub(super) fn write(
     written
 }
 
-/// Where the postings are merged: the work folder, the cache beside it, and in how many
-/// partitions.
+/// Where the postings are merged: the work folder, the key-count cache and its key
+/// ([`reuse`]), and in how many partitions.
 struct Work<'a> {
     dir: PathBuf,
-    cache: Option<&'a Path>,
+    cache: Option<(&'a Path, Key)>,
     partitions: u32,
 }
 
 /// Counts every page's keys into partition files ([`postings::spill`]), taking what it can
-/// from `previous`, and makes each page's fragments ([`pending`]) and hash on the way.
+/// from the cache and leaving the new one there, and makes each page's fragments
+/// ([`pending`]) and hash on the way.
 fn count(
     pages: &Pages,
     work: &Work,
-    previous: Option<&reuse::Previous>,
 ) -> Result<(postings::Spilled, pending::Pending, Vec<u64>), SearchError> {
+    let previous = work
+        .cache
+        .and_then(|(dir, key)| reuse::Previous::open(dir, key, work.partitions));
+    let mut saving = work
+        .cache
+        .and_then(|_| reuse::Saving::create(work.dir.with_extension("cache"), work.partitions));
     // Beside the postings' work folder, which goes first.
     let mut pending = pending::Pending::create(work.dir.with_extension("fragments"))?;
     let mut page_hashes = Vec::with_capacity(pages.docs.len());
@@ -236,7 +244,8 @@ fn count(
         pages,
         work.dir.clone(),
         work.partitions,
-        previous,
+        work.cache
+            .map(|(_, key)| (key, previous.as_ref(), saving.as_mut())),
         |doc, sections| {
             let hash = page_hash(doc, sections);
             (hash, pending::page_fragments(doc, sections))
@@ -246,48 +255,12 @@ fn count(
             pending.put(fragments)
         },
     )?;
-    Ok((spilled, pending, page_hashes))
-}
-
-/// Counts every page's keys ([`count`]) and merges them into per-key postings
-/// ([`postings::encode`]); the partition files go to the cache when there is one.
-fn merge(
-    pages: &Pages,
-    work: &Work,
-    previous: Option<&reuse::Previous>,
-) -> Result<
-    (
-        postings::Spilled,
-        pending::Pending,
-        Vec<u64>,
-        postings::Encoded,
-    ),
-    SearchError,
-> {
-    let (spilled, pending, page_hashes) = count(pages, work, previous)?;
-    let lens = &spilled.lens;
-    let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
-    let len_norm: Vec<f64> = lens
-        .iter()
-        .map(|&l| 1.0 - BM25_B + BM25_B * f64::from(l) / avg)
-        .collect();
-    let keep = work.cache.and_then(reuse::staging);
-    let encoded = postings::encode(&spilled, &len_norm, keep.as_deref());
-    if let (Some(cache), Some(keep)) = (work.cache, &keep) {
-        match &encoded {
-            Ok(encoded) if encoded.kept => reuse::save(
-                cache,
-                keep,
-                spilled.partitions,
-                &spilled.hashes,
-                &spilled.lens,
-            ),
-            _ => {
-                let _ = std::fs::remove_dir_all(keep);
-            }
-        }
+    // The last cache's file is closed before the new one takes its place (Windows).
+    drop(previous);
+    if let (Some((dir, _)), Some(saving)) = (work.cache, saving) {
+        saving.save(dir);
     }
-    Ok((spilled, pending, page_hashes, encoded?))
+    Ok((spilled, pending, page_hashes))
 }
 
 fn write_in_partitions(
@@ -299,20 +272,14 @@ fn write_in_partitions(
 ) -> Result<IndexStats, SearchError> {
     let docs = pages.docs.as_slice();
     let search_dir = out.dir().join("search");
-    let previous = work
-        .cache
-        .and_then(|cache| reuse::Previous::open(cache, work.partitions));
-    let merged = merge(pages, &work, previous.as_ref());
-    drop(previous);
-    let (spilled, pending, page_hashes, encoded) = match (merged, work.cache) {
-        // A cache that cannot be read (a file gone, cut short or garbled) is dropped, and every
-        // page is counted.
-        (Err(_), Some(cache)) if cache.exists() => {
-            let _ = std::fs::remove_dir_all(cache);
-            merge(pages, &work, None)?
-        }
-        (merged, _) => merged?,
-    };
+    let (spilled, pending, page_hashes) = count(pages, &work)?;
+    let lens = &spilled.lens;
+    let avg = (lens.iter().map(|&l| f64::from(l)).sum::<f64>() / lens.len().max(1) as f64).max(1.0);
+    let len_norm: Vec<f64> = lens
+        .iter()
+        .map(|&l| 1.0 - BM25_B + BM25_B * f64::from(l) / avg)
+        .collect();
+    let encoded = postings::encode(&spilled, &len_norm)?;
     let shard_count = encoded
         .bytes
         .div_ceil(TARGET_SHARD_BYTES)

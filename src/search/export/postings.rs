@@ -2,8 +2,10 @@
 //!
 //! Holding every key's postings at once grows with the whole site (about 1 GB at 100,000
 //! pages), so the keys are cut by hash into partitions that are merged one at a time:
-//! 1. [`spill`]: pages are analysed in parallel batches and each page's key counts are
-//!    appended, in page order, to its partitions' files (`r<p>` in a work folder).
+//! 1. [`spill`]: pages are analysed in parallel batches and each page's key counts
+//!    ([`super::keys`]; copied from the last build's for a page whose text it counted:
+//!    [`super::reuse`]) are appended, in page order, to its partitions' files (`r<p>` in a work
+//!    folder).
 //! 2. [`encode`]: each partition file is merged into per-key postings and encoded (module docs
 //!    of `export`); the result goes to `e<p>`, together with the key's shard hash.
 //! 3. [`shards`]: once the total size fixes the shard count (a multiple of the partition
@@ -21,8 +23,9 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::keys::{Count, KeyMap, PageRecords, Postings, page_records, put_uvarint};
-use super::reuse::{self, Previous};
+use super::reuse::{self, Previous, Saving, Stored};
 use super::{Pages, key_hash, level};
+use crate::cache::Key;
 use crate::search::codec::{posting_count, push_posting, tier};
 use crate::search::{SearchDoc, SearchError, SearchSection};
 
@@ -77,8 +80,6 @@ pub(super) struct Spilled {
     pub partitions: u32,
     /// Each page's BM25 length, in page order.
     pub lens: Vec<u32>,
-    /// What each page's keys were counted from ([`reuse::counted_from`]), in page order.
-    pub hashes: Vec<u64>,
 }
 
 impl Drop for Spilled {
@@ -112,22 +113,22 @@ fn read(path: &Path) -> Result<Vec<u8>, SearchError> {
     }
 }
 
-/// A page's key records: counted now, or found in the cache as its page `page` of length
-/// `len`.
-enum Counted {
-    Now(PageRecords),
-    Before { page: u32, len: u32 },
+/// A page's key records, and with a cache, the hash of its text and its records as stored.
+struct Counted {
+    page: PageRecords,
+    cached: Option<(u128, Stored)>,
 }
 
 /// Phase 1: analyses every page and appends its keys to the partition files in `dir`. The
 /// sections of one batch of pages are held at a time, and read once: `also` makes what else
-/// the index needs of a page's text while it is there, handed to `take` in page order. A page
-/// whose text `previous` counted already has its records copied from there instead.
+/// the index needs of a page's text while it is there, handed to `take` in page order. With a
+/// `cache`, a page whose text the last build counted has its records read from there, and
+/// every page's records go into the new cache.
 pub(super) fn spill<T: Send>(
     pages: &Pages,
     dir: PathBuf,
     partitions: u32,
-    previous: Option<&Previous>,
+    cache: Option<(Key, Option<&Previous>, Option<&mut Saving>)>,
     also: impl Fn(&SearchDoc, &[SearchSection]) -> T + Sync,
     mut take: impl FnMut(T) -> Result<(), SearchError>,
 ) -> Result<Spilled, SearchError> {
@@ -137,57 +138,46 @@ pub(super) fn spill<T: Send>(
         dir,
         partitions,
         lens: Vec::with_capacity(count),
-        hashes: Vec::with_capacity(count),
+    };
+    let (key, previous, mut saving) = match cache {
+        Some((key, previous, saving)) => (Some(key), previous, saving),
+        None => (None, None, None),
     };
     let mut buffers = vec![Vec::new(); partitions as usize];
-    let mut old_records = previous.map(Previous::readers).transpose()?;
-    // The last page taken from `previous`: its files are read forwards only.
-    let mut last_taken: Option<u32> = None;
-    let mut copied = Vec::new();
     for start in (0..count).step_by(BATCH) {
-        let batch: Vec<(u64, Counted, T)> = (start..count.min(start + BATCH))
+        let batch: Vec<(Counted, T)> = (start..count.min(start + BATCH))
             .into_par_iter()
             .map(|d| {
                 let (doc, sections) = (pages.docs[d], pages.sections(d)?);
-                let hash = reuse::counted_from(&doc.title, &sections);
-                let records = match previous.and_then(|p| p.page(hash)) {
-                    Some((page, len)) => Counted::Before { page, len },
-                    None => Counted::Now(page_records(&doc.title, &sections, partitions)),
-                };
-                Ok((hash, records, also(doc, &sections)))
-            })
-            .collect::<Result<_, SearchError>>()?;
-        for (d, (hash, records, also)) in (start..).zip(batch) {
-            spilled.hashes.push(hash);
-            take(also)?;
-            let page = match (records, &mut old_records) {
-                (Counted::Now(page), _) => page,
-                (Counted::Before { page: old, len }, Some(readers))
-                    if last_taken.is_none_or(|last| old > last) =>
-                {
-                    last_taken = Some(old);
-                    copied.clear();
-                    let mut parts = Vec::new();
-                    for (part, reader) in (0..).zip(readers.iter_mut()) {
-                        let from = copied.len();
-                        reader.take(old, &mut copied)?;
-                        if copied.len() > from {
-                            parts.push((part, from..copied.len()));
+                let counted = match key {
+                    Some(key) => {
+                        let hash = reuse::counted_from(key, &doc.title, &sections);
+                        let (page, stored) = previous
+                            .and_then(|previous| previous.records(hash))
+                            .unwrap_or_else(|| {
+                                let page = page_records(&doc.title, &sections, partitions);
+                                let stored = Stored::of(key, &page);
+                                (page, stored)
+                            });
+                        Counted {
+                            page,
+                            cached: Some((hash, stored)),
                         }
                     }
-                    PageRecords {
-                        len,
-                        records: std::mem::take(&mut copied),
-                        parts,
-                    }
-                }
-                // Out of the cache's order: counted again.
-                (Counted::Before { .. }, _) => {
-                    let (doc, sections) = (pages.docs[d], pages.sections(d)?);
-                    page_records(&doc.title, &sections, partitions)
-                }
-            };
+                    None => Counted {
+                        page: page_records(&doc.title, &sections, partitions),
+                        cached: None,
+                    },
+                };
+                Ok((counted, also(doc, &sections)))
+            })
+            .collect::<Result<_, SearchError>>()?;
+        for (d, (Counted { page, cached }, also)) in (start..).zip(batch) {
             spilled.lens.push(page.len);
+            take(also)?;
+            if let (Some(saving), Some((hash, stored))) = (saving.as_deref_mut(), &cached) {
+                saving.put(*hash, page.len, stored);
+            }
             for (part, range) in page.parts {
                 let buffer = &mut buffers[part as usize];
                 if buffer.len() + RECORD_HEAD_BYTES + range.len() > BUFFER_BYTES
@@ -203,9 +193,6 @@ pub(super) fn spill<T: Send>(
                 put_uvarint(buffer, range.len() as u64);
                 buffer.extend_from_slice(&page.records[range]);
             }
-            if copied.capacity() == 0 {
-                copied = page.records;
-            }
         }
     }
     for (part, buffer) in buffers.iter().enumerate() {
@@ -216,32 +203,16 @@ pub(super) fn spill<T: Send>(
     Ok(spilled)
 }
 
-/// Totals of [`encode`]: bytes the keys will take in shards, how many keys there are, and
-/// whether every partition's records were kept.
+/// Totals of [`encode`]: bytes the keys will take in shards, and how many keys there are.
+#[derive(Default)]
 pub(super) struct Encoded {
     pub bytes: usize,
     pub keys: usize,
-    pub kept: bool,
-}
-
-impl Default for Encoded {
-    fn default() -> Encoded {
-        Encoded {
-            bytes: 0,
-            keys: 0,
-            kept: true,
-        }
-    }
 }
 
 /// Phase 2: merges each partition into per-key postings and encodes them, with `len_norm[page]`
-/// BM25's length ratio. A partition's records go to the folder `keep` when it is given
-/// ([`reuse`]), else away; `Encoded::kept` says whether every one of them got there.
-pub(super) fn encode(
-    spilled: &Spilled,
-    len_norm: &[f64],
-    keep: Option<&Path>,
-) -> Result<Encoded, SearchError> {
+/// BM25's length ratio.
+pub(super) fn encode(spilled: &Spilled, len_norm: &[f64]) -> Result<Encoded, SearchError> {
     (0..spilled.partitions)
         .into_par_iter()
         .map(|part| {
@@ -280,14 +251,7 @@ pub(super) fn encode(
                 out.extend_from_slice(encoded.as_bytes());
             }
             drop(postings);
-            let kept = keep.is_some_and(|keep| {
-                !raw_path.exists()
-                    || std::fs::rename(&raw_path, keep.join(format!("r{part}"))).is_ok()
-            });
-            if !kept {
-                let _ = std::fs::remove_file(&raw_path);
-            }
-            totals.kept = kept;
+            let _ = std::fs::remove_file(&raw_path);
             append(&spilled.file('e', part), &out)?;
             Ok(totals)
         })
@@ -295,7 +259,6 @@ pub(super) fn encode(
             Ok(Encoded {
                 bytes: a.bytes + b.bytes,
                 keys: a.keys + b.keys,
-                kept: a.kept && b.kept,
             })
         })
 }

@@ -1,32 +1,37 @@
 //! The last build's key counts, kept for the next: counting a page's keys is a quarter of a
-//! build's work, and a rebuild after one edit counts the same keys of every other page again.
+//! build's work, and a rebuild after one edit would count the same keys of every other page
+//! again.
 //!
-//! After a build's index is written, its partition work files (each page's keys and counts,
-//! [`super::postings`]) go to `.shuyuan/cache/postings/` instead of being removed, with a
-//! manifest naming, for each page in the order they hold them, a hash of what its keys were
-//! counted from (title, headings and text: [`counted_from`]) and its length for BM25. The next
-//! build takes a page's records from there when its text hashes the same, the partition count
-//! is the same and the manifest was written by this very program ([`crate::cache::this_program`]);
-//! every other page is counted as before. The files are read once, front to back, so only the
-//! pages whose place in the list keeps the order of the last build are taken; the rest, a
-//! page renamed across others, are counted again.
+//! `.shuyuan/cache/postings/` holds `pages`, each page's records as [`super::postings::spill`]
+//! appends them (its keys and counts, grouped by partition), one after another, and
+//! `manifest`, a line per page: the keyed hash of what its keys were counted from (title,
+//! headings and text: [`counted_from`]), where its records lie in `pages`, their own hash,
+//! and the page's length for BM25. A page whose text hashes as one in the manifest has its
+//! records read from there instead of counted, wherever it now stands among the pages; records
+//! that do not hash as the manifest says (a file cut short or changed) are counted again. The
+//! manifest is valid only for the program that wrote it ([`crate::cache::this_program`]) and
+//! the same partition count.
 //!
-//! The cache holds about half as many bytes as the pages' text (130 MB at 10,000 pages), once.
+//! The new cache is written beside the build's work files (`.shuyuan/tmp/`, cleared by the
+//! next run holding the site lock when a run is killed) and moved into place whole once every
+//! page is counted. It holds about half as many bytes as the pages' text (130 MB at 10,000
+//! pages).
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::{BufRead, BufReader, Read, Write as _};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use rustc_hash::FxHasher;
+use super::keys::{PageRecords, put_uvarint};
+use crate::cache::Key;
+use crate::search::SearchSection;
 
-use crate::search::{SearchError, SearchSection};
-
-/// First line of the manifest, before the program and the partition count.
-const HEADER: &str = "shuyuan-postings-cache 1";
+/// First word of the manifest, before the program and the partition count.
+const HEADER: &str = "shuyuan-postings-cache 2";
 const MANIFEST: &str = "manifest";
+const PAGES: &str = "pages";
 
 /// Held by the index that uses the cache: a preview's full rebuild can start while its
 /// background re-index still runs, and the two must not read and replace the cache's files
@@ -42,70 +47,97 @@ pub(super) fn claim() -> Option<MutexGuard<'static, ()>> {
     }
 }
 
-/// What a page's keys are counted from, hashed: its title, and each section's heading and
-/// text, with their lengths so that no two different pages run together the same way.
-pub(super) fn counted_from(title: &str, sections: &[SearchSection]) -> u64 {
-    let mut h = FxHasher::default();
+/// What a page's keys are counted from, hashed under the site's key: its title, and each
+/// section's heading and text (`str` hashes its end too, so no two pages run together the
+/// same way).
+pub(super) fn counted_from(key: Key, title: &str, sections: &[SearchSection]) -> u128 {
+    let mut h = key.hasher();
     title.hash(&mut h);
     sections.len().hash(&mut h);
     for section in sections {
         (&section.heading, &section.text).hash(&mut h);
     }
-    h.finish()
+    crate::cache::finish(&h)
+}
+
+/// The hash of a page's stored records, against a file cut short or changed.
+fn check(key: Key, bytes: &[u8]) -> u64 {
+    let mut h = key.hasher();
+    h.write(bytes);
+    crate::cache::finish(&h) as u64
+}
+
+/// Where a page's records lie in `pages`, their hash and the page's BM25 length.
+struct Entry {
+    offset: u64,
+    bytes: u64,
+    check: u64,
+    len: u32,
 }
 
 /// The cache as the last build left it, if this program made it with as many partitions.
 pub(super) struct Previous {
-    dir: PathBuf,
-    /// [`counted_from`] hash → the page's number in the cache's files and its length.
-    pages: HashMap<u64, (u32, u32)>,
+    key: Key,
+    pages: Mutex<File>,
+    entries: HashMap<u128, Entry>,
     partitions: u32,
 }
 
 impl Previous {
-    pub(super) fn open(cache: &Path, partitions: u32) -> Option<Previous> {
+    pub(super) fn open(cache: &Path, key: Key, partitions: u32) -> Option<Previous> {
         let text = std::fs::read_to_string(cache.join(MANIFEST)).ok()?;
+        let pages = File::open(cache.join(PAGES)).ok()?;
+        let size = pages.metadata().ok()?.len();
         let mut lines = text.lines();
         if lines.next()? != header(partitions)? {
             return None;
         }
-        let mut pages = HashMap::new();
-        for (number, line) in (0u32..).zip(lines) {
-            let (hash, len) = line.split_once(' ')?;
-            let hash = u64::from_str_radix(hash, 16).ok()?;
+        let mut entries = HashMap::new();
+        for line in lines {
+            let mut fields = line.split(' ');
+            let mut number = |radix| u128::from_str_radix(fields.next()?, radix).ok();
+            let hash = number(16)?;
+            let entry = Entry {
+                offset: u64::try_from(number(10)?).ok()?,
+                bytes: u64::try_from(number(10)?).ok()?,
+                check: u64::try_from(number(16)?).ok()?,
+                len: u32::try_from(number(10)?).ok()?,
+            };
+            if entry.offset.checked_add(entry.bytes)? > size {
+                return None;
+            }
             // Two pages of the same text: either's records will do.
-            pages.insert(hash, (number, len.parse().ok()?));
+            entries.entry(hash).or_insert(entry);
         }
         Some(Previous {
-            dir: cache.to_path_buf(),
-            pages,
+            key,
+            pages: Mutex::new(pages),
+            entries,
             partitions,
         })
     }
 
-    /// The number and length in the cache of the page whose text hashes to `hash`.
-    pub(super) fn page(&self, hash: u64) -> Option<(u32, u32)> {
-        self.pages.get(&hash).copied()
-    }
-
-    /// A reader for each partition's file.
-    pub(super) fn readers(&self) -> Result<Vec<Records>, SearchError> {
-        (0..self.partitions)
-            .map(|part| {
-                let path = self.dir.join(format!("r{part}"));
-                let file = match File::open(&path) {
-                    Ok(file) => Some(BufReader::with_capacity(64 * 1024, file)),
-                    // No page had a key in this partition.
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                    Err(e) => return Err(SearchError::io(&path)(e)),
-                };
-                Ok(Records {
-                    path,
-                    file,
-                    next: None,
-                })
-            })
-            .collect()
+    /// The records of the page whose text hashes to `hash`, when the cache has them whole,
+    /// and as they are stored.
+    pub(super) fn records(&self, hash: u128) -> Option<(PageRecords, Stored)> {
+        let entry = self.entries.get(&hash)?;
+        let mut stored = vec![0; usize::try_from(entry.bytes).ok()?];
+        {
+            let mut pages = self.pages.lock().unwrap_or_else(PoisonError::into_inner);
+            pages.seek(SeekFrom::Start(entry.offset)).ok()?;
+            pages.read_exact(&mut stored).ok()?;
+        }
+        if check(self.key, &stored) != entry.check {
+            return None;
+        }
+        let page = parse(&stored, entry.len, self.partitions)?;
+        Some((
+            page,
+            Stored {
+                bytes: stored,
+                check: entry.check,
+            },
+        ))
     }
 }
 
@@ -116,108 +148,140 @@ fn header(partitions: u32) -> Option<String> {
     ))
 }
 
-/// One partition file of the cache, read front to back: records `(page, length, bytes)` in
-/// ascending page order.
-pub(super) struct Records {
-    path: PathBuf,
-    file: Option<BufReader<File>>,
-    /// The page and length of the record whose bytes come next.
-    next: Option<(u64, usize)>,
+/// A page's records as the cache stores them ([`stored`]), with their hash.
+pub(super) struct Stored {
+    bytes: Vec<u8>,
+    check: u64,
 }
 
-impl Records {
-    /// Appends to `out` the records of page `page` in this partition (nothing when it has
-    /// none); records of earlier pages are passed over. Pages are asked for in ascending order.
-    pub(super) fn take(&mut self, page: u32, out: &mut Vec<u8>) -> Result<(), SearchError> {
-        let page = u64::from(page);
-        loop {
-            let Some(file) = &mut self.file else {
-                return Ok(());
-            };
-            let (at, len) = match self.next {
-                Some(next) => next,
-                None => {
-                    if file
-                        .fill_buf()
-                        .map_err(SearchError::io(&self.path))?
-                        .is_empty()
-                    {
-                        self.file = None;
-                        return Ok(());
-                    }
-                    let at = uvarint(file, &self.path)?;
-                    let len = uvarint(file, &self.path)? as usize;
-                    self.next = Some((at, len));
-                    (at, len)
-                }
-            };
-            if at > page {
-                return Ok(());
+impl Stored {
+    pub(super) fn of(key: Key, page: &PageRecords) -> Stored {
+        let bytes = stored(page);
+        Stored {
+            check: check(key, &bytes),
+            bytes,
+        }
+    }
+}
+
+/// A page's stored records: the partition count, then each partition with the length of its
+/// records, then the records.
+fn stored(page: &PageRecords) -> Vec<u8> {
+    let mut out = Vec::with_capacity(page.records.len() + 4 * page.parts.len() + 4);
+    put_uvarint(&mut out, page.parts.len() as u64);
+    for (part, range) in &page.parts {
+        put_uvarint(&mut out, u64::from(*part));
+        put_uvarint(&mut out, range.len() as u64);
+    }
+    for (_, range) in &page.parts {
+        out.extend_from_slice(&page.records[range.clone()]);
+    }
+    out
+}
+
+/// [`stored`] read back; `None` unless it is whole and its partitions are in order and below
+/// `partitions`.
+fn parse(bytes: &[u8], len: u32, partitions: u32) -> Option<PageRecords> {
+    let mut at = 0;
+    let mut number = || {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = *bytes.get(at)?;
+            at += 1;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Some(v);
             }
-            self.next = None;
-            if at == page {
-                let from = out.len();
-                out.resize(from + len, 0);
-                return file
-                    .read_exact(&mut out[from..])
-                    .map_err(SearchError::io(&self.path));
+        }
+        None
+    };
+    let count = number()?;
+    let mut parts = Vec::new();
+    let mut end = 0usize;
+    for _ in 0..count {
+        let part = u32::try_from(number()?).ok()?;
+        let bytes = usize::try_from(number()?).ok()?;
+        if part >= partitions || parts.last().is_some_and(|(p, _)| *p >= part) {
+            return None;
+        }
+        parts.push((part, end..end.checked_add(bytes)?));
+        end += bytes;
+    }
+    let records = bytes.get(at..)?;
+    (records.len() == end).then(|| PageRecords {
+        len,
+        records: records.to_vec(),
+        parts,
+    })
+}
+
+/// The cache the current build writes, beside its work files, moved into place by [`Self::save`];
+/// dropped unsaved, it is removed.
+pub(super) struct Saving {
+    dir: PathBuf,
+    pages: Option<BufWriter<File>>,
+    offset: u64,
+    manifest: String,
+}
+
+impl Saving {
+    /// A new cache in the folder `dir` (emptied first) for `partitions` partitions.
+    pub(super) fn create(dir: PathBuf, partitions: u32) -> Option<Saving> {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).ok()?;
+        let pages = File::create_new(dir.join(PAGES)).ok()?;
+        let mut manifest = header(partitions)?;
+        manifest.push('\n');
+        Some(Saving {
+            dir,
+            pages: Some(BufWriter::with_capacity(1 << 20, pages)),
+            offset: 0,
+            manifest,
+        })
+    }
+
+    /// Adds the next page, whose text hashed to `hash`, of BM25 length `len`, its records
+    /// `stored`. A cache that cannot be written is dropped; the build goes on without it.
+    pub(super) fn put(&mut self, hash: u128, len: u32, stored: &Stored) {
+        let Some(pages) = &mut self.pages else { return };
+        if pages.write_all(&stored.bytes).is_err() {
+            self.pages = None;
+            return;
+        }
+        self.manifest.push_str(&format!(
+            "{hash:032x} {} {} {:016x} {len}\n",
+            self.offset,
+            stored.bytes.len(),
+            stored.check
+        ));
+        self.offset += stored.bytes.len() as u64;
+    }
+
+    /// Makes this the cache in the folder `cache`, replacing the last one. Best effort: a
+    /// cache that cannot be saved is left out, and the next build counts every page.
+    pub(super) fn save(mut self, cache: &Path) {
+        let Some(pages) = self.pages.take() else {
+            return;
+        };
+        let saved = (|| -> std::io::Result<()> {
+            pages.into_inner().map_err(|e| e.into_error())?;
+            std::fs::write(self.dir.join(MANIFEST), &self.manifest)?;
+            match std::fs::remove_dir_all(cache) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
             }
-            std::io::copy(&mut file.by_ref().take(len as u64), &mut std::io::sink())
-                .map_err(SearchError::io(&self.path))?;
+            std::fs::rename(&self.dir, cache)
+        })();
+        if saved.is_err() {
+            let _ = std::fs::remove_dir_all(cache);
         }
     }
 }
 
-fn uvarint(file: &mut impl Read, path: &Path) -> Result<u64, SearchError> {
-    let mut v = 0u64;
-    for shift in (0..64).step_by(7) {
-        let mut byte = [0u8];
-        file.read_exact(&mut byte).map_err(SearchError::io(path))?;
-        v |= u64::from(byte[0] & 0x7f) << shift;
-        if byte[0] < 0x80 {
-            return Ok(v);
-        }
-    }
-    Err(SearchError::Corrupt(format!(
-        "{} is damaged",
-        path.display()
-    )))
-}
-
-/// The folder a build's partition files are moved into as it is done with them: beside the
-/// cache, emptied first.
-pub(super) fn staging(cache: &Path) -> Option<PathBuf> {
-    let staging = cache.with_extension("new");
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).ok()?;
-    Some(staging)
-}
-
-/// Makes the files in `staging`, written with `partitions` partitions, the cache: with a
-/// manifest of each page's [`counted_from`] hash and length, in page order. Best effort: a
-/// cache that cannot be saved is removed, and the next build counts every page.
-pub(super) fn save(cache: &Path, staging: &Path, partitions: u32, hashes: &[u64], lens: &[u32]) {
-    let saved = (|| -> std::io::Result<()> {
-        let header = header(partitions).ok_or(std::io::ErrorKind::NotFound)?;
-        let mut text = header;
-        text.push('\n');
-        for (hash, len) in hashes.iter().zip(lens) {
-            text.push_str(&format!("{hash:016x} {len}\n"));
-        }
-        File::create(staging.join(MANIFEST))?.write_all(text.as_bytes())?;
-        remove_dir(cache)?;
-        std::fs::rename(staging, cache)
-    })();
-    if saved.is_err() {
-        let _ = remove_dir(staging);
-        let _ = remove_dir(cache);
-    }
-}
-
-fn remove_dir(dir: &Path) -> std::io::Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
+impl Drop for Saving {
+    fn drop(&mut self) {
+        self.pages = None;
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -225,48 +289,81 @@ fn remove_dir(dir: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    fn record(page: u64, bytes: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for n in [page, bytes.len() as u64] {
-            let mut v = n;
-            while v >= 0x80 {
-                out.push((v as u8) | 0x80);
-                v >>= 7;
-            }
-            out.push(v as u8);
+    fn page(len: u32, parts: &[(u32, &[u8])]) -> PageRecords {
+        let mut records = Vec::new();
+        let mut ranges = Vec::new();
+        for (part, bytes) in parts {
+            let from = records.len();
+            records.extend_from_slice(bytes);
+            ranges.push((*part, from..records.len()));
         }
-        out.extend_from_slice(bytes);
-        out
+        PageRecords {
+            len,
+            records,
+            parts: ranges,
+        }
     }
 
     #[test]
-    fn a_page_s_records_are_found_past_the_pages_before_it() {
+    fn pages_are_found_by_their_text_in_any_order_and_only_whole() {
         let dir = tempfile::tempdir().unwrap();
-        let staging = dir.path().join("new");
-        std::fs::create_dir(&staging).unwrap();
-        let long = vec![7u8; 300];
-        let file = [record(0, b"a"), record(2, &long), record(200, b"c")].concat();
-        std::fs::write(staging.join("r0"), file).unwrap();
+        let key = Key::of(dir.path()).unwrap();
         let cache = dir.path().join("cache");
-        save(&cache, &staging, 2, &[10, 11, 12], &[1, 2, 3]);
+        let (a, b) = (page(3, &[(0, b"ab"), (2, b"cde")]), page(5, &[(1, b"x")]));
+        let mut saving = Saving::create(dir.path().join("new"), 4).unwrap();
+        saving.put(10, a.len, &Stored::of(key, &a));
+        saving.put(11, b.len, &Stored::of(key, &b));
+        saving.save(&cache);
+        assert!(!dir.path().join("new").exists());
         assert!(
-            Previous::open(&cache, 3).is_none(),
+            Previous::open(&cache, key, 8).is_none(),
             "another partition count"
         );
-        let previous = Previous::open(&cache, 2).expect("made by this program");
-        assert_eq!(previous.page(11), Some((1, 2)));
-        assert_eq!(previous.page(99), None);
-        let mut readers = previous.readers().unwrap();
-        let mut out = Vec::new();
-        readers[0].take(1, &mut out).unwrap();
-        assert!(out.is_empty(), "page 1 has no records");
-        readers[0].take(2, &mut out).unwrap();
-        assert_eq!(out, long);
-        readers[1].take(2, &mut out).unwrap();
-        assert_eq!(out, long, "partition 1 has no file");
-        readers[0].take(200, &mut out).unwrap();
-        assert_eq!(&out[300..], b"c");
-        readers[0].take(201, &mut out).unwrap();
-        assert_eq!(out.len(), 301, "past the end");
+        let previous = Previous::open(&cache, key, 4).unwrap();
+        let (found, _) = previous.records(11).unwrap();
+        assert_eq!(
+            (found.len, found.records, found.parts),
+            (5, b"x".to_vec(), vec![(1, 0..1)])
+        );
+        let (found, _) = previous.records(10).unwrap();
+        assert_eq!(found.parts, vec![(0, 0..2), (2, 2..5)]);
+        assert!(previous.records(12).is_none());
+        drop(previous);
+
+        // A byte changed in the records: that page is counted again; so is every page of a
+        // file cut short.
+        let path = cache.join(PAGES);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let previous = Previous::open(&cache, key, 4).unwrap();
+        assert!(previous.records(11).is_none());
+        assert!(previous.records(10).is_some());
+        drop(previous);
+        std::fs::write(&path, &bytes[..2]).unwrap();
+        assert!(Previous::open(&cache, key, 4).is_none());
+        // Another key reads nothing of it.
+        let other = Key::of(tempfile::tempdir().unwrap().path()).unwrap();
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(
+            Previous::open(&cache, other, 4)
+                .unwrap()
+                .records(10)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn stored_records_that_are_not_whole_are_refused() {
+        let whole = stored(&page(1, &[(0, b"ab"), (3, b"c")]));
+        assert!(parse(&whole, 1, 4).is_some());
+        assert!(parse(&whole, 1, 3).is_none(), "a partition past the count");
+        assert!(parse(&whole[..whole.len() - 1], 1, 4).is_none());
+        assert!(parse(&[0xff; 12], 1, 4).is_none());
+        assert!(
+            parse(&[2, 1, 1, 0, 1, b'a', b'b'], 1, 4).is_none(),
+            "out of order"
+        );
     }
 }
