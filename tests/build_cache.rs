@@ -185,15 +185,27 @@ fn a_damaged_cache_is_not_trusted() {
     site.build_ok();
     assert_equals_a_clean_build(&site, "key counts cut short");
 
-    // A key-count file that reads, but holds a key that is no text: the merge fails, and is
-    // done again without the cache.
-    std::fs::write(cache.join("postings/r0"), [0u8, 3, 1, 0xFF, 2]).unwrap();
+    // A page's BM25 length changed in the manifest (it weighs every key of the page): that
+    // page is counted again.
+    let manifest = cache.join("postings/manifest");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(n, line)| match line.rsplit_once(' ') {
+            Some((rest, len)) if n == 3 => {
+                format!("{rest} {}", len.parse::<u32>().unwrap() * 50 + 100)
+            }
+            _ => line.to_string(),
+        })
+        .collect();
+    std::fs::write(&manifest, lines.join("\n") + "\n").unwrap();
     site.write(
-        "content/cases/more-04.md",
-        "---\ntitle: 再改\n---\n\n正文。\n",
+        "content/cases/more-05.md",
+        "---\ntitle: 三改\n---\n\n正文。\n",
     );
     site.build_ok();
-    assert_equals_a_clean_build(&site, "a key that is no text");
+    assert_equals_a_clean_build(&site, "a length changed in the manifest");
 
     std::fs::write(cache.join("postings/manifest"), "不是清单").unwrap();
     std::fs::write(cache.join("render-memo"), "也不是备忘\n乱码\t1\t2\n").unwrap();

@@ -218,7 +218,8 @@ impl Memo {
     }
 
     /// This build has just written `rel` into `output` from variables hashing to `hash`: its
-    /// stamp now is the one it will have in place (a rename keeps it).
+    /// stamp now is the one it will have in place (a rename keeps it on Unix; where it does
+    /// not, the file is only rendered once more).
     pub fn record(&self, output: &Output, rel: &str, hash: u128) {
         if let Some(stamp) = Stamp::of(&output.placed(rel)) {
             self.push(rel, hash, stamp);

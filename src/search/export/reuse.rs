@@ -60,9 +60,11 @@ pub(super) fn counted_from(key: Key, title: &str, sections: &[SearchSection]) ->
     crate::cache::finish(&h)
 }
 
-/// The hash of a page's stored records, against a file cut short or changed.
-fn check(key: Key, bytes: &[u8]) -> u64 {
+/// The hash of a page's stored records and its BM25 length, against a file cut short or
+/// changed.
+fn check(key: Key, len: u32, bytes: &[u8]) -> u64 {
     let mut h = key.hasher();
+    h.write_u32(len);
     h.write(bytes);
     crate::cache::finish(&h) as u64
 }
@@ -92,8 +94,20 @@ impl Previous {
         if lines.next()? != header(partitions)? {
             return None;
         }
+        // Entries lie end to end and fill the file, which the last line closes with their
+        // count: a manifest or file cut short or changed in its numbers is refused whole.
         let mut entries = HashMap::new();
+        let (mut end, mut count) = (0u64, 0usize);
         for line in lines {
+            if let Some(total) = line.strip_prefix("end ") {
+                let whole = total.parse() == Ok(count) && end == size;
+                return whole.then_some(Previous {
+                    key,
+                    pages: Mutex::new(pages),
+                    entries,
+                    partitions,
+                });
+            }
             let mut fields = line.split(' ');
             let mut number = |radix| u128::from_str_radix(fields.next()?, radix).ok();
             let hash = number(16)?;
@@ -103,18 +117,15 @@ impl Previous {
                 check: u64::try_from(number(16)?).ok()?,
                 len: u32::try_from(number(10)?).ok()?,
             };
-            if entry.offset.checked_add(entry.bytes)? > size {
+            if entry.offset != end {
                 return None;
             }
+            end = end.checked_add(entry.bytes)?;
+            count += 1;
             // Two pages of the same text: either's records will do.
             entries.entry(hash).or_insert(entry);
         }
-        Some(Previous {
-            key,
-            pages: Mutex::new(pages),
-            entries,
-            partitions,
-        })
+        None
     }
 
     /// The records of the page whose text hashes to `hash`, when the cache has them whole,
@@ -127,7 +138,7 @@ impl Previous {
             pages.seek(SeekFrom::Start(entry.offset)).ok()?;
             pages.read_exact(&mut stored).ok()?;
         }
-        if check(self.key, &stored) != entry.check {
+        if check(self.key, entry.len, &stored) != entry.check {
             return None;
         }
         let page = parse(&stored, entry.len, self.partitions)?;
@@ -158,7 +169,7 @@ impl Stored {
     pub(super) fn of(key: Key, page: &PageRecords) -> Stored {
         let bytes = stored(page);
         Stored {
-            check: check(key, &bytes),
+            check: check(key, page.len, &bytes),
             bytes,
         }
     }
@@ -263,6 +274,8 @@ impl Saving {
         let Some(pages) = self.pages.take() else {
             return;
         };
+        let count = self.manifest.lines().count() - 1;
+        self.manifest.push_str(&format!("end {count}\n"));
         let saved = (|| -> std::io::Result<()> {
             pages.into_inner().map_err(|e| e.into_error())?;
             std::fs::write(self.dir.join(MANIFEST), &self.manifest)?;

@@ -18,33 +18,49 @@ impl EditionShown {
     /// when any template prints the whole context (`__tera_context`) or uses `site` other
     /// than by one of its fields (printing it, passing it on, indexing it).
     pub(super) fn of<'a>(sources: &[(&'a str, &'a str)]) -> EditionShown {
-        let naming: Vec<(&str, &str)> = sources
+        // Each template's tags; `None` where the scan lost its way (see `tags`).
+        let scanned: Vec<(&str, &str, Option<Vec<&str>>)> = sources
             .iter()
-            .copied()
-            .filter(|(_, text)| text.contains("build_id"))
+            .map(|&(name, text)| (name, text, tags(text)))
             .collect();
-        let takes_in = |text: &str, name: &str| {
-            tags(text).any(|tag| {
-                statement(tag, &["extends", "include", "import", "from"])
-                    && tag.replace('\\', "").contains(name)
+        if scanned.iter().any(|(_, text, tags)| {
+            text.contains("__tera_context")
+                || tags
+                    .as_ref()
+                    .is_none_or(|tags| tags.iter().any(|tag| uses_whole_site(tag)))
+        }) {
+            return EditionShown::All;
+        }
+        let all_tags = |name: &str| -> Vec<&str> {
+            scanned
+                .iter()
+                .filter(|(other, _, _)| *other == name)
+                .flat_map(|(_, _, tags)| tags.iter().flatten().copied())
+                .collect()
+        };
+        let naming: Vec<&str> = scanned
+            .iter()
+            .filter(|(_, text, _)| text.contains("build_id"))
+            .map(|(name, _, _)| *name)
+            .collect();
+        let reached = |name: &str| {
+            scanned.iter().any(|(other, _, tags)| {
+                *other != name
+                    && tags.iter().flatten().any(|tag| {
+                        statement(tag, &["extends", "include", "import", "from"])
+                            && tag.replace('\\', "").contains(name)
+                    })
             })
         };
-        let reached = |name: &str| {
-            sources
+        let callable = |name: &str| {
+            all_tags(name)
                 .iter()
-                .any(|&(other, text)| other != name && takes_in(text, name))
+                .any(|tag| statement(tag, &["macro", "component"]))
         };
-        let callable = |text: &str| tags(text).any(|tag| statement(tag, &["macro", "component"]));
-        let all = sources
-            .iter()
-            .any(|(_, text)| text.contains("__tera_context") || uses_whole_site(text))
-            || naming
-                .iter()
-                .any(|&(name, text)| reached(name) || callable(text));
-        if all {
+        if naming.iter().any(|name| reached(name) || callable(name)) {
             EditionShown::All
         } else {
-            EditionShown::Only(naming.iter().map(|(name, _)| name.to_string()).collect())
+            EditionShown::Only(naming.iter().map(|name| name.to_string()).collect())
         }
     }
 
@@ -66,40 +82,52 @@ fn statement(tag: &str, keywords: &[&str]) -> bool {
     })
 }
 
-/// Whether `text` uses the variable `site` other than as `site.<field>`, inside a Tera tag;
-/// outside them, `site` is the page's own text (`class="site"`).
-fn uses_whole_site(text: &str) -> bool {
+/// Whether the inside of a tag uses the variable `site` other than as `site.<field>`.
+fn uses_whole_site(tag: &str) -> bool {
     let word = |c: char| c.is_alphanumeric() || c == '_';
-    tags(text).any(|tag| {
-        tag.match_indices("site").any(|(at, _)| {
-            let before = tag[..at].chars().next_back();
-            let after = tag[at + 4..].trim_start().chars().next();
-            !before.is_some_and(word) && !after.is_some_and(word) && after != Some('.')
-        })
+    tag.match_indices("site").any(|(at, _)| {
+        let before = tag[..at].chars().next_back();
+        let after = tag[at + 4..].trim_start().chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word) && after != Some('.')
     })
 }
 
-/// The insides of the Tera tags of `text` (`{{ }}`, `{% %}`); a closing mark inside a quoted
-/// string does not end a tag, and an unclosed last one runs to the end.
-fn tags(text: &str) -> impl Iterator<Item = &str> {
+/// The insides of the Tera tags of `text` (`{{ }}`, `{% %}`), skipping comments (`{# #}`) and
+/// raw blocks as Tera does; a closing mark inside a quoted string does not end a tag. `None`
+/// when the scan has lost its way: a tag that runs to the end of the text or holds another
+/// opening mark, which Tera, having compiled the template, would not allow.
+fn tags(text: &str) -> Option<Vec<&str>> {
+    let mut found = Vec::new();
     let mut rest = text;
-    std::iter::from_fn(move || {
-        let open = ["{{", "{%"].iter().filter_map(|o| rest.find(o)).min()?;
-        let close = if rest[open..].starts_with("{{") {
-            "}}"
-        } else {
-            "%}"
-        };
+    while let Some(open) = ["{{", "{%", "{#"].iter().filter_map(|o| rest.find(o)).min() {
+        let opening = &rest[open..open + 2];
         let inside = &rest[open + 2..];
-        let end = tag_end(inside, close);
-        rest = inside.get(end + close.len()..).unwrap_or("");
-        Some(&inside[..end])
-    })
+        if opening == "{#" {
+            rest = inside.find("#}").map_or("", |end| &inside[end + 2..]);
+            continue;
+        }
+        let close = if opening == "{{" { "}}" } else { "%}" };
+        let end = tag_end(inside, close)?;
+        let tag = &inside[..end];
+        if tag.contains("{{") || tag.contains("{%") {
+            return None;
+        }
+        found.push(tag);
+        rest = &inside[end + close.len()..];
+        if statement(tag, &["raw"]) {
+            // Up to the tag that ends the block; its text is printed as it is.
+            let endraw = rest
+                .match_indices("{%")
+                .find(|(at, _)| statement(&rest[at + 2..], &["endraw"]))?;
+            rest = &rest[endraw.0..];
+        }
+    }
+    Some(found)
 }
 
 /// Where `close` ends the tag whose inside starts `inside`, skipping quoted strings (`"`, `'`
-/// and `` ` ``, with `\` escapes); the end of `inside` when nothing closes it.
-fn tag_end(inside: &str, close: &str) -> usize {
+/// and `` ` ``, with `\` escapes); `None` when nothing closes it.
+fn tag_end(inside: &str, close: &str) -> Option<usize> {
     let mut quote: Option<char> = None;
     let mut escaped = false;
     for (at, c) in inside.char_indices() {
@@ -109,11 +137,11 @@ fn tag_end(inside: &str, close: &str) -> usize {
             Some(q) if c == q => quote = None,
             Some(_) => {}
             None if matches!(c, '"' | '\'' | '`') => quote = Some(c),
-            None if inside[at..].starts_with(close) => return at,
+            None if inside[at..].starts_with(close) => return Some(at),
             None => {}
         }
     }
-    inside.len()
+    None
 }
 
 #[cfg(test)]
@@ -158,6 +186,7 @@ mod tests {
             "{{ \"}}\" ~ site | json_encode }}",
             "{{ __tera_context }}",
             "{{ site.title }} {% if site",
+            "{# 例：{{ \" #}{{ site | json_encode }}",
         ] {
             let page = ("page.html", whole);
             assert_eq!(
@@ -166,6 +195,24 @@ mod tests {
                 "{whole}"
             );
         }
+        // A quote in a comment or a raw block does not hide the include after it.
+        for hiding in [
+            "{# 例：{{ \" #}{% include \"index.html\" %}",
+            "{% raw %}{{!-- don't --}}{% endraw %}{% include \"index.html\" %}",
+            "{{ \"unclosed }} {% include \"index.html\" %}",
+        ] {
+            let page = ("page.html", hiding);
+            assert_eq!(
+                EditionShown::of(&[home, base, page]),
+                EditionShown::All,
+                "{hiding}"
+            );
+        }
+        let quiet = (
+            "page.html",
+            "{# {{ site }} #}{% raw %}{{ site }}{% endraw %}{{ site.title }}",
+        );
+        assert_eq!(EditionShown::of(&[home, base, quiet]), only_home);
         let macros = (
             "index.html",
             "{% macro edition() %}{{ site.build_id }}{% endmacro %}",
