@@ -5,10 +5,12 @@
 //! `.shuyuan/cache/postings/` holds `pages`, each page's records as [`super::postings::spill`]
 //! appends them (its keys and counts, grouped by partition), one after another, and
 //! `manifest`, a line per page: the keyed hash of what its keys were counted from (title,
-//! headings and text: [`counted_from`]), where its records lie in `pages`, their own hash,
-//! and the page's length for BM25. A page whose text hashes as one in the manifest has its
-//! records read from there instead of counted, wherever it now stands among the pages; records
-//! that do not hash as the manifest says (a file cut short or changed) are counted again. The
+//! headings and text: [`counted_from`]), where its records lie in `pages`, their hash taken
+//! with the page's length for BM25, and that length; the last line gives the count. A page
+//! whose text hashes as one in the manifest has its records read from there instead of
+//! counted, wherever it now stands among the pages; records that do not hash as the manifest
+//! says (a file changed) are counted again, and a manifest whose entries do not lie end to
+//! end, fill `pages` and close with their count (a file cut short) is not read at all. The
 //! manifest is valid only for the program that wrote it ([`crate::cache::this_program`]) and
 //! the same partition count.
 //!
