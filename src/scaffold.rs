@@ -191,6 +191,12 @@ pub fn new_page(
 }
 
 const STARTER: &[(&str, &str)] = &[
+    // For a site kept in git: the output is made from the sources, and `.shuyuan/` belongs to
+    // the machine that builds (its cache key keeps edited content from passing for unchanged).
+    (
+        ".gitignore",
+        "# 构建生成的网站和书院自用的文件夹，不必提交\npublic/\n.shuyuan/\n",
+    ),
     (
         "site.toml",
         "title = \"我的培训知识库\"\ndescription = \"基层干部培训资料\"\nlanguage = \"zh-CN\"\n\n[schema.kinds.policy]\nrequired = [\"issuer\", \"doc_number\", \"status\"]\n",

@@ -220,6 +220,11 @@ fn init_starts_a_site_with_a_learning_path_and_a_glossary() {
     let dir = tempfile::tempdir().unwrap();
     assert!(run_in(dir.path(), &["init", "kb"]).status.success());
     let kb = dir.path().join("kb");
+    let ignored = std::fs::read_to_string(kb.join(".gitignore")).unwrap();
+    assert!(
+        ignored.lines().any(|l| l == "public/") && ignored.lines().any(|l| l == ".shuyuan/"),
+        "git leaves the output and the runs' own folder alone: {ignored}"
+    );
     let out = run_in(&kb, &["build"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("警告["), "{}", stderr(&out));
