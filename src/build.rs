@@ -347,8 +347,9 @@ struct Written<'a> {
 
 impl Written<'_> {
     /// Renders and indexes into a staging folder and swaps it in for `target`. Returns the
-    /// number of files made and written ([`Output::counts`]) and the pages as search saw them, or `None` when anything failed
-    /// (the problems are in `diagnostics`; the previous output is untouched).
+    /// number of files made and written ([`Output::counts`]) and the pages as search saw
+    /// them, or `None` when anything failed (the problems are in `diagnostics`; the previous
+    /// output is untouched).
     fn commit(
         &mut self,
         target: &Path,

@@ -231,9 +231,9 @@ fn count(
     pages: &Pages,
     work: &Work,
 ) -> Result<(postings::Spilled, pending::Pending, Vec<u64>), SearchError> {
-    let previous = work
+    let reuse = work
         .cache
-        .and_then(|(dir, key)| reuse::Previous::open(dir, key, work.partitions));
+        .map(|(dir, key)| reuse::Reuse::open(dir, key, work.partitions));
     let mut saving = work
         .cache
         .and_then(|_| reuse::Saving::create(work.dir.with_extension("cache"), work.partitions));
@@ -244,8 +244,8 @@ fn count(
         pages,
         work.dir.clone(),
         work.partitions,
-        work.cache
-            .map(|(_, key)| (key, previous.as_ref(), saving.as_mut())),
+        reuse.as_ref(),
+        saving.as_mut(),
         |doc, sections| {
             let hash = page_hash(doc, sections);
             (hash, pending::page_fragments(doc, sections))
@@ -256,7 +256,7 @@ fn count(
         },
     )?;
     // The last cache's file is closed before the new one takes its place (Windows).
-    drop(previous);
+    drop(reuse);
     if let (Some((dir, _)), Some(saving)) = (work.cache, saving) {
         saving.save(dir);
     }

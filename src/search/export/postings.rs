@@ -23,9 +23,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::keys::{Count, KeyMap, PageRecords, Postings, page_records, put_uvarint};
-use super::reuse::{self, Previous, Saving, Stored};
+use super::reuse::{Cached, Reuse, Saving};
 use super::{Pages, key_hash, level};
-use crate::cache::Key;
 use crate::search::codec::{posting_count, push_posting, tier};
 use crate::search::{SearchDoc, SearchError, SearchSection};
 
@@ -113,22 +112,17 @@ fn read(path: &Path) -> Result<Vec<u8>, SearchError> {
     }
 }
 
-/// A page's key records, and with a cache, the hash of its text and its records as stored.
-struct Counted {
-    page: PageRecords,
-    cached: Option<(u128, Stored)>,
-}
-
 /// Phase 1: analyses every page and appends its keys to the partition files in `dir`. The
 /// sections of one batch of pages are held at a time, and read once: `also` makes what else
-/// the index needs of a page's text while it is there, handed to `take` in page order. With a
-/// `cache`, a page whose text the last build counted has its records read from there, and
-/// every page's records go into the new cache.
+/// the index needs of a page's text while it is there, handed to `take` in page order. With
+/// `reuse`, a page whose text the last build counted has its records read from there, and
+/// every page's records go to `saving`, the new cache.
 pub(super) fn spill<T: Send>(
     pages: &Pages,
     dir: PathBuf,
     partitions: u32,
-    cache: Option<(Key, Option<&Previous>, Option<&mut Saving>)>,
+    reuse: Option<&Reuse>,
+    mut saving: Option<&mut Saving>,
     also: impl Fn(&SearchDoc, &[SearchSection]) -> T + Sync,
     mut take: impl FnMut(T) -> Result<(), SearchError>,
 ) -> Result<Spilled, SearchError> {
@@ -139,44 +133,27 @@ pub(super) fn spill<T: Send>(
         partitions,
         lens: Vec::with_capacity(count),
     };
-    let (key, previous, mut saving) = match cache {
-        Some((key, previous, saving)) => (Some(key), previous, saving),
-        None => (None, None, None),
-    };
     let mut buffers = vec![Vec::new(); partitions as usize];
     for start in (0..count).step_by(BATCH) {
-        let batch: Vec<(Counted, T)> = (start..count.min(start + BATCH))
+        let batch: Vec<(PageRecords, Option<Cached>, T)> = (start..count.min(start + BATCH))
             .into_par_iter()
             .map(|d| {
                 let (doc, sections) = (pages.docs[d], pages.sections(d)?);
-                let counted = match key {
-                    Some(key) => {
-                        let hash = reuse::counted_from(key, &doc.title, &sections);
-                        let (page, stored) = previous
-                            .and_then(|previous| previous.records(hash))
-                            .unwrap_or_else(|| {
-                                let page = page_records(&doc.title, &sections, partitions);
-                                let stored = Stored::of(key, &page);
-                                (page, stored)
-                            });
-                        Counted {
-                            page,
-                            cached: Some((hash, stored)),
-                        }
+                let (page, cached) = match reuse {
+                    Some(reuse) => {
+                        let (page, cached) = reuse.count(&doc.title, &sections, partitions);
+                        (page, Some(cached))
                     }
-                    None => Counted {
-                        page: page_records(&doc.title, &sections, partitions),
-                        cached: None,
-                    },
+                    None => (page_records(&doc.title, &sections, partitions), None),
                 };
-                Ok((counted, also(doc, &sections)))
+                Ok((page, cached, also(doc, &sections)))
             })
             .collect::<Result<_, SearchError>>()?;
-        for (d, (Counted { page, cached }, also)) in (start..).zip(batch) {
+        for (d, (page, cached, also)) in (start..).zip(batch) {
             spilled.lens.push(page.len);
             take(also)?;
-            if let (Some(saving), Some((hash, stored))) = (saving.as_deref_mut(), &cached) {
-                saving.put(*hash, page.len, stored);
+            if let (Some(saving), Some(cached)) = (saving.as_deref_mut(), &cached) {
+                saving.put(page.len, cached);
             }
             for (part, range) in page.parts {
                 let buffer = &mut buffers[part as usize];

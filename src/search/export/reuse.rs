@@ -26,7 +26,7 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use super::keys::{PageRecords, put_uvarint};
+use super::keys::{PageRecords, page_records, put_uvarint};
 use crate::cache::Key;
 use crate::search::SearchSection;
 
@@ -79,16 +79,60 @@ struct Entry {
     len: u32,
 }
 
-/// The cache as the last build left it, if this program made it with as many partitions.
-pub(super) struct Previous {
+/// What an index takes from the cache: the site's key, and the last build's key counts when
+/// they are there.
+pub(super) struct Reuse {
     key: Key,
+    previous: Option<Previous>,
+}
+
+/// A page's text hashed ([`counted_from`]) and its records as the cache stores them: what
+/// [`Saving::put`] keeps of it.
+pub(super) struct Cached {
+    hash: u128,
+    stored: Stored,
+}
+
+impl Reuse {
+    /// The cache in the folder `cache` under the site's `key`, for `partitions` partitions.
+    pub(super) fn open(cache: &Path, key: Key, partitions: u32) -> Reuse {
+        Reuse {
+            key,
+            previous: Previous::open(cache, partitions),
+        }
+    }
+
+    /// The records of the page of title `title` and text `sections`: read from the last
+    /// build's when it counted this text and has them whole, else counted.
+    pub(super) fn count(
+        &self,
+        title: &str,
+        sections: &[SearchSection],
+        partitions: u32,
+    ) -> (PageRecords, Cached) {
+        let hash = counted_from(self.key, title, sections);
+        let (page, stored) = self
+            .previous
+            .as_ref()
+            .and_then(|previous| previous.records(self.key, hash))
+            .unwrap_or_else(|| {
+                let page = page_records(title, sections, partitions);
+                let stored = Stored::of(self.key, &page);
+                (page, stored)
+            });
+        (page, Cached { hash, stored })
+    }
+}
+
+/// The cache as the last build left it, if this program made it with as many partitions.
+struct Previous {
     pages: Mutex<File>,
     entries: HashMap<u128, Entry>,
     partitions: u32,
 }
 
 impl Previous {
-    pub(super) fn open(cache: &Path, key: Key, partitions: u32) -> Option<Previous> {
+    fn open(cache: &Path, partitions: u32) -> Option<Previous> {
         let text = std::fs::read_to_string(cache.join(MANIFEST)).ok()?;
         let pages = File::open(cache.join(PAGES)).ok()?;
         let size = pages.metadata().ok()?.len();
@@ -104,7 +148,6 @@ impl Previous {
             if let Some(total) = line.strip_prefix("end ") {
                 let whole = total.parse() == Ok(count) && end == size;
                 return whole.then_some(Previous {
-                    key,
                     pages: Mutex::new(pages),
                     entries,
                     partitions,
@@ -130,9 +173,9 @@ impl Previous {
         None
     }
 
-    /// The records of the page whose text hashes to `hash`, when the cache has them whole,
-    /// and as they are stored.
-    pub(super) fn records(&self, hash: u128) -> Option<(PageRecords, Stored)> {
+    /// The records of the page whose text hashes to `hash` under `key`, when the cache has
+    /// them whole, and as they are stored.
+    fn records(&self, key: Key, hash: u128) -> Option<(PageRecords, Stored)> {
         let entry = self.entries.get(&hash)?;
         let mut stored = vec![0; usize::try_from(entry.bytes).ok()?];
         {
@@ -140,7 +183,7 @@ impl Previous {
             pages.seek(SeekFrom::Start(entry.offset)).ok()?;
             pages.read_exact(&mut stored).ok()?;
         }
-        if check(self.key, entry.len, &stored) != entry.check {
+        if check(key, entry.len, &stored) != entry.check {
             return None;
         }
         let page = parse(&stored, entry.len, self.partitions)?;
@@ -162,13 +205,13 @@ fn header(partitions: u32) -> Option<String> {
 }
 
 /// A page's records as the cache stores them ([`stored`]), with their hash.
-pub(super) struct Stored {
+struct Stored {
     bytes: Vec<u8>,
     check: u64,
 }
 
 impl Stored {
-    pub(super) fn of(key: Key, page: &PageRecords) -> Stored {
+    fn of(key: Key, page: &PageRecords) -> Stored {
         let bytes = stored(page);
         Stored {
             check: check(key, page.len, &bytes),
@@ -253,9 +296,10 @@ impl Saving {
         })
     }
 
-    /// Adds the next page, whose text hashed to `hash`, of BM25 length `len`, its records
-    /// `stored`. A cache that cannot be written is dropped; the build goes on without it.
-    pub(super) fn put(&mut self, hash: u128, len: u32, stored: &Stored) {
+    /// Adds the next page, of BM25 length `len`, as [`Reuse::count`] gave it. A cache that
+    /// cannot be written is dropped; the build goes on without it.
+    pub(super) fn put(&mut self, len: u32, cached: &Cached) {
+        let Cached { hash, stored } = cached;
         let Some(pages) = &mut self.pages else { return };
         if pages.write_all(&stored.bytes).is_err() {
             self.pages = None;
@@ -325,24 +369,28 @@ mod tests {
         let key = Key::of(dir.path()).unwrap();
         let cache = dir.path().join("cache");
         let (a, b) = (page(3, &[(0, b"ab"), (2, b"cde")]), page(5, &[(1, b"x")]));
+        let cached = |hash, page: &PageRecords| Cached {
+            hash,
+            stored: Stored::of(key, page),
+        };
         let mut saving = Saving::create(dir.path().join("new"), 4).unwrap();
-        saving.put(10, a.len, &Stored::of(key, &a));
-        saving.put(11, b.len, &Stored::of(key, &b));
+        saving.put(a.len, &cached(10, &a));
+        saving.put(b.len, &cached(11, &b));
         saving.save(&cache);
         assert!(!dir.path().join("new").exists());
         assert!(
-            Previous::open(&cache, key, 8).is_none(),
+            Previous::open(&cache, 8).is_none(),
             "another partition count"
         );
-        let previous = Previous::open(&cache, key, 4).unwrap();
-        let (found, _) = previous.records(11).unwrap();
+        let previous = Previous::open(&cache, 4).unwrap();
+        let (found, _) = previous.records(key, 11).unwrap();
         assert_eq!(
             (found.len, found.records, found.parts),
             (5, b"x".to_vec(), vec![(1, 0..1)])
         );
-        let (found, _) = previous.records(10).unwrap();
+        let (found, _) = previous.records(key, 10).unwrap();
         assert_eq!(found.parts, vec![(0, 0..2), (2, 2..5)]);
-        assert!(previous.records(12).is_none());
+        assert!(previous.records(key, 12).is_none());
         drop(previous);
 
         // A byte changed in the records: that page is counted again; so is every page of a
@@ -352,21 +400,17 @@ mod tests {
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        let previous = Previous::open(&cache, key, 4).unwrap();
-        assert!(previous.records(11).is_none());
-        assert!(previous.records(10).is_some());
+        let previous = Previous::open(&cache, 4).unwrap();
+        assert!(previous.records(key, 11).is_none());
+        assert!(previous.records(key, 10).is_some());
         drop(previous);
         std::fs::write(&path, &bytes[..2]).unwrap();
-        assert!(Previous::open(&cache, key, 4).is_none());
+        assert!(Previous::open(&cache, 4).is_none());
         // Another key reads nothing of it.
         let other = Key::of(tempfile::tempdir().unwrap().path()).unwrap();
         std::fs::write(&path, &bytes).unwrap();
-        assert!(
-            Previous::open(&cache, other, 4)
-                .unwrap()
-                .records(10)
-                .is_none()
-        );
+        let previous = Previous::open(&cache, 4).unwrap();
+        assert!(previous.records(other, 10).is_none());
     }
 
     #[test]
