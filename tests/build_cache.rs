@@ -173,7 +173,7 @@ fn a_damaged_cache_is_not_trusted() {
     // Each key-count file cut in half: the index counts every page again.
     for entry in std::fs::read_dir(cache.join("postings")).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().unwrap() != "manifest" {
+        if path.is_file() && path.file_name().unwrap() != "manifest" {
             let bytes = std::fs::read(&path).unwrap();
             std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
         }
@@ -215,6 +215,107 @@ fn a_damaged_cache_is_not_trusted() {
     );
     site.build_ok();
     assert_equals_a_clean_build(&site, "manifest and memo replaced");
+}
+
+/// How the index's merged postings kept in the cache were made: `made by merging` or `made by
+/// patching N pages`.
+fn merge_made(site: &TestSite) -> String {
+    let manifest = site.root().join(".shuyuan/cache/postings/merged/manifest");
+    let text = std::fs::read_to_string(manifest).unwrap();
+    text.lines().nth(1).unwrap().to_string()
+}
+
+/// `chars` characters of made-up Chinese text, a sentence every 23, the same for the same `seed`.
+fn text(seed: u64, chars: usize) -> String {
+    let pool: Vec<char> = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理府研质"
+        .chars()
+        .collect();
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut out = String::new();
+    for n in 1..=chars {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.push(pool[(state % pool.len() as u64) as usize]);
+        if n % 23 == 0 {
+            out.push('。');
+        }
+    }
+    out
+}
+
+/// A site whose text is long enough for the index to merge its keys in several partitions.
+fn site_with_long_pages() -> TestSite {
+    let site = TestSite::fixture("basic");
+    for n in 0..150 {
+        site.write(
+            &format!("content/cases/long-{n:03}.md"),
+            &format!("---\ntitle: 长文第{n}篇\n---\n\n{}\n", text(n, 1500)),
+        );
+    }
+    site
+}
+
+#[test]
+fn a_rebuild_patches_the_last_merge_of_the_index() {
+    let site = site_with_long_pages();
+    site.build_ok();
+    assert_eq!(merge_made(&site), "made by merging");
+    let merged = site.root().join(".shuyuan/cache/postings/merged");
+    let partitions = std::fs::read_dir(&merged).unwrap().count() - 1;
+    assert!(partitions >= 4, "{partitions} partitions");
+    let page = |n: usize| format!("content/cases/long-{n:03}.md");
+    let source = |rel: &str| std::fs::read_to_string(site.root().join(rel)).unwrap();
+
+    // A sentence of keys no page had, added to one page.
+    site.write(
+        &page(7),
+        &format!("{}\n新增一句：鲲鹏翱翔。\n", source(&page(7))),
+    );
+    site.build_ok();
+    assert_eq!(merge_made(&site), "made by patching 1 pages");
+    assert_equals_a_clean_build(&site, "a sentence added");
+
+    // Another title and a sentence less; two pages swapping their texts.
+    let edited = source(&page(20)).replace("长文第20篇", "改了题目");
+    let (body, cut) = (
+        edited.find("\n\n").unwrap() + 2,
+        edited.find('。').unwrap() + '。'.len_utf8(),
+    );
+    site.write(&page(20), &format!("{}{}", &edited[..body], &edited[cut..]));
+    let (a, b) = (source(&page(30)), source(&page(31)));
+    site.write(&page(30), &b).write(&page(31), &a);
+    site.build_ok();
+    assert_eq!(merge_made(&site), "made by patching 3 pages");
+    assert_equals_a_clean_build(&site, "a title changed, a sentence gone, two pages swapped");
+
+    // A byte changed in a kept partition: every partition is merged again.
+    let file = merged.join("2");
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&file, bytes).unwrap();
+    site.write(&page(40), &format!("{}\n再加一句。\n", source(&page(40))));
+    site.build_ok();
+    assert_eq!(merge_made(&site), "made by merging");
+    assert_equals_a_clean_build(&site, "a kept partition changed");
+
+    // A page much longer than the rest moves BM25's average: every key's levels may move.
+    site.write(
+        &page(50),
+        &format!("---\ntitle: 长\n---\n\n{}\n", text(50, 30_000)),
+    );
+    site.build_ok();
+    assert_eq!(merge_made(&site), "made by merging");
+    assert_equals_a_clean_build(&site, "the average length moved");
+
+    // A page more: every page after it has another number.
+    site.write(
+        "content/cases/long-000a.md",
+        "---\ntitle: 插入\n---\n\n插入的页。\n",
+    );
+    site.build_ok();
+    assert_eq!(merge_made(&site), "made by merging");
+    assert_equals_a_clean_build(&site, "a page added");
 }
 
 #[test]

@@ -23,8 +23,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use super::keys::{Count, KeyMap, PageRecords, Postings, page_records, put_uvarint};
+use super::patch::{Changes, Written};
 use super::reuse::{Cached, Reuse, Saving};
 use super::{Pages, key_hash, level};
+use crate::cache::Key;
 use crate::search::codec::{posting_count, push_posting, tier};
 use crate::search::{SearchDoc, SearchError, SearchSection};
 
@@ -38,17 +40,17 @@ const BUFFER_BYTES: usize = 64 * 1024;
 const RECORD_HEAD_BYTES: usize = 20;
 
 /// Reads work-file records; a truncated or damaged file is a [`SearchError::Corrupt`].
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+pub(super) struct Reader<'a> {
+    pub bytes: &'a [u8],
+    pub at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn done(&self) -> bool {
+    pub fn done(&self) -> bool {
         self.at >= self.bytes.len()
     }
 
-    fn uvarint(&mut self) -> Result<u64, SearchError> {
+    pub fn uvarint(&mut self) -> Result<u64, SearchError> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = *self.bytes.get(self.at).ok_or_else(damaged)?;
@@ -61,7 +63,7 @@ impl<'a> Reader<'a> {
         Err(damaged())
     }
 
-    fn slice(&mut self) -> Result<&'a [u8], SearchError> {
+    pub fn slice(&mut self) -> Result<&'a [u8], SearchError> {
         let len = self.uvarint()? as usize;
         let s = self.bytes.get(self.at..self.at + len).ok_or_else(damaged)?;
         self.at += len;
@@ -69,7 +71,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn damaged() -> SearchError {
+pub(super) fn damaged() -> SearchError {
     SearchError::Corrupt("a work file of the static index is truncated or damaged".into())
 }
 
@@ -79,6 +81,8 @@ pub(super) struct Spilled {
     pub partitions: u32,
     /// Each page's BM25 length, in page order.
     pub lens: Vec<u32>,
+    /// The partition files hold every page's records. Until they do, [`encode`] cannot run.
+    pub partition_files: bool,
 }
 
 impl Drop for Spilled {
@@ -88,13 +92,13 @@ impl Drop for Spilled {
 }
 
 impl Spilled {
-    fn file(&self, prefix: char, part: u32) -> PathBuf {
+    pub(super) fn file(&self, prefix: char, part: u32) -> PathBuf {
         self.dir.join(format!("{prefix}{part}"))
     }
 }
 
 /// Appends `bytes` to the work file `path`.
-fn append(path: &Path, bytes: &[u8]) -> Result<(), SearchError> {
+pub(super) fn append(path: &Path, bytes: &[u8]) -> Result<(), SearchError> {
     OpenOptions::new()
         .create(true)
         .append(true)
@@ -112,17 +116,28 @@ fn read(path: &Path) -> Result<Vec<u8>, SearchError> {
     }
 }
 
+/// What [`spill`] does with the key-count cache: the last build's counts to take records from,
+/// the cache being written, and the pages found changed since.
+pub(super) struct Caching<'a> {
+    pub reuse: &'a Reuse,
+    pub saving: Option<&'a mut Saving>,
+    pub changes: &'a mut Changes,
+    /// The partition files are left unwritten: the last merge will likely be patched, and
+    /// should it not be, they are written from the new cache ([`Spilled::partition_files`]).
+    pub partition_files_later: bool,
+}
+
 /// Phase 1: analyses every page and appends its keys to the partition files in `dir`. The
 /// sections of one batch of pages are held at a time, and read once: `also` makes what else
 /// the index needs of a page's text while it is there, handed to `take` in page order. With
-/// `reuse`, a page whose text the last build counted has its records read from there, and
-/// every page's records go to `saving`, the new cache.
+/// `cache`, a page whose text the last build counted has its records read from there, every
+/// page's records go to the new cache, and the pages whose records differ from those the last
+/// build had at their place are noted.
 pub(super) fn spill<T: Send>(
     pages: &Pages,
     dir: PathBuf,
     partitions: u32,
-    reuse: Option<&Reuse>,
-    mut saving: Option<&mut Saving>,
+    mut cache: Option<Caching>,
     also: impl Fn(&SearchDoc, &[SearchSection]) -> T + Sync,
     mut take: impl FnMut(T) -> Result<(), SearchError>,
 ) -> Result<Spilled, SearchError> {
@@ -132,16 +147,20 @@ pub(super) fn spill<T: Send>(
         dir,
         partitions,
         lens: Vec::with_capacity(count),
+        partition_files: !cache
+            .as_ref()
+            .is_some_and(|cache| cache.partition_files_later),
     };
-    let mut buffers = vec![Vec::new(); partitions as usize];
+    let mut files = PartitionFiles::new(&spilled);
     for start in (0..count).step_by(BATCH) {
         let batch: Vec<(PageRecords, Option<Cached>, T)> = (start..count.min(start + BATCH))
             .into_par_iter()
             .map(|d| {
                 let (doc, sections) = (pages.docs[d], pages.sections(d)?);
-                let (page, cached) = match reuse {
-                    Some(reuse) => {
-                        let (page, cached) = reuse.count(&doc.title, &sections, partitions);
+                let (page, cached) = match &cache {
+                    Some(cache) => {
+                        let (page, cached) =
+                            cache.reuse.count(d, &doc.title, &sections, partitions);
                         (page, Some(cached))
                     }
                     None => (page_records(&doc.title, &sections, partitions), None),
@@ -152,45 +171,154 @@ pub(super) fn spill<T: Send>(
         for (d, (page, cached, also)) in (start..).zip(batch) {
             spilled.lens.push(page.len);
             take(also)?;
-            if let (Some(saving), Some(cached)) = (saving.as_deref_mut(), &cached) {
-                saving.put(page.len, cached);
-            }
-            for (part, range) in page.parts {
-                let buffer = &mut buffers[part as usize];
-                if buffer.len() + RECORD_HEAD_BYTES + range.len() > BUFFER_BYTES
-                    && !buffer.is_empty()
-                {
-                    append(&spilled.file('r', part), buffer)?;
-                    buffer.clear();
+            if let (Some(cache), Some(cached)) = (cache.as_mut(), &cached) {
+                if let Some(saving) = cache.saving.as_deref_mut() {
+                    saving.put(page.len, cached);
                 }
-                // Allocated once at its full size, so that it never doubles; only a page with
-                // more than that for one partition makes it larger.
-                buffer.reserve_exact(BUFFER_BYTES.saturating_sub(buffer.len()));
-                put_uvarint(buffer, d as u64);
-                put_uvarint(buffer, range.len() as u64);
-                buffer.extend_from_slice(&page.records[range]);
+                cache.changes.note(d, &page, cached, cache.reuse);
+            }
+            if spilled.partition_files {
+                files.put(&spilled, d, &page)?;
             }
         }
     }
-    for (part, buffer) in buffers.iter().enumerate() {
-        if !buffer.is_empty() {
-            append(&spilled.file('r', part as u32), buffer)?;
-        }
-    }
+    files.finish(&spilled)?;
     Ok(spilled)
 }
 
-/// Totals of [`encode`]: bytes the keys will take in shards, and how many keys there are.
+/// Writes the partition files [`spill`] left for later ([`Caching::partition_files_later`]):
+/// from the new cache, `saving`, or, when it could not be written, by counting every page
+/// again.
+pub(super) fn fill_partition_files(
+    spilled: &mut Spilled,
+    saving: Option<&mut Saving>,
+    pages: &Pages,
+) -> Result<(), SearchError> {
+    let mut files = PartitionFiles::new(spilled);
+    let read_back =
+        saving.and_then(|saving| saving.read_back(|d, page| files.put(spilled, d, &page)));
+    match read_back {
+        Some(read) => read?,
+        None => {
+            files = PartitionFiles::new(spilled);
+            remove_files(spilled, 'r')?;
+            let count = pages.docs.len();
+            for start in (0..count).step_by(BATCH) {
+                let batch: Vec<PageRecords> = (start..count.min(start + BATCH))
+                    .into_par_iter()
+                    .map(|d| {
+                        let sections = pages.sections(d)?;
+                        Ok(page_records(
+                            &pages.docs[d].title,
+                            &sections,
+                            spilled.partitions,
+                        ))
+                    })
+                    .collect::<Result<_, SearchError>>()?;
+                for (d, page) in (start..).zip(batch) {
+                    files.put(spilled, d, &page)?;
+                }
+            }
+        }
+    }
+    files.finish(spilled)?;
+    spilled.partition_files = true;
+    Ok(())
+}
+
+/// Removes the files `spilled` has with prefix `prefix`.
+pub(super) fn remove_files(spilled: &Spilled, prefix: char) -> Result<(), SearchError> {
+    for part in 0..spilled.partitions {
+        let path = spilled.file(prefix, part);
+        if let Err(e) = std::fs::remove_file(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(SearchError::io(&path)(e));
+        }
+    }
+    Ok(())
+}
+
+/// Appends pages' records to the partition files, through a buffer per partition.
+pub(super) struct PartitionFiles {
+    buffers: Vec<Vec<u8>>,
+}
+
+impl PartitionFiles {
+    pub(super) fn new(spilled: &Spilled) -> PartitionFiles {
+        PartitionFiles {
+            buffers: vec![Vec::new(); spilled.partitions as usize],
+        }
+    }
+
+    /// Appends page `d`'s records.
+    pub(super) fn put(
+        &mut self,
+        spilled: &Spilled,
+        d: usize,
+        page: &PageRecords,
+    ) -> Result<(), SearchError> {
+        for (part, range) in &page.parts {
+            let buffer = &mut self.buffers[*part as usize];
+            if buffer.len() + RECORD_HEAD_BYTES + range.len() > BUFFER_BYTES && !buffer.is_empty() {
+                append(&spilled.file('r', *part), buffer)?;
+                buffer.clear();
+            }
+            // Allocated once at its full size, so that it never doubles; only a page with
+            // more than that for one partition makes it larger.
+            buffer.reserve_exact(BUFFER_BYTES.saturating_sub(buffer.len()));
+            put_uvarint(buffer, d as u64);
+            put_uvarint(buffer, range.len() as u64);
+            buffer.extend_from_slice(&page.records[range.clone()]);
+        }
+        Ok(())
+    }
+
+    pub(super) fn finish(self, spilled: &Spilled) -> Result<(), SearchError> {
+        for (part, buffer) in self.buffers.iter().enumerate() {
+            if !buffer.is_empty() {
+                append(&spilled.file('r', part as u32), buffer)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Totals of [`encode`]: bytes the keys will take in shards, and how many keys there are; with
+/// each partition's file as the cache checks it, when it keeps them.
 #[derive(Default)]
 pub(super) struct Encoded {
     pub bytes: usize,
     pub keys: usize,
+    pub files: Vec<Written>,
+    /// Made by patching the last build's merge for this many changed pages ([`super::patch`]).
+    pub patched: Option<usize>,
+}
+
+impl Encoded {
+    /// The totals of partitions' `(bytes, keys, file)` in partition order; `keep`: the files
+    /// are kept.
+    pub(super) fn from_parts(parts: Vec<(usize, usize, Written)>, keep: bool) -> Encoded {
+        let mut encoded = Encoded::default();
+        for (bytes, keys, file) in parts {
+            encoded.bytes += bytes;
+            encoded.keys += keys;
+            if keep {
+                encoded.files.push(file);
+            }
+        }
+        encoded
+    }
 }
 
 /// Phase 2: merges each partition into per-key postings and encodes them, with `len_norm[page]`
-/// BM25's length ratio.
-pub(super) fn encode(spilled: &Spilled, len_norm: &[f64]) -> Result<Encoded, SearchError> {
-    (0..spilled.partitions)
+/// BM25's length ratio; with `keep`, the site's key, each file's hash for the cache.
+pub(super) fn encode(
+    spilled: &Spilled,
+    len_norm: &[f64],
+    keep: Option<Key>,
+) -> Result<Encoded, SearchError> {
+    let parts = (0..spilled.partitions)
         .into_par_iter()
         .map(|part| {
             let raw_path = spilled.file('r', part);
@@ -213,11 +341,11 @@ pub(super) fn encode(spilled: &Spilled, len_norm: &[f64]) -> Result<Encoded, Sea
                 }
             }
             let mut out = Vec::new();
-            let mut totals = Encoded::default();
+            let (mut bytes, mut keys) = (0, 0);
             for (&key, list) in &postings {
                 let encoded = encode_postings(list, len_norm);
-                totals.bytes += key.len() + encoded.len() + 2;
-                totals.keys += 1;
+                bytes += key.len() + encoded.len() + 2;
+                keys += 1;
                 let hash = std::str::from_utf8(key)
                     .map(key_hash)
                     .map_err(|_| damaged())?;
@@ -229,15 +357,12 @@ pub(super) fn encode(spilled: &Spilled, len_norm: &[f64]) -> Result<Encoded, Sea
             }
             drop(postings);
             let _ = std::fs::remove_file(&raw_path);
+            let written = keep.map(|key| Written::of(key, &out));
             append(&spilled.file('e', part), &out)?;
-            Ok(totals)
+            Ok((bytes, keys, written.unwrap_or_default()))
         })
-        .try_reduce(Encoded::default, |a, b| {
-            Ok(Encoded {
-                bytes: a.bytes + b.bytes,
-                keys: a.keys + b.keys,
-            })
-        })
+        .collect::<Result<Vec<_>, SearchError>>()?;
+    Ok(Encoded::from_parts(parts, keep.is_some()))
 }
 
 /// Encodes one key's postings (pages ascending; see the module docs of `export`).

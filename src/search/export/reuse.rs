@@ -28,10 +28,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::keys::{PageRecords, page_records, put_uvarint};
 use crate::cache::Key;
-use crate::search::SearchSection;
+use crate::search::{SearchError, SearchSection};
 
 /// First word of the manifest, before the program and the partition count.
-const HEADER: &str = "shuyuan-postings-cache 2";
+const HEADER: &str = "shuyuan-postings-cache 3";
 const MANIFEST: &str = "manifest";
 const PAGES: &str = "pages";
 
@@ -91,6 +91,8 @@ pub(super) struct Reuse {
 pub(super) struct Cached {
     hash: u128,
     stored: Stored,
+    /// The last build had these records, and this BM25 length, at the same place.
+    pub(super) as_last: bool,
 }
 
 impl Reuse {
@@ -98,14 +100,15 @@ impl Reuse {
     pub(super) fn open(cache: &Path, key: Key, partitions: u32) -> Reuse {
         Reuse {
             key,
-            previous: Previous::open(cache, partitions),
+            previous: Previous::open(cache, key, partitions),
         }
     }
 
-    /// The records of the page of title `title` and text `sections`: read from the last
-    /// build's when it counted this text and has them whole, else counted.
+    /// The records of page `d` (in index order), of title `title` and text `sections`: read
+    /// from the last build's when it counted this text and has them whole, else counted.
     pub(super) fn count(
         &self,
+        d: usize,
         title: &str,
         sections: &[SearchSection],
         partitions: u32,
@@ -120,19 +123,72 @@ impl Reuse {
                 let stored = Stored::of(self.key, &page);
                 (page, stored)
             });
-        (page, Cached { hash, stored })
+        let as_last = self
+            .previous
+            .as_ref()
+            .and_then(|previous| previous.order.get(d))
+            .is_some_and(|entry| entry.check == stored.check);
+        let cached = Cached {
+            hash,
+            stored,
+            as_last,
+        };
+        (page, cached)
+    }
+
+    /// How many pages the last build indexed, if its counts are here.
+    pub(super) fn last_count(&self) -> Option<usize> {
+        Some(self.previous.as_ref()?.order.len())
+    }
+
+    /// The records the last build had for page `d`, when they are whole.
+    pub(super) fn last_records(&self, d: usize) -> Option<PageRecords> {
+        let previous = self.previous.as_ref()?;
+        let (page, _) = previous.read(self.key, previous.order.get(d)?)?;
+        Some(page)
+    }
+
+    /// The last build's merged postings ([`super::patch`]), when they were made from the
+    /// same pages' records as the manifest lists, with BM25's average length `average`.
+    pub(super) fn last_merge(&self, average: u64) -> Option<super::patch::LastMerge> {
+        let previous = self.previous.as_ref()?;
+        super::patch::LastMerge::open(
+            &previous.dir,
+            self.key,
+            previous.digest,
+            average,
+            previous.partitions,
+        )
+    }
+
+    /// Whether the cache keeps the last build's merged postings: a rebuild will likely patch
+    /// them.
+    pub(super) fn has_merge(&self) -> bool {
+        (self.previous.as_ref()).is_some_and(|previous| {
+            super::patch::LastMerge::made_from(&previous.dir, previous.digest)
+        })
+    }
+
+    pub(super) fn key(&self) -> Key {
+        self.key
     }
 }
 
 /// The cache as the last build left it, if this program made it with as many partitions.
 struct Previous {
+    dir: PathBuf,
     pages: Mutex<File>,
-    entries: HashMap<u128, Entry>,
+    /// The manifest's entries, in the last build's page order.
+    order: Vec<Entry>,
+    /// Where in `order` the page whose text hashes so is.
+    by_text: HashMap<u128, usize>,
+    /// [`Digest`] of `order`'s checks.
+    digest: u64,
     partitions: u32,
 }
 
 impl Previous {
-    fn open(cache: &Path, partitions: u32) -> Option<Previous> {
+    fn open(cache: &Path, key: Key, partitions: u32) -> Option<Previous> {
         let text = std::fs::read_to_string(cache.join(MANIFEST)).ok()?;
         let pages = File::open(cache.join(PAGES)).ok()?;
         let size = pages.metadata().ok()?.len();
@@ -142,14 +198,18 @@ impl Previous {
         }
         // Entries lie end to end and fill the file, which the last line closes with their
         // count: a manifest or file cut short or changed in its numbers is refused whole.
-        let mut entries = HashMap::new();
-        let (mut end, mut count) = (0u64, 0usize);
+        let (mut order, mut by_text) = (Vec::new(), HashMap::new());
+        let mut digest = Digest::new(key);
+        let mut end = 0u64;
         for line in lines {
             if let Some(total) = line.strip_prefix("end ") {
-                let whole = total.parse() == Ok(count) && end == size;
-                return whole.then_some(Previous {
+                let whole = total.parse() == Ok(order.len()) && end == size;
+                return whole.then(|| Previous {
+                    dir: cache.to_path_buf(),
                     pages: Mutex::new(pages),
-                    entries,
+                    order,
+                    by_text,
+                    digest: digest.finish(),
                     partitions,
                 });
             }
@@ -166,9 +226,10 @@ impl Previous {
                 return None;
             }
             end = end.checked_add(entry.bytes)?;
-            count += 1;
+            digest.add(entry.check);
             // Two pages of the same text: either's records will do.
-            entries.entry(hash).or_insert(entry);
+            by_text.entry(hash).or_insert(order.len());
+            order.push(entry);
         }
         None
     }
@@ -176,7 +237,11 @@ impl Previous {
     /// The records of the page whose text hashes to `hash` under `key`, when the cache has
     /// them whole, and as they are stored.
     fn records(&self, key: Key, hash: u128) -> Option<(PageRecords, Stored)> {
-        let entry = self.entries.get(&hash)?;
+        self.read(key, &self.order[*self.by_text.get(&hash)?])
+    }
+
+    /// `entry`'s records, when they hash as it says.
+    fn read(&self, key: Key, entry: &Entry) -> Option<(PageRecords, Stored)> {
         let mut stored = vec![0; usize::try_from(entry.bytes).ok()?];
         {
             let mut pages = self.pages.lock().unwrap_or_else(PoisonError::into_inner);
@@ -194,6 +259,24 @@ impl Previous {
                 check: entry.check,
             },
         ))
+    }
+}
+
+/// A keyed hash of every page's [`check`] in page order: names the records a merge of the
+/// postings was made from.
+struct Digest(siphasher::sip128::SipHasher13);
+
+impl Digest {
+    fn new(key: Key) -> Digest {
+        Digest(key.hasher())
+    }
+
+    fn add(&mut self, check: u64) {
+        self.0.write_u64(check);
+    }
+
+    fn finish(&self) -> u64 {
+        crate::cache::finish(&self.0) as u64
     }
 }
 
@@ -275,14 +358,19 @@ fn parse(bytes: &[u8], len: u32, partitions: u32) -> Option<PageRecords> {
 /// dropped unsaved, it is removed.
 pub(super) struct Saving {
     dir: PathBuf,
+    partitions: u32,
     pages: Option<BufWriter<File>>,
     offset: u64,
     manifest: String,
+    digest: Digest,
+    /// Each page's stored bytes and BM25 length, to read them back ([`Self::read_back`]).
+    sizes: Vec<(usize, u32)>,
 }
 
 impl Saving {
-    /// A new cache in the folder `dir` (emptied first) for `partitions` partitions.
-    pub(super) fn create(dir: PathBuf, partitions: u32) -> Option<Saving> {
+    /// A new cache in the folder `dir` (emptied first) for `partitions` partitions, under the
+    /// site's `key`.
+    pub(super) fn create(dir: PathBuf, key: Key, partitions: u32) -> Option<Saving> {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).ok()?;
         let pages = File::create_new(dir.join(PAGES)).ok()?;
@@ -290,16 +378,19 @@ impl Saving {
         manifest.push('\n');
         Some(Saving {
             dir,
+            partitions,
             pages: Some(BufWriter::with_capacity(1 << 20, pages)),
             offset: 0,
             manifest,
+            digest: Digest::new(key),
+            sizes: Vec::new(),
         })
     }
 
     /// Adds the next page, of BM25 length `len`, as [`Reuse::count`] gave it. A cache that
     /// cannot be written is dropped; the build goes on without it.
     pub(super) fn put(&mut self, len: u32, cached: &Cached) {
-        let Cached { hash, stored } = cached;
+        let Cached { hash, stored, .. } = cached;
         let Some(pages) = &mut self.pages else { return };
         if pages.write_all(&stored.bytes).is_err() {
             self.pages = None;
@@ -312,6 +403,49 @@ impl Saving {
             stored.check
         ));
         self.offset += stored.bytes.len() as u64;
+        self.digest.add(stored.check);
+        self.sizes.push((stored.bytes.len(), len));
+    }
+
+    /// Hands `each` every page put here, in order, read back from the cache's file; `None`
+    /// when the cache could not be written whole.
+    pub(super) fn read_back(
+        &mut self,
+        mut each: impl FnMut(usize, PageRecords) -> Result<(), SearchError>,
+    ) -> Option<Result<(), SearchError>> {
+        self.pages.as_mut()?.flush().ok()?;
+        let mut file = std::io::BufReader::new(File::open(self.dir.join(PAGES)).ok()?);
+        let mut stored = Vec::new();
+        for (d, &(bytes, len)) in self.sizes.iter().enumerate() {
+            stored.resize(bytes, 0);
+            file.read_exact(&mut stored).ok()?;
+            let page = parse(&stored, len, self.partitions)?;
+            if let Err(e) = each(d, page) {
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(()))
+    }
+
+    /// Keeps the postings merged from the pages put here (`encoded`): each partition's file in
+    /// `files` (moved into the cache) with what [`super::patch::LastMerge`] checks it by, merged
+    /// with BM25's average length `average`. Best effort, like the rest of the cache.
+    pub(super) fn keep_merge(
+        &mut self,
+        average: u64,
+        encoded: &super::postings::Encoded,
+        files: &[(PathBuf, super::patch::Written)],
+    ) {
+        if self.pages.is_some() {
+            super::patch::LastMerge::save(
+                &self.dir,
+                self.digest.finish(),
+                average,
+                self.partitions,
+                encoded,
+                files,
+            );
+        }
     }
 
     /// Makes this the cache in the folder `cache`, replacing the last one. Best effort: a
@@ -372,17 +506,18 @@ mod tests {
         let cached = |hash, page: &PageRecords| Cached {
             hash,
             stored: Stored::of(key, page),
+            as_last: false,
         };
-        let mut saving = Saving::create(dir.path().join("new"), 4).unwrap();
+        let mut saving = Saving::create(dir.path().join("new"), key, 4).unwrap();
         saving.put(a.len, &cached(10, &a));
         saving.put(b.len, &cached(11, &b));
         saving.save(&cache);
         assert!(!dir.path().join("new").exists());
         assert!(
-            Previous::open(&cache, 8).is_none(),
+            Previous::open(&cache, key, 8).is_none(),
             "another partition count"
         );
-        let previous = Previous::open(&cache, 4).unwrap();
+        let previous = Previous::open(&cache, key, 4).unwrap();
         let (found, _) = previous.records(key, 11).unwrap();
         assert_eq!(
             (found.len, found.records, found.parts),
@@ -400,16 +535,16 @@ mod tests {
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        let previous = Previous::open(&cache, 4).unwrap();
+        let previous = Previous::open(&cache, key, 4).unwrap();
         assert!(previous.records(key, 11).is_none());
         assert!(previous.records(key, 10).is_some());
         drop(previous);
         std::fs::write(&path, &bytes[..2]).unwrap();
-        assert!(Previous::open(&cache, 4).is_none());
+        assert!(Previous::open(&cache, key, 4).is_none());
         // Another key reads nothing of it.
         let other = Key::of(tempfile::tempdir().unwrap().path()).unwrap();
         std::fs::write(&path, &bytes).unwrap();
-        let previous = Previous::open(&cache, 4).unwrap();
+        let previous = Previous::open(&cache, key, 4).unwrap();
         assert!(previous.records(other, 10).is_none());
     }
 
