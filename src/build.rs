@@ -194,11 +194,25 @@ fn run(
     progress("渲染 Markdown");
     let markdown_options = crate::source::markdown::options(config.allow_html);
     let release = keep == Keep::Report;
-    let (documents, hashes): (Vec<_>, Vec<u64>) = documents
+    // A build that writes keeps what each body rendered as, for the next.
+    let memo = options.write.then(|| {
+        let cache = crate::cache::dir(&options.root.join(crate::output::write::STATE_DIR));
+        let key = crate::cache::Key::of(&cache)?;
+        crate::source::markdown::memo::Memo::open(&cache, key, config.allow_html)
+    });
+    let memo = memo.flatten();
+    let (documents, (hashes, kept)): (Vec<_>, (Vec<u64>, Vec<_>)) = documents
         .into_par_iter()
         .map(|mut doc| {
-            let mut rendered =
-                crate::source::markdown::render(doc.body(), &doc.rel, &markdown_options);
+            let render =
+                || crate::source::markdown::render(doc.body(), &doc.rel, &markdown_options);
+            let (mut rendered, kept) = match &memo {
+                Some(memo) => {
+                    let (rendered, kept) = memo.rendered(&doc.rel, doc.body(), render);
+                    (rendered, Some(kept))
+                }
+                None => (render(), None),
+            };
             let hash = source_hash(&doc);
             if release {
                 // A quarter of a large site's memory, needed again only to quote a line in a
@@ -207,9 +221,12 @@ fn run(
             }
             // Only pages are indexed; without a store nothing reads the text.
             rendered.put_text_away(store.as_ref().filter(|_| doc.role != Role::Section));
-            ((doc, rendered), hash)
+            ((doc, rendered), (hash, kept))
         })
         .unzip();
+    if let Some(memo) = memo {
+        memo.save(kept.into_iter().flatten());
+    }
     let texts = store.and_then(|store| {
         let path = store.path().to_path_buf();
         store

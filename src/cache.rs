@@ -80,6 +80,34 @@ pub fn finish(h: &SipHasher13) -> u128 {
     h.finish128().as_u128()
 }
 
+/// Reads `buf.len()` bytes of `file` from `offset`, without moving a shared position: the
+/// caches' records are read from every thread at once.
+pub fn read_at(file: &std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let (mut done, mut at) = (0, offset);
+        while done < buf.len() {
+            match std::os::windows::fs::FileExt::seek_read(file, &mut buf[done..], at)? {
+                0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                n => {
+                    done += n;
+                    at += n as u64;
+                }
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = (file, offset, buf);
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+}
+
 /// 64 random bits, from the standard library's randomly keyed hasher.
 fn random() -> u64 {
     use std::hash::{BuildHasher, Hasher};

@@ -1,6 +1,8 @@
-//! The build's caches under `.shuyuan/cache/`: the render memo (a file whose template variables
-//! did not change is left where it is, unrendered) and the search index's key counts (a page
-//! whose text did not change is not counted again). Whatever changed, and however the caches
+//! The build's caches under `.shuyuan/cache/`: the Markdown memo (a body whose text did not
+//! change is not rendered again), the render memo (a file whose template variables did not
+//! change is left where it is, unrendered) and the search index's key counts and merged
+//! postings (a page whose text did not change is not counted again, and the postings of the
+//! pages that changed are patched into the last merge). Whatever changed, and however the caches
 //! or the output were tampered with, a rebuild equals a clean build.
 
 mod common;
@@ -29,6 +31,19 @@ fn counted(site: &TestSite) -> Vec<String> {
     text.lines().skip(1).map(hash).collect()
 }
 
+/// The Markdown memo's records: the hash of what each body was rendered from.
+fn rendered(site: &TestSite) -> std::collections::BTreeSet<String> {
+    let manifest = site.root().join(".shuyuan/cache/markdown/manifest");
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let lines = text
+        .lines()
+        .skip(1)
+        .filter(|line| !line.starts_with("end "));
+    lines
+        .map(|line| line.split(' ').next().unwrap().to_string())
+        .collect()
+}
+
 fn site_with_lists() -> TestSite {
     let site = TestSite::fixture("basic");
     site.write_cases("more", 40, "社区, 议事");
@@ -40,6 +55,7 @@ fn a_rebuild_renders_and_counts_again_only_what_an_edit_changed() {
     let site = site_with_lists();
     site.build_ok();
     let (memo_before, counted_before) = (memo(&site), counted(&site));
+    let rendered_before = rendered(&site);
     let pages = std::fs::read_dir(site.root().join("content/cases"))
         .unwrap()
         .count();
@@ -77,6 +93,12 @@ fn a_rebuild_renders_and_counts_again_only_what_an_edit_changed() {
     );
     assert!(!changed.contains(&&"policies/xiachen-2021.html".to_string()));
     assert!(changed.len() * 4 < memo_after.len(), "{changed:?}");
+
+    // One body changed: one record of the Markdown memo is new.
+    let rendered_after = rendered(&site);
+    assert_eq!(rendered_after.len(), rendered_before.len());
+    let new_records = rendered_after.difference(&rendered_before).count();
+    assert_eq!(new_records, 1, "{rendered_before:?} → {rendered_after:?}");
 
     // One page's text changed: one line of the manifest.
     let counted_after = counted(&site);
@@ -178,12 +200,19 @@ fn a_damaged_cache_is_not_trusted() {
             std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
         }
     }
+    // The rendered bodies garbled every 97 bytes: each is rendered again.
+    let bodies = cache.join("markdown/bodies");
+    let mut bytes = std::fs::read(&bodies).unwrap();
+    for at in (0..bytes.len()).step_by(97) {
+        bytes[at] ^= 0x55;
+    }
+    std::fs::write(&bodies, bytes).unwrap();
     site.write(
         "content/cases/more-02.md",
         "---\ntitle: 改过\n---\n\n新的正文。\n",
     );
     site.build_ok();
-    assert_equals_a_clean_build(&site, "key counts cut short");
+    assert_equals_a_clean_build(&site, "key counts cut short, bodies garbled");
 
     // A page's BM25 length changed in the manifest (it weighs every key of the page): that
     // page is counted again.
@@ -208,6 +237,7 @@ fn a_damaged_cache_is_not_trusted() {
     assert_equals_a_clean_build(&site, "a length changed in the manifest");
 
     std::fs::write(cache.join("postings/manifest"), "不是清单").unwrap();
+    std::fs::write(cache.join("markdown/manifest"), "不是清单").unwrap();
     std::fs::write(cache.join("render-memo"), "也不是备忘\n乱码\t1\t2\n").unwrap();
     site.write(
         "content/cases/more-03.md",

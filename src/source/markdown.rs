@@ -13,6 +13,7 @@
 
 mod headings;
 mod links;
+pub mod memo;
 pub mod stored;
 
 use std::collections::HashSet;

@@ -249,8 +249,13 @@ impl Cache<'_> {
         let Some(last) = self.reuse.last_merge(average) else {
             return Ok(None);
         };
-        let keep = self.saving.as_ref().map(|_| self.reuse.key());
-        patch::encode(spilled, len_norm, &last, &self.changes, keep)
+        patch::encode(
+            spilled,
+            len_norm,
+            &last,
+            &self.changes,
+            self.saving.is_some(),
+        )
     }
 
     /// Puts the new cache in place of the last one, with the merge `encoded` made of the
@@ -359,9 +364,7 @@ fn write_in_partitions(
                 let saving = cache.as_mut().and_then(|c| c.saving.as_mut());
                 postings::fill_partition_files(&mut spilled, saving, pages)?;
             }
-            let keep = cache
-                .as_ref()
-                .and_then(|c| c.saving.as_ref().map(|_| c.reuse.key()));
+            let keep = cache.as_ref().is_some_and(|c| c.saving.is_some());
             postings::encode(&spilled, &len_norm, keep)?
         }
     };

@@ -26,7 +26,6 @@ use super::keys::{Count, KeyMap, PageRecords, Postings, page_records, put_uvarin
 use super::patch::{Changes, Written};
 use super::reuse::{Cached, Reuse, Saving};
 use super::{Pages, key_hash, level};
-use crate::cache::Key;
 use crate::search::codec::{posting_count, push_posting, tier};
 use crate::search::{SearchDoc, SearchError, SearchSection};
 
@@ -312,11 +311,11 @@ impl Encoded {
 }
 
 /// Phase 2: merges each partition into per-key postings and encodes them, with `len_norm[page]`
-/// BM25's length ratio; with `keep`, the site's key, each file's hash for the cache.
+/// BM25's length ratio; with `keep`, each file's hash for the cache.
 pub(super) fn encode(
     spilled: &Spilled,
     len_norm: &[f64],
-    keep: Option<Key>,
+    keep: bool,
 ) -> Result<Encoded, SearchError> {
     let parts = (0..spilled.partitions)
         .into_par_iter()
@@ -357,12 +356,12 @@ pub(super) fn encode(
             }
             drop(postings);
             let _ = std::fs::remove_file(&raw_path);
-            let written = keep.map(|key| Written::of(key, &out));
+            let written = keep.then(|| Written::of(&out));
             append(&spilled.file('e', part), &out)?;
             Ok((bytes, keys, written.unwrap_or_default()))
         })
         .collect::<Result<Vec<_>, SearchError>>()?;
-    Ok(Encoded::from_parts(parts, keep.is_some()))
+    Ok(Encoded::from_parts(parts, keep))
 }
 
 /// Encodes one key's postings (pages ascending; see the module docs of `export`).

@@ -22,9 +22,9 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 use super::keys::{PageRecords, page_records, put_uvarint};
 use crate::cache::Key;
@@ -152,13 +152,7 @@ impl Reuse {
     /// same pages' records as the manifest lists, with BM25's average length `average`.
     pub(super) fn last_merge(&self, average: u64) -> Option<super::patch::LastMerge> {
         let previous = self.previous.as_ref()?;
-        super::patch::LastMerge::open(
-            &previous.dir,
-            self.key,
-            previous.digest,
-            average,
-            previous.partitions,
-        )
+        super::patch::LastMerge::open(&previous.dir, previous.digest, average, previous.partitions)
     }
 
     /// Whether the cache keeps the last build's merged postings: a rebuild will likely patch
@@ -168,16 +162,12 @@ impl Reuse {
             super::patch::LastMerge::made_from(&previous.dir, previous.digest)
         })
     }
-
-    pub(super) fn key(&self) -> Key {
-        self.key
-    }
 }
 
 /// The cache as the last build left it, if this program made it with as many partitions.
 struct Previous {
     dir: PathBuf,
-    pages: Mutex<File>,
+    pages: File,
     /// The manifest's entries, in the last build's page order.
     order: Vec<Entry>,
     /// Where in `order` the page whose text hashes so is.
@@ -206,7 +196,7 @@ impl Previous {
                 let whole = total.parse() == Ok(order.len()) && end == size;
                 return whole.then(|| Previous {
                     dir: cache.to_path_buf(),
-                    pages: Mutex::new(pages),
+                    pages,
                     order,
                     by_text,
                     digest: digest.finish(),
@@ -243,11 +233,7 @@ impl Previous {
     /// `entry`'s records, when they hash as it says.
     fn read(&self, key: Key, entry: &Entry) -> Option<(PageRecords, Stored)> {
         let mut stored = vec![0; usize::try_from(entry.bytes).ok()?];
-        {
-            let mut pages = self.pages.lock().unwrap_or_else(PoisonError::into_inner);
-            pages.seek(SeekFrom::Start(entry.offset)).ok()?;
-            pages.read_exact(&mut stored).ok()?;
-        }
+        crate::cache::read_at(&self.pages, entry.offset, &mut stored).ok()?;
         if check(key, entry.len, &stored) != entry.check {
             return None;
         }
