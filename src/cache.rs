@@ -80,6 +80,28 @@ pub fn finish(h: &SipHasher13) -> u128 {
     h.finish128().as_u128()
 }
 
+/// A cache manifest's line, read field by field as numbers: `None` past the last field, at a
+/// field that is not a number in the radix asked for, or one too large for its type.
+pub struct Fields<'a>(std::str::Split<'a, char>);
+
+impl<'a> Fields<'a> {
+    pub fn of(line: &'a str) -> Fields<'a> {
+        Fields(line.split(' '))
+    }
+
+    pub fn hex<T: TryFrom<u128>>(&mut self) -> Option<T> {
+        self.number(16)
+    }
+
+    pub fn decimal<T: TryFrom<u128>>(&mut self) -> Option<T> {
+        self.number(10)
+    }
+
+    fn number<T: TryFrom<u128>>(&mut self, radix: u32) -> Option<T> {
+        T::try_from(u128::from_str_radix(self.0.next()?, radix).ok()?).ok()
+    }
+}
+
 /// Reads `buf.len()` bytes of `file` from `offset`, without moving a shared position: the
 /// caches' records are read from every thread at once.
 pub fn read_at(file: &std::fs::File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {

@@ -212,17 +212,19 @@ pub(super) fn decode_heavy(encoded: &str) -> Postings {
     out
 }
 
+/// A plain posting list of `(page, level)`s, pages ascending: what tests compare with.
+#[cfg(test)]
+pub(super) fn plain(postings: &[(u32, u8)]) -> String {
+    let (mut out, mut next) = (String::new(), 0);
+    for &(page, level) in postings {
+        push_posting(&mut out, &mut next, page, level);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn plain(postings: &[(u32, u8)]) -> String {
-        let (mut out, mut next) = (String::new(), 0);
-        for &(page, level) in postings {
-            push_posting(&mut out, &mut next, page, level);
-        }
-        out
-    }
 
     #[test]
     fn varints_round_trip() {

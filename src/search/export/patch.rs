@@ -388,14 +388,7 @@ fn merged(old: &str, changed: &[u32], now: &[(u32, u8)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn plain(postings: &[(u32, u8)]) -> String {
-        let (mut out, mut next) = (String::new(), 0);
-        for &(page, level) in postings {
-            push_posting(&mut out, &mut next, page, level);
-        }
-        out
-    }
+    use crate::search::codec::plain;
 
     #[test]
     fn changed_pages_leave_and_come_back_in_page_order() {

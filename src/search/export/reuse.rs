@@ -203,14 +203,13 @@ impl Previous {
                     partitions,
                 });
             }
-            let mut fields = line.split(' ');
-            let mut number = |radix| u128::from_str_radix(fields.next()?, radix).ok();
-            let hash = number(16)?;
+            let mut fields = crate::cache::Fields::of(line);
+            let hash: u128 = fields.hex()?;
             let entry = Entry {
-                offset: u64::try_from(number(10)?).ok()?,
-                bytes: u64::try_from(number(10)?).ok()?,
-                check: u64::try_from(number(16)?).ok()?,
-                len: u32::try_from(number(10)?).ok()?,
+                offset: fields.decimal()?,
+                bytes: fields.decimal()?,
+                check: fields.hex()?,
+                len: fields.decimal()?,
             };
             if entry.offset != end {
                 return None;

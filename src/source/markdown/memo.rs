@@ -211,13 +211,12 @@ fn read_manifest(dir: &Path, header: &str, size: u64) -> Option<HashMap<u128, En
         if let Some(total) = line.strip_prefix("end ") {
             return (total.parse() == Ok(count)).then_some(entries);
         }
-        let mut fields = line.split(' ');
-        let mut number = |radix| u128::from_str_radix(fields.next()?, radix).ok();
-        let hash = number(16)?;
+        let mut fields = crate::cache::Fields::of(line);
+        let hash: u128 = fields.hex()?;
         let entry = Entry {
-            offset: u64::try_from(number(10)?).ok()?,
-            bytes: u64::try_from(number(10)?).ok()?,
-            check: u64::try_from(number(16)?).ok()?,
+            offset: fields.decimal()?,
+            bytes: fields.decimal()?,
+            check: fields.hex()?,
         };
         if entry.offset.checked_add(entry.bytes)? > size {
             return None;
