@@ -6,11 +6,15 @@
 //! - `render-memo` ([`crate::output::render::Memo`]): which output file was rendered from
 //!   which template variables, so that a rebuild leaves an unchanged file where it is.
 //! - `postings/` (the search index's reuse of the last build's key counts): each page's keys
-//!   and counts, by a hash of the text they were counted from.
+//!   and counts, by a hash of the text they were counted from; in `postings/merged/`, the
+//!   last build's merged postings, which a rebuild patches ([`crate::search`]).
+//! - `markdown/` ([`crate::source::markdown::memo`]): each body as it rendered, by a hash of
+//!   what it was rendered from.
 //!
 //! Hashes are SipHash-1-3, 128 bits, keyed by `key`, a random number made once per site and
 //! kept beside the caches: content is hostile, and with an unkeyed hash an editor could
-//! write a page that hashes as the published one does, and the old page would stay.
+//! write a page that hashes as the published one does, and the old page would stay. Only a
+//! check compared with nothing but what the cache wrote of the same bytes is unkeyed FxHash.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -309,9 +309,7 @@ fn count<'a>(
         work.dir.clone(),
         work.partitions,
         cache.as_mut().map(|cache| postings::Caching {
-            partition_files_later: cache.saving.is_some()
-                && cache.changes.usable()
-                && cache.reuse.has_merge(),
+            partition_files_later: cache.saving.is_some() && cache.changes.usable(),
             reuse: &cache.reuse,
             saving: cache.saving.as_mut(),
             changes: &mut cache.changes,
@@ -328,7 +326,7 @@ fn count<'a>(
     Ok((spilled, pending, page_hashes, cache))
 }
 
-/// BM25's average page length over `lens`, rounded to its seven leading bits (at most 0.4 %
+/// BM25's average page length over `lens`, rounded to its seven leading bits (less than 0.8 %
 /// off): one edit seldom moves it, so the other pages' postings stay as they were and a
 /// rebuild can patch the last build's ([`patch`]).
 fn average_length(lens: &[u32]) -> u64 {

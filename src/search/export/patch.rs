@@ -152,8 +152,8 @@ pub(super) struct Changes {
     pages: Vec<Changed>,
     bytes: usize,
     max_pages: usize,
-    /// False once patching is out of the question: the page count changed, too many pages
-    /// did, or a changed page's last records are not whole.
+    /// False once patching is out of the question: no merge is kept, the page count changed,
+    /// too many pages did, or a changed page's last records are not whole.
     usable: bool,
 }
 
@@ -164,13 +164,14 @@ struct Changed {
 }
 
 impl Changes {
-    /// For `count` pages, compared with the last build's in `reuse`.
+    /// For `count` pages, compared with the last build's in `reuse`; nothing is held when
+    /// there is no merge to patch.
     pub(super) fn new(reuse: &Reuse, count: usize) -> Changes {
         Changes {
             pages: Vec::new(),
             bytes: 0,
             max_pages: (count / 8).max(8),
-            usable: reuse.last_count() == Some(count),
+            usable: reuse.last_count() == Some(count) && reuse.has_merge(),
         }
     }
 
@@ -231,7 +232,11 @@ pub(super) fn encode(
                 return Ok(None);
             };
             let mut patched = Patched::default();
-            patch(part, &old, changes, &changed, len_norm, &mut patched)?;
+            // A kept file that reads wrong though its hash matched (edited by hand): merged
+            // again, like one that does not match.
+            if patch(part, &old, changes, &changed, len_norm, &mut patched).is_err() {
+                return Ok(None);
+            }
             let written = keep.then(|| Written::of(&patched.out));
             append(&spilled.file('e', part), &patched.out)?;
             Ok(Some((
@@ -343,7 +348,7 @@ fn patch(
             }
             Some(now) => {
                 let text = std::str::from_utf8(postings).map_err(|_| damaged())?;
-                let encoded = merged(text, changed, &now);
+                let encoded = merged(text, changed, &now).ok_or_else(damaged)?;
                 if !encoded.is_empty() {
                     patched.push(hash, key, encoded.as_bytes());
                 }
@@ -358,31 +363,36 @@ fn patch(
         let hash = std::str::from_utf8(key)
             .map(key_hash)
             .map_err(|_| damaged())?;
-        patched.push(hash, key, merged("", &[], &postings).as_bytes());
+        let encoded = merged("", &[], &postings).ok_or_else(damaged)?;
+        patched.push(hash, key, encoded.as_bytes());
     }
     Ok(())
 }
 
 /// The plain posting list `old` without the pages `changed` (ascending), with `now` (pages
-/// ascending, each among `changed`) in their place.
-fn merged(old: &str, changed: &[u32], now: &[(u32, u8)]) -> String {
+/// ascending, each among `changed`) in their place; `None` when the pages would not come out
+/// ascending (a list that does not decode as ours).
+fn merged(old: &str, changed: &[u32], now: &[(u32, u8)]) -> Option<String> {
     let old = decode_postings(old);
     let mut out = String::with_capacity(old.pages.len() * 2 + now.len() * 2);
     let mut next = 0u64;
+    let mut push = |out: &mut String, page: u32, level: u8| {
+        (u64::from(page) >= next).then(|| push_posting(out, &mut next, page, level))
+    };
     let mut now = now.iter().peekable();
     for (&page, &level) in old.pages.iter().zip(&old.levels) {
         while let Some(&&(p, l)) = now.peek().filter(|(p, _)| *p < page) {
-            push_posting(&mut out, &mut next, p, l);
+            push(&mut out, p, l)?;
             now.next();
         }
         if changed.binary_search(&page).is_err() {
-            push_posting(&mut out, &mut next, page, level);
+            push(&mut out, page, level)?;
         }
     }
     for &(p, l) in now {
-        push_posting(&mut out, &mut next, p, l);
+        push(&mut out, p, l)?;
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -395,14 +405,16 @@ mod tests {
         let old = plain(&[(0, 3), (2, 1), (5, 7), (9, 2)]);
         // Page 2 has another level, page 4 now holds the key, page 9 no longer does.
         let now = merged(&old, &[2, 4, 9], &[(2, 5), (4, 1)]);
-        assert_eq!(now, plain(&[(0, 3), (2, 5), (4, 1), (5, 7)]));
-        assert_eq!(merged(&old, &[0, 2, 5, 9], &[]), "");
-        assert_eq!(merged("", &[], &[(7, 4)]), plain(&[(7, 4)]));
+        assert_eq!(now.unwrap(), plain(&[(0, 3), (2, 5), (4, 1), (5, 7)]));
+        assert_eq!(merged(&old, &[0, 2, 5, 9], &[]).unwrap(), "");
+        assert_eq!(merged("", &[], &[(7, 4)]).unwrap(), plain(&[(7, 4)]));
         // A changed page after every old one.
         assert_eq!(
-            merged(&old, &[12], &[(12, 16)]),
+            merged(&old, &[12], &[(12, 16)]).unwrap(),
             plain(&[(0, 3), (2, 1), (5, 7), (9, 2), (12, 16)])
         );
+        // Pages that do not come out ascending: not ours.
+        assert!(merged(&old, &[], &[(2, 1)]).is_none());
     }
 
     #[test]

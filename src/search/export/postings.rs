@@ -5,9 +5,11 @@
 //! 1. [`spill`]: pages are analysed in parallel batches and each page's key counts
 //!    ([`super::keys`]; copied from the last build's for a page whose text it counted:
 //!    [`super::reuse`]) are appended, in page order, to its partitions' files (`r<p>` in a work
-//!    folder).
+//!    folder). A rebuild that will likely patch the last merge ([`super::patch`]) leaves these
+//!    files for later ([`fill_partition_files`]), needed only should the patch fail.
 //! 2. [`encode`]: each partition file is merged into per-key postings and encoded (module docs
-//!    of `export`); the result goes to `e<p>`, together with the key's shard hash.
+//!    of `export`); the result goes to `e<p>`, together with the key's shard hash. A rebuild
+//!    patches the last build's `e<p>` instead when it can ([`super::patch::encode`]).
 //! 3. [`shards`]: once the total size fixes the shard count (a multiple of the partition
 //!    count, so that every shard's keys lie in one partition), each partition's encoded keys
 //!    are spread over its shards.
@@ -63,8 +65,9 @@ impl<'a> Reader<'a> {
     }
 
     pub fn slice(&mut self) -> Result<&'a [u8], SearchError> {
-        let len = self.uvarint()? as usize;
-        let s = self.bytes.get(self.at..self.at + len).ok_or_else(damaged)?;
+        let len = usize::try_from(self.uvarint()?).map_err(|_| damaged())?;
+        let end = self.at.checked_add(len).ok_or_else(damaged)?;
+        let s = self.bytes.get(self.at..end).ok_or_else(damaged)?;
         self.at += len;
         Ok(s)
     }

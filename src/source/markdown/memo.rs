@@ -8,8 +8,9 @@
 //! used (the hash, where it lies, its length and a hash of its bytes, checked before it is
 //! read) closed by their count. A record that does not check or does not decode is rendered
 //! again. New records are appended to `bodies` as they are made, so the records the old
-//! manifest names stay whole should the run stop; once a file holds more records no manifest
-//! names than records it does, the next build writes the ones it uses into a new file instead
+//! manifest names stay whole should the run stop; once a file holds more bytes of records no
+//! manifest names than of records it does, the next build writes the ones it uses into a new
+//! file instead
 //! (`bodies.next`, renamed into place before the new manifest is written). The manifest is
 //! valid only for the program that wrote it ([`crate::cache::this_program`]) and the same raw
 //! HTML setting.
@@ -74,7 +75,7 @@ impl Memo {
             .as_ref()
             .and_then(|_| read_manifest(&dir, &header, size))
             .unwrap_or_default();
-        let live: u64 = previous.values().map(|e| e.bytes).sum();
+        let live = (previous.values()).fold(0u64, |live, e| live.saturating_add(e.bytes));
         // Past half of the file unused, the records this build uses go to a new file.
         let compacting = previous.is_empty() || size.saturating_sub(live) > live;
         let new = if compacting {
