@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{ResolveInput, Site};
 use crate::model::{IdVec, PageId};
-use crate::output::indexing::StoredTexts;
+use crate::output::indexing::{IndexFiles, StoredTexts};
 use crate::output::render::{Job, Memo, Rendering};
 use crate::output::write::Output;
 use crate::search::SearchDoc;
@@ -301,6 +301,8 @@ fn run(
             &build_id,
         )
     });
+    let index_memo =
+        cache_key.and_then(|key| Memo::open_index(&options.root, &options.output, key));
     let ((files, written), search_docs) = if options.write {
         let mut written = Written {
             root: &options.root,
@@ -311,6 +313,7 @@ fn run(
             theme: &theme,
             texts: texts.as_ref(),
             memo,
+            index_memo,
         };
         let Some(committed) = written.commit(&options.output, progress, &mut diagnostics) else {
             diagnostics.sort();
@@ -360,6 +363,8 @@ struct Written<'a> {
     texts: Option<&'a TextFile>,
     /// Which files an earlier build into this output rendered from what.
     memo: Option<Memo>,
+    /// Which files of the search index an earlier build into this output made from what.
+    index_memo: Option<Memo>,
 }
 
 impl Written<'_> {
@@ -393,6 +398,7 @@ impl Written<'_> {
         };
         let mut index_diagnostics = Diagnostics::default();
         let (site, theme, root, texts) = (&*self.site, self.theme, self.root, self.texts);
+        let index_memo = self.index_memo.as_ref();
         let rendering = Rendering {
             site,
             training: self.training,
@@ -411,7 +417,10 @@ impl Written<'_> {
                     search_docs.iter(),
                     &StoredTexts::of(file, &site.pages),
                     &site.synonyms,
-                    &output,
+                    &IndexFiles {
+                        output: &output,
+                        memo: index_memo,
+                    },
                     root,
                     &mut index_diagnostics,
                 )
@@ -423,13 +432,16 @@ impl Written<'_> {
             output.abandon();
             return None;
         }
-        if let Some(memo) = &self.memo {
+        for memo in [&self.memo, &self.index_memo].into_iter().flatten() {
             memo.forget();
         }
         match output.commit() {
             Ok(warning) => {
                 diagnostics.extend(warning);
-                if let Some(memo) = self.memo.take() {
+                for memo in [self.memo.take(), self.index_memo.take()]
+                    .into_iter()
+                    .flatten()
+                {
                     memo.save();
                 }
             }

@@ -13,7 +13,17 @@ use common::{TestSite, assert_equals_a_clean_build};
 
 /// The render memo's entries: output path → the rest of its line (variables' hash and stamp).
 fn memo(site: &TestSite) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(site.root().join(".shuyuan/cache/render-memo")).unwrap();
+    memo_file(site, "render-memo")
+}
+
+/// The index memo's entries: output path → the rest of its line (the hash of what the file
+/// is made from, and its stamp).
+fn index_memo(site: &TestSite) -> BTreeMap<String, String> {
+    memo_file(site, "index-memo")
+}
+
+fn memo_file(site: &TestSite, name: &str) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(site.root().join(".shuyuan/cache").join(name)).unwrap();
     text.lines()
         .skip(1)
         .map(|line| {
@@ -55,7 +65,7 @@ fn a_rebuild_renders_and_counts_again_only_what_an_edit_changed() {
     let site = site_with_lists();
     site.build_ok();
     let (memo_before, counted_before) = (memo(&site), counted(&site));
-    let rendered_before = rendered(&site);
+    let (rendered_before, index_before) = (rendered(&site), index_memo(&site));
     let pages = std::fs::read_dir(site.root().join("content/cases"))
         .unwrap()
         .count();
@@ -93,6 +103,23 @@ fn a_rebuild_renders_and_counts_again_only_what_an_edit_changed() {
     );
     assert!(!changed.contains(&&"policies/xiachen-2021.html".to_string()));
     assert!(changed.len() * 4 < memo_after.len(), "{changed:?}");
+    // The section's handout holds the edited body: made again, the policies' handout not.
+    assert!(changed.contains(&&"cases/handout.html".to_string()));
+    assert!(!changed.contains(&&"policies/handout.html".to_string()));
+
+    // The index's files: the edited page's fragment and the shards of the keys it gained are
+    // made again; every other file is left as it was, unread.
+    let index_after = index_memo(&site);
+    assert!(index_after.keys().all(|path| path.starts_with("search/")));
+    assert_eq!(index_before.len(), index_after.len());
+    let made_again: Vec<&String> = index_after
+        .iter()
+        .filter(|(path, entry)| index_before.get(*path) != Some(entry))
+        .map(|(path, _)| path)
+        .collect();
+    assert!(made_again.iter().any(|path| path.contains("/p0/")), "{made_again:?}");
+    assert!(made_again.iter().any(|path| path.contains("/s0/")), "{made_again:?}");
+    assert!(made_again.len() * 4 < index_after.len(), "{made_again:?}");
 
     // One body changed: one record of the Markdown memo is new.
     let rendered_after = rendered(&site);
@@ -119,6 +146,14 @@ fn an_output_file_changed_by_hand_is_made_again() {
     let bytes = std::fs::read(&kept).unwrap();
     std::fs::remove_file(&kept).unwrap();
     std::fs::write(&kept, vec![b'x'; bytes.len()]).unwrap();
+    // The same for a file of the search index, and one left as it was but for its time.
+    let index: Vec<String> = index_memo(&site).into_keys().collect();
+    let shard = site.out().join(index.iter().find(|p| p.contains("/s0/")).unwrap());
+    let bytes = std::fs::read(&shard).unwrap();
+    std::fs::write(&shard, vec![b'x'; bytes.len()]).unwrap();
+    let fragment = site.out().join(index.iter().find(|p| p.contains("/p0/")).unwrap());
+    let file = std::fs::File::options().write(true).open(&fragment).unwrap();
+    file.set_modified(std::time::SystemTime::UNIX_EPOCH).unwrap();
     site.build_ok();
     assert_equals_a_clean_build(&site, "output files edited");
 }

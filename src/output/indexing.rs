@@ -17,6 +17,8 @@ use rayon::prelude::*;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{Page, Site};
 use crate::model::{IdVec, PageId, Pages, SectionId};
+use crate::output::render::Memo;
+use crate::output::write::Output;
 use crate::search::{IndexOutput, PageTexts, SearchDoc, SearchError, SearchSection, section_bytes};
 use crate::source::markdown::{StoredText, TextFile, TextSection};
 
@@ -148,6 +150,34 @@ pub fn take_docs(site: &mut Site) -> IdVec<PageId, SearchDoc> {
         .map(|(page, text)| search_doc(site, page, text))
         .collect::<Vec<_>>()
         .into()
+}
+
+/// A build's output as the index writes into it: through [`Output::write`], remembering in
+/// the index memo what each file is made from, so that the next build into the same output
+/// leaves a file that would be made of the same where it is, without reading it to compare.
+pub struct IndexFiles<'a> {
+    pub output: &'a Output,
+    pub memo: Option<&'a Memo>,
+}
+
+impl IndexOutput for IndexFiles<'_> {
+    fn dir(&self) -> &Path {
+        IndexOutput::dir(self.output)
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        IndexOutput::write(self.output, rel, bytes)
+    }
+
+    fn keep_made_from(&self, rel: &str, made_from: u128) -> Option<u64> {
+        self.memo?.keep_if_unchanged(self.output, rel, made_from)
+    }
+
+    fn made_from(&self, rel: &str, made_from: u128) {
+        if let Some(memo) = self.memo {
+            memo.record(self.output, rel, made_from);
+        }
+    }
 }
 
 /// Writes the static search index of `docs` under `out_dir/search/`, with its work files in

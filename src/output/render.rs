@@ -49,19 +49,22 @@ pub fn set_globals(
     contexts::insert_globals(site, training, build_id, tera.global_context(), hash);
 }
 
-/// One file's template variables, hashed as they are put in when a [`Memo`] asks for it.
-pub(crate) struct Vars {
-    context: tera::Context,
-    hash: Option<SipHasher13>,
+/// One file's template variables as a template reads them (`context`) or only their hash
+/// for the [`Memo`] (`hash`), or both: a file the memo may leave as it is has its variables
+/// hashed first, without making the values Tera reads, and filled again only if it changed.
+pub(crate) struct Vars<'h> {
+    context: Option<tera::Context>,
+    hash: Option<&'h mut SipHasher13>,
 }
 
-impl Vars {
+impl Vars<'_> {
     pub(crate) fn insert<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
-        let value = tera::Value::from_serializable(value);
         if let Some(h) = &mut self.hash {
-            memo::hash_variable(h, name, &value);
+            memo::hash_variable(h, name, value);
         }
-        self.context.insert_value(name, value);
+        if let Some(context) = &mut self.context {
+            context.insert(name, value);
+        }
     }
 }
 
@@ -94,39 +97,55 @@ fn render_each(
         .iter()
         .map(|&i| site.sections[i].dir.as_str())
         .collect();
+    // Every variable of `job`'s file, hashed into `hash` when there is one, and the template
+    // context they make when `context` asks for it.
+    let fill = |job: &Job, hash: Option<&mut SipHasher13>, context: bool| {
+        let mut vars = Vars {
+            context: context.then(tera::Context::new),
+            hash,
+        };
+        let root = if job.template == "404.html" {
+            vars.insert("site_top_names", &crate::output::not_found::top_names(site));
+            crate::output::not_found::root(site.config.base_url.as_deref())
+        } else {
+            root_prefix(&job.path)
+        };
+        vars.insert("root", &root);
+        vars.insert("current_url", &job.path);
+        let top = job.path.split('/').next().unwrap_or("");
+        vars.insert(
+            "active_section",
+            if nav_dirs.contains(&top) { top } else { "" },
+        );
+        contexts.fill(&job.what, &mut vars);
+        vars.context.unwrap_or_default()
+    };
     jobs.par_iter()
         .filter_map(|job| {
-            let mut vars = Vars {
-                context: tera::Context::new(),
-                hash: memo.map(|(memo, _)| memo.hasher()),
+            let (context, remembered) = match memo {
+                Some((memo, output)) if memo.knows(&job.path) => {
+                    let mut h = memo.hasher();
+                    fill(job, Some(&mut h), false);
+                    let hash = memo.job_hash(job.template, h);
+                    if memo.keep_if_unchanged(output, &job.path, hash).is_some() {
+                        return None;
+                    }
+                    (fill(job, None, true), Some((memo, output, hash)))
+                }
+                Some((memo, output)) => {
+                    let mut h = memo.hasher();
+                    let context = fill(job, Some(&mut h), true);
+                    (
+                        context,
+                        Some((memo, output, memo.job_hash(job.template, h))),
+                    )
+                }
+                None => (fill(job, None, true), None),
             };
-            let root = if job.template == "404.html" {
-                vars.insert("site_top_names", &crate::output::not_found::top_names(site));
-                crate::output::not_found::root(site.config.base_url.as_deref())
-            } else {
-                root_prefix(&job.path)
-            };
-            vars.insert("root", &root);
-            vars.insert("current_url", &job.path);
-            let top = job.path.split('/').next().unwrap_or("");
-            vars.insert(
-                "active_section",
-                if nav_dirs.contains(&top) { top } else { "" },
-            );
-            contexts.fill(&job.what, &mut vars);
-            let remembered = memo.zip(vars.hash).map(|((memo, output), hash)| {
-                let hash = memo.job_hash(job.template, hash);
-                (memo, output, hash)
-            });
-            if let Some((memo, output, hash)) = remembered
-                && memo.keep_if_unchanged(output, &job.path, hash)
-            {
-                return None;
-            }
             // Rendered as bytes: the sink writes bytes, and Tera would otherwise check the
             // whole page for valid UTF-8 only to make a `String` of it.
             let mut html = Vec::new();
-            match tera.render_to(job.template, &vars.context, &mut html) {
+            match tera.render_to(job.template, &context, &mut html) {
                 Ok(()) => {
                     let written = sink(&job.path, &html);
                     if let (Ok(()), Some((memo, output, hash))) = (&written, remembered) {

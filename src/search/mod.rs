@@ -244,6 +244,17 @@ pub trait IndexOutput: Sync {
     /// Drops what was written and not yet put in place: the index failed. A build's output
     /// drops its whole staging folder instead.
     fn abandon(&self) {}
+
+    /// Leaves `rel` as an earlier build into this output wrote it, when that build made it
+    /// from what hashes to `made_from` (the index's keyed hash of everything the file is
+    /// made of, [`IndexOutput::made_from`]) and nothing changed it since; returns its length
+    /// then. An output that remembers nothing keeps nothing.
+    fn keep_made_from(&self, _rel: &str, _made_from: u128) -> Option<u64> {
+        None
+    }
+
+    /// Notes that `rel`, just written, is made from what hashes to `made_from`.
+    fn made_from(&self, _rel: &str, _made_from: u128) {}
 }
 
 /// A plain folder, written as it is served: a file that holds the same bytes already is left

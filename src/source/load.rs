@@ -182,9 +182,14 @@ fn read_markdown(site_root: &Path, rel: String, path: PathBuf) -> Result<SourceF
 /// UTF-8 with or without BOM; CRLF and lone CR become LF so positions are line-based.
 pub fn decode(bytes: &[u8]) -> Result<String, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
+    // The fast check says only whether the text is UTF-8; where it stops being so is asked
+    // only of a file that is not.
+    match simdutf8::basic::from_utf8(bytes) {
         Ok(text) => Ok(normalize_newlines(text)),
-        Err(e) => Err(describe_encoding(bytes, e.valid_up_to())),
+        Err(_) => {
+            let valid_up_to = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
+            Err(describe_encoding(bytes, valid_up_to))
+        }
     }
 }
 

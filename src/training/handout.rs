@@ -13,45 +13,84 @@ use std::collections::HashMap;
 use crate::html::{Tag, Token, tokens};
 use crate::model::{PageId, Site, encode_path, root_prefix};
 
+/// A chapter of a handout: its page and where it stands.
 pub struct Chapter {
     /// 1-based.
     pub number: usize,
     /// The chapter's anchor, `c<number>`.
     pub id: String,
     pub page: PageId,
-    pub html: String,
 }
 
-/// The chapters of the handout at `url` (root-relative) holding `pages` in order.
-pub fn chapters(site: &Site, pages: &[PageId], url: &str) -> Vec<Chapter> {
-    // Bodies hold their links encoded, so the lookup uses the same form.
-    let in_handout: HashMap<String, usize> = pages
-        .iter()
-        .enumerate()
-        .map(|(k, &p)| (encode_path(&site.pages[p].url), k + 1))
-        .collect();
-    let to_root = root_prefix(url);
-    pages
-        .iter()
-        .enumerate()
-        .map(|(k, &p)| {
-            let page = &site.pages[p];
-            let from = encode_path(&page.url);
-            let from_dir = from.rsplit_once('/').map_or("", |(dir, _)| dir);
-            let rebase = Rebase {
-                chapter: k + 1,
-                from_dir,
-                to_root: &to_root,
-                in_handout: &in_handout,
-            };
-            Chapter {
-                number: k + 1,
-                id: chapter_id(k + 1),
-                page: p,
-                html: rebase.body(&page.html),
-            }
+/// The handout at an address holding pages in order. Its chapters' bodies are re-homed one at
+/// a time, when asked for ([`Handout::body`]): a rebuild that finds the handout made from the
+/// same as before ([`Handout::body_made_from`]) re-homes none.
+pub struct Handout<'a> {
+    site: &'a Site,
+    pages: &'a [PageId],
+    /// Each page's address, encoded as bodies hold their links, in chapter order.
+    addresses: Vec<String>,
+    /// The same, each with its chapter's number.
+    in_handout: HashMap<String, usize>,
+    /// From the handout to the site root.
+    to_root: String,
+}
+
+impl<'a> Handout<'a> {
+    /// The handout at `url` (root-relative) holding `pages` in order.
+    pub fn new(site: &'a Site, pages: &'a [PageId], url: &str) -> Handout<'a> {
+        // Bodies hold their links encoded, so the lookup uses the same form.
+        let addresses: Vec<String> = pages
+            .iter()
+            .map(|&p| encode_path(&site.pages[p].url))
+            .collect();
+        let in_handout = (addresses.iter().cloned()).zip(1..).collect();
+        Handout {
+            site,
+            pages,
+            addresses,
+            in_handout,
+            to_root: root_prefix(url),
+        }
+    }
+
+    pub fn chapters(&self) -> impl Iterator<Item = Chapter> + '_ {
+        (1..).zip(self.pages).map(|(number, &page)| Chapter {
+            number,
+            id: chapter_id(number),
+            page,
         })
-        .collect()
+    }
+
+    /// The body of chapter `number` as the handout holds it.
+    pub fn body(&self, number: usize) -> String {
+        let (_, from, _, html) = self.body_made_from(number);
+        Rebase {
+            chapter: number,
+            from_dir: from.rsplit_once('/').map_or("", |(dir, _)| dir),
+            to_root: &self.to_root,
+            in_handout: &self.in_handout,
+        }
+        .body(html)
+    }
+
+    /// What the body of chapter `number` is made from, but for what all chapters share, the
+    /// [`Handout::addresses`]: its number, its page's address, the way from the handout to the
+    /// root and the page's body.
+    pub fn body_made_from(&self, number: usize) -> (usize, &str, &str, &'a str) {
+        let page = self.pages[number - 1];
+        (
+            number,
+            &self.addresses[number - 1],
+            &self.to_root,
+            &self.site.pages[page].html,
+        )
+    }
+
+    /// The address of every page of the handout, in chapter order.
+    pub fn addresses(&self) -> &[String] {
+        &self.addresses
+    }
 }
 
 fn chapter_id(number: usize) -> String {

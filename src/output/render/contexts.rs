@@ -423,7 +423,7 @@ impl<'a> Contexts<'a> {
     }
 
     /// Puts the variables of the file `what` into `context`.
-    pub(super) fn fill(&self, what: &What, context: &mut Vars) {
+    pub(super) fn fill(&self, what: &What, context: &mut Vars<'_>) {
         let site = self.site;
         match *what {
             What::Training(view) => self.fill_training(view, context),
@@ -536,7 +536,7 @@ impl<'a> Contexts<'a> {
         }
     }
 
-    fn fill_home(&self, context: &mut Vars) {
+    fn fill_home(&self, context: &mut Vars<'_>) {
         let site = self.site;
         let root = &site.sections[SectionId::ROOT];
         let sections: Vec<SectionCard> = root

@@ -19,6 +19,7 @@
 //! template may show it ([`edition`]).
 
 mod edition;
+mod hashing;
 
 use std::collections::HashMap;
 use std::fs;
@@ -28,16 +29,15 @@ use std::sync::{Mutex, PoisonError};
 use std::time::UNIX_EPOCH;
 
 use rayon::prelude::*;
+use serde::Serialize;
 use siphasher::sip128::SipHasher13;
-use tera::Value;
-use tera::value::ValueKind;
 
 use self::edition::EditionShown;
 use crate::cache::Key;
 use crate::output::write::Output;
 
 /// Format of the memo file; its first line, with the key.
-const HEADER: &str = "shuyuan-render-memo 2";
+const HEADER: &str = "shuyuan-render-memo 3";
 
 /// What the memo needs of the templates: their names and texts, and which of them may show
 /// the edition.
@@ -62,42 +62,10 @@ impl TemplateDigest {
 }
 
 /// Hashes one variable, its name and value, into `h`: every part of the value that can reach
-/// the output, including whether a text is marked safe (printed without escaping).
-pub fn hash_variable(h: &mut impl Hasher, name: &str, value: &Value) {
+/// the output ([`hashing`]).
+pub fn hash_variable<T: Serialize + ?Sized>(h: &mut impl Hasher, name: &str, value: &T) {
     name.hash(h);
-    hash_value(h, value);
-}
-
-fn hash_value(h: &mut impl Hasher, value: &Value) {
-    let kind = value.kind();
-    kind.hash(h);
-    match kind {
-        ValueKind::Undefined | ValueKind::None => {}
-        ValueKind::Bool => value.as_bool().hash(h),
-        ValueKind::String => (value.as_str(), value.is_safe()).hash(h),
-        ValueKind::Bytes => value.as_bytes().hash(h),
-        ValueKind::Array => {
-            let items = value.as_array().unwrap_or_default();
-            items.len().hash(h);
-            for item in items {
-                hash_value(h, item);
-            }
-        }
-        ValueKind::Map => {
-            let Some(map) = value.as_map() else { return };
-            map.len().hash(h);
-            for (key, item) in map {
-                key.hash(h);
-                hash_value(h, item);
-            }
-        }
-        _ => match value.as_number() {
-            Some(tera::Number::Integer(n)) => n.hash(h),
-            Some(tera::Number::Float(f)) => f.to_bits().hash(h),
-            // A kind this code does not know: its printed form stands for it.
-            _ => format!("{value:?}").hash(h),
-        },
-    }
+    hashing::hash_serialized(h, value);
 }
 
 /// A file's length, modification time and identity (inode on Unix, creation time on
@@ -135,18 +103,21 @@ impl Stamp {
     }
 }
 
-/// The memo of one build into one output folder.
+/// The memo of one build's files in one output folder: its rendered files (`render-memo`)
+/// or its search index's (`index-memo`, [`Memo::open_index`]).
 pub struct Memo {
     file: PathBuf,
-    /// The hash of everything the files share: program, templates, globals, output folder.
+    /// The hash of everything the files share: program, output folder, and for rendered
+    /// files the templates and globals.
     key: u128,
     cache: Key,
     target: PathBuf,
     edition_shown: EditionShown,
     edition: String,
-    /// Output path → variables' hash and stamp, as the last build left them.
+    /// Output path → the hash of what it was made from (a rendered file's variables) and its
+    /// stamp, as the last build left them.
     previous: HashMap<String, (u128, Stamp)>,
-    /// Output path → variables' hash and stamp, for every file this build wrote or left.
+    /// The same for every file this build wrote or left.
     made: Mutex<Vec<(String, u128, Stamp)>>,
 }
 
@@ -168,23 +139,41 @@ impl Memo {
         let mut h = cache.hasher();
         (HEADER, crate::cache::this_program()?, globals).hash(&mut h);
         (&templates.sources, &target).hash(&mut h);
+        let mut memo = Memo::read(root, "render-memo", cache, crate::cache::finish(&h), target);
+        memo.edition_shown = templates.edition;
+        memo.edition = edition.to_string();
+        Some(memo)
+    }
+
+    /// The memo of the search index's files in a build of the site at `root` into `target`:
+    /// what each was made from is hashed by the index itself ([`crate::search::IndexOutput`]),
+    /// so only this program and the output folder key it. `None` when this program cannot be
+    /// named.
+    pub fn open_index(root: &Path, target: &Path, cache: Key) -> Option<Memo> {
+        let target = crate::output::write::canonical(target);
+        let mut h = cache.hasher();
+        (HEADER, "index", crate::cache::this_program()?, &target).hash(&mut h);
         let key = crate::cache::finish(&h);
-        let file =
-            crate::cache::dir(&root.join(crate::output::write::STATE_DIR)).join("render-memo");
+        Some(Memo::read(root, "index-memo", cache, key, target))
+    }
+
+    /// The memo file `name` under the site's cache, read when it was written under `key`.
+    fn read(root: &Path, name: &str, cache: Key, key: u128, target: PathBuf) -> Memo {
+        let file = crate::cache::dir(&root.join(crate::output::write::STATE_DIR)).join(name);
         let previous = fs::read_to_string(&file)
             .ok()
             .and_then(|text| parse(&text, key))
             .unwrap_or_default();
-        Some(Memo {
+        Memo {
             file,
             key,
             cache,
             target,
-            edition_shown: templates.edition,
-            edition: edition.to_string(),
+            edition_shown: EditionShown::Only(Vec::new()),
+            edition: String::new(),
             previous,
             made: Mutex::default(),
-        })
+        }
     }
 
     /// A hasher for one file's variables.
@@ -202,22 +191,26 @@ impl Memo {
         crate::cache::finish(&h)
     }
 
-    /// Leaves the output's `rel` where it is (`output` keeps it) when it was rendered from
-    /// variables hashing to `hash` and is still as that build left it. Returns whether it did.
-    pub fn keep_if_unchanged(&self, output: &Output, rel: &str, hash: u128) -> bool {
-        let Some(&(was, stamp)) = self.previous.get(rel) else {
-            return false;
-        };
+    /// Whether the last build left a record of `rel`: only then can it be left as it is.
+    pub fn knows(&self, rel: &str) -> bool {
+        self.previous.contains_key(rel)
+    }
+
+    /// Leaves the output's `rel` where it is (`output` keeps it) when it was made from what
+    /// hashes to `hash` (a rendered file's variables) and is still as that build left it.
+    /// Returns its length when it did.
+    pub fn keep_if_unchanged(&self, output: &Output, rel: &str, hash: u128) -> Option<u64> {
+        let &(was, stamp) = self.previous.get(rel)?;
         let kept = was == hash
             && Stamp::of(&self.target.join(rel)) == Some(stamp)
             && output.keep_as_is(rel);
-        if kept {
+        kept.then(|| {
             self.push(rel, hash, stamp);
-        }
-        kept
+            stamp.len
+        })
     }
 
-    /// This build has just written `rel` into `output` from variables hashing to `hash`: its
+    /// This build has just written `rel` into `output` from what hashes to `hash`: its
     /// stamp now is the one it will have in place (a rename keeps it on Unix; where it does
     /// not, the file is only rendered once more).
     pub fn record(&self, output: &Output, rel: &str, hash: u128) {
@@ -297,25 +290,6 @@ fn parse(text: &str, key: u128) -> Option<HashMap<String, (u128, Stamp)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_value_hashes_every_part_that_reaches_the_output() {
-        let key = Key::of(tempfile::tempdir().unwrap().path()).unwrap();
-        let hash = |value: &Value| {
-            let mut h = key.hasher();
-            hash_value(&mut h, value);
-            crate::cache::finish(&h)
-        };
-        let text = Value::from("<b>");
-        assert_ne!(hash(&text), hash(&Value::safe_string("<b>")));
-        assert_ne!(hash(&Value::from(1u64)), hash(&Value::from(2u64)));
-        assert_ne!(hash(&Value::from(1u64)), hash(&Value::from("1")));
-        let list = |items: &[&str]| Value::from_serializable(&items);
-        assert_ne!(hash(&list(&["a", "b"])), hash(&list(&["ab"])));
-        let map = |k: &str, v: &str| Value::from_serializable(&HashMap::from([(k, v)]));
-        assert_ne!(hash(&map("a", "b")), hash(&map("b", "a")));
-        assert_eq!(hash(&map("a", "b")), hash(&map("a", "b")));
-    }
 
     #[test]
     fn a_memo_of_another_key_or_a_damaged_one_is_not_read() {

@@ -114,7 +114,43 @@ struct HandoutContents<'a> {
     count: usize,
     char_count: usize,
     reading_minutes: usize,
-    chapters: Vec<Chapter<'a>>,
+    chapters: Chapters<'a>,
+}
+
+/// A handout's chapters. A template reads each with its `content`, the page's body re-homed
+/// in the handout; the render memo's hash ([`super::memo`], which serializes as not
+/// human-readable) gets what the bodies are made from instead, so that a rebuild that keeps
+/// the handout re-homes no body: the addresses of the handout's pages once, then each
+/// chapter with what its body is made from.
+struct Chapters<'a> {
+    handout: HandoutBodies<'a>,
+    list: Vec<Chapter<'a>>,
+}
+
+type HandoutBodies<'a> = crate::training::handout::Handout<'a>;
+
+impl Serialize for Chapters<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeSeq, SerializeTuple};
+        if serializer.is_human_readable() {
+            let mut seq = serializer.serialize_seq(Some(self.list.len()))?;
+            for chapter in &self.list {
+                seq.serialize_element(&WithBody {
+                    chapter,
+                    content: self.handout.body(chapter.number),
+                })?;
+            }
+            seq.end()
+        } else {
+            let made_from: Vec<_> = (self.list.iter())
+                .map(|chapter| (chapter, self.handout.body_made_from(chapter.number)))
+                .collect();
+            let mut tuple = serializer.serialize_tuple(2)?;
+            tuple.serialize_element(self.handout.addresses())?;
+            tuple.serialize_element(&made_from)?;
+            tuple.end()
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -126,6 +162,13 @@ struct Chapter<'a> {
     updated: Option<String>,
     meta: Vec<MetaRow<'a>>,
     note: Option<&'a str>,
+}
+
+/// A chapter as a template reads it.
+#[derive(Serialize)]
+struct WithBody<'c, 'a> {
+    #[serde(flatten)]
+    chapter: &'c Chapter<'a>,
     content: String,
 }
 
@@ -249,7 +292,7 @@ impl<'a> Contexts<'a> {
     }
 
     /// Puts the variables of training page `view` into `context`.
-    pub(super) fn fill_training(&self, view: View, context: &mut Vars) {
+    pub(super) fn fill_training(&self, view: View, context: &mut Vars<'_>) {
         let site = self.site;
         let training = self.training;
         match view {
@@ -355,15 +398,19 @@ impl<'a> Contexts<'a> {
 
     /// The chapters of a handout of `pages` and their totals; `notes` may be shorter than
     /// `pages` (sections have none).
-    fn handout(
+    fn handout<'p>(
         &self,
-        pages: &[PageId],
-        notes: &[Option<&'a str>],
+        pages: &'p [PageId],
+        notes: &[Option<&'p str>],
         url: &str,
-    ) -> HandoutContents<'a> {
+    ) -> HandoutContents<'p>
+    where
+        'a: 'p,
+    {
         let site = self.site;
-        let chapters: Vec<Chapter> = crate::training::handout::chapters(site, pages, url)
-            .into_iter()
+        let handout = HandoutBodies::new(site, pages, url);
+        let list: Vec<Chapter> = handout
+            .chapters()
             .map(|chapter| {
                 let page = &site.pages[chapter.page];
                 Chapter {
@@ -373,24 +420,23 @@ impl<'a> Contexts<'a> {
                     updated: page.updated.map(|d| d.to_string()),
                     meta: self.meta_rows(page),
                     note: notes.get(chapter.number - 1).copied().flatten(),
-                    content: chapter.html,
                 }
             })
             .collect();
         HandoutContents {
             url: encode_path(url),
             date: self.training.built.to_string(),
-            count: chapters.len(),
+            count: list.len(),
             char_count: pages.iter().map(|&p| site.pages[p].char_count).sum(),
             reading_minutes: pages
                 .iter()
                 .map(|&p| reading_minutes(site.pages[p].char_count))
                 .sum(),
-            chapters,
+            chapters: Chapters { handout, list },
         }
     }
 
-    fn fill_glossary(&self, context: &mut Vars) {
+    fn fill_glossary(&self, context: &mut Vars<'_>) {
         /// The glossary page names a few pages per term; the rest are a count.
         const PAGES_SHOWN: usize = 6;
         let site = self.site;

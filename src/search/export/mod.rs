@@ -63,7 +63,9 @@ pub(in crate::search) use facet_columns::date_code_year;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::hash::Hasher as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 
@@ -326,6 +328,59 @@ fn count<'a>(
     Ok((spilled, pending, page_hashes, cache))
 }
 
+/// The files of one build folder of the index, as they go into the output.
+struct Files<'a> {
+    out: &'a dyn IndexOutput,
+    build: &'a str,
+    /// The site's cache key, which hashes what each file is made from.
+    key: Option<Key>,
+    /// The names written, when the folder was there before (a preview's re-index).
+    reused: Option<Mutex<HashSet<String>>>,
+}
+
+impl Files<'_> {
+    /// Puts the file `name` into the output: left as it is when an earlier build made it from
+    /// what hashes to `made_from` too ([`IndexOutput::keep_made_from`]), else made by `make`
+    /// and written. Returns its length.
+    fn put(
+        &self,
+        name: String,
+        made_from: Option<u128>,
+        make: &dyn Fn() -> Result<Vec<u8>, SearchError>,
+    ) -> Result<u64, SearchError> {
+        let rel = format!("search/{}/{name}", self.build);
+        if let Some(written) = &self.reused {
+            written
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(name);
+        }
+        if let Some(len) = made_from.and_then(|hash| self.out.keep_made_from(&rel, hash)) {
+            return Ok(len);
+        }
+        let body = make()?;
+        self.out
+            .write(&rel, &body)
+            .map_err(SearchError::io(self.out.dir().join(&rel)))?;
+        if let Some(hash) = made_from {
+            self.out.made_from(&rel, hash);
+        }
+        Ok(body.len() as u64)
+    }
+
+    /// Puts the file `name` holding `body` into the output, as [`Files::put`] does: made from
+    /// its own bytes, it is left as it is when an earlier build wrote the same bytes, without
+    /// reading that file to compare.
+    fn write(&self, name: String, body: &[u8]) -> Result<u64, SearchError> {
+        let made_from = self.key.map(|key| {
+            let mut h = key.hasher();
+            h.write(body);
+            crate::cache::finish(&h)
+        });
+        self.put(name, made_from, &|| Ok(body.to_vec()))
+    }
+}
+
 /// BM25's average page length over `lens`, rounded to its seven leading bits (less than 0.8 %
 /// off): one edit seldom moves it, so the other pages' postings stay as they were and a
 /// rebuild can patch the last build's ([`patch`]).
@@ -376,48 +431,43 @@ fn write_in_partitions(
     let edition = edition(&layout, &page_hashes);
     let build = layout;
     let build_dir = search_dir.join(&build);
-    // A re-index into the folder a preview serves: what it no longer has goes at the end.
-    let reused = build_dir.is_dir();
-    let written = std::sync::Mutex::new(HashSet::new());
-    let file = |name: String, body: &[u8]| -> Result<u64, SearchError> {
-        let rel = format!("search/{build}/{name}");
-        out.write(&rel, body)
-            .map_err(SearchError::io(out.dir().join(&rel)))?;
-        if reused {
-            written
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(name);
-        }
-        Ok(body.len() as u64)
+    let files = Files {
+        out,
+        build: &build,
+        key: work.cache.map(|(_, key)| key),
+        // A re-index into the folder a preview serves: what it no longer has goes at the end.
+        reused: build_dir.is_dir().then(|| Mutex::new(HashSet::new())),
     };
     let shard_bytes = postings::shards(
         &spilled,
         shard_count,
         heavy_bytes,
-        &|k, data| {
-            file(
-                index_file('s', k, None),
-                format!("window.__shuyuan.shard(\"{build}\",{k},{})\n", json(data)).as_bytes(),
-            )
+        files.key,
+        &|k, made_from, make| {
+            files.put(index_file('s', k, None), made_from, &|| {
+                let call = format!(
+                    "window.__shuyuan.shard(\"{build}\",{k},{})\n",
+                    json(&make()?)
+                );
+                Ok(call.into_bytes())
+            })
         },
-        &|k, j, data| {
-            file(
-                index_file('s', k, Some(j)),
-                format!(
+        &|k, j, made_from, make| {
+            files.put(index_file('s', k, Some(j)), made_from, &|| {
+                let call = format!(
                     "window.__shuyuan.heavy(\"{build}\",{k},{j},{})\n",
-                    json(data)
-                )
-                .as_bytes(),
-            )
+                    json(&make()?)
+                );
+                Ok(call.into_bytes())
+            })
         },
     )?;
     if let Some(cache) = cache {
         cache.save(&spilled, average, &encoded);
     }
     drop(spilled);
-    let fragment_bytes = pending.write(&build, &file)?;
-    let facets_bytes = file(
+    let fragment_bytes = pending.write(&build, &|name, body| files.write(name, body))?;
+    let facets_bytes = files.write(
         "facets.js".into(),
         format!(
             "window.__shuyuan.facets(\"{build}\",{})\n",
@@ -446,12 +496,10 @@ fn write_in_partitions(
     out.write("search/meta.js", meta.as_bytes())
         .map_err(SearchError::io(search_dir.join("meta.js")))?;
     out.publish().map_err(SearchError::io(&search_dir))?;
-    if reused {
+    if let Some(written) = files.reused {
         clear_unwritten(
             &build_dir,
-            &written
-                .into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
+            &written.into_inner().unwrap_or_else(PoisonError::into_inner),
         )?;
     }
     clear_old_builds(&search_dir, &build)?;

@@ -347,7 +347,7 @@ fn patch(
                 patched.count(key, postings);
             }
             Some(now) => {
-                let text = std::str::from_utf8(postings).map_err(|_| damaged())?;
+                let text = simdutf8::basic::from_utf8(postings).map_err(|_| damaged())?;
                 let encoded = merged(text, changed, &now).ok_or_else(damaged)?;
                 if !encoded.is_empty() {
                     patched.push(hash, key, encoded.as_bytes());

@@ -19,15 +19,18 @@
 //! partition being merged per thread, whatever the site's size.
 
 use std::fs::OpenOptions;
+use std::hash::Hash;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use siphasher::sip128::SipHasher13;
 
 use super::keys::{Count, KeyMap, PageRecords, Postings, page_records, put_uvarint};
 use super::patch::{Changes, Written};
 use super::reuse::{Cached, Reuse, Saving};
 use super::{Pages, key_hash, level};
+use crate::cache::Key;
 use crate::search::codec::{posting_count, push_posting, tier};
 use crate::search::{SearchDoc, SearchError, SearchSection};
 
@@ -382,19 +385,40 @@ fn encode_postings(list: &[(u32, Count)], len_norm: &[f64]) -> String {
     out
 }
 
-/// Phase 3: hands `write_shard(k, data)` the text of every shard `k < shard_count` (keys in
-/// byte order, `"KEY POSTINGS KEY POSTINGS …"`), and `write_heavy(k, j, postings)` the postings
-/// longer than `heavy_bytes`, whose value in the shard is then the stub `~j.df` (the export
-/// module docs); `shard_count` is a multiple of the partition count. Returns the bytes written.
+/// Writes shard `k`: what it is made from hashed (under the site's key, when there is one),
+/// and a function that makes its text. Returns the bytes of the file, written or kept.
+pub(super) type WriteShard<'a> =
+    &'a (dyn Fn(usize, Option<u128>, MakeText) -> Result<u64, SearchError> + Sync);
+/// Writes the heavy postings `j` of shard `k` in the same way.
+pub(super) type WriteHeavy<'a> =
+    &'a (dyn Fn(usize, usize, Option<u128>, MakeText) -> Result<u64, SearchError> + Sync);
+/// Makes the text of an index file, when it is to be written.
+pub(super) type MakeText<'a> = &'a dyn Fn() -> Result<String, SearchError>;
+
+/// Phase 3: hands `write_shard` every shard `k < shard_count` (keys in byte order,
+/// `"KEY POSTINGS KEY POSTINGS …"`), and `write_heavy` the postings longer than
+/// `heavy_bytes`, whose value in the shard is then the stub `~j.df` (the export module docs);
+/// `shard_count` is a multiple of the partition count. Each file comes with the hash of what
+/// it is made from under `key`, so that a file an earlier build made of the same can be left
+/// as it is without being made ([`crate::search::IndexOutput::keep_made_from`]). Returns the
+/// bytes written or kept.
 pub(super) fn shards(
     spilled: &Spilled,
     shard_count: usize,
     heavy_bytes: usize,
-    write_shard: &(dyn Fn(usize, &str) -> Result<u64, SearchError> + Sync),
-    write_heavy: &(dyn Fn(usize, usize, &str) -> Result<u64, SearchError> + Sync),
+    key: Option<Key>,
+    write_shard: WriteShard,
+    write_heavy: WriteHeavy,
 ) -> Result<u64, SearchError> {
     let partitions = spilled.partitions as usize;
     debug_assert_eq!(shard_count % partitions, 0);
+    let made_from = |hash: &dyn Fn(&mut SipHasher13)| {
+        key.map(|key| {
+            let mut h = key.hasher();
+            hash(&mut h);
+            crate::cache::finish(&h)
+        })
+    };
     (0..spilled.partitions)
         .into_par_iter()
         .map(|part| {
@@ -416,28 +440,40 @@ pub(super) fn shards(
                 let k = part as usize + j * partitions;
                 // Keys are distinct: this is their byte order.
                 entries.sort_unstable();
-                let mut data = Vec::new();
-                let mut heavy = 0;
-                for (key, post) in entries {
-                    if !data.is_empty() {
-                        data.push(b' ');
-                    }
-                    data.extend_from_slice(key);
-                    data.push(b' ');
-                    if post.len() > heavy_bytes {
-                        let text = std::str::from_utf8(post).map_err(|_| damaged())?;
-                        bytes += write_heavy(k, heavy, &tier(text))?;
-                        let df = posting_count(post);
-                        data.extend_from_slice(format!("~{heavy}.{df}").as_bytes());
-                        heavy += 1;
-                    } else {
-                        data.extend_from_slice(post);
-                    }
+                let shard = made_from(&|h| (heavy_bytes, &entries).hash(h));
+                bytes += write_shard(k, shard, &|| shard_text(&entries, heavy_bytes))?;
+                let heavy = entries.iter().filter(|(_, post)| post.len() > heavy_bytes);
+                for (j, &(_, post)) in heavy.enumerate() {
+                    bytes += write_heavy(k, j, made_from(&|h| post.hash(h)), &|| {
+                        Ok(tier(
+                            simdutf8::basic::from_utf8(post).map_err(|_| damaged())?,
+                        ))
+                    })?;
                 }
-                let data = String::from_utf8(data).map_err(|_| damaged())?;
-                bytes += write_shard(k, &data)?;
             }
             Ok(bytes)
         })
         .sum()
+}
+
+/// The text of a shard holding `entries` (key, postings) in byte order, heavy postings as
+/// their stubs.
+fn shard_text(entries: &[(&[u8], &[u8])], heavy_bytes: usize) -> Result<String, SearchError> {
+    let text = |bytes| simdutf8::basic::from_utf8(bytes).map_err(|_| damaged());
+    let mut data = String::new();
+    let mut heavy = 0;
+    for &(key, post) in entries {
+        if !data.is_empty() {
+            data.push(' ');
+        }
+        data.push_str(text(key)?);
+        data.push(' ');
+        if post.len() > heavy_bytes {
+            data.push_str(&format!("~{heavy}.{}", posting_count(post)));
+            heavy += 1;
+        } else {
+            data.push_str(text(post)?);
+        }
+    }
+    Ok(data)
 }

@@ -414,7 +414,7 @@ impl Reading<'_> {
         let len = self.number()?;
         let bytes = self.bytes.get(self.at..self.at.checked_add(len)?)?;
         self.at += len;
-        String::from_utf8(bytes.to_vec()).ok()
+        simdutf8::basic::from_utf8(bytes).ok().map(str::to_owned)
     }
 
     fn optional(&mut self) -> Option<Option<String>> {

@@ -261,7 +261,9 @@ fn field(rest: &mut &[u8]) -> io::Result<String> {
     let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| damaged())?;
     let (text, tail) = tail.split_at_checked(len).ok_or_else(damaged)?;
     *rest = tail;
-    String::from_utf8(text.to_vec()).map_err(|_| damaged())
+    simdutf8::basic::from_utf8(text)
+        .map(str::to_owned)
+        .map_err(|_| damaged())
 }
 
 fn damaged() -> io::Error {
