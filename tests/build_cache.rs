@@ -117,8 +117,14 @@ fn a_rebuild_renders_and_counts_again_only_what_an_edit_changed() {
         .filter(|(path, entry)| index_before.get(*path) != Some(entry))
         .map(|(path, _)| path)
         .collect();
-    assert!(made_again.iter().any(|path| path.contains("/p0/")), "{made_again:?}");
-    assert!(made_again.iter().any(|path| path.contains("/s0/")), "{made_again:?}");
+    assert!(
+        made_again.iter().any(|path| path.contains("/p0/")),
+        "{made_again:?}"
+    );
+    assert!(
+        made_again.iter().any(|path| path.contains("/s0/")),
+        "{made_again:?}"
+    );
     assert!(made_again.len() * 4 < index_after.len(), "{made_again:?}");
 
     // One body changed: one record of the Markdown memo is new.
@@ -148,12 +154,20 @@ fn an_output_file_changed_by_hand_is_made_again() {
     std::fs::write(&kept, vec![b'x'; bytes.len()]).unwrap();
     // The same for a file of the search index, and one left as it was but for its time.
     let index: Vec<String> = index_memo(&site).into_keys().collect();
-    let shard = site.out().join(index.iter().find(|p| p.contains("/s0/")).unwrap());
+    let shard = site
+        .out()
+        .join(index.iter().find(|p| p.contains("/s0/")).unwrap());
     let bytes = std::fs::read(&shard).unwrap();
     std::fs::write(&shard, vec![b'x'; bytes.len()]).unwrap();
-    let fragment = site.out().join(index.iter().find(|p| p.contains("/p0/")).unwrap());
-    let file = std::fs::File::options().write(true).open(&fragment).unwrap();
-    file.set_modified(std::time::SystemTime::UNIX_EPOCH).unwrap();
+    let fragment = site
+        .out()
+        .join(index.iter().find(|p| p.contains("/p0/")).unwrap());
+    let file = std::fs::File::options()
+        .write(true)
+        .open(&fragment)
+        .unwrap();
+    file.set_modified(std::time::SystemTime::UNIX_EPOCH)
+        .unwrap();
     site.build_ok();
     assert_equals_a_clean_build(&site, "output files edited");
 }

@@ -264,12 +264,14 @@ impl Memo {
 }
 
 /// The entries of a memo file written under `key`; `None` for another key or a damaged file.
+/// Read in parallel: a 10,000-page site's index memo has 48,000 lines.
 fn parse(text: &str, key: u128) -> Option<HashMap<String, (u128, Stamp)>> {
-    let mut lines = text.lines();
-    if lines.next()? != format!("{HEADER} {key:032x}") {
+    let (header, lines) = text.split_once('\n')?;
+    if header != format!("{HEADER} {key:032x}") {
         return None;
     }
     lines
+        .par_lines()
         .map(|line| {
             let mut fields = line.splitn(5, '\t');
             let hash = u128::from_str_radix(fields.next()?, 16).ok()?;

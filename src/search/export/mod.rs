@@ -6,7 +6,11 @@
 //! order ([`layout_id`]) — so that files of two builds that numbered pages or hashed keys
 //! differently never mix, while a rebuild that only changed what pages say keeps the folder,
 //! and every file it makes as before stays byte for byte what it was (an in-place commit
-//! leaves it alone: [`crate::output::write::in_place`] names the cost). A file of another
+//! leaves it alone: [`crate::output::write::in_place`] names the cost). Every file goes out
+//! with the keyed hash of what it is made from ([`IndexOutput::keep_made_from`]): a shard's
+//! entries, a heavy list's postings, any other file's bytes; an output that remembers the
+//! last build's hashes leaves a file made of the same where it is, a shard without making its
+//! text, and none is read back to compare. A file of another
 //! edition of the same layout can still be read with an older `meta.js` (a tab left open
 //! across a rebuild, or during the commit): it holds the same pages under the same numbers,
 //! and only what the pages edited since say is newer. A preview re-indexing the folder it
