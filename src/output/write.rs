@@ -177,7 +177,7 @@ impl Output {
     }
 
     /// Leaves the previous output's `rel` as it is, made by this build without being written:
-    /// for a file the caller knows to be what it would make (the render memo). Returns
+    /// for a file the caller knows to be what it would make (the render and index memos). Returns
     /// whether there was a previous output of ours to leave it in.
     pub fn keep_as_is(&self, rel: &str) -> bool {
         if !self.previous {

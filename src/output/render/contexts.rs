@@ -275,12 +275,19 @@ pub(super) fn insert_globals(
     global: &mut tera::Context,
     mut hash: Option<&mut siphasher::sip128::SipHasher13>,
 ) {
-    let mut insert = |name: &'static str, value: tera::Value| {
+    // Hashed from the typed values, as a file's own variables are (`Vars::insert`): a Tera
+    // value's `Serialize` would not tell a text marked safe from another.
+    fn insert<T: Serialize + ?Sized>(
+        global: &mut tera::Context,
+        hash: &mut Option<&mut siphasher::sip128::SipHasher13>,
+        name: &'static str,
+        value: &T,
+    ) {
         if let Some(h) = hash.as_deref_mut() {
-            super::memo::hash_variable(h, name, &value);
+            super::memo::hash_variable(h, name, value);
         }
-        global.insert_value(name, value);
-    };
+        global.insert(name, value);
+    }
     let root = &site.sections[SectionId::ROOT];
     let mut nav: Vec<&Section> = root
         .subsections
@@ -295,7 +302,7 @@ pub(super) fn insert_globals(
         language: &config.language,
         build_id: "",
     };
-    insert("site", tera::Value::from_serializable(&site_vars));
+    insert(global, &mut hash, "site", &site_vars);
     let nav: Vec<NavItem> = nav
         .iter()
         .map(|s| NavItem {
@@ -304,7 +311,7 @@ pub(super) fn insert_globals(
             dir: &s.dir,
         })
         .collect();
-    insert("nav", tera::Value::from_serializable(&nav));
+    insert(global, &mut hash, "nav", &nav);
     let taxonomies: Vec<TaxonomyLink> = site
         .taxonomies
         .iter()
@@ -314,15 +321,17 @@ pub(super) fn insert_globals(
             url: format!("{}/index.html", t.name),
         })
         .collect();
-    insert("taxonomies", tera::Value::from_serializable(&taxonomies));
+    insert(global, &mut hash, "taxonomies", &taxonomies);
     let search = SearchVars {
         enabled: config.search_enabled,
     };
-    insert("search", tera::Value::from_serializable(&search));
-    insert("status_classes", tera::Value::from(status_classes_json()));
+    insert(global, &mut hash, "search", &search);
+    insert(global, &mut hash, "status_classes", &status_classes_json());
     insert(
+        global,
+        &mut hash,
         "training",
-        tera::Value::from_serializable(&training_pages::globals(training)),
+        &training_pages::globals(training),
     );
     global.insert(
         "site",

@@ -17,6 +17,11 @@
 //! The edition (`site.build_id`) changes with every edit of any page; a global holding it
 //! would make every file new after every edit. So it is hashed only into the files whose
 //! template may show it ([`edition`]).
+//!
+//! The search index keeps a memo of the same kind in a file of its own (`index-memo`,
+//! [`Memo::open_index`]), keyed only by this program and the output folder: the index hashes,
+//! under the same site key, what each of its files is made from, and the memo leaves a file
+//! where it is on the same terms. A memo file read under the other's key is not read.
 
 mod edition;
 mod hashing;

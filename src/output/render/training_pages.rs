@@ -121,7 +121,8 @@ struct HandoutContents<'a> {
 /// in the handout; the render memo's hash ([`super::memo`], which serializes as not
 /// human-readable) gets what the bodies are made from instead, so that a rebuild that keeps
 /// the handout re-homes no body: the addresses of the handout's pages once, then each
-/// chapter with what its body is made from.
+/// chapter with what its body is made from. Never `#[serde(flatten)]` it: serde's flattening
+/// serializer says it is human-readable, whatever serializer is under it.
 struct Chapters<'a> {
     handout: HandoutBodies<'a>,
     list: Vec<Chapter<'a>>,
