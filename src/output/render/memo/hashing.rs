@@ -265,49 +265,28 @@ impl<H: Hasher> Hashing<'_, H> {
     }
 }
 
-impl<H: Hasher> ser::SerializeSeq for &mut Hashing<'_, H> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Never> {
-        Hashing::end(self)
-    }
+/// serde's four kinds of list, each with its own trait and method name, all hashed alike.
+macro_rules! list_of_elements {
+    ($($kind:ident :: $method:ident),*) => {$(
+        impl<H: Hasher> ser::$kind for &mut Hashing<'_, H> {
+            type Ok = ();
+            type Error = Never;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), Never> {
+                Hashing::end(self)
+            }
+        }
+    )*};
 }
 
-impl<H: Hasher> ser::SerializeTuple for &mut Hashing<'_, H> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Never> {
-        Hashing::end(self)
-    }
-}
-
-impl<H: Hasher> ser::SerializeTupleStruct for &mut Hashing<'_, H> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Never> {
-        Hashing::end(self)
-    }
-}
-
-impl<H: Hasher> ser::SerializeTupleVariant for &mut Hashing<'_, H> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Never> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Never> {
-        Hashing::end(self)
-    }
-}
+list_of_elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl<H: Hasher> ser::SerializeMap for &mut Hashing<'_, H> {
     type Ok = ();
@@ -325,43 +304,31 @@ impl<H: Hasher> ser::SerializeMap for &mut Hashing<'_, H> {
     }
 }
 
-impl<H: Hasher> ser::SerializeStruct for &mut Hashing<'_, H> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Never> {
-        self.field(key, value)
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), Never> {
-        self.put(Tag::Skipped, key);
-        Ok(())
-    }
-    fn end(self) -> Result<(), Never> {
-        Hashing::end(self)
-    }
+/// serde's two kinds of struct, hashed alike.
+macro_rules! struct_of_fields {
+    ($($kind:ident),*) => {$(
+        impl<H: Hasher> ser::$kind for &mut Hashing<'_, H> {
+            type Ok = ();
+            type Error = Never;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Never> {
+                self.field(key, value)
+            }
+            fn skip_field(&mut self, key: &'static str) -> Result<(), Never> {
+                self.put(Tag::Skipped, key);
+                Ok(())
+            }
+            fn end(self) -> Result<(), Never> {
+                Hashing::end(self)
+            }
+        }
+    )*};
 }
 
-impl<H: Hasher> ser::SerializeStructVariant for &mut Hashing<'_, H> {
-    type Ok = ();
-    type Error = Never;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Never> {
-        self.field(key, value)
-    }
-    fn skip_field(&mut self, key: &'static str) -> Result<(), Never> {
-        self.put(Tag::Skipped, key);
-        Ok(())
-    }
-    fn end(self) -> Result<(), Never> {
-        Hashing::end(self)
-    }
-}
+struct_of_fields!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {
