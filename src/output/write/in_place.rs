@@ -391,6 +391,32 @@ mod tests {
         .to_vec()
     }
 
+    #[test]
+    fn the_listing_names_every_file_at_every_depth_but_our_own_at_the_top() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = "a/b/c/d/e/f.html";
+        let files = [
+            MARKER,
+            JOURNAL,
+            "index.html",
+            "a/x.html",
+            "a/b/y.html",
+            "a/b/c/z.html",
+            "a/b/c/d/w.html",
+            deep,
+            // Named like the marker and the journal, but not at the top: files of the site.
+            "a/.shuyuan-output",
+            "a/b/c/d/.shuyuan-commit",
+        ];
+        put_files(&files.map(|rel| (dir.path(), rel, "")));
+        fs::create_dir_all(dir.path().join("a/b/empty/folder")).unwrap();
+        let mut listed: Vec<String> = files_under(dir.path()).unwrap().into_iter().collect();
+        listed.sort();
+        let mut expected: Vec<String> = files[2..].iter().map(|rel| rel.to_string()).collect();
+        expected.sort();
+        assert_eq!(listed, expected);
+    }
+
     #[cfg(unix)]
     #[test]
     fn only_what_changed_moves_in_and_what_the_site_lost_goes() {
