@@ -1,14 +1,17 @@
 //! The index's folder: its name, which only the layout decides ([`layout_id`]), the edition
-//! that names its content ([`edition`]), and the removal of what older builds left there.
+//! that names its content ([`edition`]), its files as they go into the output, kept when made
+//! of the same as before ([`Files`]), and the removal of what older builds left there.
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use siphasher::sip::SipHasher13;
 
 use super::{FNV64_START, FORMAT_VERSION, fnv64};
-use crate::search::{SearchDoc, SearchError, SearchSection};
+use crate::cache::Key;
+use crate::search::{IndexOutput, SearchDoc, SearchError, SearchSection};
 
 /// Removes the index folders in `dir` of builds other than `current`, nothing else.
 pub(super) fn clear_old_builds(dir: &Path, current: &str) -> Result<(), SearchError> {
@@ -110,4 +113,57 @@ fn hash_field(h: u64, text: &str) -> u64 {
         fnv64(h, &(text.len() as u64).to_le_bytes()),
         text.as_bytes(),
     )
+}
+
+/// The files of one build folder of the index, as they go into the output.
+pub(super) struct Files<'a> {
+    pub(super) out: &'a dyn IndexOutput,
+    pub(super) build: &'a str,
+    /// The site's cache key, which hashes what each file is made from.
+    pub(super) key: Option<Key>,
+    /// The names written, when the folder was there before (a preview's re-index).
+    pub(super) reused: Option<Mutex<HashSet<String>>>,
+}
+
+impl Files<'_> {
+    /// Puts the file `name` into the output: left as it is when an earlier build made it from
+    /// what hashes to `made_from` too ([`IndexOutput::keep_made_from`]), else made by `make`
+    /// and written. Returns its length.
+    pub(super) fn put(
+        &self,
+        name: String,
+        made_from: Option<u128>,
+        make: &dyn Fn() -> Result<Vec<u8>, SearchError>,
+    ) -> Result<u64, SearchError> {
+        let rel = format!("search/{}/{name}", self.build);
+        if let Some(written) = &self.reused {
+            written
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(name);
+        }
+        if let Some(len) = made_from.and_then(|hash| self.out.keep_made_from(&rel, hash)) {
+            return Ok(len);
+        }
+        let body = make()?;
+        self.out
+            .write(&rel, &body)
+            .map_err(SearchError::io(self.out.dir().join(&rel)))?;
+        if let Some(hash) = made_from {
+            self.out.made_from(&rel, hash);
+        }
+        Ok(body.len() as u64)
+    }
+
+    /// Puts the file `name` holding `body` into the output, as [`Files::put`] does: made from
+    /// its own bytes, it is left as it is when an earlier build wrote the same bytes, without
+    /// reading that file to compare.
+    pub(super) fn write(&self, name: String, body: &[u8]) -> Result<u64, SearchError> {
+        let made_from = self.key.map(|key| {
+            let mut h = key.hasher();
+            h.write(body);
+            crate::cache::finish(&h)
+        });
+        self.put(name, made_from, &|| Ok(body.to_vec()))
+    }
 }

@@ -67,13 +67,12 @@ pub(in crate::search) use facet_columns::date_code_year;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::hash::Hasher as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 
-use self::folder::{clear_old_builds, clear_unwritten, edition, layout_id, page_hash};
+use self::folder::{Files, clear_old_builds, clear_unwritten, edition, layout_id, page_hash};
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
 use super::{IndexOutput, IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
 use crate::cache::Key;
@@ -330,59 +329,6 @@ fn count<'a>(
         },
     )?;
     Ok((spilled, pending, page_hashes, cache))
-}
-
-/// The files of one build folder of the index, as they go into the output.
-struct Files<'a> {
-    out: &'a dyn IndexOutput,
-    build: &'a str,
-    /// The site's cache key, which hashes what each file is made from.
-    key: Option<Key>,
-    /// The names written, when the folder was there before (a preview's re-index).
-    reused: Option<Mutex<HashSet<String>>>,
-}
-
-impl Files<'_> {
-    /// Puts the file `name` into the output: left as it is when an earlier build made it from
-    /// what hashes to `made_from` too ([`IndexOutput::keep_made_from`]), else made by `make`
-    /// and written. Returns its length.
-    fn put(
-        &self,
-        name: String,
-        made_from: Option<u128>,
-        make: &dyn Fn() -> Result<Vec<u8>, SearchError>,
-    ) -> Result<u64, SearchError> {
-        let rel = format!("search/{}/{name}", self.build);
-        if let Some(written) = &self.reused {
-            written
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(name);
-        }
-        if let Some(len) = made_from.and_then(|hash| self.out.keep_made_from(&rel, hash)) {
-            return Ok(len);
-        }
-        let body = make()?;
-        self.out
-            .write(&rel, &body)
-            .map_err(SearchError::io(self.out.dir().join(&rel)))?;
-        if let Some(hash) = made_from {
-            self.out.made_from(&rel, hash);
-        }
-        Ok(body.len() as u64)
-    }
-
-    /// Puts the file `name` holding `body` into the output, as [`Files::put`] does: made from
-    /// its own bytes, it is left as it is when an earlier build wrote the same bytes, without
-    /// reading that file to compare.
-    fn write(&self, name: String, body: &[u8]) -> Result<u64, SearchError> {
-        let made_from = self.key.map(|key| {
-            let mut h = key.hasher();
-            h.write(body);
-            crate::cache::finish(&h)
-        });
-        self.put(name, made_from, &|| Ok(body.to_vec()))
-    }
 }
 
 /// BM25's average page length over `lens`, rounded to its seven leading bits (less than 0.8 %
