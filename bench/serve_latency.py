@@ -127,6 +127,13 @@ def edited(text, kind, n):
     return new
 
 
+def last_lines(log, count=20):
+    """The end of what the server wrote to its standard error: why a build failed."""
+    log.flush()
+    log.seek(0)
+    return "".join(log.readlines()[-count:])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("bin")
@@ -139,10 +146,11 @@ def main():
         original = f.read()
     # SIGTERM unwinds like Ctrl-C, so the page is restored either way.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    with tempfile.TemporaryDirectory(prefix="shuyuan-serve-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="shuyuan-serve-") as tmp, \
+            open(os.path.join(tmp, "stderr.log"), "w+", encoding="utf-8") as server_log:
         server = subprocess.Popen(
             [args.bin, "serve", "--root", args.site, "--port", "0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=server_log,
             text=True, encoding="utf-8", env={**os.environ, "TMPDIR": tmp})
         try:
             out = queue.Queue()
@@ -171,7 +179,7 @@ def main():
                     if name == "reload":
                         break
                     if name == "build-error":
-                        sys.exit(f"serve_latency: edit {i + 1} failed to build")
+                        sys.exit(f"serve_latency: edit {i + 1} failed to build:\n{last_lines(server_log)}")
                 latencies.append((at - started) * 1000)
                 line = wait_line(out, "用时 ", EVENT)
                 builds.append(float(line.split("用时 ", 1)[1].split(" ", 1)[0]))
