@@ -207,7 +207,7 @@ pub struct Plan {
 }
 
 /// The static-index keys of each term (pair keys, exact tokens no pair covers, grams with the
-/// `"\u{1}"` prefix, each once), then of its synonym alternatives, then the optional boost keys.
+/// `*` prefix, each once), then of its synonym alternatives, then the optional boost keys.
 /// While the terms fit in [`MAX_KEYS`] every key is used; beyond that each term keeps an even
 /// share, spread evenly over its keys (dropping keys only widens the candidate set, so it still
 /// holds every page containing the text). Alternatives and boosts come whole, while room is
@@ -302,15 +302,15 @@ mod tests {
         assert_eq!(exact(t), [(0, "2021"), (1, "16")]);
         assert_eq!(t.grams, ["号", "6号"]);
         // Without positions, the browser keeps their order through a pair key instead.
-        assert_eq!(t.pairs, ["\u{2}2021\u{2}16"]);
+        assert_eq!(t.pairs, ["2021+16"]);
         assert_eq!(
             plan(&parse("国办发〔2021〕16号"), &[]).per_term[0],
             [
-                "\u{2}办发\u{2}2021",
-                "\u{2}2021\u{2}16",
+                "办发+2021",
+                "2021+16",
                 "国办",
-                "\u{1}号",
-                "\u{1}6号"
+                "*号",
+                "*6号"
             ]
         );
         // 021 may be the tail of 2021: its bigrams are required, the word itself only boosts.
@@ -341,8 +341,8 @@ mod tests {
         assert_eq!(
             p.per_term,
             [
-                vec!["\u{1}co", "\u{1}ov", "\u{1}vi", "\u{1}id"],
-                vec!["\u{1}党"]
+                vec!["*co", "*ov", "*vi", "*id"],
+                vec!["*党"]
             ]
         );
         assert_eq!(p.loose, [false, false]);

@@ -19,14 +19,14 @@
 //! edition, hashes everything the files are made from; over HTTP the browser asks for every
 //! file with `?v=E`, so a browser's cached copy of an older edition is not read:
 //! - `search/meta.js` (fixed name, the entry point):
-//!   `window.__shuyuan.meta({"v":4,"build":"B","ed":"E","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
+//!   `window.__shuyuan.meta({"v":5,"build":"B","ed":"E","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
 //!   `syn` (the site's synonym groups, normalised; left out when there are none) expanding
 //!   queries in every engine, and `"series":[gap,length,…]` (left out when empty): the runs of
 //!   neighbouring pages that are numbered parts of one document (`super::series`).
 //! - `search/B/s<g>/<k>.js`, `k < S`, `g = k / 1000` (numbered files go a thousand to a folder:
 //!   [`index_file`]): `window.__shuyuan.shard("B",k,"KEY VALUE KEY VALUE …")`.
-//!   Keys are terms-namespace tokens, `"\u0001"` + a grams-namespace piece, or a pair key
-//!   `"\u0002" + a + "\u0002" + b` for adjacent tokens across a run boundary where one is a word
+//!   Keys are terms-namespace tokens, `"*"` + a grams-namespace piece, or a pair key
+//!   `a + "+" + b` for adjacent tokens across a run boundary where one is a word
 //!   (standing in for positions: `2021`,`16` in `〔2021〕16号`). A key lives in shard
 //!   `fnv1a32(UTF-16 code units of key) % S`; `S` grows with the index so a shard stays near
 //!   [`TARGET_SHARD_BYTES`] (a small site has one shard). A key's value is its postings, or,
@@ -83,7 +83,7 @@ const TARGET_SHARD_BYTES: usize = 2 * 1024;
 /// Postings longer than this go to a file of their own, with a stub in the shard.
 const HEAVY_BYTES: usize = 2 * 1024;
 /// Format version written to `meta.js`.
-const FORMAT_VERSION: u32 = 4;
+const FORMAT_VERSION: u32 = 5;
 /// The postings are merged in at most this many partitions (each a work file at a time).
 const MAX_PARTITIONS: usize = 256;
 /// A partition spans at least this many shards, so rounding the shard count up to a multiple

@@ -32,7 +32,7 @@
 
   var HAN = 1, WORD = 2, SEP = 0;
   var MAX_WORD_CHARS = 32;
-  var GRAM = "\u0001";
+  var GRAM = "*";
   var ALNUM = new RegExp("[\\p{Alphabetic}\\p{N}]", "u");
   var SPACE = new RegExp("\\p{White_Space}", "u");
   var EDGE_SPACES = new RegExp("^\\p{White_Space}+|\\p{White_Space}+$", "gu");
@@ -154,7 +154,7 @@
   /* ------------------------------------------------------------- query analysis */
 
   var MAX_KEYS = 64, STRICT_MAX_KEYS = 16;
-  var PAIR = "\u0002";
+  var PAIR = "+";
 
   function isQuote(c) {
     return c === "\"" || c === "\u201c" || c === "\u201d";
@@ -191,7 +191,7 @@
     term.paired = exact.map(function () { return false; });
     for (var i = 0; i + 1 < exact.length; i++) {
       if (formsPair(exact[i], exact[i + 1])) {
-        term.pairs.push(PAIR + exact[i].t + PAIR + exact[i + 1].t);
+        term.pairs.push(exact[i].t + PAIR + exact[i + 1].t);
         term.paired[i] = term.paired[i + 1] = true;
       }
     }
