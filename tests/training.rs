@@ -395,6 +395,32 @@ fn the_changes_page_lists_pages_newest_first_grouped_by_month() {
 }
 
 #[test]
+fn the_home_page_lists_the_ten_newest_pages_equal_dates_in_file_order() {
+    let site = TestSite::fixture("basic");
+    // new-00 … new-03 share 2030-01-05 with new-08; new-04 … new-11 are 2030-01-01 … 08.
+    for n in 0..12 {
+        let day = if n < 4 { 5 } else { n - 3 };
+        site.write(
+            &format!("content/cases/new-{n:02}.md"),
+            &format!("---\ntitle: 新案例{n}\ndate: 2030-01-{day:02}\n---\n\n正文。\n"),
+        );
+    }
+    site.build_ok();
+    let home = site.read("index.html");
+    let recent = between(&home, "sy-home-recent", "</section>");
+    let listed: Vec<&str> = recent
+        .split("href=\"cases/new-")
+        .skip(1)
+        .map(|rest| &rest[..2])
+        .collect();
+    assert_eq!(
+        listed,
+        ["11", "10", "09", "00", "01", "02", "03", "08", "07", "06"],
+        "{recent}"
+    );
+}
+
+#[test]
 fn policy_sections_filter_by_status_and_replacements_link_both_ways() {
     let site = built();
     let list = site.read("policies/index.html");

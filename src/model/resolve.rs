@@ -81,10 +81,6 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
     }
 
     let slug_index = index_unique(&config.root, &pages, diagnostics);
-    let page_by_rel: HashMap<&str, PageId> = pages
-        .iter_enumerated()
-        .map(|(id, p)| (p.doc.rel.as_str(), id))
-        .collect();
     let asset_set: HashSet<&str> = input.assets.iter().map(|a| a.rel.as_str()).collect();
     let section_by_index_rel = section_index_files(&sections);
 
@@ -98,7 +94,6 @@ pub fn resolve(config: Config, input: ResolveInput, diagnostics: &mut Diagnostic
         root: &config.root,
         pages: &pages,
         sections: &sections,
-        page_by_rel: &page_by_rel,
         section_by_index_rel: &section_by_index_rel,
         slug_index: &slug_index,
         assets: &asset_set,
