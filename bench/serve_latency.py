@@ -44,15 +44,20 @@ def lines(stream, into):
         into.put(line.rstrip("\n"))
 
 
-def wait_line(out, needle, timeout):
+def wait_line(out, needle, timeout, server, log):
+    """The server's next line holding `needle`; exits with the server's last words if it
+    stops first (another run holding the site's lock, a failed first build)."""
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             sys.exit(f"serve_latency: no line with {needle!r} within {timeout} s")
         try:
-            line = out.get(timeout=left)
+            line = out.get(timeout=min(left, 1.0))
         except queue.Empty:
+            if server.poll() is not None:
+                sys.exit(f"serve_latency: the server exited with code {server.returncode}:\n"
+                         f"{last_lines(log)}")
             continue
         if needle in line:
             return line
@@ -155,7 +160,7 @@ def main():
         try:
             out = queue.Queue()
             threading.Thread(target=lines, args=(server.stdout, out), daemon=True).start()
-            url = wait_line(out, "正在预览：", STARTUP).split("正在预览：", 1)[1]
+            url = wait_line(out, "正在预览：", STARTUP, server, server_log).split("正在预览：", 1)[1]
             port = int(url.rstrip("/").rsplit(":", 1)[1])
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request("GET", "/")
@@ -181,13 +186,16 @@ def main():
                     if name == "build-error":
                         sys.exit(f"serve_latency: edit {i + 1} failed to build:\n{last_lines(server_log)}")
                 latencies.append((at - started) * 1000)
-                line = wait_line(out, "用时 ", EVENT)
+                line = wait_line(out, "用时 ", EVENT, server, server_log)
                 builds.append(float(line.split("用时 ", 1)[1].split(" ", 1)[0]))
             # After the last edit's re-index: the preview's peak over its first build, every
             # edit and the background re-indexing.
             wait_idle(server.pid)
             peak = peak_rss_mb(server.pid)
         finally:
+            # A second SIGTERM (timeout(1) and a kill of the same group) must not cut the
+            # page's restore short.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             server.send_signal(signal.SIGINT)
             try:
                 server.wait(timeout=60)
