@@ -4,7 +4,7 @@
 //! The system's own notifications (inotify, FSEvents, ReadDirectoryChangesW) are used
 //! where they work; `--poll`, or a native watcher that fails to start (inotify limits,
 //! some network drives), switches to notify's `PollWatcher`, which compares timestamps
-//! and contents every half second. Either way events are debounced for 50 ms, so an editor that
+//! and contents every half second. Either way events are debounced for 40 ms, so an editor that
 //! saves by writing a temporary file and renaming it causes one rebuild, not three.
 //!
 //! The site root itself is watched non-recursively: that sees `site.toml` even when an
@@ -32,7 +32,12 @@ const WATCHED_DIRS: [&str; 4] = ["content", "themes", "templates", "static"];
 const CONFIG_FILE: &str = crate::config::CONFIG_FILE;
 /// Long enough to take one save as one change (an editor's write, rename and metadata events
 /// arrive within a few milliseconds), short enough not to be most of the wait for a reload.
-const DEBOUNCE: Duration = Duration::from_millis(50);
+const DEBOUNCE: Duration = Duration::from_millis(40);
+/// How often the debouncer looks for events that have waited [`DEBOUNCE`]: a change is
+/// reported up to one tick late. notify's default, a quarter of the wait, made a save wait
+/// 50–62.5 ms with the 50 ms this had; now it is 40–44 ms, a sixth of a title edit's 200 ms
+/// budget at 100,000 pages instead of almost a third.
+const TICK: Duration = Duration::from_millis(4);
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The sources changed in one or more debounced batches, relative to the site root.
@@ -92,7 +97,7 @@ impl Watcher {
         H: DebounceEventHandler + Clone,
     {
         if !poll {
-            let native = new_debouncer(DEBOUNCE, None, handler.clone())
+            let native = new_debouncer(DEBOUNCE, Some(TICK), handler.clone())
                 .map(Inner::Native)
                 .and_then(|inner| Watcher::watching(root, inner));
             match native {
@@ -108,7 +113,8 @@ impl Watcher {
         let config = notify::Config::default()
             .with_poll_interval(POLL_INTERVAL)
             .with_compare_contents(true);
-        let inner = new_debouncer_opt(DEBOUNCE, None, handler, NoCache, config).map(Inner::Poll)?;
+        let inner =
+            new_debouncer_opt(DEBOUNCE, Some(TICK), handler, NoCache, config).map(Inner::Poll)?;
         Watcher::watching(root, inner)
     }
 
