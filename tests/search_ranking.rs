@@ -384,6 +384,38 @@ fn meta(out: &Path) -> String {
 }
 
 #[test]
+fn an_index_in_another_format_is_refused_with_a_rebuild_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    build(
+        &corpus::pages(1, 3, 20..40),
+        &[],
+        &out,
+        tmp.path().join("work"),
+    )
+    .unwrap();
+    assert!(shuyuan::search::StaticIndex::open(&out).is_ok());
+    let current = meta(&out);
+    assert!(current.contains("\"v\":5"), "{current}");
+    // Format 4 spelled grams and pair keys with control characters: read as format 5, its
+    // questions would match less and say nothing. The first indexes had no "v" at all.
+    for older in [
+        current.replace("\"v\":5", "\"v\":4"),
+        current.replace(",\"v\":5", ""),
+    ] {
+        std::fs::write(out.join("search/meta.js"), &older).unwrap();
+        let Err(e) = shuyuan::search::StaticIndex::open(&out) else {
+            panic!("opened {older}");
+        };
+        let message = e.to_string();
+        assert!(
+            message.contains("另一版本") && message.contains("shuyuan build"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
 fn static_index_is_sharded_by_size_and_replaces_the_old_build() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("public");

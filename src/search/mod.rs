@@ -158,6 +158,9 @@ pub enum SearchError {
     NoIndex(PathBuf),
     /// An index file could not be read back.
     Corrupt(String),
+    /// The index is in another format than this program reads (built by another version):
+    /// read as this one, its keys would silently match less.
+    OtherFormat(u32),
 }
 
 impl fmt::Display for SearchError {
@@ -172,6 +175,11 @@ impl fmt::Display for SearchError {
                 p.display()
             ),
             SearchError::Corrupt(m) => write!(f, "搜索索引已损坏，请重新运行 shuyuan build（{m}）"),
+            SearchError::OtherFormat(v) => write!(
+                f,
+                "搜索索引由另一版本的书院生成（格式 {v}，本程序读取格式 {}）：请重新运行 shuyuan build",
+                export::FORMAT_VERSION
+            ),
         }
     }
 }

@@ -305,13 +305,7 @@ mod tests {
         assert_eq!(t.pairs, ["2021+16"]);
         assert_eq!(
             plan(&parse("国办发〔2021〕16号"), &[]).per_term[0],
-            [
-                "办发+2021",
-                "2021+16",
-                "国办",
-                "*号",
-                "*6号"
-            ]
+            ["办发+2021", "2021+16", "国办", "*号", "*6号"]
         );
         // 021 may be the tail of 2021: its bigrams are required, the word itself only boosts.
         let t = &parse("021〕16")[0];
@@ -338,13 +332,7 @@ mod tests {
         let pasted: String = ('一'..='龥').step_by(7).take(200).collect();
         assert_eq!(plan(&parse(&pasted), &[]).per_term[0].len(), MAX_KEYS);
         let p = plan(&parse("covid 党"), &[]);
-        assert_eq!(
-            p.per_term,
-            [
-                vec!["*co", "*ov", "*vi", "*id"],
-                vec!["*党"]
-            ]
-        );
+        assert_eq!(p.per_term, [vec!["*co", "*ov", "*vi", "*id"], vec!["*党"]]);
         assert_eq!(p.loose, [false, false]);
         assert_eq!(p.boosts, ["covid"]);
     }

@@ -24,6 +24,9 @@ use super::{Found, SearchError, SearchHit, SearchQuery};
 /// `search/meta.js`: which build is current, how it is laid out, and the synonym groups.
 #[derive(Clone, Debug, Deserialize)]
 struct Meta {
+    /// The format (`export::FORMAT_VERSION`); the first indexes wrote none.
+    #[serde(default)]
+    v: u32,
     build: String,
     /// The edition (`export`); indexes written before there were editions have none.
     #[serde(default)]
@@ -125,6 +128,9 @@ impl StaticIndex {
         let args = call_arguments(&dir.join("meta.js"), "meta")?;
         let meta: Meta = serde_json::from_value(args[0].clone())
             .map_err(|e| SearchError::Corrupt(format!("meta.js：{e}")))?;
+        if meta.v != super::export::FORMAT_VERSION {
+            return Err(SearchError::OtherFormat(meta.v));
+        }
         if meta.shards == 0 {
             return Err(SearchError::Corrupt("meta.js：分片数为 0".into()));
         }

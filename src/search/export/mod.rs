@@ -82,8 +82,8 @@ use crate::cache::Key;
 const TARGET_SHARD_BYTES: usize = 2 * 1024;
 /// Postings longer than this go to a file of their own, with a stub in the shard.
 const HEAVY_BYTES: usize = 2 * 1024;
-/// Format version written to `meta.js`.
-const FORMAT_VERSION: u32 = 5;
+/// Format version written to `meta.js`; the reader opens no other.
+pub(in crate::search) const FORMAT_VERSION: u32 = 5;
 /// The postings are merged in at most this many partitions (each a work file at a time).
 const MAX_PARTITIONS: usize = 256;
 /// A partition spans at least this many shards, so rounding the shard count up to a multiple
