@@ -4,8 +4,11 @@
 //! The system's own notifications (inotify, FSEvents, ReadDirectoryChangesW) are used
 //! where they work; `--poll`, or a native watcher that fails to start (inotify limits,
 //! some network drives), switches to notify's `PollWatcher`, which compares timestamps
-//! and contents every half second. Either way events are debounced for 40 ms, so an editor that
-//! saves by writing a temporary file and renaming it causes one rebuild, not three.
+//! and contents every half second. Either way an event is reported once it is 40 ms old, with
+//! every other event that has come due by then (notify's debouncer looks every 10 ms, a quarter
+//! of the wait): the write, rename and metadata events of one save, a few milliseconds apart,
+//! mostly come as one change. When they fall on both sides of a look, a second rebuild follows
+//! the first at once, and the page shows the second.
 //!
 //! The site root itself is watched non-recursively: that sees `site.toml` even when an
 //! editor replaces the file rather than writing into it, and sees a watched folder that
@@ -31,13 +34,10 @@ use notify_debouncer_full::{
 const WATCHED_DIRS: [&str; 4] = ["content", "themes", "templates", "static"];
 const CONFIG_FILE: &str = crate::config::CONFIG_FILE;
 /// Long enough to take one save as one change (an editor's write, rename and metadata events
-/// arrive within a few milliseconds), short enough not to be most of the wait for a reload.
+/// arrive within a few milliseconds), short enough not to be most of the wait for a reload: a
+/// save is reported 40–50 ms after it (50–62.5 ms with the 50 ms this was, a third of a title
+/// edit's 200 ms budget at 100,000 pages). A shorter look than notify's would split more saves.
 const DEBOUNCE: Duration = Duration::from_millis(40);
-/// How often the debouncer looks for events that have waited [`DEBOUNCE`]: a change is
-/// reported up to one tick late. notify's default, a quarter of the wait, made a save wait
-/// 50–62.5 ms with the 50 ms this had; now it is 40–44 ms, a sixth of a title edit's 200 ms
-/// budget at 100,000 pages instead of almost a third.
-const TICK: Duration = Duration::from_millis(4);
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The sources changed in one or more debounced batches, relative to the site root.
@@ -97,7 +97,7 @@ impl Watcher {
         H: DebounceEventHandler + Clone,
     {
         if !poll {
-            let native = new_debouncer(DEBOUNCE, Some(TICK), handler.clone())
+            let native = new_debouncer(DEBOUNCE, None, handler.clone())
                 .map(Inner::Native)
                 .and_then(|inner| Watcher::watching(root, inner));
             match native {
@@ -113,8 +113,7 @@ impl Watcher {
         let config = notify::Config::default()
             .with_poll_interval(POLL_INTERVAL)
             .with_compare_contents(true);
-        let inner =
-            new_debouncer_opt(DEBOUNCE, Some(TICK), handler, NoCache, config).map(Inner::Poll)?;
+        let inner = new_debouncer_opt(DEBOUNCE, None, handler, NoCache, config).map(Inner::Poll)?;
         Watcher::watching(root, inner)
     }
 
