@@ -35,7 +35,7 @@ repository's current theme into it, then:
   that cuts Chinese into words) under /usr/bin/time, into bench/out/pagefind-<size>-<mix>:
   only the generated pages (PAGEFIND_GLOB), since list, term and handout pages are not in
   our index either, and the ratio of our index's bytes to Pagefind's. Pagefind took 40-70 s
-  and 4.8-5.4 GB at 10,000 pages, so this is left to the sizes it is asked for;
+  and 4.8-5.8 GB at 10,000 pages, so sizes above PAGEFIND_MAX_PAGES are left out;
 - runs bench/search_page.mjs (Node, Chromium) on the output: bytes the full search page
   (search.html?q=…) loads per query over HTTP, in a fresh browser context each, until its
   results show, for the fixed QUERIES and KEYWORDS keywords of 2-4 Han characters cut from
@@ -163,6 +163,8 @@ HUGO_BINARY = os.path.join(HUGO_DIR, "hugo", "binaries", "hugo")
 PAGEFIND_VERSION = "1.5.2"
 PAGEFIND_DIR = os.path.join(BENCH, ".cache", f"pagefind-{PAGEFIND_VERSION}")
 PAGEFIND_BINARY = os.path.join(PAGEFIND_DIR, "pagefind_bin_extended", "pagefind_extended")
+# Pagefind held 4.8-5.8 GB at 10,000 pages: larger sizes are left out rather than run out of memory.
+PAGEFIND_MAX_PAGES = 10_000
 # The pages gen_corpus.py writes (case-000001.html …): what our index holds.
 PAGEFIND_GLOB = "**/{case,guide,policy}-*.html"
 # Above this 1-minute load average per CPU before a timed run, other work competes with it.
@@ -423,7 +425,10 @@ def measure(binary, pages, mix, edits, runs, built, pagefind=None):
     output, files = tree(public)
     static_index, _ = tree(os.path.join(public, "search"))
     folder = os.path.join(public, "search", search_build(public))
-    shards = [os.path.getsize(os.path.join(folder, n)) for n in os.listdir(folder) if n.startswith("s")]
+    # Shards are s<g>/<k>.js, a thousand to a folder; s<g>/<k>-<j>.js are heavy keys' postings.
+    shards = [os.path.getsize(os.path.join(group, name))
+              for group in (os.path.join(folder, g) for g in os.listdir(folder) if g.startswith("s"))
+              for name in os.listdir(group) if "-" not in name]
     ours = built["shuyuan"]
     row = {
         "pages": pages, "mix": mix, "runs": runs, **medians(ours),
@@ -441,7 +446,7 @@ def measure(binary, pages, mix, edits, runs, built, pagefind=None):
         row["wall_ratio_hugo"] = round(row["wall_s"] / row["hugo"]["wall_s"], 2)
         row["cpu_ratio_hugo"] = round(row["cpu_s"] / row["hugo"]["cpu_s"], 2)
         row["rss_ratio_hugo"] = round(row["peak_rss_mb"] / row["hugo"]["peak_rss_mb"], 2)
-    if pagefind:
+    if pagefind and pages <= PAGEFIND_MAX_PAGES:
         row["pagefind"] = pagefind_index(pagefind, pages, mix, public)
         row["index_ratio_pagefind"] = round(static_index / row["pagefind"]["index_bytes"], 2)
     if "rebuild" in built:
