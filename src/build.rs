@@ -461,6 +461,7 @@ fn write_site(
     diagnostics: &mut Diagnostics,
 ) {
     crate::output::render::render_site(rendering, output, diagnostics);
+    diagnostics.extend(write_search_script(theme, output));
     let (site, jobs) = (rendering.site, rendering.jobs);
     let mut record = |result: Result<(), Diagnostic>| {
         if let Err(d) = result {
@@ -471,7 +472,6 @@ fn write_site(
     for (path, xml) in sitemap.render_all() {
         record(output.write(path, xml.as_bytes()));
     }
-    record(write_search_script(theme, output));
     // The site's own static files first: a theme file of the same name is then left out.
     let (site_static, theme_static) = theme
         .static_dirs
@@ -541,38 +541,62 @@ fn write_compact_theme_files(dir: &Path, output: &Output) -> Result<(), Diagnost
 
 /// Writes `static/search-core.js` (the site's own copy first, else the theme's, else the
 /// embedded theme's) with the search analysis's folding table in its slot, before the static
-/// folders are copied (which keeps it). A script without the slot is left for the copy.
-fn write_search_script(theme: &ThemeFiles, output: &Output) -> Result<(), Diagnostic> {
+/// folders are copied (which keeps it). A script without the slot is left for the copy. Returns
+/// what went wrong, and a warning when a copy on disk reads another index format than this
+/// program writes (a theme copied into the site by an older version's `init`): the page's
+/// search would look keys up as that version spelled them and miss, without a word.
+fn write_search_script(theme: &ThemeFiles, output: &Output) -> Vec<Diagnostic> {
     let on_disk = theme
         .static_dirs
         .iter()
         .enumerate()
         .map(|(i, dir)| (i, dir.join(SEARCH_CORE)))
         .find(|(_, path)| path.is_file());
+    let mut problems = Vec::new();
     // The theme's copy is compacted like its other scripts; the site's own is left as it is.
     let (text, from_theme) = match on_disk {
-        Some((i, path)) => (
-            std::fs::read_to_string(&path)
-                .map_err(|e| Diagnostic::error(Code::Io, &path, format!("无法读取：{e}")))?,
-            i > 0,
-        ),
+        Some((i, path)) => {
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) => {
+                    return vec![Diagnostic::error(Code::Io, &path, format!("无法读取：{e}"))];
+                }
+            };
+            if !crate::search::core_reads_this_format(&text) {
+                // The first static folder is the site's own, `static/` under its root.
+                let root = theme.static_dirs[0].parent().unwrap_or(Path::new(""));
+                problems.push(Diagnostic::warning(
+                    Code::Search,
+                    path.strip_prefix(root).unwrap_or(&path),
+                    "这是旧版书院的搜索脚本，读不了本程序写出的搜索索引，站内搜索会漏掉结果：\
+                     请换成新版的同名文件（用 shuyuan init 新建一个站点，从其中的 \
+                     themes/default/static/ 复制）",
+                ));
+            }
+            (text, i > 0)
+        }
         None => match theme
             .embedded_files("static")
             .find(|(name, _)| *name == SEARCH_CORE)
         {
             Some((_, bytes)) => (String::from_utf8_lossy(bytes).into_owned(), true),
-            None => return Ok(()),
+            None => return problems,
         },
     };
     let Some(script) = crate::search::tokenizer::with_fold_table(&text) else {
-        return Ok(());
+        return problems;
     };
     let script = if from_theme {
         crate::output::compact::compact(SEARCH_CORE, &script).unwrap_or(script)
     } else {
         script
     };
-    output.write(&format!("static/{SEARCH_CORE}"), script.as_bytes())
+    problems.extend(
+        output
+            .write(&format!("static/{SEARCH_CORE}"), script.as_bytes())
+            .err(),
+    );
+    problems
 }
 
 /// The theme script that carries the search analysis (and so the folding table).

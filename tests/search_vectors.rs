@@ -149,3 +149,31 @@ fn the_javascript_core_matches_the_vectors_under_node() {
     );
     assert!(stdout.contains("heavy-postings vectors"), "{stdout}");
 }
+
+/// A theme copied into a site by an older version's `init` keeps that version's
+/// `search-core.js`, which spells keys as its index format did: the build says so, naming the
+/// file, and says nothing about a current copy.
+#[test]
+fn a_search_core_for_another_index_format_is_warned_about() {
+    let site = TestSite::fixture("basic");
+    let core = "themes/default/static/search-core.js";
+    let current = std::fs::read_to_string(site.root().join(core)).unwrap();
+    let warned = |out: &std::process::Output| {
+        common::diagnostics(out)
+            .into_iter()
+            .any(|d| d.code == "search" && d.location.starts_with(core))
+    };
+    assert!(
+        !warned(&site.build_ok()),
+        "a current core is not warned about"
+    );
+    for older in [
+        current.replace("var INDEX_FORMAT = 5;", "var INDEX_FORMAT = 4;"),
+        current.replace("var INDEX_FORMAT = 5;", ""),
+    ] {
+        assert_ne!(older, current);
+        site.write(core, &older);
+        let out = site.build_ok();
+        assert!(warned(&out), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -200,6 +200,12 @@ impl SearchError {
     }
 }
 
+/// Whether a `search-core.js` reads the static index this program writes: it declares the
+/// format as `var INDEX_FORMAT = N;`. A site's own copy kept from an older version does not.
+pub fn core_reads_this_format(script: &str) -> bool {
+    script.contains(&format!("var INDEX_FORMAT = {};", export::FORMAT_VERSION))
+}
+
 /// Writes the static index of `docs` into `out_dir/search/`, with the synonym groups that
 /// queries are expanded with, replacing the previous build's files there. Pages are numbered
 /// in URL order so the output depends only on the content. The work files go into the new

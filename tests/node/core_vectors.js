@@ -31,6 +31,9 @@ function call(file) {
 }
 
 const meta = call(path.join(out, "search/meta.js"))[0];
+if (core.indexFormat !== meta.v) {
+  failures.push("search-core.js reads index format " + core.indexFormat + ", meta.js says " + meta.v);
+}
 const build = path.join(out, "search", meta.build);
 const shards = new Map();
 

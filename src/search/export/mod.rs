@@ -82,7 +82,8 @@ use crate::cache::Key;
 const TARGET_SHARD_BYTES: usize = 2 * 1024;
 /// Postings longer than this go to a file of their own, with a stub in the shard.
 const HEAVY_BYTES: usize = 2 * 1024;
-/// Format version written to `meta.js`; the reader opens no other.
+/// Format version written to `meta.js`; the reader opens no other, and `search-core.js` says
+/// which it reads ([`crate::search::core_reads_this_format`]).
 pub(in crate::search) const FORMAT_VERSION: u32 = 5;
 /// The postings are merged in at most this many partitions (each a work file at a time).
 const MAX_PARTITIONS: usize = 256;

@@ -11,6 +11,11 @@
 (function (global) {
   "use strict";
 
+  // The static index format this core reads (FORMAT_VERSION in src/search/export/mod.rs). The
+  // build warns when the search-core.js it copies does not say this: a site's own copy left
+  // from an older version would look keys up as that version spelled them, and miss.
+  var INDEX_FORMAT = 5;
+
   // The tokenizer needs Unicode property classes (\p{…}), which browsers before 2018–2020 cannot
   // read. They are built with new RegExp below, never written as literals, so such a browser
   // gets here instead of stopping at a syntax error; the core is then `false`, and search.js
@@ -643,6 +648,7 @@
     varints: varints, postings: postings, heavyPostings: heavyPostings, heavyStub: heavyStub, keyHash: keyHash,
     settle: settle, rank: rank, allKeys: allKeys, seriesOfPages: seriesOfPages,
     mark: mark, esc: esc, markedHtml: markedHtml, snippet: snippet, bestSection: bestSection, piecesRead: piecesRead,
+    indexFormat: INDEX_FORMAT,
     // The ranking's constants, compared with Rust's by the vector checks.
     constants: {
       MAX_KEYS: MAX_KEYS, STRICT_MAX_KEYS: STRICT_MAX_KEYS, BM25_K1: BM25_K1, TF_LEVELS: TF_LEVELS,
