@@ -21,8 +21,9 @@
 pub const MAX_WORD_CHARS: usize = 32;
 
 /// Prefix of grams-namespace keys in the static index. Like [`PAIR_MARK`], a separator that no
-/// token holds, printable so that JSON writes it as one byte: a control character was six
-/// (`\u0001`), a tenth of the shards at 10,000 pages.
+/// token holds, printable so that JSON writes it as one byte: the control characters both marks
+/// were (`\u0001`, `\u0002`) took six each, a seventh of the shards at 10,000 pages (nearly all
+/// of it in pair keys, which had two).
 pub const GRAM_PREFIX: char = '*';
 /// Joins the two tokens of a pair key (`a + "+" + b`) in the static index; see
 /// [`Analysis::forms_pair`]. No token holds it, so a key holding it is a pair.

@@ -215,7 +215,7 @@ impl Session {
                 Ok(meta) => meta.is_file(),
                 Err(_) => false,
             };
-            match (self.page_id(&rel), exists) {
+            match (self.site.pages.by_file(&rel), exists) {
                 (Some(id), true) => located.edited.push((id, rel, path)),
                 (Some(id), false) => located.removed.push(id),
                 (None, true) => located.added.push((rel, path)),
@@ -224,14 +224,6 @@ impl Session {
             }
         }
         Some(located)
-    }
-
-    /// Pages are kept in file order.
-    fn page_id(&self, rel: &str) -> Option<PageId> {
-        self.site
-            .pages
-            .binary_search_by(|page| page.doc.rel.as_str().cmp(rel))
-            .ok()
     }
 
     /// Reads, parses and renders the edited and added pages' Markdown.

@@ -73,7 +73,9 @@ pub(super) fn apply(
         .filter(|rel| !edited_rels.contains(rel))
         .filter(|rel| {
             session
-                .page_id(rel)
+                .site
+                .pages
+                .by_file(rel)
                 .is_some_and(|id| !removed.contains(&id))
         })
         .map(str::to_string)
@@ -148,7 +150,7 @@ pub(super) fn apply(
     }
     // Their summaries and search text may show the changed titles too.
     for rel in linking {
-        let page = &session.site.pages[session.page_id(&rel)?];
+        let page = &session.site.pages[session.site.pages.by_file(&rel)?];
         let rendered =
             crate::source::markdown::render(page.doc.body(), &page.doc.rel, &session.markdown);
         changed_rels.push(rel.clone());
@@ -163,7 +165,7 @@ pub(super) fn apply(
     let mut rewritten = fill_links(session, bodies, &mut diagnostics)?;
     let changed: Vec<PageId> = changed_rels
         .iter()
-        .map(|rel| session.page_id(rel))
+        .map(|rel| session.site.pages.by_file(rel))
         .collect::<Option<_>>()?;
     rewritten.extend(&changed);
 
@@ -258,7 +260,7 @@ fn removable(session: &Session, removed: &[PageId]) -> bool {
         && session
             .links
             .linking_to(&keys)
-            .all(|rel| removed_rels.contains(rel) || session.page_id(rel).is_none())
+            .all(|rel| removed_rels.contains(rel) || session.site.pages.by_file(rel).is_none())
         && left.values().all(|&n| n > 0)
 }
 
@@ -308,7 +310,7 @@ fn fill_links(
 ) -> Option<HashSet<PageId>> {
     let ids: Vec<PageId> = bodies
         .iter()
-        .map(|(rel, _)| session.page_id(rel))
+        .map(|(rel, _)| session.site.pages.by_file(rel))
         .collect::<Option<_>>()?;
     let site = &session.site;
     let to_fill: Vec<_> = ids
