@@ -10,17 +10,18 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::{TestSite, article, check_links};
+use common::{TestSite, article, check_links, readable_text};
 
 /// Every file under `dir` that holds a private-use character (U+E000–U+F8FF), with the text
-/// around the first one. Files that are not UTF-8 (images) hold no text.
+/// around the first one. Files that are not text (images) hold none; fragments are read
+/// unpacked.
 fn private_use(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
     for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
         if !entry.file_type().is_file() {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+        let Some(text) = readable_text(entry.path()) else {
             continue;
         };
         if let Some(at) = text.find(|c| ('\u{E000}'..='\u{F8FF}').contains(&c)) {
@@ -34,7 +35,7 @@ fn private_use(dir: &Path) -> Vec<String> {
     found
 }
 
-/// Every file under `dir` whose path contains `part`, as text.
+/// Every file under `dir` whose path contains `part`, as text (fragments unpacked).
 fn texts(dir: &Path, part: &str) -> Vec<(String, String)> {
     walkdir::WalkDir::new(dir)
         .into_iter()
@@ -42,7 +43,7 @@ fn texts(dir: &Path, part: &str) -> Vec<(String, String)> {
         .filter(|e| e.file_type().is_file())
         .filter_map(|e| {
             let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
-            let text = std::fs::read_to_string(e.path()).ok()?;
+            let text = readable_text(e.path())?;
             rel.contains(part).then_some((rel, text))
         })
         .collect()

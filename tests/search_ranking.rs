@@ -396,12 +396,14 @@ fn an_index_in_another_format_is_refused_with_a_rebuild_asked_for() {
     .unwrap();
     assert!(shuyuan::search::StaticIndex::open(&out).is_ok());
     let current = meta(&out);
-    assert!(current.contains("\"v\":5"), "{current}");
-    // Format 4 spelled grams and pair keys with control characters: read as format 5, its
-    // questions would match less and say nothing. The first indexes had no "v" at all.
+    assert!(current.contains("\"v\":6"), "{current}");
+    // Format 5 wrote fragments as plain JSON, format 4 spelled grams and pair keys with control
+    // characters: read as format 6, their files would be misread or match less. The first
+    // indexes had no "v" at all.
     for older in [
-        current.replace("\"v\":5", "\"v\":4"),
-        current.replace(",\"v\":5", ""),
+        current.replace("\"v\":6", "\"v\":5"),
+        current.replace("\"v\":6", "\"v\":4"),
+        current.replace(",\"v\":6", ""),
     ] {
         std::fs::write(out.join("search/meta.js"), &older).unwrap();
         let Err(e) = shuyuan::search::StaticIndex::open(&out) else {

@@ -168,8 +168,8 @@ fn a_search_core_for_another_index_format_is_warned_about() {
         "a current core is not warned about"
     );
     for older in [
-        current.replace("var INDEX_FORMAT = 5;", "var INDEX_FORMAT = 4;"),
-        current.replace("var INDEX_FORMAT = 5;", ""),
+        current.replace("var INDEX_FORMAT = 6;", "var INDEX_FORMAT = 5;"),
+        current.replace("var INDEX_FORMAT = 6;", ""),
     ] {
         assert_ne!(older, current);
         site.write(core, &older);

@@ -162,7 +162,7 @@ fn output_does_not_reference_outside_hosts() {
         if !is_text {
             continue;
         }
-        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let text = common::file_text(entry.path()).unwrap();
         for loader in loaders {
             for (at, _) in text.match_indices(loader) {
                 let target = &text[at + loader.len()..];

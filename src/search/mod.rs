@@ -16,6 +16,7 @@
 mod codec;
 mod export;
 mod facets;
+pub mod fragment_code;
 pub(crate) mod fragments;
 pub mod query;
 pub mod rank;

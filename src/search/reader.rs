@@ -3,8 +3,9 @@
 //! therefore rank exactly as the site's search page does, from the same files.
 //!
 //! Each file is a script calling `window.__shuyuan.<name>(…)`; the arguments, put between
-//! brackets, are a JSON array. Shards and fragments are read only when a query needs them and
-//! kept for the next query of the same build.
+//! brackets, are a JSON array (a fragment's last one a string that packs its JSON). Shards
+//! and fragments are read only when a query needs them and kept for the next query of the
+//! same build.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use serde::Deserialize;
 use super::codec::{decode_heavy, decode_postings, posting_count};
 use super::export::index_file;
 use super::facets::Facets;
+use super::fragment_code;
 use super::fragments::{OwnedPiece, pieces_read};
 use super::query::{self, Term};
 use super::rank::{self, KeyInfo, Postings, Ranked};
@@ -83,12 +85,9 @@ pub struct StaticIndex {
 
 /// The JSON array of a script's call arguments, checked against the expected call.
 fn call_arguments(path: &Path, call: &str) -> Result<serde_json::Value, SearchError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             SearchError::NoIndex(path.to_path_buf())
-        } else if e.kind() == std::io::ErrorKind::InvalidData {
-            // Not UTF-8: no file the build writes, so a damaged one, not a read failure.
-            SearchError::Corrupt(format!("{} 不是文本文件", path.display()))
         } else {
             SearchError::Io {
                 path: path.to_path_buf(),
@@ -96,6 +95,9 @@ fn call_arguments(path: &Path, call: &str) -> Result<serde_json::Value, SearchEr
             }
         }
     })?;
+    // Not text: no file the build writes, so a damaged one, not a read failure.
+    let text = script_text(&bytes)
+        .ok_or_else(|| SearchError::Corrupt(format!("{} 不是文本文件", path.display())))?;
     let corrupt = || SearchError::Corrupt(format!("{} 不是书院写的 {call} 文件", path.display()));
     let args = text
         .trim_end()
@@ -103,6 +105,35 @@ fn call_arguments(path: &Path, call: &str) -> Result<serde_json::Value, SearchEr
         .and_then(|rest| rest.strip_suffix(')'))
         .ok_or_else(corrupt)?;
     serde_json::from_str(&format!("[{args}]")).map_err(|_| corrupt())
+}
+
+/// A script's text as a browser reads it: UTF-16 after a little-endian byte-order mark (the
+/// fragments: [`super::fragment_code`]), else UTF-8.
+pub(super) fn script_text(bytes: &[u8]) -> Option<String> {
+    match bytes.strip_prefix(&[0xFF, 0xFE]) {
+        Some(units) if units.len() % 2 == 0 => {
+            let units: Vec<u16> = units
+                .chunks_exact(2)
+                .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+                .collect();
+            String::from_utf16(&units).ok()
+        }
+        Some(_) => None,
+        None => String::from_utf8(bytes.to_vec()).ok(),
+    }
+}
+
+/// The JSON a fragment file's string packs, read as `T`.
+fn unpacked<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    packed: &serde_json::Value,
+) -> Result<T, SearchError> {
+    let corrupt = |detail: String| SearchError::Corrupt(format!("{}：{detail}", path.display()));
+    let json = packed
+        .as_str()
+        .and_then(|packed| fragment_code::unpack(packed).ok())
+        .ok_or_else(|| corrupt("片段编码损坏".into()))?;
+    serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))
 }
 
 /// Every key a plan loads: the terms', their alternatives', the boosts.
@@ -216,8 +247,7 @@ impl StaticIndex {
         }
         let path = self.dir.join(index_file('p', page as usize, None));
         let args = call_arguments(&path, "page")?;
-        let fragment: Fragment = serde_json::from_value(args[2].clone())
-            .map_err(|e| SearchError::Corrupt(format!("{}：{e}", path.display())))?;
+        let fragment: Fragment = unpacked(&path, &args[2])?;
         fragments.insert(page, fragment.clone());
         Ok(fragment)
     }
@@ -230,8 +260,7 @@ impl StaticIndex {
         }
         let path = self.dir.join(index_file('p', page as usize, Some(j)));
         let args = call_arguments(&path, "more")?;
-        let pieces: Vec<OwnedPiece> = serde_json::from_value(args[3].clone())
-            .map_err(|e| SearchError::Corrupt(format!("{}：{e}", path.display())))?;
+        let pieces: Vec<OwnedPiece> = unpacked(&path, &args[3])?;
         continuations.insert((page, j), pieces.clone());
         Ok(pieces)
     }

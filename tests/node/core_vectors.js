@@ -1,6 +1,7 @@
 // The search core (search-core.js, as a built site carries it) against the shared vectors,
 // under Node and without a browser: tests/vectors/tokenizer.json, tests/vectors/heavy.json (the
-// tiered postings of heavy keys), and tests/vectors/ranking.json (the ranking, and the results
+// tiered postings of heavy keys), tests/vectors/fragment_code.json (how fragment files pack
+// their JSON), and tests/vectors/ranking.json (the ranking, and the results
 // as shown: fragments and their continuation files read as src/search/fragments.rs says)
 // over the built fixture site tests/fixtures/ranking, read from its search/ folder the way the
 // page reads it. Run by tests/search_vectors.rs:
@@ -20,12 +21,27 @@ const core = require(path.join(out, "static/search-core.js"));
 const TOLERANCE = 1e-9;
 const failures = [];
 
+// A script's text as a browser reads it: UTF-16 after a byte-order mark (the fragments), else
+// UTF-8.
+function scriptText(bytes) {
+  if (bytes[0] === 0xFF && bytes[1] === 0xFE) return new TextDecoder("utf-16le").decode(bytes.subarray(2));
+  return new TextDecoder("utf-8").decode(bytes);
+}
+
+// Page `id`'s fragment, and its continuation file `j`, unpacked as search.js does.
+function fragment(id) {
+  return JSON.parse(core.unpackFragment(call(path.join(build, indexFile("p", id, "")))[2]));
+}
+function continuation(id, j) {
+  return JSON.parse(core.unpackFragment(call(path.join(build, indexFile("p", id, "-" + j)))[3]));
+}
+
 // Runs one index file (`window.__shuyuan.<kind>(…)`) and returns the arguments it passed.
 function call(file) {
   let args = null;
   const record = function () { args = Array.from(arguments); };
   const sandbox = { window: { __shuyuan: { meta: record, shard: record, heavy: record, page: record, more: record } } };
-  vm.runInNewContext(fs.readFileSync(file, "utf8"), sandbox, { filename: file });
+  vm.runInNewContext(scriptText(fs.readFileSync(file)), sandbox, { filename: file });
   if (!args) throw new Error(file + " did not register");
   return args;
 }
@@ -78,7 +94,7 @@ function topTen(q) {
   let results = ranked(ts);
   if (!results.length && ts.some(function (t) { return t.quoted; })) results = ranked(core.parseQuery(core.withoutQuotes(q)));
   return results.slice(0, 10).map(function (r) {
-    return { url: call(path.join(build, indexFile("p", r.id, "")))[2].u, held: r.held, score: r.score };
+    return { url: fragment(r.id).u, held: r.held, score: r.score };
   });
 }
 
@@ -101,9 +117,9 @@ function shown(q, n) {
   let held = 0;
   for (const r of results.slice(0, deepest)) {
     if (read.length >= n && held === n) break;
-    const p = call(path.join(build, indexFile("p", r.id, "")))[2];
+    const p = fragment(r.id);
     const most = read.length < n ? undefined : 0; // past the first n: the fragment alone
-    const got = core.piecesRead(ts, p, function (j) { return call(path.join(build, indexFile("p", r.id, "-" + j)))[3]; }, most);
+    const got = core.piecesRead(ts, p, function (j) { return continuation(r.id, j); }, most);
     const section = got.s[core.bestSection(marked, got.s).index];
     read.push({ url: p.u + (section && section[0] ? "#" + section[0] : ""), exact: got.held });
     if (got.held) held++;
@@ -146,6 +162,18 @@ for (const v of heavy) {
     v.pages.every(function (p, i) { return got.docs[i] === p && got.levels[i] === v.levels[i]; });
   if (!same) failures.push("heavy postings " + v.name + ": decoded differently from src/search/codec.rs");
 }
+
+const fragmentCode = JSON.parse(fs.readFileSync(path.join(vectors, "fragment_code.json"), "utf8"));
+if (core.gbkTable() !== fragmentCode.gbk_table) failures.push("search-core.js's GBK table differs from src/search/fragment_code.rs");
+fragmentCode.cases.forEach(function (v, i) {
+  let got;
+  try {
+    got = core.unpackFragment(v.packed);
+  } catch (e) {
+    got = String(e);
+  }
+  if (got !== v.text) failures.push("fragment code case " + i + ": unpacked differently from src/search/fragment_code.rs");
+});
 
 if (failures.length) {
   console.log(failures.join("\n"));

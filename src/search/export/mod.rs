@@ -19,7 +19,7 @@
 //! edition, hashes everything the files are made from; over HTTP the browser asks for every
 //! file with `?v=E`, so a browser's cached copy of an older edition is not read:
 //! - `search/meta.js` (fixed name, the entry point):
-//!   `window.__shuyuan.meta({"v":5,"build":"B","ed":"E","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
+//!   `window.__shuyuan.meta({"v":6,"build":"B","ed":"E","shards":S,"docs":N,"syn":[[word,synonym,…],…]})`,
 //!   `syn` (the site's synonym groups, normalised; left out when there are none) expanding
 //!   queries in every engine, and `"series":[gap,length,…]` (left out when empty): the runs of
 //!   neighbouring pages that are numbered parts of one document (`super::series`).
@@ -36,11 +36,13 @@
 //!   a question of forty keys loads forty small files, and the ranking can leave out a common
 //!   key knowing its frequency without loading it.
 //! - `search/B/p<g>/<d>.js`, `g = d / 1000`: one fragment per page `d` (pages are numbered in
-//!   URL order), loaded only for the results shown: `window.__shuyuan.page("B",d,{"t":title,
-//!   "u":url,"k":kind,"l":label,"d":date,"st":status,"b":[breadcrumbs],"s":[[anchor,heading,
-//!   text],…],"c":C})`, holding the start of the page's text; the rest, when there is more,
-//!   in `C` continuation files `search/B/p<g>/<d>-<j>.js`, `1 ≤ j ≤ C`:
-//!   `window.__shuyuan.more("B",d,j,[[anchor,heading,text],…])` ([`super::fragments`]).
+//!   URL order), loaded only for the results shown: `window.__shuyuan.page("B",d,"F")`, where
+//!   `F` packs ([`super::fragment_code`]: the file is UTF-16, with a byte-order mark) the JSON
+//!   `{"t":title,"u":url,"k":kind,"l":label,"d":date,"st":status,"b":[breadcrumbs],
+//!   "s":[[anchor,heading,text],…],"c":C}`, holding the start of the page's text; the rest,
+//!   when there is more, in `C` continuation files `search/B/p<g>/<d>-<j>.js`, `1 ≤ j ≤ C`:
+//!   `window.__shuyuan.more("B",d,j,"F")`, `F` packing `[[anchor,heading,text],…]`
+//!   ([`super::fragments`]).
 //! - `search/B/facets.js`, for the full search page: value lists plus one varint column per facet
 //!   (see [`Facets`]).
 //!
@@ -84,7 +86,7 @@ const TARGET_SHARD_BYTES: usize = 2 * 1024;
 const HEAVY_BYTES: usize = 2 * 1024;
 /// Format version written to `meta.js`; the reader opens no other, and `search-core.js` says
 /// which it reads ([`crate::search::core_reads_this_format`]).
-pub(in crate::search) const FORMAT_VERSION: u32 = 5;
+pub(in crate::search) const FORMAT_VERSION: u32 = 6;
 /// The postings are merged in at most this many partitions (each a work file at a time).
 const MAX_PARTITIONS: usize = 256;
 /// A partition spans at least this many shards, so rounding the shard count up to a multiple
@@ -715,7 +717,10 @@ mod tests {
             .join("search")
             .join(&new.build_id)
             .join("p0/0.js");
-        assert!(std::fs::read_to_string(page).unwrap().contains("加装电梯"));
+        let text = crate::search::reader::script_text(&std::fs::read(page).unwrap()).unwrap();
+        let packed = &text[text.rfind(",\"").unwrap() + 2..text.rfind("\")").unwrap()];
+        let json = crate::search::fragment_code::unpack(packed).unwrap();
+        assert!(json.contains("加装电梯"), "{json}");
         let build_dir = out.path().join("search").join(&new.build_id);
         let stray: Vec<_> = walkdir::WalkDir::new(&build_dir)
             .into_iter()

@@ -4,7 +4,7 @@
 //! the build folder, which hangs on the shard count, known only once the postings are merged;
 //! cutting and serialising them takes the page's text, which a build keeps out of memory until
 //! the index reads it. So they
-//! are made while the spill has the text ([`page_fragments`]), kept as JSON in a work file
+//! are made while the spill has the text ([`page_fragments`]), kept packed in a work file
 //! ([`Pending::put`]), and written out under the build folder once it is known
 //! ([`Pending::write`]): the index reads each page's text once.
 
@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{index_file, json};
+use crate::search::fragment_code;
 use crate::search::fragments::{self, Piece};
 use crate::search::{SearchDoc, SearchError, SearchSection};
 
@@ -45,7 +46,8 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// The JSON of a page's fragment, then of each of its continuations.
+/// The packed JSON ([`fragment_code::pack`]) of a page's fragment, then of each of its
+/// continuations.
 pub(super) fn page_fragments(doc: &SearchDoc, sections: &[SearchSection]) -> Vec<String> {
     let pieces = fragments::cut(sections);
     let fragment = json(&Fragment {
@@ -61,11 +63,12 @@ pub(super) fn page_fragments(doc: &SearchDoc, sections: &[SearchSection]) -> Vec
     });
     std::iter::once(fragment)
         .chain(pieces[1..].iter().map(json))
+        .map(|json| fragment_code::pack(&json))
         .collect()
 }
 
 /// The work file of every page's fragments, in page order, each page a record of its pieces
-/// (a length, then the JSON). Removed when dropped.
+/// (a length, then the packed JSON in UTF-8). Removed when dropped.
 pub(super) struct Pending {
     path: PathBuf,
     file: Option<BufWriter<File>>,
@@ -181,14 +184,23 @@ fn write_page(
                 format!("window.__shuyuan.more(\"{build}\",{d},{j},"),
             ),
         };
-        let mut body = Vec::with_capacity(call.len() + piece.len() + 2);
-        body.extend_from_slice(call.as_bytes());
-        body.extend_from_slice(piece);
-        body.extend_from_slice(b")\n");
-        bytes += file(name, &body)?;
+        let piece = simdutf8::basic::from_utf8(piece).map_err(|_| damaged())?;
+        bytes += file(name, &utf16_file(&[&call, "\"", piece, "\")\n"]))?;
         j += 1;
     }
     Ok(bytes)
+}
+
+/// `parts` as a UTF-16 file: a byte-order mark, then little-endian code units (the packed
+/// fragments' two bytes a unit: [`fragment_code`]).
+fn utf16_file(parts: &[&str]) -> Vec<u8> {
+    let units = parts.iter().map(|part| part.len()).sum::<usize>();
+    let mut body = Vec::with_capacity(2 + 2 * units);
+    body.extend_from_slice(&[0xFF, 0xFE]);
+    for unit in parts.iter().flat_map(|part| part.encode_utf16()) {
+        body.extend_from_slice(&unit.to_le_bytes());
+    }
+    body
 }
 
 fn damaged() -> SearchError {
@@ -203,35 +215,37 @@ mod tests {
     #[test]
     fn pending_fragments_are_written_as_made_whatever_is_read_at_once() {
         let pieces: Vec<Vec<String>> = vec![
-            vec!["{\"t\":\"甲\"}".into()],
-            vec![
-                "{\"t\":\"乙\",\"c\":2}".into(),
-                "[[\"\",\"\",\"续一\"]]".into(),
-                "[]".into(),
-            ],
+            vec!["甲".into()],
+            vec!["乙".into(), "续一".into(), "".into()],
             Vec::new(),
-            vec!["{}".into()],
+            vec!["丙".into()],
         ];
-        let mut expected: Vec<(String, String)> = vec![
+        // A UTF-16 file with a byte-order mark, as a browser reads it.
+        let utf16 = |text: &str| {
+            let mut bytes = vec![0xFF, 0xFE];
+            bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+            bytes
+        };
+        let mut expected: Vec<(String, Vec<u8>)> = vec![
             (
                 "p0/0.js".into(),
-                "window.__shuyuan.page(\"b\",0,{\"t\":\"甲\"})\n".into(),
+                utf16("window.__shuyuan.page(\"b\",0,\"甲\")\n"),
             ),
             (
                 "p0/1.js".into(),
-                "window.__shuyuan.page(\"b\",1,{\"t\":\"乙\",\"c\":2})\n".into(),
+                utf16("window.__shuyuan.page(\"b\",1,\"乙\")\n"),
             ),
             (
                 "p0/1-1.js".into(),
-                "window.__shuyuan.more(\"b\",1,1,[[\"\",\"\",\"续一\"]])\n".into(),
+                utf16("window.__shuyuan.more(\"b\",1,1,\"续一\")\n"),
             ),
             (
                 "p0/1-2.js".into(),
-                "window.__shuyuan.more(\"b\",1,2,[])\n".into(),
+                utf16("window.__shuyuan.more(\"b\",1,2,\"\")\n"),
             ),
             (
                 "p0/3.js".into(),
-                "window.__shuyuan.page(\"b\",3,{})\n".into(),
+                utf16("window.__shuyuan.page(\"b\",3,\"丙\")\n"),
             ),
         ];
         expected.sort();
@@ -244,10 +258,8 @@ mod tests {
             }
             let written = Mutex::new(Vec::new());
             let file = |name: String, body: &[u8]| {
-                let body = String::from_utf8(body.to_vec()).unwrap();
-                let len = body.len() as u64;
-                written.lock().unwrap().push((name, body));
-                Ok(len)
+                written.lock().unwrap().push((name, body.to_vec()));
+                Ok(body.len() as u64)
             };
             let bytes = pending.write_reading("b", &file, read_bytes).unwrap();
             let mut written = written.into_inner().unwrap();

@@ -1,7 +1,8 @@
 /* 书院 search core: everything both engines must agree on, with no page and no loading.
  *
  * Owns the tokenizer and query analysis (mirroring src/search/tokenizer.rs and query.rs, pinned
- * by tests/vectors/tokenizer.json), the index codec (format in src/search/export/mod.rs), the
+ * by tests/vectors/tokenizer.json), the index codec (format in src/search/export/mod.rs; the
+ * fragments' code in src/search/fragment_code.rs, pinned by tests/vectors/fragment_code.json), the
  * ranking (mirroring src/search/rank.rs line for line, specified in ARCHITECTURE.md "Ranking",
  * pinned by tests/vectors/ranking.json) and match marking and snippets (src/search/snippet.rs).
  * Plain script: in a page it sets window.__shuyuan.core for search.js; under Node
@@ -14,7 +15,7 @@
   // The static index format this core reads (FORMAT_VERSION in src/search/export/mod.rs). The
   // build warns when the search-core.js it copies does not say this: a site's own copy left
   // from an older version would look keys up as that version spelled them, and miss.
-  var INDEX_FORMAT = 5;
+  var INDEX_FORMAT = 6;
 
   // The tokenizer needs Unicode property classes (\p{…}), which browsers before 2018–2020 cannot
   // read. They are built with new RegExp below, never written as literals, so such a browser
@@ -641,6 +642,89 @@
   }
 
 
+  /* ------------------------------------------------------------------ fragment code */
+
+  // A fragment file's string back to the JSON it spells (src/search/fragment_code.rs, which
+  // says why and how; pinned by tests/vectors/fragment_code.json): fifteen bits per code unit
+  // from U+3000; per JSON code unit an exponential-Golomb number, either its place among the
+  // recently seen units or 0 and the unit itself (7 bits ASCII, 12 bits a place in the GBK
+  // table, 16 bits anything else).
+  var RECENT = 256, GOLOMB_ORDER = 4, UNIT_BASE = 0x3000, MAX_ZEROS = 20;
+  // keyHash of the table as Rust makes it (fragment_code::gbk_table_hash, pinned by a test): a
+  // browser whose decoder read one of its rows otherwise would show wrong characters silently.
+  var GBK_TABLE_HASH = 2936777027;
+  var gbk = null;
+
+  // GB2312's punctuation, full-width and first-level rows as the WHATWG GBK decoder reads
+  // them: the same table Rust makes with encoding_rs, so no file carries it.
+  function gbkTable() {
+    if (gbk) return gbk;
+    var leads = [0xA1, 0xA3], bytes = [];
+    for (var lead = 0xB0; lead <= 0xD7; lead++) leads.push(lead);
+    leads.forEach(function (l) {
+      for (var t = 0xA1; t <= 0xFE; t++) if (!(l === 0xD7 && t >= 0xFA)) bytes.push(l, t);
+    });
+    var text = new TextDecoder("gbk").decode(new Uint8Array(bytes));
+    if (text.length !== bytes.length / 2 || keyHash(text) !== GBK_TABLE_HASH) throw new Error("TextDecoder(\"gbk\") reads the GB2312 rows otherwise than Rust's encoding_rs");
+    return (gbk = text);
+  }
+
+  function unpackFragment(packed) {
+    var table = gbkTable(), recent = new Uint16Array(RECENT), held = 0;
+    var units = new Uint16Array(3 * packed.length), n = 0; // a unit's code takes 5 bits at least
+    var at = 0, bits = 0, count = 0; // `bits` holds `count` ≤ 30 bits not read yet
+    var damaged = function () { return new Error("a fragment file's string is damaged"); };
+    function fill() {
+      while (count < 16 && at < packed.length) {
+        var group = packed.charCodeAt(at++) - UNIT_BASE;
+        if (group < 0 || group >= 0x8000) throw damaged();
+        bits = (bits << 15) | group;
+        count += 15;
+      }
+    }
+    // The next `width` ≤ 16 bits.
+    function take(width) {
+      if (count < width) fill();
+      if (count < width) throw damaged();
+      count -= width;
+      var value = bits >>> count;
+      bits &= (1 << count) - 1;
+      return value;
+    }
+    for (;;) {
+      var zeros = 0, bit = 0;
+      while (bit === 0) {
+        if (count === 0) fill();
+        if (count === 0) break;
+        bit = take(1);
+        if (bit === 0 && ++zeros > MAX_ZEROS) throw damaged();
+      }
+      if (bit === 0) break; // only the padding's zeros were left
+      var width = zeros + GOLOMB_ORDER;
+      var rest = width > 16 ? take(width - 16) * 0x10000 + take(16) : take(width);
+      var code = Math.pow(2, width) + rest - (1 << GOLOMB_ORDER), unit;
+      if (code === 0) {
+        if (take(1) === 0) unit = take(7);
+        else if (take(1) === 0) {
+          var place = take(12);
+          if (place >= table.length) throw damaged();
+          unit = table.charCodeAt(place);
+        } else unit = take(16);
+        recent.copyWithin(1, 0, Math.min(held, RECENT - 1));
+        if (held < RECENT) held++;
+      } else {
+        if (code > held) throw damaged();
+        unit = recent[code - 1];
+        recent.copyWithin(1, 0, code - 1);
+      }
+      recent[0] = unit;
+      units[n++] = unit;
+    }
+    var out = "";
+    for (var i = 0; i < n; i += 4096) out += String.fromCharCode.apply(null, units.subarray(i, Math.min(n, i + 4096)));
+    return out;
+  }
+
   /* ------------------------------------------------------------------ exports */
 
   var core = {
@@ -648,6 +732,7 @@
     varints: varints, postings: postings, heavyPostings: heavyPostings, heavyStub: heavyStub, keyHash: keyHash,
     settle: settle, rank: rank, allKeys: allKeys, seriesOfPages: seriesOfPages,
     mark: mark, esc: esc, markedHtml: markedHtml, snippet: snippet, bestSection: bestSection, piecesRead: piecesRead,
+    unpackFragment: unpackFragment, gbkTable: gbkTable,
     indexFormat: INDEX_FORMAT,
     // The ranking's constants, compared with Rust's by the vector checks.
     constants: {

@@ -67,11 +67,27 @@
   NS.heavy = function (build, k, j, data) {
     if (state.meta && build === state.meta.build) state.heavy[k + "-" + j] = data;
   };
-  NS.page = function (build, id, p) {
-    if (state.meta && build === state.meta.build) state.pages[id] = p;
+  // A fragment file holds its JSON packed (src/search/fragment_code.rs); a damaged one
+  // registers nothing, so the page's wait for it fails and says which file.
+  function unpacked(packed) {
+    try {
+      return JSON.parse(C.unpackFragment(packed));
+    } catch (e) {
+      logFailure(e);
+      return null;
+    }
+  }
+  NS.page = function (build, id, packed) {
+    if (state.meta && build === state.meta.build) {
+      var p = unpacked(packed);
+      if (p) state.pages[id] = p;
+    }
   };
-  NS.more = function (build, id, j, pieces) {
-    if (state.meta && build === state.meta.build) state.more[id + "-" + j] = pieces;
+  NS.more = function (build, id, j, packed) {
+    if (state.meta && build === state.meta.build) {
+      var pieces = unpacked(packed);
+      if (pieces) state.more[id + "-" + j] = pieces;
+    }
   };
   NS.facets = function (build, f) {
     if (state.meta && build === state.meta.build) state.facets = decodeFacets(f);
@@ -102,6 +118,9 @@
     state.metaLoading = loadScript(src).then(function () {
       var m = nextMeta;
       if (!m || !m.build) throw new Error("search/meta.js did not register");
+      // A browser may hold an older search-core.js (static files load without ?v=) next to a
+      // newer index, or the other way round: it would misread every file, so it reads none.
+      if (m.v !== C.indexFormat) throw new Error("search/meta.js is index format " + m.v + ", search-core.js reads " + C.indexFormat + ": reload the page without the cache, or rebuild the site");
       if (!state.meta || state.meta.build !== m.build || state.meta.ed !== m.ed) {
         state = { meta: m, metaLoading: state.metaLoading, shards: {}, heavy: {}, decoded: {}, pages: {}, more: {}, facets: null, loading: {} };
       }
