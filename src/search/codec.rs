@@ -287,7 +287,6 @@ mod tests {
     /// `search-core.js`. `SHUYUAN_UPDATE_VECTORS=1` rewrites the file.
     #[test]
     fn heavy_vectors() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/heavy.json");
         let mut seed = 12345u64;
         let mut random = move |n: u64| {
             seed = seed
@@ -325,15 +324,7 @@ mod tests {
                 "pages": back.pages, "levels": back.levels,
             }));
         }
-        let json = serde_json::to_string(&cases).expect("vectors serialise") + "\n";
-        if std::env::var_os("SHUYUAN_UPDATE_VECTORS").is_some() {
-            std::fs::write(path, &json).expect("vectors written");
-        }
-        let stored = std::fs::read_to_string(path).expect("tests/vectors/heavy.json");
-        assert!(
-            stored == json,
-            "tests/vectors/heavy.json differs from the codec: review, then SHUYUAN_UPDATE_VECTORS=1"
-        );
+        crate::search::assert_vectors("heavy.json", &cases);
         let mode = |i: usize| {
             let heavy = cases[i]["heavy"].as_str().unwrap_or_default();
             heavy.find('.').map(|dot| heavy.as_bytes()[dot + 2] as char)

@@ -325,10 +325,6 @@ mod tests {
     /// suite's searches read in both engines). `SHUYUAN_UPDATE_VECTORS=1` rewrites the file.
     #[test]
     fn fragment_code_vectors() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/vectors/fragment_code.json"
-        );
         let mut seed = 2026u64;
         let mut random = move |n: u64| {
             seed = seed
@@ -378,15 +374,7 @@ mod tests {
             .collect();
         let table = String::from_utf16(gbk_table()).expect("the table is text");
         let cases = serde_json::json!({ "gbk_table": table, "cases": cases });
-        let json = serde_json::to_string(&cases).expect("vectors serialise") + "\n";
-        if std::env::var_os("SHUYUAN_UPDATE_VECTORS").is_some() {
-            std::fs::write(path, &json).expect("vectors written");
-        }
-        let stored = std::fs::read_to_string(path).expect("tests/vectors/fragment_code.json");
-        assert!(
-            stored == json,
-            "tests/vectors/fragment_code.json differs from the code: review, then SHUYUAN_UPDATE_VECTORS=1"
-        );
+        crate::search::assert_vectors("fragment_code.json", &cases);
         for text in &texts {
             assert_eq!(unpack(&pack(text)).as_deref(), Ok(text.as_str()));
         }

@@ -448,3 +448,20 @@ pub fn print_hits(out: &mut dyn Write, hits: &[SearchHit], color: bool) -> std::
 pub fn hits_to_json(hits: &[SearchHit]) -> String {
     serde_json::to_string_pretty(hits).expect("hits serialise to JSON")
 }
+
+/// Compares `value` with the shared vectors file `tests/vectors/<name>`, which
+/// `SHUYUAN_UPDATE_VECTORS=1` rewrites first: Rust's side of a file that `search-core.js` is
+/// checked against too.
+#[cfg(test)]
+fn assert_vectors(name: &str, value: &impl Serialize) {
+    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let json = serde_json::to_string(value).expect("vectors serialise") + "\n";
+    if std::env::var_os("SHUYUAN_UPDATE_VECTORS").is_some() {
+        std::fs::write(&path, &json).expect("vectors written");
+    }
+    let stored = std::fs::read_to_string(&path).expect("the vectors file");
+    assert!(
+        stored == json,
+        "tests/vectors/{name} differs from the code: review, then SHUYUAN_UPDATE_VECTORS=1"
+    );
+}
