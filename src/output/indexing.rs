@@ -178,6 +178,14 @@ impl IndexOutput for IndexFiles<'_> {
             memo.record(self.output, rel, made_from);
         }
     }
+
+    fn made_from_before(&self, rel: &str) -> Option<u128> {
+        self.memo?.made_from_before(rel)
+    }
+
+    fn previous_file(&self, rel: &str) -> Option<Vec<u8>> {
+        self.memo?.previous_file(rel)
+    }
 }
 
 /// Writes the static search index of `docs` under `out_dir/search/`, with its work files in

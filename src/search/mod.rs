@@ -270,6 +270,19 @@ pub trait IndexOutput: Sync {
 
     /// Notes that `rel`, just written, is made from what hashes to `made_from`.
     fn made_from(&self, _rel: &str, _made_from: u128) {}
+
+    /// What an earlier build into this output noted `rel` was made from, keeping nothing: a
+    /// guess of [`IndexOutput::keep_made_from`]'s answer, which the index uses to leave
+    /// unmade what will likely be kept (it makes it after all when it is not).
+    fn made_from_before(&self, _rel: &str) -> Option<u128> {
+        None
+    }
+
+    /// The file `rel` as the earlier build that [`IndexOutput::made_from_before`] speaks of
+    /// left it in place, when there is one (the index reads which folder it wrote).
+    fn previous_file(&self, _rel: &str) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// A plain folder, written as it is served: a file that holds the same bytes already is left

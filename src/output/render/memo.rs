@@ -196,6 +196,20 @@ impl Memo {
         crate::cache::finish(&h)
     }
 
+    /// What the last build noted `rel` was made from, keeping nothing.
+    pub fn made_from_before(&self, rel: &str) -> Option<u128> {
+        self.previous.get(rel).map(|&(was, _)| was)
+    }
+
+    /// The output's `rel` as it is now, when the last build left a memo: the files it speaks
+    /// of are there.
+    pub fn previous_file(&self, rel: &str) -> Option<Vec<u8>> {
+        if self.previous.is_empty() {
+            return None;
+        }
+        fs::read(self.target.join(rel)).ok()
+    }
+
     /// Whether the last build left a record of `rel`: only then can it be left as it is.
     pub fn knows(&self, rel: &str) -> bool {
         self.previous.contains_key(rel)

@@ -96,15 +96,51 @@ pub(super) fn edition(layout: &str, page_hashes: &[u64]) -> String {
 /// edition of its last version would leave browsers and the preview reading its old shards).
 pub(super) fn page_hash(doc: &SearchDoc, sections: &[SearchSection]) -> u64 {
     let mut h = SipHasher13::new();
-    // Each part hashes its length or its end too: no two pages run together the same way.
-    (&doc.url, &doc.title, &doc.kind, &doc.kind_label).hash(&mut h);
-    (&doc.date, &doc.status, &doc.region).hash(&mut h);
-    (&doc.breadcrumbs, &doc.tags, &doc.topics).hash(&mut h);
-    sections.len().hash(&mut h);
-    for s in sections {
-        (&s.anchor, &s.heading, &s.text).hash(&mut h);
-    }
+    hash_page(&mut h, doc, sections);
     h.finish()
+}
+
+fn hash_page(h: &mut impl Hasher, doc: &SearchDoc, sections: &[SearchSection]) {
+    // Each part hashes its length or its end too: no two pages run together the same way.
+    (&doc.url, &doc.title, &doc.kind, &doc.kind_label).hash(h);
+    (&doc.date, &doc.status, &doc.region).hash(h);
+    (&doc.breadcrumbs, &doc.tags, &doc.topics).hash(h);
+    sections.len().hash(h);
+    for s in sections {
+        (&s.anchor, &s.heading, &s.text).hash(h);
+    }
+}
+
+/// What a page's fragment files are made from: everything [`page_hash`] hashes (which holds
+/// all a fragment shows), under the site's key, so that no content can be made to pass for
+/// another page's. A file's own made-from adds its number: [`fragment_file_made_from`].
+pub(super) fn fragments_made_from(key: Key, doc: &SearchDoc, sections: &[SearchSection]) -> u128 {
+    let mut h = key.hasher();
+    "fragments".hash(&mut h);
+    hash_page(&mut h, doc, sections);
+    crate::cache::finish(&h)
+}
+
+/// What file `j` of a page's fragment files (0 the fragment, then its continuations) is made
+/// from, the page's being `made_from` ([`fragments_made_from`]); the page's number and the
+/// index's folder are in the file's name.
+pub(super) fn fragment_file_made_from(key: Key, made_from: u128, j: usize) -> u128 {
+    let mut h = key.hasher();
+    (made_from, j).hash(&mut h);
+    crate::cache::finish(&h)
+}
+
+/// The folder the index of the build that `out` replaces is in, as its `meta.js` names it.
+pub(super) fn previous_build(out: &dyn IndexOutput) -> Option<String> {
+    let meta = out.previous_file("search/meta.js")?;
+    let text = std::str::from_utf8(&meta).ok()?;
+    let args = text
+        .trim_end()
+        .strip_prefix("window.__shuyuan.meta(")?
+        .strip_suffix(')')?;
+    let meta: serde_json::Value = serde_json::from_str(args).ok()?;
+    let build = meta["build"].as_str()?;
+    is_build_id(build).then(|| build.to_string())
 }
 
 /// `text` with its length in front, so that neighbouring fields cannot run into each other.
@@ -136,15 +172,10 @@ impl Files<'_> {
         make: &dyn Fn() -> Result<Vec<u8>, SearchError>,
     ) -> Result<u64, SearchError> {
         let rel = format!("search/{}/{name}", self.build);
-        if let Some(written) = &self.reused {
-            written
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(name);
-        }
-        if let Some(len) = made_from.and_then(|hash| self.out.keep_made_from(&rel, hash)) {
+        if let Some(len) = made_from.and_then(|hash| self.keep(name.clone(), hash)) {
             return Ok(len);
         }
+        self.note_written(name);
         let body = make()?;
         self.out
             .write(&rel, &body)
@@ -153,6 +184,33 @@ impl Files<'_> {
             self.out.made_from(&rel, hash);
         }
         Ok(body.len() as u64)
+    }
+
+    /// Leaves the file `name` as an earlier build made it from what hashes to `made_from`
+    /// ([`IndexOutput::keep_made_from`]); its length when it did.
+    pub(super) fn keep(&self, name: String, made_from: u128) -> Option<u64> {
+        let len = self
+            .out
+            .keep_made_from(&format!("search/{}/{name}", self.build), made_from)?;
+        self.note_written(name);
+        Some(len)
+    }
+
+    /// What an earlier build noted the file `name` was made from
+    /// ([`IndexOutput::made_from_before`]).
+    pub(super) fn made_from_before(&self, name: &str) -> Option<u128> {
+        self.out
+            .made_from_before(&format!("search/{}/{name}", self.build))
+    }
+
+    /// A re-index into the folder it serves removes the files it did not write at the end.
+    fn note_written(&self, name: String) {
+        if let Some(written) = &self.reused {
+            written
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(name);
+        }
     }
 
     /// Puts the file `name` holding `body` into the output, as [`Files::put`] does: made from

@@ -8,9 +8,10 @@
 //! and every file it makes as before stays byte for byte what it was (an in-place commit
 //! leaves it alone: [`crate::output::write::in_place`] names the cost). Every file goes out
 //! with the keyed hash of what it is made from ([`IndexOutput::keep_made_from`]): a shard's
-//! entries, a heavy list's postings, any other file's bytes; an output that remembers the
-//! last build's hashes leaves a file made of the same where it is, a shard without making its
-//! text, and none is read back to compare. A file of another
+//! entries, a heavy list's postings, what a page's fragments show ([`folder::fragments_made_from`]),
+//! any other file's bytes; an output that remembers the last build's hashes leaves a file made
+//! of the same where it is, a shard or a page's fragments without making them ([`count`]), and
+//! none is read back to compare. A file of another
 //! edition of the same layout can still be read with an older `meta.js` (a tab left open
 //! across a rebuild, or during the commit): it holds the same pages under the same numbers,
 //! and only what the pages edited since say is newer. A preview re-indexing the folder it
@@ -74,7 +75,10 @@ use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 
-use self::folder::{Files, clear_old_builds, clear_unwritten, edition, layout_id, page_hash};
+use self::folder::{
+    Files, clear_old_builds, clear_unwritten, edition, fragment_file_made_from,
+    fragments_made_from, layout_id, page_hash, previous_build,
+};
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
 use super::{IndexOutput, IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
 use crate::cache::Key;
@@ -287,9 +291,11 @@ impl Cache<'_> {
 
 /// Counts every page's keys into partition files ([`postings::spill`]), taking what it can
 /// from the cache and starting the new one, and makes each page's fragments ([`pending`]) and
-/// hash on the way.
+/// hash on the way: those of a page whose fragment the last build into `out` made of the same
+/// are likely kept, and left unmade.
 fn count<'a>(
     pages: &Pages,
+    out: &dyn IndexOutput,
     work: &Work<'a>,
 ) -> Result<
     (
@@ -311,6 +317,8 @@ fn count<'a>(
     });
     // Beside the postings' work folder, which goes first.
     let mut pending = pending::Pending::create(work.dir.with_extension("fragments"))?;
+    let key = work.cache.map(|(_, key)| key);
+    let previous = previous_build(out);
     let mut page_hashes = Vec::with_capacity(pages.docs.len());
     let spilled = postings::spill(
         pages,
@@ -322,13 +330,30 @@ fn count<'a>(
             saving: cache.saving.as_mut(),
             changes: &mut cache.changes,
         }),
-        |doc, sections| {
+        |d, doc, sections| {
             let hash = page_hash(doc, sections);
-            (hash, pending::page_fragments(doc, sections))
+            let made_from = key.map(|key| fragments_made_from(key, doc, sections));
+            // Likely kept as the last build made them ([`pending::Pending::write`] makes them
+            // after all if not): nothing to make.
+            let kept = made_from
+                .zip(previous.as_ref())
+                .is_some_and(|(made_from, build)| {
+                    let rel = format!("search/{build}/{}", index_file('p', d, None));
+                    out.made_from_before(&rel)
+                        == key.map(|key| fragment_file_made_from(key, made_from, 0))
+                });
+            let fragments = if kept {
+                pending::PageFragments::Unmade {
+                    files: super::fragments::cut(sections).len(),
+                }
+            } else {
+                pending::PageFragments::Made(pending::page_fragments(doc, sections))
+            };
+            (hash, made_from, fragments)
         },
-        |(hash, fragments)| {
+        |(hash, made_from, fragments)| {
             page_hashes.push(hash);
-            pending.put(fragments)
+            pending.put(fragments, made_from)
         },
     )?;
     Ok((spilled, pending, page_hashes, cache))
@@ -354,7 +379,7 @@ fn write_in_partitions(
 ) -> Result<IndexStats, SearchError> {
     let docs = pages.docs.as_slice();
     let search_dir = out.dir().join("search");
-    let (mut spilled, pending, page_hashes, mut cache) = count(pages, &work)?;
+    let (mut spilled, pending, page_hashes, mut cache) = count(pages, out, &work)?;
     let average = average_length(&spilled.lens);
     let len_norm: Vec<f64> = (spilled.lens.iter())
         .map(|&l| 1.0 - BM25_B + BM25_B * f64::from(l) / average as f64)
@@ -419,7 +444,9 @@ fn write_in_partitions(
         cache.save(&spilled, average, &encoded);
     }
     drop(spilled);
-    let fragment_bytes = pending.write(&build, &|name, body| files.write(name, body))?;
+    let fragment_bytes = pending.write(&files, &|d| {
+        Ok(pending::page_fragments(pages.docs[d], &pages.sections(d)?))
+    })?;
     let facets_bytes = files.write(
         "facets.js".into(),
         format!(

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::folder::{Files, fragment_file_made_from};
 use super::{index_file, json};
 use crate::search::fragment_code;
 use crate::search::fragments::{self, Piece};
@@ -22,9 +23,6 @@ use crate::search::{SearchDoc, SearchError, SearchSection};
 
 /// Pages' records read back and written out at a time: about this many bytes of them.
 const READ_BYTES: usize = 4 << 20;
-
-/// Writes an index file (name in the build folder, body) and returns its size.
-pub(super) type WriteFile<'a> = &'a (dyn Fn(String, &[u8]) -> Result<u64, SearchError> + Sync);
 
 /// A page fragment as written to `p<d>.js`.
 #[derive(Serialize)]
@@ -67,13 +65,43 @@ pub(super) fn page_fragments(doc: &SearchDoc, sections: &[SearchSection]) -> Vec
         .collect()
 }
 
+/// A page's part of the work file.
+pub(super) enum PageFragments {
+    /// Its fragment files, packed ([`page_fragments`]).
+    Made(Vec<String>),
+    /// Left unmade: the last build into the output made its `files` files of the same, which
+    /// are likely kept ([`Pending::write`] makes them after all where one is not).
+    Unmade { files: usize },
+}
+
+/// A page's record in the work file: the length of its pieces there, or unmade.
+#[derive(Clone, Copy)]
+enum Record {
+    Made(usize),
+    Unmade { files: usize },
+}
+
+impl Record {
+    fn len(self) -> usize {
+        match self {
+            Record::Made(len) => len,
+            Record::Unmade { .. } => 0,
+        }
+    }
+}
+
+/// Makes page `d`'s fragment files again ([`page_fragments`]) from its text.
+pub(super) type Remake<'a> = &'a (dyn Fn(usize) -> Result<Vec<String>, SearchError> + Sync);
+
 /// The work file of every page's fragments, in page order, each page a record of its pieces
 /// (a length, then the packed JSON in UTF-8). Removed when dropped.
 pub(super) struct Pending {
     path: PathBuf,
     file: Option<BufWriter<File>>,
-    /// The length of each page's record.
-    records: Vec<usize>,
+    records: Vec<Record>,
+    /// What each page's fragment files are made from ([`super::folder::fragments_made_from`]),
+    /// when the output remembers it.
+    made_from: Vec<Option<u128>>,
 }
 
 impl Drop for Pending {
@@ -93,34 +121,46 @@ impl Pending {
             file: Some(BufWriter::with_capacity(1 << 20, file)),
             path,
             records: Vec::new(),
+            made_from: Vec::new(),
         })
     }
 
-    /// Appends the next page's [`page_fragments`].
-    pub(super) fn put(&mut self, pieces: Vec<String>) -> Result<(), SearchError> {
-        let file = self.file.as_mut().expect("written until `write`");
-        let mut len = 0;
-        for piece in pieces {
-            file.write_all(&(piece.len() as u64).to_le_bytes())
-                .and_then(|()| file.write_all(piece.as_bytes()))
-                .map_err(SearchError::io(&self.path))?;
-            len += 8 + piece.len();
-        }
-        self.records.push(len);
+    /// Appends the next page's fragments, made from what hashes to `made_from`.
+    pub(super) fn put(
+        &mut self,
+        page: PageFragments,
+        made_from: Option<u128>,
+    ) -> Result<(), SearchError> {
+        let record = match page {
+            PageFragments::Unmade { files } => Record::Unmade { files },
+            PageFragments::Made(pieces) => {
+                let file = self.file.as_mut().expect("written until `write`");
+                let mut len = 0;
+                for piece in pieces {
+                    file.write_all(&(piece.len() as u64).to_le_bytes())
+                        .and_then(|()| file.write_all(piece.as_bytes()))
+                        .map_err(SearchError::io(&self.path))?;
+                    len += 8 + piece.len();
+                }
+                Record::Made(len)
+            }
+        };
+        self.records.push(record);
+        self.made_from.push(made_from);
         Ok(())
     }
 
-    /// Writes every page's files under the build folder `build`, through `file(name, body)`;
-    /// returns the bytes written.
-    pub(super) fn write(self, build: &str, file: WriteFile) -> Result<u64, SearchError> {
-        self.write_reading(build, file, READ_BYTES)
+    /// Puts every page's files into `files`; `remake` makes an unmade page's when its files
+    /// are not kept after all. Returns the bytes of the files.
+    pub(super) fn write(self, files: &Files, remake: Remake) -> Result<u64, SearchError> {
+        self.write_reading(files, remake, READ_BYTES)
     }
 
     /// [`Pending::write`], reading about `read_bytes` of records at a time.
     fn write_reading(
         mut self,
-        build: &str,
-        file: WriteFile,
+        files: &Files,
+        remake: Remake,
         read_bytes: usize,
     ) -> Result<u64, SearchError> {
         let written = self.file.take().expect("written until `write`");
@@ -133,9 +173,9 @@ impl Pending {
         while start < self.records.len() {
             // The next pages, up to `read_bytes` of them (at least one), read at once.
             let mut end = start + 1;
-            let mut len = self.records[start];
-            while end < self.records.len() && len + self.records[end] <= read_bytes {
-                len += self.records[end];
+            let mut len = self.records[start].len();
+            while end < self.records.len() && len + self.records[end].len() <= read_bytes {
+                len += self.records[end].len();
                 end += 1;
             }
             let mut chunk = vec![0; len];
@@ -145,14 +185,25 @@ impl Pending {
             let mut records = Vec::with_capacity(end - start);
             let mut rest = chunk.as_slice();
             for &record in &self.records[start..end] {
-                let (this, tail) = rest.split_at(record);
-                records.push(this);
+                let (this, tail) = rest.split_at(record.len());
+                records.push((record, this));
                 rest = tail;
             }
             bytes += records
                 .into_par_iter()
                 .enumerate()
-                .map(|(i, record)| write_page(start + i, record, build, file))
+                .map(|(i, (record, pieces))| {
+                    let d = start + i;
+                    let made_from = self.made_from[d];
+                    match record {
+                        Record::Made(_) => {
+                            write_page(d, &split_pieces(pieces)?, 0, files, made_from)
+                        }
+                        Record::Unmade { files: count } => {
+                            keep_page(d, count, files, made_from, remake)
+                        }
+                    }
+                })
                 .sum::<Result<u64, SearchError>>()?;
             start = end;
         }
@@ -160,33 +211,73 @@ impl Pending {
     }
 }
 
-/// Writes page `d`'s fragment file and its continuations from its record.
-fn write_page(
-    d: usize,
-    mut record: &[u8],
-    build: &str,
-    file: WriteFile,
-) -> Result<u64, SearchError> {
-    let mut bytes = 0;
-    let mut j = 0;
+/// A page's record: its packed pieces.
+fn split_pieces(mut record: &[u8]) -> Result<Vec<&str>, SearchError> {
+    let mut pieces = Vec::new();
     while !record.is_empty() {
         let (len, rest) = record.split_first_chunk::<8>().ok_or_else(damaged)?;
         let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| damaged())?;
         let (piece, rest) = rest.split_at_checked(len).ok_or_else(damaged)?;
         record = rest;
-        let (name, call) = match j {
-            0 => (
-                index_file('p', d, None),
-                format!("window.__shuyuan.page(\"{build}\",{d},"),
-            ),
-            _ => (
-                index_file('p', d, Some(j)),
-                format!("window.__shuyuan.more(\"{build}\",{d},{j},"),
-            ),
+        pieces.push(simdutf8::basic::from_utf8(piece).map_err(|_| damaged())?);
+    }
+    Ok(pieces)
+}
+
+/// The name of page `d`'s fragment file `j` (0 the fragment, then its continuations).
+fn file_name(d: usize, j: usize) -> String {
+    index_file('p', d, (j > 0).then_some(j))
+}
+
+/// What page `d`'s fragment file `j` is made from, the page's being `made_from`.
+fn file_made_from(files: &Files, made_from: Option<u128>, j: usize) -> Option<u128> {
+    Some(fragment_file_made_from(files.key?, made_from?, j))
+}
+
+/// Writes page `d`'s fragment files `from` on, `pieces` being all of them.
+fn write_page(
+    d: usize,
+    pieces: &[impl AsRef<str> + Sync],
+    from: usize,
+    files: &Files,
+    made_from: Option<u128>,
+) -> Result<u64, SearchError> {
+    let build = files.build;
+    let mut bytes = 0;
+    for (j, piece) in pieces.iter().enumerate().skip(from) {
+        let call = match j {
+            0 => format!("window.__shuyuan.page(\"{build}\",{d},"),
+            _ => format!("window.__shuyuan.more(\"{build}\",{d},{j},"),
         };
-        let piece = simdutf8::basic::from_utf8(piece).map_err(|_| damaged())?;
-        bytes += file(name, &utf16_file(&[&call, "\"", piece, "\")\n"]))?;
-        j += 1;
+        bytes += files.put(
+            file_name(d, j),
+            file_made_from(files, made_from, j),
+            &|| Ok(utf16_file(&[&call, "\"", piece.as_ref(), "\")\n"])),
+        )?;
+    }
+    Ok(bytes)
+}
+
+/// Keeps the `count` fragment files of page `d` that the last build made of the same, or,
+/// from the first that it cannot keep (another folder, a file changed since), makes them
+/// again with `remake`.
+fn keep_page(
+    d: usize,
+    count: usize,
+    files: &Files,
+    made_from: Option<u128>,
+    remake: Remake,
+) -> Result<u64, SearchError> {
+    let mut bytes = 0;
+    for j in 0..count {
+        let name = file_name(d, j);
+        let kept = file_made_from(files, made_from, j)
+            .filter(|&hash| files.made_from_before(&name) == Some(hash))
+            .and_then(|hash| files.keep(name, hash));
+        match kept {
+            Some(len) => bytes += len,
+            None => return Ok(bytes + write_page(d, &remake(d)?, j, files, made_from)?),
+        }
     }
     Ok(bytes)
 }
@@ -210,30 +301,22 @@ fn damaged() -> SearchError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
+    use crate::search::{Folder, IndexOutput};
 
     #[test]
     fn pending_fragments_are_written_as_made_whatever_is_read_at_once() {
-        let pieces: Vec<Vec<String>> = vec![
-            vec!["甲".into()],
-            vec!["乙".into(), "续一".into(), "".into()],
-            Vec::new(),
-            vec!["丙".into()],
-        ];
+        let made =
+            |pieces: &[&str]| PageFragments::Made(pieces.iter().map(|p| p.to_string()).collect());
         // A UTF-16 file with a byte-order mark, as a browser reads it.
         let utf16 = |text: &str| {
             let mut bytes = vec![0xFF, 0xFE];
             bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
             bytes
         };
-        let mut expected: Vec<(String, Vec<u8>)> = vec![
+        let expected: Vec<(String, Vec<u8>)> = vec![
             (
                 "p0/0.js".into(),
                 utf16("window.__shuyuan.page(\"b\",0,\"甲\")\n"),
-            ),
-            (
-                "p0/1.js".into(),
-                utf16("window.__shuyuan.page(\"b\",1,\"乙\")\n"),
             ),
             (
                 "p0/1-1.js".into(),
@@ -244,26 +327,60 @@ mod tests {
                 utf16("window.__shuyuan.more(\"b\",1,2,\"\")\n"),
             ),
             (
+                "p0/1.js".into(),
+                utf16("window.__shuyuan.page(\"b\",1,\"乙\")\n"),
+            ),
+            (
+                "p0/2-1.js".into(),
+                utf16("window.__shuyuan.more(\"b\",2,1,\"续\")\n"),
+            ),
+            (
+                "p0/2.js".into(),
+                utf16("window.__shuyuan.page(\"b\",2,\"丁\")\n"),
+            ),
+            (
                 "p0/3.js".into(),
                 utf16("window.__shuyuan.page(\"b\",3,\"丙\")\n"),
             ),
         ];
-        expected.sort();
         let dir = tempfile::tempdir().unwrap();
         // One page at a time, a page larger than what is read at once, and all at once.
         for read_bytes in [1, 40, usize::MAX] {
             let mut pending = Pending::create(dir.path().join("f")).unwrap();
-            for page in &pieces {
-                pending.put(page.clone()).unwrap();
-            }
-            let written = Mutex::new(Vec::new());
-            let file = |name: String, body: &[u8]| {
-                written.lock().unwrap().push((name, body.to_vec()));
-                Ok(body.len() as u64)
+            pending.put(made(&["甲"]), None).unwrap();
+            pending.put(made(&["乙", "续一", ""]), None).unwrap();
+            // Left unmade, and not kept: an output without a memo keeps nothing.
+            pending
+                .put(PageFragments::Unmade { files: 2 }, None)
+                .unwrap();
+            pending.put(made(&["丙"]), None).unwrap();
+            let out_dir = dir.path().join(format!("out-{read_bytes}"));
+            let out = Folder::new(&out_dir);
+            let files = Files {
+                out: &out,
+                build: "b",
+                key: None,
+                reused: None,
             };
-            let bytes = pending.write_reading("b", &file, read_bytes).unwrap();
-            let mut written = written.into_inner().unwrap();
-            written.sort();
+            let remake = |d: usize| {
+                assert_eq!(d, 2, "only the unmade page is made again");
+                Ok(vec!["丁".to_string(), "续".to_string()])
+            };
+            let bytes = pending.write_reading(&files, &remake, read_bytes).unwrap();
+            out.publish().unwrap();
+            let written: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(out_dir.join("search/b"))
+                .sort_by_file_name()
+                .into_iter()
+                .flatten()
+                .filter(|e| e.file_type().is_file())
+                .map(|e| {
+                    let rel = e.path().strip_prefix(out_dir.join("search/b")).unwrap();
+                    (
+                        rel.to_string_lossy().replace('\\', "/"),
+                        std::fs::read(e.path()).unwrap(),
+                    )
+                })
+                .collect();
             assert_eq!(written, expected, "{read_bytes}");
             let total: usize = expected.iter().map(|(_, body)| body.len()).sum();
             assert_eq!(bytes, total as u64);

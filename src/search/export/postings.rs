@@ -143,7 +143,7 @@ pub(super) fn spill<T: Send>(
     dir: PathBuf,
     partitions: u32,
     mut cache: Option<Caching>,
-    also: impl Fn(&SearchDoc, &[SearchSection]) -> T + Sync,
+    also: impl Fn(usize, &SearchDoc, &[SearchSection]) -> T + Sync,
     mut take: impl FnMut(T) -> Result<(), SearchError>,
 ) -> Result<Spilled, SearchError> {
     std::fs::create_dir_all(&dir).map_err(SearchError::io(&dir))?;
@@ -170,7 +170,7 @@ pub(super) fn spill<T: Send>(
                     }
                     None => (page_records(&doc.title, &sections, partitions), None),
                 };
-                Ok((page, cached, also(doc, &sections)))
+                Ok((page, cached, also(d, doc, &sections)))
             })
             .collect::<Result<_, SearchError>>()?;
         for (d, (page, cached, also)) in (start..).zip(batch) {
