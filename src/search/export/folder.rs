@@ -130,8 +130,10 @@ pub(super) fn fragment_file_made_from(key: Key, made_from: u128, j: usize) -> u1
     crate::cache::finish(&h)
 }
 
-/// The folder the index of the build that `out` replaces is in, as its `meta.js` names it.
-pub(super) fn previous_build(out: &dyn IndexOutput) -> Option<String> {
+/// The folder the index of the build that `out` replaces is in, as its `meta.js` names it,
+/// when this build's pages would go there too with as many shards: their addresses are the
+/// same ([`layout_id`]). Another folder, where every file is new, has nothing to keep.
+pub(super) fn previous_build(out: &dyn IndexOutput, docs: &[&SearchDoc]) -> Option<String> {
     let meta = out.previous_file("search/meta.js")?;
     let text = std::str::from_utf8(&meta).ok()?;
     let args = text
@@ -140,7 +142,8 @@ pub(super) fn previous_build(out: &dyn IndexOutput) -> Option<String> {
         .strip_suffix(')')?;
     let meta: serde_json::Value = serde_json::from_str(args).ok()?;
     let build = meta["build"].as_str()?;
-    is_build_id(build).then(|| build.to_string())
+    let shards = usize::try_from(meta["shards"].as_u64()?).ok()?;
+    (layout_id(shards, docs) == build).then(|| build.to_string())
 }
 
 /// `text` with its length in front, so that neighbouring fields cannot run into each other.

@@ -318,7 +318,7 @@ fn count<'a>(
     // Beside the postings' work folder, which goes first.
     let mut pending = pending::Pending::create(work.dir.with_extension("fragments"))?;
     let key = work.cache.map(|(_, key)| key);
-    let previous = previous_build(out);
+    let previous = previous_build(out, &pages.docs);
     let mut page_hashes = Vec::with_capacity(pages.docs.len());
     let spilled = postings::spill(
         pages,
