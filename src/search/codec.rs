@@ -287,13 +287,7 @@ mod tests {
     /// `search-core.js`. `SHUYUAN_UPDATE_VECTORS=1` rewrites the file.
     #[test]
     fn heavy_vectors() {
-        let mut seed = 12345u64;
-        let mut random = move |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut random = crate::search::seeded(12345);
         let mut cases = Vec::new();
         for (name, pages, per_mille) in [
             ("dense", 2400, 600),

@@ -325,13 +325,7 @@ mod tests {
     /// suite's searches read in both engines). `SHUYUAN_UPDATE_VECTORS=1` rewrites the file.
     #[test]
     fn fragment_code_vectors() {
-        let mut seed = 2026u64;
-        let mut random = move |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut random = crate::search::seeded(2026);
         let table = gbk_table();
         // Units drawn mostly from the table, some ASCII and some outside both: every kind of
         // literal, and recent places from near to far.

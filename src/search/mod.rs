@@ -462,6 +462,18 @@ pub fn hits_to_json(hits: &[SearchHit]) -> String {
     serde_json::to_string_pretty(hits).expect("hits serialise to JSON")
 }
 
+/// A seeded generator of numbers below its argument, for the vectors' made-up inputs (a
+/// linear congruential generator: the same on every machine).
+#[cfg(test)]
+fn seeded(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    }
+}
+
 /// Compares `value` with the shared vectors file `tests/vectors/<name>`, which
 /// `SHUYUAN_UPDATE_VECTORS=1` rewrites first: Rust's side of a file that `search-core.js` is
 /// checked against too.

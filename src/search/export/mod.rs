@@ -76,8 +76,7 @@ use std::sync::{Mutex, PoisonError};
 use serde::Serialize;
 
 use self::folder::{
-    Files, clear_old_builds, clear_unwritten, edition, fragment_file_made_from,
-    fragments_made_from, layout_id, page_hash, previous_build,
+    Files, clear_old_builds, clear_unwritten, edition, layout_id, page_hash, previous_build,
 };
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
 use super::{IndexOutput, IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
@@ -331,25 +330,9 @@ fn count<'a>(
             changes: &mut cache.changes,
         }),
         |d, doc, sections| {
-            let hash = page_hash(doc, sections);
-            let made_from = key.map(|key| fragments_made_from(key, doc, sections));
-            // Likely kept as the last build made them ([`pending::Pending::write`] makes them
-            // after all if not): nothing to make.
-            let kept = made_from
-                .zip(previous.as_ref())
-                .is_some_and(|(made_from, build)| {
-                    let rel = format!("search/{build}/{}", index_file('p', d, None));
-                    out.made_from_before(&rel)
-                        == key.map(|key| fragment_file_made_from(key, made_from, 0))
-                });
-            let fragments = if kept {
-                pending::PageFragments::Unmade {
-                    files: super::fragments::cut(sections).len(),
-                }
-            } else {
-                pending::PageFragments::Made(pending::page_fragments(doc, sections))
-            };
-            (hash, made_from, fragments)
+            let (fragments, made_from) =
+                pending::unless_kept(d, doc, sections, key, previous.as_deref(), out);
+            (page_hash(doc, sections), made_from, fragments)
         },
         |(hash, made_from, fragments)| {
             page_hashes.push(hash);

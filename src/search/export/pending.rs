@@ -15,11 +15,12 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::folder::{Files, fragment_file_made_from};
+use super::folder::{Files, fragment_file_made_from, fragments_made_from};
 use super::{index_file, json};
+use crate::cache::Key;
 use crate::search::fragment_code;
 use crate::search::fragments::{self, Piece};
-use crate::search::{SearchDoc, SearchError, SearchSection};
+use crate::search::{IndexOutput, SearchDoc, SearchError, SearchSection};
 
 /// Pages' records read back and written out at a time: about this many bytes of them.
 const READ_BYTES: usize = 4 << 20;
@@ -63,6 +64,36 @@ pub(super) fn page_fragments(doc: &SearchDoc, sections: &[SearchSection]) -> Vec
         .chain(pieces[1..].iter().map(json))
         .map(|json| fragment_code::pack(&json))
         .collect()
+}
+
+/// Page `d`'s part of the work file, and what its fragment files are made from (under the
+/// site's `key`): left unmade when the last build into `out` made its fragment in `previous`,
+/// that build's folder (named only when this build goes there too), of the same. Such files
+/// are likely kept; [`Pending::write`] makes them after all where one is not.
+pub(super) fn unless_kept(
+    d: usize,
+    doc: &SearchDoc,
+    sections: &[SearchSection],
+    key: Option<Key>,
+    previous: Option<&str>,
+    out: &dyn IndexOutput,
+) -> (PageFragments, Option<u128>) {
+    let made_from = key.map(|key| fragments_made_from(key, doc, sections));
+    let kept = match (key, made_from, previous) {
+        (Some(key), Some(made_from), Some(build)) => {
+            let rel = format!("search/{build}/{}", file_name(d, 0));
+            out.made_from_before(&rel) == Some(fragment_file_made_from(key, made_from, 0))
+        }
+        _ => false,
+    };
+    let fragments = if kept {
+        PageFragments::Unmade {
+            files: fragments::cut(sections).len(),
+        }
+    } else {
+        PageFragments::Made(page_fragments(doc, sections))
+    };
+    (fragments, made_from)
 }
 
 /// A page's part of the work file.
