@@ -142,6 +142,32 @@ fn a_rebuild_renders_and_counts_again_only_what_an_edit_changed() {
     assert_eq!(new_lines, 1, "{counted_before:?} → {counted_after:?}");
 }
 
+/// A page's search fragment shows more than its text: its date, and its section's title in
+/// its breadcrumbs. An edit of those alone (the text, which the key counts hash, unchanged)
+/// makes the fragment again.
+#[test]
+fn an_edit_outside_the_text_makes_the_search_fragments_again() {
+    let site = site_with_lists();
+    site.build_ok();
+    let section = site.root().join("content/cases/_index.md");
+    let text = std::fs::read_to_string(&section).unwrap();
+    site.write(
+        "content/cases/_index.md",
+        &text.replacen("title: 案例", "title: 典型案例", 1),
+    );
+    site.build_ok();
+    assert_equals_a_clean_build(&site, "the section's title edited");
+    let page = site.root().join("content/cases/more-07.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    let date = text.lines().find(|l| l.starts_with("date:")).unwrap();
+    site.write(
+        "content/cases/more-07.md",
+        &text.replacen(date, "date: 2001-01-01", 1),
+    );
+    site.build_ok();
+    assert_equals_a_clean_build(&site, "a date edited");
+}
+
 #[test]
 fn an_output_file_changed_by_hand_is_made_again() {
     let site = site_with_lists();

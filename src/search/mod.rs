@@ -21,6 +21,7 @@ pub(crate) mod fragments;
 pub mod query;
 pub mod rank;
 mod reader;
+pub mod script;
 mod series;
 mod snippet;
 pub mod tokenizer;

@@ -16,12 +16,12 @@ use serde::Deserialize;
 use super::codec::{decode_heavy, decode_postings, posting_count};
 use super::export::index_file;
 use super::facets::Facets;
-use super::fragment_code;
 use super::fragments::{OwnedPiece, pieces_read};
 use super::query::{self, Term};
 use super::rank::{self, KeyInfo, Postings, Ranked};
 use super::snippet::{best_section, snippet};
 use super::{Found, SearchError, SearchHit, SearchQuery};
+use super::{fragment_code, script};
 
 /// `search/meta.js`: which build is current, how it is laid out, and the synonym groups.
 #[derive(Clone, Debug, Deserialize)]
@@ -96,31 +96,10 @@ fn call_arguments(path: &Path, call: &str) -> Result<serde_json::Value, SearchEr
         }
     })?;
     // Not text: no file the build writes, so a damaged one, not a read failure.
-    let text = script_text(&bytes)
+    let text = script::text(&bytes)
         .ok_or_else(|| SearchError::Corrupt(format!("{} 不是文本文件", path.display())))?;
-    let corrupt = || SearchError::Corrupt(format!("{} 不是书院写的 {call} 文件", path.display()));
-    let args = text
-        .trim_end()
-        .strip_prefix(&format!("window.__shuyuan.{call}("))
-        .and_then(|rest| rest.strip_suffix(')'))
-        .ok_or_else(corrupt)?;
-    serde_json::from_str(&format!("[{args}]")).map_err(|_| corrupt())
-}
-
-/// A script's text as a browser reads it: UTF-16 after a little-endian byte-order mark (the
-/// fragments: [`super::fragment_code`]), else UTF-8.
-pub(super) fn script_text(bytes: &[u8]) -> Option<String> {
-    match bytes.strip_prefix(&[0xFF, 0xFE]) {
-        Some(units) if units.len() % 2 == 0 => {
-            let units: Vec<u16> = units
-                .chunks_exact(2)
-                .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-                .collect();
-            String::from_utf16(&units).ok()
-        }
-        Some(_) => None,
-        None => String::from_utf8(bytes.to_vec()).ok(),
-    }
+    script::arguments(&text, call)
+        .ok_or_else(|| SearchError::Corrupt(format!("{} 不是书院写的 {call} 文件", path.display())))
 }
 
 /// The JSON a fragment file's string packs, read as `T`.

@@ -98,37 +98,27 @@ impl TestSite {
     }
 }
 
-/// An output file's text as a browser reads it: UTF-16 after a little-endian byte-order mark
-/// (the search index's fragments), else UTF-8; `None` for a file that is neither.
+/// An output file's text as a browser reads it (`shuyuan::search::script::text`: the search
+/// index's fragments are UTF-16); `None` for a file that is not text.
 pub fn file_text(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    match bytes.strip_prefix(&[0xFF, 0xFE]) {
-        Some(units) => {
-            let units: Vec<u16> = units
-                .chunks_exact(2)
-                .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-                .collect();
-            String::from_utf16(&units).ok()
-        }
-        None => String::from_utf8(bytes).ok(),
-    }
+    shuyuan::search::script::text(&std::fs::read(path).ok()?)
 }
 
 /// What a reader can get of an output file's text: [`file_text`], with a search fragment's
-/// packed string (`shuyuan::search::fragment_code`) replaced by the JSON it packs.
+/// packed string (`shuyuan::search::fragment_code`, its call's last argument) replaced by the
+/// JSON it packs.
 pub fn readable_text(path: &Path) -> Option<String> {
+    use shuyuan::search::{fragment_code, script};
     let text = file_text(path)?;
-    let is_fragment = ["page", "more"]
+    let Some(args) = ["page", "more"]
         .iter()
-        .any(|call| text.starts_with(&format!("window.__shuyuan.{call}(")));
-    if !is_fragment {
+        .find_map(|call| script::arguments(&text, call))
+    else {
         return Some(text);
-    }
-    // The packed string is the last argument; its units hold no quote.
-    let start = text.rfind(",\"")? + 2;
-    let end = start + text[start..].find('"')?;
-    let json = shuyuan::search::fragment_code::unpack(&text[start..end]).ok()?;
-    Some(format!("{}{json}{}", &text[..start - 1], &text[end + 1..]))
+    };
+    let packed = args.as_array()?.last()?.as_str()?;
+    let json = fragment_code::unpack(packed).ok()?;
+    Some(text.replacen(&format!("\"{packed}\""), &json, 1))
 }
 
 /// Every file under `dir` (hidden ones and the output marker included) with its bytes, by

@@ -11,7 +11,7 @@ use siphasher::sip::SipHasher13;
 
 use super::{FNV64_START, FORMAT_VERSION, fnv64};
 use crate::cache::Key;
-use crate::search::{IndexOutput, SearchDoc, SearchError, SearchSection};
+use crate::search::{IndexOutput, SearchDoc, SearchError, SearchSection, script};
 
 /// Removes the index folders in `dir` of builds other than `current`, nothing else.
 pub(super) fn clear_old_builds(dir: &Path, current: &str) -> Result<(), SearchError> {
@@ -96,28 +96,34 @@ pub(super) fn edition(layout: &str, page_hashes: &[u64]) -> String {
 /// edition of its last version would leave browsers and the preview reading its old shards).
 pub(super) fn page_hash(doc: &SearchDoc, sections: &[SearchSection]) -> u64 {
     let mut h = SipHasher13::new();
-    hash_page(&mut h, doc, sections);
+    // Each part hashes its length or its end too: no two pages run together the same way.
+    (&doc.url, &doc.title, &doc.kind, &doc.kind_label).hash(&mut h);
+    (&doc.date, &doc.status, &doc.region).hash(&mut h);
+    (&doc.breadcrumbs, &doc.tags, &doc.topics).hash(&mut h);
+    sections.len().hash(&mut h);
+    for s in sections {
+        (&s.anchor, &s.heading, &s.text).hash(&mut h);
+    }
     h.finish()
 }
 
-fn hash_page(h: &mut impl Hasher, doc: &SearchDoc, sections: &[SearchSection]) {
-    // Each part hashes its length or its end too: no two pages run together the same way.
-    (&doc.url, &doc.title, &doc.kind, &doc.kind_label).hash(h);
-    (&doc.date, &doc.status, &doc.region).hash(h);
-    (&doc.breadcrumbs, &doc.tags, &doc.topics).hash(h);
-    sections.len().hash(h);
-    for s in sections {
-        (&s.anchor, &s.heading, &s.text).hash(h);
-    }
-}
-
-/// What a page's fragment files are made from: everything [`page_hash`] hashes (which holds
-/// all a fragment shows), under the site's key, so that no content can be made to pass for
-/// another page's. A file's own made-from adds its number: [`fragment_file_made_from`].
-pub(super) fn fragments_made_from(key: Key, doc: &SearchDoc, sections: &[SearchSection]) -> u128 {
+/// What a page's fragment files are made from, under the site's key: its title, headings and
+/// texts as the key counts hashed them already (`text`, [`super::reuse::counted_from`]: the
+/// text is not hashed twice), and everything else a fragment shows. A file's own made-from
+/// adds its number: [`fragment_file_made_from`].
+pub(super) fn fragments_made_from(
+    key: Key,
+    text: u128,
+    doc: &SearchDoc,
+    sections: &[SearchSection],
+) -> u128 {
     let mut h = key.hasher();
-    "fragments".hash(&mut h);
-    hash_page(&mut h, doc, sections);
+    ("fragments", text).hash(&mut h);
+    (&doc.url, &doc.kind, &doc.kind_label).hash(&mut h);
+    (&doc.date, &doc.status, &doc.breadcrumbs).hash(&mut h);
+    for s in sections {
+        s.anchor.hash(&mut h);
+    }
     crate::cache::finish(&h)
 }
 
@@ -134,13 +140,8 @@ pub(super) fn fragment_file_made_from(key: Key, made_from: u128, j: usize) -> u1
 /// when this build's pages would go there too with as many shards: their addresses are the
 /// same ([`layout_id`]). Another folder, where every file is new, has nothing to keep.
 pub(super) fn previous_build(out: &dyn IndexOutput, docs: &[&SearchDoc]) -> Option<String> {
-    let meta = out.previous_file("search/meta.js")?;
-    let text = std::str::from_utf8(&meta).ok()?;
-    let args = text
-        .trim_end()
-        .strip_prefix("window.__shuyuan.meta(")?
-        .strip_suffix(')')?;
-    let meta: serde_json::Value = serde_json::from_str(args).ok()?;
+    let text = script::text(&out.previous_file("search/meta.js")?)?;
+    let meta = &script::arguments(&text, "meta")?[0];
     let build = meta["build"].as_str()?;
     let shards = usize::try_from(meta["shards"].as_u64()?).ok()?;
     (layout_id(shards, docs) == build).then(|| build.to_string())
@@ -197,13 +198,6 @@ impl Files<'_> {
             .keep_made_from(&format!("search/{}/{name}", self.build), made_from)?;
         self.note_written(name);
         Some(len)
-    }
-
-    /// What an earlier build noted the file `name` was made from
-    /// ([`IndexOutput::made_from_before`]).
-    pub(super) fn made_from_before(&self, name: &str) -> Option<u128> {
-        self.out
-            .made_from_before(&format!("search/{}/{name}", self.build))
     }
 
     /// A re-index into the folder it serves removes the files it did not write at the end.

@@ -329,9 +329,10 @@ fn count<'a>(
             saving: cache.saving.as_mut(),
             changes: &mut cache.changes,
         }),
-        |d, doc, sections| {
+        |d, doc, sections, text| {
+            let key_and_text = key.zip(text);
             let (fragments, made_from) =
-                pending::unless_kept(d, doc, sections, key, previous.as_deref(), out);
+                pending::unless_kept(d, doc, sections, key_and_text, previous.as_deref(), out);
             (page_hash(doc, sections), made_from, fragments)
         },
         |(hash, made_from, fragments)| {
@@ -727,9 +728,9 @@ mod tests {
             .join("search")
             .join(&new.build_id)
             .join("p0/0.js");
-        let text = crate::search::reader::script_text(&std::fs::read(page).unwrap()).unwrap();
-        let packed = &text[text.rfind(",\"").unwrap() + 2..text.rfind("\")").unwrap()];
-        let json = crate::search::fragment_code::unpack(packed).unwrap();
+        let text = crate::search::script::text(&std::fs::read(page).unwrap()).unwrap();
+        let args = crate::search::script::arguments(&text, "page").unwrap();
+        let json = crate::search::fragment_code::unpack(args[2].as_str().unwrap()).unwrap();
         assert!(json.contains("加装电梯"), "{json}");
         let build_dir = out.path().join("search").join(&new.build_id);
         let stray: Vec<_> = walkdir::WalkDir::new(&build_dir)

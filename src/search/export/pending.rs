@@ -20,7 +20,7 @@ use super::{index_file, json};
 use crate::cache::Key;
 use crate::search::fragment_code;
 use crate::search::fragments::{self, Piece};
-use crate::search::{IndexOutput, SearchDoc, SearchError, SearchSection};
+use crate::search::{IndexOutput, SearchDoc, SearchError, SearchSection, script};
 
 /// Pages' records read back and written out at a time: about this many bytes of them.
 const READ_BYTES: usize = 4 << 20;
@@ -67,18 +67,20 @@ pub(super) fn page_fragments(doc: &SearchDoc, sections: &[SearchSection]) -> Vec
 }
 
 /// Page `d`'s part of the work file, and what its fragment files are made from (under the
-/// site's `key`): left unmade when the last build into `out` made its fragment in `previous`,
-/// that build's folder (named only when this build goes there too), of the same. Such files
-/// are likely kept; [`Pending::write`] makes them after all where one is not.
+/// site's `key`, its text's hash being `text`): left unmade when the last build into `out`
+/// made its fragment in `previous`, that build's folder (named only when this build goes
+/// there too), of the same. Such files are likely kept; [`Pending::write`] makes them after
+/// all where one is not.
 pub(super) fn unless_kept(
     d: usize,
     doc: &SearchDoc,
     sections: &[SearchSection],
-    key: Option<Key>,
+    key_and_text: Option<(Key, u128)>,
     previous: Option<&str>,
     out: &dyn IndexOutput,
 ) -> (PageFragments, Option<u128>) {
-    let made_from = key.map(|key| fragments_made_from(key, doc, sections));
+    let key = key_and_text.map(|(key, _)| key);
+    let made_from = key_and_text.map(|(key, text)| fragments_made_from(key, text, doc, sections));
     let kept = match (key, made_from, previous) {
         (Some(key), Some(made_from), Some(build)) => {
             let rel = format!("search/{build}/{}", file_name(d, 0));
@@ -283,7 +285,7 @@ fn write_page(
         bytes += files.put(
             file_name(d, j),
             file_made_from(files, made_from, j),
-            &|| Ok(utf16_file(&[&call, "\"", piece.as_ref(), "\")\n"])),
+            &|| Ok(script::utf16(&[&call, "\"", piece.as_ref(), "\")\n"])),
         )?;
     }
     Ok(bytes)
@@ -302,27 +304,13 @@ fn keep_page(
     let mut bytes = 0;
     for j in 0..count {
         let name = file_name(d, j);
-        let kept = file_made_from(files, made_from, j)
-            .filter(|&hash| files.made_from_before(&name) == Some(hash))
-            .and_then(|hash| files.keep(name, hash));
+        let kept = file_made_from(files, made_from, j).and_then(|hash| files.keep(name, hash));
         match kept {
             Some(len) => bytes += len,
             None => return Ok(bytes + write_page(d, &remake(d)?, j, files, made_from)?),
         }
     }
     Ok(bytes)
-}
-
-/// `parts` as a UTF-16 file: a byte-order mark, then little-endian code units (the packed
-/// fragments' two bytes a unit: [`fragment_code`]).
-fn utf16_file(parts: &[&str]) -> Vec<u8> {
-    let units = parts.iter().map(|part| part.len()).sum::<usize>();
-    let mut body = Vec::with_capacity(2 + 2 * units);
-    body.extend_from_slice(&[0xFF, 0xFE]);
-    for unit in parts.iter().flat_map(|part| part.encode_utf16()) {
-        body.extend_from_slice(&unit.to_le_bytes());
-    }
-    body
 }
 
 fn damaged() -> SearchError {

@@ -134,7 +134,8 @@ pub(super) struct Caching<'a> {
 
 /// Phase 1: analyses every page and appends its keys to the partition files in `dir`. The
 /// sections of one batch of pages are held at a time, and read once: `also` makes what else
-/// the index needs of a page's text while it is there, handed to `take` in page order. With
+/// the index needs of a page's text while it is there (given its number and, with `cache`,
+/// its text's keyed hash, [`reuse::counted_from`]), handed to `take` in page order. With
 /// `cache`, a page whose text the last build counted has its records read from there, every
 /// page's records go to the new cache, and the pages whose records differ from those the last
 /// build had at their place are noted.
@@ -143,7 +144,7 @@ pub(super) fn spill<T: Send>(
     dir: PathBuf,
     partitions: u32,
     mut cache: Option<Caching>,
-    also: impl Fn(usize, &SearchDoc, &[SearchSection]) -> T + Sync,
+    also: impl Fn(usize, &SearchDoc, &[SearchSection], Option<u128>) -> T + Sync,
     mut take: impl FnMut(T) -> Result<(), SearchError>,
 ) -> Result<Spilled, SearchError> {
     std::fs::create_dir_all(&dir).map_err(SearchError::io(&dir))?;
@@ -170,7 +171,8 @@ pub(super) fn spill<T: Send>(
                     }
                     None => (page_records(&doc.title, &sections, partitions), None),
                 };
-                Ok((page, cached, also(d, doc, &sections)))
+                let text_hash = cached.as_ref().map(|cached| cached.hash);
+                Ok((page, cached, also(d, doc, &sections, text_hash)))
             })
             .collect::<Result<_, SearchError>>()?;
         for (d, (page, cached, also)) in (start..).zip(batch) {

@@ -89,7 +89,8 @@ pub(super) struct Reuse {
 /// A page's text hashed ([`counted_from`]) and its records as the cache stores them: what
 /// [`Saving::put`] keeps of it.
 pub(super) struct Cached {
-    hash: u128,
+    /// [`counted_from`].
+    pub(super) hash: u128,
     stored: Stored,
     /// The last build had these records, and this BM25 length, at the same place.
     pub(super) as_last: bool,
