@@ -83,6 +83,11 @@ async function progressDone(page) {
   return (await box.locator('.sy-progress-done').textContent()).trim();
 }
 
+/** The progress entries localStorage holds, as JSON, for a failure message. */
+async function storedProgress(page) {
+  return page.evaluate(() => JSON.stringify(Object.keys(localStorage).filter((k) => k.startsWith('shuyuan:progress:')).map((k) => [k, localStorage.getItem(k)])));
+}
+
 async function reload(page, ctx) {
   await page.reload({ waitUntil: 'load' });
   await ctx.settle(page);
@@ -103,8 +108,13 @@ export default [
       const tick = page.locator(`input.sy-study-toggle[data-path="${p.slug}"]`);
       ctx.equal(await tick.count(), 1, `checkboxes for path "${p.slug}" on ${ctx.rel(p.steps[0])}`);
       await tick.check();
+      const stored = await storedProgress(page);
       await reload(page, ctx);
-      ctx.assert(await tick.isChecked(), `the tick on ${ctx.rel(p.steps[0])} did not survive a reload`);
+      if (!(await tick.isChecked())) {
+        // Say what storage held before and after: a lost write and a misread one differ.
+        const after = await storedProgress(page);
+        ctx.assert(false, `the tick on ${ctx.rel(p.steps[0])} did not survive a reload (storage before: ${stored}; after: ${after})`);
+      }
 
       // The path page counts it, fills the bar and ticks the step.
       await ctx.goto(page, p.url);
