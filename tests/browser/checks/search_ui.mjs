@@ -3,7 +3,8 @@
 // one search box on the search page, no search while an input method is still composing pinyin,
 // and messages that fit what the reader did (filters named only when one is set, both kinds of
 // quotes), status badges with the class each page names for its status, and the words of a
-// link that shows its target's title in the search text and snippets (issue #13, item 3).
+// link that shows its target's title in the search text and snippets (issue #13, item 3), and a
+// meta.js of another index format refused before any index file is read.
 // Queries come from the built site, through the helpers of search.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -432,6 +433,38 @@ export default [
       ctx.equal(ctx.rel(page.url()), 'search.html', 'page opened by Enter in the header box');
       r = await shown();
       ctx.assert(/浏览器/.test(r.text), `after the header box, the search page shows: "${r.text}"`);
+    },
+  },
+
+  {
+    name: 'search page: a meta.js of another index format is refused before any index file loads, and the reader is told',
+    async run(page, ctx) {
+      const S = site(ctx);
+      const pick = pickTitleQuery(S);
+      ctx.assert(pick, 'no page title has a 2–4 character Han word that also occurs in its text');
+      // A browser holding an older search-core.js beside a newer index (or the other way
+      // round) sees this: meta.js registers (the page API) with a format the core does not read.
+      await page.addInitScript(() => {
+        const NS = (window.__shuyuan = window.__shuyuan || {});
+        let register = null;
+        Object.defineProperty(NS, 'meta', {
+          configurable: true,
+          get: () => register,
+          set: (own) => { register = (m) => own({ ...m, v: m.v + 1 }); },
+        });
+      });
+      const seen = ctx.expectConsoleError(/index format \d+, search-core\.js reads \d+/);
+      const first = ctx.monitor.requests.length;
+      await ctx.goto(page, `search.html?q=${encodeURIComponent(pick.q)}`);
+      const summary = page.locator('#sy-search-page .sy-summary');
+      await page.waitForFunction(() => !/正在搜索/.test(document.querySelector('#sy-search-page .sy-summary')?.textContent ?? '正在搜索'), null, { timeout: 10_000 })
+        .catch(() => ctx.fail('the search page was still searching after 10 s'));
+      ctx.equal((await summary.textContent()).trim(), '搜索索引加载失败，请重新生成站点。', 'the summary with a meta.js of another format');
+      ctx.equal(await page.locator('#sy-search-page .sy-result').count(), 0, 'results listed');
+      const read = ctx.monitor.requests.slice(first).filter((u) => QUERY_FILE.test(u));
+      ctx.assert(read.length === 0, `index files were read with a meta.js of another format: ${read.join(' ')}`);
+      ctx.assert(seen.length > 0, 'the console did not say which format meta.js has and which the core reads');
+      ctx.note(`console: ${seen[0]}`);
     },
   },
 ];

@@ -74,6 +74,8 @@ export class Monitor {
     this.found = new Map(); // problem text -> Set of page URLs it happened on
     this.badStatus = new Set(); // URLs already reported with an HTTP error status
     this.expected404 = new Set(); // URLs a check deliberately requests knowing they are missing
+    this.expectedConsole = []; // patterns of console errors a check provokes on purpose
+    this.consoleSeen = []; // the console errors that matched one of them
   }
 
   add(problem, pageUrl) {
@@ -99,6 +101,10 @@ export class Monitor {
       const text = msg.text();
       // Failed loads are reported (with their URL) by the request listeners below.
       if (/^Failed to load resource\b/.test(text)) return;
+      if (this.expectedConsole.some((re) => re.test(text))) {
+        this.consoleSeen.push(text);
+        return;
+      }
       const loc = msg.location();
       this.add(`console error: ${text}${loc?.url ? ` [${loc.url}:${loc.lineNumber + 1}]` : ''}`, page.url());
     });
@@ -205,6 +211,12 @@ export function makeCtx(o) {
     /** Tell the monitor that a request for this URL is meant to fail (e.g. probing a missing page). */
     expectMissing(target) {
       o.monitor.expected404.add(/^[a-z]+:/.test(target) ? target : ctx.url(target));
+    },
+
+    /** Tell the monitor that console errors matching `pattern` are meant (the check provokes them); returns the list of those seen. */
+    expectConsoleError(pattern) {
+      o.monitor.expectedConsole.push(pattern);
+      return o.monitor.consoleSeen;
     },
 
     /** Record a detail line, printed under the check when it fails (or with --verbose). */

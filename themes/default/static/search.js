@@ -95,7 +95,8 @@
 
   // The reader sees one plain sentence; whoever opens the console sees what failed and why.
   function logFailure(err) {
-    if (window.console) console.error("书院搜索：", err);
+    // The message as text first: a console that shows the object folded still says why.
+    if (window.console) console.error("书院搜索：" + (err && err.message ? err.message : String(err)), err);
   }
 
   function loadScript(src) {
