@@ -14,7 +14,9 @@ each edit it waits until the server is idle (no CPU used for half a second, afte
 catch-up the server starts 0.5 s after a save), so every edit is measured from a quiet
 server. The page is restored and the server stopped at the end. Prints one JSON object:
 median and worst of the write-to-reload latencies and of the build times the server reports,
-and the server's peak resident memory (VmHWM) once the last edit is re-indexed.
+the median background work after an edit's reload (handouts, then the search re-index): wall
+time until idle, less the idle half second, and the server's CPU time over it; and the
+server's peak resident memory (VmHWM) once the last edit is re-indexed.
 """
 
 import argparse
@@ -168,10 +170,10 @@ def main():
             version = re.search(r'var version = "([^"]*)"', html).group(1)
             got = queue.Queue()
             threading.Thread(target=events, args=(port, version, got), daemon=True).start()
-            latencies, builds = [], []
+            latencies, builds, settles, settle_cpus = [], [], [], []
             text = original.decode("utf-8")
+            wait_idle(server.pid)
             for i in range(args.edits):
-                wait_idle(server.pid)
                 text = edited(text, args.edit, i + 1)
                 started = time.perf_counter()
                 with open(page, "w", encoding="utf-8") as f:
@@ -188,9 +190,12 @@ def main():
                 latencies.append((at - started) * 1000)
                 line = wait_line(out, "用时 ", EVENT, server, server_log)
                 builds.append(float(line.split("用时 ", 1)[1].split(" ", 1)[0]))
+                ticks, since = cpu_ticks(server.pid), time.perf_counter()
+                wait_idle(server.pid)
+                settles.append(time.perf_counter() - since - IDLE)
+                settle_cpus.append((cpu_ticks(server.pid) - ticks) / os.sysconf("SC_CLK_TCK"))
             # After the last edit's re-index: the preview's peak over its first build, every
             # edit and the background re-indexing.
-            wait_idle(server.pid)
             peak = peak_rss_mb(server.pid)
         finally:
             # A second SIGTERM (timeout(1) and a kill of the same group) must not cut the
@@ -212,6 +217,8 @@ def main():
         "edit_worst_ms": round(max(latencies), 1),
         "build_median_ms": statistics.median(builds),
         "build_worst_ms": max(builds),
+        "settle_median_s": round(statistics.median(settles), 2),
+        "settle_cpu_median_s": round(statistics.median(settle_cpus), 2),
         "serve_peak_rss_mb": peak,
     }))
 

@@ -14,7 +14,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{ResolveInput, Site};
 use crate::model::{IdVec, PageId};
 use crate::output::indexing::{IndexFiles, StoredTexts};
-use crate::output::render::{Job, Memo, Rendering};
+use crate::output::render::{Job, Memo, Remembered, Rendering};
 use crate::output::write::Output;
 use crate::search::SearchDoc;
 use crate::source::markdown::{LinkTarget, Rendered, TextFile, TextStore};
@@ -90,6 +90,10 @@ pub struct Retained {
     /// The build's text store, when search is on.
     pub texts: Option<TextFile>,
     pub links: BodyLinks,
+    /// What each file of the search index was made from and its stamp (none when search is
+    /// off), when the site has a cache key: the preview's re-index leaves unmade what is made
+    /// of the same ([`crate::output::indexing::FolderFiles`]).
+    pub index_made: Option<Remembered>,
 }
 
 /// What each rendered body linked to before links were resolved.
@@ -301,8 +305,17 @@ fn run(
             &build_id,
         )
     });
-    let index_memo =
-        cache_key.and_then(|key| Memo::open_index(&options.root, &options.output, key));
+    let index_memo = match cache_key {
+        Some(key) => Memo::open_index(&options.root, &options.output, key),
+        // A preview's folder is never built again, but its background re-index writes the
+        // index there again after each edit: the build tells it, in memory, what it made.
+        None if keep == Keep::Everything && options.write => {
+            crate::cache::Key::of(&crate::cache::dir(&state))
+                .map(|key| Memo::in_memory_index(&options.output, key, Remembered::default()))
+        }
+        None => None,
+    };
+    let mut index_made = None;
     let ((files, written), search_docs) = if options.write {
         let mut written = Written {
             root: &options.root,
@@ -319,6 +332,7 @@ fn run(
             diagnostics.sort();
             return Err(diagnostics);
         };
+        index_made = written.index_memo.take().map(Memo::into_made);
         committed
     } else {
         crate::output::render::render_unwritten(&site, &training, &tera, &jobs, &mut diagnostics);
@@ -345,6 +359,7 @@ fn run(
         search_docs,
         texts,
         links,
+        index_made,
     });
     Ok((report, retained))
 }
@@ -438,10 +453,9 @@ impl Written<'_> {
         match output.commit() {
             Ok(warning) => {
                 diagnostics.extend(warning);
-                for memo in [self.memo.take(), self.index_memo.take()]
-                    .into_iter()
-                    .flatten()
-                {
+                // A preview's index memo stays in memory, for `run` to hand over.
+                let saved = self.index_memo.take_if(|memo| !memo.in_memory());
+                for memo in [self.memo.take(), saved].into_iter().flatten() {
                     memo.save();
                 }
             }

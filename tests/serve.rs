@@ -1436,6 +1436,65 @@ fn term_list_pages_follow_edits_in_place() {
     assert_same_as_a_full_build(&site, &server);
 }
 
+/// Spoils every search index file in the preview's folder whose name `spoil` picks, keeping
+/// each file's inode: odd-numbered ones get a byte more, the others the same length of other
+/// bytes. Returns how many.
+fn spoil_index_files(output: &Path, spoil: impl Fn(&str) -> bool) -> usize {
+    let mut spoiled = 0;
+    for entry in walkdir::WalkDir::new(output.join("search")).min_depth(2) {
+        let entry = entry.unwrap();
+        let rel = entry
+            .path()
+            .strip_prefix(output)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if !entry.file_type().is_file() || !spoil(&rel) {
+            continue;
+        }
+        let mut bytes = std::fs::read(entry.path()).unwrap();
+        if spoiled % 2 == 1 {
+            bytes.push(b' ');
+        } else {
+            bytes.iter_mut().for_each(|b| *b = b'x');
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(entry.path())
+            .and_then(|mut f| f.write_all(&bytes))
+            .unwrap();
+        spoiled += 1;
+    }
+    spoiled
+}
+
+/// The preview's re-index leaves unmade the files it made of the same before, trusting only
+/// files still as it left them: index files changed since, whatever their length, are made
+/// again — both after the build's own index and after a re-index's.
+#[test]
+fn the_preview_reindex_makes_again_index_files_changed_since() {
+    let site = TestSite::fixture("basic");
+    let server = Server::start(&site, &[]);
+    let (_, mut events) = server.open_page("/cases/qinghe.html");
+    let fragments_and_a_shard = |rel: &str| rel.contains("/p0/") || rel.ends_with("/s0/0.js");
+    for (round, word) in ["第一次改写", "第二次改写"].into_iter().enumerate() {
+        let spoiled = spoil_index_files(&server.output(), fragments_and_a_shard);
+        assert!(
+            spoiled > 2,
+            "round {round}: only {spoiled} index files to spoil"
+        );
+        edit(
+            &site,
+            "content/cases/qinghe.md",
+            "依据",
+            &format!("{word}依据"),
+        );
+        events.expect("reload");
+        server.expect_in_place();
+        assert_same_as_a_full_build(&site, &server);
+    }
+}
+
 #[test]
 fn hostile_saves_leave_the_preview_answering() {
     let site = TestSite::fixture("basic");

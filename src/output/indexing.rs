@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::{Page, Site};
 use crate::model::{IdVec, PageId, Pages, SectionId};
-use crate::output::render::Memo;
+use crate::output::render::{Memo, Remembered};
 use crate::output::write::Output;
 use crate::search::{IndexOutput, PageTexts, SearchDoc, SearchError, SearchSection, section_bytes};
 use crate::source::markdown::{StoredText, TextFile, TextSection};
@@ -185,6 +185,87 @@ impl IndexOutput for IndexFiles<'_> {
 
     fn previous_file(&self, rel: &str) -> Option<Vec<u8>> {
         self.memo?.previous_file(rel)
+    }
+}
+
+/// The folder a preview serves, as its background re-index writes into it
+/// ([`crate::search::Folder`]: changed files beside their place until the index is whole),
+/// remembering in a memo kept in memory what each file is made from and its stamp, as a
+/// build's [`IndexFiles`] does in its memo file: a page whose fragments are made of the same
+/// as last time is not cut, serialised and packed again, and no file made of the same is read
+/// back to compare.
+pub struct FolderFiles {
+    folder: crate::search::Folder,
+    memo: Memo,
+    /// Where each file written by this re-index lies until it is published.
+    written: std::sync::Mutex<std::collections::HashMap<String, std::path::PathBuf>>,
+}
+
+impl FolderFiles {
+    /// The preview's folder that `memo` ([`Memo::in_memory_index`]) speaks of.
+    pub fn new(memo: Memo) -> FolderFiles {
+        FolderFiles {
+            folder: crate::search::Folder::new(memo.target()),
+            memo,
+            written: std::sync::Mutex::default(),
+        }
+    }
+
+    /// What the next re-index is to remember: what this one made and left when its files
+    /// all went in place (`published`), else what the last one did, whose stamps tell which
+    /// of its files are still as it left them.
+    pub fn into_remembered(self, published: bool) -> Remembered {
+        if published {
+            self.memo.into_made()
+        } else {
+            self.memo.into_previous()
+        }
+    }
+}
+
+impl IndexOutput for FolderFiles {
+    fn dir(&self) -> &Path {
+        self.folder.dir()
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let at = self.folder.put(rel, bytes)?;
+        self.written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(rel.to_string(), at);
+        Ok(())
+    }
+
+    fn publish(&self) -> std::io::Result<()> {
+        self.folder.publish()
+    }
+
+    fn abandon(&self) {
+        self.folder.abandon();
+    }
+
+    fn keep_made_from(&self, rel: &str, made_from: u128) -> Option<u64> {
+        self.memo.keep_in_place(rel, made_from)
+    }
+
+    fn made_from(&self, rel: &str, made_from: u128) {
+        let at = self
+            .written
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(rel);
+        if let Some(at) = at {
+            self.memo.record_at(&at, rel, made_from);
+        }
+    }
+
+    fn made_from_before(&self, rel: &str) -> Option<u128> {
+        self.memo.made_from_before(rel)
+    }
+
+    fn previous_file(&self, rel: &str) -> Option<Vec<u8>> {
+        self.memo.previous_file(rel)
     }
 }
 

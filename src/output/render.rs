@@ -32,7 +32,7 @@ pub(crate) use crate::output::plan::{
 use crate::output::write::Output;
 use crate::training::Training;
 use contexts::Contexts;
-pub use memo::{Memo, TemplateDigest};
+pub use memo::{Memo, Remembered, TemplateDigest};
 use templates::error_chain;
 pub use templates::{check_no_outside_assets, load_templates};
 

@@ -287,7 +287,8 @@ pub trait IndexOutput: Sync {
 }
 
 /// A plain folder, written as it is served: a file that holds the same bytes already is left
-/// alone, any other is written beside its place (`<name>.new`) and renamed into it when the
+/// alone (a preview's re-index, `crate::output::indexing::FolderFiles`, keeps what it made of
+/// the same without reading it), any other is written beside its place (`<name>.new`) and renamed into it when the
 /// index is complete ([`IndexOutput::publish`]), so a reader never gets half a file, and a
 /// re-index that fails before that leaves the files as they were ([`IndexOutput::abandon`]
 /// removes its `.new` files). A rename that fails while publishing leaves the files renamed
@@ -309,14 +310,10 @@ impl Folder {
             pending: std::sync::Mutex::default(),
         }
     }
-}
 
-impl IndexOutput for Folder {
-    fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+    /// [`IndexOutput::write`], returning where the bytes now lie: beside their place until
+    /// [`IndexOutput::publish`] renames them into it, or their place when it held them already.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             let mut made = self.made.lock().unwrap_or_else(|e| e.into_inner());
@@ -328,15 +325,25 @@ impl IndexOutput for Folder {
         let same = std::fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
             && std::fs::read(&path).is_ok_and(|old| old == bytes);
         if same {
-            return Ok(());
+            return Ok(path);
         }
         let mut new = path.clone().into_os_string();
         new.push(".new");
         let new = PathBuf::from(new);
         std::fs::write(&new, bytes)?;
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.push((new, path));
-        Ok(())
+        pending.push((new.clone(), path));
+        Ok(new)
+    }
+}
+
+impl IndexOutput for Folder {
+    fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.put(rel, bytes).map(drop)
     }
 
     fn publish(&self) -> std::io::Result<()> {

@@ -27,7 +27,7 @@ mod restructure;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use fingerprint::Fingerprints;
@@ -37,8 +37,9 @@ use crate::build::{BuildOptions, Retained};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::resolve::Site;
 use crate::model::{IdVec, Page, PageId, Renumbering};
-use crate::output::indexing::StoredTexts;
+use crate::output::indexing::{FolderFiles, StoredTexts};
 use crate::output::plan::CheckedPaths;
+use crate::output::render::{Memo, Remembered};
 use crate::search::SearchDoc;
 use crate::source::markdown::{Rendered, TextFile};
 use crate::source::parse::Document;
@@ -71,6 +72,9 @@ pub struct Session {
     reindex_wanted: Arc<AtomicU64>,
     /// Held while a re-index runs, so two never write the same index at once.
     reindex_running: Arc<Mutex<()>>,
+    /// What each index file in the session's folder was made from and its stamp, as the
+    /// build or the last re-index left them; taken by a re-index while it runs.
+    index_made: Arc<Mutex<Remembered>>,
 }
 
 /// Saved files sorted by what they are to the site.
@@ -140,6 +144,7 @@ impl Session {
             stale_views: Vec::new(),
             reindex_wanted: Arc::new(AtomicU64::new(0)),
             reindex_running: Arc::new(Mutex::new(())),
+            index_made: Arc::new(Mutex::new(built.index_made.unwrap_or_default())),
         }
     }
 
@@ -336,6 +341,7 @@ impl Session {
         let generation = self.reindex_wanted.fetch_add(1, Ordering::SeqCst) + 1;
         let wanted = Arc::clone(&self.reindex_wanted);
         let running = Arc::clone(&self.reindex_running);
+        let made = Arc::clone(&self.index_made);
         let docs: Vec<Arc<SearchDoc>> = self.search_docs.as_slice().to_vec();
         let texts: Vec<_> = self
             .site
@@ -358,14 +364,28 @@ impl Session {
             pool.install(|| {
                 let mut diagnostics = Diagnostics::default();
                 let stored = StoredTexts { file: &file, texts };
-                crate::output::indexing::write_index(
-                    docs.iter().map(|doc| &**doc),
-                    &stored,
-                    &synonyms,
-                    &crate::search::Folder::new(&output),
-                    &root,
-                    &mut diagnostics,
-                );
+                let index = |out: &dyn crate::search::IndexOutput,
+                             diagnostics: &mut Diagnostics| {
+                    crate::output::indexing::write_index(
+                        docs.iter().map(|doc| &**doc),
+                        &stored,
+                        &synonyms,
+                        out,
+                        &root,
+                        diagnostics,
+                    );
+                };
+                let state = root.join(crate::output::write::STATE_DIR);
+                let Some(key) = crate::cache::Key::of(&crate::cache::dir(&state)) else {
+                    // No cache key, no hash of what a file is made from: every file is made
+                    // and compared with the one in place.
+                    return index(&crate::search::Folder::new(&output), &mut diagnostics);
+                };
+                let mut made = made.lock().unwrap_or_else(PoisonError::into_inner);
+                let memo = Memo::in_memory_index(&output, key, std::mem::take(&mut *made));
+                let files = FolderFiles::new(memo);
+                index(&files, &mut diagnostics);
+                *made = files.into_remembered(!diagnostics.has_errors());
             });
         });
     }

@@ -22,6 +22,11 @@
 //! [`Memo::open_index`]), keyed only by this program and the output folder: the index hashes,
 //! under the same site key, what each of its files is made from, and the memo leaves a file
 //! where it is on the same terms. A memo file read under the other's key is not read.
+//!
+//! A preview keeps its index memo in memory instead ([`Memo::in_memory_index`]): its folders
+//! under `.shuyuan/` are never built again, but its background re-index writes the folder it
+//! serves again after every edit, and leaves there, unmade and unread, what is made of the
+//! same ([`crate::output::indexing::FolderFiles`]).
 
 mod edition;
 mod hashing;
@@ -76,7 +81,7 @@ pub fn hash_variable<T: Serialize + ?Sized>(h: &mut impl Hasher, name: &str, val
 /// A file's length, modification time and identity (inode on Unix, creation time on
 /// Windows) as it lies in the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
+pub struct Stamp {
     len: u64,
     nanos: u128,
     identity: u64,
@@ -108,10 +113,15 @@ impl Stamp {
     }
 }
 
+/// What a memo holds of the files of one output folder: path → the hash of what the file was
+/// made from and its stamp.
+pub type Remembered = HashMap<String, (u128, Stamp)>;
+
 /// The memo of one build's files in one output folder: its rendered files (`render-memo`)
 /// or its search index's (`index-memo`, [`Memo::open_index`]).
 pub struct Memo {
-    file: PathBuf,
+    /// Where the memo is kept between builds; `None` for a preview's, kept in memory.
+    file: Option<PathBuf>,
     /// The hash of everything the files share: program, output folder, and for rendered
     /// files the templates and globals.
     key: u128,
@@ -121,7 +131,7 @@ pub struct Memo {
     edition: String,
     /// Output path → the hash of what it was made from (a rendered file's variables) and its
     /// stamp, as the last build left them.
-    previous: HashMap<String, (u128, Stamp)>,
+    previous: Remembered,
     /// The same for every file this build wrote or left.
     made: Mutex<Vec<(String, u128, Stamp)>>,
 }
@@ -162,6 +172,31 @@ impl Memo {
         Some(Memo::read(root, "index-memo", cache, key, target))
     }
 
+    /// A preview's memo of the search index in `target`, kept in memory: `previous` is what
+    /// the last build or re-index into that folder made ([`Memo::into_made`]).
+    pub fn in_memory_index(target: &Path, cache: Key, previous: Remembered) -> Memo {
+        Memo {
+            file: None,
+            key: 0,
+            cache,
+            target: target.to_path_buf(),
+            edition_shown: EditionShown::Only(Vec::new()),
+            edition: String::new(),
+            previous,
+            made: Mutex::default(),
+        }
+    }
+
+    /// Whether this is a preview's memo, kept in memory ([`Memo::in_memory_index`]).
+    pub fn in_memory(&self) -> bool {
+        self.file.is_none()
+    }
+
+    /// The output folder this memo speaks of.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
     /// The memo file `name` under the site's cache, read when it was written under `key`.
     fn read(root: &Path, name: &str, cache: Key, key: u128, target: PathBuf) -> Memo {
         let file = crate::cache::dir(&root.join(crate::output::write::STATE_DIR)).join(name);
@@ -170,7 +205,7 @@ impl Memo {
             .and_then(|text| parse(&text, key))
             .unwrap_or_default();
         Memo {
-            file,
+            file: Some(file),
             key,
             cache,
             target,
@@ -219,21 +254,39 @@ impl Memo {
     /// hashes to `hash` (a rendered file's variables) and is still as that build left it.
     /// Returns its length when it did.
     pub fn keep_if_unchanged(&self, output: &Output, rel: &str, hash: u128) -> Option<u64> {
-        let &(was, stamp) = self.previous.get(rel)?;
-        let kept = was == hash
-            && Stamp::of(&self.target.join(rel)) == Some(stamp)
-            && output.keep_as_is(rel);
-        kept.then(|| {
+        let stamp = self.unchanged(rel, hash)?;
+        output.keep_as_is(rel).then(|| {
             self.push(rel, hash, stamp);
             stamp.len
         })
+    }
+
+    /// [`Memo::keep_if_unchanged`] for a folder written in place, where a file left alone
+    /// stays without being handed over.
+    pub fn keep_in_place(&self, rel: &str, hash: u128) -> Option<u64> {
+        let stamp = self.unchanged(rel, hash)?;
+        self.push(rel, hash, stamp);
+        Some(stamp.len)
+    }
+
+    /// The stamp of the target's `rel` when the last build made it from what hashes to `hash`
+    /// and it is still as that build left it.
+    fn unchanged(&self, rel: &str, hash: u128) -> Option<Stamp> {
+        let &(was, stamp) = self.previous.get(rel)?;
+        (was == hash && Stamp::of(&self.target.join(rel)) == Some(stamp)).then_some(stamp)
     }
 
     /// This build has just written `rel` into `output` from what hashes to `hash`: its
     /// stamp now is the one it will have in place (a rename keeps it on Unix; where it does
     /// not, the file is only rendered once more).
     pub fn record(&self, output: &Output, rel: &str, hash: u128) {
-        if let Some(stamp) = Stamp::of(&output.placed(rel)) {
+        self.record_at(&output.placed(rel), rel, hash);
+    }
+
+    /// This build has just put `rel`, made from what hashes to `hash`, at `path`, from where
+    /// a rename (which keeps the stamp) takes it to its place, or which is its place.
+    pub fn record_at(&self, path: &Path, rel: &str, hash: u128) {
+        if let Some(stamp) = Stamp::of(path) {
             self.push(rel, hash, stamp);
         }
     }
@@ -248,12 +301,34 @@ impl Memo {
     /// Removes the memo of the last build: called before the commit starts, so that a commit
     /// that stops half-way leaves no memo to trust.
     pub fn forget(&self) {
-        let _ = fs::remove_file(&self.file);
+        if let Some(file) = &self.file {
+            let _ = fs::remove_file(file);
+        }
+    }
+
+    /// What this build made or left, for the next build into the same folder: a preview's
+    /// memo in memory once its files are in place.
+    pub fn into_made(self) -> Remembered {
+        self.made
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .into_iter()
+            .map(|(rel, hash, stamp)| (rel, (hash, stamp)))
+            .collect()
+    }
+
+    /// What the last build made, as this memo was given it: a preview's memo in memory when
+    /// its files did not all go in place, whose stamps tell the files that did.
+    pub fn into_previous(self) -> Remembered {
+        self.previous
     }
 
     /// Writes what this build made, once its output is in place. Best effort: a memo that
     /// cannot be written only makes the next build render everything.
     pub fn save(self) {
+        let Some(file) = self.file else {
+            return;
+        };
         let made = self
             .made
             .into_inner()
@@ -269,13 +344,12 @@ impl Memo {
             .collect();
         let mut text = format!("{HEADER} {:032x}\n", self.key);
         text.extend(lines);
-        let partial = self.file.with_extension("partial");
-        let written = self
-            .file
+        let partial = file.with_extension("partial");
+        let written = file
             .parent()
             .map_or(Ok(()), fs::create_dir_all)
             .and_then(|()| fs::write(&partial, &text))
-            .and_then(|()| fs::rename(&partial, &self.file));
+            .and_then(|()| fs::rename(&partial, &file));
         if written.is_err() {
             let _ = fs::remove_file(&partial);
         }
@@ -284,7 +358,7 @@ impl Memo {
 
 /// The entries of a memo file written under `key`; `None` for another key or a damaged file.
 /// Read in parallel: a 10,000-page site's index memo has 48,000 lines.
-fn parse(text: &str, key: u128) -> Option<HashMap<String, (u128, Stamp)>> {
+fn parse(text: &str, key: u128) -> Option<Remembered> {
     let (header, lines) = text.split_once('\n')?;
     if header != format!("{HEADER} {key:032x}") {
         return None;
