@@ -433,11 +433,16 @@ fn assert_same_as_a_full_build(site: &TestSite, server: &Server) {
                 .iter()
                 .take(3)
                 .map(|rel| {
-                    let served = std::fs::read(server.output().join(rel)).unwrap_or_default();
-                    let built = std::fs::read(fresh.out().join(rel)).unwrap_or_default();
+                    // As a reader gets them: a search fragment unpacked, not its UTF-16 bytes.
+                    let text = |path: std::path::PathBuf| {
+                        common::readable_text(&path).unwrap_or_else(|| {
+                            String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default())
+                                .into_owned()
+                        })
+                    };
                     let (served, built) = (
-                        String::from_utf8_lossy(&served).replace(&ids.0, &ids.1),
-                        String::from_utf8_lossy(&built),
+                        text(server.output().join(rel)).replace(&ids.0, &ids.1),
+                        text(fresh.out().join(rel)),
                     );
                     let first = served
                         .chars()
