@@ -14,9 +14,11 @@ each edit it waits until the server is idle (no CPU used for half a second, afte
 catch-up the server starts 0.5 s after a save), so every edit is measured from a quiet
 server. The page is restored and the server stopped at the end. Prints one JSON object:
 median and worst of the write-to-reload latencies and of the build times the server reports,
-the median background work after an edit's reload (handouts, then the search re-index): wall
-time until idle, less the idle half second, and the server's CPU time over it; and the
-server's peak resident memory (VmHWM) once the last edit is re-indexed.
+the median background work after an edit's reload (the catch-up 0.5 s after the save, then
+the search re-index): the server's CPU time from the reload until it is idle again, the
+cleaner figure, and the wall time until then less the idle half second (which holds the
+catch-up's wait and up to 0.1 s of polling); and the server's peak resident memory (VmHWM)
+once the last edit is re-indexed.
 """
 
 import argparse

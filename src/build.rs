@@ -90,9 +90,9 @@ pub struct Retained {
     /// The build's text store, when search is on.
     pub texts: Option<TextFile>,
     pub links: BodyLinks,
-    /// What each file of the search index was made from and its stamp (none when search is
-    /// off), when the site has a cache key: the preview's re-index leaves unmade what is made
-    /// of the same ([`crate::output::indexing::FolderFiles`]).
+    /// What each file of the search index was made from and its stamp (an empty map when
+    /// search is off), when the site has a cache key: the preview's re-index leaves unmade
+    /// what is made of the same ([`crate::output::indexing::FolderFiles`]).
     pub index_made: Option<Remembered>,
 }
 

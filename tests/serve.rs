@@ -1441,9 +1441,18 @@ fn term_list_pages_follow_edits_in_place() {
     assert_same_as_a_full_build(&site, &server);
 }
 
+/// Overwrites `path` in place (same inode) with `bytes`, then gives it the modification time
+/// `modified`.
+fn overwrite_in_place(path: &Path, bytes: &[u8], modified: std::time::SystemTime) {
+    let mut file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.write_all(bytes).unwrap();
+    file.set_modified(modified).unwrap();
+}
+
 /// Spoils every search index file in the preview's folder whose name `spoil` picks, keeping
 /// each file's inode: odd-numbered ones get a byte more, the others the same length of other
-/// bytes. Returns how many.
+/// bytes, and each a modification time two seconds later (a file system's clock may not have
+/// moved since the re-index wrote it). Returns how many.
 fn spoil_index_files(output: &Path, spoil: impl Fn(&str) -> bool) -> usize {
     let mut spoiled = 0;
     for entry in walkdir::WalkDir::new(output.join("search")).min_depth(2) {
@@ -1463,19 +1472,18 @@ fn spoil_index_files(output: &Path, spoil: impl Fn(&str) -> bool) -> usize {
         } else {
             bytes.iter_mut().for_each(|b| *b = b'x');
         }
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(entry.path())
-            .and_then(|mut f| f.write_all(&bytes))
-            .unwrap();
+        let later = entry.metadata().unwrap().modified().unwrap() + Duration::from_secs(2);
+        overwrite_in_place(entry.path(), &bytes, later);
         spoiled += 1;
     }
     spoiled
 }
 
-/// The preview's re-index leaves unmade the files it made of the same before, trusting only
-/// files still as it left them: index files changed since, whatever their length, are made
-/// again — both after the build's own index and after a re-index's.
+/// The preview's re-index leaves unmade and unread the files it made of the same before,
+/// trusting only files still as it left them: index files changed since, whatever their
+/// length, are made again — both after the build's own index and after a re-index's — while
+/// a file whose stamp (length, inode, modification time) is put back after a change is left
+/// as it is, unread.
 #[test]
 fn the_preview_reindex_makes_again_index_files_changed_since() {
     let site = TestSite::fixture("basic");
@@ -1498,6 +1506,53 @@ fn the_preview_reindex_makes_again_index_files_changed_since() {
         server.expect_in_place();
         assert_same_as_a_full_build(&site, &server);
     }
+
+    // Another page's fragment, changed behind the preview's back with its stamp put back.
+    let output = server.output();
+    let meta = output.join("search/meta.js");
+    // The index's folder, as `meta.js` names it.
+    let build_now = || {
+        let text = std::fs::read_to_string(&meta).unwrap();
+        let build = text
+            .split("\"build\":\"")
+            .nth(1)
+            .expect("meta.js names its build");
+        build.chars().take_while(|&c| c != '"').collect::<String>()
+    };
+    let before = std::fs::read(&meta).unwrap();
+    let build = build_now();
+    let other = walkdir::WalkDir::new(output.join("search").join(&build).join("p0"))
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .find(|path| {
+            path.is_file()
+                && common::readable_text(path).is_some_and(|text| !text.contains("qinghe"))
+        })
+        .expect("a fragment of a page other than qinghe");
+    let original = std::fs::read(&other).unwrap();
+    let modified = std::fs::metadata(&other).unwrap().modified().unwrap();
+    let spoiled = vec![b'x'; original.len()];
+    overwrite_in_place(&other, &spoiled, modified);
+    edit(&site, "content/cases/qinghe.md", "第二次改写", "第三次改写");
+    events.expect("reload");
+    server.expect_in_place();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read(&meta).unwrap() == before {
+        assert!(Instant::now() < deadline, "the edit was never re-indexed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        build_now(),
+        build,
+        "the edit moved the index to another folder"
+    );
+    assert!(
+        std::fs::read(&other).unwrap() == spoiled,
+        "the re-index made again, or read, {} though its stamp said it was as it left it",
+        other.display()
+    );
+    overwrite_in_place(&other, &original, modified);
+    assert_same_as_a_full_build(&site, &server);
 }
 
 #[test]

@@ -9,8 +9,9 @@
 //! `SearchDoc`s.
 
 use std::borrow::Cow;
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -197,8 +198,11 @@ impl IndexOutput for IndexFiles<'_> {
 pub struct FolderFiles {
     folder: crate::search::Folder,
     memo: Memo,
-    /// Where each file written by this re-index lies until it is published.
-    written: std::sync::Mutex<std::collections::HashMap<String, std::path::PathBuf>>,
+    /// Where each file written by this re-index lies until its hash is noted.
+    written: Mutex<HashMap<String, PathBuf>>,
+    /// Files written beside their place, with their hash: stamped once renamed into it
+    /// (a rename over a file may change the stamp: the creation time on Windows).
+    placed_later: Mutex<Vec<(String, u128)>>,
 }
 
 impl FolderFiles {
@@ -207,18 +211,20 @@ impl FolderFiles {
         FolderFiles {
             folder: crate::search::Folder::new(memo.target()),
             memo,
-            written: std::sync::Mutex::default(),
+            written: Mutex::default(),
+            placed_later: Mutex::default(),
         }
     }
 
     /// What the next re-index is to remember: what this one made and left when its files
-    /// all went in place (`published`), else what the last one did, whose stamps tell which
-    /// of its files are still as it left them.
+    /// all went in place (`published`) and it noted any, else what the last one did, whose
+    /// stamps tell which of its files are still as it left them.
     pub fn into_remembered(self, published: bool) -> Remembered {
-        if published {
-            self.memo.into_made()
+        let (previous, made) = self.memo.into_parts();
+        if published && !made.is_empty() {
+            made
         } else {
-            self.memo.into_previous()
+            previous
         }
     }
 }
@@ -232,13 +238,24 @@ impl IndexOutput for FolderFiles {
         let at = self.folder.put(rel, bytes)?;
         self.written
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .insert(rel.to_string(), at);
         Ok(())
     }
 
     fn publish(&self) -> std::io::Result<()> {
-        self.folder.publish()
+        self.folder.publish()?;
+        let placed = std::mem::take(
+            &mut *self
+                .placed_later
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for (rel, hash) in placed {
+            self.memo
+                .record_at(&self.folder.dir().join(&rel), &rel, hash);
+        }
+        Ok(())
     }
 
     fn abandon(&self) {
@@ -253,10 +270,19 @@ impl IndexOutput for FolderFiles {
         let at = self
             .written
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .remove(rel);
-        if let Some(at) = at {
-            self.memo.record_at(&at, rel, made_from);
+        match at {
+            // The place held these bytes already: left as it was.
+            Some(at) if at == self.folder.dir().join(rel) => {
+                self.memo.record_at(&at, rel, made_from)
+            }
+            Some(_) => self
+                .placed_later
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((rel.to_string(), made_from)),
+            None => {}
         }
     }
 

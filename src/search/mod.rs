@@ -287,9 +287,9 @@ pub trait IndexOutput: Sync {
 }
 
 /// A plain folder, written as it is served: a file that holds the same bytes already is left
-/// alone (a preview's re-index, `crate::output::indexing::FolderFiles`, keeps what it made of
-/// the same without reading it), any other is written beside its place (`<name>.new`) and renamed into it when the
-/// index is complete ([`IndexOutput::publish`]), so a reader never gets half a file, and a
+/// alone (a preview's re-index, `crate::output::indexing::FolderFiles`, keeps what it made
+/// of the same without reading it), any other is written beside its place (`<name>.new`)
+/// and renamed into it when the index is complete ([`IndexOutput::publish`]), so a reader never gets half a file, and a
 /// re-index that fails before that leaves the files as they were ([`IndexOutput::abandon`]
 /// removes its `.new` files). A rename that fails while publishing leaves the files renamed
 /// so far and the old `meta.js`: the same pages under the same numbers (the folder is named

@@ -377,8 +377,8 @@ impl Session {
                 };
                 let state = root.join(crate::output::write::STATE_DIR);
                 let Some(key) = crate::cache::Key::of(&crate::cache::dir(&state)) else {
-                    // No cache key, no hash of what a file is made from: every file is made
-                    // and compared with the one in place.
+                    // No cache key (it could not be read or made): no memory either, and
+                    // every file is made and compared with the one in place.
                     return index(&crate::search::Folder::new(&output), &mut diagnostics);
                 };
                 let mut made = made.lock().unwrap_or_else(PoisonError::into_inner);

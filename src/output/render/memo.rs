@@ -309,18 +309,19 @@ impl Memo {
     /// What this build made or left, for the next build into the same folder: a preview's
     /// memo in memory once its files are in place.
     pub fn into_made(self) -> Remembered {
-        self.made
+        self.into_parts().1
+    }
+
+    /// What the last build made, as this memo was given it, and what this build made or left.
+    pub fn into_parts(self) -> (Remembered, Remembered) {
+        let made = self
+            .made
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner)
             .into_iter()
             .map(|(rel, hash, stamp)| (rel, (hash, stamp)))
-            .collect()
-    }
-
-    /// What the last build made, as this memo was given it: a preview's memo in memory when
-    /// its files did not all go in place, whose stamps tell the files that did.
-    pub fn into_previous(self) -> Remembered {
-        self.previous
+            .collect();
+        (self.previous, made)
     }
 
     /// Writes what this build made, once its output is in place. Best effort: a memo that
