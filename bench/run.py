@@ -21,7 +21,11 @@ repository's current theme into it, then:
   it is: wiki links stay text) and two layouts, a page (title and body) and a list (title,
   body, 50 links a page, as our sections), no theme, no search, no RSS or sitemap. The
   1-minute load average and the number of CPUs are read before every timed run, and a run
-  started above LOAD_PER_CORE per core is flagged: its figures are not comparable;
+  started above LOAD_PER_CORE per core is flagged: its figures are not comparable. Since the
+  runs follow one another on every core, that average seldom falls between them, so each run
+  also says how much CPU time the rest of the machine used while it ran (the busy time
+  /proc/stat counts, less the run's own user and sys time): a run during which others used
+  more than OTHER_SHARE of one CPU (and OTHER_FLOOR_S) is flagged as competed with;
 - after every size's clean builds, the one-page rebuild: RUNS times, a line is appended to
   one page (the middle one in path order) and `build` runs again on the previous output;
   median wall time and its ratio to the clean build (issue #15 asks for at most 0.3). The
@@ -169,6 +173,10 @@ PAGEFIND_MAX_PAGES = 10_000
 PAGEFIND_GLOB = "**/{case,guide,policy}-*.html"
 # Above this 1-minute load average per CPU before a timed run, other work competes with it.
 LOAD_PER_CORE = 0.5
+# Above this share of one CPU used by other processes during a timed run, they competed with it
+# (and above OTHER_FLOOR_S: /proc/stat's clock ticks and time(1)'s rounding leave a few hundredths).
+OTHER_SHARE = 0.1
+OTHER_FLOOR_S = 0.1
 # Appended to the page the rebuild row changes, numbered by run; removed at the end.
 REBUILD_LINE = "\n第{n}次重建测试：这一段只为计时而加，测完即删。\n"
 
@@ -212,7 +220,8 @@ def pagefind_index(pagefind, pages, mix, public):
     size, files = tree(out)
     return {"version": PAGEFIND_VERSION, "wall_s": run["wall_s"], "cpu_s": run["cpu_s"],
             "peak_rss_mb": round(run["rss_kb"] / 1024), "index_bytes": size,
-            "index_mb": round(size / MB, 1), "files": files, "load_per_core": run["load_per_core"]}
+            "index_mb": round(size / MB, 1), "files": files, "load_per_core": run["load_per_core"],
+            "other_cpu_s": run["other_cpu_s"]}
 
 
 # Disk a page takes in one kept output: ours (about 41 KB a page at 10,000 and 100,000
@@ -247,6 +256,20 @@ def load_check(label):
     return round(per_core, 2)
 
 
+def competed(wall, other):
+    """Whether other processes, using `other` s of CPU during a run of `wall` s, competed with it."""
+    return other > max(OTHER_SHARE * wall, OTHER_FLOOR_S)
+
+
+def busy_cpu_s():
+    """CPU time the whole machine has spent busy since boot, in seconds (/proc/stat: every
+    state but idle and waiting for I/O)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = [int(x) for x in f.readline().split()[1:9]]
+    idle, iowait = fields[3], fields[4]
+    return (sum(fields) - idle - iowait) / os.sysconf("SC_CLK_TCK")
+
+
 def move_aside(folder, names):
     """Moves the generated folders `names` of `folder` into TRASH; returns where each went."""
     os.makedirs(TRASH, exist_ok=True)
@@ -269,12 +292,18 @@ def timed(label, command):
     several times slower, and that would time the benchmark's own clean-up rather than the
     build."""
     load = load_check(label)
+    busy = busy_cpu_s()
     with tempfile.NamedTemporaryFile("r") as times:
         subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", times.name, *command],
                        check=True, stdout=subprocess.DEVNULL)
         wall, user, system, rss = times.read().split()
-    return {"wall_s": float(wall), "cpu_s": round(float(user) + float(system), 2), "rss_kb": int(rss),
-            "load_per_core": load}
+    cpu = round(float(user) + float(system), 2)
+    other = round(max(0.0, busy_cpu_s() - busy - cpu), 2)
+    if competed(float(wall), other):
+        print(f"{label}: WARNING: other processes used {other} s of CPU during this {wall} s run",
+              file=sys.stderr, flush=True)
+    return {"wall_s": float(wall), "cpu_s": cpu, "rss_kb": int(rss), "load_per_core": load,
+            "other_cpu_s": other}
 
 
 def hugo_site(pages, mix, content):
@@ -433,6 +462,7 @@ def measure(binary, pages, mix, edits, runs, built, pagefind=None):
         "pages": pages, "mix": mix, "runs": runs, **medians(ours),
         "walls_s": [r["wall_s"] for r in ours], "cpus_s": [r["cpu_s"] for r in ours],
         "peak_rss_kb": [r["rss_kb"] for r in ours], "load_per_core": [r["load_per_core"] for r in ours],
+        "other_cpu_s": [r["other_cpu_s"] for r in ours],
         "output_bytes": output, "output_mb": round(output / MB, 1), "files": files,
         "static_index_bytes": static_index, "static_index_mb": round(static_index / MB, 1),
         "shards": len(shards), "shard_bytes": sum(shards),
@@ -545,11 +575,20 @@ def loads(rows):
             for run in r.get("hugo", {}).get("runs", []) + r.get("rebuild", {}).get("runs", [])]
     seen += [load for r in rows for load in r["load_per_core"]]
     over = sum(load > LOAD_PER_CORE for load in seen)
+    runs = [(run["wall_s"], run["other_cpu_s"]) for r in rows
+            for run in r.get("hugo", {}).get("runs", []) + r.get("rebuild", {}).get("runs", [])]
+    runs += [pair for r in rows for pair in zip(r["walls_s"], r["other_cpu_s"])]
+    others = [other for _, other in runs]
+    flagged = sum(competed(wall, other) for wall, other in runs)
     return (f"Load: the 1-minute load average was read before each of the {len(seen)} timed runs, on "
             f"{os.cpu_count()} CPUs: {min(seen)}–{max(seen)} per core (median {statistics.median(seen)}); "
-            + (f"{over} of them started above {LOAD_PER_CORE} per core, so other work competed with them and "
-               "these figures are not comparable with a quiet machine's." if over else
-               f"none above {LOAD_PER_CORE} per core."))
+            + (f"{over} of them started above {LOAD_PER_CORE} per core. " if over else
+               f"none above {LOAD_PER_CORE} per core. ")
+            + f"Other processes used {min(others)}–{max(others)} s of CPU during a run "
+            f"(median {statistics.median(others)}); "
+            + (f"{flagged} runs were competed with (others above {OTHER_SHARE} of one CPU and "
+               f"{OTHER_FLOOR_S} s), so their figures are not comparable with a quiet machine's." if flagged
+               else f"no run was competed with (others above {OTHER_SHARE} of one CPU and {OTHER_FLOOR_S} s)."))
 
 
 def write_json(path, rows):
