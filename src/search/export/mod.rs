@@ -307,9 +307,10 @@ fn count<'a>(
 > {
     let mut cache = work.cache.map(|(dir, key)| {
         let reuse = reuse::Reuse::open(dir, key, work.partitions);
+        let saving_dir = work.dir.with_extension("cache");
         Cache {
             dir,
-            saving: reuse::Saving::create(work.dir.with_extension("cache"), key, work.partitions),
+            saving: reuse::Saving::create(saving_dir, key, work.partitions, &reuse),
             changes: patch::Changes::new(&reuse, pages.docs.len()),
             reuse,
         }

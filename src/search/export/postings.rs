@@ -28,7 +28,7 @@ use siphasher::sip128::SipHasher13;
 
 use super::keys::{Count, KeyMap, PageRecords, Postings, page_records, put_uvarint};
 use super::patch::{Changes, Written};
-use super::reuse::{Cached, Reuse, Saving};
+use super::reuse::{Cached, Reuse, Saving, Wants};
 use super::{Pages, key_hash, level};
 use crate::cache::Key;
 use crate::search::codec::{posting_count, push_posting, tier};
@@ -158,34 +158,52 @@ pub(super) fn spill<T: Send>(
             .is_some_and(|cache| cache.partition_files_later),
     };
     let mut files = PartitionFiles::new(&spilled);
+    let wants = Wants {
+        appending: (cache.as_ref())
+            .and_then(|cache| cache.saving.as_deref())
+            .is_some_and(Saving::appending),
+        changed_only: !spilled.partition_files,
+    };
     for start in (0..count).step_by(BATCH) {
-        let batch: Vec<(PageRecords, Option<Cached>, T)> = (start..count.min(start + BATCH))
+        let batch: Vec<(Option<PageRecords>, u32, Option<Cached>, T)> = (start
+            ..count.min(start + BATCH))
             .into_par_iter()
             .map(|d| {
                 let (doc, sections) = (pages.docs[d], pages.sections(d)?);
-                let (page, cached) = match &cache {
+                let (page, len, cached) = match &cache {
                     Some(cache) => {
-                        let (page, cached) =
-                            cache.reuse.count(d, &doc.title, &sections, partitions);
-                        (page, Some(cached))
+                        let (page, cached) = cache
+                            .reuse
+                            .count(d, &doc.title, &sections, partitions, wants);
+                        (page, cached.len, Some(cached))
                     }
-                    None => (page_records(&doc.title, &sections, partitions), None),
+                    None => {
+                        let page = page_records(&doc.title, &sections, partitions);
+                        let len = page.len;
+                        (Some(page), len, None)
+                    }
                 };
                 let text_hash = cached.as_ref().map(|cached| cached.hash);
-                Ok((page, cached, also(d, doc, &sections, text_hash)))
+                Ok((page, len, cached, also(d, doc, &sections, text_hash)))
             })
             .collect::<Result<_, SearchError>>()?;
-        for (d, (page, cached, also)) in (start..).zip(batch) {
-            spilled.lens.push(page.len);
+        for (d, (page, len, cached, also)) in (start..).zip(batch) {
+            spilled.lens.push(len);
             take(also)?;
             if let (Some(cache), Some(cached)) = (cache.as_mut(), &cached) {
                 if let Some(saving) = cache.saving.as_deref_mut() {
-                    saving.put(page.len, cached);
+                    saving.put(cached);
                 }
-                cache.changes.note(d, &page, cached, cache.reuse);
+                // A page left unread has the last build's records at its place: unchanged.
+                if let Some(page) = &page {
+                    cache.changes.note(d, page, cached, cache.reuse);
+                }
             }
             if spilled.partition_files {
-                files.put(&spilled, d, &page)?;
+                let page = page
+                    .as_ref()
+                    .expect("records go unread only while the files wait");
+                files.put(&spilled, d, page)?;
             }
         }
     }

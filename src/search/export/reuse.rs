@@ -3,35 +3,44 @@
 //! again.
 //!
 //! `.shuyuan/cache/postings/` holds `pages`, each page's records as [`super::postings::spill`]
-//! appends them (its keys and counts, grouped by partition), one after another, and
-//! `manifest`, a line per page: the keyed hash of what its keys were counted from (title,
-//! headings and text: [`counted_from`]), where its records lie in `pages`, their hash taken
-//! with the page's length for BM25, and that length; the last line gives the count. A page
-//! whose text hashes as one in the manifest has its records read from there instead of
-//! counted, wherever it now stands among the pages; records that do not hash as the manifest
-//! says (a file changed) are counted again, and a manifest whose entries do not lie end to
-//! end, fill `pages` and close with their count (a file cut short) is not read at all. The
-//! manifest is valid only for the program that wrote it ([`crate::cache::this_program`]) and
-//! the same partition count.
+//! appends them (its keys and counts, grouped by partition), and `manifest`, a line per page:
+//! the keyed hash of what its keys were counted from (title, headings and text:
+//! [`counted_from`]), where its records lie in `pages`, their hash taken with the page's length
+//! for BM25, and that length; the last line gives the count. A page whose text hashes as one
+//! in the manifest has its records read from there instead of counted, wherever it now stands
+//! among the pages; records that do not hash as the manifest says (a file changed) are counted
+//! again. The last line closes the manifest with its count and its seal, a keyed hash of the
+//! lines before it; a manifest without it, changed, or with an entry past the end of `pages`
+//! (a file cut short) is not read at all. The manifest is valid only for the program that wrote
+//! it ([`crate::cache::this_program`]) and the same partition count.
 //!
-//! The new cache is written beside the build's work files (`.shuyuan/tmp/`, cleared by the
-//! next run holding the site lock when a run is killed) and moved into place whole once every
-//! page is counted. It holds about half as many bytes as the pages' text (130 MB at 10,000
-//! pages).
+//! The new cache is made beside the build's work files (`.shuyuan/tmp/`, cleared by the next
+//! run holding the site lock when a run is killed) and moved into place whole once every page
+//! is counted. It holds about half as many bytes as the pages' text (183 MB at 10,000 realistic
+//! pages), so it is not written anew each time: the new cache's `pages` is the last one's file,
+//! linked, with the records of the pages counted again appended to it, and the new manifest
+//! points into the old records where they still serve. The last manifest stays valid
+//! meanwhile (what is appended lies past its entries), and a page whose records are the same
+//! as the last build's at its place, when nothing needs them (a rebuild that patches the last
+//! merge), is not even read: a rebuild after one edit neither read nor wrote every page's
+//! records. Once records no manifest uses would outweigh those it uses, the file is written
+//! anew; so it is where the file system cannot link a file.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use super::keys::{PageRecords, page_records, put_uvarint};
 use crate::cache::Key;
-use crate::search::{SearchError, SearchSection};
+use crate::search::SearchSection;
+
+mod saving;
+pub(super) use saving::Saving;
 
 /// First word of the manifest, before the program and the partition count.
-const HEADER: &str = "shuyuan-postings-cache 3";
+const HEADER: &str = "shuyuan-postings-cache 4";
 const MANIFEST: &str = "manifest";
 const PAGES: &str = "pages";
 
@@ -71,12 +80,30 @@ fn check(key: Key, len: u32, bytes: &[u8]) -> u64 {
     crate::cache::finish(&h) as u64
 }
 
+/// The manifest's seal: a keyed hash of its lines before the closing one.
+fn seal(key: Key, manifest: &str) -> u64 {
+    let mut h = key.hasher();
+    h.write(manifest.as_bytes());
+    crate::cache::finish(&h) as u64
+}
+
 /// Where a page's records lie in `pages`, their hash and the page's BM25 length.
 struct Entry {
     offset: u64,
     bytes: u64,
     check: u64,
     len: u32,
+}
+
+impl Entry {
+    /// The entry's records, where they lie.
+    fn place(&self) -> Place {
+        Place::InFile {
+            offset: self.offset,
+            bytes: self.bytes,
+            check: self.check,
+        }
+    }
 }
 
 /// What an index takes from the cache: the site's key, and the last build's key counts when
@@ -86,14 +113,44 @@ pub(super) struct Reuse {
     previous: Option<Previous>,
 }
 
-/// A page's text hashed ([`counted_from`]) and its records as the cache stores them: what
+/// A page's text hashed ([`counted_from`]) and where the new cache finds its records: what
 /// [`Saving::put`] keeps of it.
 pub(super) struct Cached {
     /// [`counted_from`].
     pub(super) hash: u128,
-    stored: Stored,
+    /// Terms in the page's headings and text: its length for BM25.
+    pub(super) len: u32,
+    records: Place,
     /// The last build had these records, and this BM25 length, at the same place.
     pub(super) as_last: bool,
+}
+
+/// What an index does with the records of a page that the last cache holds.
+#[derive(Clone, Copy)]
+pub(super) struct Wants {
+    /// The new cache appends to the last one's file ([`Saving::appending`]) and points at
+    /// them there.
+    pub(super) appending: bool,
+    /// Only the pages found changed need them: the partition files wait
+    /// ([`super::postings::Caching::partition_files_later`]).
+    pub(super) changed_only: bool,
+}
+
+/// Where a page's records go in the new cache.
+enum Place {
+    /// Written to it, as they are stored.
+    Written(Stored),
+    /// Already in the last cache's file, which the new one appends to ([`Saving::appending`]).
+    InFile { offset: u64, bytes: u64, check: u64 },
+}
+
+impl Place {
+    fn check(&self) -> u64 {
+        match self {
+            Place::Written(stored) => stored.check,
+            Place::InFile { check, .. } => *check,
+        }
+    }
 }
 
 impl Reuse {
@@ -107,34 +164,58 @@ impl Reuse {
 
     /// The records of page `d` (in index order), of title `title` and text `sections`: read
     /// from the last build's when it counted this text and has them whole, else counted.
+    /// `None` when the last build had the same records at the same place and `wants` says
+    /// nothing will read them.
     pub(super) fn count(
         &self,
         d: usize,
         title: &str,
         sections: &[SearchSection],
         partitions: u32,
-    ) -> (PageRecords, Cached) {
+        wants: Wants,
+    ) -> (Option<PageRecords>, Cached) {
         let hash = counted_from(self.key, title, sections);
-        let (page, stored) = self
-            .previous
-            .as_ref()
-            .and_then(|previous| previous.records(self.key, hash))
+        let last_here = |check| {
+            (self.previous.as_ref())
+                .and_then(|previous| previous.order.get(d))
+                .is_some_and(|entry: &Entry| entry.check == check)
+        };
+        let found =
+            (self.previous.as_ref()).and_then(|previous| Some((previous, previous.entry(hash)?)));
+        if let Some((_, entry)) = found
+            && wants.appending
+            && wants.changed_only
+            && last_here(entry.check)
+        {
+            let cached = Cached {
+                hash,
+                len: entry.len,
+                records: entry.place(),
+                as_last: true,
+            };
+            return (None, cached);
+        }
+        let (page, records) = found
+            .and_then(|(previous, entry)| {
+                let (page, stored) = previous.read(self.key, entry)?;
+                let records = match wants.appending {
+                    true => entry.place(),
+                    false => Place::Written(stored),
+                };
+                Some((page, records))
+            })
             .unwrap_or_else(|| {
                 let page = page_records(title, sections, partitions);
                 let stored = Stored::of(self.key, &page);
-                (page, stored)
+                (page, Place::Written(stored))
             });
-        let as_last = self
-            .previous
-            .as_ref()
-            .and_then(|previous| previous.order.get(d))
-            .is_some_and(|entry| entry.check == stored.check);
         let cached = Cached {
             hash,
-            stored,
-            as_last,
+            len: page.len,
+            as_last: last_here(records.check()),
+            records,
         };
-        (page, cached)
+        (Some(page), cached)
     }
 
     /// How many pages the last build indexed, if its counts are here.
@@ -176,6 +257,9 @@ struct Previous {
     /// [`Digest`] of `order`'s checks.
     digest: u64,
     partitions: u32,
+    /// The length of `pages`, and how many of its bytes `order` uses.
+    size: u64,
+    used: u64,
 }
 
 impl Previous {
@@ -183,18 +267,22 @@ impl Previous {
         let text = std::fs::read_to_string(cache.join(MANIFEST)).ok()?;
         let pages = File::open(cache.join(PAGES)).ok()?;
         let size = pages.metadata().ok()?.len();
+        // The last line closes the entries with their count and the seal of all that comes
+        // before it: a page left unread is taken at its entry's word (its length weighs every
+        // key of the page), so a manifest cut short or changed is refused whole, as is one
+        // with an entry past the end of a file cut short.
+        let body = &text[..text.strip_suffix('\n')?.rfind('\n')? + 1];
+        let closing = format!("{:016x}", seal(key, body));
         let mut lines = text.lines();
         if lines.next()? != header(partitions)? {
             return None;
         }
-        // Entries lie end to end and fill the file, which the last line closes with their
-        // count: a manifest or file cut short or changed in its numbers is refused whole.
         let (mut order, mut by_text) = (Vec::new(), HashMap::new());
         let mut digest = Digest::new(key);
-        let mut end = 0u64;
+        let mut used = 0u64;
         for line in lines {
-            if let Some(total) = line.strip_prefix("end ") {
-                let whole = total.parse() == Ok(order.len()) && end == size;
+            if let Some(end) = line.strip_prefix("end ") {
+                let whole = end.split_once(' ') == Some((&order.len().to_string(), &closing));
                 return whole.then(|| Previous {
                     dir: cache.to_path_buf(),
                     pages,
@@ -202,6 +290,8 @@ impl Previous {
                     by_text,
                     digest: digest.finish(),
                     partitions,
+                    size,
+                    used,
                 });
             }
             let mut fields = crate::cache::Fields::of(line);
@@ -212,10 +302,10 @@ impl Previous {
                 check: fields.hex()?,
                 len: fields.decimal()?,
             };
-            if entry.offset != end {
+            if entry.offset.checked_add(entry.bytes)? > size {
                 return None;
             }
-            end = end.checked_add(entry.bytes)?;
+            used = used.saturating_add(entry.bytes);
             digest.add(entry.check);
             // Two pages of the same text: either's records will do.
             by_text.entry(hash).or_insert(order.len());
@@ -224,10 +314,9 @@ impl Previous {
         None
     }
 
-    /// The records of the page whose text hashes to `hash` under `key`, when the cache has
-    /// them whole, and as they are stored.
-    fn records(&self, key: Key, hash: u128) -> Option<(PageRecords, Stored)> {
-        self.read(key, &self.order[*self.by_text.get(&hash)?])
+    /// The entry of the page whose text hashes to `hash`.
+    fn entry(&self, hash: u128) -> Option<&Entry> {
+        Some(&self.order[*self.by_text.get(&hash)?])
     }
 
     /// `entry`'s records, when they hash as it says.
@@ -340,135 +429,11 @@ fn parse(bytes: &[u8], len: u32, partitions: u32) -> Option<PageRecords> {
     })
 }
 
-/// The cache the current build writes, beside its work files, moved into place by [`Self::save`];
-/// dropped unsaved, it is removed.
-pub(super) struct Saving {
-    dir: PathBuf,
-    partitions: u32,
-    pages: Option<BufWriter<File>>,
-    offset: u64,
-    manifest: String,
-    digest: Digest,
-    /// Each page's stored bytes and BM25 length, to read them back ([`Self::read_back`]).
-    sizes: Vec<(usize, u32)>,
-}
-
-impl Saving {
-    /// A new cache in the folder `dir` (emptied first) for `partitions` partitions, under the
-    /// site's `key`.
-    pub(super) fn create(dir: PathBuf, key: Key, partitions: u32) -> Option<Saving> {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).ok()?;
-        let pages = File::create_new(dir.join(PAGES)).ok()?;
-        let mut manifest = header(partitions)?;
-        manifest.push('\n');
-        Some(Saving {
-            dir,
-            partitions,
-            pages: Some(BufWriter::with_capacity(1 << 20, pages)),
-            offset: 0,
-            manifest,
-            digest: Digest::new(key),
-            sizes: Vec::new(),
-        })
-    }
-
-    /// Adds the next page, of BM25 length `len`, as [`Reuse::count`] gave it. A cache that
-    /// cannot be written is dropped; the build goes on without it.
-    pub(super) fn put(&mut self, len: u32, cached: &Cached) {
-        let Cached { hash, stored, .. } = cached;
-        let Some(pages) = &mut self.pages else { return };
-        if pages.write_all(&stored.bytes).is_err() {
-            self.pages = None;
-            return;
-        }
-        self.manifest.push_str(&format!(
-            "{hash:032x} {} {} {:016x} {len}\n",
-            self.offset,
-            stored.bytes.len(),
-            stored.check
-        ));
-        self.offset += stored.bytes.len() as u64;
-        self.digest.add(stored.check);
-        self.sizes.push((stored.bytes.len(), len));
-    }
-
-    /// Hands `each` every page put here, in order, read back from the cache's file; `None`
-    /// when the cache could not be written whole.
-    pub(super) fn read_back(
-        &mut self,
-        mut each: impl FnMut(usize, PageRecords) -> Result<(), SearchError>,
-    ) -> Option<Result<(), SearchError>> {
-        self.pages.as_mut()?.flush().ok()?;
-        let mut file = std::io::BufReader::new(File::open(self.dir.join(PAGES)).ok()?);
-        let mut stored = Vec::new();
-        for (d, &(bytes, len)) in self.sizes.iter().enumerate() {
-            stored.resize(bytes, 0);
-            file.read_exact(&mut stored).ok()?;
-            let page = parse(&stored, len, self.partitions)?;
-            if let Err(e) = each(d, page) {
-                return Some(Err(e));
-            }
-        }
-        Some(Ok(()))
-    }
-
-    /// Keeps the postings merged from the pages put here (`encoded`): each partition's file in
-    /// `files` (moved into the cache) with what [`super::patch::LastMerge`] checks it by, merged
-    /// with BM25's average length `average`. Best effort, like the rest of the cache.
-    pub(super) fn keep_merge(
-        &mut self,
-        average: u64,
-        encoded: &super::postings::Encoded,
-        files: &[(PathBuf, super::patch::Written)],
-    ) {
-        if self.pages.is_some() {
-            super::patch::LastMerge::save(
-                &self.dir,
-                self.digest.finish(),
-                average,
-                self.partitions,
-                encoded,
-                files,
-            );
-        }
-    }
-
-    /// Makes this the cache in the folder `cache`, replacing the last one. Best effort: a
-    /// cache that cannot be saved is left out, and the next build counts every page.
-    pub(super) fn save(mut self, cache: &Path) {
-        let Some(pages) = self.pages.take() else {
-            return;
-        };
-        let count = self.manifest.lines().count() - 1;
-        self.manifest.push_str(&format!("end {count}\n"));
-        let saved = (|| -> std::io::Result<()> {
-            pages.into_inner().map_err(|e| e.into_error())?;
-            std::fs::write(self.dir.join(MANIFEST), &self.manifest)?;
-            match std::fs::remove_dir_all(cache) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-            std::fs::rename(&self.dir, cache)
-        })();
-        if saved.is_err() {
-            let _ = std::fs::remove_dir_all(cache);
-        }
-    }
-}
-
-impl Drop for Saving {
-    fn drop(&mut self) {
-        self.pages = None;
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn page(len: u32, parts: &[(u32, &[u8])]) -> PageRecords {
+    pub(super) fn page(len: u32, parts: &[(u32, &[u8])]) -> PageRecords {
         let mut records = Vec::new();
         let mut ranges = Vec::new();
         for (part, bytes) in parts {
@@ -483,20 +448,34 @@ mod tests {
         }
     }
 
+    /// Page records counted anew, for [`Saving::put`].
+    pub(super) fn written(key: Key, hash: u128, page: &PageRecords) -> Cached {
+        Cached {
+            hash,
+            len: page.len,
+            records: Place::Written(Stored::of(key, page)),
+            as_last: false,
+        }
+    }
+
+    pub(super) fn records(
+        previous: &Previous,
+        key: Key,
+        hash: u128,
+    ) -> Option<(PageRecords, Stored)> {
+        previous.read(key, previous.entry(hash)?)
+    }
+
     #[test]
     fn pages_are_found_by_their_text_in_any_order_and_only_whole() {
         let dir = tempfile::tempdir().unwrap();
         let key = Key::of(dir.path()).unwrap();
         let cache = dir.path().join("cache");
         let (a, b) = (page(3, &[(0, b"ab"), (2, b"cde")]), page(5, &[(1, b"x")]));
-        let cached = |hash, page: &PageRecords| Cached {
-            hash,
-            stored: Stored::of(key, page),
-            as_last: false,
-        };
-        let mut saving = Saving::create(dir.path().join("new"), key, 4).unwrap();
-        saving.put(a.len, &cached(10, &a));
-        saving.put(b.len, &cached(11, &b));
+        let none = Reuse::open(&cache, key, 4);
+        let mut saving = Saving::create(dir.path().join("new"), key, 4, &none).unwrap();
+        saving.put(&written(key, 10, &a));
+        saving.put(&written(key, 11, &b));
         saving.save(&cache);
         assert!(!dir.path().join("new").exists());
         assert!(
@@ -504,15 +483,23 @@ mod tests {
             "another partition count"
         );
         let previous = Previous::open(&cache, key, 4).unwrap();
-        let (found, _) = previous.records(key, 11).unwrap();
+        let (found, _) = records(&previous, key, 11).unwrap();
         assert_eq!(
             (found.len, found.records, found.parts),
             (5, b"x".to_vec(), vec![(1, 0..1)])
         );
-        let (found, _) = previous.records(key, 10).unwrap();
+        let (found, _) = records(&previous, key, 10).unwrap();
         assert_eq!(found.parts, vec![(0, 0..2), (2, 2..5)]);
-        assert!(previous.records(key, 12).is_none());
+        assert!(records(&previous, key, 12).is_none());
         drop(previous);
+
+        // A number changed in the manifest: nothing of it is read.
+        let manifest = std::fs::read_to_string(cache.join(MANIFEST)).unwrap();
+        let changed = manifest.replacen(" 5\n", " 6\n", 1);
+        assert_ne!(changed, manifest);
+        std::fs::write(cache.join(MANIFEST), changed).unwrap();
+        assert!(Previous::open(&cache, key, 4).is_none());
+        std::fs::write(cache.join(MANIFEST), manifest).unwrap();
 
         // A byte changed in the records: that page is counted again; so is every page of a
         // file cut short.
@@ -522,8 +509,8 @@ mod tests {
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
         let previous = Previous::open(&cache, key, 4).unwrap();
-        assert!(previous.records(key, 11).is_none());
-        assert!(previous.records(key, 10).is_some());
+        assert!(records(&previous, key, 11).is_none());
+        assert!(records(&previous, key, 10).is_some());
         drop(previous);
         std::fs::write(&path, &bytes[..2]).unwrap();
         assert!(Previous::open(&cache, key, 4).is_none());
@@ -531,7 +518,64 @@ mod tests {
         let other = Key::of(tempfile::tempdir().unwrap().path()).unwrap();
         std::fs::write(&path, &bytes).unwrap();
         let previous = Previous::open(&cache, key, 4).unwrap();
-        assert!(previous.records(other, 10).is_none());
+        assert!(records(&previous, other, 10).is_none());
+    }
+
+    #[test]
+    fn records_the_last_build_had_at_the_place_go_unread_only_when_nothing_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Key::of(dir.path()).unwrap();
+        let cache = dir.path().join("cache");
+        let texts = ["居民委员会换届选举", "电动车停放充电管理"].map(|text| {
+            vec![SearchSection {
+                anchor: String::new(),
+                heading: String::new(),
+                text: text.to_string(),
+            }]
+        });
+        // Page `d` with the text of page `t`.
+        let count = |reuse: &Reuse, d: usize, t: usize, appending, changed_only| {
+            let wants = Wants {
+                appending,
+                changed_only,
+            };
+            reuse.count(d, "标题", &texts[t], 4, wants)
+        };
+        let fields = |page: PageRecords| (page.len, page.records, page.parts);
+        let counted = |t: usize| fields(page_records("标题", &texts[t], 4));
+        let none = Reuse::open(&cache, key, 4);
+        let mut saving = Saving::create(dir.path().join("new"), key, 4, &none).unwrap();
+        for d in 0..2 {
+            let (page, cached) = count(&none, d, d, false, false);
+            assert_eq!(fields(page.unwrap()), counted(d));
+            saving.put(&cached);
+        }
+        saving.save(&cache);
+        // Every record spoiled on disk: a page whose records are read is counted again.
+        let path = cache.join(PAGES);
+        let spoiled: Vec<u8> = std::fs::read(&path)
+            .unwrap()
+            .iter()
+            .map(|b| b ^ 1)
+            .collect();
+        std::fs::write(&path, spoiled).unwrap();
+        let reuse = Reuse::open(&cache, key, 4);
+        let (page, cached) = count(&reuse, 0, 0, true, true);
+        assert!(
+            page.is_none() && cached.as_last,
+            "the same text at the same place"
+        );
+        assert!(matches!(cached.records, Place::InFile { .. }));
+        // At another place, when the partition files need them, or when the new cache is a
+        // file of its own, they are read (and found spoiled, and counted again).
+        for (d, t, appending, changed_only) in
+            [(0, 1, true, true), (0, 0, true, false), (0, 0, false, true)]
+        {
+            let (page, cached) = count(&reuse, d, t, appending, changed_only);
+            assert_eq!(fields(page.unwrap()), counted(t));
+            assert!(matches!(cached.records, Place::Written(_)));
+            assert_eq!(cached.as_last, d == t);
+        }
     }
 
     #[test]

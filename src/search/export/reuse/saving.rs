@@ -1,0 +1,337 @@
+//! The key-count cache a build writes ([`Saving`]): appended to the last cache's file, linked,
+//! or in a file of its own, and moved into place whole once every page is counted.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::{Cached, Digest, Entry, MANIFEST, PAGES, Place, Reuse, check, header, parse, seal};
+use crate::cache::Key;
+use crate::search::SearchError;
+use crate::search::export::keys::PageRecords;
+use crate::search::export::{patch, postings};
+
+/// The cache the current build writes, beside its work files, moved into place by [`Self::save`];
+/// dropped unsaved, it is removed.
+pub(in crate::search::export) struct Saving {
+    dir: PathBuf,
+    key: Key,
+    partitions: u32,
+    pages: Option<BufWriter<File>>,
+    /// Where the next records written go: the file's end.
+    offset: u64,
+    /// `pages` is the last cache's file, linked: records it holds are pointed at, not copied.
+    appending: bool,
+    manifest: String,
+    digest: Digest,
+    /// Each page's records, where they lie, and its BM25 length, to read them back
+    /// ([`Self::read_back`]).
+    entries: Vec<Entry>,
+}
+
+impl Saving {
+    /// A new cache in the folder `dir` (emptied first) for `partitions` partitions, under the
+    /// site's `key`: appending to the file of the last cache, `reuse`'s, when that file's
+    /// records are at least half used and the file system links it; else in a file of its own.
+    pub(in crate::search::export) fn create(
+        dir: PathBuf,
+        key: Key,
+        partitions: u32,
+        reuse: &Reuse,
+    ) -> Option<Saving> {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).ok()?;
+        let path = dir.join(PAGES);
+        let appended = (reuse.previous.as_ref())
+            .filter(|last| last.size <= last.used.saturating_mul(2))
+            .and_then(|last| {
+                std::fs::hard_link(last.dir.join(PAGES), &path).ok()?;
+                let file = std::fs::OpenOptions::new().append(true).open(&path).ok()?;
+                let end = file.metadata().ok()?.len();
+                Some((file, end))
+            });
+        let (pages, offset, appending) = match appended {
+            Some((file, end)) => (file, end, true),
+            None => {
+                let _ = std::fs::remove_file(&path);
+                (File::create_new(&path).ok()?, 0, false)
+            }
+        };
+        let mut manifest = header(partitions)?;
+        manifest.push('\n');
+        Some(Saving {
+            dir,
+            key,
+            partitions,
+            pages: Some(BufWriter::with_capacity(1 << 20, pages)),
+            offset,
+            appending,
+            manifest,
+            digest: Digest::new(key),
+            entries: Vec::new(),
+        })
+    }
+
+    /// Whether records the last cache holds stay where they are ([`Place::InFile`]).
+    pub(in crate::search::export) fn appending(&self) -> bool {
+        self.appending
+    }
+
+    /// Adds the next page, as [`Reuse::count`] gave it. A cache that cannot be written is
+    /// dropped; the build goes on without it.
+    pub(in crate::search::export) fn put(&mut self, cached: &Cached) {
+        let Some(pages) = &mut self.pages else { return };
+        let entry = match &cached.records {
+            Place::Written(stored) => {
+                if pages.write_all(&stored.bytes).is_err() {
+                    self.pages = None;
+                    return;
+                }
+                let offset = self.offset;
+                self.offset += stored.bytes.len() as u64;
+                Entry {
+                    offset,
+                    bytes: stored.bytes.len() as u64,
+                    check: stored.check,
+                    len: cached.len,
+                }
+            }
+            &Place::InFile {
+                offset,
+                bytes,
+                check,
+            } if self.appending => Entry {
+                offset,
+                bytes,
+                check,
+                len: cached.len,
+            },
+            // Records in a file this cache does not hold: it could not be whole.
+            Place::InFile { .. } => {
+                self.pages = None;
+                return;
+            }
+        };
+        let hash = cached.hash;
+        let Entry {
+            offset,
+            bytes,
+            check,
+            len,
+        } = entry;
+        self.manifest.push_str(&format!(
+            "{hash:032x} {offset} {bytes} {check:016x} {len}\n"
+        ));
+        self.digest.add(check);
+        self.entries.push(entry);
+    }
+
+    /// Hands `each` every page put here, in order, read back from the cache's file and
+    /// checked (a page pointed at in the last cache's file was not read when it was put);
+    /// `None` when the cache could not be written whole or a page's records are not.
+    pub(in crate::search::export) fn read_back(
+        &mut self,
+        mut each: impl FnMut(usize, PageRecords) -> Result<(), SearchError>,
+    ) -> Option<Result<(), SearchError>> {
+        self.pages.as_mut()?.flush().ok()?;
+        let file = File::open(self.dir.join(PAGES)).ok()?;
+        let mut stored = Vec::new();
+        for (d, entry) in self.entries.iter().enumerate() {
+            stored.resize(usize::try_from(entry.bytes).ok()?, 0);
+            crate::cache::read_at(&file, entry.offset, &mut stored).ok()?;
+            if check(self.key, entry.len, &stored) != entry.check {
+                return None;
+            }
+            let page = parse(&stored, entry.len, self.partitions)?;
+            if let Err(e) = each(d, page) {
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(()))
+    }
+
+    /// Keeps the postings merged from the pages put here (`encoded`): each partition's file in
+    /// `files` (moved into the cache) with what [`super::patch::LastMerge`] checks it by, merged
+    /// with BM25's average length `average`. Best effort, like the rest of the cache.
+    pub(in crate::search::export) fn keep_merge(
+        &mut self,
+        average: u64,
+        encoded: &postings::Encoded,
+        files: &[(PathBuf, patch::Written)],
+    ) {
+        if self.pages.is_some() {
+            patch::LastMerge::save(
+                &self.dir,
+                self.digest.finish(),
+                average,
+                self.partitions,
+                encoded,
+                files,
+            );
+        }
+    }
+
+    /// Makes this the cache in the folder `cache`, replacing the last one. Best effort: a
+    /// cache that cannot be saved is left out, and the next build counts every page.
+    pub(in crate::search::export) fn save(mut self, cache: &Path) {
+        let Some(pages) = self.pages.take() else {
+            return;
+        };
+        let count = self.manifest.lines().count() - 1;
+        let closing = seal(self.key, &self.manifest);
+        self.manifest
+            .push_str(&format!("end {count} {closing:016x}\n"));
+        let saved = (|| -> std::io::Result<()> {
+            pages.into_inner().map_err(|e| e.into_error())?;
+            std::fs::write(self.dir.join(MANIFEST), &self.manifest)?;
+            match std::fs::remove_dir_all(cache) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            std::fs::rename(&self.dir, cache)
+        })();
+        if saved.is_err() {
+            let _ = std::fs::remove_dir_all(cache);
+        }
+    }
+}
+
+impl Drop for Saving {
+    fn drop(&mut self) {
+        self.pages = None;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{page, records, written};
+    use super::super::{Previous, stored};
+    use super::*;
+
+    #[test]
+    fn a_new_cache_appends_to_the_last_ones_file_and_checks_what_it_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Key::of(dir.path()).unwrap();
+        let cache = dir.path().join("cache");
+        let (a, b, c) = (
+            page(3, &[(0, b"ab"), (2, b"cde")]),
+            page(5, &[(1, b"x")]),
+            page(7, &[(3, b"yz")]),
+        );
+        let none = Reuse::open(&cache, key, 4);
+        let mut saving = Saving::create(dir.path().join("new"), key, 4, &none).unwrap();
+        assert!(!saving.appending(), "no cache to append to");
+        saving.put(&written(key, 10, &a));
+        saving.put(&written(key, 11, &b));
+        saving.save(&cache);
+        let first = std::fs::read(cache.join(PAGES)).unwrap();
+
+        // The next build keeps page 10 where it lies, unread, and counts page 12 anew in
+        // place of page 11, as a rebuild that patches the last merge does.
+        let reuse = Reuse::open(&cache, key, 4);
+        let mut saving = Saving::create(dir.path().join("new"), key, 4, &reuse).unwrap();
+        assert!(saving.appending());
+        let previous = reuse.previous.as_ref().unwrap();
+        let kept = Cached {
+            hash: 10,
+            len: a.len,
+            records: previous.entry(10).unwrap().place(),
+            as_last: true,
+        };
+        saving.put(&kept);
+        saving.put(&written(key, 12, &c));
+        // The last cache is whole all the while: what was appended lies past its entries.
+        saving.pages.as_mut().unwrap().flush().unwrap();
+        let (found, _) =
+            records(Previous::open(&cache, key, 4).as_ref().unwrap(), key, 11).unwrap();
+        assert_eq!(found.records, b"x".to_vec());
+        let mut pages = Vec::new();
+        saving
+            .read_back(|d, page| {
+                pages.push((d, page.len, page.records));
+                Ok(())
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            pages,
+            vec![(0, 3, b"abcde".to_vec()), (1, 7, b"yz".to_vec())]
+        );
+        drop(reuse);
+        saving.save(&cache);
+        let second = std::fs::read(cache.join(PAGES)).unwrap();
+        assert!(
+            second.starts_with(&first),
+            "the last file, not a copy of its records"
+        );
+        assert_eq!(second.len(), first.len() + stored(&c).len());
+        let previous = Previous::open(&cache, key, 4).unwrap();
+        assert_eq!(
+            records(&previous, key, 10).unwrap().0.records,
+            b"abcde".to_vec()
+        );
+        assert_eq!(
+            records(&previous, key, 12).unwrap().0.records,
+            b"yz".to_vec()
+        );
+        assert!(previous.entry(11).is_none());
+
+        // A record changed on disk that the build never read: reading the cache back to write
+        // the partition files finds it, and the build counts every page instead.
+        let reuse = Reuse::open(&cache, key, 4);
+        let mut saving = Saving::create(dir.path().join("new"), key, 4, &reuse).unwrap();
+        let previous = reuse.previous.as_ref().unwrap();
+        let entry = previous.entry(10).unwrap();
+        let kept = Cached {
+            hash: 10,
+            len: entry.len,
+            records: entry.place(),
+            as_last: true,
+        };
+        saving.put(&kept);
+        let mut bytes = std::fs::read(cache.join(PAGES)).unwrap();
+        bytes[entry.offset as usize + entry.bytes as usize - 1] ^= 1;
+        std::fs::write(cache.join(PAGES), &bytes).unwrap();
+        assert!(saving.read_back(|_, _| Ok(())).is_none());
+    }
+
+    #[test]
+    fn a_cache_mostly_of_records_no_page_uses_is_written_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Key::of(dir.path()).unwrap();
+        let cache = dir.path().join("cache");
+        let none = Reuse::open(&cache, key, 4);
+        let mut saving = Saving::create(dir.path().join("new"), key, 4, &none).unwrap();
+        saving.put(&written(key, 10, &page(3, &[(0, b"ab")])));
+        saving.save(&cache);
+        // Each build replaces the one page: the file grows until what its manifest uses is
+        // less than half of it, and the next cache starts a file of its own.
+        let mut sizes = Vec::new();
+        for n in 0..4u8 {
+            let reuse = Reuse::open(&cache, key, 4);
+            let mut saving = Saving::create(dir.path().join("new"), key, 4, &reuse).unwrap();
+            sizes.push((
+                saving.appending(),
+                std::fs::metadata(cache.join(PAGES)).unwrap().len(),
+            ));
+            saving.put(&written(
+                key,
+                20 + u128::from(n),
+                &page(3, &[(0, &[b'c', n])]),
+            ));
+            drop(reuse);
+            saving.save(&cache);
+        }
+        let whole = stored(&page(3, &[(0, b"ab")])).len() as u64;
+        assert_eq!(
+            sizes,
+            vec![
+                (true, whole),
+                (true, 2 * whole),
+                (false, 3 * whole),
+                (true, whole)
+            ]
+        );
+    }
+}
