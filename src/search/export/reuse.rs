@@ -23,7 +23,7 @@
 //! meanwhile (what is appended lies past its entries), and a page whose records are the same
 //! as the last build's at its place, when nothing needs them (a rebuild that patches the last
 //! merge), is not even read: a rebuild after one edit neither read nor wrote every page's
-//! records. Once records no manifest uses would outweigh those it uses, the file is written
+//! records. Once the records no manifest uses pass a quarter of those it uses, the file is written
 //! anew; so it is where the file system cannot link a file.
 
 use std::collections::HashMap;
