@@ -3,7 +3,8 @@
 //! Holding every key's postings at once grows with the whole site (about 1 GB at 100,000
 //! pages), so the keys are cut by hash into partitions that are merged one at a time:
 //! 1. [`spill`]: pages are analysed in parallel batches and each page's key counts
-//!    ([`super::keys`]; copied from the last build's for a page whose text it counted:
+//!    ([`super::keys`]; taken from the last build's for a page whose text it counted, and not
+//!    even read when they are the same as at the page's place and these files wait:
 //!    [`super::reuse`]) are appended, in page order, to its partitions' files (`r<p>` in a work
 //!    folder). A rebuild that will likely patch the last merge ([`super::patch`]) leaves these
 //!    files for later ([`fill_partition_files`]), needed only should the patch fail.

@@ -6,12 +6,12 @@
 //! appends them (its keys and counts, grouped by partition), and `manifest`, a line per page:
 //! the keyed hash of what its keys were counted from (title, headings and text:
 //! [`counted_from`]), where its records lie in `pages`, their hash taken with the page's length
-//! for BM25, and that length; the last line gives the count. A page whose text hashes as one
-//! in the manifest has its records read from there instead of counted, wherever it now stands
-//! among the pages; records that do not hash as the manifest says (a file changed) are counted
-//! again. The last line closes the manifest with its count and its seal, a keyed hash of the
-//! lines before it; a manifest without it, changed, or with an entry past the end of `pages`
-//! (a file cut short) is not read at all. The manifest is valid only for the program that wrote
+//! for BM25, and that length. A page whose text hashes as one in the manifest has its records
+//! read from there instead of counted, wherever it now stands among the pages; records that do
+//! not hash as the manifest says (a file changed) are counted again. The last line closes the
+//! manifest with its count and its seal, a keyed hash of the lines before it; a manifest
+//! without it, changed, or with an entry past the end of `pages` (a file cut short) is not read
+//! at all. Entries may share records (pages of the same text) and leave records unused. The manifest is valid only for the program that wrote
 //! it ([`crate::cache::this_program`]) and the same partition count.
 //!
 //! The new cache is made beside the build's work files (`.shuyuan/tmp/`, cleared by the next
@@ -23,10 +23,10 @@
 //! meanwhile (what is appended lies past its entries), and a page whose records are the same
 //! as the last build's at its place, when nothing needs them (a rebuild that patches the last
 //! merge), is not even read: a rebuild after one edit neither read nor wrote every page's
-//! records. Once the records no manifest uses pass a quarter of those it uses, the file is written
-//! anew; so it is where the file system cannot link a file.
+//! records. Once the records the last manifest leaves unused pass a quarter of those it uses,
+//! the next build writes the file anew; so does one where the file system cannot link a file.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -279,7 +279,8 @@ impl Previous {
         }
         let (mut order, mut by_text) = (Vec::new(), HashMap::new());
         let mut digest = Digest::new(key);
-        let mut used = 0u64;
+        // Bytes used, each record once: pages of the same text share one.
+        let (mut used, mut shared) = (0u64, HashSet::new());
         for line in lines {
             if let Some(end) = line.strip_prefix("end ") {
                 let whole = end.split_once(' ') == Some((&order.len().to_string(), &closing));
@@ -305,7 +306,9 @@ impl Previous {
             if entry.offset.checked_add(entry.bytes)? > size {
                 return None;
             }
-            used = used.saturating_add(entry.bytes);
+            if shared.insert(entry.offset) {
+                used = used.saturating_add(entry.bytes);
+            }
             digest.add(entry.check);
             // Two pages of the same text: either's records will do.
             by_text.entry(hash).or_insert(order.len());
@@ -566,6 +569,7 @@ mod tests {
             "the same text at the same place"
         );
         assert!(matches!(cached.records, Place::InFile { .. }));
+        assert_eq!(cached.len, counted(0).0, "the length its entry gives");
         // At another place, when the partition files need them, or when the new cache is a
         // file of its own, they are read (and found spoiled, and counted again).
         for (d, t, appending, changed_only) in

@@ -54,8 +54,9 @@ impl Saving {
             .and_then(|last| {
                 std::fs::hard_link(last.dir.join(PAGES), &path).ok()?;
                 let file = std::fs::OpenOptions::new().append(true).open(&path).ok()?;
+                // The file linked is the one whose entries were checked against its length.
                 let end = file.metadata().ok()?.len();
-                Some((file, end))
+                (end >= last.size).then_some((file, end))
             });
         let (pages, offset, appending) = match appended {
             Some((file, end)) => (file, end, true),
@@ -135,7 +136,8 @@ impl Saving {
 
     /// Hands `each` every page put here, in order, read back from the cache's file and
     /// checked (a page pointed at in the last cache's file was not read when it was put);
-    /// `None` when the cache could not be written whole or a page's records are not.
+    /// `None` when the cache could not be written whole or a page's records are not (then
+    /// this cache, which lists them, is not saved).
     pub(in crate::search::export) fn read_back(
         &mut self,
         mut each: impl FnMut(usize, PageRecords) -> Result<(), SearchError>,
@@ -147,6 +149,7 @@ impl Saving {
             stored.resize(usize::try_from(entry.bytes).ok()?, 0);
             crate::cache::read_at(&file, entry.offset, &mut stored).ok()?;
             if check(self.key, entry.len, &stored) != entry.check {
+                self.pages = None;
                 return None;
             }
             let page = parse(&stored, entry.len, self.partitions)?;
@@ -182,6 +185,9 @@ impl Saving {
     /// cache that cannot be saved is left out, and the next build counts every page.
     pub(in crate::search::export) fn save(mut self, cache: &Path) {
         let Some(pages) = self.pages.take() else {
+            // Written in part, or listing records found damaged: neither is kept, nor the
+            // last cache, whose records this one listed.
+            let _ = std::fs::remove_dir_all(cache);
             return;
         };
         let count = self.manifest.lines().count() - 1;
@@ -216,6 +222,23 @@ mod tests {
     use super::super::{Previous, stored};
     use super::*;
 
+    /// The last cache's page of text hash `hash`, as a build that does not read it puts it:
+    /// pointed at where the new cache appends, else read and written again.
+    fn kept(reuse: &Reuse, saving: &Saving, hash: u128) -> Cached {
+        let previous = reuse.previous.as_ref().unwrap();
+        let entry = previous.entry(hash).unwrap();
+        let records = match saving.appending() {
+            true => entry.place(),
+            false => Place::Written(previous.read(reuse.key, entry).unwrap().1),
+        };
+        Cached {
+            hash,
+            len: entry.len,
+            records,
+            as_last: true,
+        }
+    }
+
     #[test]
     fn a_new_cache_appends_to_the_last_ones_file_and_checks_what_it_never_read() {
         let dir = tempfile::tempdir().unwrap();
@@ -226,28 +249,27 @@ mod tests {
             page(5, &[(1, b"x")]),
             page(7, &[(3, b"yz")]),
         );
+        let others = [page(9, &[(0, b"fghij")]), page(11, &[(1, b"klmno")])];
         let none = Reuse::open(&cache, key, 4);
         let mut saving = Saving::create(dir.path().join("new"), key, 4, &none).unwrap();
         assert!(!saving.appending(), "no cache to append to");
         saving.put(&written(key, 10, &a));
         saving.put(&written(key, 11, &b));
+        for (hash, other) in (13..).zip(&others) {
+            saving.put(&written(key, hash, other));
+        }
         saving.save(&cache);
         let first = std::fs::read(cache.join(PAGES)).unwrap();
 
-        // The next build keeps page 10 where it lies, unread, and counts page 12 anew in
-        // place of page 11, as a rebuild that patches the last merge does.
+        // The next build keeps pages 10, 13 and 14 where they lie, unread, and counts page 12
+        // anew in place of page 11, as a rebuild that patches the last merge does.
         let reuse = Reuse::open(&cache, key, 4);
         let mut saving = Saving::create(dir.path().join("new"), key, 4, &reuse).unwrap();
         assert!(saving.appending());
-        let previous = reuse.previous.as_ref().unwrap();
-        let kept = Cached {
-            hash: 10,
-            len: a.len,
-            records: previous.entry(10).unwrap().place(),
-            as_last: true,
-        };
-        saving.put(&kept);
+        saving.put(&kept(&reuse, &saving, 10));
         saving.put(&written(key, 12, &c));
+        saving.put(&kept(&reuse, &saving, 13));
+        saving.put(&kept(&reuse, &saving, 14));
         // The last cache is whole all the while: what was appended lies past its entries.
         saving.pages.as_mut().unwrap().flush().unwrap();
         let (found, _) =
@@ -263,7 +285,12 @@ mod tests {
             .unwrap();
         assert_eq!(
             pages,
-            vec![(0, 3, b"abcde".to_vec()), (1, 7, b"yz".to_vec())]
+            vec![
+                (0, 3, b"abcde".to_vec()),
+                (1, 7, b"yz".to_vec()),
+                (2, 9, b"fghij".to_vec()),
+                (3, 11, b"klmno".to_vec())
+            ]
         );
         drop(reuse);
         saving.save(&cache);
@@ -283,61 +310,72 @@ mod tests {
             b"yz".to_vec()
         );
         assert!(previous.entry(11).is_none());
+        drop(previous);
 
         // A record changed on disk that the build never read: reading the cache back to write
-        // the partition files finds it, and the build counts every page instead.
+        // the partition files finds it, the build counts every page instead, and this cache,
+        // which lists the record, is not kept.
         let reuse = Reuse::open(&cache, key, 4);
         let mut saving = Saving::create(dir.path().join("new"), key, 4, &reuse).unwrap();
-        let previous = reuse.previous.as_ref().unwrap();
-        let entry = previous.entry(10).unwrap();
-        let kept = Cached {
-            hash: 10,
-            len: entry.len,
-            records: entry.place(),
-            as_last: true,
-        };
-        saving.put(&kept);
+        assert!(
+            saving.appending(),
+            "page 11's records are all it leaves unused"
+        );
+        saving.put(&kept(&reuse, &saving, 10));
+        assert!(saving.read_back(|_, _| Ok(())).unwrap().is_ok());
+        let entry = reuse.previous.as_ref().unwrap().entry(10).unwrap();
         let mut bytes = std::fs::read(cache.join(PAGES)).unwrap();
         bytes[entry.offset as usize + entry.bytes as usize - 1] ^= 1;
         std::fs::write(cache.join(PAGES), &bytes).unwrap();
         assert!(saving.read_back(|_, _| Ok(())).is_none());
+        drop(reuse);
+        saving.save(&cache);
+        assert!(
+            !cache.exists(),
+            "a cache listing a damaged record is not saved"
+        );
     }
 
     #[test]
-    fn a_cache_mostly_of_records_no_page_uses_is_written_anew() {
+    fn a_cache_whose_unused_records_pass_a_quarter_of_the_used_is_written_anew() {
         let dir = tempfile::tempdir().unwrap();
         let key = Key::of(dir.path()).unwrap();
         let cache = dir.path().join("cache");
+        let one = |n: u8| page(3, &[(0, &[b'c', n])]);
         let none = Reuse::open(&cache, key, 4);
         let mut saving = Saving::create(dir.path().join("new"), key, 4, &none).unwrap();
-        saving.put(&written(key, 10, &page(3, &[(0, b"ab")])));
+        for hash in 0..4u8 {
+            saving.put(&written(key, hash.into(), &one(hash)));
+        }
         saving.save(&cache);
-        // Each build replaces the one page: once the file holds more unused bytes than a
-        // quarter of the used ones, the next cache starts a file of its own.
+        // Each build keeps three pages and replaces the fourth: the file grows by a page's
+        // records until its unused bytes pass a quarter of the used ones.
         let mut sizes = Vec::new();
-        for n in 0..4u8 {
+        let mut last = 3;
+        for n in 10..14u8 {
             let reuse = Reuse::open(&cache, key, 4);
             let mut saving = Saving::create(dir.path().join("new"), key, 4, &reuse).unwrap();
             sizes.push((
                 saving.appending(),
                 std::fs::metadata(cache.join(PAGES)).unwrap().len(),
             ));
-            saving.put(&written(
-                key,
-                20 + u128::from(n),
-                &page(3, &[(0, &[b'c', n])]),
-            ));
+            for hash in 0..3 {
+                saving.put(&kept(&reuse, &saving, hash));
+            }
+            saving.put(&written(key, n.into(), &one(n)));
+            assert!(reuse.previous.as_ref().unwrap().entry(last).is_some());
+            last = n.into();
             drop(reuse);
             saving.save(&cache);
         }
-        let whole = stored(&page(3, &[(0, b"ab")])).len() as u64;
+        let whole = stored(&one(0)).len() as u64;
         assert_eq!(
             sizes,
             vec![
-                (true, whole),
-                (false, 2 * whole),
-                (true, whole),
-                (false, 2 * whole)
+                (true, 4 * whole),
+                (true, 5 * whole),
+                (false, 6 * whole),
+                (true, 4 * whole)
             ]
         );
     }
