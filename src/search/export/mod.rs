@@ -45,7 +45,7 @@
 //!   `window.__shuyuan.more("B",d,j,"F")`, `F` packing `[[anchor,heading,text],…]`
 //!   ([`super::fragments`]).
 //! - `search/B/facets.js`, for the full search page: value lists plus one varint column per facet
-//!   (see [`Facets`]).
+//!   (see [`facet_columns::Facets`]).
 //!
 //! Postings: for each page holding the key, in page order, the number
 //! `((page - previous page - 1) << 5) | level` as a varint: base64url digits

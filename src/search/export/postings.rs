@@ -136,7 +136,7 @@ pub(super) struct Caching<'a> {
 /// Phase 1: analyses every page and appends its keys to the partition files in `dir`. The
 /// sections of one batch of pages are held at a time, and read once: `also` makes what else
 /// the index needs of a page's text while it is there (given its number and, with `cache`,
-/// its text's keyed hash, [`reuse::counted_from`]), handed to `take` in page order. With
+/// its text's keyed hash, [`super::reuse::counted_from`]), handed to `take` in page order. With
 /// `cache`, a page whose text the last build counted has its records read from there, every
 /// page's records go to the new cache, and the pages whose records differ from those the last
 /// build had at their place are noted.

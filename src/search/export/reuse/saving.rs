@@ -161,7 +161,7 @@ impl Saving {
     }
 
     /// Keeps the postings merged from the pages put here (`encoded`): each partition's file in
-    /// `files` (moved into the cache) with what [`super::patch::LastMerge`] checks it by, merged
+    /// `files` (moved into the cache) with what [`patch::LastMerge`] checks it by, merged
     /// with BM25's average length `average`. Best effort, like the rest of the cache.
     pub(in crate::search::export) fn keep_merge(
         &mut self,
