@@ -90,9 +90,9 @@ pub(super) fn edition(layout: &str, page_hashes: &[u64]) -> String {
 }
 
 /// One page's part of [`edition`]: `doc`'s fields and its sections (`sections`, which the
-/// [`SearchDoc`] need not hold: [`crate::search::PageTexts`]). SipHash-1-3 under a fixed key, so that every
-/// machine names an edition alike: faster than FNV, which goes a byte at a time, and with no
-/// known way to make two texts hash the same short of trying (a page made to keep the
+/// [`SearchDoc`] need not hold: [`crate::search::PageTexts`]). SipHash-1-3 under a fixed key,
+/// so that every machine names an edition alike: faster than FNV, which goes a byte at a time,
+/// and with no known way to make two texts hash the same short of trying (a page made to keep the
 /// edition of its last version would leave browsers and the preview reading its old shards).
 pub(super) fn page_hash(doc: &SearchDoc, sections: &[SearchSection]) -> u64 {
     let mut h = SipHasher13::new();

@@ -88,22 +88,12 @@ fn seal(key: Key, manifest: &str) -> u64 {
 }
 
 /// Where a page's records lie in `pages`, their hash and the page's BM25 length.
+#[derive(Clone, Copy)]
 struct Entry {
     offset: u64,
     bytes: u64,
     check: u64,
     len: u32,
-}
-
-impl Entry {
-    /// The entry's records, where they lie.
-    fn place(&self) -> Place {
-        Place::InFile {
-            offset: self.offset,
-            bytes: self.bytes,
-            check: self.check,
-        }
-    }
 }
 
 /// What an index takes from the cache: the site's key, and the last build's key counts when
@@ -141,14 +131,14 @@ enum Place {
     /// Written to it, as they are stored.
     Written(Stored),
     /// Already in the last cache's file, which the new one appends to ([`Saving::appending`]).
-    InFile { offset: u64, bytes: u64, check: u64 },
+    InFile(Entry),
 }
 
 impl Place {
     fn check(&self) -> u64 {
         match self {
             Place::Written(stored) => stored.check,
-            Place::InFile { check, .. } => *check,
+            Place::InFile(entry) => entry.check,
         }
     }
 }
@@ -190,7 +180,7 @@ impl Reuse {
             let cached = Cached {
                 hash,
                 len: entry.len,
-                records: entry.place(),
+                records: Place::InFile(*entry),
                 as_last: true,
             };
             return (None, cached);
@@ -199,7 +189,7 @@ impl Reuse {
             .and_then(|(previous, entry)| {
                 let (page, stored) = previous.read(self.key, entry)?;
                 let records = match wants.appending {
-                    true => entry.place(),
+                    true => Place::InFile(*entry),
                     false => Place::Written(stored),
                 };
                 Some((page, records))
@@ -568,7 +558,7 @@ mod tests {
             page.is_none() && cached.as_last,
             "the same text at the same place"
         );
-        assert!(matches!(cached.records, Place::InFile { .. }));
+        assert!(matches!(cached.records, Place::InFile(_)));
         assert_eq!(cached.len, counted(0).0, "the length its entry gives");
         // At another place, when the partition files need them, or when the new cache is a
         // file of its own, they are read (and found spoiled, and counted again).

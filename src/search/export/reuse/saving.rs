@@ -27,11 +27,9 @@ pub(in crate::search::export) struct Saving {
     offset: u64,
     /// `pages` is the last cache's file, linked: records it holds are pointed at, not copied.
     appending: bool,
-    manifest: String,
-    digest: Digest,
-    /// Each page's records, where they lie, and its BM25 length, to read them back
-    /// ([`Self::read_back`]).
-    entries: Vec<Entry>,
+    /// Each page's text hash ([`super::counted_from`]) and entry: where its records lie,
+    /// their hash and its BM25 length.
+    entries: Vec<(u128, Entry)>,
 }
 
 impl Saving {
@@ -46,6 +44,8 @@ impl Saving {
         partitions: u32,
         reuse: &Reuse,
     ) -> Option<Saving> {
+        // A program that cannot name itself keeps no cache ([`crate::cache::this_program`]).
+        header(partitions)?;
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).ok()?;
         let path = dir.join(PAGES);
@@ -65,8 +65,6 @@ impl Saving {
                 (File::create_new(&path).ok()?, 0, false)
             }
         };
-        let mut manifest = header(partitions)?;
-        manifest.push('\n');
         Some(Saving {
             dir,
             key,
@@ -74,8 +72,6 @@ impl Saving {
             pages: Some(BufWriter::with_capacity(1 << 20, pages)),
             offset,
             appending,
-            manifest,
-            digest: Digest::new(key),
             entries: Vec::new(),
         })
     }
@@ -104,34 +100,14 @@ impl Saving {
                     len: cached.len,
                 }
             }
-            &Place::InFile {
-                offset,
-                bytes,
-                check,
-            } if self.appending => Entry {
-                offset,
-                bytes,
-                check,
-                len: cached.len,
-            },
+            Place::InFile(entry) if self.appending => *entry,
             // Records in a file this cache does not hold: it could not be whole.
-            Place::InFile { .. } => {
+            Place::InFile(_) => {
                 self.pages = None;
                 return;
             }
         };
-        let hash = cached.hash;
-        let Entry {
-            offset,
-            bytes,
-            check,
-            len,
-        } = entry;
-        self.manifest.push_str(&format!(
-            "{hash:032x} {offset} {bytes} {check:016x} {len}\n"
-        ));
-        self.digest.add(check);
-        self.entries.push(entry);
+        self.entries.push((cached.hash, entry));
     }
 
     /// Hands `each` every page put here, in order, read back from the cache's file and
@@ -145,7 +121,7 @@ impl Saving {
         self.pages.as_mut()?.flush().ok()?;
         let file = File::open(self.dir.join(PAGES)).ok()?;
         let mut stored = Vec::new();
-        for (d, entry) in self.entries.iter().enumerate() {
+        for (d, (_, entry)) in self.entries.iter().enumerate() {
             stored.resize(usize::try_from(entry.bytes).ok()?, 0);
             crate::cache::read_at(&file, entry.offset, &mut stored).ok()?;
             if check(self.key, entry.len, &stored) != entry.check {
@@ -170,9 +146,13 @@ impl Saving {
         files: &[(PathBuf, patch::Written)],
     ) {
         if self.pages.is_some() {
+            let mut digest = Digest::new(self.key);
+            for (_, entry) in &self.entries {
+                digest.add(entry.check);
+            }
             patch::LastMerge::save(
                 &self.dir,
-                self.digest.finish(),
+                digest.finish(),
                 average,
                 self.partitions,
                 encoded,
@@ -184,19 +164,32 @@ impl Saving {
     /// Makes this the cache in the folder `cache`, replacing the last one. Best effort: a
     /// cache that cannot be saved is left out, and the next build counts every page.
     pub(in crate::search::export) fn save(mut self, cache: &Path) {
+        use std::fmt::Write as _;
         let Some(pages) = self.pages.take() else {
             // Written in part, or listing records found damaged: neither is kept, nor the
             // last cache, whose records this one listed.
             let _ = std::fs::remove_dir_all(cache);
             return;
         };
-        let count = self.manifest.lines().count() - 1;
-        let closing = seal(self.key, &self.manifest);
-        self.manifest
-            .push_str(&format!("end {count} {closing:016x}\n"));
+        let Some(mut manifest) = header(self.partitions) else {
+            let _ = std::fs::remove_dir_all(cache);
+            return;
+        };
+        manifest.push('\n');
+        for (hash, entry) in &self.entries {
+            let Entry {
+                offset,
+                bytes,
+                check,
+                len,
+            } = entry;
+            let _ = writeln!(manifest, "{hash:032x} {offset} {bytes} {check:016x} {len}");
+        }
+        let closing = seal(self.key, &manifest);
+        let _ = writeln!(manifest, "end {} {closing:016x}", self.entries.len());
         let saved = (|| -> std::io::Result<()> {
             pages.into_inner().map_err(|e| e.into_error())?;
-            std::fs::write(self.dir.join(MANIFEST), &self.manifest)?;
+            std::fs::write(self.dir.join(MANIFEST), &manifest)?;
             match std::fs::remove_dir_all(cache) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
                 _ => {}
@@ -228,7 +221,7 @@ mod tests {
         let previous = reuse.previous.as_ref().unwrap();
         let entry = previous.entry(hash).unwrap();
         let records = match saving.appending() {
-            true => entry.place(),
+            true => Place::InFile(*entry),
             false => Place::Written(previous.read(reuse.key, entry).unwrap().1),
         };
         Cached {
