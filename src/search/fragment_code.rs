@@ -78,7 +78,7 @@ fn tables() -> &'static Tables {
     })
 }
 
-/// The recent code units, most recent first.
+/// The recent code units, most recent first: the list [`unpack`] keeps.
 struct Recent {
     units: [u16; RECENT],
     len: usize,
@@ -90,17 +90,6 @@ impl Recent {
             units: [0; RECENT],
             len: 0,
         }
-    }
-
-    /// Sixteen units compared at a time (a fold the compiler turns into vector compares): the
-    /// scan was most of a build's coding time.
-    fn place(&self, unit: u16) -> Option<usize> {
-        let held = &self.units[..self.len.next_multiple_of(16)];
-        let chunk = held
-            .chunks_exact(16)
-            .position(|chunk| chunk.iter().fold(false, |any, &u| any | (u == unit)))?;
-        let place = chunk * 16 + held[chunk * 16..].iter().position(|&u| u == unit)?;
-        (place < self.len).then_some(place)
     }
 
     /// Moves the unit at `place` (or a new one, at `len`) to the front.
@@ -158,29 +147,99 @@ fn packed_with_padding(json: &str) -> (String, u32) {
         bits: 0,
         count: 0,
     };
-    let mut recent = Recent::new();
-    for unit in json.encode_utf16() {
-        match recent.place(unit) {
-            Some(i) => {
-                out.golomb(i as u32 + 1, 0, 0);
-                recent.move_to_front(i, unit);
-            }
-            None => {
-                let place = places[usize::from(unit)];
-                if unit < 0x80 {
-                    out.golomb(0, u32::from(unit), 8);
-                } else if place > 0 {
-                    out.golomb(0, (0b10 << 12) | u32::from(place - 1), 14);
-                } else {
-                    out.golomb(0, (0b11 << 16) | u32::from(unit), 18);
+    LAST_SEEN.with_borrow_mut(|last_seen| {
+        let mut recency = Recency::new(json.len(), last_seen);
+        for unit in json.encode_utf16() {
+            match recency.see(unit) {
+                Some(i) => out.golomb(i as u32 + 1, 0, 0),
+                None => {
+                    let place = places[usize::from(unit)];
+                    if unit < 0x80 {
+                        out.golomb(0, u32::from(unit), 8);
+                    } else if place > 0 {
+                        out.golomb(0, (0b10 << 12) | u32::from(place - 1), 14);
+                    } else {
+                        out.golomb(0, (0b11 << 16) | u32::from(unit), 18);
+                    }
                 }
-                recent.move_to_front(recent.len, unit);
             }
         }
-    }
+    });
     let pad = (UNIT_BITS - out.count) % UNIT_BITS;
     out.put(0, pad);
     (out.out, pad)
+}
+
+thread_local! {
+    /// [`Recency::last_seen`], kept from one text to the next: a table of every code unit,
+    /// cleared after each text where it was set rather than made anew.
+    static LAST_SEEN: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The coder's view of the move-to-front list, which [`unpack`] keeps as a list: a unit's place
+/// is the number of distinct units seen since it was last seen, and it is in the list when
+/// that is under [`RECENT`]. Counted as the bits set between its last time and now in a bit
+/// set of the times that are some unit's last: a few population counts, where scanning and
+/// shifting the list was most of a build's coding time.
+struct Recency<'a> {
+    /// Code unit → its last time + 1, 0 for a unit not seen in this text.
+    last_seen: &'a mut Vec<u32>,
+    /// Bit `t`: the unit seen at time `t` has not been seen since.
+    latest: Vec<u64>,
+    /// The units seen, to clear `last_seen` after.
+    seen: Vec<u16>,
+    now: usize,
+}
+
+impl<'a> Recency<'a> {
+    /// For a text of at most `units` code units.
+    fn new(units: usize, last_seen: &'a mut Vec<u32>) -> Recency<'a> {
+        last_seen.resize(1 << 16, 0);
+        Recency {
+            last_seen,
+            latest: vec![0; units / 64 + 1],
+            seen: Vec::new(),
+            now: 0,
+        }
+    }
+
+    /// `unit`'s place in the list before it is seen now (`None`: not in it).
+    fn see(&mut self, unit: u16) -> Option<usize> {
+        let now = self.now;
+        self.now += 1;
+        let last = std::mem::replace(&mut self.last_seen[usize::from(unit)], now as u32 + 1);
+        self.latest[now / 64] |= 1 << (now % 64);
+        let Some(then) = (last as usize).checked_sub(1) else {
+            self.seen.push(unit);
+            return None;
+        };
+        self.latest[then / 64] &= !(1 << (then % 64));
+        let place = self.latest_between(then, now);
+        (place < RECENT).then_some(place)
+    }
+
+    /// The bits set after time `then` and before `now`, counted until [`RECENT`] is reached.
+    fn latest_between(&self, then: usize, now: usize) -> usize {
+        let (first, last) = (then / 64, now / 64);
+        let mut word = self.latest[first] & (u64::MAX << (then % 64));
+        let mut count = 0;
+        for w in first..last {
+            count += word.count_ones() as usize;
+            if count >= RECENT {
+                return count;
+            }
+            word = self.latest[w + 1];
+        }
+        count + (word & ((1 << (now % 64)) - 1)).count_ones() as usize
+    }
+}
+
+impl Drop for Recency<'_> {
+    fn drop(&mut self) {
+        for &unit in &self.seen {
+            self.last_seen[usize::from(unit)] = 0;
+        }
+    }
 }
 
 /// FNV-1a over [`gbk_table`]'s units: `search-core.js` compares its own table's with this,
@@ -318,6 +377,23 @@ mod tests {
             .map(|i| char::from_u32(0x4E00 + i).unwrap())
             .collect();
         assert_eq!(unpack(&pack(&many)).as_deref(), Ok(many.as_str()));
+        // The coder counts places, the decoder keeps the list: units coming back at places
+        // on both sides of the list's end, after gaps spanning many words of the coder's bits.
+        let mut random = crate::search::seeded(7);
+        let near_the_end: String = (0..20_000)
+            .map(|_| {
+                let unit = if random(4) == 0 {
+                    random(40)
+                } else {
+                    random(RECENT as u64 + 60)
+                };
+                char::from_u32(0x4E00 + unit as u32).unwrap()
+            })
+            .collect();
+        assert_eq!(
+            unpack(&pack(&near_the_end)).as_deref(),
+            Ok(near_the_end.as_str())
+        );
     }
 
     /// The shared vectors `tests/vectors/fragment_code.json`: texts and what they pack to,
