@@ -299,11 +299,12 @@ pub(super) fn page_records(
         .iter()
         .map(|s| (Analysis::new(&s.heading), Analysis::new(&s.text)))
         .collect();
-    // About as many distinct keys as characters: sized once rather than grown.
+    // Sized once rather than grown: about as many distinct short keys as characters, and on
+    // generated pages a long key (a word or a pair) for every twenty characters or so.
     let chars: usize = sections.iter().map(|(h, t)| h.len() + t.len()).sum();
     let mut counts = Counts {
         short: HashMap::with_capacity_and_hasher(chars + title.len(), Default::default()),
-        long: KeyMap::default(),
+        long: KeyMap::with_capacity_and_hasher(chars / 16, Default::default()),
     };
     count_keys(&mut counts, &title, 0, 1);
     for pair in &joins {

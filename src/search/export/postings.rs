@@ -19,8 +19,9 @@
 //! memory, are read only for it: `PageTexts`), a small write buffer per partition and one
 //! partition being merged per thread, whatever the site's size.
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
-use std::hash::Hash;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -349,29 +350,12 @@ pub(super) fn encode(
         .map(|part| {
             let raw_path = spilled.file('r', part);
             let raw = read(&raw_path)?;
-            // Keys stay bytes while they are counted (they were written from strings); each
-            // distinct key is checked once below.
-            let mut postings: KeyMap<&[u8], Postings> =
-                KeyMap::with_capacity_and_hasher(raw.len() / 64, Default::default());
-            let mut reader = Reader { bytes: &raw, at: 0 };
-            while !reader.done() {
-                let page = reader.uvarint()? as u32;
-                let mut block = Reader {
-                    bytes: reader.slice()?,
-                    at: 0,
-                };
-                while !block.done() {
-                    let key = block.slice()?;
-                    let count = block.uvarint()? as Count;
-                    postings.entry(key).or_default().push((page, count));
-                }
-            }
+            let (keys, postings) = merged(&raw)?;
             let mut out = Vec::new();
-            let (mut bytes, mut keys) = (0, 0);
-            for (&key, list) in &postings {
+            let mut bytes = 0;
+            for (&key, list) in keys.iter().zip(postings.lists()) {
                 let encoded = encode_postings(list, len_norm);
                 bytes += key.len() + encoded.len() + 2;
-                keys += 1;
                 let hash = std::str::from_utf8(key)
                     .map(key_hash)
                     .map_err(|_| damaged())?;
@@ -385,10 +369,144 @@ pub(super) fn encode(
             let _ = std::fs::remove_file(&raw_path);
             let written = keep.then(|| Written::of(&out));
             append(&spilled.file('e', part), &out)?;
-            Ok((bytes, keys, written.unwrap_or_default()))
+            Ok((bytes, keys.len(), written.unwrap_or_default()))
         })
         .collect::<Result<Vec<_>, SearchError>>()?;
     Ok(Encoded::from_parts(parts, keep))
+}
+
+/// Every key's postings, keys numbered `0..keys`, one after another.
+struct Grouped {
+    postings: Postings,
+    /// Where key `n`'s postings end.
+    ends: Vec<usize>,
+}
+
+impl Grouped {
+    /// Each key's postings in number order.
+    fn lists(&self) -> impl Iterator<Item = &[(u32, Count)]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(&self.ends)
+            .map(|(start, &end)| &self.postings[start..end])
+    }
+}
+
+/// A partition's records (`raw`, in page order) merged: its distinct keys, numbered as first
+/// met, and each one's postings.
+///
+/// The keys stay bytes (they were written from strings; each is checked once when encoded).
+/// The records are read twice: first to number their keys, then to put each posting at its
+/// key's next place, which keeps every key's pages ascending. A growing list per key cost an
+/// allocation and a copy at every doubling.
+fn merged(raw: &[u8]) -> Result<(Vec<&[u8]>, Grouped), SearchError> {
+    let mut numbers = KeyNumbers::with_capacity(raw.len() / 64);
+    let mut keys: Vec<&[u8]> = Vec::with_capacity(raw.len() / 64);
+    let mut numbered: Vec<u32> = Vec::with_capacity(raw.len() / 8);
+    let mut ends: Vec<usize> = Vec::with_capacity(raw.len() / 64);
+    for_each_record(raw, |key, _, _| {
+        let number = numbers.number(key, || {
+            keys.push(key);
+            ends.push(0);
+            keys.len() as u32 - 1
+        });
+        ends[number as usize] += 1;
+        numbered.push(number);
+    })?;
+    drop(numbers);
+    let mut total = 0;
+    for end in &mut ends {
+        total += *end;
+        *end = total;
+    }
+    let mut next: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).collect();
+    let mut postings = vec![(0, 0); numbered.len()];
+    let mut numbered = numbered.into_iter();
+    for_each_record(raw, |_, page, count| {
+        let number = numbered.next().expect("the same records as the first read");
+        let at = &mut next[number as usize];
+        postings[*at] = (page, count);
+        *at += 1;
+    })?;
+    Ok((keys, Grouped { postings, ends }))
+}
+
+/// The number of each key met, the keys of at most [`PACKED_KEY_BYTES`] bytes (nearly all:
+/// a Han bigram takes six, its gram seven) packed into one number, so that finding one costs
+/// a multiply and an integer compare instead of hashing and comparing bytes.
+struct KeyNumbers<'a> {
+    packed: HashMap<u128, u32, BuildHasherDefault<PackedKeyHasher>>,
+    long: KeyMap<&'a [u8], u32>,
+}
+
+/// The longest key [`KeyNumbers`] packs: its bytes, then its length in the top byte.
+const PACKED_KEY_BYTES: usize = 15;
+
+impl<'a> KeyNumbers<'a> {
+    fn with_capacity(keys: usize) -> KeyNumbers<'a> {
+        KeyNumbers {
+            packed: HashMap::with_capacity_and_hasher(keys, Default::default()),
+            long: KeyMap::default(),
+        }
+    }
+
+    /// `key`'s number, `new` giving it one when it is met first.
+    fn number(&mut self, key: &'a [u8], new: impl FnOnce() -> u32) -> u32 {
+        if key.len() <= PACKED_KEY_BYTES {
+            let mut bytes = [0u8; 16];
+            bytes[..key.len()].copy_from_slice(key);
+            bytes[PACKED_KEY_BYTES] = key.len() as u8;
+            *self
+                .packed
+                .entry(u128::from_le_bytes(bytes))
+                .or_insert_with(new)
+        } else {
+            *self.long.entry(key).or_insert_with(new)
+        }
+    }
+}
+
+/// Hashes a packed key: its halves folded, then one multiply whose high and low halves are
+/// folded again, so that the bucket bits depend on every byte.
+#[derive(Default)]
+struct PackedKeyHasher(u64);
+
+impl Hasher for PackedKeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u128(u128::from(b));
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        let folded = (n as u64) ^ ((n >> 64) as u64).rotate_left(29) ^ self.0;
+        let product = u128::from(folded) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (product as u64) ^ ((product >> 64) as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Calls `each` with every record of `raw` (key, page, count), in order.
+fn for_each_record<'a>(
+    raw: &'a [u8],
+    mut each: impl FnMut(&'a [u8], u32, Count),
+) -> Result<(), SearchError> {
+    let mut reader = Reader { bytes: raw, at: 0 };
+    while !reader.done() {
+        let page = reader.uvarint()? as u32;
+        let mut block = Reader {
+            bytes: reader.slice()?,
+            at: 0,
+        };
+        while !block.done() {
+            let key = block.slice()?;
+            each(key, page, block.uvarint()? as Count);
+        }
+    }
+    Ok(())
 }
 
 /// Encodes one key's postings (pages ascending; see the module docs of `export`).
@@ -497,4 +615,71 @@ fn shard_text(entries: &[(&[u8], &[u8])], heavy_bytes: usize) -> Result<String, 
         }
     }
     Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pages' records as a partition file holds them: the page, then its block of keys with
+    /// their counts.
+    fn partition_file(pages: &[(u32, Vec<(&[u8], Count)>)]) -> Vec<u8> {
+        let mut raw = Vec::new();
+        for (page, records) in pages {
+            let mut block = Vec::new();
+            for (key, count) in records {
+                put_uvarint(&mut block, key.len() as u64);
+                block.extend_from_slice(key);
+                put_uvarint(&mut block, u64::from(*count));
+            }
+            put_uvarint(&mut raw, u64::from(*page));
+            put_uvarint(&mut raw, block.len() as u64);
+            raw.extend_from_slice(&block);
+        }
+        raw
+    }
+
+    #[test]
+    fn every_key_gets_its_own_postings_in_page_order() {
+        // Packed and unpacked lengths on both sides of the bound, keys that differ only in
+        // their length (a trailing zero byte), and one key's prefix of another.
+        let keys: Vec<Vec<u8>> = vec![
+            b"a".to_vec(),
+            b"a\0".to_vec(),
+            "电动".as_bytes().to_vec(),
+            "*电动".as_bytes().to_vec(),
+            vec![b'x'; PACKED_KEY_BYTES - 1],
+            vec![b'x'; PACKED_KEY_BYTES],
+            vec![b'x'; PACKED_KEY_BYTES + 1],
+            "居民委员会组织法".as_bytes().to_vec(),
+        ];
+        let mut random = crate::search::seeded(11);
+        let pages: Vec<(u32, Vec<(&[u8], Count)>)> = (0..40)
+            .map(|page| {
+                let mut held = Vec::new();
+                for key in &keys {
+                    if random(3) > 0 {
+                        held.push((key.as_slice(), random(50) as Count));
+                    }
+                }
+                (page * 3, held)
+            })
+            .collect();
+        let raw = partition_file(&pages);
+        let (numbered, grouped) = merged(&raw).expect("well-formed records");
+        let got: std::collections::BTreeMap<&[u8], &[(u32, Count)]> =
+            numbered.iter().copied().zip(grouped.lists()).collect();
+        assert_eq!(got.len(), numbered.len(), "no key numbered twice");
+        let mut want: std::collections::BTreeMap<&[u8], Postings> = Default::default();
+        for (page, records) in &pages {
+            for &(key, count) in records {
+                want.entry(key).or_default().push((*page, count));
+            }
+        }
+        let want: std::collections::BTreeMap<&[u8], &[(u32, Count)]> = want
+            .iter()
+            .map(|(&key, list)| (key, list.as_slice()))
+            .collect();
+        assert_eq!(got, want);
+    }
 }
