@@ -151,16 +151,17 @@ impl Short {
         h
     }
 
-    /// Appends the key as the static index spells it (as [`Key::write_to`] would).
-    fn write_to(self, out: &mut String) {
+    /// Appends the key as the static index spells it (as [`Key::write_to`] would), in UTF-8.
+    fn write_to(self, out: &mut Vec<u8>) {
+        let mut buffer = [0u8; 4];
         if self.0 & SHORT_GRAM != 0 {
-            out.push(GRAM_PREFIX);
+            out.extend_from_slice(GRAM_PREFIX.encode_utf8(&mut buffer).as_bytes());
         }
         for shift in [21, 0] {
             if let Some(c) = char::from_u32(((self.0 >> shift) & 0x1f_ffff) as u32)
                 && c != '\0'
             {
-                out.push(c);
+                out.extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
             }
         }
     }
@@ -315,33 +316,7 @@ pub(super) fn page_records(
         len += count_keys(&mut counts, heading, HEADING_TF << 1, 0);
         len += count_keys(&mut counts, text, 1 << 1, 0);
     }
-    // Spell each key once into one buffer, then group the entries by partition.
-    let mut spelled = String::new();
-    let mut entries: Vec<(u32, (usize, usize, Count))> =
-        Vec::with_capacity(counts.short.len() + counts.long.len());
-    for (key, count) in counts.short {
-        let start = spelled.len();
-        key.write_to(&mut spelled);
-        entries.push((key.hash() % partitions, (start, spelled.len(), count)));
-    }
-    for (key, count) in counts.long {
-        let start = spelled.len();
-        key.write_to(&mut spelled);
-        let part = key_hash(&spelled[start..]) % partitions;
-        entries.push((part, (start, spelled.len(), count)));
-    }
-    let mut records = Vec::with_capacity(spelled.len() + entries.len() * 8);
-    let mut parts: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
-    for (part, (start, end, count)) in grouped_by_partition(entries, partitions) {
-        let from = records.len();
-        put_uvarint(&mut records, (end - start) as u64);
-        records.extend_from_slice(&spelled.as_bytes()[start..end]);
-        put_uvarint(&mut records, u64::from(count));
-        match parts.last_mut() {
-            Some((p, range)) if *p == part => range.end = records.len(),
-            _ => parts.push((part, from..records.len())),
-        }
-    }
+    let (records, parts) = records_by_partition(counts, partitions);
     PageRecords {
         len: len as u32,
         records,
@@ -349,24 +324,68 @@ pub(super) fn page_records(
     }
 }
 
-/// `entries` (partition first) in ascending partition order, by counting: a page has thousands
-/// of keys and at most [`super::MAX_PARTITIONS`] partitions, where a comparison sort cost 5 % of
-/// a build. The order within a partition does not reach the output.
-fn grouped_by_partition<T: Copy>(entries: Vec<(u32, T)>, partitions: u32) -> Vec<(u32, T)> {
-    let mut next = vec![0usize; partitions as usize + 1];
-    for (part, _) in &entries {
-        next[*part as usize + 1] += 1;
-    }
-    for p in 1..next.len() {
-        next[p] += next[p - 1];
-    }
-    let mut grouped = entries.clone();
-    for entry in entries {
-        let at = &mut next[entry.0 as usize];
-        grouped[*at] = entry;
-        *at += 1;
-    }
-    grouped
+thread_local! {
+    /// [`records_by_partition`]'s buffer for each partition, kept from one page to the next.
+    static PARTITION_BUFFERS: std::cell::RefCell<Vec<Vec<u8>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A buffer larger than this is given back once its page is written: a page that long is
+/// rare, and each thread would keep its buffers to the end of the build.
+const KEPT_BUFFER_BYTES: usize = 1 << 20;
+
+/// `counts` as records (`key length, key, count`) grouped by partition, and the byte range of
+/// each partition's group. Each record is spelled straight into its partition's buffer: spelling
+/// every key into one string, then sorting entries that point into it by partition, cost a
+/// division and two copies a key.
+fn records_by_partition(
+    counts: Counts,
+    partitions: u32,
+) -> (Vec<u8>, Vec<(u32, std::ops::Range<usize>)>) {
+    // The partition count is a power of two in a build (`super::partition_count`): a mask
+    // instead of a division.
+    let part_of = |hash: u32| {
+        if partitions.is_power_of_two() {
+            hash & (partitions - 1)
+        } else {
+            hash % partitions
+        }
+    };
+    PARTITION_BUFFERS.with_borrow_mut(|buffers| {
+        buffers.resize_with(partitions as usize, Vec::new);
+        for (key, count) in counts.short {
+            let buffer = &mut buffers[part_of(key.hash()) as usize];
+            // A short key takes at most nine bytes: its length is one varint byte.
+            let at = buffer.len();
+            buffer.push(0);
+            key.write_to(buffer);
+            buffer[at] = (buffer.len() - at - 1) as u8;
+            put_uvarint(buffer, u64::from(count));
+        }
+        let mut spelled = String::new();
+        for (key, count) in counts.long {
+            spelled.clear();
+            key.write_to(&mut spelled);
+            let buffer = &mut buffers[part_of(key_hash(&spelled)) as usize];
+            put_uvarint(buffer, spelled.len() as u64);
+            buffer.extend_from_slice(spelled.as_bytes());
+            put_uvarint(buffer, u64::from(count));
+        }
+        let mut records = Vec::with_capacity(buffers.iter().map(Vec::len).sum());
+        let mut parts = Vec::new();
+        for (part, buffer) in (0..).zip(buffers.iter_mut()) {
+            if !buffer.is_empty() {
+                let from = records.len();
+                records.extend_from_slice(buffer);
+                parts.push((part, from..records.len()));
+                buffer.clear();
+            }
+            if buffer.capacity() > KEPT_BUFFER_BYTES {
+                *buffer = Vec::new();
+            }
+        }
+        (records, parts)
+    })
 }
 
 /// Appends `v` as a LEB128 varint (the work files' number format).
@@ -386,9 +405,9 @@ mod tests {
     fn spelled(counts: Counts) -> HashMap<String, Count> {
         let mut out = HashMap::new();
         for (key, count) in counts.short {
-            let mut text = String::new();
+            let mut text = Vec::new();
             key.write_to(&mut text);
-            out.insert(text, count);
+            out.insert(String::from_utf8(text).expect("keys are text"), count);
         }
         for (key, count) in counts.long {
             let mut text = String::new();
@@ -406,17 +425,6 @@ mod tests {
     }
 
     #[test]
-    fn entries_are_grouped_by_partition_and_none_is_lost() {
-        let entries: Vec<(u32, usize)> = (0..1000).map(|i| ((i * 7919 % 13) as u32, i)).collect();
-        let grouped = grouped_by_partition(entries.clone(), 13);
-        assert!(grouped.windows(2).all(|w| w[0].0 <= w[1].0));
-        let (mut got, mut want) = (grouped, entries);
-        got.sort_unstable();
-        want.sort_unstable();
-        assert_eq!(got, want);
-    }
-
-    #[test]
     fn a_short_key_hashes_as_its_spelling() {
         // Its partition, and so the shard the browser reads it from, comes from this hash.
         // Astral characters take two UTF-16 units.
@@ -426,9 +434,9 @@ mod tests {
                 (SHORT_GRAM, format!("{GRAM_PREFIX}{text}")),
             ] {
                 let short = Short::new(namespace, text).expect("one or two characters");
-                let mut written = String::new();
+                let mut written = Vec::new();
                 short.write_to(&mut written);
-                assert_eq!(written, spelled);
+                assert_eq!(written, spelled.as_bytes());
                 assert_eq!(short.hash(), key_hash(&spelled), "{spelled:?}");
             }
         }

@@ -621,9 +621,12 @@ fn shard_text(entries: &[(&[u8], &[u8])], heavy_bytes: usize) -> Result<String, 
 mod tests {
     use super::*;
 
+    /// A page and the keys it holds, with their counts.
+    type Held<'a> = (u32, Vec<(&'a [u8], Count)>);
+
     /// Pages' records as a partition file holds them: the page, then its block of keys with
     /// their counts.
-    fn partition_file(pages: &[(u32, Vec<(&[u8], Count)>)]) -> Vec<u8> {
+    fn partition_file(pages: &[Held]) -> Vec<u8> {
         let mut raw = Vec::new();
         for (page, records) in pages {
             let mut block = Vec::new();
@@ -654,7 +657,7 @@ mod tests {
             "居民委员会组织法".as_bytes().to_vec(),
         ];
         let mut random = crate::search::seeded(11);
-        let pages: Vec<(u32, Vec<(&[u8], Count)>)> = (0..40)
+        let pages: Vec<Held> = (0..40)
             .map(|page| {
                 let mut held = Vec::new();
                 for key in &keys {
