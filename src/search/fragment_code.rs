@@ -28,7 +28,7 @@ use std::sync::OnceLock;
 
 /// The distinct code units the move-to-front list keeps. A unit is found at place 60 on
 /// average; a longer list gained nothing measurable on generated pages, 128 lost 2 % and 64
-/// lost 7 %. Bounded, it keeps coding linear in the text.
+/// lost 7 %. Bounded, it keeps coding linear in the text (see `Recency`).
 pub const RECENT: usize = 256;
 /// The order of the exponential-Golomb code of recent places.
 pub const GOLOMB_ORDER: u32 = 4;
@@ -179,25 +179,43 @@ thread_local! {
 /// The coder's view of the move-to-front list, which [`unpack`] keeps as a list: a unit's place
 /// is the number of distinct units seen since it was last seen, and it is in the list when
 /// that is under [`RECENT`]. Counted as the bits set between its last time and now in a bit
-/// set of the times that are some unit's last: a few population counts, where scanning and
-/// shifting the list was most of a build's coding time.
+/// set of the times that are still some unit's latest: a few population counts, where
+/// scanning and shifting the list was most of a build's coding time.
+///
+/// Every unit seen again leaves a cleared bit behind, and a count may have to cross many of
+/// them (a title of a few characters, a long run of others, the title again). So times are
+/// renumbered, the latest ones kept in order and nothing else, once the window of times is
+/// used up or a count crosses [`MAX_SCAN_WORDS`] words; the window doubles while more than half
+/// of it is still latest. A count then reads at most that many words, and a renumbering comes
+/// only after thousands of new times (half a window, or the cleared bits a long count crossed,
+/// each one a unit seen again since the last renumbering) and costs at most the window's words
+/// and one step per unit kept: coding stays linear in the text.
 struct Recency<'a> {
     /// Code unit → its last time + 1, 0 for a unit not seen in this text.
     last_seen: &'a mut Vec<u32>,
     /// Bit `t`: the unit seen at time `t` has not been seen since.
     latest: Vec<u64>,
+    /// Time → the unit seen then; its length is the window of times.
+    unit_at: Vec<u16>,
     /// The units seen, to clear `last_seen` after.
     seen: Vec<u16>,
     now: usize,
 }
 
+/// The first window of times: a fragment's text fits, and is never renumbered.
+const FIRST_WINDOW: usize = 1 << 13;
+/// The most words of the bit set one count reads before the times are renumbered.
+const MAX_SCAN_WORDS: usize = 64;
+
 impl<'a> Recency<'a> {
-    /// For a text of at most `units` code units.
-    fn new(units: usize, last_seen: &'a mut Vec<u32>) -> Recency<'a> {
+    /// For a text of at most `bytes` bytes of UTF-8, so at most as many UTF-16 units.
+    fn new(bytes: usize, last_seen: &'a mut Vec<u32>) -> Recency<'a> {
         last_seen.resize(1 << 16, 0);
+        let window = bytes.clamp(64, FIRST_WINDOW).next_multiple_of(64);
         Recency {
             last_seen,
-            latest: vec![0; units / 64 + 1],
+            latest: vec![0; window / 64],
+            unit_at: vec![0; window],
             seen: Vec::new(),
             now: 0,
         }
@@ -205,32 +223,80 @@ impl<'a> Recency<'a> {
 
     /// `unit`'s place in the list before it is seen now (`None`: not in it).
     fn see(&mut self, unit: u16) -> Option<usize> {
-        let now = self.now;
-        self.now += 1;
-        let last = std::mem::replace(&mut self.last_seen[usize::from(unit)], now as u32 + 1);
-        self.latest[now / 64] |= 1 << (now % 64);
-        let Some(then) = (last as usize).checked_sub(1) else {
-            self.seen.push(unit);
-            return None;
+        if self.now == self.unit_at.len() {
+            self.renumber();
+        }
+        let place = match (self.last_seen[usize::from(unit)] as usize).checked_sub(1) {
+            None => {
+                self.seen.push(unit);
+                None
+            }
+            Some(then) => {
+                let count = match self.latest_between(then + 1, MAX_SCAN_WORDS) {
+                    Some(count) => count,
+                    None => {
+                        self.renumber();
+                        let then = self.last_seen[usize::from(unit)] as usize - 1;
+                        // Every time before now is some unit's latest: a few words at most.
+                        (self.latest_between(then + 1, usize::MAX)).unwrap_or(RECENT)
+                    }
+                };
+                let then = self.last_seen[usize::from(unit)] as usize - 1;
+                self.latest[then / 64] &= !(1 << (then % 64));
+                (count < RECENT).then_some(count)
+            }
         };
-        self.latest[then / 64] &= !(1 << (then % 64));
-        let place = self.latest_between(then, now);
-        (place < RECENT).then_some(place)
+        let now = self.now;
+        self.latest[now / 64] |= 1 << (now % 64);
+        self.unit_at[now] = unit;
+        self.last_seen[usize::from(unit)] = now as u32 + 1;
+        self.now += 1;
+        place
     }
 
-    /// The bits set after time `then` and before `now`, counted until [`RECENT`] is reached.
-    fn latest_between(&self, then: usize, now: usize) -> usize {
-        let (first, last) = (then / 64, now / 64);
-        let mut word = self.latest[first] & (u64::MAX << (then % 64));
+    /// The bits set from time `from` to now, counted until [`RECENT`] is reached; `None` when
+    /// that takes more than `max_words` words.
+    fn latest_between(&self, from: usize, max_words: usize) -> Option<usize> {
+        let (first, last) = (from / 64, self.now / 64);
+        let mut word = self.latest[first] & (u64::MAX << (from % 64));
         let mut count = 0;
         for w in first..last {
             count += word.count_ones() as usize;
             if count >= RECENT {
-                return count;
+                return Some(count);
+            }
+            if w - first == max_words {
+                return None;
             }
             word = self.latest[w + 1];
         }
-        count + (word & ((1 << (now % 64)) - 1)).count_ones() as usize
+        Some(count + (word & ((1 << (self.now % 64)) - 1)).count_ones() as usize)
+    }
+
+    /// Numbers the latest times `0, 1, …` in their order, and doubles the window when more
+    /// than half of it is taken.
+    fn renumber(&mut self) {
+        let mut kept = 0;
+        for w in 0..self.latest.len() {
+            let mut word = std::mem::take(&mut self.latest[w]);
+            while word != 0 {
+                let unit = self.unit_at[w * 64 + word.trailing_zeros() as usize];
+                // `kept` is never past the time read: an overwrite of what was read already.
+                self.unit_at[kept] = unit;
+                self.last_seen[usize::from(unit)] = kept as u32 + 1;
+                kept += 1;
+                word &= word - 1;
+            }
+        }
+        if 2 * kept > self.unit_at.len() {
+            self.unit_at.resize(2 * self.unit_at.len(), 0);
+            self.latest.resize(self.unit_at.len() / 64, 0);
+        }
+        self.latest[..kept / 64].fill(u64::MAX);
+        if kept % 64 != 0 {
+            self.latest[kept / 64] = (1 << (kept % 64)) - 1;
+        }
+        self.now = kept;
     }
 }
 
@@ -393,6 +459,20 @@ mod tests {
         assert_eq!(
             unpack(&pack(&near_the_end)).as_deref(),
             Ok(near_the_end.as_str())
+        );
+        // Times renumbered: a few units, a long run of others, the few again (a count crossing
+        // many cleared bits), more distinct units than the first window holds (the window
+        // doubled), and text long enough to use windows up.
+        let han = |i: u32| char::from_u32(0x4E00 + i).unwrap();
+        let few: String = (0..100).map(han).collect();
+        let mut renumbered = few.clone() + &"的".repeat(20_000) + &few;
+        renumbered += &(0..20_000).map(|i| han(i % 19_000)).collect::<String>();
+        renumbered += &few.repeat(3);
+        renumbered += &"地得".repeat(9_000);
+        renumbered += &(0..300).rev().map(han).collect::<String>();
+        assert_eq!(
+            unpack(&pack(&renumbered)).as_deref(),
+            Ok(renumbered.as_str())
         );
     }
 

@@ -466,8 +466,9 @@ impl<'a> KeyNumbers<'a> {
     }
 }
 
-/// Hashes a packed key: its halves folded, then one multiply whose high and low halves are
-/// folded again, so that the bucket bits depend on every byte.
+/// Hashes a packed key: each half multiplied in turn, the high and low halves of each product
+/// folded, so that the bucket bits depend on every byte and no simple family of keys (one
+/// byte against the length, say) folds to one hash, as a plain exclusive or of the halves did.
 #[derive(Default)]
 struct PackedKeyHasher(u64);
 
@@ -479,9 +480,11 @@ impl Hasher for PackedKeyHasher {
     }
 
     fn write_u128(&mut self, n: u128) {
-        let folded = (n as u64) ^ ((n >> 64) as u64).rotate_left(29) ^ self.0;
-        let product = u128::from(folded) * 0x9e37_79b9_7f4a_7c15;
-        self.0 = (product as u64) ^ ((product >> 64) as u64);
+        let mix = |x: u64| {
+            let product = u128::from(x) * 0x9e37_79b9_7f4a_7c15;
+            (product as u64) ^ ((product >> 64) as u64)
+        };
+        self.0 = mix(mix(n as u64 ^ self.0) ^ (n >> 64) as u64);
     }
 
     fn finish(&self) -> u64 {
