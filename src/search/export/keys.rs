@@ -81,12 +81,21 @@ pub(super) type Postings = Vec<(u32, Count)>;
 /// weighted tf counts body occurrences once and heading occurrences [`HEADING_TF`] times.
 pub(super) type Count = u32;
 
-/// Hashes a [`Short`] key: one multiply, high and low halves folded so that the bucket bits
-/// depend on both characters.
+/// Hashes a packed key (a [`Short`], or a merge's key of up to 15 bytes as a `u128`): each 64
+/// bits multiplied in turn, the high and low halves of the product folded, so that the bucket
+/// bits depend on every byte (a plain exclusive or of a `u128`'s halves let a family of keys,
+/// one byte against the length, fold to one hash).
 #[derive(Default)]
-struct ShortHasher(u64);
+pub(super) struct MixHasher(u64);
 
-impl Hasher for ShortHasher {
+impl MixHasher {
+    fn mix(x: u64) -> u64 {
+        let product = u128::from(x) * 0x9e37_79b9_7f4a_7c15;
+        (product as u64) ^ ((product >> 64) as u64)
+    }
+}
+
+impl Hasher for MixHasher {
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.write_u64(u64::from(b));
@@ -94,8 +103,11 @@ impl Hasher for ShortHasher {
     }
 
     fn write_u64(&mut self, n: u64) {
-        let product = u128::from(n ^ self.0) * 0x9e37_79b9_7f4a_7c15;
-        self.0 = (product as u64) ^ ((product >> 64) as u64);
+        self.0 = Self::mix(n ^ self.0);
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = Self::mix(Self::mix(n as u64 ^ self.0) ^ (n >> 64) as u64);
     }
 
     fn finish(&self) -> u64 {
@@ -169,7 +181,7 @@ impl Short {
 
 /// One page's key counts, short keys apart from the rest.
 struct Counts<'a> {
-    short: HashMap<Short, Count, BuildHasherDefault<ShortHasher>>,
+    short: HashMap<Short, Count, BuildHasherDefault<MixHasher>>,
     long: KeyMap<Key<'a>, Count>,
 }
 

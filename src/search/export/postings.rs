@@ -21,14 +21,14 @@
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use siphasher::sip128::SipHasher13;
 
-use super::keys::{Count, KeyMap, PageRecords, Postings, page_records, put_uvarint};
+use super::keys::{Count, KeyMap, MixHasher, PageRecords, Postings, page_records, put_uvarint};
 use super::patch::{Changes, Written};
 use super::reuse::{Cached, Reuse, Saving, Wants};
 use super::{Pages, key_hash, level};
@@ -435,7 +435,7 @@ fn merged(raw: &[u8]) -> Result<(Vec<&[u8]>, Grouped), SearchError> {
 /// a Han bigram takes six, its gram seven) packed into one number, so that finding one costs
 /// a multiply and an integer compare instead of hashing and comparing bytes.
 struct KeyNumbers<'a> {
-    packed: HashMap<u128, u32, BuildHasherDefault<PackedKeyHasher>>,
+    packed: HashMap<u128, u32, BuildHasherDefault<MixHasher>>,
     long: KeyMap<&'a [u8], u32>,
 }
 
@@ -463,32 +463,6 @@ impl<'a> KeyNumbers<'a> {
         } else {
             *self.long.entry(key).or_insert_with(new)
         }
-    }
-}
-
-/// Hashes a packed key: each half multiplied in turn, the high and low halves of each product
-/// folded, so that the bucket bits depend on every byte and no simple family of keys (one
-/// byte against the length, say) folds to one hash, as a plain exclusive or of the halves did.
-#[derive(Default)]
-struct PackedKeyHasher(u64);
-
-impl Hasher for PackedKeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u128(u128::from(b));
-        }
-    }
-
-    fn write_u128(&mut self, n: u128) {
-        let mix = |x: u64| {
-            let product = u128::from(x) * 0x9e37_79b9_7f4a_7c15;
-            (product as u64) ^ ((product >> 64) as u64)
-        };
-        self.0 = mix(mix(n as u64 ^ self.0) ^ (n >> 64) as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 
