@@ -231,17 +231,16 @@ impl<'a> Recency<'a> {
                 self.seen.push(unit);
                 None
             }
-            Some(then) => {
+            Some(mut then) => {
                 let count = match self.latest_between(then + 1, MAX_SCAN_WORDS) {
                     Some(count) => count,
                     None => {
                         self.renumber();
-                        let then = self.last_seen[usize::from(unit)] as usize - 1;
+                        then = self.last_seen[usize::from(unit)] as usize - 1;
                         // Every time before now is some unit's latest: a few words at most.
                         (self.latest_between(then + 1, usize::MAX)).unwrap_or(RECENT)
                     }
                 };
-                let then = self.last_seen[usize::from(unit)] as usize - 1;
                 self.latest[then / 64] &= !(1 << (then % 64));
                 (count < RECENT).then_some(count)
             }

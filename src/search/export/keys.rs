@@ -367,7 +367,8 @@ fn records_by_partition(
     };
     PARTITION_BUFFERS.with_borrow_mut(|buffers| {
         buffers.resize_with(partitions as usize, Vec::new);
-        // Empty already, unless a page stopped half-way on this thread.
+        // Emptied here rather than once copied, so that a page stopped half-way on this
+        // thread leaves nothing for the next.
         buffers.iter_mut().for_each(Vec::clear);
         for (key, count) in counts.short {
             let buffer = &mut buffers[part_of(key.hash()) as usize];
@@ -389,12 +390,11 @@ fn records_by_partition(
         }
         let mut records = Vec::with_capacity(buffers.iter().map(Vec::len).sum());
         let mut parts = Vec::new();
-        for (part, buffer) in (0..).zip(buffers.iter_mut()) {
+        for (part, buffer) in (0..).zip(buffers.iter()) {
             if !buffer.is_empty() {
                 let from = records.len();
                 records.extend_from_slice(buffer);
                 parts.push((part, from..records.len()));
-                buffer.clear();
             }
         }
         if buffers.iter().map(Vec::capacity).sum::<usize>() > KEPT_BUFFER_BYTES {
