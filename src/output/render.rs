@@ -18,13 +18,14 @@ mod templates;
 mod training_pages;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::Serialize;
 use siphasher::sip128::SipHasher13;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{PageId, SectionId, Site, encode_path, root_prefix};
+use crate::model::{IdVec, PageId, SectionId, Site, encode_path, root_prefix};
 // The preview (`crate::dev::incremental`) takes the plan's jobs and paging from here.
 pub(crate) use crate::output::plan::{
     DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_job, per_page, recent_pages,
@@ -91,7 +92,11 @@ fn render_each(
     memo: Option<(&Memo, &Output)>,
     sink: Sink,
 ) -> Vec<Diagnostic> {
-    let contexts = Contexts { site, training };
+    let contexts = Contexts {
+        site,
+        training,
+        summaries: IdVec::from_fn(site.pages.len(), |_| OnceLock::new()),
+    };
     let nav_dirs: Vec<&str> = site.sections[SectionId::ROOT]
         .subsections
         .iter()
