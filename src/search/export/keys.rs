@@ -7,7 +7,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{KEY_HASH_START, key_hash, key_hash_unit};
 use crate::search::SearchSection;
-use crate::search::tokenizer::{Analysis, CharClass, GRAM_PREFIX, MAX_WORD_CHARS, pair_key};
+use crate::search::tokenizer::{Analysis, CharClass, GRAM_PREFIX, MAX_WORD_CHARS, PAIR_MARK};
 /// A heading occurrence counts as this many body occurrences.
 const HEADING_TF: u32 = 3;
 
@@ -68,8 +68,13 @@ impl Key<'_> {
     fn write_to(&self, out: &mut String) {
         match self {
             Key::Term(t) => out.push_str(t),
-            // Rare (where a word meets other text): the one spelling, allocation and all.
-            Key::Pair(a, b) => out.push_str(&pair_key(a, b)),
+            // As `tokenizer::pair_key` spells it (`pair_key_is_spelled_as_the_tokenizer_does`),
+            // without its allocation: a page has a pair wherever a word meets other text.
+            Key::Pair(a, b) => {
+                out.push_str(a);
+                out.push(PAIR_MARK);
+                out.push_str(b);
+            }
         }
     }
 }
@@ -462,6 +467,21 @@ mod tests {
             }
             assert!(parts.windows(2).all(|w| w[0].0 < w[1].0));
             assert_eq!(seen, keys);
+        }
+    }
+
+    #[test]
+    fn pair_key_is_spelled_as_the_tokenizer_does() {
+        // A query looks a pair up by `pair_key`'s spelling; the index writes its own.
+        for (a, b) in [
+            ("居民", "委员会"),
+            ("GB50016", "2014"),
+            ("𠀀", "车"),
+            ("", "x"),
+        ] {
+            let mut written = String::new();
+            Key::Pair(a, b).write_to(&mut written);
+            assert_eq!(written, crate::search::tokenizer::pair_key(a, b));
         }
     }
 
