@@ -368,10 +368,28 @@ fn plain_text<'a>(node: Node<'a>, slots: Option<&Rendered>) -> String {
 /// than line breaks and tabs: plain text ends up in `<meta>` tags, summaries and search
 /// snippets, where they show as garbage or break the page.
 fn push_clean(out: &mut String, text: &str) {
-    out.extend(
-        text.chars()
-            .filter(|&c| !c.is_control() || c == '\n' || c == '\t'),
-    );
+    // The control characters (`char::is_control`, U+0000–U+001F and U+007F–U+009F) are an
+    // ASCII byte or `C2 80`–`C2 9F` in UTF-8, so the text is copied in runs between them
+    // instead of a character at a time.
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let width = match bytes[i] {
+            b'\n' | b'\t' => 0,
+            0..0x20 | 0x7f => 1,
+            0xc2 if matches!(bytes.get(i + 1), Some(0x80..0xa0)) => 2,
+            _ => 0,
+        };
+        if width == 0 {
+            i += 1;
+        } else {
+            out.push_str(&text[run..i]);
+            i += width;
+            run = i;
+        }
+    }
+    out.push_str(&text[run..]);
 }
 
 /// Walks the document once more for its plain text, cut into sections at headings.
@@ -536,6 +554,23 @@ mod tests {
         assert_eq!(r.first_paragraph, "依据\u{1}0\u{2}和新文件办理。");
         assert_eq!(r.sections[1].heading, "对照\u{1}2\u{2}");
         assert_eq!(r.sections[1].text, "代码");
+    }
+
+    #[test]
+    fn push_clean_drops_exactly_the_control_characters() {
+        // Every control character, its neighbours in UTF-8, and text around them.
+        let mut text = String::new();
+        for c in ('\0'..='\u{ff}').chain(['电', '\u{2028}', '\u{feff}', '𠀀']) {
+            text.push('a');
+            text.push(c);
+        }
+        let mut cleaned = String::new();
+        push_clean(&mut cleaned, &text);
+        let expected: String = (text.chars())
+            .filter(|&c| !c.is_control() || c == '\n' || c == '\t')
+            .collect();
+        assert_eq!(cleaned, expected);
+        assert!(cleaned.contains("a\u{a0}a") && cleaned.contains('\n'));
     }
 
     #[test]
