@@ -56,7 +56,19 @@ impl<'a> Reader<'a> {
         self.at >= self.bytes.len()
     }
 
+    #[inline]
     pub fn uvarint(&mut self) -> Result<u64, SearchError> {
+        // Nearly every number here (a key's length, a count) takes one byte.
+        if let Some(&b) = self.bytes.get(self.at)
+            && b < 0x80
+        {
+            self.at += 1;
+            return Ok(u64::from(b));
+        }
+        self.long_uvarint()
+    }
+
+    fn long_uvarint(&mut self) -> Result<u64, SearchError> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = *self.bytes.get(self.at).ok_or_else(damaged)?;
@@ -69,6 +81,7 @@ impl<'a> Reader<'a> {
         Err(damaged())
     }
 
+    #[inline]
     pub fn slice(&mut self) -> Result<&'a [u8], SearchError> {
         let len = usize::try_from(self.uvarint()?).map_err(|_| damaged())?;
         let end = self.at.checked_add(len).ok_or_else(damaged)?;
@@ -617,6 +630,42 @@ mod tests {
             raw.extend_from_slice(&block);
         }
         raw
+    }
+
+    #[test]
+    fn the_reader_reads_back_what_put_uvarint_wrote() {
+        let numbers = [
+            0,
+            1,
+            0x7f,
+            0x80,
+            0x3fff,
+            0x4000,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ];
+        let mut bytes = Vec::new();
+        for &n in &numbers {
+            put_uvarint(&mut bytes, n);
+        }
+        let mut reader = Reader {
+            bytes: &bytes,
+            at: 0,
+        };
+        for &n in &numbers {
+            assert_eq!(reader.uvarint().unwrap(), n);
+        }
+        assert!(reader.done());
+        // Cut inside a number of one byte (nothing left) and of several.
+        assert!(Reader { bytes: &[], at: 0 }.uvarint().is_err());
+        assert!(
+            Reader {
+                bytes: &bytes[..bytes.len() - 1],
+                at: bytes.len() - 3
+            }
+            .uvarint()
+            .is_err()
+        );
     }
 
     #[test]
