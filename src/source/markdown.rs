@@ -370,8 +370,14 @@ fn plain_text<'a>(node: Node<'a>, slots: Option<&Rendered>) -> String {
 fn push_clean(out: &mut String, text: &str) {
     // The control characters (`char::is_control`, U+0000–U+001F and U+007F–U+009F) are an
     // ASCII byte or `C2 80`–`C2 9F` in UTF-8, so the text is copied in runs between them
-    // instead of a character at a time.
+    // instead of a character at a time; and whole when it has no byte that may start one,
+    // which a scan without an early exit finds many bytes at a time.
     let bytes = text.as_bytes();
+    let suspect = |b: u8| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2;
+    if !bytes.iter().fold(false, |any, &b| any | suspect(b)) {
+        out.push_str(text);
+        return;
+    }
     let mut run = 0;
     let mut i = 0;
     while i < bytes.len() {
