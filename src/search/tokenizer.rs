@@ -153,34 +153,35 @@ impl Analysis {
         let mut original = Vec::with_capacity(text.len() / 2);
         let mut norm = String::with_capacity(text.len());
         let mut offsets = Vec::with_capacity(text.len() / 2);
-        let mut classes = Vec::with_capacity(text.len() / 2);
-        for (i, c) in text.char_indices() {
+        let mut runs = Vec::new();
+        // The run being read: its class and first character (separators make none).
+        let mut run = (CharClass::Separator, 0);
+        for (k, (i, c)) in text.char_indices().enumerate() {
             let c = normalize_char(c);
             original.push(i);
             offsets.push(norm.len());
             norm.push(c);
-            classes.push(classify(c));
+            let class = classify(c);
+            if class != run.0 {
+                if run.0 != CharClass::Separator {
+                    runs.push(Run {
+                        class: run.0,
+                        start: run.1,
+                        end: k,
+                    });
+                }
+                run = (class, k);
+            }
+        }
+        if run.0 != CharClass::Separator {
+            runs.push(Run {
+                class: run.0,
+                start: run.1,
+                end: offsets.len(),
+            });
         }
         original.push(text.len());
         offsets.push(norm.len());
-        let mut runs = Vec::new();
-        let mut i = 0;
-        while i < classes.len() {
-            let class = classes[i];
-            let start = i;
-            i += 1;
-            if class == CharClass::Separator {
-                continue;
-            }
-            while i < classes.len() && classes[i] == class {
-                i += 1;
-            }
-            runs.push(Run {
-                class,
-                start,
-                end: i,
-            });
-        }
         Analysis {
             original,
             norm,
@@ -348,6 +349,37 @@ mod tests {
 
     fn texts(toks: &[Tok]) -> Vec<&str> {
         toks.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn runs_are_the_maximal_stretches_of_one_class_but_separators() {
+        for text in [
+            "",
+            "，",
+            "电",
+            "a",
+            "电动车",
+            "电a",
+            "a电",
+            "。电动，车 ab12。",
+            "Ａｂ电𠀀x",
+            " x ",
+        ] {
+            let a = Analysis::new(text);
+            let classes: Vec<CharClass> = a.chars().map(classify).collect();
+            let mut expected = Vec::new();
+            let mut start = 0;
+            for k in 1..=classes.len() {
+                if k == classes.len() || classes[k] != classes[start] {
+                    if classes[start] != CharClass::Separator {
+                        expected.push((classes[start], start, k));
+                    }
+                    start = k;
+                }
+            }
+            let runs: Vec<_> = a.runs.iter().map(|r| (r.class, r.start, r.end)).collect();
+            assert_eq!(runs, expected, "{text:?}");
+        }
     }
 
     #[test]
