@@ -18,14 +18,13 @@ mod templates;
 mod training_pages;
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::Serialize;
 use siphasher::sip128::SipHasher13;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{IdVec, PageId, SectionId, Site, encode_path, root_prefix};
+use crate::model::{PageId, SectionId, Site, encode_path, root_prefix};
 // The preview (`crate::dev::incremental`) takes the plan's jobs and paging from here.
 pub(crate) use crate::output::plan::{
     DEFAULT_PER_PAGE, Job, What, jobs, list_slice, page_job, per_page, recent_pages,
@@ -92,11 +91,7 @@ fn render_each(
     memo: Option<(&Memo, &Output)>,
     sink: Sink,
 ) -> Vec<Diagnostic> {
-    let contexts = Contexts {
-        site,
-        training,
-        summaries: IdVec::from_fn(site.pages.len(), |_| OnceLock::new()),
-    };
+    let contexts = Contexts::new(site, training, jobs.len());
     let nav_dirs: Vec<&str> = site.sections[SectionId::ROOT]
         .subsections
         .iter()
@@ -176,7 +171,7 @@ thread_local! {
 
 /// A buffer kept after use only up to this size: a handout of hundreds of pages gets one of
 /// its own instead of holding its megabytes for good.
-const KEPT_RENDER_BUFFER: usize = 1 << 20;
+const MAX_KEPT_RENDER_BUFFER: usize = 1 << 20;
 
 /// This thread's render buffer, empty, given back when dropped.
 struct RenderBuffer(Vec<u8>);
@@ -191,7 +186,7 @@ impl RenderBuffer {
 
 impl Drop for RenderBuffer {
     fn drop(&mut self) {
-        if self.0.capacity() <= KEPT_RENDER_BUFFER {
+        if self.0.capacity() <= MAX_KEPT_RENDER_BUFFER {
             RENDER_BUFFER.set(std::mem::take(&mut self.0));
         }
     }

@@ -154,29 +154,29 @@ impl Analysis {
         let mut norm = String::with_capacity(text.len());
         let mut offsets = Vec::with_capacity(text.len() / 2);
         let mut runs = Vec::new();
-        // The run being read: its class and first character (separators make none).
-        let mut run = (CharClass::Separator, 0);
+        // The run being read (separators make none).
+        let (mut run_class, mut run_start) = (CharClass::Separator, 0);
         for (k, (i, c)) in text.char_indices().enumerate() {
             let c = normalize_char(c);
             original.push(i);
             offsets.push(norm.len());
             norm.push(c);
             let class = classify(c);
-            if class != run.0 {
-                if run.0 != CharClass::Separator {
+            if class != run_class {
+                if run_class != CharClass::Separator {
                     runs.push(Run {
-                        class: run.0,
-                        start: run.1,
+                        class: run_class,
+                        start: run_start,
                         end: k,
                     });
                 }
-                run = (class, k);
+                (run_class, run_start) = (class, k);
             }
         }
-        if run.0 != CharClass::Separator {
+        if run_class != CharClass::Separator {
             runs.push(Run {
-                class: run.0,
-                start: run.1,
+                class: run_class,
+                start: run_start,
                 end: offsets.len(),
             });
         }

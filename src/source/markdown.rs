@@ -577,6 +577,19 @@ mod tests {
             .collect();
         assert_eq!(cleaned, expected);
         assert!(cleaned.contains("a\u{a0}a") && cleaned.contains('\n'));
+        // Each character alone in clean text, where the whole-text copy decides.
+        for c in ('\0'..='\u{ff}').chain(['电', '𠀀']) {
+            let text = format!("第{c}条");
+            let mut cleaned = String::new();
+            push_clean(&mut cleaned, &text);
+            let keep = !c.is_control() || c == '\n' || c == '\t';
+            let expected = if keep {
+                text.clone()
+            } else {
+                "第条".to_string()
+            };
+            assert_eq!(cleaned, expected, "{c:?}");
+        }
     }
 
     #[test]

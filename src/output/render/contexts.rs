@@ -150,7 +150,7 @@ struct PageVars<'a> {
     reading_minutes: usize,
     char_count: usize,
     paths: Vec<Membership<'a>>,
-    related: Vec<Shown>,
+    related: Vec<SummaryValue>,
 }
 
 /// A policy the page cites, with its status badge.
@@ -199,7 +199,7 @@ struct SectionVars<'a> {
     kind_label: &'static str,
     breadcrumbs: Vec<Link<'a>>,
     subsections: Vec<SectionCard<'a>>,
-    pages: Vec<Shown>,
+    pages: Vec<SummaryValue>,
     count: usize,
     handout_url: Option<String>,
     status: Option<&'a str>,
@@ -230,7 +230,7 @@ struct TermVars<'a> {
     name: &'a str,
     url: String,
     count: usize,
-    pages: Vec<Shown>,
+    pages: Vec<SummaryValue>,
 }
 
 /// The `paginator` every list template gets.
@@ -348,25 +348,41 @@ pub(super) fn insert_globals(
 pub(super) struct Contexts<'a> {
     pub(super) site: &'a Site,
     pub(super) training: &'a Training,
-    /// Each page's [`Summary`] as a template value, made the first time a file shows it. A
-    /// page is listed by its section and status view, each of its terms, the pages it is
-    /// related to, its handout and its paths: made anew for each, the summaries and their
-    /// Tera values were 2.6 % of a clean 10k build's instructions. Tera shares a value put
-    /// into a context (a map is reference-counted) instead of copying it.
-    pub(super) summaries: IdVec<PageId, OnceLock<tera::Value>>,
+    /// Each page's [`Summary`] as a template value, made the first time a file shows it,
+    /// when many files are rendered (`None` for a preview's few). A page is listed by its
+    /// section and status view, each of its terms, the pages it is related to, its handout
+    /// and its paths: made anew for each, the summaries and their Tera values were 2.6 % of
+    /// a clean 10k build's instructions. Tera shares a value put into a context (a map is
+    /// reference-counted) instead of copying it; a path step, chapter or change, which
+    /// flattens the summary into its own map, copies its entries, which are cheap to clone.
+    summaries: Option<IdVec<PageId, OnceLock<tera::Value>>>,
 }
 
-/// A page as lists show it ([`Contexts::summary`]): its [`Summary`], made once per render.
-/// Serialized as that value, so the render memo hashes its fields and templates read them.
-pub(super) struct Shown(tera::Value);
+/// A page as lists show it ([`Contexts::summary`]): its [`Summary`] as a Tera value, made
+/// once per render. Serialized as that value, so the render memo hashes its fields (in the
+/// order the struct gives them: Tera's `preserve_order` keeps a map's insertion order) and
+/// templates read them.
+pub(super) struct SummaryValue(tera::Value);
 
-impl Serialize for Shown {
+impl Serialize for SummaryValue {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer)
     }
 }
 
 impl<'a> Contexts<'a> {
+    /// The variables of `jobs` files of `site`: their summaries are kept for one another
+    /// only when the files are many, since a preview's edit renders a few files of a site
+    /// of any size, and a table for every page would cost more than it saves there.
+    pub(super) fn new(site: &'a Site, training: &'a Training, jobs: usize) -> Contexts<'a> {
+        let pages = site.pages.len();
+        Contexts {
+            site,
+            training,
+            summaries: (jobs * 16 >= pages).then(|| IdVec::from_fn(pages, |_| OnceLock::new())),
+        }
+    }
+
     pub(super) fn link(&self, title: &'a str, url: &str) -> Link<'a> {
         Link {
             title,
@@ -394,12 +410,12 @@ impl<'a> Contexts<'a> {
             .collect()
     }
 
-    pub(super) fn summary(&self, index: PageId) -> Shown {
-        Shown(
-            self.summaries[index]
-                .get_or_init(|| tera::Value::from_serializable(&self.make_summary(index)))
-                .clone(),
-        )
+    pub(super) fn summary(&self, index: PageId) -> SummaryValue {
+        let make = || tera::Value::from_serializable(&self.make_summary(index));
+        SummaryValue(match &self.summaries {
+            Some(summaries) => summaries[index].get_or_init(make).clone(),
+            None => make(),
+        })
     }
 
     fn make_summary(&self, index: PageId) -> Summary<'a> {
@@ -602,7 +618,7 @@ impl<'a> Contexts<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let recent: Vec<Shown> = recent_pages(site)
+        let recent: Vec<SummaryValue> = recent_pages(site)
             .into_iter()
             .map(|i| self.summary(i))
             .collect();

@@ -9,7 +9,7 @@
 use serde::Serialize;
 
 use super::Vars;
-use super::contexts::{Contexts, Link, MetaRow, Shown, reading_minutes};
+use super::contexts::{Contexts, Link, MetaRow, SummaryValue, reading_minutes};
 use crate::model::{PageId, encode_path};
 use crate::output::plan::{CHANGES_URL, section_handout_url};
 use crate::training::paths::LearningPath;
@@ -85,7 +85,7 @@ struct PathPage<'a> {
 #[derive(Serialize)]
 struct PathStep<'a> {
     #[serde(flatten)]
-    page: Shown,
+    page: SummaryValue,
     number: usize,
     note: Option<&'a str>,
     reading_minutes: usize,
@@ -157,7 +157,7 @@ impl Serialize for Chapters<'_> {
 #[derive(Serialize)]
 struct Chapter<'a> {
     #[serde(flatten)]
-    page: Shown,
+    page: SummaryValue,
     number: usize,
     id: String,
     updated: Option<String>,
@@ -221,7 +221,7 @@ struct Month<'a> {
 #[derive(Serialize)]
 struct Change<'a> {
     #[serde(flatten)]
-    page: Shown,
+    page: SummaryValue,
     change: &'static str,
     change_class: &'static str,
     section: &'a str,
@@ -285,7 +285,7 @@ impl<'a> Contexts<'a> {
     }
 
     /// `page.related`: the pages related to page `index`, best first.
-    pub(super) fn related(&self, index: PageId) -> Vec<Shown> {
+    pub(super) fn related(&self, index: PageId) -> Vec<SummaryValue> {
         self.training.related[index]
             .iter()
             .map(|&j| self.summary(j))

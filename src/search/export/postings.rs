@@ -68,11 +68,17 @@ impl<'a> Reader<'a> {
         self.long_uvarint()
     }
 
+    // Kept out of line, so that the one-byte case above is small enough to inline.
+    #[inline(never)]
     fn long_uvarint(&mut self) -> Result<u64, SearchError> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = *self.bytes.get(self.at).ok_or_else(damaged)?;
             self.at += 1;
+            // The tenth byte holds the top bit only: more would not fit a `u64`.
+            if shift == 63 && b > 1 {
+                return Err(damaged());
+            }
             v |= u64::from(b & 0x7f) << shift;
             if b < 0x80 {
                 return Ok(v);
@@ -662,6 +668,16 @@ mod tests {
             Reader {
                 bytes: &bytes[..bytes.len() - 1],
                 at: bytes.len() - 3
+            }
+            .uvarint()
+            .is_err()
+        );
+        // Past 64 bits.
+        let too_long = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
+        assert!(
+            Reader {
+                bytes: &too_long,
+                at: 0
             }
             .uvarint()
             .is_err()

@@ -1,6 +1,8 @@
 //! Hashes a template variable straight from its `Serialize` form, without making the Tera
 //! value a template would read: a rebuild hashes every file's variables to learn that nearly
-//! all of them are as before, and building the values first was most of that work.
+//! all of them are as before, and building the values first was most of that work. (The
+//! pages' list summaries are the exception: each is made once per render as a Tera value,
+//! which every file listing the page shares, and hashed from it.)
 //!
 //! Everything the serializer is told goes into the hash, each part behind a tag of its own,
 //! and every text, list and map is closed, so two different values never feed the hasher the
