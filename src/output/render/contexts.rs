@@ -349,7 +349,7 @@ pub(super) struct Contexts<'a> {
     pub(super) site: &'a Site,
     pub(super) training: &'a Training,
     /// Each page's [`Summary`] as a template value, made the first time a file shows it,
-    /// when many files are rendered (`None` for a preview's few). A page is listed by its
+    /// when a build renders every file (`None` otherwise: see `render_each`). A page is listed by its
     /// section and status view, each of its terms, the pages it is related to, its handout
     /// and its paths: made anew for each, the summaries and their Tera values were 2.6 % of
     /// a clean 10k build's instructions. Tera shares a value put into a context (a map is
@@ -371,15 +371,14 @@ impl Serialize for SummaryValue {
 }
 
 impl<'a> Contexts<'a> {
-    /// The variables of `jobs` files of `site`: their summaries are kept for one another
-    /// only when the files are many, since a preview's edit renders a few files of a site
-    /// of any size, and a table for every page would cost more than it saves there.
-    pub(super) fn new(site: &'a Site, training: &'a Training, jobs: usize) -> Contexts<'a> {
+    /// The variables of the files of `site` about to be rendered; `share_summaries` when
+    /// their summaries are to be kept for one another ([`Contexts::summaries`]).
+    pub(super) fn new(site: &'a Site, training: &'a Training, share_summaries: bool) -> Self {
         let pages = site.pages.len();
         Contexts {
             site,
             training,
-            summaries: (jobs * 16 >= pages).then(|| IdVec::from_fn(pages, |_| OnceLock::new())),
+            summaries: share_summaries.then(|| IdVec::from_fn(pages, |_| OnceLock::new())),
         }
     }
 

@@ -245,6 +245,11 @@ impl Memo {
         fs::read(self.target.join(rel)).ok()
     }
 
+    /// Whether the last build left no record at all: every file is rendered.
+    pub fn remembers_nothing(&self) -> bool {
+        self.previous.is_empty()
+    }
+
     /// Whether the last build left a record of `rel`: only then can it be left as it is.
     pub fn knows(&self, rel: &str) -> bool {
         self.previous.contains_key(rel)
