@@ -151,8 +151,9 @@ fn render_each(
             };
             // Rendered as bytes: the sink writes bytes, and Tera would otherwise check the
             // whole page for valid UTF-8 only to make a `String` of it.
-            let mut html = RenderBuffer::take();
-            match tera.render_to(job.template, &context, &mut *html) {
+            let mut html = RENDER_BUFFER.take();
+            html.clear();
+            let problem = match tera.render_to(job.template, &context, &mut html) {
                 Ok(()) => {
                     let written = sink(&job.path, &html);
                     if let (Ok(()), Some((memo, output, hash))) = (&written, remembered) {
@@ -165,7 +166,11 @@ fn render_each(
                     PathBuf::from(format!("templates/{}", job.template)),
                     format!("渲染 {} 时模板出错：{}", job.path, error_chain(&e)),
                 )),
+            };
+            if html.capacity() <= MAX_KEPT_RENDER_BUFFER {
+                RENDER_BUFFER.set(html);
             }
+            problem
         })
         .collect()
 }
@@ -177,40 +182,9 @@ thread_local! {
 }
 
 /// A buffer kept after use only up to this size: a handout of hundreds of pages gets one of
-/// its own instead of holding its megabytes for good.
+/// its own instead of holding its megabytes for good. (A render that panics leaves none: the
+/// next file starts from an empty one.)
 const MAX_KEPT_RENDER_BUFFER: usize = 1 << 20;
-
-/// This thread's render buffer, empty, given back when dropped.
-struct RenderBuffer(Vec<u8>);
-
-impl RenderBuffer {
-    fn take() -> RenderBuffer {
-        let mut buffer = RENDER_BUFFER.take();
-        buffer.clear();
-        RenderBuffer(buffer)
-    }
-}
-
-impl Drop for RenderBuffer {
-    fn drop(&mut self) {
-        if self.0.capacity() <= MAX_KEPT_RENDER_BUFFER {
-            RENDER_BUFFER.set(std::mem::take(&mut self.0));
-        }
-    }
-}
-
-impl std::ops::Deref for RenderBuffer {
-    type Target = Vec<u8>;
-    fn deref(&self) -> &Vec<u8> {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for RenderBuffer {
-    fn deref_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.0
-    }
-}
 
 /// Renders the training pages that hold page `index`'s body or reading time: its section's
 /// handout, its paths and their handouts, the glossary. A preview renders these after the

@@ -309,9 +309,7 @@ export default [
       const home = pathToFileURL(path.join(dir, '站点文件', 'index.html')).href;
       // The shortcut's meta refresh navigates after its own load, which `goto` waits for:
       // on a busy machine a check made at once still found the shortcut open.
-      for (const deadline = Date.now() + 10_000; page.url() !== home && Date.now() < deadline; ) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await page.waitForURL((u) => u.href === home, { timeout: 10_000 }).catch(() => {});
       ctx.assert(page.url() === home, `the shortcut opened ${page.url()}, not ${home}`);
       await ctx.h1(page);
       ctx.assert(await page.locator('form.sy-search input#sy-q').isVisible(), 'no search box on the unpacked home page');
