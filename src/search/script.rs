@@ -15,6 +15,50 @@ pub(crate) fn utf16(parts: &[&str]) -> Vec<u8> {
     body
 }
 
+/// `window.__shuyuan.<head>"<text>")` and a line break as a UTF-8 file, `head` being the call's
+/// name and its arguments before the last, `text` that last one as a JSON string.
+pub(crate) fn utf8_call(head: &str, text: &str) -> Vec<u8> {
+    const START: &str = "window.__shuyuan.";
+    let mut file = Vec::with_capacity(START.len() + head.len() + text.len() + 5);
+    file.extend_from_slice(START.as_bytes());
+    file.extend_from_slice(head.as_bytes());
+    push_json_string(&mut file, text);
+    file.extend_from_slice(b")\n");
+    file
+}
+
+/// Appends `text` as a JSON string, escaped byte for byte as `serde_json` escapes it. An index
+/// file's text seldom holds anything to escape, so it is first checked whole, in a scan with
+/// no early exit that the compiler vectorises, and then copied at once: `serde_json` looked
+/// up every byte in a table, 1 % of a build.
+fn push_json_string(out: &mut Vec<u8>, text: &str) {
+    let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    out.push(b'"');
+    if !text.bytes().fold(false, |any, b| any | needs_escape(b)) {
+        out.extend_from_slice(text.as_bytes());
+    } else {
+        for b in text.bytes() {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0C => out.extend_from_slice(b"\\f"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0..0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0xF)]);
+                }
+                _ => out.push(b),
+            }
+        }
+    }
+    out.push(b'"');
+}
+
 /// A script's text as a browser reads it: UTF-16 after a little-endian byte-order mark, else
 /// UTF-8; `None` when it is neither.
 pub fn text(bytes: &[u8]) -> Option<String> {
@@ -44,6 +88,30 @@ pub fn arguments(text: &str, call: &str) -> Option<serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_escapes_them() {
+        let every_ascii: String = (0..0x80u8).map(char::from).collect();
+        for text in [
+            "",
+            "业主 AbC*物业+合同 -_09",
+            every_ascii.as_str(),
+            "引号\"反斜杠\\换行\n\u{1}\u{7f}\u{2028}\u{3000}𠀀",
+        ] {
+            let mut spelled = Vec::new();
+            push_json_string(&mut spelled, text);
+            assert_eq!(
+                String::from_utf8(spelled).unwrap(),
+                serde_json::to_string(text).unwrap()
+            );
+        }
+        let file = utf8_call("shard(\"b\",3,", "键 值\"");
+        let text = text(&file).unwrap();
+        assert_eq!(
+            arguments(&text, "shard"),
+            Some(serde_json::json!(["b", 3, "键 值\""]))
+        );
+    }
 
     #[test]
     fn a_utf16_script_reads_back_as_written() {

@@ -79,6 +79,7 @@ use self::folder::{
     Files, clear_old_builds, clear_unwritten, edition, layout_id, page_hash, previous_build,
 };
 use super::rank::{BM25_B, BM25_K1, TITLE_BIT, tf_level};
+use super::script::utf8_call;
 use super::{IndexOutput, IndexStats, PageTexts, SearchDoc, SearchError, SearchSection};
 use crate::cache::Key;
 
@@ -408,20 +409,12 @@ fn write_in_partitions(
         files.key,
         &|k, made_from, make| {
             files.put(index_file('s', k, None), made_from, &|| {
-                let call = format!(
-                    "window.__shuyuan.shard(\"{build}\",{k},{})\n",
-                    json(&make()?)
-                );
-                Ok(call.into_bytes())
+                Ok(utf8_call(&format!("shard(\"{build}\",{k},"), &make()?))
             })
         },
         &|k, j, made_from, make| {
             files.put(index_file('s', k, Some(j)), made_from, &|| {
-                let call = format!(
-                    "window.__shuyuan.heavy(\"{build}\",{k},{j},{})\n",
-                    json(&make()?)
-                );
-                Ok(call.into_bytes())
+                Ok(utf8_call(&format!("heavy(\"{build}\",{k},{j},"), &make()?))
             })
         },
     )?;
