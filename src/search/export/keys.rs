@@ -170,17 +170,24 @@ impl Short {
 
     /// Appends the key as the static index spells it (as [`Key::write_to`] would), in UTF-8.
     fn write_to(self, out: &mut Vec<u8>) {
-        let mut buffer = [0u8; 4];
+        // Spelled into room for the longest key, which is appended whole and cut back: a copy
+        // of a fixed size is two moves, one of the key's own length a call to `memcpy` (a
+        // page has thousands of keys).
+        let mut spelled = [0u8; 12];
+        let mut len = 0;
         if self.0 & SHORT_GRAM != 0 {
-            out.extend_from_slice(GRAM_PREFIX.encode_utf8(&mut buffer).as_bytes());
+            len += GRAM_PREFIX.encode_utf8(&mut spelled).len();
         }
         for shift in [21, 0] {
             if let Some(c) = char::from_u32(((self.0 >> shift) & 0x1f_ffff) as u32)
                 && c != '\0'
             {
-                out.extend_from_slice(c.encode_utf8(&mut buffer).as_bytes());
+                len += c.encode_utf8(&mut spelled[len..]).len();
             }
         }
+        let at = out.len();
+        out.extend_from_slice(&spelled);
+        out.truncate(at + len);
     }
 }
 
