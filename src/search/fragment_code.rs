@@ -152,8 +152,8 @@ fn packed_with_padding(json: &str) -> (String, u32) {
 
 /// [`code`], its bit counts ([`Recency::latest_between`]) done by the processor's POPCNT
 /// instruction. A build for any x86-64 must also run on processors without it (some of the
-/// old office PCs readers have), where Rust counts bits in a dozen instructions instead: a
-/// build's fragments spent 1.5 % of its instructions on that.
+/// old office PCs that editors build their sites on), where Rust counts bits in a dozen
+/// instructions instead: a build's fragments spent 1.5 % of its instructions on that.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "popcnt")]
 fn code_with_popcnt(json: &str) -> (String, u32) {

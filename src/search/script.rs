@@ -1,8 +1,8 @@
 //! How a file of the static index is a script, `window.__shuyuan.<call>(arguments)`: UTF-8,
 //! or UTF-16 after a little-endian byte-order mark (the fragments, [`super::fragment_code`]),
 //! which makes a browser read it so whatever a server's charset says. The fragments are
-//! written as UTF-16 here ([`utf16`]); the reader, a rebuild and the tests read every file
-//! back here ([`text`], [`arguments`]).
+//! written as UTF-16 here ([`utf16`]), the shards and heavy postings as UTF-8 ([`utf8_call`]);
+//! the reader, a rebuild and the tests read every file back here ([`text`], [`arguments`]).
 
 /// `parts` as a UTF-16 file: a byte-order mark, then little-endian code units.
 pub(crate) fn utf16(parts: &[&str]) -> Vec<u8> {
@@ -19,7 +19,8 @@ pub(crate) fn utf16(parts: &[&str]) -> Vec<u8> {
 /// name and its arguments before the last, `text` that last one as a JSON string.
 pub(crate) fn utf8_call(head: &str, text: &str) -> Vec<u8> {
     const START: &str = "window.__shuyuan.";
-    let mut file = Vec::with_capacity(START.len() + head.len() + text.len() + 5);
+    // The two quotes, `)` and the line break; an escape makes the text longer still.
+    let mut file = Vec::with_capacity(START.len() + head.len() + text.len() + 4);
     file.extend_from_slice(START.as_bytes());
     file.extend_from_slice(head.as_bytes());
     push_json_string(&mut file, text);

@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use serde::Serialize;
+use siphasher::sip128::SipHasher13;
 
 use super::Vars;
 use super::training_pages::{self, Membership};
@@ -150,7 +151,7 @@ struct PageVars<'a> {
     reading_minutes: usize,
     char_count: usize,
     paths: Vec<Membership<'a>>,
-    related: Vec<SummaryValue>,
+    related: Vec<SummaryValue<'a>>,
 }
 
 /// A policy the page cites, with its status badge.
@@ -199,7 +200,7 @@ struct SectionVars<'a> {
     kind_label: &'static str,
     breadcrumbs: Vec<Link<'a>>,
     subsections: Vec<SectionCard<'a>>,
-    pages: Vec<SummaryValue>,
+    pages: Vec<SummaryValue<'a>>,
     count: usize,
     handout_url: Option<String>,
     status: Option<&'a str>,
@@ -230,7 +231,7 @@ struct TermVars<'a> {
     name: &'a str,
     url: String,
     count: usize,
-    pages: Vec<SummaryValue>,
+    pages: Vec<SummaryValue<'a>>,
 }
 
 /// The `paginator` every list template gets.
@@ -356,29 +357,52 @@ pub(super) struct Contexts<'a> {
     /// reference-counted) instead of copying it; a path step, chapter or change, which
     /// flattens the summary into its own map, copies its entries, which are cheap to clone.
     summaries: Option<IdVec<PageId, OnceLock<tera::Value>>>,
+    /// Each page's summary digest, made the first time a file's variables are hashed, and the
+    /// memo's keyed hasher it is made with (`None` without a memo). Keyed, since a page's
+    /// content is hostile: an unkeyed digest could be made to collide, and the memo would
+    /// leave a file listing a changed page as it was.
+    digests: Option<(SipHasher13, IdVec<PageId, OnceLock<u128>>)>,
 }
 
-/// A page as lists show it ([`Contexts::summary`]): its [`Summary`] as a Tera value, made
-/// once per render. Serialized as that value, so the render memo hashes its fields (in the
-/// order the struct gives them: Tera's `preserve_order` keeps a map's insertion order) and
-/// templates read them.
-pub(super) struct SummaryValue(tera::Value);
+/// A page as lists show it ([`Contexts::summary`]), made when it is serialized. Tera reads its
+/// [`Summary`] as a Tera value (the one made for the render when summaries are shared). The
+/// render memo, which serializes as not human-readable ([`super::memo`]), reads the page's
+/// summary digest instead ([`Contexts::summary_digest`]): a rebuild hashes the variables of
+/// every file, and made and hashed the summary of every page each file lists, a tenth of a
+/// 10k rebuild's instructions.
+pub(super) struct SummaryValue<'c> {
+    contexts: &'c Contexts<'c>,
+    page: PageId,
+}
 
-impl Serialize for SummaryValue {
+impl Serialize for SummaryValue<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        if serializer.is_human_readable() {
+            return self.contexts.summary_value(self.page).serialize(serializer);
+        }
+        match self.contexts.summary_digest(self.page) {
+            Some(digest) => serializer.serialize_u128(digest),
+            None => self.contexts.make_summary(self.page).serialize(serializer),
+        }
     }
 }
 
 impl<'a> Contexts<'a> {
     /// The variables of the files of `site` about to be rendered; `share_summaries` when
-    /// their summaries are to be kept for one another ([`Contexts::summaries`]).
-    pub(super) fn new(site: &'a Site, training: &'a Training, share_summaries: bool) -> Self {
+    /// their summaries are to be kept for one another ([`Contexts::summaries`]); with the
+    /// keyed hasher of the render memo, when there is one, for the summaries' digests.
+    pub(super) fn new(
+        site: &'a Site,
+        training: &'a Training,
+        share_summaries: bool,
+        memo_hasher: Option<SipHasher13>,
+    ) -> Self {
         let pages = site.pages.len();
         Contexts {
             site,
             training,
             summaries: share_summaries.then(|| IdVec::from_fn(pages, |_| OnceLock::new())),
+            digests: memo_hasher.map(|h| (h, IdVec::from_fn(pages, |_| OnceLock::new()))),
         }
     }
 
@@ -409,12 +433,30 @@ impl<'a> Contexts<'a> {
             .collect()
     }
 
-    pub(super) fn summary(&self, index: PageId) -> SummaryValue {
-        let make = || tera::Value::from_serializable(&self.make_summary(index));
-        SummaryValue(match &self.summaries {
-            Some(summaries) => summaries[index].get_or_init(make).clone(),
+    pub(super) fn summary(&self, page: PageId) -> SummaryValue<'_> {
+        SummaryValue {
+            contexts: self,
+            page,
+        }
+    }
+
+    /// `page`'s [`Summary`] as a Tera value.
+    fn summary_value(&self, page: PageId) -> tera::Value {
+        let make = || tera::Value::from_serializable(&self.make_summary(page));
+        match &self.summaries {
+            Some(summaries) => summaries[page].get_or_init(make).clone(),
             None => make(),
-        })
+        }
+    }
+
+    /// The keyed hash of `page`'s [`Summary`], when there is a memo to hash for.
+    fn summary_digest(&self, page: PageId) -> Option<u128> {
+        let (hasher, digests) = self.digests.as_ref()?;
+        Some(*digests[page].get_or_init(|| {
+            let mut h = *hasher;
+            super::memo::hash_variable(&mut h, "summary", &self.make_summary(page));
+            crate::cache::finish(&h)
+        }))
     }
 
     fn make_summary(&self, index: PageId) -> Summary<'a> {
@@ -528,7 +570,7 @@ impl<'a> Contexts<'a> {
         }
     }
 
-    fn page(&self, index: PageId) -> PageVars<'a> {
+    fn page(&self, index: PageId) -> PageVars<'_> {
         let site = self.site;
         let page = &site.pages[index];
         let (kind, kind_label) = kind_fields(page.kind);

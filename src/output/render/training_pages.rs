@@ -85,7 +85,7 @@ struct PathPage<'a> {
 #[derive(Serialize)]
 struct PathStep<'a> {
     #[serde(flatten)]
-    page: SummaryValue,
+    page: SummaryValue<'a>,
     number: usize,
     note: Option<&'a str>,
     reading_minutes: usize,
@@ -157,7 +157,7 @@ impl Serialize for Chapters<'_> {
 #[derive(Serialize)]
 struct Chapter<'a> {
     #[serde(flatten)]
-    page: SummaryValue,
+    page: SummaryValue<'a>,
     number: usize,
     id: String,
     updated: Option<String>,
@@ -221,7 +221,7 @@ struct Month<'a> {
 #[derive(Serialize)]
 struct Change<'a> {
     #[serde(flatten)]
-    page: SummaryValue,
+    page: SummaryValue<'a>,
     change: &'static str,
     change_class: &'static str,
     section: &'a str,
@@ -285,7 +285,7 @@ impl<'a> Contexts<'a> {
     }
 
     /// `page.related`: the pages related to page `index`, best first.
-    pub(super) fn related(&self, index: PageId) -> Vec<SummaryValue> {
+    pub(super) fn related(&self, index: PageId) -> Vec<SummaryValue<'_>> {
         self.training.related[index]
             .iter()
             .map(|&j| self.summary(j))
@@ -400,7 +400,7 @@ impl<'a> Contexts<'a> {
     /// The chapters of a handout of `pages` and their totals; `notes` may be shorter than
     /// `pages` (sections have none).
     fn handout<'p>(
-        &self,
+        &'p self,
         pages: &'p [PageId],
         notes: &[Option<&'p str>],
         url: &str,
@@ -484,7 +484,7 @@ impl<'a> Contexts<'a> {
         );
     }
 
-    fn changes(&self) -> ChangesPage<'a> {
+    fn changes(&self) -> ChangesPage<'_> {
         let site = self.site;
         let mut months: Vec<Month> = Vec::new();
         let mut current: Option<(u16, u8)> = None;

@@ -1,8 +1,6 @@
 //! Hashes a template variable straight from its `Serialize` form, without making the Tera
 //! value a template would read: a rebuild hashes every file's variables to learn that nearly
-//! all of them are as before, and building the values first was most of that work. (The
-//! pages' list summaries are the exception: each is made once per render as a Tera value,
-//! which every file listing the page shares, and hashed from it.)
+//! all of them are as before, and building the values first was most of that work.
 //!
 //! Everything the serializer is told goes into the hash, each part behind a tag of its own,
 //! and every text, list and map is closed, so two different values never feed the hasher the
@@ -11,7 +9,8 @@
 //! which the memo's key holds, never by content.
 //!
 //! It tells values it is not human-readable: a value that takes long to make and is a pure
-//! function of a few others (a handout chapter's re-homed body) serializes those instead.
+//! function of a few others (a handout chapter's re-homed body) serializes those instead, and
+//! one that many files show (a page's list summary) its digest, made once per render.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
