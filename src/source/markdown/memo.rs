@@ -22,10 +22,10 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use super::{LinkRef, LinkTarget, Rendered, TextSection, TocEntry};
+use super::{LinkRef, LinkTarget, Measure, Rendered, TextSection, TocEntry};
 use crate::cache::Key;
 
-const HEADER: &str = "shuyuan-markdown-memo 1";
+const HEADER: &str = "shuyuan-markdown-memo 2";
 const BODIES: &str = "bodies";
 const NEXT: &str = "bodies.next";
 const MANIFEST: &str = "manifest";
@@ -115,7 +115,8 @@ impl Memo {
             };
             return (rendered, Kept { hash, entry });
         }
-        let rendered = render();
+        let mut rendered = render();
+        rendered.measure = Some(Measure::of(&rendered.sections));
         let entry = self.append(&encode(&rendered));
         (rendered, Kept { hash, entry })
     }
@@ -248,6 +249,7 @@ fn encode(rendered: &Rendered) -> Vec<u8> {
         links,
         sections,
         stored_text: _,
+        measure,
         first_paragraph,
         unclosed_wiki_links,
     } = rendered;
@@ -302,6 +304,16 @@ fn encode(rendered: &Rendered) -> Vec<u8> {
     for &(line, column) in unclosed_wiki_links {
         out.number(line);
         out.number(column);
+    }
+    let measure = measure
+        .as_ref()
+        .expect("a body is measured before it is kept");
+    out.number(measure.chars);
+    out.number(measure.bytes);
+    out.number(measure.slots.len());
+    for &(link, in_text) in &measure.slots {
+        out.number(link.map_or(0, |link| link + 1));
+        out.number(usize::from(in_text));
     }
     out.0
 }
@@ -378,6 +390,11 @@ fn decode(bytes: &[u8]) -> Option<Rendered> {
     })?;
     let first_paragraph = r.text()?;
     let unclosed_wiki_links = r.list(|r| Some((r.number()?, r.number()?)))?;
+    let measure = Measure {
+        chars: r.number()?,
+        bytes: r.number()?,
+        slots: r.list(|r| Some((r.number()?.checked_sub(1), r.number()? == 1)))?,
+    };
     (r.at == bytes.len()).then_some(Rendered {
         html,
         link_prefix,
@@ -386,6 +403,7 @@ fn decode(bytes: &[u8]) -> Option<Rendered> {
         links,
         sections,
         stored_text: None,
+        measure: Some(measure),
         first_paragraph,
         unclosed_wiki_links,
     })
@@ -465,15 +483,19 @@ mod tests {
             .map(|s| (s.anchor.as_str(), s.heading.as_str(), s.text.as_str()))
             .collect();
         format!(
-            "{}|{}|{:?}|{anchors:?}|{links:?}|{sections:?}|{}|{:?}",
-            r.html, r.link_prefix, r.toc, r.first_paragraph, r.unclosed_wiki_links
+            "{}|{}|{:?}|{anchors:?}|{links:?}|{sections:?}|{}|{:?}|{:?}",
+            r.html, r.link_prefix, r.toc, r.first_paragraph, r.unclosed_wiki_links, r.measure
         )
     }
 
     #[test]
     fn a_record_reads_back_as_the_rendered_body_and_only_whole() {
-        let rendered = render(BODY, "guides/a.md", &options(true));
+        let mut rendered = render(BODY, "guides/a.md", &options(true));
         assert!(rendered.links.len() >= 5 && !rendered.unclosed_wiki_links.is_empty());
+        // Kept with the body: its text's measure, title slots and all.
+        let measure = Measure::of(&rendered.sections);
+        assert!(measure.slots.len() >= 2, "{measure:?}");
+        rendered.measure = Some(measure);
         let bytes = encode(&rendered);
         assert_eq!(fields(&decode(&bytes).unwrap()), fields(&rendered));
         for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
@@ -498,7 +520,10 @@ mod tests {
                     rendered_now += 1;
                     render(body, rel, &html(allow))
                 });
-                assert_eq!(fields(&rendered), fields(&render(body, rel, &html(allow))));
+                // Measured too, rendered now or read back.
+                let mut expected = render(body, rel, &html(allow));
+                expected.measure = Some(Measure::of(&expected.sections));
+                assert_eq!(fields(&rendered), fields(&expected));
                 kept.push(k);
             }
             memo.save(kept.into_iter());

@@ -48,11 +48,11 @@ pub struct StoredText {
 #[derive(Debug, Default, PartialEq)]
 pub struct Measure {
     /// Characters other than whitespace in the section texts (headings not counted).
-    chars: usize,
+    pub(super) chars: usize,
     /// Bytes of the headings and texts.
-    bytes: usize,
+    pub(super) bytes: usize,
     /// Each slot's link, and whether it is in a section's text (else in its heading).
-    slots: Vec<(Option<usize>, bool)>,
+    pub(super) slots: Vec<(Option<usize>, bool)>,
 }
 
 impl Measure {
@@ -78,11 +78,11 @@ impl Measure {
 }
 
 impl StoredText {
-    /// Text nothing will read: only its measure is kept.
-    pub fn dropped(sections: Vec<TextSection>) -> StoredText {
+    /// Text nothing will read: only its measure is kept (`measure`, when it is known already).
+    pub fn dropped(sections: Vec<TextSection>, measure: Option<Measure>) -> StoredText {
         StoredText {
             place: None,
-            measure: Measure::of(&sections),
+            measure: measure.unwrap_or_else(|| Measure::of(&sections)),
             titles: Vec::new(),
         }
     }
@@ -141,8 +141,9 @@ impl TextStore {
     }
 
     /// Appends one body's text (its slots still unfilled) and frees it.
-    pub fn put(&self, sections: Vec<TextSection>) -> StoredText {
-        let (record, measure) = record(&sections);
+    pub fn put(&self, sections: Vec<TextSection>, measure: Option<Measure>) -> StoredText {
+        let measure = measure.unwrap_or_else(|| Measure::of(&sections));
+        let record = record(&sections, measure.bytes);
         drop(sections);
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let start = writer.end;
@@ -180,16 +181,15 @@ impl TextStore {
 
 /// A body's text as one record: anchor, heading and text of each section, each a length
 /// and its bytes; and what the text measures.
-fn record(sections: &[TextSection]) -> (Vec<u8>, Measure) {
-    let measure = Measure::of(sections);
-    let mut record = Vec::with_capacity(measure.bytes + sections.len() * 16);
+fn record(sections: &[TextSection], bytes: usize) -> Vec<u8> {
+    let mut record = Vec::with_capacity(bytes + sections.len() * 16);
     for section in sections {
         for field in [&section.anchor, &section.heading, &section.text] {
             record.extend_from_slice(&(field.len() as u64).to_le_bytes());
             record.extend_from_slice(field.as_bytes());
         }
     }
-    (record, measure)
+    record
 }
 
 /// The store's file once written, removed when this is dropped.
@@ -221,7 +221,8 @@ impl TextFile {
         let Some(file) = &self.file else {
             return Err(io::Error::other("the text store is still being written"));
         };
-        let (record, measure) = record(sections);
+        let measure = Measure::of(sections);
+        let record = record(sections, measure.bytes);
         let start = self.end.fetch_add(record.len() as u64, Ordering::SeqCst);
         write_at(file, &self.path, &record, start)?;
         Ok(StoredText {
@@ -366,7 +367,8 @@ mod tests {
         ];
         let dir = tempfile::tempdir().unwrap();
         let store = TextStore::create(dir.path().join("tmp/text-1-0")).unwrap();
-        let mut stored: Vec<StoredText> = bodies.iter().map(|b| store.put(b.clone())).collect();
+        let mut stored: Vec<StoredText> =
+            bodies.iter().map(|b| store.put(b.clone(), None)).collect();
         let file = store.finish().unwrap();
         for (body, stored) in bodies.iter().zip(&mut stored) {
             stored.take_titles(&titles);
@@ -386,7 +388,7 @@ mod tests {
                 .sum();
             let bytes: usize = held.iter().map(|s| s.heading.len() + s.text.len()).sum();
             assert_eq!((stored.chars(), stored.bytes()), (chars, bytes), "{held:?}");
-            let mut dropped = StoredText::dropped(body.clone());
+            let mut dropped = StoredText::dropped(body.clone(), None);
             dropped.take_titles(&titles);
             assert_eq!((dropped.chars(), dropped.bytes()), (chars, bytes));
             assert!(file.read(&dropped).unwrap().is_empty());
@@ -400,7 +402,7 @@ mod tests {
     fn text_put_after_the_build_reads_back_and_leaves_earlier_text_whole() {
         let dir = tempfile::tempdir().unwrap();
         let store = TextStore::create(dir.path().join("text")).unwrap();
-        let first = store.put(vec![section("", "", "原来的正文")]);
+        let first = store.put(vec![section("", "", "原来的正文")], None);
         let file = std::sync::Arc::new(store.finish().unwrap());
         let edits: Vec<Vec<TextSection>> = (0..8)
             .map(|n| vec![section("a", "小节", &format!("第 {n} 次修改\u{1}0\u{2}"))])
@@ -438,7 +440,7 @@ mod tests {
     fn a_damaged_store_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
         let store = TextStore::create(dir.path().join("text")).unwrap();
-        let stored = store.put(vec![section("a", "b", "正文")]);
+        let stored = store.put(vec![section("a", "b", "正文")], None);
         let file = store.finish().unwrap();
         std::fs::write(file.path(), b"\xff\xff\xff").unwrap();
         assert!(file.read(&stored).is_err());
