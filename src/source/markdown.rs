@@ -91,10 +91,10 @@ pub struct Rendered {
     pub sections: Vec<TextSection>,
     /// Where the plain text went when a build took it out of memory.
     pub stored_text: Option<StoredText>,
-    /// What the stages after this one need to know of the plain text, when it is known before
-    /// the text is put away: the Markdown memo keeps it with the body, which a rebuild would
-    /// otherwise measure again (a tenth of a 10k rebuild's instructions).
-    pub measure: Option<Measure>,
+    /// What the stages after this one need to know of the plain text once it is put away,
+    /// measured as the body is rendered: the Markdown memo keeps it with the body, which a
+    /// rebuild would otherwise measure again (a tenth of a 10k rebuild's instructions).
+    pub measure: Measure,
     /// The first paragraph's plain text, with title slots: the summary when the front matter
     /// gives none.
     pub first_paragraph: String,
@@ -108,10 +108,10 @@ impl Rendered {
     /// store), only its measure is kept ([`stored`]).
     pub fn put_text_away(&mut self, store: Option<&TextStore>) {
         let sections = std::mem::take(&mut self.sections);
-        let measure = self.measure.take();
+        let measure = std::mem::take(&mut self.measure);
         self.stored_text = Some(match store {
             Some(store) => store.put(sections, measure),
-            None => StoredText::dropped(sections, measure),
+            None => StoredText::dropped(measure),
         });
     }
 }
@@ -212,6 +212,7 @@ pub fn render(body: &str, rel: &str, options: &Options) -> Rendered {
         ..Rendered::default()
     };
     let html = parse_and_format(body, rel, options, &mut out);
+    out.measure = Measure::of(&out.sections);
     // comrak's footnote back-links carry an English label; readers here use screen readers in Chinese.
     out.html = html.join_replacing(
         "aria-label=\"Back to reference ",

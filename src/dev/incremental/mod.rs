@@ -401,8 +401,9 @@ fn take_body_text(
     titles: &[Option<String>],
 ) {
     let sections = std::mem::take(&mut rendered.sections);
+    let measure = std::mem::take(&mut rendered.measure);
     let first_paragraph = &rendered.first_paragraph;
-    match texts.map(|file| file.put(&sections)) {
+    match texts.map(|file| file.put(&sections, measure)) {
         Some(Ok(stored)) => page.take_stored_text(stored, first_paragraph, titles),
         _ => page.take_text(sections, first_paragraph, titles),
     }

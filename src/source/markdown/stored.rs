@@ -78,11 +78,11 @@ impl Measure {
 }
 
 impl StoredText {
-    /// Text nothing will read: only its measure is kept (`measure`, when it is known already).
-    pub fn dropped(sections: Vec<TextSection>, measure: Option<Measure>) -> StoredText {
+    /// Text nothing will read: only its measure is kept.
+    pub fn dropped(measure: Measure) -> StoredText {
         StoredText {
             place: None,
-            measure: measure.unwrap_or_else(|| Measure::of(&sections)),
+            measure,
             titles: Vec::new(),
         }
     }
@@ -140,9 +140,8 @@ impl TextStore {
         })
     }
 
-    /// Appends one body's text (its slots still unfilled) and frees it.
-    pub fn put(&self, sections: Vec<TextSection>, measure: Option<Measure>) -> StoredText {
-        let measure = measure.unwrap_or_else(|| Measure::of(&sections));
+    /// Appends one body's text (its slots still unfilled), measured as `measure`, and frees it.
+    pub fn put(&self, sections: Vec<TextSection>, measure: Measure) -> StoredText {
         let record = record(&sections, measure.bytes);
         drop(sections);
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
@@ -180,7 +179,7 @@ impl TextStore {
 }
 
 /// A body's text as one record: anchor, heading and text of each section, each a length
-/// and its bytes; and what the text measures.
+/// and its bytes (`bytes` of headings and texts in all).
 fn record(sections: &[TextSection], bytes: usize) -> Vec<u8> {
     let mut record = Vec::with_capacity(bytes + sections.len() * 16);
     for section in sections {
@@ -213,15 +212,14 @@ impl TextFile {
         &self.path
     }
 
-    /// Appends one more body's text (its slots still unfilled) after the store was finished,
-    /// from any thread, while others read: a preview takes edited pages in again. Records
-    /// already put are never overwritten, so a re-index reading the old text of a page still
-    /// reads it whole.
-    pub fn put(&self, sections: &[TextSection]) -> io::Result<StoredText> {
+    /// Appends one more body's text (its slots still unfilled, measured as `measure`) after
+    /// the store was finished, from any thread, while others read: a preview takes edited
+    /// pages in again. Records already put are never overwritten, so a re-index reading the
+    /// old text of a page still reads it whole.
+    pub fn put(&self, sections: &[TextSection], measure: Measure) -> io::Result<StoredText> {
         let Some(file) = &self.file else {
             return Err(io::Error::other("the text store is still being written"));
         };
-        let measure = Measure::of(sections);
         let record = record(sections, measure.bytes);
         let start = self.end.fetch_add(record.len() as u64, Ordering::SeqCst);
         write_at(file, &self.path, &record, start)?;
@@ -367,8 +365,10 @@ mod tests {
         ];
         let dir = tempfile::tempdir().unwrap();
         let store = TextStore::create(dir.path().join("tmp/text-1-0")).unwrap();
-        let mut stored: Vec<StoredText> =
-            bodies.iter().map(|b| store.put(b.clone(), None)).collect();
+        let mut stored: Vec<StoredText> = bodies
+            .iter()
+            .map(|b| store.put(b.clone(), Measure::of(b)))
+            .collect();
         let file = store.finish().unwrap();
         for (body, stored) in bodies.iter().zip(&mut stored) {
             stored.take_titles(&titles);
@@ -388,7 +388,7 @@ mod tests {
                 .sum();
             let bytes: usize = held.iter().map(|s| s.heading.len() + s.text.len()).sum();
             assert_eq!((stored.chars(), stored.bytes()), (chars, bytes), "{held:?}");
-            let mut dropped = StoredText::dropped(body.clone(), None);
+            let mut dropped = StoredText::dropped(Measure::of(body));
             dropped.take_titles(&titles);
             assert_eq!((dropped.chars(), dropped.bytes()), (chars, bytes));
             assert!(file.read(&dropped).unwrap().is_empty());
@@ -402,7 +402,7 @@ mod tests {
     fn text_put_after_the_build_reads_back_and_leaves_earlier_text_whole() {
         let dir = tempfile::tempdir().unwrap();
         let store = TextStore::create(dir.path().join("text")).unwrap();
-        let first = store.put(vec![section("", "", "原来的正文")], None);
+        let first = store.put(vec![section("", "", "原来的正文")], Measure::default());
         let file = std::sync::Arc::new(store.finish().unwrap());
         let edits: Vec<Vec<TextSection>> = (0..8)
             .map(|n| vec![section("a", "小节", &format!("第 {n} 次修改\u{1}0\u{2}"))])
@@ -411,7 +411,7 @@ mod tests {
         let mut stored: Vec<StoredText> = std::thread::scope(|scope| {
             let handles: Vec<_> = edits
                 .iter()
-                .map(|edit| scope.spawn(|| file.put(edit).unwrap()))
+                .map(|edit| scope.spawn(|| file.put(edit, Measure::of(edit)).unwrap()))
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
@@ -440,7 +440,7 @@ mod tests {
     fn a_damaged_store_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
         let store = TextStore::create(dir.path().join("text")).unwrap();
-        let stored = store.put(vec![section("a", "b", "正文")], None);
+        let stored = store.put(vec![section("a", "b", "正文")], Measure::default());
         let file = store.finish().unwrap();
         std::fs::write(file.path(), b"\xff\xff\xff").unwrap();
         assert!(file.read(&stored).is_err());
