@@ -4,7 +4,7 @@ output and index sizes, bytes a browser loads per query, and the dev server's la
 one-page edit.
 
     bench/run.py [SIZES...] [--mix realistic|uniform] [--runs 3] [--edits 20] [--json FILE]
-                 [--no-hugo] [--no-rebuild] [--pagefind]
+                 [--no-hugo] [--no-rebuild] [--without-search] [--pagefind]
 
 SIZES are page counts (default 1000 10000 100000), each optionally with its own mix and
 number of edits: `10000:uniform`, `100000:realistic:3` (one run builds every size first and
@@ -51,7 +51,10 @@ repository's current theme into it, then:
 Prints one Markdown table, one row per size, then the builds side by side (shuyuan, Hugo,
 the one-page rebuild; one row each per size) and how the load was checked; --json FILE
 writes every figure as JSON. `--no-hugo` leaves Hugo out, `--no-rebuild` the rebuild,
-`--pagefind` adds Pagefind's index.
+`--pagefind` adds Pagefind's index. `--without-search` adds, before each clean build, a clean
+build of the same content with `[search] enabled = false` (into public-without-search, its
+caches moved aside before the build with search), so the table shows what the search index
+costs and how far the rest of the build is from Hugo's time.
 The release binary is built once, with cargo, at the start.
 """
 
@@ -334,9 +337,35 @@ def hugo_site(pages, mix, content):
     return site
 
 
-def builds(binary, hugo, pages, mix, runs):
+# The setting a build without the search index adds to the site's site.toml (--without-search).
+WITHOUT_SEARCH = "\n[search]\nenabled = false\n"
+
+
+def without_search_build(binary, site, label):
+    """One timed clean build of `site` with the search index turned off, into
+    public-without-search: site.toml gets WITHOUT_SEARCH for the run and its own text back
+    after it. Its caches are moved aside before the build with search runs, which must start
+    as clean as ever."""
+    config = os.path.join(site, "site.toml")
+    with open(config, encoding="utf-8") as f:
+        text = f.read()
+    if "[search]" in text:
+        sys.exit(f"bench/run.py: {config} has a [search] table already; --without-search adds its own")
+    try:
+        with open(config, "w", encoding="utf-8") as f:
+            f.write(text + WITHOUT_SEARCH)
+        return timed(label, [binary, "build", "--root", site,
+                             "--output", os.path.join(site, "public-without-search")])
+    finally:
+        with open(config, "w", encoding="utf-8") as f:
+            f.write(text)
+        move_aside(site, (".shuyuan",))
+
+
+def builds(binary, hugo, pages, mix, runs, without_search=False):
     """Generates the corpus if needed and times RUNS clean builds of it, alternating with as
-    many clean Hugo builds when `hugo` is a binary."""
+    many clean Hugo builds when `hugo` is a binary, and with as many clean builds without the
+    search index before each (`without_search`)."""
     site = os.path.join(BENCH, "out", f"site-{pages}-{mix}")
     try:
         with open(os.path.join(site, "corpus.json"), encoding="utf-8") as f:
@@ -353,9 +382,12 @@ def builds(binary, hugo, pages, mix, runs):
     other = hugo_site(pages, mix, os.path.join(site, "content")) if hugo else None
     print(f"{pages} pages ({mix}): {runs} builds" + (" alternating with Hugo" if hugo else ""),
           file=sys.stderr, flush=True)
-    built = {"site": site, "hugo_site": other, "shuyuan": [], "hugo": []}
+    built = {"site": site, "hugo_site": other, "shuyuan": [], "hugo": [], "without_search": []}
     for run in range(runs):
-        move_aside(site, ("public", ".shuyuan"))
+        move_aside(site, ("public", ".shuyuan", "public-without-search"))
+        if without_search:
+            built["without_search"].append(without_search_build(
+                binary, site, f"{pages} pages, shuyuan build without search {run + 1}"))
         built["shuyuan"].append(timed(f"{pages} pages, shuyuan build {run + 1}",
                                       [binary, "build", "--root", site]))
         if hugo:
@@ -478,6 +510,13 @@ def measure(binary, pages, mix, edits, runs, built, pagefind=None):
         row["wall_ratio_hugo"] = round(row["wall_s"] / row["hugo"]["wall_s"], 2)
         row["cpu_ratio_hugo"] = round(row["cpu_s"] / row["hugo"]["cpu_s"], 2)
         row["rss_ratio_hugo"] = round(row["peak_rss_mb"] / row["hugo"]["peak_rss_mb"], 2)
+    if built["without_search"]:
+        bare = built["without_search"]
+        bare_output, bare_files = tree(os.path.join(site, "public-without-search"))
+        row["without_search"] = {**medians(bare), "runs": bare, "output_mb": round(bare_output / MB, 1),
+                                 "files": bare_files}
+        if built["hugo"]:
+            row["without_search_wall_ratio_hugo"] = round(row["without_search"]["wall_s"] / row["hugo"]["wall_s"], 2)
     if pagefind and pages <= PAGEFIND_MAX_PAGES:
         row["pagefind"] = pagefind_index(pagefind, pages, mix, public)
         row["index_ratio_pagefind"] = round(static_index / row["pagefind"]["index_bytes"], 2)
@@ -559,6 +598,12 @@ def side_by_side(rows):
             h = r["hugo"]
             out.append(f"{start} Hugo {h['version']} (clean, no search) | {len(h['runs'])} | {h['wall_s']} | "
                        f"{h['cpu_s']} | {h['peak_rss_mb']} | {h['output_mb']} | {h['files']} | 1 |")
+        if "without_search" in r:
+            w = r["without_search"]
+            ratio = (f"÷ Hugo: wall {r['without_search_wall_ratio_hugo']}; the index's share of the clean build: "
+                     f"{round(1 - w['wall_s'] / r['wall_s'], 2)} of its wall time" if "hugo" in r else "–")
+            out.append(f"{start} shuyuan (clean, search turned off) | {len(w['runs'])} | {w['wall_s']} | "
+                       f"{w['cpu_s']} | {w['peak_rss_mb']} | {w['output_mb']} | {w['files']} | {ratio} |")
         if "pagefind" in r:
             p = r["pagefind"]
             out.append(f"{start} Pagefind {p['version']} (its index of the same pages, alone) | 1 | {p['wall_s']} | "
@@ -574,12 +619,14 @@ def side_by_side(rows):
 
 def loads(rows):
     """How the load was checked, and what it was, over every timed run."""
-    seen = [run["load_per_core"] for r in rows
-            for run in r.get("hugo", {}).get("runs", []) + r.get("rebuild", {}).get("runs", [])]
+    def others(r):
+        return (r.get("hugo", {}).get("runs", []) + r.get("rebuild", {}).get("runs", [])
+                + r.get("without_search", {}).get("runs", []))
+
+    seen = [run["load_per_core"] for r in rows for run in others(r)]
     seen += [load for r in rows for load in r["load_per_core"]]
     over = sum(load > LOAD_PER_CORE for load in seen)
-    runs = [(run["wall_s"], run["other_cpu_s"]) for r in rows
-            for run in r.get("hugo", {}).get("runs", []) + r.get("rebuild", {}).get("runs", [])]
+    runs = [(run["wall_s"], run["other_cpu_s"]) for r in rows for run in others(r)]
     runs += [pair for r in rows for pair in zip(r["walls_s"], r["other_cpu_s"])]
     others = [other for _, other in runs]
     flagged = sum(competed(wall, other) for wall, other in runs)
@@ -609,6 +656,8 @@ def main():
     ap.add_argument("--json", metavar="FILE")
     ap.add_argument("--no-hugo", action="store_true", help="leave the Hugo builds out")
     ap.add_argument("--no-rebuild", action="store_true", help="leave the one-page rebuild out")
+    ap.add_argument("--without-search", action="store_true",
+                    help="alternate a clean build with the search index turned off, to show its share")
     ap.add_argument("--pagefind", action="store_true",
                     help="index the same pages with Pagefind and compare the index sizes")
     args = ap.parse_args()
@@ -627,7 +676,7 @@ def main():
         # Every size is built before any rebuild or server runs: both delete folders (a rebuild
         # its previous output's, a server its build folders when it stops), and creating files
         # soon after deleting many is slow here (see timed).
-        built = [builds(binary, hugo, pages, mix, args.runs) for pages, mix, _ in specs]
+        built = [builds(binary, hugo, pages, mix, args.runs, args.without_search) for pages, mix, _ in specs]
         if not args.no_rebuild:
             for (pages, mix, _), b in zip(specs, built):
                 rebuilds(binary, pages, mix, args.runs, b)
