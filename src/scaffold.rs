@@ -3,6 +3,7 @@
 //! in the binary, see [`crate::source::theme`], so it works without this repository).
 
 use std::fs;
+use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use crate::config::Config;
@@ -168,10 +169,21 @@ pub fn new_page(
     }
     let title = title.map(check_title).transpose()?;
     let target = config.content_dir().join(&rel);
-    if target.exists() {
+    let shown = |path: &Path| {
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    };
+    // `symlink_metadata`, not `exists`: a link whose target is missing is a file already
+    // there too, and writing to it would create its target.
+    if fs::symlink_metadata(&target).is_ok() {
+        return Err(ScaffoldError(format!("文件已存在：{}", shown(&target))));
+    }
+    if let Some(link) = link_out_of_site(root, &config.content_dir(), &rel) {
         return Err(ScaffoldError(format!(
-            "文件已存在：{}",
-            target.strip_prefix(root).unwrap_or(&target).display()
+            "路径经过符号链接 {}，它指向站点文件夹之外：新页面只能写在站点之内",
+            shown(&link)
         )));
     }
     let stem = rel
@@ -182,12 +194,50 @@ pub fn new_page(
         fs::create_dir_all(parent)
             .map_err(|e| ScaffoldError(format!("无法创建目录 {}：{e}", parent.display())))?;
     }
-    fs::write(&target, &text)
-        .map_err(|e| ScaffoldError(format!("无法写入 {}：{e}", target.display())))?;
+    // Created new, never opened if anything is there by now (a link follows no further).
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                ScaffoldError(format!("文件已存在：{}", shown(&target)))
+            }
+            _ => ScaffoldError(format!("无法写入 {}：{e}", target.display())),
+        })?;
     Ok(Created {
         path: target,
         draft: text.contains("\ndraft: true"),
     })
+}
+
+/// The first symbolic link on the way from the site to `content_dir/rel` (`content/` itself
+/// included) that leads out of the site folder `root`, or that cannot be resolved. `build`
+/// reads no such link without `allow_symlinks_outside`, and `new` writes through none: an
+/// editor's page must not land in another folder, nor a planted link turn `new` into a way to
+/// write anywhere.
+fn link_out_of_site(root: &Path, content_dir: &Path, rel: &Path) -> Option<PathBuf> {
+    let site = root.canonicalize().ok()?;
+    let mut at = content_dir.to_path_buf();
+    let steps = std::iter::once(None).chain(rel.iter().map(Some));
+    for part in steps {
+        if let Some(part) = part {
+            at.push(part);
+        }
+        match fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let inside = at.canonicalize().is_ok_and(|real| real.starts_with(&site));
+                if !inside {
+                    return Some(at);
+                }
+            }
+            Ok(_) => {}
+            // Nothing further exists: `create_dir_all` makes plain folders from here.
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 const STARTER: &[(&str, &str)] = &[

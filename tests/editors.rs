@@ -305,6 +305,52 @@ fn new_fills_only_what_the_editor_must_fill() {
 }
 
 /// The date `offset_hours` from UTC now, as `new` should write it there.
+/// `new` writes no page through a symbolic link that leads out of the site: not a link at the
+/// page's own name (dangling or not), not a linked folder on its way, not a linked content/.
+#[cfg(unix)]
+#[test]
+fn new_writes_nothing_through_a_link_out_of_the_site() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run_in(dir.path(), &["init", "kb"]).status.success());
+    let kb = dir.path().join("kb");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    symlink(outside.join("pwned.md"), kb.join("content/cases/evil.md")).unwrap();
+    symlink(&outside, kb.join("content/link")).unwrap();
+    // A link that stays in the site is a folder like any other.
+    symlink(kb.join("content/guides"), kb.join("content/inside")).unwrap();
+
+    let out = run_in(&kb, &["new", "case", "cases/evil.md", "--title", "t"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("文件已存在"), "{}", stderr(&out));
+    let out = run_in(&kb, &["new", "case", "link/y.md"]);
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(
+        said.contains("符号链接") && said.contains("content/link"),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "nothing written outside"
+    );
+
+    let out = run_in(&kb, &["new", "guide", "inside/z.md"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(kb.join("content/guides/z.md").is_file());
+
+    // content/ itself linked out of the site.
+    let moved = dir.path().join("moved-content");
+    std::fs::rename(kb.join("content"), &moved).unwrap();
+    symlink(&moved, kb.join("content")).unwrap();
+    let out = run_in(&kb, &["new", "case", "cases/w.md"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("符号链接"), "{}", stderr(&out));
+    assert!(!moved.join("cases/w.md").exists());
+}
+
 fn date_at_offset(offset_hours: i64) -> String {
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
