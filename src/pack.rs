@@ -121,10 +121,23 @@ pub fn pack(
 }
 
 /// Refuses a zip destination in the site's sources (`content/`, the theme, `templates/`,
-/// `static/`, `site.toml`) and any existing file or folder that is not an earlier pack.
+/// `static/`, `site.toml`), in what a build replaces (`public/`, `.shuyuan/`), and any
+/// existing file or folder that is not an earlier pack.
 fn check_destination(root: &Path, theme_dir: &Path, zip: &Path) -> Result<(), Diagnostic> {
+    use crate::output::write::{DEFAULT_OUTPUT, STATE_DIR};
     let refuse = |message: &str| Err(Diagnostic::error(Code::UnsafeOutput, zip, message));
     let target = crate::output::write::canonical(zip);
+    // The next build replaces public/ whole and clears .shuyuan/: a zip there would be lost
+    // without a word.
+    if [DEFAULT_OUTPUT, STATE_DIR]
+        .iter()
+        .any(|name| target.starts_with(crate::output::write::canonical(&root.join(name))))
+    {
+        return refuse(
+            "压缩包不能写到 public/ 或 .shuyuan/ 之中：下一次构建会整个替换 public/、清理 .shuyuan/，压缩包会随之消失。\
+             请换一个位置，例如 --output 培训资料.zip",
+        );
+    }
     let in_sources = crate::output::write::protected_paths(root, theme_dir)
         .iter()
         .any(|protected| target.starts_with(protected));

@@ -609,6 +609,28 @@ fn pack_writes_one_folder_with_a_shortcut_the_usage_notes_and_the_site_in_a_subf
 }
 
 #[test]
+fn pack_refuses_a_destination_that_the_next_build_would_replace() {
+    let site = TestSite::fixture("training");
+    site.build_ok();
+    let before = std::fs::read(site.out().join("index.html")).unwrap();
+    for dest in ["public/kb.zip", "public/sub/kb.zip", ".shuyuan/kb.zip"] {
+        let out = site.run(&["pack", "--output", dest]);
+        assert_eq!(out.status.code(), Some(1), "{dest}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("unsafe-output") && said.contains("public/"),
+            "{dest}: {said}"
+        );
+        assert!(!site.root().join(dest).exists(), "{dest}");
+    }
+    assert_eq!(
+        std::fs::read(site.out().join("index.html")).unwrap(),
+        before,
+        "the output is untouched"
+    );
+}
+
+#[test]
 fn a_body_edit_in_preview_updates_glossary_marks_handouts_and_paths() {
     let site = TestSite::fixture("training");
     let options = shuyuan::build::BuildOptions::new(site.root());
