@@ -207,6 +207,54 @@ impl Config {
     }
 }
 
+/// `base_url` as the site's links and sitemap use it, ending in `/`, its characters beyond
+/// ASCII percent-encoded (UTF-8), as an address in a sitemap must be; or why it is no address
+/// the site can be served from. It is written into `404.html`'s links and every sitemap
+/// entry, so it must be a web address and nothing else.
+fn checked_base_url(url: &str) -> Result<String, String> {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = ["http://", "https://"]
+        .iter()
+        .find_map(|scheme| lower.starts_with(scheme).then(|| &url[scheme.len()..]))
+    else {
+        return Err(
+            "应是网站的完整地址，以 http:// 或 https:// 开头，例如 base_url = \"http://intranet/kb/\""
+                .into(),
+        );
+    };
+    if rest.split('/').next().is_none_or(str::is_empty) {
+        return Err("地址里缺少服务器名，例如 http://intranet/kb/".into());
+    }
+    if let Some(c) = url
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`{}|^".contains(*c))
+    {
+        let shown = if c.is_whitespace() {
+            "空格".to_string()
+        } else {
+            format!("`{}`", c.escape_default())
+        };
+        return Err(format!(
+            "地址里有{shown}，网址中不能直接出现；空格请写成 %20，或换一个不含它的地址"
+        ));
+    }
+    let mut out = String::with_capacity(url.len() + 1);
+    for c in url.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    if !out.ends_with('/') {
+        out.push('/');
+    }
+    Ok(out)
+}
+
 fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnostics) -> Config {
     let taxonomies = match raw.taxonomies {
         None => default_taxonomies(),
@@ -325,6 +373,14 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
         );
     }
 
+    let base_url = raw.base_url.and_then(|url| match checked_base_url(&url) {
+        Ok(url) => Some(url),
+        Err(why) => {
+            problem("base_url", format!("base_url = \"{url}\" 不能用：{why}"));
+            None
+        }
+    });
+
     let theme = raw.theme.unwrap_or_else(|| DEFAULT_THEME_NAME.to_string());
     let plain_name = Path::new(&theme)
         .components()
@@ -351,9 +407,7 @@ fn validate(root: &Path, raw: RawConfig, text: &str, diagnostics: &mut Diagnosti
         title: raw.title.unwrap_or_else(|| DEFAULT_TITLE.to_string()),
         description: raw.description.unwrap_or_default(),
         language: raw.language.unwrap_or_else(|| "zh-CN".to_string()),
-        base_url: raw
-            .base_url
-            .map(|u| if u.ends_with('/') { u } else { format!("{u}/") }),
+        base_url,
         theme,
         taxonomies,
         search_enabled: raw.search.enabled.unwrap_or(true),

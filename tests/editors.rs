@@ -534,6 +534,55 @@ fn site_toml_mistakes_are_explained_in_chinese() {
     }
 }
 
+/// `base_url` goes into `404.html`'s links and every sitemap entry: anything but a web
+/// address is an error at its line, and a Chinese path is percent-encoded.
+#[test]
+fn base_url_must_be_a_web_address() {
+    let site = TestSite::fixture("basic");
+    let config = std::fs::read_to_string(site.root().join("site.toml")).unwrap();
+    for (bad, why) in [
+        ("intranet/kb", "http://"),
+        ("javascript:alert(1)", "http://"),
+        ("http:///kb/", "服务器名"),
+        ("http://x/a b/", "空格"),
+        (" http://x/", "http://"),
+        ("http://x/\"><script>", "`\\\"`"),
+    ] {
+        site.write(
+            "site.toml",
+            &format!("title = \"t\"\nbase_url = {}\n", toml_string(bad)),
+        );
+        let found = diagnostics(&site.build());
+        assert_eq!(found.len(), 1, "{bad}: {found:#?}");
+        assert_eq!(found[0].code, "config-invalid", "{bad}");
+        assert_eq!(found[0].location, "site.toml:2:1", "{bad}");
+        assert!(
+            found[0].message.contains(why),
+            "{bad}: {}",
+            found[0].message
+        );
+    }
+    site.write(
+        "site.toml",
+        &format!("base_url = \"HTTP://intranet/培训\"\n{config}"),
+    );
+    site.build_ok();
+    let sitemap = site.read("sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>HTTP://intranet/%E5%9F%B9%E8%AE%AD/index.html</loc>"),
+        "{sitemap}"
+    );
+    assert!(
+        site.read("404.html")
+            .contains("href=\"/%E5%9F%B9%E8%AE%AD/")
+    );
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
 /// The tags shown on a built page.
 fn shown_tags(html: &str) -> Vec<String> {
     html.split("class=\"sy-tag\" href=\"")
