@@ -257,6 +257,26 @@ fn aliases_may_not_leave_the_site_or_replace_a_page() {
     assert!(site.read("policies/old-name.html").contains("moved.html"));
 }
 
+/// A problem with one item of a list is placed at that item, not at the list's first item or
+/// its bracket.
+#[test]
+fn a_bad_list_item_is_pointed_at_itself() {
+    let site = minimal();
+    site.write(
+        "content/policies/items.md",
+        "---\ntitle: 列表\nissuer: 某\naliases:\n  - policies/ok.html\n  - ../bad.html\ncites: [good, 不存在]\n---\n",
+    );
+    let found = diagnostics(&site.build());
+    assert_eq!(
+        find(&found, "field-type").location,
+        "content/policies/items.md:6:5"
+    );
+    assert_eq!(
+        find(&found, "missing-ref").location,
+        "content/policies/items.md:7:15"
+    );
+}
+
 #[test]
 fn pages_and_aliases_may_not_replace_generated_files() {
     let site = minimal();

@@ -6,6 +6,7 @@
 //! a type error points at `path:line:col` in the original file.
 
 mod field_names;
+mod list_items;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -126,6 +127,26 @@ impl Document {
             Some(&(line, col)) => d.at(&source, line, col),
             None => d.at(&source, 1, 1),
         }
+    }
+
+    /// [`Self::error_at`] placed at item `index` of the list `field` when its place can be
+    /// told ([`list_items`]), else at the field.
+    pub fn item_error_at(
+        &self,
+        root: &Path,
+        (field, index): (&str, usize),
+        code: Code,
+        message: String,
+    ) -> Diagnostic {
+        let d = Diagnostic::error(code, &self.shown_path, message);
+        let source = self.source_text(root);
+        let Some(&position) = self.positions.get(field) else {
+            return d.at(&source, 1, 1);
+        };
+        let (line, col) = list_items::item_positions(&source, position, self.list(field).len())
+            .and_then(|places| places.get(index).copied())
+            .unwrap_or(position);
+        d.at(&source, line, col)
     }
 }
 

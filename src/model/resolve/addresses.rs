@@ -98,12 +98,12 @@ pub(super) fn check_aliases(
 ) -> Vec<(String, PageId)> {
     let mut aliases = Vec::new();
     for (id, page) in pages.iter_enumerated() {
-        for alias in page.doc.list("aliases") {
+        for (index, alias) in page.doc.list("aliases").iter().enumerate() {
             match alias_path(alias) {
                 Some(path) => aliases.push((path, id)),
-                None => diagnostics.push(page.doc.error_at(
+                None => diagnostics.push(page.doc.item_error_at(
                     root,
-                    "aliases",
+                    ("aliases", index),
                     Code::FieldType,
                     format!("旧地址 `{alias}` 无效：应是站内的路径，如 cases/old-name.html，不能含 `..`、`\\` 或盘符"),
                 )),

@@ -31,11 +31,11 @@ pub(super) fn resolve_references(
                 Some(crate::schema::FieldValue::List(items)) => items,
                 _ => continue,
             };
-            for slug in slugs {
+            for (index, slug) in slugs.iter().enumerate() {
                 let Some(&target) = slug_index.get(slug.trim()) else {
-                    diagnostics.push(page.doc.error_at(
+                    diagnostics.push(page.doc.item_error_at(
                         &config.root,
-                        field,
+                        (field, index),
                         Code::MissingRef,
                         format!("字段 `{field}` 引用的页面 `{slug}` 不存在（按 slug 查找）"),
                     ));
