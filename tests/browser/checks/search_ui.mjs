@@ -11,6 +11,7 @@ import path from 'node:path';
 import { site, holding, pickTitleQuery, pickFacetQuery, waitList, readResults, rerender, summaryCount } from './search.mjs';
 
 const PHONE = { width: 390, height: 844 };
+const NARROW = { width: 360, height: 740 };
 const WIDE = { width: 1366, height: 768 };
 /** Index files only a query loads: shards, page fragments, facets. */
 const QUERY_FILE = /\/search\/[^/]+\/(?:[sp]\d+\/\d+(?:-\d+)?|facets)\.js(?:\?|$)/;
@@ -226,6 +227,38 @@ export default [
       ctx.equal(L.focus?.cls, 'sy-filter-toggle', `focus after "${doneText}"`);
       ctx.assert(L.title && L.title.top >= 0 && L.title.bottom <= L.vh, `after "${doneText}" the first result is off screen: y=${px(L.title)}`);
       ctx.equal(new URL(page.url()).searchParams.get('kind'), kind, 'kind= in the URL');
+    },
+  },
+
+  {
+    // Firefox gives an input a minimum width of its own, so the search box ran past the edge
+    // of a 360px phone there; the home page's cards did at the largest text size.
+    name: 'the narrowest phone (360px), standard and largest text: the search page with results and the home page fit',
+    viewport: NARROW,
+    modes: ['file'],
+    async run(page, ctx) {
+      const S = site(ctx);
+      const pick = pickFacetQuery(S);
+      ctx.assert(pick, 'no two-character title word is held by pages of two kinds');
+      const wide = [];
+      for (const size of [null, '130']) {
+        for (const rel of [`search.html?q=${encodeURIComponent(pick.q)}`, 'index.html']) {
+          await ctx.goto(page, rel);
+          if (rel.startsWith('search.html')) await waitList(page, ctx);
+          const r = await page.evaluate((size) => {
+            if (size) document.documentElement.setAttribute('data-sy-text', size);
+            const vw = document.documentElement.clientWidth;
+            const over = [...document.body.querySelectorAll('input, .sy-card, main, header')]
+              .map((el) => [el, el.getBoundingClientRect()])
+              .filter(([, b]) => b.width && b.right > vw + 1)
+              .map(([el, b]) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className} (right edge ${Math.round(b.right)}px)`);
+            const sw = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
+            return { vw, sw, over: over.slice(0, 3) };
+          }, size);
+          if (r.sw > r.vw + 1 || r.over.length) wide.push(`${rel} at text size ${size || 'standard'}: ${r.sw}px in ${r.vw}px; ${r.over.join('; ')}`);
+        }
+      }
+      ctx.assert(wide.length === 0, () => `too wide for a 360px phone:\n${wide.join('\n')}`);
     },
   },
 

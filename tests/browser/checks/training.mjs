@@ -231,6 +231,23 @@ export default [
   },
 
   {
+    name: "a printed page shows its info box's fields, not the 收起/展开 of its fold button",
+    // Print media is emulated through Chromium's DevTools protocol; the Firefox adapter has none.
+    engines: ['chromium'],
+    modes: ['file'],
+    async run(page, ctx) {
+      const rel = ctx.htmlFiles().find((f) => fs.readFileSync(path.join(ctx.siteDir, f), 'utf8').includes('class="sy-meta-summary"'));
+      ctx.assert(rel, 'no page has an info box that folds');
+      await ctx.goto(page, rel);
+      const word = () => page.evaluate(() => getComputedStyle(document.querySelector('.sy-meta-summary'), '::after').content);
+      ctx.assert(/收起|展开/.test(await word()), `on screen the fold button says ${await word()}`);
+      await page.emulateMedia({ media: 'print' });
+      ctx.equal(await word(), 'none', `what ${rel} prints after its info box's title`);
+      await page.emulateMedia({ media: 'screen' });
+    },
+  },
+
+  {
     name: 'a handout prints to PDF with a cover, contents and a page per chapter',
     // Printing to PDF is Chromium's page.pdf(); the Firefox adapter has none.
     engines: ['chromium'],
