@@ -2,7 +2,9 @@
 //!
 //! Takes analysed query terms and a piece of page text; finds which characters answer the query
 //! (every occurrence of a term's exact text, or, when the term does not occur as a whole, the
-//! longest pieces of it that do, left to right) and cuts a short excerpt around the best match,
+//! longest pieces of it that do, left to right, a piece never cutting a run of letters or digits
+//! of the term: `202` of `2023年4月` would mark every other year of the decade) and cuts a short
+//! excerpt around the best match,
 //! HTML-escaped with `<mark>` around the marked characters. It also picks the section a result
 //! should link to.
 
@@ -53,9 +55,24 @@ pub fn mark(terms: &[Term], text: &str) -> Marks {
             continue;
         }
         let chars: Vec<char> = term.text.chars().take(MAX_TERM_CHARS).collect();
+        // Whether a piece may start or end at `k`: not inside a word, a number or a code
+        // (`GB50016`), whose pieces mean something else (`202` of `2023`).
+        let is_word = |k: usize| {
+            chars
+                .get(k)
+                .is_some_and(|&c| classify(c) == CharClass::Word)
+        };
+        let boundary = |k: usize| k == 0 || !(is_word(k - 1) && is_word(k));
         let mut i = 0;
         while i + 1 < chars.len() {
+            if !boundary(i) {
+                i += 1;
+                continue;
+            }
             let piece_end = (i + 2..=chars.len()).rev().find(|&j| {
+                if !boundary(j) {
+                    return false;
+                }
                 let piece = &chars[i..j];
                 let solid = piece
                     .iter()
@@ -147,6 +164,48 @@ where
 mod tests {
     use super::*;
     use crate::search::query::parse;
+
+    /// The shared vectors `tests/vectors/marks.json`: queries, texts and the ranges marked in
+    /// them (characters here, UTF-16 units in `search-core.js`: the texts hold no astral
+    /// character), which `tests/node/core_vectors.js` checks `mark` against.
+    /// `SHUYUAN_UPDATE_VECTORS=1` rewrites the file.
+    #[test]
+    fn mark_vectors() {
+        let cases = [
+            // A date or document number not on the page: its numbers are not cut into pieces.
+            ("2023年4月", "柳岸社区于2022年4月启动，2024年4月完成。"),
+            ("〔2021〕16号", "东办发〔2024〕9号和〔2021〕16号文件"),
+            ("〔2021〕16号", "东办发〔2024〕9号"),
+            ("网格2021", "网格员在2022年和2024年巡查"),
+            ("GB50016规范", "依据GB50016-2014和GB500规范"),
+            // Han pieces are still marked, longest first; whole terms anywhere.
+            (
+                "物业公司中标以后还要和每位业主签合同吗",
+                "物业公司签订合同，中标后业主大会签合同。",
+            ),
+            ("021", "2021年"),
+            ("居委会 \"业主大会\"", "居委会和业主大会、业主"),
+            ("zip压缩包", "ZIP压缩和zip文件"),
+        ];
+        let vectors: Vec<_> = cases
+            .iter()
+            .map(|(q, text)| {
+                let ranges = mark(&parse(q), text).ranges;
+                serde_json::json!({ "q": q, "text": text, "ranges": ranges })
+            })
+            .collect();
+        crate::search::assert_vectors("marks.json", &vectors);
+        let marked = |q: &str, text: &str| -> Vec<String> {
+            mark(&parse(q), text)
+                .ranges
+                .iter()
+                .map(|&(s, e)| text.chars().skip(s).take(e - s).collect())
+                .collect()
+        };
+        assert_eq!(marked(cases[0].0, cases[0].1), ["年4月", "年4月"]);
+        assert_eq!(marked(cases[2].0, cases[2].1), Vec::<String>::new());
+        assert_eq!(marked(cases[3].0, cases[3].1), ["网格"]);
+    }
 
     #[test]
     fn marks_whole_terms_and_escapes_the_rest() {

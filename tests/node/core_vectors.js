@@ -1,7 +1,7 @@
 // The search core (search-core.js, as a built site carries it) against the shared vectors,
 // under Node and without a browser: tests/vectors/tokenizer.json, tests/vectors/heavy.json (the
 // tiered postings of heavy keys), tests/vectors/fragment_code.json (how fragment files pack
-// their JSON), and tests/vectors/ranking.json (the ranking, and the results
+// their JSON), tests/vectors/marks.json (what a query marks in a text), and tests/vectors/ranking.json (the ranking, and the results
 // as shown: fragments and their continuation files read as src/search/fragments.rs says)
 // over the built fixture site tests/fixtures/ranking, read from its search/ folder the way the
 // page reads it. Run by tests/search_vectors.rs:
@@ -175,8 +175,16 @@ fragmentCode.cases.forEach(function (v, i) {
   if (got !== v.text) failures.push("fragment code case " + i + ": unpacked differently from src/search/fragment_code.rs");
 });
 
+const marks = JSON.parse(fs.readFileSync(path.join(vectors, "marks.json"), "utf8"));
+for (const v of marks) {
+  const got = core.mark(core.parseQuery(v.q), v.text).ranges;
+  if (JSON.stringify(got) !== JSON.stringify(v.ranges)) {
+    failures.push("mark " + JSON.stringify(v.q) + " in " + JSON.stringify(v.text) + ": " + JSON.stringify(got) + ", src/search/snippet.rs marks " + JSON.stringify(v.ranges));
+  }
+}
+
 if (failures.length) {
   console.log(failures.join("\n"));
   process.exit(1);
 }
-console.log("search-core.js matches " + tokenizer.length + " tokenizer, " + ranking.queries.length + " ranking and " + heavy.length + " heavy-postings vectors");
+console.log("search-core.js matches " + tokenizer.length + " tokenizer, " + ranking.queries.length + " ranking, " + marks.length + " mark and " + heavy.length + " heavy-postings vectors");

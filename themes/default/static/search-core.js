@@ -551,9 +551,14 @@
       // A quoted term (or a synonym) means its whole text: its pieces are not marked.
       if (t.quoted) return;
       var chars = Array.from(t.text).slice(0, MAX_TERM_CHARS);
+      // A piece starts and ends outside a word, number or code: "202" of "2023" marks other years.
+      var isWord = function (k) { return k < chars.length && classify(chars[k]) === WORD; };
+      var boundary = function (k) { return k === 0 || !(isWord(k - 1) && isWord(k)); };
       for (var i = 0; i + 1 < chars.length;) {
+        if (!boundary(i)) { i++; continue; }
         var found = 0;
         for (var j = chars.length; j >= i + 2; j--) {
+          if (!boundary(j)) continue;
           var part = chars.slice(i, j), solid = part.filter(function (c) { return classify(c) !== SEP; }).length;
           if (solid >= 2 && markAll(part.join(""))) { found = j; break; }
         }
