@@ -181,17 +181,19 @@ impl Config {
         let raw: RawConfig = match toml::from_str(text) {
             Ok(raw) => raw,
             Err(e) => {
+                let at = e.span().map(|span| line_col(text, span.start));
+                let sentence = at
+                    .and_then(|(line, _)| site_setting_under_a_table(e.message(), text, line))
+                    .unwrap_or_else(|| toml_in_chinese(e.message()));
                 let mut d = Diagnostic::error(
                     Code::ConfigSyntax,
                     CONFIG_FILE,
                     format!(
-                        "站点配置 site.toml 有误：{}（TOML 解析库原文：{}）",
-                        toml_in_chinese(e.message()),
+                        "站点配置 site.toml 有误：{sentence}（TOML 解析库原文：{}）",
                         e.message().replace('\n', " ")
                     ),
                 );
-                if let Some(span) = e.span() {
-                    let (line, col) = line_col(text, span.start);
+                if let Some((line, col)) = at {
                     d = d.at(text, line, col);
                 }
                 diagnostics.push(d);
@@ -461,6 +463,29 @@ fn default_taxonomies() -> Vec<Taxonomy> {
             written_at: None,
         })
         .collect()
+}
+
+/// The settings of the whole site, written before any `[table]` header.
+const SITE_SETTINGS: [&str; 5] = ["title", "description", "language", "base_url", "theme"];
+
+/// For an unknown key that is a setting of the whole site written under a table (a line
+/// appended to the end of the file lands in its last table: `init`'s file ends with
+/// `[schema.kinds.policy]`), a sentence naming that table and where the line belongs.
+fn site_setting_under_a_table(message: &str, text: &str, line: usize) -> Option<String> {
+    let key = message.split_once("unknown field `")?.1.split('`').next()?;
+    if !SITE_SETTINGS.contains(&key) {
+        return None;
+    }
+    let header = text
+        .lines()
+        .take(line.saturating_sub(1))
+        .map(str::trim)
+        .filter(|l| l.starts_with('['))
+        .last()?;
+    Some(format!(
+        "`{key}` 是全站的设置，却写在了 {header} 之下，成了这个表里的一项：\
+         请把这一行移到文件开头、第一个 [ ] 表头之前"
+    ))
 }
 
 /// The TOML library's English message as a Chinese sentence an editor can act on.

@@ -519,6 +519,12 @@ fn site_toml_mistakes_are_explained_in_chinese() {
             "site.toml:2:11",
             "这项设置只能写 true（是）或 false（否）",
         ),
+        // As the manual's 打包与发布 page has it added, to the end of init's site.toml.
+        (
+            "title = \"知识库\"\n\n[schema.kinds.policy]\nrequired = [\"issuer\"]\nbase_url = \"http://intranet/kb/\"\n",
+            "site.toml:5:1",
+            "`base_url` 是全站的设置，却写在了 [schema.kinds.policy] 之下",
+        ),
     ] {
         site.write("site.toml", config);
         let found = diagnostics(&site.build());
