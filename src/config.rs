@@ -6,6 +6,7 @@
 //! The front-matter schema lives in [`crate::schema`]; this module only reads its
 //! declaration from the file.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -178,35 +179,72 @@ impl Config {
 
     pub fn from_toml(root: &Path, text: &str) -> Result<Config, Diagnostics> {
         let mut diagnostics = Diagnostics::default();
-        let raw: RawConfig = match toml::from_str(text) {
-            Ok(raw) => raw,
-            Err(e) => {
-                let at = e.span().map(|span| line_col(text, span.start));
-                let sentence = at
-                    .and_then(|(line, _)| site_setting_under_a_table(e.message(), text, line))
-                    .unwrap_or_else(|| toml_in_chinese(e.message()));
-                let mut d = Diagnostic::error(
-                    Code::ConfigSyntax,
-                    CONFIG_FILE,
-                    format!(
-                        "站点配置 site.toml 有误：{sentence}（TOML 解析库原文：{}）",
-                        e.message().replace('\n', " ")
-                    ),
-                );
-                if let Some((line, col)) = at {
-                    d = d.at(text, line, col);
+        // Every problem at once: a setting the library refuses is reported, its line read as
+        // blank, and the rest read again (line numbers kept), up to MAX_CONFIG_PROBLEMS times.
+        // A problem that is no single `key = value` line (a table header, a bracket left
+        // open) ends the reading there.
+        let mut read = Cow::Borrowed(text);
+        let raw: RawConfig = loop {
+            match toml::from_str(&read) {
+                Ok(raw) => break raw,
+                Err(e) => {
+                    let at = e.span().map(|span| line_col(&read, span.start));
+                    let sentence = at
+                        .and_then(|(line, _)| site_setting_under_a_table(e.message(), text, line))
+                        .unwrap_or_else(|| toml_in_chinese(e.message()));
+                    let mut d = Diagnostic::error(
+                        Code::ConfigSyntax,
+                        CONFIG_FILE,
+                        format!(
+                            "站点配置 site.toml 有误：{sentence}（TOML 解析库原文：{}）",
+                            e.message().replace('\n', " ")
+                        ),
+                    );
+                    if let Some((line, col)) = at {
+                        d = d.at(text, line, col);
+                    }
+                    diagnostics.push(d);
+                    let blanked = e.span().and_then(|span| without_setting_line(&read, span));
+                    match blanked {
+                        Some(next) if diagnostics.error_count() < MAX_CONFIG_PROBLEMS => {
+                            read = Cow::Owned(next);
+                        }
+                        _ => {
+                            diagnostics.sort();
+                            return Err(diagnostics);
+                        }
+                    }
                 }
-                diagnostics.push(d);
-                return Err(diagnostics);
             }
         };
         let config = validate(root, raw, text, &mut diagnostics);
         if diagnostics.has_errors() {
+            diagnostics.sort();
             Err(diagnostics)
         } else {
             Ok(config)
         }
     }
+}
+
+/// The most problems `site.toml` is read again for.
+const MAX_CONFIG_PROBLEMS: usize = 32;
+
+/// `text` with the line holding `span` read as blank, when that line is one `key = value`
+/// setting and the span lies within it; `None` otherwise.
+fn without_setting_line(text: &str, span: std::ops::Range<usize>) -> Option<String> {
+    let start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = text[start..end].trim();
+    let is_setting = !line.starts_with('[') && !line.starts_with('#') && line.contains('=');
+    (is_setting && span.end <= end).then(|| {
+        let mut out = String::with_capacity(text.len());
+        out.push_str(&text[..start]);
+        out.push_str(&text[end..]);
+        out
+    })
 }
 
 /// `base_url` as the site's links and sitemap use it, ending in `/`, its characters beyond

@@ -540,6 +540,42 @@ fn site_toml_mistakes_are_explained_in_chinese() {
     }
 }
 
+/// Every refused setting of `site.toml` is reported in one run, each at its line, and the
+/// validation of what remains runs too.
+#[test]
+fn every_site_toml_mistake_is_reported_at_once() {
+    let site = TestSite::fixture("basic");
+    site.write(
+        "site.toml",
+        "title = \"知识库\"\ndescription = 123\ntitel = \"x\"\ntheme = \"no/such\"\nunknown_table.x = 1\n\n[markdown]\nallow_html = \"yes\"\n",
+    );
+    let found = diagnostics(&site.build());
+    let places: Vec<&str> = found.iter().map(|d| d.location.as_str()).collect();
+    assert_eq!(
+        places,
+        [
+            "site.toml:2:15",
+            "site.toml:3:1",
+            "site.toml:4:1",
+            "site.toml:5:1",
+            "site.toml:8:14"
+        ],
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .all(|d| d.message.starts_with("站点配置") || d.message.contains("主题")),
+        "{found:#?}"
+    );
+    // Broken syntax (a table header left open) is read no further: one problem, at the
+    // bracket, not a cascade of what follows it.
+    site.write("site.toml", "titel = 1\n[search\nenabled = true\n");
+    let found = diagnostics(&site.build());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].location, "site.toml:2:8");
+}
+
 /// `base_url` goes into `404.html`'s links and every sitemap entry: anything but a web
 /// address is an error at its line, and a Chinese path is percent-encoded.
 #[test]
