@@ -32,12 +32,39 @@ pub fn explain(yaml: &str, error: &serde_saphyr::Error) -> Explained {
             not_fields: false,
         };
     }
+    // The library names a Tab where the plain text before it ends, often the line above:
+    // the editor is shown the Tab itself.
+    let (line, column) = if is_about_a_tab(&original) {
+        indenting_tab(yaml, line).unwrap_or((line, column))
+    } else {
+        (line, column)
+    };
     Explained {
         message: format!("{}（YAML 解析库原文：{original}）", in_chinese(&original)),
         line,
         column,
         not_fields: original.contains("expected mapping"),
     }
+}
+
+fn is_about_a_tab(original: &str) -> bool {
+    original.contains("tabs") || original.contains("found a tab")
+}
+
+/// The first Tab in a line's indentation, from line `from` on (else from the top), with its
+/// 1-based line and column.
+fn indenting_tab(yaml: &str, from: usize) -> Option<(usize, usize)> {
+    let tab_in = |(index, text): (usize, &str)| {
+        text.chars()
+            .take_while(|c| c.is_whitespace())
+            .position(|c| c == '\t')
+            .map(|at| (index + 1, at + 1))
+    };
+    let lines = || yaml.lines().enumerate();
+    lines()
+        .skip(from.saturating_sub(1))
+        .find_map(tab_in)
+        .or_else(|| lines().find_map(tab_in))
 }
 
 /// The library's sentence without the position it appends (ours is in the diagnostic, and
@@ -86,7 +113,7 @@ fn in_chinese(original: &str) -> String {
         "这里的英文冒号 `:` 让 YAML 以为又开始了一个字段：冒号是值的一部分时，请给整个值加上引号，或改用中文冒号“：”；也可能是这一行多缩进了".into()
     } else if has("did not find expected key") || has("expected ':'") {
         "这一行不是“字段名: 值”的格式：检查是否漏了英文冒号、冒号后是否留了空格，以及缩进是否和上一行对齐".into()
-    } else if has("tabs") {
+    } else if is_about_a_tab(original) {
         "这里用了 Tab 键缩进：前置元数据只能用空格缩进".into()
     } else if has("duplicate mapping key") {
         format!(
@@ -216,6 +243,18 @@ mod tests {
         );
         let nested = explained("title: 甲\ntags: [a, [b]\ndate: 2024-01-01\n");
         assert_eq!((nested.line, nested.column), (2, 7), "{nested:?}");
+    }
+
+    #[test]
+    fn a_tab_in_the_indentation_is_reported_where_it_is() {
+        let found = explained("title: 标题\ndate: 2024-01-01\nregion: 江北区\n\ttags: [a]\n");
+        assert_eq!((found.line, found.column), (4, 1), "{found:?}");
+        assert!(
+            found.message.starts_with("这里用了 Tab 键缩进"),
+            "{found:?}"
+        );
+        let listed = explained("title: 标题\ntags:\n  - a\n \t- b\n");
+        assert_eq!((listed.line, listed.column), (4, 2), "{listed:?}");
     }
 
     #[test]
