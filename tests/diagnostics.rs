@@ -277,6 +277,25 @@ fn a_bad_list_item_is_pointed_at_itself() {
     );
 }
 
+/// A link that climbs out of content/ is said to, not called missing under a wrong path.
+#[test]
+fn a_link_out_of_content_is_said_to_leave_it() {
+    let site = minimal();
+    site.write(
+        "content/cases/out.md",
+        "---\ntitle: 出界\n---\n\n见[配置](../../site.toml)和[别处](../../../else.md)。\n",
+    );
+    let found = diagnostics(&site.build());
+    let links: Vec<&Printed> = found.iter().filter(|d| d.code == "broken-link").collect();
+    assert_eq!(links.len(), 2, "{found:#?}");
+    for d in links {
+        assert!(
+            d.message.contains("指向 content/ 之外") && !d.message.contains("content/.."),
+            "{d:?}"
+        );
+    }
+}
+
 #[test]
 fn pages_and_aliases_may_not_replace_generated_files() {
     let site = minimal();

@@ -177,10 +177,8 @@ impl LinkTargets<'_> {
                 }
                 LinkTarget::Asset { path } => {
                     if !self.assets.contains(path.as_str()) {
-                        problems.extend(fail(
-                            Code::BrokenLink,
-                            format!("链接 `{}` 指向的文件 content/{path} 不存在", link.written),
-                        ));
+                        problems
+                            .extend(fail(Code::BrokenLink, missing(&link.written, path, "文件")));
                     }
                     (format!("{prefix}{}", encode_path(path)), None)
                 }
@@ -216,10 +214,7 @@ impl LinkTargets<'_> {
                             None => {
                                 problems.extend(fail(
                                     Code::BrokenLink,
-                                    format!(
-                                        "链接 `{}` 指向的页面 content/{path} 不存在（或是草稿）",
-                                        link.written
-                                    ),
+                                    missing(&link.written, path, "页面"),
                                 ));
                                 ("#".to_string(), None)
                             }
@@ -351,6 +346,20 @@ fn substitute(html: &str, prefix: &str, hrefs: &[String], titles: &[Option<Strin
     // Held until the site is written, for every page: no spare capacity.
     out.shrink_to_fit();
     out
+}
+
+/// Why the link `written` finds no file or page (`what`) at `path` (relative to `content/`;
+/// one climbing above it keeps a leading `..`, `markdown::links::join_relative`).
+fn missing(written: &str, path: &str, what: &str) -> String {
+    if path.starts_with("../") {
+        format!(
+            "链接 `{written}` 指向 content/ 之外：站点只发布 content/ 里的文件，请把要链接的文件放进 content/，再链接它"
+        )
+    } else if what == "页面" {
+        format!("链接 `{written}` 指向的页面 content/{path} 不存在（或是草稿）")
+    } else {
+        format!("链接 `{written}` 指向的{what} content/{path} 不存在")
+    }
 }
 
 #[cfg(test)]
