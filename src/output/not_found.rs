@@ -5,8 +5,10 @@
 //! With a `base_url` its links start from that address's path. Without one they stay relative
 //! (right from file://, where the page is only ever opened at the root), and the template finds
 //! the root at run time in the address it is shown at: the folder before the first segment
-//! that names something the site's root holds ([`top_names`]), or the root an earlier page of
-//! the site recorded in the browser.
+//! that names something the site's root holds ([`top_names`]), looked for first among the
+//! last [`depth`] segments (a server's own folders before the site, `/static/kb/`, may share
+//! a name with one of the site's), or the root an earlier page of the site recorded in the
+//! browser.
 
 use std::collections::BTreeSet;
 
@@ -46,6 +48,26 @@ pub fn top_names(site: &Site) -> Vec<String> {
     names.extend(site.taxonomies.iter().map(|t| t.name.clone()));
     names.retain(|name| !name.is_empty());
     names.into_iter().collect()
+}
+
+/// The most segments any address of the site has (`cases/sub/page.html`: 3): a missing
+/// address inside the site has its root at most this many segments from its end, unless it
+/// is deeper than any file.
+pub fn depth(site: &Site) -> usize {
+    let segments = |url: &str| url.split('/').filter(|s| !s.is_empty()).count();
+    site.pages
+        .iter()
+        .map(|p| segments(&p.url))
+        .chain(site.sections.iter().map(|s| segments(&s.url)))
+        .chain(site.aliases.iter().map(|(url, _)| segments(url)))
+        .chain(site.assets.iter().map(|a| segments(&a.rel)))
+        .chain(
+            crate::output::plan::ROOT_GENERATED
+                .iter()
+                .map(|n| segments(n)),
+        )
+        .max()
+        .unwrap_or(1)
 }
 
 #[cfg(test)]

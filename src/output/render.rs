@@ -118,6 +118,7 @@ fn render_each(
         };
         let root = if job.template == "404.html" {
             vars.insert("site_top_names", &crate::output::not_found::top_names(site));
+            vars.insert("site_depth", &crate::output::not_found::depth(site));
             crate::output::not_found::root(site.config.base_url.as_deref())
         } else {
             root_prefix(&job.path)

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startServer } from './lib/server.mjs';
+import { startServer, SHADOWED_PREFIX } from './lib/server.mjs';
 import { Monitor, makeCtx, CheckFailure } from './lib/harness.mjs';
 import { CHROMIUM, LAUNCH_ARGS } from './lib/chromium.mjs';
 import { FIREFOX, launchFirefox } from './lib/firefox.mjs';
@@ -258,7 +258,11 @@ async function main() {
 
   const fixtureDirs = {};
   for (const [name, env] of Object.entries(FIXTURES)) if (process.env[env]) fixtureDirs[name] = fs.realpathSync(process.env[env]);
-  const server = await startServer(siteDir, PREFIX, Object.fromEntries(Object.entries(fixtureDirs).map(([name, dir]) => [`/kb/${name}/`, dir])));
+  // The site once more under a server folder named like one of the site's own (static/), as an
+  // intranet's /static/kb/ is: where the 404 page must still find the site's root.
+  const mounts = Object.fromEntries(Object.entries(fixtureDirs).map(([name, dir]) => [`/kb/${name}/`, dir]));
+  mounts[SHADOWED_PREFIX] = siteDir;
+  const server = await startServer(siteDir, PREFIX, mounts);
   server.fixtures = fixtureDirs;
   try {
     for (const engine of engines) {

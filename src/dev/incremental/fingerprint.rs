@@ -141,6 +141,7 @@ fn outputs<'a>(
 ) -> Vec<(&'a str, u64)> {
     // The search and 404 pages name what the root holds (a new root page or alias adds a name).
     let top_names = crate::output::not_found::top_names(site);
+    let depth = crate::output::not_found::depth(site);
     let mut files: Vec<(&str, u64)> = jobs
         .par_iter()
         .filter(|job| tracked(job))
@@ -150,6 +151,7 @@ fn outputs<'a>(
                 training,
                 cards,
                 top_names: &top_names,
+                depth,
             };
             (job.path.as_str(), shows.fingerprint(&job.what))
         })
@@ -167,6 +169,7 @@ struct Shows<'a> {
     training: &'a Training,
     cards: &'a IdVec<PageId, u64>,
     top_names: &'a [String],
+    depth: usize,
 }
 
 impl Shows<'_> {
@@ -184,7 +187,7 @@ impl Shows<'_> {
         match *what {
             What::Training(View::Changes) => self.pages(&mut h, &training.changes),
             What::Training(_) => {}
-            What::Plain => self.top_names.hash(&mut h),
+            What::Plain => (self.top_names, self.depth).hash(&mut h),
             What::Home => {
                 self.pages(&mut h, &recent_pages(site));
                 let root = &site.sections[SectionId::ROOT];

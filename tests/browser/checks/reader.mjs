@@ -6,6 +6,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { SHADOWED_PREFIX } from '../lib/server.mjs';
 
 /** The sizes readers use most: a 1366×768 laptop and a 390×844 phone. */
 export const SCREENS = [
@@ -54,21 +55,22 @@ async function notFoundLooks(page, url) {
   return { status: resp ? resp.status() : 0, ...r };
 }
 
-/** Problems with the 404 page as shown at `url`: unstyled, or links that miss the site. */
-async function notFoundProblems(page, ctx, url) {
+/** Problems with the 404 page as shown at `url` of the site mounted at `base`: unstyled, or
+ * links that miss the site. */
+async function notFoundProblems(page, ctx, url, base = ctx.url('')) {
   const r = await notFoundLooks(page, url);
   const out = [];
   if (!r.h1) out.push(`no heading (status ${r.status}): the server did not show the 404 page`);
   if (!r.sheets.length || !r.sheets.every((s) => s.loaded)) out.push(`stylesheets not loaded: ${JSON.stringify(r.sheets)}`);
   if (!r.styled) out.push('the page is unstyled');
   const home = r.links.find((l) => l.text === '返回首页');
-  if (!home || home.href !== ctx.url('index.html')) out.push(`返回首页 leads to ${home ? home.href : 'nowhere'}, not ${ctx.url('index.html')}`);
+  if (!home || home.href !== base + 'index.html') out.push(`返回首页 leads to ${home ? home.href : 'nowhere'}, not ${base}index.html`);
   for (const l of r.links) {
     const target = l.href.split('#')[0];
     if (target === url.split('#')[0]) continue; // a place on this page (跳到正文)
     if (l.raw.startsWith('#')) {
       out.push(`the in-page link ${l.raw} leads to ${l.href}`);
-    } else if (!ctx.fileFor(target)) {
+    } else if (!target.startsWith(base) || !ctx.fileFor(ctx.url(target.slice(base.length)))) {
       out.push(`link "${l.text}" leads to ${l.href}, which is not a file of the site`);
     }
   }
@@ -267,6 +269,14 @@ export default [
         const problems = await notFoundProblems(page, ctx, url);
         ctx.note(`${ctx.rel(url)}: ${problems.length ? problems.join('; ') : 'styled, links resolve'}`);
         ctx.assert(problems.length === 0, () => `the 404 page shown at ${ctx.rel(url)}:\n${problems.join('\n')}`);
+      }
+      // The same site under /static/kb/: the server's folder static/ is named like the site's
+      // own, and the root is the one nearer the end of the address.
+      const shadowed = `${ctx.origin}${SHADOWED_PREFIX}`;
+      for (const rel of [`${folder}/missing.html`, `${folder}/sub/missing.html`]) {
+        ctx.expectMissing(shadowed + rel);
+        const problems = await notFoundProblems(page, ctx, shadowed + rel, shadowed);
+        ctx.assert(problems.length === 0, () => `the 404 page shown at ${SHADOWED_PREFIX}${rel}:\n${problems.join('\n')}`);
       }
       // A folder the site does not have says nothing about the root: the root an earlier page of
       // the site recorded in this browser does.
