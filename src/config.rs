@@ -265,6 +265,16 @@ fn checked_base_url(url: &str) -> Result<String, String> {
     if rest.split('/').next().is_none_or(str::is_empty) {
         return Err("地址里缺少服务器名，例如 http://intranet/kb/".into());
     }
+    // The folder the site is served from: what a reader copies from the address bar may end
+    // in the home page's name, a query or a place on the page.
+    let path = rest.split_once('/').map_or("", |(_, path)| path);
+    let last = path.rsplit('/').next().unwrap_or("");
+    if rest.contains(['?', '#']) || last.contains('.') {
+        return Err(
+            "应只写到网站所在的文件夹为止，不带文件名（如 index.html）、`?` 或 `#` 之后的部分，例如 http://intranet/kb/"
+                .into(),
+        );
+    }
     if let Some(c) = url
         .chars()
         .find(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`{}|^".contains(*c))

@@ -459,7 +459,7 @@ fn run_pack(root: &Path, output: Option<&Path>) -> ExitCode {
         Err(code) => return code,
     };
     let zip = match output {
-        Some(zip) => zip.to_path_buf(),
+        Some(zip) => shuyuan::pack::with_zip_extension(zip),
         None => match Config::load(root) {
             Ok(config) => shuyuan::pack::default_zip(root, &config),
             Err(diagnostics) => return report_failure(&diagnostics),

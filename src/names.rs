@@ -8,10 +8,12 @@
 /// The longest file or folder name, in bytes, that common file systems accept.
 pub const MAX_NAME_BYTES: usize = 255;
 
-/// Names Windows reserves for devices, with or without an extension, in any case.
-const DEVICE_NAMES: [&str; 22] = [
+/// Names Windows reserves for devices, with or without an extension, in any case: Microsoft's
+/// file-naming rules list the superscript digits ¹ ² ³ after COM and LPT too.
+const DEVICE_NAMES: [&str; 28] = [
     "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    "COM9", "COM¹", "COM²", "COM³", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8",
+    "LPT9", "LPT¹", "LPT²", "LPT³",
 ];
 
 /// `name` with the characters that cannot stand in a file name on Windows or would break a
@@ -50,7 +52,7 @@ pub fn problem(name: &str) -> Option<&'static str> {
         Some("以点开头的名字是隐藏文件，打包时会被略去")
     } else if is_windows_device(name) {
         Some(
-            "CON、PRN、AUX、NUL、COM1–COM9、LPT1–LPT9 是 Windows 保留的设备名（不论大小写、带不带扩展名），Windows 上无法解压或打开这样的文件",
+            "CON、PRN、AUX、NUL、COM1–COM9、LPT1–LPT9（以及 COM¹–COM³、LPT¹–LPT³）是 Windows 保留的设备名（不论大小写、带不带扩展名），Windows 上无法解压或打开这样的文件",
         )
     } else if name.len() > MAX_NAME_BYTES {
         Some("名字超过 255 字节（一个汉字占 3 字节），多数系统无法保存这样长的文件名")
@@ -107,10 +109,14 @@ mod tests {
             "COM1",
             "lpt9.pdf",
             "PRN .txt",
+            "com¹",
+            "LPT³.html",
         ] {
             assert!(is_windows_device(name), "{name}");
         }
-        for name in ["CONSOLE", "com10", "COM", "lpt0", "icon", "网格"] {
+        for name in [
+            "CONSOLE", "com10", "COM", "lpt0", "icon", "网格", "COM⁴", "com¹¹",
+        ] {
             assert!(!is_windows_device(name), "{name}");
         }
     }

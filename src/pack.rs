@@ -71,7 +71,22 @@ pub fn default_zip(root: &Path, config: &Config) -> PathBuf {
 /// `.<name>.zip.staging-<pid>` within the 255 bytes of a file name.
 const MAX_FOLDER_BYTES: usize = 224;
 
-/// Builds the site under `root` and zips it to `zip` (default `<root>/<site title>.zip`).
+/// `path` ending in `.zip`, which Windows needs to open it when a reader double-clicks it:
+/// `--output 培训资料` writes `培训资料.zip`, as `new` adds `.md`.
+pub fn with_zip_extension(path: &Path) -> PathBuf {
+    let is_zip = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("zip"));
+    if is_zip || path.file_name().is_none() {
+        return path.to_path_buf();
+    }
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".zip");
+    path.with_file_name(name)
+}
+
+/// Builds the site under `root` and zips it to `zip` (default `<root>/<site title>.zip`;
+/// `.zip` added to a name without it).
 pub fn pack(
     root: &Path,
     zip: Option<&Path>,
@@ -79,7 +94,7 @@ pub fn pack(
 ) -> Result<PackReport, Diagnostics> {
     let config = Config::load(root)?;
     let folder = folder_name(&config);
-    let zip = zip.map_or_else(|| default_zip(root, &config), Path::to_path_buf);
+    let zip = zip.map_or_else(|| default_zip(root, &config), with_zip_extension);
     check_destination(root, &config.theme_dir(), &zip).map_err(one)?;
     let scratch = crate::output::lock::work_folder(root, "pack");
     // Marked as ours, like every folder we create, so that only ours is ever deleted.

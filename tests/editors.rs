@@ -589,6 +589,8 @@ fn base_url_must_be_a_web_address() {
         ("http://x/a b/", "空格"),
         (" http://x/", "http://"),
         ("http://x/\"><script>", "`\\\"`"),
+        ("http://127.0.0.1:8080/kb/index.html", "文件名"),
+        ("http://x/kb/?a=1", "文件名"),
     ] {
         site.write(
             "site.toml",

@@ -628,6 +628,15 @@ fn pack_refuses_a_destination_that_the_next_build_would_replace() {
         before,
         "the output is untouched"
     );
+    // A name without .zip gets it: Windows opens the file by its extension.
+    let out = site.run(&["pack", "--output", "dist/培训资料"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(site.root().join("dist/培训资料.zip").is_file());
+    assert!(!site.root().join("dist/培训资料").exists());
 }
 
 #[test]

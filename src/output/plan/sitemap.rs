@@ -114,6 +114,22 @@ impl<'a> Sitemap<'a> {
         loc.clear();
         loc.push_str(self.base);
         encode_path_into(url, loc);
+        // The protocol wants addresses as RFC 3986 spells them: a Chinese name percent-encoded
+        // (UTF-8), which links in pages leave as it is. (`base_url` comes encoded already.)
+        if !loc.is_ascii() {
+            let mut encoded = String::with_capacity(loc.len() * 3);
+            for c in loc.chars() {
+                if c.is_ascii() {
+                    encoded.push(c);
+                } else {
+                    let mut bytes = [0; 4];
+                    for b in c.encode_utf8(&mut bytes).bytes() {
+                        let _ = write!(encoded, "%{b:02X}");
+                    }
+                }
+            }
+            *loc = encoded;
+        }
         let _ = write!(xml, "  <{tag}><loc>");
         crate::html::escape_into(loc, xml);
         xml.push_str("</loc>");
@@ -160,15 +176,20 @@ mod tests {
 
     #[test]
     fn a_small_site_has_one_file() {
-        let entries = vec![("index.html", None), ("a b/c&d.html", date(1))];
-        let sitemap = Sitemap::from_entries("https://x.cn/站/", entries);
+        let entries = vec![
+            ("index.html", None),
+            ("a b/c&d.html", date(1)),
+            ("网格.html", None),
+        ];
+        let sitemap = Sitemap::from_entries("https://x.cn/kb/", entries);
         assert_eq!(sitemap.paths, [FILE]);
         assert_eq!(
             sitemap.render(0),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n  \
-             <url><loc>https://x.cn/站/index.html</loc></url>\n  \
-             <url><loc>https://x.cn/站/a%20b/c%26d.html</loc><lastmod>2024-03-01</lastmod></url>\n\
+             <url><loc>https://x.cn/kb/index.html</loc></url>\n  \
+             <url><loc>https://x.cn/kb/a%20b/c%26d.html</loc><lastmod>2024-03-01</lastmod></url>\n  \
+             <url><loc>https://x.cn/kb/%E7%BD%91%E6%A0%BC.html</loc></url>\n\
              </urlset>\n"
         );
     }
