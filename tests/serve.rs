@@ -721,7 +721,14 @@ fn front_matter_and_heading_edits_update_in_place_like_a_full_build() {
         "## 第二条 工作任务",
     );
     events.expect("build-error");
-    assert!(server.next_outcome().starts_with("构建失败：1 个错误"));
+    // The summary names the page with the error, the one linking to the anchor, before the
+    // page saved.
+    let outcome = server.next_outcome();
+    assert!(
+        outcome.starts_with("构建失败：1 个错误，在 content/cases/qinghe.md（刚保存：")
+            && outcome.contains("xiachen-2024.md"),
+        "{outcome}"
+    );
     edit(
         &site,
         policy,

@@ -25,7 +25,7 @@ mod watch;
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -369,8 +369,24 @@ fn print_outcome(outcome: &Result<Built, Diagnostics>, verb: &str, changes: Opti
             for diagnostic in diagnostics.iter() {
                 eprintln!("{diagnostic}\n");
             }
+            // Where the errors are, then what was saved: a page saved may break another (an
+            // anchor another page links to), and the saved file alone read as the culprit.
+            let mut files: Vec<&Path> = Vec::new();
+            for d in diagnostics.iter().filter(|d| d.is_error()) {
+                if !files.contains(&d.path.as_path()) {
+                    files.push(&d.path);
+                }
+            }
+            let at = match files.as_slice() {
+                [] => String::new(),
+                [one] => format!("，在 {}", one.display()),
+                [first, ..] => format!("，在 {} 等 {} 个文件", first.display(), files.len()),
+            };
+            let saved = changes
+                .map(|c| format!("（刚保存：{}）", c.describe()))
+                .unwrap_or_default();
             println!(
-                "构建失败：{} 个错误{changed}；详情见上方，浏览器中也会显示",
+                "构建失败：{} 个错误{at}{saved}；详情见上方，浏览器中也会显示",
                 diagnostics.error_count()
             );
         }
