@@ -71,13 +71,13 @@ pub fn default_zip(root: &Path, config: &Config) -> PathBuf {
 /// `.<name>.zip.staging-<pid>` within the 255 bytes of a file name.
 const MAX_FOLDER_BYTES: usize = 224;
 
-/// `path` ending in `.zip`, which Windows needs to open it when a reader double-clicks it:
-/// `--output 培训资料` writes `培训资料.zip`, as `new` adds `.md`.
+/// `path` with `.zip` added when its name has no extension and nothing is there, since
+/// Windows opens a file by its extension: `--output 培训资料` writes `培训资料.zip`, as `new`
+/// adds `.md`. Any other name is taken as written, so that a mistyped `site.toml`, an
+/// editor's document or a folder is refused, not written beside.
 pub fn with_zip_extension(path: &Path) -> PathBuf {
-    let is_zip = path
-        .extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("zip"));
-    if is_zip || path.file_name().is_none() {
+    let named = path.file_name().is_some() && path.extension().is_none();
+    if !named || fs::symlink_metadata(path).is_ok() {
         return path.to_path_buf();
     }
     let mut name = path.file_name().unwrap_or_default().to_os_string();
