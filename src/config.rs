@@ -288,17 +288,7 @@ fn checked_base_url(url: &str) -> Result<String, String> {
             "地址里有{shown}，网址中不能直接出现；空格请写成 %20，或换一个不含它的地址"
         ));
     }
-    let mut out = String::with_capacity(url.len() + 1);
-    for c in url.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            let mut bytes = [0; 4];
-            for b in c.encode_utf8(&mut bytes).bytes() {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-    }
+    let mut out = crate::html::percent_encode_non_ascii(url);
     if !out.ends_with('/') {
         out.push('/');
     }

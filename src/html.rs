@@ -1,5 +1,6 @@
 //! HTML text: the one escaping function every stage uses for text it puts into pages
 //! (rendered headings and links, redirect pages, search snippets, the dev server's overlay),
+//! the percent-encoding of addresses written outside pages,
 //! and a small scanner that splits the HTML the Markdown stage writes into text, tags and the
 //! rest, for the passes that rewrite a page after resolve — glossary popovers in its text
 //! ([`crate::training::glossary`]) and links, ids and heading levels in handouts ([`crate::training::handout`]).
@@ -79,6 +80,25 @@ pub fn escape_into(text: &str, out: &mut String) {
             c => out.push(c),
         }
     }
+}
+
+/// `address` with every character beyond ASCII percent-encoded (its UTF-8 bytes, `%E7%BD%91`),
+/// as RFC 3986 spells an address outside a page: `base_url` and the sitemap's entries. Links
+/// in pages keep such characters as they are.
+pub fn percent_encode_non_ascii(address: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(address.len() + 8);
+    for c in address.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
 }
 
 /// `text` escaped for HTML element content and attribute values.

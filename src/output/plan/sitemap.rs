@@ -117,18 +117,7 @@ impl<'a> Sitemap<'a> {
         // The protocol wants addresses as RFC 3986 spells them: a Chinese name percent-encoded
         // (UTF-8), which links in pages leave as it is. (`base_url` comes encoded already.)
         if !loc.is_ascii() {
-            let mut encoded = String::with_capacity(loc.len() * 3);
-            for c in loc.chars() {
-                if c.is_ascii() {
-                    encoded.push(c);
-                } else {
-                    let mut bytes = [0; 4];
-                    for b in c.encode_utf8(&mut bytes).bytes() {
-                        let _ = write!(encoded, "%{b:02X}");
-                    }
-                }
-            }
-            *loc = encoded;
+            *loc = crate::html::percent_encode_non_ascii(loc);
         }
         let _ = write!(xml, "  <{tag}><loc>");
         crate::html::escape_into(loc, xml);
