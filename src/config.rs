@@ -510,7 +510,7 @@ const SITE_SETTINGS: [&str; 5] = ["title", "description", "language", "base_url"
 /// appended to the end of the file lands in its last table: `init`'s file ends with
 /// `[schema.kinds.policy]`), a sentence naming that table and where the line belongs.
 fn site_setting_under_a_table(message: &str, text: &str, line: usize) -> Option<String> {
-    let key = message.split_once("unknown field `")?.1.split('`').next()?;
+    let key = unknown_field(message)?;
     if !SITE_SETTINGS.contains(&key) {
         return None;
     }
@@ -526,20 +526,15 @@ fn site_setting_under_a_table(message: &str, text: &str, line: usize) -> Option<
     ))
 }
 
+/// The key the TOML library's message says it does not know (`unknown field `titel``).
+fn unknown_field(message: &str) -> Option<&str> {
+    message.split_once("unknown field `")?.1.split('`').next()
+}
+
 /// The TOML library's English message as a Chinese sentence an editor can act on.
 fn toml_in_chinese(message: &str) -> String {
-    let named = |prefix: &str| {
-        message
-            .split_once(prefix)
-            .and_then(|(_, rest)| rest.split('`').next())
-            .unwrap_or_default()
-            .to_string()
-    };
-    if message.contains("unknown field") {
-        format!(
-            "不认识的设置 `{}`：请检查拼写（设置名都是英文小写）",
-            named("unknown field `")
-        )
+    if let Some(key) = unknown_field(message) {
+        format!("不认识的设置 `{key}`：请检查拼写（设置名都是英文小写）")
     } else if message.contains("must be quoted") || message.contains("invalid basic string") {
         "文字要放在一对英文双引号里，例如 title = \"我的知识库\"".into()
     } else if message.contains("duplicate key") {

@@ -180,10 +180,16 @@ pub fn new_page(
     if fs::symlink_metadata(&target).is_ok() {
         return Err(ScaffoldError(format!("文件已存在：{}", shown(&target))));
     }
-    if let Some(link) = link_out_of_site(root, &config.content_dir(), &rel) {
+    // Where the page would really be written: a symbolic link on the way (content/ itself
+    // included) may lead out of the site, where `build` reads nothing without
+    // `allow_symlinks_outside`, and a planted link must not turn `new` into a way to write
+    // anywhere.
+    let real = crate::output::write::canonical(&target);
+    if !real.starts_with(crate::output::write::canonical(root)) {
         return Err(ScaffoldError(format!(
-            "路径经过符号链接 {}，它指向站点文件夹之外：新页面只能写在站点之内",
-            shown(&link)
+            "路径 {} 经过符号链接，实际位置 {} 在站点文件夹之外：新页面只能写在站点之内",
+            shown(&target),
+            real.display()
         )));
     }
     let stem = rel
@@ -210,34 +216,6 @@ pub fn new_page(
         path: target,
         draft: text.contains("\ndraft: true"),
     })
-}
-
-/// The first symbolic link on the way from the site to `content_dir/rel` (`content/` itself
-/// included) that leads out of the site folder `root`, or that cannot be resolved. `build`
-/// reads no such link without `allow_symlinks_outside`, and `new` writes through none: an
-/// editor's page must not land in another folder, nor a planted link turn `new` into a way to
-/// write anywhere.
-fn link_out_of_site(root: &Path, content_dir: &Path, rel: &Path) -> Option<PathBuf> {
-    let site = root.canonicalize().ok()?;
-    let mut at = content_dir.to_path_buf();
-    let steps = std::iter::once(None).chain(rel.iter().map(Some));
-    for part in steps {
-        if let Some(part) = part {
-            at.push(part);
-        }
-        match fs::symlink_metadata(&at) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                let inside = at.canonicalize().is_ok_and(|real| real.starts_with(&site));
-                if !inside {
-                    return Some(at);
-                }
-            }
-            Ok(_) => {}
-            // Nothing further exists: `create_dir_all` makes plain folders from here.
-            Err(_) => return None,
-        }
-    }
-    None
 }
 
 const STARTER: &[(&str, &str)] = &[

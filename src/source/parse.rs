@@ -121,32 +121,29 @@ impl Document {
     /// A diagnostic placed at the value of `field`, or at the top of the file, quoting its
     /// line (read again from under the site `root` once the source is released).
     pub fn error_at(&self, root: &Path, field: &str, code: Code, message: String) -> Diagnostic {
-        let d = Diagnostic::error(code, &self.shown_path, message);
-        let source = self.source_text(root);
-        match self.positions.get(field) {
-            Some(&(line, col)) => d.at(&source, line, col),
-            None => d.at(&source, 1, 1),
-        }
+        let place = self.positions.get(field).copied().unwrap_or((1, 1));
+        self.error_at_place(root, place, code, message)
     }
 
-    /// [`Self::error_at`] placed at item `index` of the list `field` when its place can be
-    /// told ([`list_items`]), else at the field.
-    pub fn item_error_at(
+    /// A diagnostic placed at `place`, a line and column of the source file.
+    pub fn error_at_place(
         &self,
         root: &Path,
-        (field, index): (&str, usize),
+        (line, column): Position,
         code: Code,
         message: String,
     ) -> Diagnostic {
-        let d = Diagnostic::error(code, &self.shown_path, message);
-        let source = self.source_text(root);
-        let Some(&position) = self.positions.get(field) else {
-            return d.at(&source, 1, 1);
-        };
-        let (line, col) = list_items::item_positions(&source, position, self.list(field).len())
-            .and_then(|places| places.get(index).copied())
-            .unwrap_or(position);
-        d.at(&source, line, col)
+        Diagnostic::error(code, &self.shown_path, message).at(&self.source_text(root), line, column)
+    }
+
+    /// Where each item of the list `field` was written ([`list_items`]), one place per item:
+    /// the field's own for every item when they cannot be told apart, and for the one value of
+    /// a field written as text. Read once for a list, however many of its items are wrong.
+    pub fn item_places(&self, root: &Path, field: &str) -> Vec<Position> {
+        let items = self.list(field).len().max(1);
+        let field_place = self.positions.get(field).copied().unwrap_or((1, 1));
+        list_items::item_positions(&self.source_text(root), field_place, items)
+            .unwrap_or_else(|| vec![field_place; items])
     }
 }
 

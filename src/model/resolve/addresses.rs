@@ -98,15 +98,21 @@ pub(super) fn check_aliases(
 ) -> Vec<(String, PageId)> {
     let mut aliases = Vec::new();
     for (id, page) in pages.iter_enumerated() {
+        // Each wrong address is placed at itself; the places are read once a page needs them.
+        let mut places = None;
         for (index, alias) in page.doc.list("aliases").iter().enumerate() {
             match alias_path(alias) {
                 Some(path) => aliases.push((path, id)),
-                None => diagnostics.push(page.doc.item_error_at(
-                    root,
-                    ("aliases", index),
-                    Code::FieldType,
-                    format!("旧地址 `{alias}` 无效：应是站内的路径，如 cases/old-name.html，不能含 `..`、`\\` 或盘符"),
-                )),
+                None => {
+                    let places =
+                        places.get_or_insert_with(|| page.doc.item_places(root, "aliases"));
+                    diagnostics.push(page.doc.error_at_place(
+                        root,
+                        places[index],
+                        Code::FieldType,
+                        format!("旧地址 `{alias}` 无效：应是站内的路径，如 cases/old-name.html，不能含 `..`、`\\` 或盘符"),
+                    ));
+                }
             }
         }
     }

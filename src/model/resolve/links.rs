@@ -177,8 +177,10 @@ impl LinkTargets<'_> {
                 }
                 LinkTarget::Asset { path } => {
                     if !self.assets.contains(path.as_str()) {
-                        problems
-                            .extend(fail(Code::BrokenLink, missing(&link.written, path, "文件")));
+                        let why = outside_content(&link.written, path).unwrap_or_else(|| {
+                            format!("链接 `{}` 指向的文件 content/{path} 不存在", link.written)
+                        });
+                        problems.extend(fail(Code::BrokenLink, why));
                     }
                     (format!("{prefix}{}", encode_path(path)), None)
                 }
@@ -212,10 +214,14 @@ impl LinkTargets<'_> {
                                 None,
                             ),
                             None => {
-                                problems.extend(fail(
-                                    Code::BrokenLink,
-                                    missing(&link.written, path, "页面"),
-                                ));
+                                let why = outside_content(&link.written, path)
+                                    .unwrap_or_else(|| {
+                                        format!(
+                                            "链接 `{}` 指向的页面 content/{path} 不存在（或是草稿）",
+                                            link.written
+                                        )
+                                    });
+                                problems.extend(fail(Code::BrokenLink, why));
                                 ("#".to_string(), None)
                             }
                         },
@@ -348,18 +354,15 @@ fn substitute(html: &str, prefix: &str, hrefs: &[String], titles: &[Option<Strin
     out
 }
 
-/// Why the link `written` finds no file or page (`what`) at `path` (relative to `content/`;
-/// one climbing above it keeps a leading `..`, `markdown::links::join_relative`).
-fn missing(written: &str, path: &str, what: &str) -> String {
-    if path.starts_with("../") {
+/// What to say of the link `written` to `path` (relative to `content/`) when the path climbs
+/// above `content/`, which it then starts with `..` (`markdown::links::join_relative`): not
+/// that `content/../x` is missing.
+fn outside_content(written: &str, path: &str) -> Option<String> {
+    path.starts_with("../").then(|| {
         format!(
             "链接 `{written}` 指向 content/ 之外：站点只发布 content/ 里的文件，请把要链接的文件放进 content/，再链接它"
         )
-    } else if what == "页面" {
-        format!("链接 `{written}` 指向的页面 content/{path} 不存在（或是草稿）")
-    } else {
-        format!("链接 `{written}` 指向的{what} content/{path} 不存在")
-    }
+    })
 }
 
 #[cfg(test)]

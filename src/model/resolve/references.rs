@@ -31,11 +31,15 @@ pub(super) fn resolve_references(
                 Some(crate::schema::FieldValue::List(items)) => items,
                 _ => continue,
             };
+            // Each missing slug is placed at itself; the places are read once a field needs them.
+            let mut places = None;
             for (index, slug) in slugs.iter().enumerate() {
                 let Some(&target) = slug_index.get(slug.trim()) else {
-                    diagnostics.push(page.doc.item_error_at(
+                    let places =
+                        places.get_or_insert_with(|| page.doc.item_places(&config.root, field));
+                    diagnostics.push(page.doc.error_at_place(
                         &config.root,
-                        (field, index),
+                        places[index],
                         Code::MissingRef,
                         format!("字段 `{field}` 引用的页面 `{slug}` 不存在（按 slug 查找）"),
                     ));

@@ -1,10 +1,11 @@
 //! Where each item of a front-matter list was written, for a problem with one item (an old
 //! address that leaves the site, a cited slug no page has): the YAML library gives a field's
-//! position, which for `[a, ../x]` is the bracket and for a block list its first item.
+//! position, which for `[a, ../x]` is the bracket and for a block list its first `-`.
 //!
 //! The front matter is read again from that position, as far as the list goes: a flow list's
 //! items start after `[` and after each comma outside quotes and brackets; a block list's at
-//! each `- ` of the first item's indentation. The scan is linear in the list's text. When what
+//! each `- ` of the first item's indentation. The scan is linear in the list's text, and made
+//! once for a list however many of its items are wrong ([`super::Document::item_places`]). When what
 //! it finds is not one place per item (a list written some other way: items over several
 //! lines, anchors, comments with commas), every item keeps the field's position.
 
@@ -15,25 +16,31 @@ use super::Position;
 /// `items` of them.
 pub fn item_positions(source: &str, field: Position, items: usize) -> Option<Vec<Position>> {
     let (line, column) = field;
-    let lines: Vec<&str> = source.lines().skip(line.checked_sub(1)?).collect();
-    let first: Vec<char> = lines.first()?.chars().collect();
+    let mut rest = source.lines().skip(line.checked_sub(1)?);
+    let first = rest.next()?;
+    let first_chars: Vec<char> = first.chars().collect();
+    let lines = std::iter::once(first).chain(rest);
     let at = column.checked_sub(1)?;
-    let found = if first.get(at) == Some(&'[') {
-        flow_items(&lines, line, at)
+    let found = if first_chars.get(at) == Some(&'[') {
+        flow_items(lines, line, at)
     } else {
-        block_items(&lines, line, at)
+        block_items(lines, &first_chars, line, at)
     }?;
     (found.len() == items).then_some(found)
 }
 
 /// Items of `[a, "b, c", [d]]` starting at character `at` of the first line.
-fn flow_items(lines: &[&str], line: usize, at: usize) -> Option<Vec<Position>> {
+fn flow_items<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    line: usize,
+    at: usize,
+) -> Option<Vec<Position>> {
     let mut found = Vec::new();
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
     // Whether the next character that is no space starts an item.
     let mut item_next = false;
-    for (n, text) in lines.iter().enumerate() {
+    for (n, text) in lines.enumerate() {
         let skip = if n == 0 { at } else { 0 };
         let mut after_space = true;
         for (k, c) in text.chars().enumerate().skip(skip) {
@@ -74,15 +81,19 @@ fn flow_items(lines: &[&str], line: usize, at: usize) -> Option<Vec<Position>> {
 
 /// Items of a block list whose first item's `-` is character `at` of the first line, or
 /// stands before it: each item is the first thing after a `-` at that indentation.
-fn block_items(lines: &[&str], line: usize, at: usize) -> Option<Vec<Position>> {
-    let first: Vec<char> = lines.first()?.chars().collect();
+fn block_items<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    first: &[char],
+    line: usize,
+    at: usize,
+) -> Option<Vec<Position>> {
     let dash = if first.get(at) == Some(&'-') {
         at
     } else {
         first.get(..at)?.iter().rposition(|&c| c == '-')?
     };
     let mut found = Vec::new();
-    for (n, text) in lines.iter().enumerate() {
+    for (n, text) in lines.enumerate() {
         let indent = text.chars().take_while(|c| *c == ' ').count();
         let rest = &text[indent..];
         if n > 0 && (rest.is_empty() || rest.starts_with('#')) {

@@ -72,6 +72,10 @@ export function resolveSitePath(siteDir, prefix, decodedPath) {
   return st.isFile() ? file : null;
 }
 
+/** Where run.mjs mounts the site a second time: under a server folder named like the site's own
+ * static/, as an intranet's /static/kb/ is (checks/reader.mjs, the 404 page). */
+export const SHADOWED_PREFIX = '/static/kb/';
+
 /**
  * Start the server on 127.0.0.1 with a random free port.
  * Resolves to { origin, prefix, base, log, close() } where `base` is the site root URL
@@ -79,10 +83,6 @@ export function resolveSitePath(siteDir, prefix, decodedPath) {
  * `fixtures` ({ '/kb/xss/': dir, … }) serves more sites on the same origin under their own
  * prefixes, so checks of a fixture site see the same origin rules as the main site.
  */
-/** Where run.mjs mounts the site a second time: under a server folder named like the site's own
- * static/, as an intranet's /static/kb/ is (checks/reader.mjs, the 404 page). */
-export const SHADOWED_PREFIX = '/static/kb/';
-
 export async function startServer(siteDir, prefix = '/kb/training/', fixtures = {}) {
   const sites = [[prefix, path.resolve(siteDir)], ...Object.entries(fixtures).map(([p, d]) => [p, path.resolve(d)])];
   const log = [];
